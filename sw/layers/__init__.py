@@ -1,0 +1,1 @@
+"""Stochastic-computing layers with the documented API (sc_dense_layer.SCDenseLayer)."""

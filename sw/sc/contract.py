@@ -1,0 +1,293 @@
+"""The number contract: the one place where widths, seeds, rounding and saturation are defined.
+
+Every other part of sc-neurocore -- the NumPy SC model (``sc_neurocore.sc``), the
+Amaranth gateware (``sc_neurocore.hw``) and the co-simulation (``sc_neurocore.sim``) --
+reads these frozen dataclasses and helper functions; nothing re-types a constant.
+``docs/sc-arithmetic.md`` states every rule with a worked example.
+
+Summary of the defaults (each one a parameter):
+
+* membrane, threshold, current and bias: signed Q8.8 in 16 bits, saturating;
+* ``beta``: unsigned Q0.8 (``beta_q = round(beta * 256)``, at most 255);
+* probabilities: ``k = prob_bits = 8`` bit unsigned, ``q = round((2**k - 1) * p)``,
+  a stochastic number generator emits ``bit = r < q`` for a k-bit random ``r``;
+* weights: sign + k-bit magnitude, ``q = round((2**k - 1) * |w| / s)`` with the
+  per-layer scale ``s = max |W|``;
+* count -> current: ``I = sat(((C * m + 2**(sh-1)) >> sh) + b_q)`` with the per-layer
+  unsigned ``scale_bits``-wide multiplier ``m`` and shift ``sh`` (:func:`current_scale`);
+* LIF step: ``v = sat(((beta_q * v) >> 8) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
+  (floor shift, strict ``>``, subtract reset).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "FixedPoint",
+    "SCConfig",
+    "Q8_8",
+    "UQ0_8",
+    "RNG_KINDS",
+    "POLARITIES",
+    "LFSR_KINDS",
+    "INPUT_KINDS",
+    "ROLE_INPUT",
+    "ROLE_WEIGHT",
+    "derive_seed",
+    "quantize_probability",
+    "current_scale",
+    "count_real_scale",
+]
+
+RNG_KINDS = ("lfsr", "sobol")
+POLARITIES = ("signed", "bipolar", "minmax")
+LFSR_KINDS = ("fibonacci", "galois")
+#: How a layer's input bits are made: ``"prob"`` -- k-bit probabilities through an SNG
+#: (the first layer, pixels); ``"spike"`` -- the previous layer's spikes, 1 for all L cycles.
+INPUT_KINDS = ("prob", "spike")
+
+#: Source roles inside one layer.  Input and weight streams never share a source.
+ROLE_INPUT = 0
+ROLE_WEIGHT = 1
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], not {value!r}")
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """A two's-complement (``signed=True``) or unsigned fixed-point format.
+
+    ``int_bits`` counts the sign bit of a signed format: signed Q8.8 is
+    ``FixedPoint(8, 8)``, 16 bits wide, range ``[-128.0, 127.99609375]``, one LSB = 1/256.
+    Conversions from float round half up (``floor(x * 2**frac_bits + 0.5)``) and then
+    saturate; integer results saturate too -- nothing ever wraps.
+    """
+
+    int_bits: int = 8
+    frac_bits: int = 8
+    signed: bool = True
+
+    def __post_init__(self):
+        _check_int("int_bits", self.int_bits, 0, 64)
+        _check_int("frac_bits", self.frac_bits, 0, 64)
+        if not isinstance(self.signed, bool):
+            raise TypeError(f"signed must be a bool, not {self.signed!r}")
+        if not 1 <= self.width <= 62:
+            raise ValueError(f"FixedPoint width (int_bits + frac_bits) must be in [1, 62], not {self.width}")
+        if self.signed and self.int_bits < 1:
+            raise ValueError("a signed FixedPoint needs int_bits >= 1 (the sign bit)")
+
+    @property
+    def width(self) -> int:
+        """Total width in bits."""
+        return self.int_bits + self.frac_bits
+
+    @property
+    def one(self) -> int:
+        """The integer that represents 1.0 (``2**frac_bits``)."""
+        return 1 << self.frac_bits
+
+    @property
+    def min_int(self) -> int:
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max_int(self) -> int:
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+    def saturate(self, value):
+        """Clip integers to ``[min_int, max_int]`` (int or integer array -> same kind, int64)."""
+        if isinstance(value, (int, np.integer)):
+            return int(min(max(int(value), self.min_int), self.max_int))
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"saturate expects integers, not dtype {arr.dtype}")
+        return np.clip(arr.astype(np.int64), self.min_int, self.max_int)
+
+    def from_float(self, x):
+        """Quantise real values: round half up, then saturate.  NaN raises ``ValueError``."""
+        arr = np.asarray(x, dtype=np.float64)
+        if np.isnan(arr).any():
+            raise ValueError("cannot quantise NaN to fixed point")
+        q = np.floor(arr * self.one + 0.5)
+        q = np.clip(q, self.min_int, self.max_int).astype(np.int64)
+        return int(q) if q.ndim == 0 else q
+
+    def to_float(self, q):
+        """Integers -> real values (float64)."""
+        arr = np.asarray(q, dtype=np.float64) / self.one
+        return float(arr) if arr.ndim == 0 else arr
+
+
+#: Membrane, threshold, current and bias format.
+Q8_8 = FixedPoint(8, 8, True)
+#: Leak factor format.
+UQ0_8 = FixedPoint(0, 8, False)
+
+
+@dataclass(frozen=True)
+class SCConfig:
+    """Everything that fixes the integers of an SC run; the model and the gateware read it.
+
+    Attributes
+    ----------
+    length : int
+        ``L``, SC clock cycles per timestep (bitstream length), 1 .. 65536.
+    prob_bits : int
+        ``k``, width of probabilities, weight magnitudes and random numbers, 1 .. 16.
+    rng : ``"lfsr"`` | ``"sobol"``
+        Random source kind (see :mod:`sc_neurocore.sc.sources`).
+    polarity : ``"signed"`` | ``"bipolar"`` | ``"minmax"``
+        ``signed``: sign + magnitude weights, AND multiply, counter adds +-1 (the default and
+        the only mode the gateware builds).  ``bipolar``: XNOR on ``(v+1)/2`` streams.
+        ``minmax``: the documentation's per-layer min-max to [0, 1], unipolar AND.
+    seed : int
+        Base seed; every source's seed is :func:`derive_seed` of it, its layer and its role.
+    lfsr_width : int
+        LFSR width ``n`` (4 .. 32, from one polynomial table), ``n >= prob_bits``.
+    lfsr_kind : ``"fibonacci"`` | ``"galois"``
+    lfsr_steps : int
+        LFSR shifts per SC cycle (1 .. lfsr_width); the random number is the low ``k``
+        bits of the state.  ``lfsr_steps >= k`` makes consecutive numbers share no bits.
+    membrane : FixedPoint
+        Membrane / threshold / current / bias format (Q8.8).
+    beta_format : FixedPoint
+        Leak format (unsigned Q0.8).
+    scale_bits : int
+        Width of the unsigned per-layer count -> current multiplier ``m`` (2 .. 32).
+    """
+
+    length: int = 16
+    prob_bits: int = 8
+    rng: Literal["lfsr", "sobol"] = "lfsr"
+    polarity: Literal["signed", "bipolar", "minmax"] = "signed"
+    seed: int = 1
+    lfsr_width: int = 16
+    lfsr_kind: Literal["fibonacci", "galois"] = "fibonacci"
+    lfsr_steps: int = 1
+    membrane: FixedPoint = field(default_factory=lambda: Q8_8)
+    beta_format: FixedPoint = field(default_factory=lambda: UQ0_8)
+    scale_bits: int = 16
+
+    def __post_init__(self):
+        _check_int("length", self.length, 1, 1 << 16)
+        _check_int("prob_bits", self.prob_bits, 1, 16)
+        if self.rng not in RNG_KINDS:
+            raise ValueError(f"rng must be one of {RNG_KINDS}, not {self.rng!r}")
+        if self.polarity not in POLARITIES:
+            raise ValueError(f"polarity must be one of {POLARITIES}, not {self.polarity!r}")
+        _check_int("seed", self.seed, 0, (1 << 64) - 1)
+        _check_int("lfsr_width", self.lfsr_width, 4, 32)
+        if self.lfsr_width < self.prob_bits:
+            raise ValueError(f"lfsr_width ({self.lfsr_width}) must be >= prob_bits ({self.prob_bits})")
+        if self.lfsr_kind not in LFSR_KINDS:
+            raise ValueError(f"lfsr_kind must be one of {LFSR_KINDS}, not {self.lfsr_kind!r}")
+        _check_int("lfsr_steps", self.lfsr_steps, 1, self.lfsr_width)
+        if not isinstance(self.membrane, FixedPoint) or not self.membrane.signed:
+            raise TypeError(f"membrane must be a signed FixedPoint, not {self.membrane!r}")
+        if not isinstance(self.beta_format, FixedPoint) or self.beta_format.signed or self.beta_format.int_bits:
+            raise TypeError(f"beta_format must be an unsigned FixedPoint with int_bits=0, not {self.beta_format!r}")
+        _check_int("scale_bits", self.scale_bits, 2, 32)
+
+    @property
+    def prob_max(self) -> int:
+        """The largest k-bit probability code, ``2**k - 1``."""
+        return (1 << self.prob_bits) - 1
+
+    def replace(self, **changes) -> "SCConfig":
+        """A copy with some fields changed (validated again)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def _splitmix64(x: int) -> int:
+    mask = (1 << 64) - 1
+    x = (x + 0x9E3779B97F4A7C15) & mask
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+def derive_seed(base_seed: int, layer: int, role: int, bits: int, *, nonzero: bool = True) -> int:
+    """The seed of the source of ``role`` (:data:`ROLE_INPUT` / :data:`ROLE_WEIGHT`) in ``layer``.
+
+    ``splitmix64(base_seed * 2**16 + layer * 2 + role)`` reduced to ``bits`` bits; with
+    ``nonzero`` (LFSRs, whose state is never 0) a zero result becomes 1.  Every input lane
+    of a layer shares that layer's input source, every weight lane its weight source.
+    """
+    _check_int("base_seed", base_seed, 0, (1 << 64) - 1)
+    _check_int("layer", layer, 0, (1 << 15) - 1)
+    _check_int("role", role, 0, 1)
+    _check_int("bits", bits, 1, 64)
+    x = _splitmix64(((base_seed << 16) + layer * 2 + role) & ((1 << 64) - 1)) & ((1 << bits) - 1)
+    if nonzero and x == 0:
+        x = 1
+    return x
+
+
+def quantize_probability(p, prob_bits: int):
+    """``q = round((2**k - 1) * p)`` (round half up) for ``p`` in [0, 1]; outside or NaN raises."""
+    _check_int("prob_bits", prob_bits, 1, 16)
+    arr = np.asarray(p, dtype=np.float64)
+    if np.isnan(arr).any():
+        raise ValueError("probabilities must not be NaN")
+    if (arr < 0).any() or (arr > 1).any():
+        lo, hi = float(arr.min()), float(arr.max())
+        raise ValueError(f"probabilities must lie in [0, 1]; got values in [{lo}, {hi}]")
+    q = np.floor(arr * ((1 << prob_bits) - 1) + 0.5).astype(np.int64)
+    return int(q) if q.ndim == 0 else q
+
+
+def current_scale(real_scale: float, scale_bits: int) -> tuple[int, int]:
+    """Integer multiplier and shift for ``I = (C * m + 2**(sh-1)) >> sh`` ~= ``C * real_scale``.
+
+    ``real_scale`` is the Q-format current per unit of count (already multiplied by
+    ``2**frac_bits``).  ``sh`` is the largest shift in [1, 62] that keeps ``m`` below
+    ``2**scale_bits``; ``m = round(real_scale * 2**sh)``, at least 1 for a positive scale.
+    """
+    if not (isinstance(real_scale, (int, float, np.floating)) and math.isfinite(real_scale)) or real_scale < 0:
+        raise ValueError(f"real_scale must be a finite non-negative number, not {real_scale!r}")
+    _check_int("scale_bits", scale_bits, 2, 32)
+    if real_scale == 0:
+        return 0, 1
+    limit = 1 << scale_bits
+    sh = 62
+    while sh > 1 and math.floor(real_scale * (1 << sh) + 0.5) >= limit:
+        sh -= 1
+    m = min(int(math.floor(real_scale * (1 << sh) + 0.5)), limit - 1)
+    return max(m, 1), sh
+
+
+def count_real_scale(weight_scale: float, config: SCConfig, input_kind: str, *, stochastic: bool = True) -> float:
+    """Q-format current per unit of a layer's signed count (before :func:`current_scale`).
+
+    ``weight_scale`` is the layer's ``s = max |W|``.  With ``k = prob_bits``, ``P = 2**k``,
+    ``Q = 2**k - 1`` and ``F = 2**frac_bits``:
+
+    * SC count (``stochastic=True``), ``E[C] = L * sum(sign * qx/P * qw/P)``:
+      ``prob`` input -> ``s * F * (P/Q)**2 / L``; ``spike`` input -> ``s * F * (P/Q) / L``.
+    * exact integer count of :class:`FixedPointNetwork` (``stochastic=False``),
+      ``C = sum(sign * qx * qw)``: ``prob`` -> ``s * F / Q**2``; ``spike`` -> ``s * F / Q``.
+    """
+    if input_kind not in INPUT_KINDS:
+        raise ValueError(f"input_kind must be one of {INPUT_KINDS}, not {input_kind!r}")
+    if not math.isfinite(weight_scale) or weight_scale < 0:
+        raise ValueError(f"weight scale must be finite and >= 0, not {weight_scale!r}")
+    big_p = float(1 << config.prob_bits)
+    q = float(config.prob_max)
+    f = float(config.membrane.one)
+    if stochastic:
+        factor = (big_p / q) ** 2 if input_kind == "prob" else big_p / q
+        return weight_scale * f * factor / config.length
+    return weight_scale * f / (q * q if input_kind == "prob" else q)
