@@ -119,7 +119,8 @@ class FixedPoint:
         arr = np.asarray(x, dtype=np.float64)
         if np.isnan(arr).any():
             raise ValueError("cannot quantise NaN to fixed point")
-        q = np.floor(arr * self.one + 0.5)
+        with np.errstate(over="ignore", invalid="ignore"):
+            q = np.floor(np.clip(arr, -(2.0**62), 2.0**62) * self.one + 0.5)
         q = np.clip(q, self.min_int, self.max_int).astype(np.int64)
         return int(q) if q.ndim == 0 else q
 
@@ -265,7 +266,12 @@ def current_scale(real_scale: float, scale_bits: int) -> tuple[int, int]:
     sh = 62
     while sh > 1 and math.floor(real_scale * (1 << sh) + 0.5) >= limit:
         sh -= 1
-    m = min(int(math.floor(real_scale * (1 << sh) + 0.5)), limit - 1)
+    m = int(math.floor(real_scale * (1 << sh) + 0.5))
+    if m >= limit:
+        raise ValueError(
+            f"a count scale of {real_scale!r} needs a multiplier of at least {m} at shift 1, "
+            f"which does not fit in scale_bits={scale_bits}; raise scale_bits"
+        )
     return max(m, 1), sh
 
 

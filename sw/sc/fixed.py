@@ -51,7 +51,7 @@ def lif_step(v, current, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8, beta
         raise ValueError(f"theta_q must be in [1, {fmt.max_int}], not {theta_q!r}")
     v = _as_int64("v", v)
     i = _as_int64("current", current)
-    v = fmt.saturate(((np.int64(beta_q) * v) >> np.int64(beta_bits)) + i)
+    v = np.clip(((np.int64(beta_q) * v) >> np.int64(beta_bits)) + i, fmt.min_int, fmt.max_int)
     spike = (v > theta_q).astype(np.int64)
     v = v - spike * np.int64(theta_q)
     if np.ndim(v) == 0:

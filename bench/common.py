@@ -1,0 +1,168 @@
+"""Shared helpers of the benchmark scripts: paths, machine description, interleaved timing, Markdown.
+
+Every ``bench/bench_<name>.py`` exposes ``main(argv) -> int`` and writes ``docs/bench/<name>.md``
+with :func:`write_report`; ``bench/run_all.py`` runs them and assembles ``docs/benchmarks.md``.
+
+Timing rules used throughout: the libraries compared are run in the same process, on the same
+data, interleaved repetition by repetition (the order rotated each time) so that noise from other
+work on the machine hits all of them alike; figures are medians of the repetitions, and
+comparisons are ratios of those medians.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from importlib import metadata
+from pathlib import Path
+
+__all__ = [
+    "ROOT",
+    "BENCH_DIR",
+    "REPORT_DIR",
+    "IMG_DIR",
+    "cpu_model",
+    "machine_info",
+    "package_version",
+    "versions",
+    "git_revision",
+    "utc_now",
+    "interleaved",
+    "median",
+    "mean_std",
+    "md_table",
+    "command_line",
+    "write_report",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+REPORT_DIR = ROOT / "docs" / "bench"
+IMG_DIR = ROOT / "docs" / "img"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, ``platform.processor()`` elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def machine_info() -> dict[str, str]:
+    """What a reader needs to place a figure: CPU, cores, OS, Python."""
+    return {
+        "cpu": cpu_model(),
+        "cores": f"{_usable_cores()} usable of {os.cpu_count()}",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def package_version(dist: str) -> str | None:
+    """Installed version of a distribution, ``None`` when it is not installed."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def versions(dists: Iterable[str]) -> dict[str, str]:
+    """``{dist: version or "not installed"}``."""
+    return {d: (package_version(d) or "not installed") for d in dists}
+
+
+def git_revision() -> str:
+    """Short commit of the working tree (``+dirty`` when it has changes); ``unknown`` without git."""
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not rev:
+        return "unknown"
+    return rev + ("+dirty" if dirty else "")
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Time each callable ``repeats`` times, interleaved: one call of each per round, order rotated.
+
+    ``warmup`` untimed rounds go first.  Returns ``{name: [seconds, ...]}``.
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        k = r % len(names) if names else 0
+        for name in names[k:] + names[:k]:
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def mean_std(xs: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    if not xs:
+        return float("nan"), float("nan")
+    return statistics.fmean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(c) for c in row) + " |")
+    return "\n".join(lines)
+
+
+def command_line(script: str, argv: Sequence[str]) -> str:
+    """The command that reproduces a run, as a user types it from the repository root."""
+    return " ".join(["python", script, *argv]).strip()
+
+
+def write_report(name: str, text: str, out_dir: Path | None = None) -> Path:
+    """Write ``docs/bench/<name>.md`` (or ``out_dir/<name>.md``) and return its path."""
+    out = Path(out_dir) if out_dir is not None else REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.md"
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover - manual check
+    print(machine_info(), git_revision(), sys.version)

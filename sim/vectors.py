@@ -1,0 +1,170 @@
+"""Test vectors: a QuantizedNet, input codes, and the NumPy model's expected integers, in one ``.npz``.
+
+Written by ``sc-neurocore export-vectors`` and by the regression; read by the network
+testbench (:mod:`sc_neurocore.sim.tb_network`).  The file is self-contained (no torch
+needed to read it) and versioned: :func:`load_vectors` refuses another schema.
+
+Layout (schema :data:`VECTORS_SCHEMA`), every array an integer array:
+
+* ``meta``: UTF-8 JSON (``schema``, ``T``, ``n_images``, ``sizes``, ``dataset``, ``split``,
+  ``source`` and free-form provenance);
+* ``qnet``: the bytes of :meth:`QuantizedNet.save` (its own schema is checked too);
+* ``codes (B, n_input)``: k-bit input codes; ``labels (B,)`` (-1 when unknown);
+* expected, from ``SCNetwork.run_codes(codes, T, trace=True)``: ``counts (B, n_output)``,
+  ``prediction (B,)`` and per layer ``l``: ``sc_counts_l``, ``currents_l``, ``membranes_l``,
+  ``spikes_l``, each ``(T, B, n_l)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..export import QuantizedNet
+from ..sc.network import SCNetwork, SCTrace
+
+__all__ = ["VECTORS_SCHEMA", "Vectors", "make_vectors", "save_vectors", "load_vectors", "qnet_digest"]
+
+#: Version of the vector file layout; bump on any change.
+VECTORS_SCHEMA = 1
+_TRACE_NAMES = ("sc_counts", "currents", "membranes", "spikes")
+
+
+@dataclass
+class Vectors:
+    """Everything one co-simulation run needs: the net, the inputs, the model's integers."""
+
+    qnet: QuantizedNet
+    codes: np.ndarray
+    T: int
+    expected: SCTrace
+    labels: np.ndarray | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_images(self) -> int:
+        return int(self.codes.shape[0])
+
+    def subset(self, start: int, stop: int) -> "Vectors":
+        """Images ``start .. stop-1`` (expected arrays sliced along the batch axis)."""
+        e = self.expected
+        sub = SCTrace(counts=e.counts[start:stop], prediction=e.prediction[start:stop])
+        for name in _TRACE_NAMES:
+            setattr(sub, name, [a[:, start:stop] for a in getattr(e, name)])
+        labels = None if self.labels is None else self.labels[start:stop]
+        return Vectors(self.qnet, self.codes[start:stop], self.T, sub, labels, dict(self.meta))
+
+
+def make_vectors(qnet: QuantizedNet, codes, T: int, labels=None, **meta) -> Vectors:
+    """Run the NumPy SC model on ``codes`` (``(B, n_input)`` k-bit integers) and keep its trace."""
+    if not isinstance(qnet, QuantizedNet):
+        raise TypeError(f"qnet must be a QuantizedNet, not {type(qnet).__name__}")
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.dtype.kind not in "iu":
+        raise ValueError(f"codes must be a 2-D integer array (images, inputs), not {codes.dtype} {codes.shape}")
+    expected = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True)
+    labels = None if labels is None else np.asarray(labels, dtype=np.int64).reshape(-1)
+    if labels is not None and labels.shape[0] != codes.shape[0]:
+        raise ValueError(f"{labels.shape[0]} labels for {codes.shape[0]} images")
+    return Vectors(qnet, codes.astype(np.int64), int(T), expected, labels, dict(meta))
+
+
+def _qnet_bytes(qnet: QuantizedNet) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "qnet.npz"
+        qnet.save(path)
+        return path.read_bytes()
+
+
+def _qnet_from_bytes(raw: bytes) -> QuantizedNet:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "qnet.npz"
+        path.write_bytes(raw)
+        return QuantizedNet.load(path)
+
+
+def qnet_digest(qnet: QuantizedNet) -> str:
+    """A stable hash of a net's integers and config (for build caches)."""
+    import hashlib
+    from dataclasses import asdict
+
+    h = hashlib.sha256(json.dumps(asdict(qnet.config), sort_keys=True, default=str).encode())
+    for layer in qnet.layers:
+        h.update(np.ascontiguousarray(layer.weight_q, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(layer.bias_q, dtype=np.int64).tobytes())
+        h.update(repr((layer.beta_q, layer.threshold_q, layer.input_kind, layer.scale_mult,
+                       layer.scale_shift)).encode())
+    return h.hexdigest()
+
+
+def _small(a: np.ndarray) -> np.ndarray:
+    """Store in the narrowest signed type that holds the values exactly."""
+    a = np.asarray(a, dtype=np.int64)
+    for dt in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dt)
+        if a.size == 0 or (a.min() >= info.min and a.max() <= info.max):
+            return a.astype(dt)
+    return a
+
+
+def save_vectors(vectors: Vectors, path) -> Path:
+    """Write ``vectors`` (see the module docstring); returns the path."""
+    path = Path(path)
+    e = vectors.expected
+    if not e.sc_counts:
+        raise ValueError("vectors need the model's per-timestep trace (run with trace=True)")
+    meta = dict(vectors.meta)
+    meta.update(
+        schema=VECTORS_SCHEMA,
+        T=int(vectors.T),
+        n_images=vectors.n_images,
+        sizes=list(vectors.qnet.sizes),
+        n_layers=len(vectors.qnet.layers),
+    )
+    arrays = {
+        "meta": np.frombuffer(json.dumps(meta, default=str).encode(), dtype=np.uint8),
+        "qnet": np.frombuffer(_qnet_bytes(vectors.qnet), dtype=np.uint8),
+        "codes": _small(vectors.codes),
+        "labels": _small(np.full(vectors.n_images, -1) if vectors.labels is None else vectors.labels),
+        "counts": _small(e.counts),
+        "prediction": _small(e.prediction),
+    }
+    for name in _TRACE_NAMES:
+        for l, a in enumerate(getattr(e, name)):
+            arrays[f"{name}_{l}"] = _small(a)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def load_vectors(path) -> Vectors:
+    """Read a vector file; a missing entry or another schema raises ``ValueError``."""
+    path = Path(path)
+    with np.load(path) as data:
+        if "meta" not in data:
+            raise ValueError(f"{path}: not an sc-neurocore vector file (no 'meta' entry)")
+        meta = json.loads(bytes(data["meta"]).decode())
+        if meta.get("schema") != VECTORS_SCHEMA:
+            raise ValueError(f"{path}: vector schema {meta.get('schema')!r}, this version reads {VECTORS_SCHEMA}")
+        try:
+            qnet = _qnet_from_bytes(bytes(data["qnet"]))
+            n_layers = int(meta["n_layers"])
+            expected = SCTrace(counts=data["counts"].astype(np.int64), prediction=data["prediction"].astype(np.int64))
+            for name in _TRACE_NAMES:
+                setattr(expected, name, [data[f"{name}_{l}"].astype(np.int64) for l in range(n_layers)])
+            codes = data["codes"].astype(np.int64)
+            labels = data["labels"].astype(np.int64)
+        except KeyError as exc:
+            raise ValueError(f"{path}: vector file lacks entry {exc}") from None
+    if list(qnet.sizes) != list(meta["sizes"]) or codes.shape != (meta["n_images"], qnet.n_input):
+        raise ValueError(f"{path}: inconsistent vector file (sizes {qnet.sizes}, codes {codes.shape}, meta {meta})")
+    labels = None if (labels < 0).all() else labels
+    return Vectors(qnet, codes, int(meta["T"]), expected, labels, meta)

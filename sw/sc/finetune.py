@@ -1,0 +1,165 @@
+"""SC-aware fine-tuning: a few epochs whose forward pass *is* the SC model of one :class:`SCConfig`.
+
+The forward of :func:`sc_forward` reproduces :class:`~sc_neurocore.sc.network.SCNetwork`
+(polarity ``"signed"``) integer for integer, in torch: weights quantised to sign + k-bit codes,
+the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_c < |wq|]`` over the
+window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
+bias and saturation, and the integer LIF step.  Gradients go straight through: every exact
+integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
+is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
+model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
+
+So the network learns against the very noise and quantisation it will meet at short L, and the
+export (``model.to_quantized(config)``) keeps its accuracy.  Torch is imported here only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, count_real_scale, current_scale, quantize_probability
+from .sources import source_values
+
+__all__ = ["sc_forward", "sc_finetune"]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("SC-aware fine-tuning needs torch: pip install 'sc-neurocore[training]'") from exc
+    return torch
+
+
+def _linears(model):
+    torch = _torch()
+    fcs = getattr(model, "fcs", None)
+    if fcs is None:
+        fcs = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    fcs = list(fcs)
+    if not fcs:
+        raise ValueError("the model has no Linear layers")
+    return fcs
+
+
+def _surrogate(model, l):
+    lifs = getattr(model, "lifs", None)
+    fn = getattr(lifs[l], "surrogate_fn", None) if lifs is not None else None
+    if fn is None:
+        from ..training.surrogates import atan_surrogate
+
+        fn = atan_surrogate
+    return fn
+
+
+def _lif_constants(model, config):
+    q = model.to_quantized(config)
+    return [(int(layer.beta_q), int(layer.threshold_q)) for layer in q.layers]
+
+
+def sc_forward(model, x, T: int, config: SCConfig, constants=None):
+    """Output spike counts ``(B, n_output)`` of the SC forward (with straight-through gradients).
+
+    ``x`` is a float tensor ``(B, n_input)`` of probabilities in [0, 1].  ``constants`` (per layer
+    ``(beta_q, threshold_q)``) defaults to the model's export.
+    """
+    torch = _torch()
+    if config.polarity != "signed":
+        raise ValueError(f"SC-aware fine-tuning models the signed polarity, not {config.polarity!r}")
+    fcs = _linears(model)
+    constants = _lif_constants(model, config) if constants is None else constants
+    k, L = config.prob_bits, config.length
+    qmax = float(config.prob_max)
+    fmt = config.membrane
+    one = float(fmt.one)
+    lo, hi = float(fmt.min_int), float(fmt.max_int)
+    bb = config.beta_format.frac_bits
+    dtype = torch.float64
+    xq_np = quantize_probability(x.detach().cpu().numpy(), k)
+    xq = torch.tensor(xq_np, dtype=dtype)
+    B = xq.shape[0]
+
+    layers = []
+    for l, fc in enumerate(fcs):
+        w = fc.weight.to(dtype)
+        s = float(w.detach().abs().max())
+        s = s if s > 0 else 1.0
+        wq = torch.floor(w.detach().abs() / s * qmax + 0.5) * torch.where(w.detach() < 0, -1.0, 1.0)
+        w_ste = w + (wq * s / qmax - w).detach()
+        kind = "prob" if l == 0 else "spike"
+        m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
+        b = fc.bias.to(dtype) if fc.bias is not None else torch.zeros(w.shape[0], dtype=dtype)
+        b_q = torch.clamp(torch.floor(b.detach() * one + 0.5), lo, hi)
+        rw = torch.tensor(source_values(config, l, ROLE_WEIGHT, T * L).astype(np.int64).reshape(T, L), dtype=dtype)
+        layers.append(dict(w=w_ste, wq=wq, m=m, sh=sh, b=b, b_q=b_q, rw=rw, kind=kind))
+    rin0 = torch.tensor(source_values(config, 0, ROLE_INPUT, T * L).astype(np.int64).reshape(T, L), dtype=dtype)
+
+    v = [torch.zeros(B, fc.out_features, dtype=dtype) for fc in fcs]
+    total = 0
+    x_float = xq / qmax
+    for t in range(T):
+        h = None
+        for l, lay in enumerate(layers):
+            mag, sign = lay["wq"].abs(), torch.sign(lay["wq"])
+            wbits = (lay["rw"][t][:, None, None] < mag[None]).to(dtype) * sign[None]  # (L, n_out, n_in)
+            if l == 0:
+                xbits = (rin0[t][None, :, None] < xq[:, None, :]).to(dtype)  # (B, L, n_in)
+                count = xbits.reshape(B, -1) @ wbits.permute(0, 2, 1).reshape(-1, wbits.shape[1])
+                inp = x_float
+            else:
+                count = h.detach() @ wbits.sum(0).T
+                inp = h
+            cur_int = torch.clamp(torch.floor((count * lay["m"] + 2.0 ** (lay["sh"] - 1)) / 2.0 ** lay["sh"])
+                                  + lay["b_q"], lo, hi)
+            cur_float = (inp @ lay["w"].T + lay["b"]) * one
+            cur = cur_float + (cur_int - cur_float).detach()
+            beta_q, theta_q = constants[l]
+            v_float = (beta_q / 2.0**bb) * v[l] + cur
+            v_int = torch.clamp(torch.floor(beta_q * v[l].detach() / 2.0**bb) + cur_int, lo, hi)
+            vv = v_float + (v_int - v_float).detach()
+            spike = _surrogate(model, l)((vv - theta_q) / one).to(dtype)
+            v[l] = vv - spike * theta_q
+            h = spike
+        total = total + h
+    return total
+
+
+def sc_finetune(model, config: SCConfig, x_train, y_train, *, epochs: int = 3, T: int = 25, lr: float = 5e-4,
+                batch_size: int = 64, seed: int = 0, progress=None):
+    """Fine-tune ``model`` (in place) through :func:`sc_forward`; returns the per-epoch mean losses.
+
+    ``x_train`` float probabilities ``(N, n_input)``, ``y_train`` int labels.  Cross-entropy on the
+    output spike counts, Adam.  ``progress(epoch, loss)`` is called after each epoch if given.
+    """
+    torch = _torch()
+    if not isinstance(config, SCConfig):
+        raise TypeError(f"config must be an SCConfig, not {config!r}")
+    for name, val in (("epochs", epochs), ("T", T), ("batch_size", batch_size)):
+        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+            raise ValueError(f"{name} must be a positive integer, not {val!r}")
+    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32))
+    y = torch.as_tensor(np.asarray(y_train, dtype=np.int64))
+    if x.ndim != 2 or y.shape != (x.shape[0],):
+        raise ValueError(f"x_train must be (N, n_input) and y_train (N,), got {tuple(x.shape)} and {tuple(y.shape)}")
+    constants = _lif_constants(model, config)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    losses = []
+    model.train()
+    for epoch in range(epochs):
+        perm = torch.randperm(x.shape[0], generator=gen)
+        total, seen = 0.0, 0
+        for i in range(0, x.shape[0], batch_size):
+            idx = perm[i : i + batch_size]
+            counts = sc_forward(model, x[idx], T, config, constants)
+            loss = torch.nn.functional.cross_entropy(counts.float(), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            seen += len(idx)
+        losses.append(total / seen)
+        if progress is not None:
+            progress(epoch, losses[-1])
+    model.eval()
+    return losses

@@ -1,0 +1,262 @@
+"""End-to-end SC inference of a :class:`~sc_neurocore.export.QuantizedNet`, bit-exact, batched.
+
+:class:`SCNetwork` follows the timing contract of ``docs/interfaces.md`` (and
+``docs/sc-arithmetic.md``): layer ``l`` at timestep ``t`` uses SC cycles ``t*L .. t*L+L-1``
+of its own input and weight sources (restarted at every image), counts with the
+accumulative parallel counter, scales the count to a Q8.8 current
+(:func:`~sc_neurocore.sc.fixed.scale_count`), and steps its LIF population
+(:func:`~sc_neurocore.sc.fixed.lif_step`); layer ``l > 0`` takes layer ``l-1``'s spikes of
+the same timestep.  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
+gives the integers of the bit-level path (:func:`~sc_neurocore.sc.counting.counts_packed`).
+
+:class:`FixedPointNetwork` is the exact rung between float and SC: the same LIF integers,
+the count is the exact integer dot product ``sum_i weight_q * x_q`` scaled by
+``fxp_mult``/``fxp_shift``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..export import QuantizedNet
+from .contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, quantize_probability
+from .counting import (
+    LayerArith,
+    counts_fast,
+    counts_from_spikes,
+    counts_packed,
+    input_codes,
+    prepare_layer,
+    spike_weight_counts,
+)
+from .fixed import lif_step, scale_count
+from .sources import source_values
+
+__all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork"]
+
+
+@dataclass
+class SCTrace:
+    """The integers of one run (int64 arrays; lists indexed by layer).
+
+    ``counts (B, n_output)`` output spikes over T; ``prediction (B,)`` argmax, lowest index on
+    ties; per layer ``sc_counts``, ``currents``, ``membranes`` (after step and reset) and
+    ``spikes``, each ``(T, B, n_l)``.  The per-layer lists are empty when run without ``trace``.
+    """
+
+    counts: np.ndarray
+    prediction: np.ndarray
+    sc_counts: list = field(default_factory=list)
+    currents: list = field(default_factory=list)
+    membranes: list = field(default_factory=list)
+    spikes: list = field(default_factory=list)
+
+
+def _check_T(T) -> int:
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"T (timesteps) must be a positive integer, not {T!r}")
+    return int(T)
+
+
+def _check_qnet(qnet) -> QuantizedNet:
+    if not isinstance(qnet, QuantizedNet):
+        raise TypeError(f"expected a QuantizedNet, not {type(qnet).__name__}")
+    return qnet
+
+
+class _Base:
+    """Shared input checking and the time loop."""
+
+    def __init__(self, qnet: QuantizedNet):
+        self.qnet = _check_qnet(qnet)
+        self.config: SCConfig = qnet.config
+
+    @property
+    def n_input(self) -> int:
+        return self.qnet.n_input
+
+    @property
+    def n_output(self) -> int:
+        return self.qnet.n_output
+
+    def _codes(self, xq) -> np.ndarray:
+        xq = np.asarray(xq)
+        if xq.dtype.kind not in "iu":
+            raise TypeError(f"input codes must be integers, not dtype {xq.dtype}")
+        if xq.ndim == 1:
+            xq = xq[None]
+        if xq.ndim != 2 or xq.shape[1] != self.n_input:
+            raise ValueError(f"input codes must be (batch, {self.n_input}), got shape {xq.shape}")
+        q = self.config.prob_max
+        if xq.size and (xq.min() < 0 or xq.max() > q):
+            raise ValueError(f"input codes must be in [0, {q}], got [{xq.min()}, {xq.max()}]")
+        return xq.astype(np.int64)
+
+    def _quantize(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None]
+        return self._codes(quantize_probability(x, self.config.prob_bits))
+
+    def predict(self, x, T: int = 25) -> np.ndarray:
+        """Output spike counts ``(B, n_output)`` for probabilities ``x`` ``(B, n_input)`` in [0, 1]."""
+        return self.run(x, T, trace=False).counts
+
+    def predict_codes(self, xq, T: int = 25) -> np.ndarray:
+        """Output spike counts for k-bit integer input codes."""
+        return self.run_codes(xq, T, trace=False).counts
+
+    def run(self, x, T: int = 25, trace: bool = True) -> SCTrace:
+        """Run float probabilities ``x`` (quantised with ``quantize_probability``)."""
+        return self.run_codes(self._quantize(x), T, trace=trace)
+
+    def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096) -> SCTrace:
+        """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`."""
+        xq = self._codes(xq)
+        T = _check_T(T)
+        parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
+        if len(parts) == 1:
+            return parts[0]
+        res = SCTrace(
+            counts=np.concatenate([p.counts for p in parts]),
+            prediction=np.concatenate([p.prediction for p in parts]),
+        )
+        if trace:
+            for name in ("sc_counts", "currents", "membranes", "spikes"):
+                n_layers = len(getattr(parts[0], name))
+                setattr(res, name, [np.concatenate([getattr(p, name)[l] for p in parts], axis=1) for l in range(n_layers)])
+        return res
+
+    # subclasses: counts of layer l at timestep t (or all timesteps for layer 0)
+    def _layer0_counts(self, xq, T) -> np.ndarray:  # (T, B, n_0)
+        raise NotImplementedError
+
+    def _spike_counts(self, l, t, spikes_prev) -> np.ndarray:  # (B, n_l)
+        raise NotImplementedError
+
+    def _scaling(self, l) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def _run_batch(self, xq, T, trace) -> SCTrace:
+        cfg = self.config
+        fmt = cfg.membrane
+        beta_bits = cfg.beta_format.frac_bits
+        batch = xq.shape[0]
+        layers = self.qnet.layers
+        c0 = self._layer0_counts(xq, T)
+        v = [np.zeros((batch, layer.n_out), dtype=np.int64) for layer in layers]
+        out_counts = np.zeros((batch, self.n_output), dtype=np.int64)
+        rec = {name: [np.empty((T, batch, layer.n_out), dtype=np.int64) for layer in layers] for name in
+               ("sc_counts", "currents", "membranes", "spikes")} if trace else None
+        scal = [self._scaling(l) for l in range(len(layers))]
+        for t in range(T):
+            s_prev = None
+            for l, layer in enumerate(layers):
+                c = c0[t] if l == 0 else self._spike_counts(l, t, s_prev)
+                m, sh = scal[l]
+                cur = scale_count(c, m, sh, layer.bias_q, fmt)
+                v[l], s = lif_step(v[l], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits)
+                if trace:
+                    rec["sc_counts"][l][t] = c
+                    rec["currents"][l][t] = cur
+                    rec["membranes"][l][t] = v[l]
+                    rec["spikes"][l][t] = s
+                s_prev = s
+            out_counts += s_prev
+        res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
+        if trace:
+            res.sc_counts, res.currents, res.membranes, res.spikes = (
+                rec["sc_counts"], rec["currents"], rec["membranes"], rec["spikes"])
+        return res
+
+
+class SCNetwork(_Base):
+    """Bit-exact SC model of a :class:`QuantizedNet` (its ``config`` fixes L, sources, seeds, polarity).
+
+    ``polarity`` overrides ``qnet.config.polarity`` (``"signed"``: the hardware; ``"bipolar"``;
+    ``"minmax"``: the documentation's min-max path).  ``exact_bits=True`` counts with the
+    packed bit-level reference instead of the tables (slow; for tests).
+    """
+
+    def __init__(self, qnet: QuantizedNet, polarity: str | None = None, *, exact_bits: bool = False):
+        super().__init__(qnet)
+        pol = self.config.polarity if polarity is None else polarity
+        if pol != self.config.polarity:
+            self.config = self.config.replace(polarity=pol)
+        self.polarity = pol
+        self.arith: list[LayerArith] = [prepare_layer(layer, self.config, pol) for layer in qnet.layers]
+        self.exact_bits = bool(exact_bits)
+        self._sources: dict = {}
+
+    @classmethod
+    def from_quantized(cls, qnet: QuantizedNet, **kwargs) -> "SCNetwork":
+        return cls(qnet, **kwargs)
+
+    @classmethod
+    def from_spiking_net(cls, model, config: SCConfig | None = None, **kwargs) -> "SCNetwork":
+        """``from_quantized(model.to_quantized(config))``."""
+        return cls.from_quantized(model.to_quantized(config), **kwargs)
+
+    def windows(self, layer: int, role: int, T: int) -> np.ndarray:
+        """Random numbers of a layer's source for T timesteps, ``(T, L)`` int64 (cached)."""
+        key = (layer, role, T)
+        if key not in self._sources:
+            vals = source_values(self.config, layer, role, T * self.config.length)
+            self._sources[key] = vals.astype(np.int64).reshape(T, self.config.length)
+        return self._sources[key]
+
+    def _count(self, l, codes, t0, t1, T):
+        a = self.arith[l]
+        rin = self.windows(l, ROLE_INPUT, T)[t0:t1] if a.needs_input_source else None
+        rw = self.windows(l, ROLE_WEIGHT, T)[t0:t1]
+        fn = counts_packed if self.exact_bits else counts_fast
+        return fn(codes, a, rin, rw, self.config.prob_bits)
+
+    def _run_batch(self, xq, T, trace):
+        self._T = T
+        return super()._run_batch(xq, T, trace)
+
+    def _layer0_counts(self, xq, T):
+        codes = input_codes(self.arith[0], xq, self.config.prob_bits)
+        return self._count(0, codes, 0, T, T)
+
+    def _spike_counts(self, l, t, spikes_prev):
+        a = self.arith[l]
+        if a.op == "and" and not self.exact_bits:  # spikes gate precomputed per-window weight counts
+            key = ("spike", l, self._T)
+            if key not in self._sources:
+                rw = self.windows(l, ROLE_WEIGHT, self._T)
+                m = spike_weight_counts(a, rw, self.config.prob_bits)
+                self._sources[key] = m.astype(np.float32 if np.abs(m).sum(axis=1).max(initial=0) < (1 << 24) else np.float64)
+            return counts_from_spikes(spikes_prev, self._sources[key][t])
+        codes = input_codes(self.arith[l], spikes_prev, self.config.prob_bits)
+        return self._count(l, codes, t, t + 1, self._T)[0]
+
+    def _scaling(self, l):
+        return self.arith[l].mult, self.arith[l].shift
+
+
+class FixedPointNetwork(_Base):
+    """The exact integer rung: ``C = sum_i weight_q * x_q`` (spikes count as 1), scaled by
+    ``fxp_mult``/``fxp_shift``, then the same LIF integers as :class:`SCNetwork`."""
+
+    @classmethod
+    def from_quantized(cls, qnet: QuantizedNet) -> "FixedPointNetwork":
+        return cls(qnet)
+
+    def __init__(self, qnet: QuantizedNet):
+        super().__init__(qnet)
+        self._w = [np.asarray(layer.weight_q, dtype=np.float64).T for layer in qnet.layers]
+
+    def _layer0_counts(self, xq, T):
+        c = np.rint(xq.astype(np.float64) @ self._w[0]).astype(np.int64)  # |C| < 2**53: exact
+        return np.broadcast_to(c, (T,) + c.shape)
+
+    def _spike_counts(self, l, t, spikes_prev):
+        return np.rint(spikes_prev.astype(np.float64) @ self._w[l]).astype(np.int64)
+
+    def _scaling(self, l):
+        layer = self.qnet.layers[l]
+        return int(layer.fxp_mult), int(layer.fxp_shift)

@@ -1,0 +1,91 @@
+"""Spike encoders: pixel intensities or signals -> spike trains of shape ``(T, *batch)``.
+
+* ``rate_encode(x, T)``: Bernoulli / Poisson rate code, ``P(spike at t) = x`` independently at
+  every step.  Random: pass ``generator=`` (a ``torch.Generator``) or ``seed=`` for a repeatable code.
+* ``latency_encode(x, T, tau=5)``: time to first spike, one spike per input at
+  ``t = floor(tau * ln(1 / x))`` (``x = 1`` fires at step 0, weaker inputs later); an input of 0, or
+  one whose time is ``>= T``, never fires.  Deterministic.
+* ``delta_encode(x, threshold=0.1)``: ``x`` is already ``(T, *batch)``; a spike where the signal
+  rose by more than ``threshold`` since the previous step (the step before the first is 0).
+  ``off_spikes=True`` also emits ``-1`` where it fell by more than ``threshold``.  Deterministic.
+
+Inputs are tensors or array-likes (converted to float32); ``rate_encode`` and ``latency_encode``
+need values in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["rate_encode", "latency_encode", "delta_encode"]
+
+
+def _as_float_tensor(name: str, x) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):
+        if not x.is_floating_point():
+            raise TypeError(f"{name}: x must be a floating-point tensor, not dtype {x.dtype}")
+        return x
+    try:
+        return torch.as_tensor(x, dtype=torch.float32)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: x must be a tensor or array-like of numbers, not {type(x).__name__}") from exc
+
+
+def _check_unit(name: str, x: torch.Tensor) -> None:
+    if x.numel() and (torch.isnan(x).any() or float(x.min()) < 0.0 or float(x.max()) > 1.0):
+        raise ValueError(f"{name}: x must lie in [0, 1]; got values in [{float(x.min())}, {float(x.max())}]")
+
+
+def _check_steps(name: str, T) -> int:
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise ValueError(f"{name}: T must be a positive integer, not {T!r}")
+    return T
+
+
+def rate_encode(x, T: int, *, generator: torch.Generator | None = None, seed: int | None = None) -> torch.Tensor:
+    """``(T, *x.shape)`` spikes, each 1 with probability ``x`` independently."""
+    x = _as_float_tensor("rate_encode", x)
+    _check_steps("rate_encode", T)
+    _check_unit("rate_encode", x)
+    if generator is not None and seed is not None:
+        raise ValueError("rate_encode: pass generator= or seed=, not both")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"rate_encode: seed must be an integer, not {seed!r}")
+        generator = torch.Generator(device=x.device).manual_seed(seed)
+    draws = torch.rand((T, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
+    return (draws < x).to(x.dtype)
+
+
+def latency_encode(x, T: int, tau: float = 5) -> torch.Tensor:
+    """``(T, *x.shape)``: one spike at ``floor(tau * ln(1 / x))`` for ``x > 0`` (if ``< T``)."""
+    x = _as_float_tensor("latency_encode", x)
+    _check_steps("latency_encode", T)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not math.isfinite(tau) or tau <= 0:
+        raise ValueError(f"latency_encode: tau must be a positive finite number, not {tau!r}")
+    _check_unit("latency_encode", x)
+    times = torch.floor(-float(tau) * torch.log(x.clamp_min(torch.finfo(x.dtype).tiny)))
+    fires = (x > 0) & (times < T)
+    out = torch.zeros((T, *x.shape), dtype=x.dtype, device=x.device)
+    index = times.clamp(0, T - 1).long().unsqueeze(0)
+    out.scatter_(0, index, fires.to(x.dtype).unsqueeze(0))
+    return out
+
+
+def delta_encode(x, threshold: float = 0.1, *, off_spikes: bool = False) -> torch.Tensor:
+    """Spikes on change of a ``(T, *batch)`` signal: 1 where ``x[t] - x[t-1] > threshold``."""
+    x = _as_float_tensor("delta_encode", x)
+    if x.dim() < 1 or x.shape[0] < 1:
+        raise ValueError(f"delta_encode: x must be (T, *batch) with T >= 1, got shape {tuple(x.shape)}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+        raise ValueError(f"delta_encode: threshold must be a positive number, not {threshold!r}")
+    if not isinstance(off_spikes, bool):
+        raise TypeError(f"delta_encode: off_spikes must be a bool, not {off_spikes!r}")
+    previous = torch.cat([torch.zeros_like(x[:1]), x[:-1]])
+    change = x - previous
+    out = (change > threshold).to(x.dtype)
+    if off_spikes:
+        out = out - (change < -threshold).to(x.dtype)
+    return out

@@ -1,0 +1,240 @@
+"""The fused multi-step LIF kernel: one autograd node for a whole ``(T, ...)`` sequence.
+
+Forward, for ``t = 0 .. T-1`` (the contract's order, subtract reset, strict ``>``)::
+
+    u[t] = beta * v[t-1] + I[t]          # pre-reset membrane, v[-1] = v0 (zeros by default)
+    s[t] = (u[t] - theta > 0)
+    v[t] = u[t] - s[t] * theta           # post-reset membrane; the reset is detached
+
+The loop writes into preallocated ``(T, ...)`` tensors with ``out=`` ops (three per step, no
+allocation).  The backward pass is the hand-written reverse recurrence with the surrogate's
+closed-form derivative ``sg = surrogate.grad(u - theta)``, computed for all steps at once::
+
+    d[t] = gS[t] * sg[t] + gV[t] + beta * d[t+1]      # dL/du[t], d[T] = 0
+    dL/dI[t] = d[t]                dL/dv0 = beta * d[0]
+    dL/dbeta = sum_t d[t] * v[t-1]
+    dL/dtheta = -sum_t (gS[t] * sg[t] + (d[t] - gS[t] * sg[t]) * s[t])
+
+A constant current (the same input at every step, ``steps=T``) is passed once, not ``T`` times;
+its gradient is ``sum_t d[t] = sum_k (sum_{j<=k} beta**j) r[k]`` with ``r = gS * sg + gV``: one
+weighted sum over t, no loop, when nothing else needs a gradient.
+
+On the CPU the step loops run compiled (:mod:`~sc_neurocore.training.native`) or on NumPy views
+of the tensors (:data:`BACKEND`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import native
+from .surrogates import Surrogate
+
+__all__ = ["lif_sequence"]
+
+#: Which step loops run on the CPU: ``"auto"`` (the compiled loops of
+#: :mod:`~sc_neurocore.training.native` when they load, else NumPy), ``"native"``, ``"numpy"``
+#: (NumPy views of the tensors: ~1 us per call instead of torch's dispatch) or ``"torch"``.
+#: Other devices always use torch ops.
+BACKEND = "auto"
+BACKENDS = ("auto", "native", "numpy", "torch")
+
+
+def _backend(*tensors) -> str:
+    if BACKEND not in BACKENDS:
+        raise ValueError(f"lif_kernel.BACKEND must be one of {BACKENDS}, not {BACKEND!r}")
+    cpu = all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) for t in tensors)
+    if not cpu or BACKEND == "torch":
+        return "torch"
+    if BACKEND in ("auto", "native") and native.library() is not None:
+        return "native"
+    if BACKEND == "native":
+        raise RuntimeError(f"the native LIF loops are {native.status}")
+    return "numpy"
+
+
+def _ptr(t):
+    return None if t is None else t.data_ptr()
+
+
+def _forward_loop(current, const: bool, u, v, s, v0, b: float, th: float) -> None:
+    """Fill ``s`` (spikes), ``v`` (post-reset) and, unless it is ``None``, ``u`` (pre-reset)."""
+    steps = s.shape[0]
+    backend = _backend(current, s)
+    if backend == "native":
+        lib = native.library()
+        fn = lib.lif_forward_f32 if s.dtype == torch.float32 else lib.lif_forward_f64
+        m = s[0].numel()
+        # the first step starts from v0, or from zeros (beta * 0 + I == I exactly)
+        zeros = torch.zeros_like(s[0]) if v0 is None else v0
+        scratch = torch.empty_like(s[0]) if u is None else None
+        fn(_ptr(current), 0 if const else m, _ptr(zeros), _ptr(u), _ptr(s), _ptr(v), _ptr(scratch), steps, m, b, th)
+        return
+    currents = (current,) * steps if const else current.unbind(0)
+    scratch = torch.empty_like(s[0]) if u is None else None
+    if backend == "numpy":
+        vn, sn = v.numpy(), s.numpy()
+        un = [scratch.numpy()] * steps if u is None else u.numpy()
+        cn = [c.numpy() for c in currents]
+        bn, thn = vn.dtype.type(b), vn.dtype.type(th)
+        prev = None if v0 is None else v0.numpy()
+        for t in range(steps):
+            ut = un[t]
+            if prev is None:
+                np.copyto(ut, cn[t])
+            else:
+                np.multiply(prev, bn, out=ut)
+                np.add(ut, cn[t], out=ut)
+            np.greater(ut, thn, out=sn[t])
+            if th == 1.0:
+                np.subtract(ut, sn[t], out=vn[t])
+            else:
+                np.multiply(sn[t], thn, out=vn[t])
+                np.subtract(ut, vn[t], out=vn[t])
+            prev = vn[t]
+        return
+    us = (scratch,) * steps if u is None else u.unbind(0)
+    vs, ss = v.unbind(0), s.unbind(0)
+    prev = v0
+    for t in range(steps):
+        if prev is None:
+            us[t].copy_(currents[t])
+        else:
+            torch.add(currents[t], prev, alpha=b, out=us[t])
+        torch.gt(us[t], th, out=ss[t])
+        torch.add(us[t], ss[t], alpha=-th, out=vs[t])
+        prev = vs[t]
+
+
+def _reverse_in_place(r: torch.Tensor, b: float) -> torch.Tensor:
+    """Turn ``r`` into ``d``: ``d[t] = r[t] + b * d[t+1]`` (in place)."""
+    steps = r.shape[0]
+    backend = _backend(r) if r.is_contiguous() else "torch"
+    if backend == "native":
+        lib = native.library()
+        fn = lib.lif_reverse_f32 if r.dtype == torch.float32 else lib.lif_reverse_f64
+        fn(_ptr(r), steps, r[0].numel(), b)
+        return r
+    if backend == "numpy":
+        rn = r.numpy()
+        bn = rn.dtype.type(b)
+        tmp = np.empty_like(rn[0])
+        for t in range(steps - 2, -1, -1):
+            np.multiply(rn[t + 1], bn, out=tmp)
+            np.add(rn[t], tmp, out=rn[t])
+        return r
+    for t in range(steps - 2, -1, -1):
+        r[t].add_(r[t + 1], alpha=b)
+    return r
+
+
+def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
+    """``w[k] = sum_{j<=k} b**j``, so that ``sum_t d[t] = sum_k w[k] r[k]``."""
+    powers = torch.full((steps,), b, dtype=torch.float64).pow(torch.arange(steps, dtype=torch.float64))
+    return powers.cumsum(0).to(dtype=like.dtype, device=like.device)
+
+
+class _LIFSequence(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, current, beta, theta, v0, surrogate, steps):
+        b, th = float(beta), float(theta)
+        const = steps is not None
+        n_steps = steps if const else current.shape[0]
+        shape = tuple(current.shape) if const else tuple(current.shape[1:])
+        opts = dict(dtype=current.dtype, device=current.device)
+        # the pre-reset membrane is kept only for a backward pass
+        u = torch.empty((n_steps,) + shape, **opts) if any(ctx.needs_input_grad[:4]) else None
+        v = torch.empty((n_steps,) + shape, **opts)
+        s = torch.empty((n_steps,) + shape, **opts)
+        v0 = None if v0 is None else v0.contiguous()
+        _forward_loop(current.contiguous(), const, u, v, s, v0, b, th)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(u, v, s, v0)
+        ctx.beta, ctx.theta, ctx.surrogate, ctx.const = b, th, surrogate, const
+        ctx.shapes = (beta.shape, theta.shape)
+        return s, v
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_s, grad_v):
+        u, v, s, v0 = ctx.saved_tensors
+        b, th = ctx.beta, ctx.theta
+        need_i, need_b, need_th, need_v0 = ctx.needs_input_grad[:4]
+        n_steps = u.shape[0]
+        if grad_s is not None:
+            c = ctx.surrogate.grad(u - th).mul_(grad_s)
+        else:
+            c = torch.zeros_like(u)
+        r = c if grad_v is None else c + grad_v
+        g_i = g_b = g_th = g_v0 = None
+        if ctx.const and need_i and not (need_b or need_th or need_v0):
+            # only sum_t d[t] is needed: one weighted sum over t instead of the recurrence
+            w = _prefix_weights(b, n_steps, r)
+            g_i = (w @ r.reshape(n_steps, -1)).view(r.shape[1:])
+            return g_i, None, None, None, None, None
+        if need_th:
+            c_sum = c.sum()
+            c_s = (c * s).sum()
+        d = _reverse_in_place(r.clone() if r is c and need_th else r, b)
+        if need_i:
+            g_i = d.sum(0) if ctx.const else d
+        if need_b:
+            g_b = (d[1:] * v[:-1]).sum()
+            if v0 is not None:
+                g_b = g_b + (d[0] * v0).sum()
+            g_b = g_b.reshape(ctx.shapes[0])
+        if need_th:
+            g_th = -(c_sum + (d * s).sum() - c_s).reshape(ctx.shapes[1])
+        if need_v0:
+            g_v0 = b * d[0]
+        return g_i, g_b, g_th, g_v0, None, None
+
+
+def lif_sequence(
+    current: torch.Tensor,
+    beta,
+    threshold,
+    surrogate: Surrogate,
+    v0: torch.Tensor | None = None,
+    steps: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run a LIF population over ``T`` steps in one autograd node.
+
+    Parameters
+    ----------
+    current : tensor
+        ``(T, *shape)`` input currents, or with ``steps=T`` one ``(*shape)`` current used at every step.
+    beta, threshold : float or 0-dim tensor
+        Leak in [0, 1] and threshold > 0 (tensors that require grad receive gradients).
+    surrogate : Surrogate
+        Its ``grad`` is the backward derivative.
+    v0 : tensor or None
+        Initial membrane ``(*shape)``; ``None`` means zeros.
+    steps : int or None
+        Number of steps for a constant current.
+
+    Returns
+    -------
+    spikes, membranes : tensors ``(T, *shape)``
+        Spikes (0/1) and post-reset membranes.
+    """
+    if not isinstance(surrogate, Surrogate):
+        raise TypeError(f"the fused kernel needs a Surrogate instance, not {surrogate!r}")
+    if not isinstance(current, torch.Tensor) or not current.is_floating_point():
+        raise TypeError(f"current must be a floating-point tensor, not {current!r:.60}")
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be a positive integer, not {steps!r}")
+        shape = tuple(current.shape)
+    else:
+        if current.dim() < 1 or current.shape[0] < 1:
+            raise ValueError(f"current must have a leading time axis of length >= 1, got shape {tuple(current.shape)}")
+        shape = tuple(current.shape[1:])
+    if v0 is not None and tuple(v0.shape) != shape:
+        raise ValueError(f"v0 has shape {tuple(v0.shape)}, expected {shape}")
+    beta_t = beta if isinstance(beta, torch.Tensor) else torch.tensor(float(beta), dtype=torch.float64)
+    theta_t = threshold if isinstance(threshold, torch.Tensor) else torch.tensor(float(threshold), dtype=torch.float64)
+    if beta_t.numel() != 1 or theta_t.numel() != 1:
+        raise ValueError("the fused kernel takes one scalar beta and one scalar threshold")
+    return _LIFSequence.apply(current, beta_t, theta_t, v0, surrogate, steps)

@@ -1,0 +1,171 @@
+"""Training and evaluation loops, and device choice.
+
+``train_epoch`` / ``evaluate`` take batches ``(x, y)`` from any iterable of pairs:
+
+* ``x`` of shape ``(batch, features)`` (or images ``(batch, C, H, W)``) is the same input at each
+  of the ``T`` steps; it is passed as ``x.expand(T, ...)`` without a copy, so the model computes
+  its first layer once;
+* ``x`` of shape ``(T, batch, features)`` (or ``(T, batch, C, H, W)``) is already encoded over time
+  (``rate_encode`` and friends); its first axis must equal ``T``.
+
+The rule is the number of axes: 2 or 4 is static, 3 or 5 is pre-encoded.
+
+A ``DataLoader`` over a ``TensorDataset`` (single process, default collate) is read by gathering
+each batch with one index operation over the loader's own batch sampler: the same batches in the
+same order as iterating the loader, without its per-sample Python work.
+
+``loss_fn(spike_counts, targets)`` by default; a loss tagged ``uses_membrane`` (``membrane_loss``)
+gets the accumulated membrane instead, one tagged ``needs_T`` (``spike_rate_loss``) gets ``T=T``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+
+import torch
+
+from .losses import spike_count_loss
+
+__all__ = ["train_epoch", "evaluate", "auto_device"]
+
+
+def auto_device() -> torch.device:
+    """``cuda`` if available, else ``mps`` if available, else ``cpu``."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _batches(loader: Iterable):
+    """Batches of ``loader``; a plain TensorDataset DataLoader without per-sample collation."""
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data._utils.collate import default_collate
+
+    if (
+        isinstance(loader, DataLoader)
+        and type(loader.dataset) is TensorDataset
+        and loader.num_workers == 0
+        and loader.collate_fn is default_collate
+        and loader.batch_sampler is not None
+    ):
+        # What DataLoader's iterator draws from the RNG on creation, so seeded runs match it.
+        torch.empty((), dtype=torch.int64).random_(generator=loader.generator)
+        tensors = loader.dataset.tensors
+        for indices in loader.batch_sampler:
+            index = torch.as_tensor(indices, dtype=torch.long)
+            yield tuple(t[index] for t in tensors)
+        return
+    yield from loader
+
+
+def _prepare(x, y, T: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError(f"batches must be (tensor, tensor) pairs, not ({type(x).__name__}, {type(y).__name__})")
+    if device is not None:
+        x = x.to(device, non_blocking=True)
+        y = y.to(device, non_blocking=True)
+    if not x.is_floating_point():
+        x = x.float()
+    if x.dim() in (2, 4):
+        x = x.unsqueeze(0).expand(T, *x.shape)
+    elif x.dim() in (3, 5):
+        if x.shape[0] != T:
+            raise ValueError(f"a pre-encoded batch must have T={T} steps first, got shape {tuple(x.shape)}")
+    else:
+        raise ValueError(f"batch inputs must be (batch, features) or (T, batch, features), got {tuple(x.shape)}")
+    if x.shape[1] != y.shape[0]:
+        raise ValueError(f"batch of {x.shape[1]} inputs has {y.shape[0]} labels")
+    return x, y.long()
+
+
+def _loss(loss_fn: Callable, counts, mem, y, T: int) -> torch.Tensor:
+    out = mem if getattr(loss_fn, "uses_membrane", False) else counts
+    if getattr(loss_fn, "needs_T", False):
+        return loss_fn(out, y, T=T)
+    return loss_fn(out, y)
+
+
+def _check_T(T) -> int:
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise ValueError(f"T must be a positive integer, not {T!r}")
+    return T
+
+
+def _progress(iterable, enabled, desc: str, total):
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+
+def _length(loader):
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
+def train_epoch(
+    model: torch.nn.Module,
+    loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    T: int,
+    device=None,
+    loss_fn: Callable = spike_count_loss,
+    progress: bool | None = None,
+) -> tuple[float, float]:
+    """One pass over ``loader``: ``(mean loss per sample, accuracy)``.
+
+    ``progress``: a tqdm bar; ``None`` shows it only when stderr is a terminal.
+    """
+    _check_T(T)
+    model.train()
+    total_loss = correct = seen = 0  # loss and hits stay tensors on the device until the end
+    for x, y in _progress(_batches(loader), progress, "train", _length(loader)):
+        x, y = _prepare(x, y, T, device)
+        counts, mem = model(x)
+        loss = _loss(loss_fn, counts, mem, y, T)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        n = y.shape[0]
+        total_loss = loss.detach() * n + total_loss
+        correct = (counts.argmax(1) == y).sum() + correct
+        seen += n
+    if seen == 0:
+        raise ValueError("the loader yielded no batches")
+    return float(total_loss) / seen, int(correct) / seen
+
+
+@torch.no_grad()
+def evaluate(
+    model: torch.nn.Module,
+    loader: Iterable,
+    T: int,
+    device=None,
+    loss_fn: Callable = spike_count_loss,
+    progress: bool | None = False,
+) -> tuple[float, float]:
+    """Loss and accuracy of ``model`` over ``loader`` (no gradients): ``(mean loss, accuracy)``."""
+    _check_T(T)
+    model.eval()
+    total_loss = 0.0
+    correct = 0
+    seen = 0
+    for x, y in _progress(_batches(loader), progress, "eval", _length(loader)):
+        x, y = _prepare(x, y, T, device)
+        counts, mem = model(x)
+        n = y.shape[0]
+        total_loss += float(_loss(loss_fn, counts, mem, y, T)) * n
+        correct += int((counts.argmax(1) == y).sum())
+        seen += n
+    if seen == 0:
+        raise ValueError("the loader yielded no batches")
+    return total_loss / seen, correct / seen

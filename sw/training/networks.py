@@ -1,0 +1,238 @@
+"""Classifiers: :class:`SpikingNet` (dense) and :class:`ConvSpikingNet` (convolutional).
+
+Both take ``x`` of shape ``(T, batch, n_input)`` and return ``(spike_counts, membrane_acc)``,
+each ``(batch, n_output)``: the output layer's spikes summed over T and its post-reset membrane
+summed over T.  Classify with ``spike_counts.argmax(dim=1)``.
+
+Speed: the layers run one after the other over all T (each Linear/Conv on ``(T * batch, ...)`` in
+one call, each LIF population through the fused kernel).  When the input is the same at every
+step -- ``x`` built with ``expand`` (stride 0 on the time axis), which is what
+:func:`~sc_neurocore.training.loop.train_epoch` passes, or :meth:`forward_static` -- the first
+layer is computed once and fed to the LIF kernel as a constant current.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from .cells import LIFCell
+from .surrogates import atan_surrogate
+
+__all__ = ["SpikingNet", "ConvSpikingNet"]
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return value
+
+
+def _is_static(x: torch.Tensor) -> bool:
+    """True when every timestep of ``x`` is the same tensor (an ``expand``-ed time axis)."""
+    return x.shape[0] == 1 or x.stride(0) == 0
+
+
+class _SpikingClassifier(nn.Module):
+    """Shared input checks and the static-input shortcut."""
+
+    n_input: int
+
+    def _check_input(self, x) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{type(self).__name__} expects a torch.Tensor, not {type(x).__name__}")
+        if not x.is_floating_point():
+            raise TypeError(f"{type(self).__name__} expects a floating-point input, not dtype {x.dtype}")
+        return x
+
+    def forward_static(self, x: torch.Tensor, T: int):
+        """The same ``(batch, ...)`` input at each of ``T`` steps (no copy)."""
+        _positive_int("T", T)
+        self._check_input(x)
+        return self(x.unsqueeze(0).expand(T, *x.shape))
+
+
+class SpikingNet(_SpikingClassifier):
+    """``n_layers`` hidden ``Linear -> LIF`` layers of ``n_hidden`` neurons, then ``Linear -> LIF`` out.
+
+    ``SpikingNet(64, 128, 10)`` is 64 -> 128 -> 10.  ``beta``, ``threshold`` and the
+    surrogate are shared by all layers; ``learn_beta`` / ``learn_threshold`` give every layer its
+    own trainable scalar.
+    """
+
+    def __init__(
+        self,
+        n_input: int,
+        n_hidden: int,
+        n_output: int,
+        n_layers: int = 1,
+        beta: float = 0.9,
+        threshold: float = 1.0,
+        surrogate_fn: Callable = atan_surrogate,
+        learn_beta: bool = False,
+        learn_threshold: bool = False,
+        bias: bool = True,
+    ):
+        super().__init__()
+        self.n_input = _positive_int("n_input", n_input)
+        self.n_hidden = _positive_int("n_hidden", n_hidden)
+        self.n_output = _positive_int("n_output", n_output)
+        self.n_layers = _positive_int("n_layers", n_layers)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be a bool, not {bias!r}")
+        self.hparams = dict(
+            n_input=n_input,
+            n_hidden=n_hidden,
+            n_output=n_output,
+            n_layers=n_layers,
+            beta=beta,
+            threshold=threshold,
+            surrogate_fn=surrogate_fn,
+            learn_beta=learn_beta,
+            learn_threshold=learn_threshold,
+            bias=bias,
+        )
+        sizes = [n_input] + [n_hidden] * n_layers + [n_output]
+        self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.lifs = nn.ModuleList(
+            LIFCell(beta, threshold, surrogate_fn, learn_beta, learn_threshold) for _ in self.fcs
+        )
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.n_input,) + tuple(fc.out_features for fc in self.fcs)
+
+    def run(self, x: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per layer ``(spikes, membranes)``, each ``(T, batch, n_layer_out)``."""
+        self._check_input(x)
+        if x.dim() != 3 or x.shape[2] != self.n_input:
+            raise ValueError(f"SpikingNet expects x of shape (T, batch, {self.n_input}), got {tuple(x.shape)}")
+        T, B = x.shape[0], x.shape[1]
+        if T < 1 or B < 1:
+            raise ValueError(f"x needs at least one timestep and one sample, got shape {tuple(x.shape)}")
+        traces = []
+        for i, (fc, lif) in enumerate(zip(self.fcs, self.lifs)):
+            if i == 0 and _is_static(x):
+                spikes, mem, _ = lif.sequence(fc(x[0]), steps=T)
+            else:
+                inp = x if i == 0 else traces[-1][0]
+                cur = fc(inp.reshape(T * B, -1)).view(T, B, -1)
+                spikes, mem, _ = lif.sequence(cur)
+            traces.append((spikes, mem))
+        return traces
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        spikes, mem = self.run(x)[-1]
+        return spikes.sum(0), mem.sum(0)
+
+    # ---------------------------------------------------------------- export
+    def to_sc_weights(self) -> list[torch.Tensor]:
+        """Per layer, the ``(n_out, n_in)`` weights min-max scaled to [0, 1] (as documented).
+
+        ``(w - w.min()) / (w.max() - w.min())``; a constant layer maps to zeros.
+        """
+        out = []
+        for fc in self.fcs:
+            w = fc.weight.detach()
+            lo, hi = w.min(), w.max()
+            span = hi - lo
+            out.append((w - lo) / span if span > 0 else torch.zeros_like(w))
+        return out
+
+    def to_quantized(self, config=None):
+        """The signed integer export (:class:`sc_neurocore.export.QuantizedNet`) for ``config``."""
+        from ..export import QuantizedNet
+
+        weights = [fc.weight.detach().cpu().double().numpy() for fc in self.fcs]
+        biases = [None if fc.bias is None else fc.bias.detach().cpu().double().numpy() for fc in self.fcs]
+        betas = [float(lif.param("beta").detach()) for lif in self.lifs]
+        thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config)
+
+
+class ConvSpikingNet(_SpikingClassifier):
+    """``Conv2d -> LIF -> MaxPool`` blocks, then ``Linear -> LIF`` readout, for images.
+
+    Input ``(T, batch, C*H*W)`` (flattened, like :class:`SpikingNet`) or ``(T, batch, C, H, W)``.
+    The default is 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10.
+    """
+
+    def __init__(
+        self,
+        n_output: int = 10,
+        input_shape: tuple[int, int, int] = (1, 28, 28),
+        channels: tuple[int, ...] = (12, 32),
+        kernel_size: int = 5,
+        pool: int = 2,
+        beta: float = 0.9,
+        threshold: float = 1.0,
+        surrogate_fn: Callable = atan_surrogate,
+        learn_beta: bool = False,
+        learn_threshold: bool = False,
+    ):
+        super().__init__()
+        input_shape = tuple(input_shape)
+        channels = tuple(channels)
+        if len(input_shape) != 3:
+            raise ValueError(f"input_shape must be (channels, height, width), not {input_shape!r}")
+        for name, value in (("n_output", n_output), ("kernel_size", kernel_size), ("pool", pool)):
+            _positive_int(name, value)
+        for value in input_shape + channels:
+            _positive_int("input_shape and channels entries", value)
+        if not channels:
+            raise ValueError("channels must name at least one convolution")
+        self.hparams = dict(
+            n_output=n_output,
+            input_shape=input_shape,
+            channels=channels,
+            kernel_size=kernel_size,
+            pool=pool,
+            beta=beta,
+            threshold=threshold,
+            surrogate_fn=surrogate_fn,
+            learn_beta=learn_beta,
+            learn_threshold=learn_threshold,
+        )
+        self.input_shape = input_shape
+        self.n_input = math.prod(input_shape)
+        self.n_output = n_output
+        c, h, w = input_shape
+        convs = []
+        for out_c in channels:
+            convs.append(nn.Conv2d(c, out_c, kernel_size))
+            h, w = (h - kernel_size + 1) // pool, (w - kernel_size + 1) // pool
+            if h < 1 or w < 1:
+                raise ValueError(f"input_shape {input_shape} is too small for {len(channels)} conv/pool blocks")
+            c = out_c
+        self.convs = nn.ModuleList(convs)
+        self.pool = nn.MaxPool2d(pool)
+        self.fc = nn.Linear(c * h * w, n_output)
+        self.lifs = nn.ModuleList(
+            LIFCell(beta, threshold, surrogate_fn, learn_beta, learn_threshold) for _ in range(len(convs) + 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self._check_input(x)
+        if x.dim() == 3 and x.shape[2] == self.n_input:
+            x = x.unflatten(2, self.input_shape)
+        if x.dim() != 5 or tuple(x.shape[2:]) != self.input_shape:
+            raise ValueError(
+                f"ConvSpikingNet expects (T, batch, {self.n_input}) or (T, batch, {self.input_shape}), got {tuple(x.shape)}"
+            )
+        T, B = x.shape[0], x.shape[1]
+        h = None
+        for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
+            if i == 0 and _is_static(x):
+                spikes, _, _ = lif.sequence(conv(x[0]), steps=T)
+            else:
+                inp = x if i == 0 else h
+                cur = conv(inp.reshape(T * B, *inp.shape[2:]))
+                spikes, _, _ = lif.sequence(cur.view(T, B, *cur.shape[1:]))
+            h = self.pool(spikes.reshape(T * B, *spikes.shape[2:]))
+            h = h.view(T, B, *h.shape[1:])
+        cur = self.fc(h.reshape(T * B, -1)).view(T, B, -1)
+        spikes, mem, _ = self.lifs[-1].sequence(cur)
+        return spikes.sum(0), mem.sum(0)

@@ -1,0 +1,54 @@
+"""An independent plain-Python reference of the network timing contract (docs/interfaces.md).
+
+Used next to ``SCNetwork.run_codes`` so that a gateware test cannot pass by sharing a bug
+with one model: it recomputes every bit from ``source_values`` with explicit loops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sc_neurocore.export import QuantizedNet
+from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT
+from sc_neurocore.sc.fixed import lif_step, scale_count
+from sc_neurocore.sc.sources import source_values
+
+
+def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
+    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes for one image."""
+    cfg, L = qnet.config, qnet.config.length
+    xq = np.asarray(xq, dtype=np.int64)
+    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes")}
+    v = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
+    for layer in qnet.layers:
+        for k in out:
+            out[k].append(np.zeros((T, layer.n_out), np.int64))
+    for t in range(T):
+        prev = None
+        for li, layer in enumerate(qnet.layers):
+            rw = source_values(cfg, li, ROLE_WEIGHT, T * L).astype(np.int64)[t * L:(t + 1) * L]
+            wbits = rw[None, None, :] < np.abs(layer.weight_q)[:, :, None]  # (n_out, n_in, L)
+            if layer.input_kind == "prob":
+                rin = source_values(cfg, li, ROLE_INPUT, T * L).astype(np.int64)[t * L:(t + 1) * L]
+                xbits = rin[None, :] < xq[:, None]  # (n_in, L)
+            else:
+                xbits = np.repeat(prev[:, None].astype(bool), L, axis=1)
+            prod = (wbits & xbits[None]).sum(axis=2) * np.where(layer.weight_q < 0, -1, 1)
+            c = prod.sum(axis=1)
+            cur = scale_count(c, layer.scale_mult, layer.scale_shift, layer.bias_q, cfg.membrane)
+            v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
+                                cfg.beta_format.frac_bits)
+            for k, val in zip(out, (c, cur, v[li], s)):
+                out[k][li][t] = val
+            prev = s
+    return out
+
+
+def random_qnet(sizes, config, seed=0, *, bias=0.3, threshold=0.5, beta=0.85):
+    """A random QuantizedNet with enough drive that hidden neurons spike."""
+    g = np.random.default_rng(seed)
+    ws = [g.normal(0.2, 1.0, (b, a)) / np.sqrt(a) * 2 for a, b in zip(sizes[:-1], sizes[1:])]
+    for w in ws:
+        w[0, 0] = 0.0
+    bs = [g.normal(0, bias, b) for b in sizes[1:]]
+    return QuantizedNet.from_float(ws, bs, [beta] * len(ws), [threshold] * len(ws), config)

@@ -1,0 +1,40 @@
+"""Shared fixtures: one trained digits SpikingNet per session (8 epochs, seed 0)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from sc_neurocore.datasets import load_digits_split
+
+    return load_digits_split()
+
+
+@pytest.fixture(scope="session")
+def trained_digits_net(digits):
+    """``(model, float_predictions)``: SpikingNet(64, 128, 10) trained 8 epochs (seed 0, T=25)."""
+    torch = pytest.importorskip("torch")
+    from sc_neurocore.training import SpikingNet, train_epoch
+
+    x_tr, x_te, y_tr, y_te = digits
+    torch.manual_seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model = SpikingNet(n_input=64, n_hidden=128, n_output=10, beta=0.9)
+        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+        g = torch.Generator().manual_seed(0)
+        ds = torch.utils.data.TensorDataset(torch.tensor(x_tr), torch.tensor(y_tr))
+        loader = torch.utils.data.DataLoader(ds, batch_size=64, shuffle=True, generator=g)
+        for _ in range(8):
+            train_epoch(model, loader, opt, 25, progress=False)
+        model.eval()
+        with torch.no_grad():
+            counts, _ = model(torch.tensor(x_te)[None].expand(25, -1, -1))
+        pred = counts.argmax(1).numpy()
+    finally:
+        torch.set_num_threads(threads)
+    return model, np.asarray(pred)

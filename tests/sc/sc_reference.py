@@ -1,0 +1,157 @@
+"""Slow plain-Python bit-level reference of the SC contract, written from docs/sc-arithmetic.md.
+
+It shares no code with ``sc_neurocore.sc`` beyond reading the constants of the contract
+(``SCConfig`` fields, ``LFSR_TAPS``, a layer's exported integers): every random number, every
+bit, every count, scaling and LIF step is recomputed here with Python ints, one cycle at a time.
+"""
+
+from __future__ import annotations
+
+from sc_neurocore.sc.sources import LFSR_TAPS
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def derive_seed(base: int, layer: int, role: int, bits: int, nonzero: bool) -> int:
+    x = splitmix64((base * 65536 + layer * 2 + role) & MASK64) % (1 << bits)
+    return 1 if (nonzero and x == 0) else x
+
+
+def taps(width: int, reciprocal: bool) -> list[int]:
+    t = list(LFSR_TAPS[width])
+    if reciprocal:
+        t = [width] + [width - x for x in t if x != width]
+    return t
+
+
+def lfsr_step(state: int, width: int, tap_list: list[int], kind: str) -> int:
+    if kind == "fibonacci":
+        fb = 0
+        for t in tap_list:
+            fb ^= (state >> (t - 1)) & 1
+        return ((state << 1) | fb) % (1 << width)
+    tap_mask = sum(1 << (t - 1) for t in tap_list)
+    out = state >> 1
+    if state & 1:
+        out ^= tap_mask
+    return out
+
+
+def lfsr_numbers(seed, width, kind, steps, reciprocal, k, n) -> list[int]:
+    tl = taps(width, reciprocal)
+    s, out = seed, []
+    for _ in range(n):
+        out.append(s % (1 << k))
+        for _ in range(steps):
+            s = lfsr_step(s, width, tl, kind)
+    return out
+
+
+def sobol_numbers(k: int, dim: int, mask: int, n: int) -> list[int]:
+    if dim == 0:
+        v = [1 << (k - 1 - j) for j in range(k)]
+    else:
+        v = [1 << (k - 1)]
+        for _ in range(1, k):
+            v.append(v[-1] ^ (v[-1] >> 1))
+    out = []
+    for i in range(n):
+        idx, x = i % (1 << k), mask
+        for j in range(k):
+            if (idx >> j) & 1:
+                x ^= v[j]
+        out.append(x)
+    return out
+
+
+def source(config, layer: int, role: int, n: int) -> list[int]:
+    k = config.prob_bits
+    if config.rng == "lfsr":
+        seed = derive_seed(config.seed, layer, role, config.lfsr_width, True)
+        return lfsr_numbers(seed, config.lfsr_width, config.lfsr_kind, config.lfsr_steps, role == 1, k, n)
+    return sobol_numbers(k, role, derive_seed(config.seed, layer, role, k, False), n)
+
+
+def sat(x: int, lo: int, hi: int) -> int:
+    return lo if x < lo else hi if x > hi else x
+
+
+def weight_codes(wq: int, polarity: str, k: int, lo: int, hi: int) -> tuple[int, int]:
+    """(stream code, sign) of one exported weight code under a polarity."""
+    q = (1 << k) - 1
+    if polarity == "signed":
+        return abs(wq), (-1 if wq < 0 else 1)
+    if polarity == "bipolar":
+        return (wq + q + 1) // 2, 1
+    span = hi - lo
+    return (0 if span == 0 else (2 * q * (wq - lo) + span) // (2 * span)), 1
+
+
+def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tuple[int, int]]):
+    """One image: per layer lists [t][j] of counts, currents, membranes, spikes (plain ints).
+
+    ``scalings`` are each layer's (mult, shift) for the polarity (signed/bipolar: the export's
+    ``scale_mult``/``scale_shift``; minmax: recomputed by the caller from the contract).
+    """
+    cfg = qnet.config
+    k, L = cfg.prob_bits, cfg.length
+    big_p, q = 1 << k, (1 << k) - 1
+    fmt = cfg.membrane
+    lo_v, hi_v = fmt.min_int, fmt.max_int
+    bb = cfg.beta_format.frac_bits
+    rin = [source(cfg, l, 0, T * L) for l in range(len(qnet.layers))]
+    rw = [source(cfg, l, 1, T * L) for l in range(len(qnet.layers))]
+    v = [[0] * layer.n_out for layer in qnet.layers]
+    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes")}
+    for t in range(T):
+        prev = None
+        for l, layer in enumerate(qnet.layers):
+            wq = [[int(x) for x in row] for row in layer.weight_q]
+            flat = [x for row in wq for x in row]
+            lo, hi = min(flat), max(flat)
+            if l == 0:
+                if polarity == "bipolar":
+                    codes = [(x + q + 1) // 2 for x in xq]
+                else:
+                    codes = list(xq)
+            else:
+                if polarity == "bipolar":
+                    codes = [big_p if s else big_p // 2 for s in prev]
+                else:
+                    codes = [big_p if s else 0 for s in prev]
+            m, sh = scalings[l]
+            counts, currents, spikes = [], [], []
+            for j in range(layer.n_out):
+                acc = 0
+                for c in range(t * L, t * L + L):
+                    lane_sum = 0  # the parallel counter of this cycle
+                    for i in range(layer.n_in):
+                        wc, sg = weight_codes(wq[j][i], polarity, k, lo, hi)
+                        bx = 1 if rin[l][c] < codes[i] else 0
+                        bw = 1 if rw[l][c] < wc else 0
+                        if polarity == "bipolar":
+                            lane_sum += 1 if bx == bw else -1
+                        else:
+                            lane_sum += sg * (bx & bw)
+                    acc += lane_sum
+                cur = sat(((acc * m + (1 << (sh - 1))) >> sh) + int(layer.bias_q[j]), lo_v, hi_v)
+                vv = sat(((int(layer.beta_q) * v[l][j]) >> bb) + cur, lo_v, hi_v)
+                s = 1 if vv > int(layer.threshold_q) else 0
+                vv -= s * int(layer.threshold_q)
+                v[l][j] = vv
+                counts.append(acc)
+                currents.append(cur)
+                spikes.append(s)
+            rec["counts"][l].append(counts)
+            rec["currents"][l].append(currents)
+            rec["membranes"][l].append(list(v[l]))
+            rec["spikes"][l].append(spikes)
+            prev = spikes
+    return rec

@@ -1,0 +1,99 @@
+"""Replays every worked example of docs/sc-arithmetic.md with the code under test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sc_neurocore.export import QuantizedNet
+from sc_neurocore.sc.bitstream import and_count_table, apc_count, sng_bits, stream_count_table
+from sc_neurocore.sc.contract import (
+    Q8_8,
+    UQ0_8,
+    SCConfig,
+    count_real_scale,
+    current_scale,
+    derive_seed,
+    quantize_probability,
+)
+from sc_neurocore.sc.fixed import lif_step, scale_count
+from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
+
+
+def test_doc_exists_and_names_this_test():
+    assert "tests/sc/test_sc_arithmetic_doc.py" in DOC.read_text()
+
+
+def test_fixed_point_examples():
+    assert Q8_8.from_float(1.0) == 256
+    assert Q8_8.from_float(-0.5) == -128
+    assert Q8_8.from_float(200.0) == 32767
+    assert UQ0_8.from_float(0.9) == 230
+
+
+def test_probability_and_sng_examples():
+    assert quantize_probability(0.3, 8) == 77
+    assert quantize_probability(0.5, 8) == 128
+    assert sng_bits([5], np.array([3, 7, 0, 5]))[0].tolist() == [1, 0, 1, 0]
+    assert sng_bits([8], np.array([3, 7, 0, 5]))[0].tolist() == [1, 1, 1, 1]  # code P: all ones (k = 3)
+
+
+def test_lfsr_examples():
+    assert lfsr_tap_mask(4) == 12 and lfsr_tap_mask(4, reciprocal=True) == 9
+    assert lfsr_taps(4, reciprocal=True) == (4, 1)
+    assert lfsr_states(1, 4, 8).tolist() == [1, 2, 4, 9, 3, 6, 13, 10]
+    assert lfsr_states(1, 4, 8, kind="galois").tolist() == [1, 12, 6, 3, 13, 10, 5, 14]
+    assert lfsr_states(1, 4, 8, reciprocal=True).tolist() == [1, 3, 7, 15, 14, 13, 10, 5]
+    assert lfsr_states(1, 4, 4, steps=3).tolist() == [1, 9, 13, 11]
+
+
+def test_sobol_examples():
+    assert sobol_directions(3, 0) == (4, 2, 1) and sobol_directions(3, 1) == (4, 6, 5)
+    assert sobol_values(8, 3, 0).tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
+    assert sobol_values(8, 3, 1).tolist() == [0, 4, 6, 2, 5, 1, 3, 7]
+    assert sobol_values(8, 3, 1, mask=5).tolist() == [5, 1, 3, 7, 0, 4, 6, 2]
+
+
+def test_seed_examples():
+    assert derive_seed(1, 0, 0, 16) == 53683
+    assert derive_seed(1, 0, 1, 16) == 25967
+    assert derive_seed(1, 1, 0, 16) == 42419
+    assert derive_seed(1, 0, 0, 8, nonzero=False) == 179
+
+
+def test_dot_product_examples():
+    q = QuantizedNet.from_float([np.array([[-0.3, 0.8]])], [None], [0.9], [1.0], SCConfig())
+    assert q.layers[0].weight_q.tolist() == [[-96, 255]]
+    rin, rw = np.array([3, 7, 0, 5]), np.array([1, 4, 6, 2])
+    xb = sng_bits([5, 2], rin)
+    wb = sng_bits([3, 6], rw)
+    assert xb.tolist() == [[1, 0, 1, 0], [0, 0, 1, 0]]
+    assert wb.tolist() == [[1, 0, 0, 1], [1, 1, 0, 1]]
+    assert int(apc_count(xb & wb, [1, -1])) == 1
+    tab = and_count_table(rin, rw, 8)
+    assert tab[5, 3] == 1 and tab[2, 6] == 0
+    w_cnt = stream_count_table(rw, 8)
+    assert w_cnt[2] == 1 and w_cnt[4] == 2
+    assert 1 * w_cnt[2] - 0 * w_cnt[7] - 1 * w_cnt[4] == -1
+
+
+def test_scaling_examples():
+    cfg = SCConfig(prob_bits=3, length=4)
+    r0 = count_real_scale(0.8, cfg, "prob")
+    assert abs(r0 - 0.8 * 256 * 64 / 49 / 4) < 1e-12
+    assert current_scale(r0, 16) == (34239, 9)
+    assert scale_count(1, 34239, 9) == 67
+    r1 = count_real_scale(0.8, cfg, "spike")
+    assert current_scale(r1, 16) == (59919, 10)
+    assert scale_count(-1, 59919, 10) == -59
+
+
+def test_lif_examples():
+    rows = [(300, 67, 230, 80, 1), (-300, 0, 230, -270, 0), (0, 256, 230, 256, 0), (32700, 500, 230, 29622, 1),
+            (32767, 32767, 255, 32511, 1)]
+    for row in rows:
+        got_v, got_s = lif_step(np.array([row[0]]), np.array([row[1]]), row[2], 256)
+        assert (int(got_v[0]), int(got_s[0])) == (row[3], row[4])

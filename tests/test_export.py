@@ -1,0 +1,103 @@
+"""QuantizedNet: quantisation against an independent computation, persistence, schema, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from sc_neurocore.export import EXPORT_SCHEMA, QuantizedNet
+from sc_neurocore.sc.contract import SCConfig, count_real_scale, current_scale
+
+
+def _net(cfg=None, seed=0):
+    rng = np.random.default_rng(seed)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    b = [rng.normal(size=4) * 0.2, None]
+    return QuantizedNet.from_float(w, b, [0.9, 0.75], [1.0, 0.5], cfg), w, b
+
+
+def test_from_float_against_independent_quantisation():
+    cfg = SCConfig(length=32, prob_bits=6)
+    q, w, b = _net(cfg)
+    assert q.sizes == (3, 4, 2) and q.n_input == 3 and q.n_output == 2
+    for i, layer in enumerate(q.layers):
+        s = max(abs(float(x)) for x in w[i].ravel())
+        for j in range(w[i].shape[0]):
+            for k in range(w[i].shape[1]):
+                x = float(w[i][j, k])
+                mag = math.floor(abs(x) / s * 63 + 0.5)
+                assert layer.weight_q[j, k] == (-mag if x < 0 else mag)
+        assert layer.weight_scale == s
+        exp_b = [0] * w[i].shape[0] if b[i] is None else [math.floor(float(v) * 256 + 0.5) for v in b[i]]
+        assert layer.bias_q.tolist() == exp_b
+        kind = "prob" if i == 0 else "spike"
+        assert layer.input_kind == kind
+        assert (layer.scale_mult, layer.scale_shift) == current_scale(count_real_scale(s, cfg, kind), 16)
+        assert (layer.fxp_mult, layer.fxp_shift) == current_scale(count_real_scale(s, cfg, kind, stochastic=False), 16)
+    assert q.layers[0].beta_q == math.floor(0.9 * 256 + 0.5) and q.layers[1].beta_q == 192
+    assert q.layers[0].threshold_q == 256 and q.layers[1].threshold_q == 128
+    assert q.layers[0].weight_sign.tolist() == (w[0] < 0).astype(int).tolist()
+    assert (np.abs(q.layers[0].weight_q) <= 63).all()
+
+
+def test_save_load_round_trip(tmp_path):
+    q, _, _ = _net(SCConfig(length=8, rng="sobol", polarity="bipolar", seed=7))
+    path = q.save(tmp_path / "net.npz")
+    r = QuantizedNet.load(path)
+    assert r.config == q.config
+    for a, b in zip(q.layers, r.layers):
+        np.testing.assert_array_equal(a.weight_q, b.weight_q)
+        np.testing.assert_array_equal(a.bias_q, b.bias_q)
+        for name in ("weight_scale", "beta_q", "threshold_q", "input_kind", "scale_mult", "scale_shift",
+                     "fxp_mult", "fxp_shift"):
+            assert getattr(a, name) == getattr(b, name)
+
+
+def test_schema_check(tmp_path):
+    q, _, _ = _net()
+    path = q.save(tmp_path / "net.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["schema"] = EXPORT_SCHEMA + 1
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ValueError, match="schema"):
+        QuantizedNet.load(bad)
+    del arrays["meta"]
+    np.savez(tmp_path / "nometa.npz", **arrays)
+    with pytest.raises(ValueError, match="meta"):
+        QuantizedNet.load(tmp_path / "nometa.npz")
+
+
+@pytest.mark.parametrize(
+    "weights, biases, betas, thetas, match",
+    [
+        ([], [], [], [], "at least one layer"),
+        ([np.array([[np.nan]])], [None], [0.9], [1.0], "NaN"),
+        ([np.array([[np.inf]])], [None], [0.9], [1.0], "NaN or inf"),
+        ([np.ones(3)], [None], [0.9], [1.0], "2-D"),
+        ([np.ones((2, 3)), np.ones((2, 3))], [None, None], [0.9, 0.9], [1.0, 1.0], "inputs"),
+        ([np.ones((2, 3))], [np.ones(3)], [0.9], [1.0], "bias"),
+        ([np.ones((2, 3))], [None], [1.5], [1.0], "beta"),
+        ([np.ones((2, 3))], [None], [0.9], [0.0], "threshold"),
+        ([np.ones((2, 3))], [None, None], [0.9], [1.0], "biases"),
+    ],
+)
+def test_bad_inputs(weights, biases, betas, thetas, match):
+    with pytest.raises(ValueError, match=match):
+        QuantizedNet.from_float(weights, biases, betas, thetas)
+
+
+def test_bad_config_type():
+    with pytest.raises(TypeError, match="SCConfig"):
+        QuantizedNet.from_float([np.ones((1, 1))], [None], [0.9], [1.0], config="fast")
+
+
+def test_zero_layer_scale_is_one():
+    q = QuantizedNet.from_float([np.zeros((2, 2))], [None], [0.9], [1.0])
+    assert q.layers[0].weight_scale == 1.0 and not q.layers[0].weight_q.any()

@@ -1,0 +1,268 @@
+import math
+
+import pytest
+import torch
+
+from sc_neurocore.training import (
+    AdExCell,
+    ALIFCell,
+    AlphaCell,
+    ExpIFCell,
+    IFCell,
+    LapicqueCell,
+    LIFCell,
+    RecurrentLIFCell,
+    SecondOrderLIFCell,
+    SynapticCell,
+    atan_surrogate,
+)
+
+INPUTS = [0.6, 0.7, -0.3, 0.9, 0.8]
+
+
+def H(x):
+    return 1.0 if x > 0 else 0.0
+
+
+def run_cell(cell, inputs=INPUTS):
+    """Single steps on a (1, 1) current: lists of spikes and of every state field."""
+    cell = cell.double()
+    state = cell.init_state(1, 1, dtype=torch.float64)
+    spikes, states = [], []
+    for x in inputs:
+        s, state = cell(torch.tensor([[x]], dtype=torch.float64), state)
+        spikes.append(float(s))
+        states.append(tuple(float(f) for f in state))
+    return spikes, states
+
+
+def check(cell, expected_spikes, expected_states, tol=1e-6):  # parameters are float32
+    spikes, states = run_cell(cell)
+    assert spikes == expected_spikes
+    for got, want in zip(states, expected_states):
+        assert got == pytest.approx(want, abs=tol)
+    # the multi-step path gives the same spikes and membranes
+    seq = torch.tensor(INPUTS, dtype=torch.float64).view(-1, 1, 1)
+    s_seq, v_seq, _ = cell.sequence(seq)
+    assert s_seq.flatten().tolist() == expected_spikes
+    v_index = cell.state_names.index("v")
+    assert v_seq.flatten().tolist() == pytest.approx([st[v_index] for st in expected_states], abs=tol)
+
+
+def test_lif_hand_trace():
+    # v = 0.5 v + I; theta = 1: 0.6 | 0.3+0.7=1.0 (not > 1) | 0.5-0.3=0.2 | 0.1+0.9=1.0 | 0.5+0.8=1.3 -> 0.3
+    check(LIFCell(beta=0.5, threshold=1.0), [0, 0, 0, 0, 1], [(0.6,), (1.0,), (0.2,), (1.0,), (0.3,)])
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_lif_fused_flag_same_trace(fused):
+    check(LIFCell(beta=0.5, threshold=1.0, fused=fused), [0, 0, 0, 0, 1], [(0.6,), (1.0,), (0.2,), (1.0,), (0.3,)])
+
+
+def test_if_hand_trace():
+    # no leak: 0.6 | 1.3 -> 0.3 | 0.0 | 0.9 | 1.7 -> 0.7
+    check(IFCell(threshold=1.0), [0, 1, 0, 0, 1], [(0.6,), (0.3,), (0.0,), (0.9,), (0.7,)])
+
+
+def test_lapicque_hand_trace():
+    tau, R, dt = 2.0, 3.0, 1.0
+    b = math.exp(-dt / tau)
+    v, spikes, states = 0.0, [], []
+    for x in INPUTS:
+        v = b * v + (1 - b) * R * x
+        s = H(v - 1.0)
+        v -= s
+        spikes.append(s)
+        states.append((v,))
+    cell = LapicqueCell(tau=tau, R=R, dt=dt)
+    assert float(cell.beta) == pytest.approx(b)
+    check(cell, spikes, states, tol=1e-7)  # beta is stored in float32
+    assert sum(spikes) >= 1
+
+
+def test_synaptic_hand_trace():
+    # i = 0.5 i + I; v = 0.5 v + i; theta = 1
+    i, v, spikes, states = 0.0, 0.0, [], []
+    for x in INPUTS:
+        i = 0.5 * i + x
+        v = 0.5 * v + i
+        s = H(v - 1.0)
+        v -= s
+        spikes.append(s)
+        states.append((i, v))
+    assert spikes[1] == 1.0  # i = 1.0, v = 0.3 + 1.0
+    check(SynapticCell(alpha=0.5, beta=0.5), spikes, states)
+
+
+def test_alif_hand_trace():
+    # theta_t = 1 + 0.5 a; v = 0.9 v + I; reset by theta_t; a = 0.5 a + s
+    v, a, spikes, states = 0.0, 0.0, [], []
+    for x in INPUTS:
+        th = 1.0 + 0.5 * a
+        v = 0.9 * v + x
+        s = H(v - th)
+        v -= s * th
+        a = 0.5 * a + s
+        spikes.append(s)
+        states.append((v, a))
+    check(ALIFCell(beta=0.9, threshold=1.0, adapt_decay=0.5, adapt_strength=0.5), spikes, states)
+    assert sum(spikes) >= 1
+
+
+def test_expif_hand_trace():
+    v, spikes, states = 0.0, [], []
+    for x in INPUTS:
+        v = 0.9 * v + 0.1 * 0.2 * math.exp((min(v, 1.0) - 0.5) / 0.2) + x
+        s = H(v - 1.0)
+        v -= s
+        spikes.append(s)
+        states.append((v,))
+    check(ExpIFCell(beta=0.9, threshold=1.0, v_rheobase=0.5, delta_t=0.2), spikes, states)
+
+
+def test_adex_hand_trace():
+    v, w, spikes, states = 0.0, 0.0, [], []
+    for x in INPUTS:
+        v_prev = v
+        v = 0.9 * v + 0.1 * 0.2 * math.exp((min(v, 1.0) - 0.5) / 0.2) - w + x
+        s = H(v - 1.0)
+        w = 0.8 * w + 0.2 * 0.3 * v_prev + 0.1 * s
+        v -= s
+        spikes.append(s)
+        states.append((v, w))
+    check(AdExCell(beta=0.9, v_rheobase=0.5, delta_t=0.2, adapt_decay=0.8, a=0.3, b=0.1), spikes, states)
+
+
+def test_alpha_hand_trace():
+    ie, ii, v, spikes, states = 0.0, 0.0, 0.0, [], []
+    for x in INPUTS:
+        ie = 0.9 * ie + max(x, 0.0)
+        ii = 0.5 * ii + max(-x, 0.0)
+        v = 0.8 * v + ie - ii
+        s = H(v - 1.0)
+        v -= s
+        spikes.append(s)
+        states.append((ie, ii, v))
+    check(AlphaCell(alpha_exc=0.9, alpha_inh=0.5, beta=0.8), spikes, states)
+
+
+def test_second_order_hand_trace():
+    a, v, spikes, states = 0.0, 0.0, [], []
+    for x in INPUTS:
+        a = 0.5 * a + x - 0.2 * v
+        v = 0.7 * v + a
+        s = H(v - 1.0)
+        v -= s
+        spikes.append(s)
+        states.append((a, v))
+    check(SecondOrderLIFCell(alpha=0.5, beta=0.7, stiffness=0.2), spikes, states)
+
+
+def test_second_order_without_stiffness_is_synaptic():
+    a = run_cell(SecondOrderLIFCell(alpha=0.6, beta=0.8, stiffness=0.0))
+    b = run_cell(SynapticCell(alpha=0.6, beta=0.8))
+    assert a == b
+
+
+def test_recurrent_lif_hand_trace():
+    cell = RecurrentLIFCell(2, beta=0.5, threshold=1.0).double()
+    with torch.no_grad():
+        cell.recurrent.weight.copy_(torch.tensor([[0.0, 0.4], [-0.5, 0.0]]))
+    state = cell.init_state(1)
+    assert tuple(state.v.shape) == (1, 2)
+    cur = torch.tensor([[1.2, 1.5]], dtype=torch.float64)
+    s0, state = cell(cur, state)  # v = (1.2, 1.5) -> both spike -> v = (0.2, 0.5)
+    assert s0.tolist() == [[1.0, 1.0]]
+    s1, state = cell(cur, state)  # v = 0.1 + 1.2 + 0.4 = 1.7 -> 0.7;  0.25 + 1.5 - 0.5 = 1.25 -> 0.25
+    assert s1.tolist() == [[1.0, 1.0]]
+    assert state.v.tolist()[0] == pytest.approx([0.7, 0.25])
+    assert torch.equal(state.spike_prev, s1)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_learnable_beta_and_threshold_get_gradients(fused):
+    cell = LIFCell(beta=0.8, threshold=0.9, learn_beta=True, learn_threshold=True, fused=fused)
+    assert {n for n, _ in cell.named_parameters()} == {"beta", "threshold"}
+    currents = torch.rand(10, 4, 8) * 0.6
+    spikes, mems, _ = cell.sequence(currents)
+    (spikes.sum() + mems.sum()).backward()
+    assert float(cell.beta.grad.abs()) > 0
+    assert float(cell.threshold.grad.abs()) > 0
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        SynapticCell(learn_alpha=True, learn_beta=True, learn_threshold=True),
+        ALIFCell(learn_beta=True, learn_threshold=True),
+        AlphaCell(learn_beta=True, learn_threshold=True),
+        SecondOrderLIFCell(learn_beta=True, learn_threshold=True),
+        RecurrentLIFCell(8, learn_beta=True, learn_threshold=True),
+    ],
+    ids=lambda c: type(c).__name__,
+)
+def test_other_cells_learnable_parameters(cell):
+    spikes, mems, _ = cell.sequence(torch.rand(10, 4, 8) * 0.8)
+    (spikes.sum() + mems.sum()).backward()
+    for name, p in cell.named_parameters():
+        if name in ("beta", "threshold", "alpha"):
+            assert p.grad is not None and float(p.grad.abs()) > 0, name
+
+
+def test_learnable_beta_is_clamped():
+    cell = LIFCell(beta=0.9, learn_beta=True)
+    with torch.no_grad():
+        cell.beta.fill_(1.7)
+    assert float(cell.param("beta").detach()) == 1.0
+
+
+def test_init_state_and_state_types():
+    cell = AlphaCell()
+    state = cell.init_state(3, 5)
+    assert state._fields == ("i_exc", "i_inh", "v")
+    assert all(tuple(t.shape) == (3, 5) and float(t.abs().sum()) == 0 for t in state)
+    spike, new = cell(torch.ones(3, 5), state)
+    assert isinstance(new, cell.State)
+
+
+def test_sequence_continues_from_state():
+    cell = LIFCell(beta=0.7)
+    x = torch.rand(12, 2, 3)
+    s_all, v_all, _ = cell.sequence(x)
+    s_a, v_a, state = cell.sequence(x[:5])
+    s_b, v_b, _ = cell.sequence(x[5:], state)
+    assert torch.equal(torch.cat([s_a, s_b]), s_all)
+    torch.testing.assert_close(torch.cat([v_a, v_b]), v_all)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="beta"):
+        LIFCell(beta=1.5)
+    with pytest.raises(ValueError, match="threshold"):
+        LIFCell(threshold=0.0)
+    with pytest.raises(TypeError, match="beta"):
+        LIFCell(beta="high")
+    with pytest.raises(TypeError, match="surrogate_fn"):
+        LIFCell(surrogate_fn=3)
+    with pytest.raises(TypeError, match="learn_beta"):
+        LIFCell(learn_beta=1)
+    with pytest.raises(ValueError, match="tau"):
+        LapicqueCell(tau=0)
+    with pytest.raises(ValueError, match="n_neurons"):
+        RecurrentLIFCell(0)
+    cell = LIFCell()
+    with pytest.raises(TypeError, match="floating-point"):
+        cell(torch.ones(2, 3, dtype=torch.long))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        cell([1.0])
+    with pytest.raises(ValueError, match="shape"):
+        cell(torch.ones(2, 3), cell.init_state(2, 4))
+    with pytest.raises(ValueError, match="batch_size"):
+        cell.init_state(0, 3)
+    with pytest.raises(ValueError, match="neurons"):
+        RecurrentLIFCell(4)(torch.ones(2, 3))
+    with pytest.raises(ValueError, match="steps"):
+        cell.sequence(torch.ones(2, 3), steps=0)
+    with pytest.raises(ValueError, match="T, batch"):
+        cell.sequence(torch.ones(3))
+    assert atan_surrogate is LIFCell().surrogate_fn

@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+import torch
+
+from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.training import ConvSpikingNet, SpikingNet, fast_sigmoid
+
+
+def reference_forward(model: SpikingNet, x: torch.Tensor):
+    """Plain per-step loops over layers and time, from the documented equations (float64)."""
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(lif.beta), float(lif.threshold))
+              for fc, lif in zip(model.fcs, model.lifs)]
+    mems = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    mem_acc = torch.zeros_like(counts)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta) in enumerate(layers):
+            v = beta * mems[i] + h @ w.T + b
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+        mem_acc += mems[-1]
+    return counts, mem_acc
+
+
+def test_documented_shape_and_sizes():
+    model = SpikingNet(n_input=64, n_hidden=128, n_output=10, beta=0.9)
+    assert model.sizes == (64, 128, 10)
+    assert SpikingNet(784, 128, 10, n_layers=2).sizes == (784, 128, 128, 10)
+    counts, mem = model(torch.rand(25, 3, 64))
+    assert counts.shape == mem.shape == (3, 10)
+    assert counts.min().item() >= 0 and counts.max().item() <= 25
+
+
+@pytest.mark.parametrize("static", [True, False])
+def test_matches_reference_loop(static):
+    torch.manual_seed(1)
+    model = SpikingNet(6, 16, 4, n_layers=2, beta=0.8, threshold=0.5).double()
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    if static:
+        x = x[0].unsqueeze(0).expand(12, 5, 6)
+    counts, mem = model(x)
+    ref_counts, ref_mem = reference_forward(model, x)
+    assert float(ref_counts.sum()) > 0  # the net spikes, so the check means something
+    assert torch.equal(counts, ref_counts)
+    torch.testing.assert_close(mem, ref_mem, rtol=1e-9, atol=1e-9)
+
+
+def test_static_input_same_outputs_and_gradients_as_copied_input():
+    torch.manual_seed(2)
+    model = SpikingNet(8, 20, 3, learn_beta=True, learn_threshold=True)
+    x = torch.rand(4, 8) * 2
+    out_a = model.forward_static(x, 15)
+    grads_a = torch.autograd.grad(out_a[0].sum() + out_a[1].sum(), list(model.parameters()))
+    out_b = model(x.unsqueeze(0).repeat(15, 1, 1).contiguous())  # a real copy: no shortcut
+    grads_b = torch.autograd.grad(out_b[0].sum() + out_b[1].sum(), list(model.parameters()))
+    assert torch.equal(out_a[0], out_b[0])
+    torch.testing.assert_close(out_a[1], out_b[1])
+    for a, b in zip(grads_a, grads_b):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_to_sc_weights_is_per_layer_min_max():
+    torch.manual_seed(0)
+    model = SpikingNet(64, 128, 10)
+    sc = model.to_sc_weights()
+    assert [tuple(w.shape) for w in sc] == [(128, 64), (10, 128)]
+    for w, fc in zip(sc, model.fcs):
+        raw = fc.weight.detach().numpy().astype(np.float64)
+        expected = (raw - raw.min()) / (raw.max() - raw.min())
+        np.testing.assert_allclose(w.numpy(), expected, atol=1e-6)
+        assert float(w.min()) == 0.0 and float(w.max()) == 1.0
+
+
+def test_to_quantized_matches_independent_quantisation():
+    torch.manual_seed(0)
+    model = SpikingNet(5, 7, 3, beta=0.9, threshold=1.0)
+    config = SCConfig(prob_bits=6)
+    q = model.to_quantized(config)
+    assert q.config is config and q.sizes == (5, 7, 3)
+    for layer, fc in zip(q.layers, model.fcs):
+        w = fc.weight.detach().double().numpy()
+        s = np.abs(w).max()
+        expected = np.sign(w) * np.floor(np.abs(w) / s * 63 + 0.5)
+        np.testing.assert_array_equal(layer.weight_q, expected.astype(np.int64))
+        b = fc.bias.detach().double().numpy()
+        np.testing.assert_array_equal(layer.bias_q, np.floor(b * 256 + 0.5).astype(np.int64))
+        assert layer.beta_q == 230  # floor(0.9 * 256 + 0.5)
+        assert layer.threshold_q == 256
+        assert layer.weight_scale == pytest.approx(s)
+    assert model.to_quantized().config == SCConfig()
+
+
+def test_conv_net_shapes_and_static_shortcut():
+    torch.manual_seed(0)
+    model = ConvSpikingNet(n_output=4, input_shape=(1, 12, 12), channels=(3, 5), kernel_size=3, threshold=0.3)
+    x = torch.rand(2, 144)
+    c1, m1 = model.forward_static(x, 6)
+    c2, m2 = model(x.unsqueeze(0).repeat(6, 1, 1))
+    c3, _ = model(x.view(2, 1, 12, 12).unsqueeze(0).repeat(6, 1, 1, 1, 1))
+    assert c1.shape == (2, 4)
+    assert torch.equal(c1, c2) and torch.equal(c1, c3)
+    torch.testing.assert_close(m1, m2)
+    (c1.sum() + m1.sum()).backward()
+    assert model.convs[0].weight.grad is not None and float(model.convs[0].weight.grad.abs().sum()) > 0
+
+
+def test_conv_net_default_is_for_mnist():
+    model = ConvSpikingNet()
+    counts, _ = model(torch.rand(2, 1, 784))
+    assert counts.shape == (1, 10)
+
+
+def test_other_surrogate_and_learnable():
+    model = SpikingNet(4, 8, 2, surrogate_fn=fast_sigmoid, learn_beta=True)
+    assert all(lif.surrogate_fn is fast_sigmoid for lif in model.lifs)
+    assert sum(1 for n, _ in model.named_parameters() if n.endswith("beta")) == 2
+
+
+def test_errors():
+    model = SpikingNet(4, 8, 2)
+    with pytest.raises(ValueError, match=r"\(T, batch, 4\)"):
+        model(torch.rand(3, 2, 5))
+    with pytest.raises(ValueError, match=r"\(T, batch, 4\)"):
+        model(torch.rand(2, 4))
+    with pytest.raises(TypeError, match="floating-point"):
+        model(torch.ones(3, 2, 4, dtype=torch.long))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        model([[0.0] * 4])
+    with pytest.raises(ValueError, match="n_hidden"):
+        SpikingNet(4, 0, 2)
+    with pytest.raises(ValueError, match="n_layers"):
+        SpikingNet(4, 8, 2, n_layers=0)
+    with pytest.raises(ValueError, match="beta"):
+        SpikingNet(4, 8, 2, beta=2.0)
+    with pytest.raises(ValueError, match="T"):
+        model.forward_static(torch.rand(2, 4), 0)
+    with pytest.raises(ValueError, match="too small"):
+        ConvSpikingNet(input_shape=(1, 8, 8))
+    with pytest.raises(ValueError, match="ConvSpikingNet expects"):
+        ConvSpikingNet()(torch.rand(2, 1, 100))
