@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def train_net(seed: int, epochs: int, x_tr, y_tr):
     import torch
-
     from sc_neurocore.training import SpikingNet, train_epoch
 
     torch.manual_seed(seed)
@@ -67,20 +66,27 @@ def fmt_cell(accs, agrees):
     return f"{a:.2f} ({g:.1f})"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--lengths", type=int, nargs="+", default=[8, 16, 32, 64, 128, 256, 1024])
+    ap.add_argument("--lengths", type=int, nargs="+", default=[2, 4, 8, 16, 32, 64, 128, 256, 1024])
     ap.add_argument("--finetune-epochs", type=int, default=2)
     ap.add_argument("--finetune-length", type=int, default=16)
-    ap.add_argument("--upstream", default=None, help="folder with upstream sc-neurocore (+ engine) installed")
+    ap.add_argument("--upstream", default=os.environ.get("SC_NEUROCORE_UPSTREAM"),
+                    help="folder with upstream sc-neurocore (+ engine) installed with --target "
+                         "(default: $SC_NEUROCORE_UPSTREAM; skipped when missing)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: one seed, 3 epochs, L in {8, 16}, no peers")
     ap.add_argument("--out", default=str(ROOT / "docs/bench/sc.md"))
     ap.add_argument("--img", default=str(ROOT / "docs/img/accuracy_vs_length.png"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seeds, args.epochs, args.lengths, args.finetune_epochs, args.upstream = [0], 3, [8, 16], 1, None
+    if args.upstream and not Path(args.upstream).is_dir():
+        print(f"bench_sc: no upstream folder {args.upstream!r}; peers skipped", file=sys.stderr)
+        args.upstream = None
 
     import torch
-
     from sc_neurocore.datasets import load_digits_split
     from sc_neurocore.sc.contract import SCConfig
     from sc_neurocore.sc.finetune import sc_finetune
@@ -89,9 +95,9 @@ def main() -> None:
     torch.set_num_threads(1)
     x_tr, x_te, y_tr, y_te = load_digits_split()
     t_start = time.time()
-    cmd = "python bench/bench_sc.py " + " ".join(sys.argv[1:])
+    cmd = "python bench/bench_sc.py " + " ".join(sys.argv[1:] if argv is None else argv)
     lines = [
-        "# SC model: accuracy vs bitstream length, tuning, fine-tuning, speed",
+        "## SC model: accuracy vs bitstream length, tuning, fine-tuning, speed",
         "",
         f"Produced by `{cmd.strip()}` on {platform.node()} ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, shared), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
@@ -114,7 +120,7 @@ def main() -> None:
         fx_acc.append(float((p == y_te).mean()))
         fx_agree.append(float((p == fp).mean()))
     lines += [
-        "## Float and fixed point",
+        "### Float and fixed point",
         "",
         "| seed | float % | fixed-point % (agreement %) |",
         "|---|---|---|",
@@ -136,7 +142,7 @@ def main() -> None:
 
     # ---------------------------------------------------------------- tuning at short L
     lines += [
-        "## Tuning the LFSR (signed polarity)",
+        "### Tuning the LFSR (signed polarity)",
         "",
         "The k = 8 random number of a cycle is the low 8 bits of the LFSR state; `lfsr_steps` shifts per cycle.",
         "",
@@ -193,14 +199,22 @@ def main() -> None:
             fpreds.append(float_predict(m2, x_te))
         ft_float[name] = [float((p == y_te).mean()) for p in fpreds]
         for L in args.lengths:
-            ft_results[(name, L)] = evaluate(SCConfig(length=L, **kw), models=models)
+            accs, agree_orig, agree_own = [], [], []
+            for m2, fp_orig, fp_own in zip(models, float_preds, fpreds):
+                p = sc_predict(m2, SCConfig(length=L, **kw), x_te)
+                accs.append(float((p == y_te).mean()))
+                agree_orig.append(float((p == fp_orig).mean()))
+                agree_own.append(float((p == fp_own).mean()))
+            ft_results[(name, L)] = (accs, agree_orig)
+            ft_results[(name, L, "own")] = (accs, agree_own)
 
     lines += [
-        "## Accuracy vs bitstream length",
+        "### Accuracy vs bitstream length",
         "",
         f"Float: {100 * np.mean(float_acc):.2f} %. Fine-tuned rows: {args.finetune_epochs} epochs of SC-aware "
         f"fine-tuning (`sc_neurocore.sc.finetune.sc_finetune`, exact SC forward at L={args.finetune_length} "
-        "with straight-through gradients, lr 5e-4), agreement still against the original float net.",
+        "with straight-through gradients, lr 5e-4); agreement against the original float net, and in the last rows "
+        "against the fine-tuned net run in float.",
         "",
         "| variant | " + " | ".join(f"L={L}" for L in args.lengths) + " |",
         "|---|" + "---|" * len(args.lengths),
@@ -210,13 +224,16 @@ def main() -> None:
     for name in ft_variants:
         lines.append(f"| {name}, fine-tuned | "
                      + " | ".join(fmt_cell(*ft_results[(name, L)]) for L in args.lengths) + " |")
+    for name in ft_variants:
+        lines.append(f"| {name}, fine-tuned, agreement with its own float | "
+                     + " | ".join(fmt_cell(*ft_results[(name, L, "own")]) for L in args.lengths) + " |")
     lines.append("")
     for name in ft_variants:
         lines.append(f"Float accuracy of the nets fine-tuned for {name}: {100 * np.mean(ft_float[name]):.2f} %.")
     lines.append("")
 
     # goal: within 0.5 point of float and >= 99 % agreement
-    lines += ["## Goal check: SC within 0.5 point of float and >= 99 % agreement (means over seeds)", ""]
+    lines += ["### Goal check: SC within 0.5 point of float and >= 99 % agreement (means over seeds)", ""]
     fmean = np.mean(float_acc)
     for name in variants:
         ok = [L for L in args.lengths
@@ -234,19 +251,23 @@ def main() -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7, 4.2))
-        for name in variants:
-            ax.plot(args.lengths, [100 * np.mean(results[(name, L)][0]) for L in args.lengths], marker="o", label=name)
-        for name in ft_variants:
-            ax.plot(args.lengths, [100 * np.mean(ft_results[(name, L)][0]) for L in args.lengths], marker="x",
-                    linestyle="--", label=name + ", fine-tuned")
-        ax.axhline(100 * fmean, color="k", linestyle=":", label="float")
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("bitstream length L per timestep")
-        ax.set_ylabel("digits test accuracy % (mean of seeds)")
-        ax.set_title("Bit-exact SC inference, T = 25")
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        for ax in axes:
+            for name in variants:
+                ax.plot(args.lengths, [100 * np.mean(results[(name, L)][0]) for L in args.lengths], marker="o",
+                        label=name)
+            for name in ft_variants:
+                ax.plot(args.lengths, [100 * np.mean(ft_results[(name, L)][0]) for L in args.lengths], marker="x",
+                        linestyle="--", label=name + ", fine-tuned")
+            ax.axhline(100 * fmean, color="k", linestyle=":", label="float")
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("bitstream length L per timestep")
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("digits test accuracy % (mean of seeds)")
+        axes[0].set_title("Bit-exact SC inference, T = 25")
+        axes[1].set_ylim(100 * fmean - 3, 100 * fmean + 1.5)
+        axes[1].set_title("zoom: within 3 points of float")
+        axes[1].legend(fontsize=7, loc="lower right")
         Path(args.img).parent.mkdir(parents=True, exist_ok=True)
         fig.tight_layout()
         fig.savefig(args.img, dpi=120)
@@ -256,7 +277,7 @@ def main() -> None:
         lines += ["(matplotlib missing: no plot)", ""]
 
     # ---------------------------------------------------------------- speed
-    lines += ["## Speed", "", "Whole digits net, T = 25, 360 test images in one batch, signed polarity, "
+    lines += ["### Speed", "", "Whole digits net, T = 25, 360 test images in one batch, signed polarity, "
               "wall time of `SCNetwork.run(x, 25, trace=False)` (sources cached: warm, best of 3; "
               "cold: a fresh network, LFSR sequence cache cleared).", ""]
     from sc_neurocore.sc import sources as _src
@@ -347,7 +368,7 @@ def main() -> None:
     source_values(cfg, 0, ROLE_INPUT, L)
     source_values(cfg, 0, ROLE_WEIGHT, L)
     t_src = time.perf_counter() - t0
-    lines += ["### One layer, 64 -> 128, L = 2048 (bipolar XNOR), time per input vector", "",
+    lines += ["#### One layer, 64 -> 128, L = 2048 (bipolar XNOR), time per input vector", "",
               "| implementation | ms per forward |", "|---|---|",
               f"| ours `counts_fast` (tables + exact matmul), one vector | {1e3 * t_fast:.2f} |",
               f"| ours `counts_fast`, batch of 256, per vector | {1e3 * t_batch:.3f} |",
@@ -366,8 +387,19 @@ def main() -> None:
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines))
+    raw = {
+        "command": cmd.strip(), "seeds": args.seeds, "float": float_acc, "fixed": [fx_acc, fx_agree],
+        "tuning": {f"w{w}_s{st}_L{L}": v for (w, st, L), v in tuning.items()},
+        "results": {f"{n} | L={L}": v for (n, L), v in results.items()},
+        "finetuned": {" | ".join(map(str, k)): v for k, v in ft_results.items()},
+        "speed_samples_per_s_warm_cold": {f"L={L} {r}": v for (L, r), v in speed.items()},
+        "peer": {str(k): {kk: vv for kk, vv in v.items() if kk != "preds"} for k, v in peer.items()},
+        "layer_peer": layer_peer, "layer_ours_ms": [1e3 * t_fast, 1e3 * t_batch, 1e3 * t_packed, 1e3 * t_src],
+    }
+    Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1))
     print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

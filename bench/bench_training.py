@@ -112,6 +112,17 @@ def ours_status() -> str | None:
     return None
 
 
+def ours_kernel_status() -> str:
+    """Which LIF loop sc-neurocore used (its optional compiled kernel, if the module has one)."""
+    try:
+        from sc_neurocore.training import native
+    except Exception:  # noqa: BLE001 - an older or partial package: nothing to say
+        return ""
+    status = getattr(native, "status", "")
+    status = status() if callable(status) else status
+    return str(status).replace(str(Path.home()), "~")
+
+
 def _ours_build(n_hidden: int, T: int):
     from sc_neurocore.training import SpikingNet, atan_surrogate
 
@@ -467,6 +478,7 @@ def run(args) -> dict:
         results=results,
         equivalence=equivalence,
         profile=profile,
+        kernel=ours_kernel_status() if "ours" in results else "",
         infer_batch=int(xb.shape[0]),
         T=T,
     )
@@ -587,6 +599,8 @@ def report(out: dict, args, argv) -> str:
         "interleaved repeats (best in brackets).",
         "",
     ]
+    if "ours" in out["results"] and out.get("kernel"):
+        lines += [f"sc-neurocore's compiled LIF loop (`sc_neurocore.training.native.status`): {out['kernel']}.", ""]
     header = ["library", "version", "accuracy % (mean ± std)", "s/epoch", "inference samples/s", "how"]
     rows = []
     for lib in libs:

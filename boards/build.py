@@ -220,6 +220,7 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
             do_program=False,
             nextpnr_opts=f"--report {TOP_NAME}.report.json",
             verbose=not quiet,
+            **spec.extra,
         )
     except Exception as exc:  # the toolchain's own error, plus where to look
         tail = ""

@@ -25,7 +25,9 @@ BOARD = BoardSpec(
     name="icebreaker",
     platform=ICEBreaker,
     clock_hz=24e6,
-    parallelism=(2, 8),
+    parallelism=(1, 4),
+    # map the multipliers (current scaling, leak) onto the UP5K's SB_MAC16 DSPs instead of logic cells
+    extra={"synth_opts": "-dsp"},
     programmer="iceprog",
     programmer_env="ICEPROG",
     install_hint="apt-get install fpga-icestorm (or build iceprog from the icestorm sources)",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,16 +34,28 @@ from .lif import lif_update
 from .rng import contract_source, restart_port
 from .sc_dot import count_width, popcount, scale_current
 
-__all__ = ["SCDenseLayerCore", "layer_run_cycles", "trace_lane_layout"]
+__all__ = ["SCDenseLayerCore", "active_chunks", "layer_run_cycles", "trace_lane_layout"]
 
 #: Clocks of one timestep beyond ``groups * chunks``: start, memory read, accumulate, LIF, finish.
 RUN_OVERHEAD = 4
 
 
-def layer_run_cycles(n_in: int, n_out: int, lanes: int, width: int) -> int:
-    """Clocks from ``start`` to ``busy`` falling again for one timestep of one layer."""
+def layer_run_cycles(n_in: int, n_out: int, lanes: int, width: int, active_chunks: int | None = None) -> int:
+    """Clocks from ``start`` to ``busy`` falling again for one timestep of one layer.
+
+    ``groups * chunks + 4``; with ``skip_zeros``, pass ``active_chunks`` (chunks holding a
+    non-zero input, see :func:`active_chunks`) and ``chunks`` becomes ``max(1, active_chunks)``.
+    """
     lanes, width = min(lanes, n_out), min(width, n_in)
-    return math.ceil(n_out / lanes) * math.ceil(n_in / width) + RUN_OVERHEAD
+    chunks = math.ceil(n_in / width) if active_chunks is None else max(1, int(active_chunks))
+    return math.ceil(n_out / lanes) * chunks + RUN_OVERHEAD
+
+
+def active_chunks(values, width: int) -> int:
+    """Chunks of ``width`` consecutive inputs with at least one non-zero value."""
+    values = [int(v) for v in values]
+    width = min(width, len(values))
+    return sum(any(values[c:c + width]) for c in range(0, len(values), width))
 
 
 def trace_lane_layout(count_bits: int, fmt_width: int) -> data.StructLayout:
@@ -75,6 +87,10 @@ class SCDenseLayerCore(wiring.Component):
         Inputs per neuron processed per clock (clamped to ``n_in``).
     trace : bool
         Add the trace memory and its read port.
+    skip_zeros : bool
+        Event-driven: skip input chunks whose inputs are all 0 (codes 0 / no spike); they
+        add nothing to any count.  A timestep then takes ``groups * max(1, active chunks) + 4``
+        clocks.  With ``width=1`` every zero input is skipped.
 
     Attributes
     ----------
@@ -86,11 +102,12 @@ class SCDenseLayerCore(wiring.Component):
         High from the clock after ``start`` until the timestep is done
         (:func:`layer_run_cycles` clocks after ``start``).
     spikes : Out(n_out)
-        This layer's spikes of the last finished timestep.
+        This layer's spikes of the last finished timestep (updated when ``busy`` falls, stable
+        while the next timestep runs, so the next layer can run concurrently).
     x_wen, x_code : In(1), In(prob_bits)   (``prob`` layers only)
         Write the next input code; codes go to inputs 0, 1, ..., n_in-1, then wrap to 0.
     spikes_in : In(n_in)   (``spike`` layers only)
-        The previous layer's spikes (hold stable while ``busy``).
+        The previous layer's spikes, captured in the ``start`` cycle.
     tr_addr : In(range(max(groups, 2)))   (``trace`` only)
         Neuron group to read from the trace memory.
     tr_data : Out(ArrayLayout(trace_lane_layout, lanes))   (``trace`` only)
@@ -99,7 +116,7 @@ class SCDenseLayerCore(wiring.Component):
 
     @checked_init
     def __init__(self, layer: QuantizedLayer, config: SCConfig, index: int = 0, *, lanes: int = 1, width: int = 1,
-                 trace: bool = False):
+                 trace: bool = False, skip_zeros: bool = False):
         if not isinstance(layer, QuantizedLayer):
             raise TypeError(f"layer must be a QuantizedLayer, not {layer!r}")
         if not isinstance(config, SCConfig):
@@ -113,6 +130,9 @@ class SCDenseLayerCore(wiring.Component):
         check_int("width", width, 1)
         if not isinstance(trace, bool):
             raise TypeError(f"trace must be a bool, not {trace!r}")
+        if not isinstance(skip_zeros, bool):
+            raise TypeError(f"skip_zeros must be a bool, not {skip_zeros!r}")
+        self.skip_zeros = skip_zeros
         k = config.prob_bits
         if layer.weight_q.size and int(abs(layer.weight_q).max()) > config.prob_max:
             raise ValueError(f"weight codes exceed {k} bits (max |weight_q| = {int(abs(layer.weight_q).max())})")
@@ -219,30 +239,65 @@ class SCDenseLayerCore(wiring.Component):
         fresh = Signal(init=1)
         g = Signal(range(max(groups, 2)))
         ch = Signal(range(max(chunks, 2)))
-        waddr = Signal(range(max(groups * chunks, 2)))
         m.d.comb += self.busy.eq(running)
+        if not prob:
+            padded = Signal(chunks * width)  # captured at start: the producer may finish mid-run
+            with m.If(self.start & ~running):
+                m.d.sync += padded.eq(self.spikes_in)
+        if self.skip_zeros:
+            # chunks whose inputs are all 0 contribute nothing: visit only the others (at least one)
+            if prob:
+                nz = Signal(chunks)
+                with m.If(self.x_wen):
+                    with m.If((x_addr == 0) & (x_slot == 0)):
+                        m.d.sync += nz.eq(self.x_code != 0)
+                    with m.Else():
+                        m.d.sync += nz.bit_select(x_addr, 1).eq(nz.bit_select(x_addr, 1) | (self.x_code != 0))
+                mask = nz
+            else:
+                spin = Signal(chunks * width)
+                m.d.comb += spin.eq(self.spikes_in)
+
+                def any_chunks(vec):
+                    return Cat(*[vec[c * width:(c + 1) * width].any() for c in range(chunks)])
+
+                mask = Mux(self.start & ~running, any_chunks(spin), any_chunks(padded))
+            eff = Signal(chunks)
+            m.d.comb += eff.eq(Mux(mask == 0, 1, mask))
+            above = Signal(chunks)
+            m.d.comb += above.eq(eff & ~((Const(2, chunks + 2) << ch) - 1)[:chunks])
+            first_ch, next_ch = Signal.like(ch), Signal.like(ch)
+            for c in reversed(range(chunks)):  # last assignment wins: the lowest set bit
+                with m.If(eff[c]):
+                    m.d.comb += first_ch.eq(c)
+                with m.If(above[c]):
+                    m.d.comb += next_ch.eq(c)
+            has_next = above.any()
+        else:
+            first_ch, next_ch, has_next = 0, ch + 1, ch != chunks - 1
+        waddr = Signal(range(max(groups * chunks, 2)))
+        m.d.comb += waddr.eq(g * chunks + ch)
         for rd in wmems:
             m.d.comb += rd.addr.eq(waddr)
         if prob:
             m.d.comb += x_rd.addr.eq(ch)
         with m.If(self.start & ~running):
-            m.d.sync += [running.eq(1), issuing.eq(1), g.eq(0), ch.eq(0), waddr.eq(0)]
+            m.d.sync += [running.eq(1), issuing.eq(1), g.eq(0), ch.eq(first_ch)]
         with m.If(issuing):
-            m.d.sync += waddr.eq(waddr + 1)
-            with m.If(ch == chunks - 1):
-                m.d.sync += ch.eq(0)
+            with m.If(has_next):
+                m.d.sync += ch.eq(next_ch)
+            with m.Else():
+                m.d.sync += ch.eq(first_ch)
                 with m.If(g == groups - 1):
                     m.d.sync += issuing.eq(0)
                 with m.Else():
                     m.d.sync += g.eq(g + 1)
-            with m.Else():
-                m.d.sync += ch.eq(ch + 1)
 
         # ---- stage B: read data present; count this chunk's pairs, accumulate
         s1_valid, s1_first, s1_last = Signal(), Signal(), Signal()
         s1_g = Signal(range(max(groups, 2)))
         s1_ch = Signal(range(max(chunks, 2)))
-        m.d.sync += [s1_valid.eq(issuing), s1_first.eq(ch == 0), s1_last.eq(ch == chunks - 1),
+        m.d.sync += [s1_valid.eq(issuing), s1_first.eq(ch == first_ch), s1_last.eq(~has_next),
                      s1_g.eq(g), s1_ch.eq(ch)]
         rw = [src_w.values[c] for c in range(L)]
         if prob:
@@ -252,8 +307,6 @@ class SCDenseLayerCore(wiring.Component):
                 xq = x_rd.data[q * k:(q + 1) * k]
                 xbits.append([rin[c] < xq for c in range(L)])
         else:
-            padded = Signal(chunks * width)
-            m.d.comb += padded.eq(self.spikes_in)
             chunk_spikes = padded.word_select(s1_ch, width)
         accs = [Signal(signed(self.count_bits), name=f"acc_{p}") for p in range(lanes)]
         for p in range(lanes):
@@ -278,7 +331,8 @@ class SCDenseLayerCore(wiring.Component):
         m.d.comb += [v_rd.addr.eq(s1_g), bias_rd.addr.eq(s1_g)]
         lyr = self.layer
         spikes_reg = Signal(groups * lanes)
-        m.d.comb += self.spikes.eq(spikes_reg[: self.n_out])
+        spikes_out = Signal(self.n_out)  # latched when the timestep finishes: stable during the next run
+        m.d.comb += self.spikes.eq(spikes_out)
         new_v, new_s = [], []
         for p in range(lanes):
             bias = bias_rd.data[p * fw:(p + 1) * fw].as_signed()
@@ -303,7 +357,7 @@ class SCDenseLayerCore(wiring.Component):
 
         # ---- finish: advance the sources one window, membranes are live from now on
         with m.If(running & ~issuing & ~s1_valid & ~s2_valid & ~self.start):
-            m.d.sync += [running.eq(0), fresh.eq(0)]
+            m.d.sync += [running.eq(0), fresh.eq(0), spikes_out.eq(spikes_reg[: self.n_out])]
             m.d.comb += src_w.en.eq(1)
             if prob:
                 m.d.comb += src_in.en.eq(1)

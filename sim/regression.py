@@ -44,7 +44,7 @@ def default_checkpoint(epochs: int = 10, seed: int = 0) -> Path:
 
 def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> list[ChainRow]:
     """Hypothesis-drawn random nets and configurations through the RTL on ``sim``; one row per example."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
     from ..sc.contract import SCConfig
@@ -71,7 +71,8 @@ def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> lis
         return sizes, cfg, par, draw(st.integers(1, 6)), draw(st.integers(0, 2**16)), draw(st.integers(1, 4))
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), print_blob=True)
+              suppress_health_check=list(HealthCheck), print_blob=True,
+              phases=[Phase.explicit, Phase.generate])  # no shrinking: every example is a new build
     @given(cases())
     def check(case):
         from .tb_network import run_network

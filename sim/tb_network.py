@@ -27,9 +27,8 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-
 import cocotb
+import numpy as np
 
 from .scoreboard import Scoreboard
 from .tb import sim_cycles, write_report
@@ -266,7 +265,7 @@ def _check_trace(sb: Scoreboard, words, layout, sub, sizes, T, first_image, inje
     f = decode_fields(words, layout)
     # positional order: image, timestep, layer, neuron
     rec = {k: v.reshape(b, T, per_t) for k, v in f.items()}
-    lay_idx = np.concatenate([np.full(n, l) for l, n in enumerate(sizes)])
+    lay_idx = np.concatenate([np.full(n, li) for li, n in enumerate(sizes)])
     neu_idx = np.concatenate([np.arange(n) for n in sizes])
     sb.compare("trace layer field", np.broadcast_to(lay_idx, (b, T, per_t)), rec["layer"],
                axes=("image", "timestep", "record"), offsets={"image": first_image})
@@ -277,14 +276,14 @@ def _check_trace(sb: Scoreboard, words, layout, sub, sizes, T, first_image, inje
     off = 0
     names = (("sc count", "count", sub.expected.sc_counts), ("current", "current", sub.expected.currents),
              ("membrane", "membrane", sub.expected.membranes), ("spike", "spike", sub.expected.spikes))
-    for l, n in enumerate(sizes):
+    for li, n in enumerate(sizes):
         for label, field, exp in names:
             got = rec[field][:, :, off:off + n]
-            if inject == label and l == len(sizes) - 1:
+            if inject == label and li == len(sizes) - 1:
                 got = got.copy()
                 got[min(1, b - 1), T // 2, n // 2] += 1
-            sb.compare(label, np.transpose(exp[l], (1, 0, 2)), got, axes=("image", "timestep", "neuron"),
-                       offsets={"image": first_image}, layer=l)
+            sb.compare(label, np.transpose(exp[li], (1, 0, 2)), got, axes=("image", "timestep", "neuron"),
+                       offsets={"image": first_image}, layer=li)
         off += n
 
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 import os
 import random
 
-import numpy as np
-
 import cocotb
+import numpy as np
 
 from ..sc.bitstream import apc_count, sng_bits
 from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, current_scale

@@ -50,7 +50,7 @@ class Vectors:
     def n_images(self) -> int:
         return int(self.codes.shape[0])
 
-    def subset(self, start: int, stop: int) -> "Vectors":
+    def subset(self, start: int, stop: int) -> Vectors:
         """Images ``start .. stop-1`` (expected arrays sliced along the batch axis)."""
         e = self.expected
         sub = SCTrace(counts=e.counts[start:stop], prediction=e.prediction[start:stop])
@@ -135,8 +135,8 @@ def save_vectors(vectors: Vectors, path) -> Path:
         "prediction": _small(e.prediction),
     }
     for name in _TRACE_NAMES:
-        for l, a in enumerate(getattr(e, name)):
-            arrays[f"{name}_{l}"] = _small(a)
+        for li, a in enumerate(getattr(e, name)):
+            arrays[f"{name}_{li}"] = _small(a)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
@@ -159,7 +159,7 @@ def load_vectors(path) -> Vectors:
             n_layers = int(meta["n_layers"])
             expected = SCTrace(counts=data["counts"].astype(np.int64), prediction=data["prediction"].astype(np.int64))
             for name in _TRACE_NAMES:
-                setattr(expected, name, [data[f"{name}_{l}"].astype(np.int64) for l in range(n_layers)])
+                setattr(expected, name, [data[f"{name}_{li}"].astype(np.int64) for li in range(n_layers)])
             codes = data["codes"].astype(np.int64)
             labels = data["labels"].astype(np.int64)
         except KeyError as exc:

@@ -41,7 +41,7 @@ class ChainRow:
     what: str = "trained net"
 
     def cells(self) -> list[str]:
-        pct = lambda v: "-" if v is None else f"{100 * v:.2f} %"  # noqa: E731
+        pct = lambda v: "-" if v is None or v != v else f"{100 * v:.2f} %"  # noqa: E731
         return [self.what, self.simulator, str(self.images), f"{self.cycles:,}", f"{self.compared:,}",
                 str(self.mismatches), pct(self.float_acc), pct(self.fixed_acc), pct(self.sc_acc), pct(self.rtl_acc),
                 f"{self.cycles_per_s:,.0f}", f"{self.wall_s:.1f} s"]

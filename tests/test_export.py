@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-
 from sc_neurocore.export import EXPORT_SCHEMA, QuantizedNet
 from sc_neurocore.sc.contract import SCConfig, count_real_scale, current_scale
 

@@ -11,11 +11,10 @@ import argparse
 import time
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-
 from sc_neurocore.datasets import load_digits_split
 from sc_neurocore.training import SpikingNet, auto_device, evaluate, train_epoch
 from sc_neurocore.training.checkpoint import save_checkpoint
+from torch.utils.data import DataLoader, TensorDataset
 
 
 def main(argv=None) -> int:

@@ -15,9 +15,8 @@ import time
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-
 from sc_neurocore.training import ConvSpikingNet, SpikingNet, auto_device, evaluate, train_epoch
+from torch.utils.data import DataLoader, TensorDataset
 
 HOW_TO_GET_MNIST = """MNIST is not available.  Either
   * install torchvision for your torch version (pip install torchvision, matching torch's version), or

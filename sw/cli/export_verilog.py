@@ -29,8 +29,8 @@ UNIT_PARAMS = {
     "sng": "bits, lanes (lanes > 1 -> SNGBank)",
     "dot": "n_inputs, mult, shift",
     "lif": "beta_q, theta_q (omit for ports)",
-    "layer": "layer, lanes, width, trace",
-    "net": "T, parallelism (LxW or LxW,LxW,... per layer), trace",
+    "layer": "layer, lanes, width, trace, skip_zeros",
+    "net": "T, parallelism (LxW or LxW,LxW,... per layer), trace, skip_zeros",
 }
 
 
@@ -118,13 +118,14 @@ def build_component(unit: str, params: dict, config, qnet=None):
         if not isinstance(idx, int) or not 0 <= idx < len(qnet.layers):
             raise ValueError(f"layer must be in [0, {len(qnet.layers) - 1}], not {idx!r}")
         comp = SCDenseLayerCore(qnet.layers[idx], qnet.config, idx, lanes=take("lanes", 1), width=take("width", 1),
-                                trace=take("trace", False))
+                                trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     elif unit == "net":
         comp = SCNetworkCore(qnet, take("T", 25), parallelism=parse_parallelism(take("parallelism", "1x1")),
-                             trace=take("trace", False))
+                             trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     else:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     if p:
+        comp._MustUse__silence = True  # not elaborated: the arguments were wrong
         raise ValueError(f"unknown parameters for --unit {unit}: {sorted(p)} (known: {UNIT_PARAMS[unit]})")
     return comp
 
@@ -163,6 +164,7 @@ def run(args) -> int:
     args.output.write_text(text)
     summary = f"wrote {args.output} ({len(text.splitlines())} lines, top module {args.name})"
     if args.unit == "net":
-        summary += f"; {comp.cycles_per_image} clocks per image"
+        worst = " at most" if comp.skip_zeros else ""
+        summary += f";{worst} {comp.cycles_per_image} clocks per image"
     print(summary)
     return 0

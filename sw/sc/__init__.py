@@ -1,4 +1,8 @@
-"""The stochastic-computing half: the number contract and the bit-exact NumPy model."""
+"""The stochastic-computing half: the number contract and the bit-exact NumPy model.
+
+``SCNetwork``, ``FixedPointNetwork`` and ``SCTrace`` (:mod:`.network`) are loaded on first use
+(``network`` imports :mod:`sc_neurocore.export`, which imports this package).
+"""
 
 from .contract import (
     INPUT_KINDS,
@@ -40,4 +44,17 @@ __all__ = [
     "sobol_values",
     "source_seed",
     "source_values",
+    "SCNetwork",
+    "FixedPointNetwork",
+    "SCTrace",
 ]
+
+_LAZY = {"SCNetwork", "FixedPointNetwork", "SCTrace"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from . import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,9 +42,9 @@ def _linears(model):
     return fcs
 
 
-def _surrogate(model, l):
+def _surrogate(model, li):
     lifs = getattr(model, "lifs", None)
-    fn = getattr(lifs[l], "surrogate_fn", None) if lifs is not None else None
+    fn = getattr(lifs[li], "surrogate_fn", None) if lifs is not None else None
     if fn is None:
         from ..training.surrogates import atan_surrogate
 
@@ -80,17 +80,17 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     B = xq.shape[0]
 
     layers = []
-    for l, fc in enumerate(fcs):
+    for li, fc in enumerate(fcs):
         w = fc.weight.to(dtype)
         s = float(w.detach().abs().max())
         s = s if s > 0 else 1.0
         wq = torch.floor(w.detach().abs() / s * qmax + 0.5) * torch.where(w.detach() < 0, -1.0, 1.0)
         w_ste = w + (wq * s / qmax - w).detach()
-        kind = "prob" if l == 0 else "spike"
+        kind = "prob" if li == 0 else "spike"
         m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
         b = fc.bias.to(dtype) if fc.bias is not None else torch.zeros(w.shape[0], dtype=dtype)
         b_q = torch.clamp(torch.floor(b.detach() * one + 0.5), lo, hi)
-        rw = torch.tensor(source_values(config, l, ROLE_WEIGHT, T * L).astype(np.int64).reshape(T, L), dtype=dtype)
+        rw = torch.tensor(source_values(config, li, ROLE_WEIGHT, T * L).astype(np.int64).reshape(T, L), dtype=dtype)
         layers.append(dict(w=w_ste, wq=wq, m=m, sh=sh, b=b, b_q=b_q, rw=rw, kind=kind))
     rin0 = torch.tensor(source_values(config, 0, ROLE_INPUT, T * L).astype(np.int64).reshape(T, L), dtype=dtype)
 
@@ -99,10 +99,10 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     x_float = xq / qmax
     for t in range(T):
         h = None
-        for l, lay in enumerate(layers):
+        for li, lay in enumerate(layers):
             mag, sign = lay["wq"].abs(), torch.sign(lay["wq"])
             wbits = (lay["rw"][t][:, None, None] < mag[None]).to(dtype) * sign[None]  # (L, n_out, n_in)
-            if l == 0:
+            if li == 0:
                 xbits = (rin0[t][None, :, None] < xq[:, None, :]).to(dtype)  # (B, L, n_in)
                 count = xbits.reshape(B, -1) @ wbits.permute(0, 2, 1).reshape(-1, wbits.shape[1])
                 inp = x_float
@@ -113,12 +113,12 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                                   + lay["b_q"], lo, hi)
             cur_float = (inp @ lay["w"].T + lay["b"]) * one
             cur = cur_float + (cur_int - cur_float).detach()
-            beta_q, theta_q = constants[l]
-            v_float = (beta_q / 2.0**bb) * v[l] + cur
-            v_int = torch.clamp(torch.floor(beta_q * v[l].detach() / 2.0**bb) + cur_int, lo, hi)
+            beta_q, theta_q = constants[li]
+            v_float = (beta_q / 2.0**bb) * v[li] + cur
+            v_int = torch.clamp(torch.floor(beta_q * v[li].detach() / 2.0**bb) + cur_int, lo, hi)
             vv = v_float + (v_int - v_float).detach()
-            spike = _surrogate(model, l)((vv - theta_q) / one).to(dtype)
-            v[l] = vv - spike * theta_q
+            spike = _surrogate(model, li)((vv - theta_q) / one).to(dtype)
+            v[li] = vv - spike * theta_q
             h = spike
         total = total + h
     return total

@@ -126,17 +126,17 @@ class _Base:
         if trace:
             for name in ("sc_counts", "currents", "membranes", "spikes"):
                 n_layers = len(getattr(parts[0], name))
-                setattr(res, name, [np.concatenate([getattr(p, name)[l] for p in parts], axis=1) for l in range(n_layers)])
+                setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
         return res
 
     # subclasses: counts of layer l at timestep t (or all timesteps for layer 0)
     def _layer0_counts(self, xq, T) -> np.ndarray:  # (T, B, n_0)
         raise NotImplementedError
 
-    def _spike_counts(self, l, t, spikes_prev) -> np.ndarray:  # (B, n_l)
+    def _spike_counts(self, li, t, spikes_prev) -> np.ndarray:  # (B, n_l)
         raise NotImplementedError
 
-    def _scaling(self, l) -> tuple[int, int]:
+    def _scaling(self, li) -> tuple[int, int]:
         raise NotImplementedError
 
     def _run_batch(self, xq, T, trace) -> SCTrace:
@@ -150,19 +150,19 @@ class _Base:
         out_counts = np.zeros((batch, self.n_output), dtype=np.int64)
         rec = {name: [np.empty((T, batch, layer.n_out), dtype=np.int64) for layer in layers] for name in
                ("sc_counts", "currents", "membranes", "spikes")} if trace else None
-        scal = [self._scaling(l) for l in range(len(layers))]
+        scal = [self._scaling(li) for li in range(len(layers))]
         for t in range(T):
             s_prev = None
-            for l, layer in enumerate(layers):
-                c = c0[t] if l == 0 else self._spike_counts(l, t, s_prev)
-                m, sh = scal[l]
+            for li, layer in enumerate(layers):
+                c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
+                m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
-                v[l], s = lif_step(v[l], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits)
+                v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits)
                 if trace:
-                    rec["sc_counts"][l][t] = c
-                    rec["currents"][l][t] = cur
-                    rec["membranes"][l][t] = v[l]
-                    rec["spikes"][l][t] = s
+                    rec["sc_counts"][li][t] = c
+                    rec["currents"][li][t] = cur
+                    rec["membranes"][li][t] = v[li]
+                    rec["spikes"][li][t] = s
                 s_prev = s
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
@@ -191,11 +191,11 @@ class SCNetwork(_Base):
         self._sources: dict = {}
 
     @classmethod
-    def from_quantized(cls, qnet: QuantizedNet, **kwargs) -> "SCNetwork":
+    def from_quantized(cls, qnet: QuantizedNet, **kwargs) -> SCNetwork:
         return cls(qnet, **kwargs)
 
     @classmethod
-    def from_spiking_net(cls, model, config: SCConfig | None = None, **kwargs) -> "SCNetwork":
+    def from_spiking_net(cls, model, config: SCConfig | None = None, **kwargs) -> SCNetwork:
         """``from_quantized(model.to_quantized(config))``."""
         return cls.from_quantized(model.to_quantized(config), **kwargs)
 
@@ -207,10 +207,10 @@ class SCNetwork(_Base):
             self._sources[key] = vals.astype(np.int64).reshape(T, self.config.length)
         return self._sources[key]
 
-    def _count(self, l, codes, t0, t1, T):
-        a = self.arith[l]
-        rin = self.windows(l, ROLE_INPUT, T)[t0:t1] if a.needs_input_source else None
-        rw = self.windows(l, ROLE_WEIGHT, T)[t0:t1]
+    def _count(self, li, codes, t0, t1, T):
+        a = self.arith[li]
+        rin = self.windows(li, ROLE_INPUT, T)[t0:t1] if a.needs_input_source else None
+        rw = self.windows(li, ROLE_WEIGHT, T)[t0:t1]
         fn = counts_packed if self.exact_bits else counts_fast
         return fn(codes, a, rin, rw, self.config.prob_bits)
 
@@ -222,20 +222,20 @@ class SCNetwork(_Base):
         codes = input_codes(self.arith[0], xq, self.config.prob_bits)
         return self._count(0, codes, 0, T, T)
 
-    def _spike_counts(self, l, t, spikes_prev):
-        a = self.arith[l]
+    def _spike_counts(self, li, t, spikes_prev):
+        a = self.arith[li]
         if a.op == "and" and not self.exact_bits:  # spikes gate precomputed per-window weight counts
-            key = ("spike", l, self._T)
+            key = ("spike", li, self._T)
             if key not in self._sources:
-                rw = self.windows(l, ROLE_WEIGHT, self._T)
+                rw = self.windows(li, ROLE_WEIGHT, self._T)
                 m = spike_weight_counts(a, rw, self.config.prob_bits)
                 self._sources[key] = m.astype(np.float32 if np.abs(m).sum(axis=1).max(initial=0) < (1 << 24) else np.float64)
             return counts_from_spikes(spikes_prev, self._sources[key][t])
-        codes = input_codes(self.arith[l], spikes_prev, self.config.prob_bits)
-        return self._count(l, codes, t, t + 1, self._T)[0]
+        codes = input_codes(self.arith[li], spikes_prev, self.config.prob_bits)
+        return self._count(li, codes, t, t + 1, self._T)[0]
 
-    def _scaling(self, l):
-        return self.arith[l].mult, self.arith[l].shift
+    def _scaling(self, li):
+        return self.arith[li].mult, self.arith[li].shift
 
 
 class FixedPointNetwork(_Base):
@@ -243,7 +243,7 @@ class FixedPointNetwork(_Base):
     ``fxp_mult``/``fxp_shift``, then the same LIF integers as :class:`SCNetwork`."""
 
     @classmethod
-    def from_quantized(cls, qnet: QuantizedNet) -> "FixedPointNetwork":
+    def from_quantized(cls, qnet: QuantizedNet) -> FixedPointNetwork:
         return cls(qnet)
 
     def __init__(self, qnet: QuantizedNet):
@@ -254,9 +254,9 @@ class FixedPointNetwork(_Base):
         c = np.rint(xq.astype(np.float64) @ self._w[0]).astype(np.int64)  # |C| < 2**53: exact
         return np.broadcast_to(c, (T,) + c.shape)
 
-    def _spike_counts(self, l, t, spikes_prev):
-        return np.rint(spikes_prev.astype(np.float64) @ self._w[l]).astype(np.int64)
+    def _spike_counts(self, li, t, spikes_prev):
+        return np.rint(spikes_prev.astype(np.float64) @ self._w[li]).astype(np.int64)
 
-    def _scaling(self, l):
-        layer = self.qnet.layers[l]
+    def _scaling(self, li):
+        layer = self.qnet.layers[li]
         return int(layer.fxp_mult), int(layer.fxp_shift)

@@ -6,8 +6,10 @@ Forward, for ``t = 0 .. T-1`` (the contract's order, subtract reset, strict ``>`
     s[t] = (u[t] - theta > 0)
     v[t] = u[t] - s[t] * theta           # post-reset membrane; the reset is detached
 
-The loop writes into preallocated ``(T, ...)`` tensors with ``out=`` ops (three per step, no
-allocation).  The backward pass is the hand-written reverse recurrence with the surrogate's
+The loop writes into preallocated ``(T, ...)`` tensors: on the CPU one compiled pass per step
+(:mod:`~sc_neurocore.training.native`) or a few NumPy ``out=`` calls, elsewhere three torch ``out=``
+ops; no allocation per step.  ``u`` is kept only when a backward pass will need it; without
+gradients no autograd node is made at all.  The backward pass is the hand-written reverse recurrence with the surrogate's
 closed-form derivative ``sg = surrogate.grad(u - theta)``, computed for all steps at once::
 
     d[t] = gS[t] * sg[t] + gV[t] + beta * d[t+1]      # dL/du[t], d[T] = 0
@@ -19,8 +21,8 @@ A constant current (the same input at every step, ``steps=T``) is passed once, n
 its gradient is ``sum_t d[t] = sum_k (sum_{j<=k} beta**j) r[k]`` with ``r = gS * sg + gV``: one
 weighted sum over t, no loop, when nothing else needs a gradient.
 
-On the CPU the step loops run compiled (:mod:`~sc_neurocore.training.native`) or on NumPy views
-of the tensors (:data:`BACKEND`).
+:data:`BACKEND` picks the CPU loops; every backend gives the same spikes and membranes (the compiled
+and NumPy loops bit for bit) and is tested against the generic cell loop through autograd.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def _ptr(t):
 
 
 def _forward_loop(current, const: bool, u, v, s, v0, b: float, th: float) -> None:
-    """Fill ``s`` (spikes), ``v`` (post-reset) and, unless it is ``None``, ``u`` (pre-reset)."""
+    """Fill ``s`` (spikes), ``v`` (post-reset) and, unless it is ``None``, ``u`` with ``u - theta``
+    (the pre-reset membrane minus the threshold: the surrogate's argument)."""
     steps = s.shape[0]
     backend = _backend(current, s)
     if backend == "native":
@@ -93,6 +96,8 @@ def _forward_loop(current, const: bool, u, v, s, v0, b: float, th: float) -> Non
                 np.multiply(sn[t], thn, out=vn[t])
                 np.subtract(ut, vn[t], out=vn[t])
             prev = vn[t]
+        if u is not None:
+            u.sub_(th)
         return
     us = (scratch,) * steps if u is None else u.unbind(0)
     vs, ss = v.unbind(0), s.unbind(0)
@@ -105,6 +110,8 @@ def _forward_loop(current, const: bool, u, v, s, v0, b: float, th: float) -> Non
         torch.gt(us[t], th, out=ss[t])
         torch.add(us[t], ss[t], alpha=-th, out=vs[t])
         prev = vs[t]
+    if u is not None:
+        u.sub_(th)
 
 
 def _reverse_in_place(r: torch.Tensor, b: float) -> torch.Tensor:
@@ -129,6 +136,20 @@ def _reverse_in_place(r: torch.Tensor, b: float) -> torch.Tensor:
     return r
 
 
+def _run(current, b: float, th: float, v0, steps, keep_u: bool):
+    """Allocate the outputs and run the loop: ``(u - theta or None, s, v)``."""
+    const = steps is not None
+    n_steps = steps if const else current.shape[0]
+    shape = tuple(current.shape) if const else tuple(current.shape[1:])
+    opts = dict(dtype=current.dtype, device=current.device)
+    u = torch.empty((n_steps,) + shape, **opts) if keep_u else None
+    v = torch.empty((n_steps,) + shape, **opts)
+    s = torch.empty((n_steps,) + shape, **opts)
+    v0 = None if v0 is None else v0.contiguous()
+    _forward_loop(current.contiguous(), const, u, v, s, v0, b, th)
+    return u, s, v
+
+
 def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
     """``w[k] = sum_{j<=k} b**j``, so that ``sum_t d[t] = sum_k w[k] r[k]``."""
     powers = torch.full((steps,), b, dtype=torch.float64).pow(torch.arange(steps, dtype=torch.float64))
@@ -139,34 +160,28 @@ class _LIFSequence(torch.autograd.Function):
     @staticmethod
     def forward(ctx, current, beta, theta, v0, surrogate, steps):
         b, th = float(beta), float(theta)
-        const = steps is not None
-        n_steps = steps if const else current.shape[0]
-        shape = tuple(current.shape) if const else tuple(current.shape[1:])
-        opts = dict(dtype=current.dtype, device=current.device)
-        # the pre-reset membrane is kept only for a backward pass
-        u = torch.empty((n_steps,) + shape, **opts) if any(ctx.needs_input_grad[:4]) else None
-        v = torch.empty((n_steps,) + shape, **opts)
-        s = torch.empty((n_steps,) + shape, **opts)
-        v0 = None if v0 is None else v0.contiguous()
-        _forward_loop(current.contiguous(), const, u, v, s, v0, b, th)
+        x, s, v = _run(current, b, th, v0, steps, keep_u=True)
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(u, v, s, v0)
-        ctx.beta, ctx.theta, ctx.surrogate, ctx.const = b, th, surrogate, const
+        ctx.save_for_backward(x, v, s, v0)
+        ctx.beta, ctx.surrogate, ctx.const = b, surrogate, steps is not None
         ctx.shapes = (beta.shape, theta.shape)
         return s, v
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_s, grad_v):
-        u, v, s, v0 = ctx.saved_tensors
-        b, th = ctx.beta, ctx.theta
+        x, v, s, v0 = ctx.saved_tensors  # x = u - theta
+        b = ctx.beta
         need_i, need_b, need_th, need_v0 = ctx.needs_input_grad[:4]
-        n_steps = u.shape[0]
+        n_steps = x.shape[0]
         if grad_s is not None:
-            c = ctx.surrogate.grad(u - th).mul_(grad_s)
+            c = ctx.surrogate.grad(x).mul_(grad_s)
         else:
-            c = torch.zeros_like(u)
-        r = c if grad_v is None else c + grad_v
+            c = torch.zeros_like(x)
+        if grad_v is not None:
+            r = c + grad_v if need_th else c.add_(grad_v)  # c itself is still needed for theta
+        else:
+            r = c
         g_i = g_b = g_th = g_v0 = None
         if ctx.const and need_i and not (need_b or need_th or need_v0):
             # only sum_t d[t] is needed: one weighted sum over t instead of the recurrence
@@ -231,10 +246,17 @@ def lif_sequence(
         if current.dim() < 1 or current.shape[0] < 1:
             raise ValueError(f"current must have a leading time axis of length >= 1, got shape {tuple(current.shape)}")
         shape = tuple(current.shape[1:])
-    if v0 is not None and tuple(v0.shape) != shape:
-        raise ValueError(f"v0 has shape {tuple(v0.shape)}, expected {shape}")
+    if v0 is not None:
+        if tuple(v0.shape) != shape:
+            raise ValueError(f"v0 has shape {tuple(v0.shape)}, expected {shape}")
+        if v0.dtype != current.dtype or v0.device != current.device:
+            raise TypeError(f"v0 is {v0.dtype} on {v0.device}, current is {current.dtype} on {current.device}")
     beta_t = beta if isinstance(beta, torch.Tensor) else torch.tensor(float(beta), dtype=torch.float64)
     theta_t = threshold if isinstance(threshold, torch.Tensor) else torch.tensor(float(threshold), dtype=torch.float64)
     if beta_t.numel() != 1 or theta_t.numel() != 1:
         raise ValueError("the fused kernel takes one scalar beta and one scalar threshold")
-    return _LIFSequence.apply(current, beta_t, theta_t, v0, surrogate, steps)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (current, beta_t, theta_t, v0)):
+        return _LIFSequence.apply(current, beta_t, theta_t, v0, surrogate, steps)
+    with torch.no_grad():  # inference: no autograd node, no pre-reset membranes kept
+        _, s, v = _run(current, float(beta_t), float(theta_t), v0, steps, keep_u=False)
+    return s, v

@@ -31,8 +31,10 @@ def _check_logits(name: str, logits, targets) -> None:
         raise TypeError(f"{name}: targets must be an int64 tensor of class indices, not {targets!r:.80}")
     if targets.shape != (logits.shape[0],):
         raise ValueError(f"{name}: targets have shape {tuple(targets.shape)}, expected ({logits.shape[0]},)")
-    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
-        raise ValueError(f"{name}: target classes must be in [0, {logits.shape[1]}), got {targets.tolist()[:8]}")
+    if targets.numel():
+        lo, hi = torch.aminmax(targets)
+        if int(lo) < 0 or int(hi) >= logits.shape[1]:
+            raise ValueError(f"{name}: target classes must be in [0, {logits.shape[1]}), got {targets.tolist()[:8]}")
 
 
 def spike_count_loss(counts: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -2,9 +2,10 @@
 
 The fused kernel (:mod:`~sc_neurocore.training.lif_kernel`) spends its CPU time in the step
 loop: NumPy or torch need four or five whole-array passes per step.  The C loop below does one
-pass per step, element by element, with the same arithmetic in the same order as the generic
-cell (``u = beta * v; u = u + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
-and membranes equal the other paths bit for bit.
+pass per step, element by element (storing ``u - theta``, what the backward pass needs, when
+``x_out`` is given), with the same arithmetic in the same order as the NumPy loop and the generic
+cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
+and membranes equal the NumPy path's bit for bit.
 
 The library is compiled on first use with ``$CC`` (else ``cc``/``gcc``), no torch headers, and
 cached under ``$SC_NEUROCORE_CACHE`` (default ``~/.cache/sc_neurocore``), keyed by a hash of the
@@ -27,18 +28,18 @@ __all__ = ["library", "status", "SOURCE"]
 
 SOURCE = r"""
 #include <stddef.h>
-/* One LIF step over m neurons; the branch-free body vectorises. */
+/* One LIF step over m neurons; the body vectorises (see FLAGS). */
 #define LIF_STEP(T_)                                                                       \
     for (long i = 0; i < m; i++) {                                                         \
         T_ d = beta * prev[i];                                                             \
         T_ x = d + in[i];                                                                  \
-        T_ sp = (T_)(x > theta);                                                           \
-        u[i] = x;                                                                          \
+        T_ sp = x > theta ? (T_)1 : (T_)0;                                                 \
+        u[i] = x - theta;                                                                  \
         s[i] = sp;                                                                         \
         v[i] = x - sp * theta;                                                             \
     }
 #define LIF_FORWARD(NAME, T_)                                                              \
-void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *restrict u_out, \
+void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *restrict x_out, \
           T_ *restrict s_out, T_ *restrict v_out, T_ *restrict scratch, long steps, long m,  \
           T_ beta, T_ theta)                                                               \
 {                                                                                          \
@@ -47,7 +48,7 @@ void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *rest
         const T_ *restrict prev = t ? v_out + (t - 1) * m : v0;                            \
         T_ *restrict s = s_out + t * m;                                                    \
         T_ *restrict v = v_out + t * m;                                                    \
-        T_ *restrict u = u_out ? u_out + t * m : scratch;                                  \
+        T_ *restrict u = x_out ? x_out + t * m : scratch;                                  \
         LIF_STEP(T_)                                                                       \
     }                                                                                      \
 }
@@ -66,7 +67,9 @@ LIF_REVERSE(lif_reverse_f32, float)
 LIF_REVERSE(lif_reverse_f64, double)
 """
 
-FLAGS = ["-O3", "-ffp-contract=off", "-fno-fast-math", "-shared", "-fPIC"]
+#: ``-fno-trapping-math`` lets the compare become a vector blend (it changes no value, only the
+#: floating-point exception flags); ``-ffp-contract=off`` keeps multiply and add separately rounded.
+FLAGS = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-shared", "-fPIC"]
 
 #: ``"not loaded"``, ``"loaded <path>"``, ``"disabled (...)"`` or ``"unavailable (...)"``.
 status = "not loaded"

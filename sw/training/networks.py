@@ -7,8 +7,9 @@ summed over T.  Classify with ``spike_counts.argmax(dim=1)``.
 Speed: the layers run one after the other over all T (each Linear/Conv on ``(T * batch, ...)`` in
 one call, each LIF population through the fused kernel).  When the input is the same at every
 step -- ``x`` built with ``expand`` (stride 0 on the time axis), which is what
-:func:`~sc_neurocore.training.loop.train_epoch` passes, or :meth:`forward_static` -- the first
-layer is computed once and fed to the LIF kernel as a constant current.
+:func:`~sc_neurocore.training.loop.train_epoch` passes, or :meth:`forward_static`, or a copy
+whose steps are all equal -- the first layer is computed once and fed to the LIF kernel as a
+constant current.
 """
 
 from __future__ import annotations
@@ -32,8 +33,17 @@ def _positive_int(name: str, value) -> int:
 
 
 def _is_static(x: torch.Tensor) -> bool:
-    """True when every timestep of ``x`` is the same tensor (an ``expand``-ed time axis)."""
-    return x.shape[0] == 1 or x.stride(0) == 0
+    """True when every timestep of ``x`` holds the same values.
+
+    An ``expand``-ed time axis (stride 0) is recognised for free; a copied input (``repeat``) by
+    comparing values -- step 1 against step 0 first, so a time-varying input costs one small
+    comparison.  An input that requires grad is never treated as static.
+    """
+    if x.shape[0] == 1 or x.stride(0) == 0:
+        return True
+    if x.requires_grad:
+        return False
+    return torch.equal(x[1], x[0]) and torch.equal(x[1:], x[:1].expand_as(x[1:]))
 
 
 class _SpikingClassifier(nn.Module):

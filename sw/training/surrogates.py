@@ -81,7 +81,7 @@ class Surrogate:
         self._grad_fn = grad_fn
         self.params = {key: _check_param(name, key, value) for key, value in params.items()}
 
-    def with_params(self, **params) -> "Surrogate":
+    def with_params(self, **params) -> Surrogate:
         """A copy with some shape parameters changed; unknown names raise ``TypeError``."""
         unknown = set(params) - set(self.params)
         if unknown:

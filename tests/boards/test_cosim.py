@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sc_neurocore.hw.uart import uart_frame_bits
+
 DIV = 4  # UART cycles per bit in simulation
 TIMEOUT = 16 * DIV
 
@@ -35,7 +37,7 @@ class SimSerial:
 
     def __init__(self, dut, divisor: int, timeout_cycles: int):
         import cocotb
-        from cocotb import _bridge  # cocotb 2.x: bridge() / resume() (formerly external / function)
+        from cocotb import task as _bridge  # cocotb 2.x: bridge() / resume() (formerly external / function)
 
         self.dut, self.div, self.timeout_cycles = dut, divisor, timeout_cycles
         self.rx_bytes = bytearray()
@@ -61,39 +63,50 @@ class SimSerial:
     async def _awrite(self, data: bytes):
         from cocotb.triggers import Timer
 
-        from sc_neurocore.hw.uart import uart_frame_bits
-
+        self.dut._log.info(f"awrite {len(data)}")
         bits = [lvl for b in data for lvl in uart_frame_bits(b)]
         for pos in self.corrupt_bits:
             if pos < len(bits):
                 bits[pos] ^= 1
-        for lvl in bits:
+        for i, lvl in enumerate(bits):
             self.dut.rx.value = lvl
+            if i % 10 == 0:
+                self.dut._log.info(f"bit {i}")
             await Timer(10 * self.div, "ns")
         self.dut.rx.value = 1
+        self.dut._log.info("awrite done")
 
     async def _aread(self, n: int) -> bytes:
         from cocotb.triggers import Timer
+
+        self.dut._log.info(f"aread start {n}")
 
         waited = 0
         step = 10 * self.div
         while len(self.rx_bytes) < n and waited < self.timeout_cycles:
             await Timer(step * 10, "ns")
             waited += self.div * 10
+            if waited % 400 == 0:
+                self.dut._log.info(f"waited {waited} have {len(self.rx_bytes)}")
+        self.dut._log.info(f"aread {n} -> {len(self.rx_bytes)}")
         out = bytes(self.rx_bytes[:n])
         del self.rx_bytes[:n]
         return out
 
     def write(self, data: bytes) -> int:
+        import sys
         self._write(bytes(data))
+        print("write returned", file=sys.stderr, flush=True)
         return len(data)
 
     def read(self, n: int) -> bytes:
+        import sys
+        print("read called", n, file=sys.stderr, flush=True)
         return self._read(n)
 
     def idle(self, cycles: int) -> None:
         """Let the line rest for ``cycles`` clock cycles (so the board's frame timeout runs)."""
-        from cocotb import _bridge
+        from cocotb import task as _bridge
         from cocotb.triggers import Timer
 
         async def _idle():
@@ -113,7 +126,7 @@ if _in_sim:
 
     @cocotb.test()
     async def client_against_board(dut):
-        from cocotb import _bridge
+        from cocotb import task as _bridge
 
         from sc_neurocore.boards import protocol as P
         from sc_neurocore.boards.client import BoardClient, BoardError
@@ -126,9 +139,13 @@ if _in_sim:
         codes = np.array(cfg["codes"], dtype=np.int64)
         results = {"answers": [], "errors": {}}
 
+        log = dut._log
+
         def host():
             client = BoardClient(link, max_polls=2)
+            log.info("host: asking for info")
             results["info"] = list(vars(client.info()).values())
+            log.info(f"host: info {results['info']}")
             for row in codes:
                 pred, counts, cycles = client.infer(row)
                 results["answers"].append({"prediction": int(pred), "counts": counts.tolist(), "cycles": int(cycles)})
@@ -152,6 +169,20 @@ if _in_sim:
             pred, counts, _ = client.infer(codes[0])
             results["after_errors"] = {"prediction": int(pred), "counts": counts.tolist()}
 
+        if os.environ.get("SC_COSIM_DEBUG"):
+            from cocotb.triggers import Timer as _T
+
+            async def beat():
+                while True:
+                    await _T(500, "ns")
+                    log.info(f"beat tx={dut.tx.value} busy={dut.busy.value}")
+
+            cocotb.start_soon(beat())
+            await link._awrite(P.encode_frame(P.CMD_INFO))
+            log.info("direct write done")
+            got = await link._aread(6)
+            log.info(f"direct read {got!r}")
+            return
         await _bridge.bridge(host)()
         write_report(results)
 

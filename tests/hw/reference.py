@@ -7,7 +7,6 @@ with one model: it recomputes every bit from ``source_values`` with explicit loo
 from __future__ import annotations
 
 import numpy as np
-
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT
 from sc_neurocore.sc.fixed import lif_step, scale_count

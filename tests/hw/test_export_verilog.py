@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sc_neurocore.cli import main
 from sc_neurocore.cli.export_verilog import parse_parallelism, parse_params
 from sc_neurocore.sc.contract import SCConfig
@@ -40,8 +39,8 @@ def test_net_from_export(tmp_path, capsys):
     from sc_neurocore.hw import cycles_per_image
 
     assert f"{cycles_per_image(qnet, 3, [(2, 3), (3, 5)])} clocks per image" in capsys.readouterr().out
-    assert main(["export-verilog", "--export", str(npz), "--unit", "layer", "--param", "layer=1", "-o",
-                 str(tmp_path / "l1.v")]) == 0
+    assert main(["export-verilog", "--export", str(npz), "--unit", "layer", "--param", "layer=1",
+                 "--param", "skip_zeros=yes", "-o", str(tmp_path / "l1.v")]) == 0
 
 
 def test_net_from_checkpoint(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
 from sc_neurocore.hw.layer import SCDenseLayerCore, layer_run_cycles
 from sc_neurocore.sc.contract import SCConfig
 
@@ -93,3 +92,14 @@ def test_checks():
         SCDenseLayerCore(qnet.layers[0], cfg, lanes=0)
     with pytest.raises(ValueError, match="bipolar"):
         SCDenseLayerCore(qnet.layers[0], cfg.replace(polarity="bipolar"))
+
+
+def test_active_chunks_and_run_cycles():
+    from sc_neurocore.hw.layer import active_chunks
+
+    assert active_chunks([0, 0, 3, 0, 0, 0, 0], 2) == 1
+    assert active_chunks([1, 0, 0, 0, 0, 0, 1], 3) == 2
+    assert active_chunks([0] * 5, 1) == 0
+    assert layer_run_cycles(7, 5, 2, 3) == 3 * 3 + 4
+    assert layer_run_cycles(7, 5, 2, 3, active_chunks=0) == 3 * 1 + 4
+    assert layer_run_cycles(7, 5, 99, 99) == 1 + 4

@@ -7,7 +7,6 @@ import pytest
 from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.hw.lif import LIFNeuron
 from sc_neurocore.sc.contract import Q8_8
 from sc_neurocore.sc.fixed import lif_step

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Value
 from amaranth.sim import Simulator
-
 from sc_neurocore.hw.network import SCNetworkCore, cycles_per_image
 from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.sc.network import SCNetwork
@@ -15,7 +15,7 @@ from .reference import random_qnet, reference_run
 FIELDS = ("sc_counts", "currents", "membranes", "spikes")
 
 
-def run_core(core, images, *, trace=True, trace_ready_every=1):
+def run_core(core, images, *, trace=True, trace_ready_every=1, trace_en=1):
     """Stream ``images`` (B, n_input) through the core; returns outputs, trace words and input-accept clocks."""
     outs, words, accepts = [], [], []
 
@@ -23,7 +23,7 @@ def run_core(core, images, *, trace=True, trace_ready_every=1):
         # a transfer happens at the edge where valid & ready: sample before the tick
         n = 0
         if trace:
-            ctx.set(core.trace_en, 1)
+            ctx.set(core.trace_en, trace_en)
         ctx.set(core.o.ready, 1)
         cyc = 0
         flat = [int(x) for img in images for x in img]
@@ -40,9 +40,13 @@ def run_core(core, images, *, trace=True, trace_ready_every=1):
             if ctx.get(core.o.valid):
                 p = ctx.get(core.o.payload)
                 outs.append(([int(c) for c in p.counts], int(p.prediction), cyc))
+                assert core.decode_output(ctx.get(Value.cast(core.o.payload))) == (outs[-1][0], outs[-1][1])
             if trace and tr_ready and ctx.get(core.trace.valid):
                 w = ctx.get(core.trace.payload)
                 words.append((w.layer, w.t, w.neuron, w.count, w.current, w.membrane, w.spike))
+                raw = core.decode_trace(ctx.get(Value.cast(core.trace.payload)))  # what cocotb sees
+                assert tuple(raw[k] for k in ("layer", "t", "neuron", "count", "current", "membrane", "spike")) \
+                    == words[-1]
             if i_acc:
                 accepts.append(cyc)
                 n += 1
@@ -119,14 +123,21 @@ def test_cycles_per_image_with_trace():
     outs, words, accepts = run_core(core, images, trace=True)
     _check_against_model(qnet, 2, images, outs, words)
     assert accepts[5] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=True)
+    outs, words, accepts = run_core(core, images, trace=True, trace_en=0)
+    assert words == []
+    _check_against_model(qnet, 2, images, outs, words)
+    assert accepts[5] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=False)
 
 
 def test_digits_sized_schedules():
     """The cycle budgets of the board goals, for the 64-128-10 digits net at T=25, L=16."""
     qnet = random_qnet([64, 128, 10], SCConfig(length=16), seed=0)
-    fast = cycles_per_image(qnet, 25, [(16, 16), (10, 32)])
-    small = cycles_per_image(qnet, 25, [(4, 8), (2, 8)])
-    assert fast <= 2000 and small <= 12000
+    ecp5 = cycles_per_image(qnet, 25, [(8, 16), (5, 8)])  # >= 50k images/s at 100 MHz
+    ice40 = cycles_per_image(qnet, 25, [(4, 8), (1, 8)])  # >= 2k images/s at 24 MHz
+    assert ecp5 <= 2000 and ice40 <= 12000
+    # the wavefront: a step lasts as long as its slowest active layer, not the sum of the layers
+    assert ecp5 == 64 + 2 + 25 * (16 * 4 + 4) + (2 * 16 + 4)
+    assert ice40 == 64 + 2 + 25 * (32 * 8 + 4) + (10 * 16 + 4)
 
 
 def test_checks():
@@ -140,3 +151,38 @@ def test_checks():
         SCNetworkCore(qnet, 3, parallelism=(1, 2, 3))
     with pytest.raises(ValueError, match="-1"):
         cycles_per_image(qnet, 3, (-1, 2))
+
+
+@pytest.mark.slow
+def test_digits_sized_core_equals_model():
+    """The 64-128-10 net at the ECP5 setting, a few timesteps, every trace word checked."""
+    cfg = SCConfig(rng="sobol", seed=1, length=16)
+    qnet = random_qnet([64, 128, 10], cfg, seed=5)
+    T = 3
+    images = np.random.default_rng(9).integers(0, cfg.prob_max + 1, (1, 64))
+    images[0, ::3] = 0
+    core = SCNetworkCore(qnet, T, parallelism=[(8, 16), (5, 8)], trace=True)
+    outs, words, _ = run_core(core, images)
+    _check_against_model(qnet, T, images, outs, words)
+
+
+@pytest.mark.parametrize("rng,par", [("lfsr", [(3, 1), (2, 2)]), ("sobol", [(2, 3), (4, 1)])])
+def test_skip_zeros_same_integers_fewer_cycles(rng, par):
+    """Event-driven schedule: same trace as the model, clocks as predicted from the image's activity."""
+    cfg = SCConfig(rng=rng, seed=8, length=4)
+    qnet = random_qnet([9, 7, 3], cfg, seed=2, bias=0.1)
+    T = 4
+    images = np.random.default_rng(5).integers(1, 256, (3, 9))
+    images[0, :5] = 0
+    images[1, :] = 0  # nothing to count at all: every layer still runs its LIF on the bias
+    images[2, 3:9] = 0
+    core = SCNetworkCore(qnet, T, parallelism=par, trace=True, skip_zeros=True)
+    outs, words, _ = run_core(core, images)
+    _check_against_model(qnet, T, images, outs, words)
+    core = SCNetworkCore(qnet, T, parallelism=par, skip_zeros=True)
+    outs, _, accepts = run_core(core, images, trace=False)
+    _check_against_model(qnet, T, images, outs, [])
+    for b in range(2):
+        got = accepts[9 * (b + 1)] - accepts[9 * b]
+        assert got == cycles_per_image(qnet, T, par, skip_zeros=True, xq=images[b])
+        assert got < cycles_per_image(qnet, T, par)

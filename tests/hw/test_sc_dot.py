@@ -8,7 +8,6 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.hw.sc_dot import SCDot, popcount, scale_current
 from sc_neurocore.sc.contract import Q8_8, ROLE_INPUT, ROLE_WEIGHT, FixedPoint, SCConfig
 from sc_neurocore.sc.fixed import scale_count

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from amaranth.hdl import Module
 from amaranth.sim import Simulator
-
 from sc_neurocore.hw.rng import contract_source
 from sc_neurocore.hw.sng import SNG, SNGBank
 from sc_neurocore.sc.contract import ROLE_INPUT, SCConfig

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from sc_neurocore.hw import (
     LFSR,
     SNG,

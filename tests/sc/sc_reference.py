@@ -106,17 +106,17 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     fmt = cfg.membrane
     lo_v, hi_v = fmt.min_int, fmt.max_int
     bb = cfg.beta_format.frac_bits
-    rin = [source(cfg, l, 0, T * L) for l in range(len(qnet.layers))]
-    rw = [source(cfg, l, 1, T * L) for l in range(len(qnet.layers))]
+    rin = [source(cfg, li, 0, T * L) for li in range(len(qnet.layers))]
+    rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
     v = [[0] * layer.n_out for layer in qnet.layers]
     rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes")}
     for t in range(T):
         prev = None
-        for l, layer in enumerate(qnet.layers):
+        for li, layer in enumerate(qnet.layers):
             wq = [[int(x) for x in row] for row in layer.weight_q]
             flat = [x for row in wq for x in row]
             lo, hi = min(flat), max(flat)
-            if l == 0:
+            if li == 0:
                 if polarity == "bipolar":
                     codes = [(x + q + 1) // 2 for x in xq]
                 else:
@@ -126,7 +126,7 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
                     codes = [big_p if s else big_p // 2 for s in prev]
                 else:
                     codes = [big_p if s else 0 for s in prev]
-            m, sh = scalings[l]
+            m, sh = scalings[li]
             counts, currents, spikes = [], [], []
             for j in range(layer.n_out):
                 acc = 0
@@ -134,24 +134,24 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
                     lane_sum = 0  # the parallel counter of this cycle
                     for i in range(layer.n_in):
                         wc, sg = weight_codes(wq[j][i], polarity, k, lo, hi)
-                        bx = 1 if rin[l][c] < codes[i] else 0
-                        bw = 1 if rw[l][c] < wc else 0
+                        bx = 1 if rin[li][c] < codes[i] else 0
+                        bw = 1 if rw[li][c] < wc else 0
                         if polarity == "bipolar":
                             lane_sum += 1 if bx == bw else -1
                         else:
                             lane_sum += sg * (bx & bw)
                     acc += lane_sum
                 cur = sat(((acc * m + (1 << (sh - 1))) >> sh) + int(layer.bias_q[j]), lo_v, hi_v)
-                vv = sat(((int(layer.beta_q) * v[l][j]) >> bb) + cur, lo_v, hi_v)
+                vv = sat(((int(layer.beta_q) * v[li][j]) >> bb) + cur, lo_v, hi_v)
                 s = 1 if vv > int(layer.threshold_q) else 0
                 vv -= s * int(layer.threshold_q)
-                v[l][j] = vv
+                v[li][j] = vv
                 counts.append(acc)
                 currents.append(cur)
                 spikes.append(s)
-            rec["counts"][l].append(counts)
-            rec["currents"][l].append(currents)
-            rec["membranes"][l].append(list(v[l]))
-            rec["spikes"][l].append(spikes)
+            rec["counts"][li].append(counts)
+            rec["currents"][li].append(currents)
+            rec["membranes"][li].append(list(v[li]))
+            rec["spikes"][li].append(spikes)
             prev = spikes
     return rec

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.sc.bitstream import (
     and_count_table,
     apc_count,

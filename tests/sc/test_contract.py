@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 import pytest
-import sc_reference as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.sc.contract import (
     Q8_8,
     UQ0_8,
@@ -20,6 +18,8 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
+
+from . import sc_reference as ref
 
 
 def test_q8_8_and_uq0_8_ranges():

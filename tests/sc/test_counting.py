@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.sc.counting import (

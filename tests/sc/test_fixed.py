@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from sc_neurocore.sc.contract import Q8_8
 from sc_neurocore.sc.fixed import lif_step, scale_count
 

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.contract import SCConfig, count_real_scale, current_scale, quantize_probability
 from sc_neurocore.sc.network import FixedPointNetwork, SCNetwork, SCTrace
 
-import sc_reference as ref
+from . import sc_reference as ref
 
 
 def _random_qnet(rng, sizes, config, bias_scale=0.3):
@@ -59,11 +58,11 @@ def test_trace_equals_plain_python_reference(seed, n_hidden, n_in, length, T, rn
     scal = _ref_scalings(qnet, polarity)
     for b in range(2):
         exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, polarity, scal)
-        for l in range(2):
-            assert tr.sc_counts[l][:, b].tolist() == exp["counts"][l]
-            assert tr.currents[l][:, b].tolist() == exp["currents"][l]
-            assert tr.membranes[l][:, b].tolist() == exp["membranes"][l]
-            assert tr.spikes[l][:, b].tolist() == exp["spikes"][l]
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
         assert tr.counts[b].tolist() == np.sum(exp["spikes"][1], axis=0).tolist()
 
 
@@ -94,8 +93,8 @@ def test_predict_matches_run_and_batching():
     np.testing.assert_array_equal(net.predict(x, 5), full.counts)
     np.testing.assert_array_equal(net.predict_codes(quantize_probability(x, 8), 5), full.counts)
     split = net.run_codes(quantize_probability(x, 8), 5, batch_size=3)
-    for l in range(2):
-        np.testing.assert_array_equal(split.membranes[l], full.membranes[l])
+    for li in range(2):
+        np.testing.assert_array_equal(split.membranes[li], full.membranes[li])
     # every image is reproducible on its own (sources restart per image)
     one = net.run(x[4:5], 5)
     np.testing.assert_array_equal(one.sc_counts[0][:, 0], full.sc_counts[0][:, 4])
@@ -108,8 +107,8 @@ def test_exact_bits_path_equals_table_path():
         xq = rng.integers(0, 256, size=(3, 5))
         a = SCNetwork(qnet).run_codes(xq, 3)
         b = SCNetwork(qnet, exact_bits=True).run_codes(xq, 3)
-        for l in range(2):
-            np.testing.assert_array_equal(a.sc_counts[l], b.sc_counts[l])
+        for li in range(2):
+            np.testing.assert_array_equal(a.sc_counts[li], b.sc_counts[li])
 
 
 def test_fixed_point_counts_are_exact_dot_products():
@@ -184,3 +183,14 @@ def test_bad_inputs_raise():
         SCConfig(prob_bits=17)
     with pytest.raises(ValueError, match="NaN"):
         QuantizedNet.from_float([np.array([[np.nan, 1.0]])], [None], [0.9], [1.0])
+
+
+def test_sc_model_imports_neither_torch_nor_hw():
+    import subprocess
+    import sys
+
+    code = ("import sys, sc_neurocore.sc.network, sc_neurocore.sc.counting, sc_neurocore.layers; "
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'torch' or m.startswith(('sc_neurocore.hw', "
+            "'sc_neurocore.sim', 'sc_neurocore.training'))]; print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

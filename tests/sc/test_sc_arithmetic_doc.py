@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.bitstream import and_count_table, apc_count, sng_bits, stream_count_table
 from sc_neurocore.sc.contract import (

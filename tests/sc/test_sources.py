@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import sc_reference as ref
-
 from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig
 from sc_neurocore.sc.sources import (
     LFSR_TAPS,
@@ -17,6 +15,8 @@ from sc_neurocore.sc.sources import (
     source_seed,
     source_values,
 )
+
+from . import sc_reference as ref
 
 
 def _poly_from_taps(width, taps):

@@ -13,12 +13,10 @@ import pytest
 amaranth = pytest.importorskip("amaranth")
 pytest.importorskip("cocotb")
 
+import cocotb  # noqa: E402
 from amaranth.hdl import Module  # noqa: E402
 from amaranth.lib import wiring  # noqa: E402
 from amaranth.lib.wiring import In, Out  # noqa: E402
-
-import cocotb  # noqa: E402
-
 from sc_neurocore.sim import runner  # noqa: E402
 
 WIDTH = 12
@@ -54,7 +52,6 @@ async def counter_matches_model(dut):
     import random
 
     from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
-
     from sc_neurocore.sim.scoreboard import Scoreboard
     from sc_neurocore.sim.tb import reset, sim_cycles, write_report
 

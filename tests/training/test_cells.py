@@ -2,7 +2,6 @@ import math
 
 import pytest
 import torch
-
 from sc_neurocore.training import (
     AdExCell,
     ALIFCell,

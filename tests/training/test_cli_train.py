@@ -1,5 +1,4 @@
 import pytest
-
 from sc_neurocore.cli import main
 from sc_neurocore.training import SpikingNet
 from sc_neurocore.training.checkpoint import load_checkpoint

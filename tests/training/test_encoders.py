@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from sc_neurocore.training import delta_encode, latency_encode, rate_encode
 
 

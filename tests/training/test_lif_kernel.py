@@ -2,10 +2,8 @@ import math
 
 import pytest
 import torch
-
-from sc_neurocore.training import LIFCell, atan_surrogate, lif_sequence, superspike
+from sc_neurocore.training import LIFCell, atan_surrogate, lif_sequence, native, superspike
 from sc_neurocore.training import lif_kernel as K
-from sc_neurocore.training import native
 
 
 @pytest.fixture(params=["native", "numpy", "torch"])
@@ -119,3 +117,34 @@ def test_errors():
     with pytest.raises(ValueError, match="scalar"):
         lif_sequence(torch.zeros(2, 3), torch.tensor([0.9, 0.8]), 1.0, atan_surrogate)
     assert math.isfinite(float(lif_sequence(torch.ones(1, 1), 0.9, 1.0, atan_surrogate)[1].sum()))
+
+
+def test_backends_agree_bit_for_bit_in_float32(monkeypatch):
+    """The compiled loop does the generic cell's arithmetic (separate multiply and add): same bits."""
+    if native.library() is None:
+        pytest.skip(f"native loops {native.status}")
+    torch.manual_seed(5)
+    current = torch.randn(30, 16, 33) * 0.7
+    v0 = torch.rand(16, 33)
+    results = {}
+    for backend in ("native", "numpy"):
+        monkeypatch.setattr(K, "BACKEND", backend)
+        results[backend] = lif_sequence(current, 0.93, 0.8, atan_surrogate, v0=v0)
+    assert torch.equal(results["native"][0], results["numpy"][0])
+    assert torch.equal(results["native"][1], results["numpy"][1])
+    assert float(results["native"][0].sum()) > 0
+
+
+def test_inference_skips_the_autograd_node():
+    current = torch.rand(4, 5, requires_grad=True)
+    s, v = lif_sequence(current, 0.9, 0.5, atan_surrogate, steps=6)
+    assert s.grad_fn is not None
+    with torch.no_grad():
+        s2, v2 = lif_sequence(current, 0.9, 0.5, atan_surrogate, steps=6)
+    assert s2.grad_fn is None and torch.equal(s2, s) and torch.equal(v2, v)
+
+
+def test_unknown_backend(monkeypatch):
+    monkeypatch.setattr(K, "BACKEND", "gpu-magic")
+    with pytest.raises(ValueError, match="BACKEND"):
+        lif_sequence(torch.rand(2, 3), 0.9, 1.0, atan_surrogate)

@@ -1,7 +1,5 @@
 import pytest
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-
 from sc_neurocore.datasets import load_digits_split
 from sc_neurocore.training import (
     SpikingNet,
@@ -13,6 +11,7 @@ from sc_neurocore.training import (
     train_epoch,
 )
 from sc_neurocore.training.loop import _batches
+from torch.utils.data import DataLoader, TensorDataset
 
 
 def digits_loaders(batch_size=64, seed=0):

@@ -2,7 +2,6 @@ import math
 
 import pytest
 import torch
-
 from sc_neurocore.training import membrane_loss, spike_count_loss, spike_l1_loss, spike_l2_loss, spike_rate_loss
 
 

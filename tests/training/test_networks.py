@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-
 from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.training import ConvSpikingNet, SpikingNet, fast_sigmoid
 
@@ -58,12 +57,28 @@ def test_static_input_same_outputs_and_gradients_as_copied_input():
     x = torch.rand(4, 8) * 2
     out_a = model.forward_static(x, 15)
     grads_a = torch.autograd.grad(out_a[0].sum() + out_a[1].sum(), list(model.parameters()))
-    out_b = model(x.unsqueeze(0).repeat(15, 1, 1).contiguous())  # a real copy: no shortcut
+    xs = x.unsqueeze(0).repeat(15, 1, 1).requires_grad_()  # a real copy that needs grad: no shortcut
+    out_b = model(xs)
     grads_b = torch.autograd.grad(out_b[0].sum() + out_b[1].sum(), list(model.parameters()))
     assert torch.equal(out_a[0], out_b[0])
     torch.testing.assert_close(out_a[1], out_b[1])
     for a, b in zip(grads_a, grads_b):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_equal_steps_are_detected_by_value(monkeypatch):
+    from sc_neurocore.training import networks
+
+    seen = []
+    monkeypatch.setattr(networks, "_is_static", lambda x, f=networks._is_static: seen.append(f(x)) or seen[-1])
+    model = SpikingNet(4, 8, 2)
+    x = torch.rand(3, 4)
+    model(x.unsqueeze(0).repeat(6, 1, 1))
+    varying = x.unsqueeze(0).repeat(6, 1, 1)
+    varying[5, 2, 1] += 0.5  # differs only at the last step
+    model(varying)
+    model(torch.rand(6, 3, 4))
+    assert seen == [True, False, False]
 
 
 def test_to_sc_weights_is_per_layer_min_max():
@@ -145,3 +160,22 @@ def test_errors():
         ConvSpikingNet(input_shape=(1, 8, 8))
     with pytest.raises(ValueError, match="ConvSpikingNet expects"):
         ConvSpikingNet()(torch.rand(2, 1, 100))
+
+
+def test_fused_network_equals_generic_network():
+    """The same weights with a Surrogate (fused kernel) and a plain callable (autograd per step)."""
+    from sc_neurocore.training import atan_surrogate
+
+    torch.manual_seed(4)
+    fused = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6).double()
+    generic = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6, surrogate_fn=lambda x: atan_surrogate(x)).double()
+    generic.load_state_dict(fused.state_dict())
+    x = torch.rand(8, 5, 6, dtype=torch.float64) * 2
+    out_f, out_g = fused(x), generic(x)
+    assert torch.equal(out_f[0], out_g[0])
+    torch.testing.assert_close(out_f[1], out_g[1])
+    assert out_f[0].sum().item() > 0
+    grads_f = torch.autograd.grad(out_f[0].sum() + 0.1 * out_f[1].sum(), list(fused.parameters()))
+    grads_g = torch.autograd.grad(out_g[0].sum() + 0.1 * out_g[1].sum(), list(generic.parameters()))
+    for a, b in zip(grads_f, grads_g):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)

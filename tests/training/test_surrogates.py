@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from sc_neurocore.training import SURROGATES, Surrogate, get_surrogate
 from sc_neurocore.training import surrogates as S
 
