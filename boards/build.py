@@ -83,7 +83,7 @@ class BuildReport:
     cycles_source: str
     bitstream: str
     build_dir: str
-    seconds: float
+    seconds: float | None
     command: str
     baud: int
     parallelism: tuple = ()
@@ -192,11 +192,44 @@ def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
     return (lambda: SCNetworkCore(qnet, T, parallelism=par)), info, "SCNetworkCore", tuple(par)
 
 
+STAMP = "sc_neurocore_build.json"
+
+
+def _up_to_date(plan, build_dir: Path) -> bool:
+    """``build_dir`` already holds a finished build of exactly this plan.
+
+    True when every input file of the plan (RTLIL, Yosys script, constraints, build script) is on
+    disk with identical content and nextpnr's report and the bitstream are newer than all of them.
+    """
+    outputs = [build_dir / f"{TOP_NAME}.report.json"]
+    outputs.append(next((build_dir / f"{TOP_NAME}{e}" for e in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{e}").exists()),
+                        build_dir / f"{TOP_NAME}.bin"))
+    if not all(p.exists() for p in outputs):
+        return False
+    newest_input = 0.0
+    for name, content in plan.files.items():
+        path = build_dir / name
+        data = content.encode() if isinstance(content, str) else bytes(content)
+        if not path.exists() or path.read_bytes() != data:
+            return False
+        newest_input = max(newest_input, path.stat().st_mtime)
+    return all(p.stat().st_mtime >= newest_input for p in outputs)
+
+
+def _require(tool: str) -> None:
+    from amaranth._toolchain import require_tool
+
+    require_tool(tool)
+
+
 def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
-                baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True) -> BuildReport:
+                baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True,
+                reuse: bool = True) -> BuildReport:
     """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
 
     The bitstream and the tools' logs land in ``build_dir`` (default ``build/boards/<board>``).
+    With ``reuse``, a folder that already holds a finished build of byte-identical input files
+    (RTLIL, scripts, constraints) is not rebuilt; its reports are parsed again.
     """
     spec = get_board(board) if isinstance(board, str) else board
     if not isinstance(spec, BoardSpec):
@@ -212,16 +245,16 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     saved = {k: os.environ.get(k) for k in YOWASP_TOOLS}
     os.environ.update({k: env[k] for k in YOWASP_TOOLS if k in env})
     t0 = time.perf_counter()
+    reused = False
     try:
-        platform.build(
-            top,
-            name=TOP_NAME,
-            build_dir=str(build_dir),
-            do_program=False,
-            nextpnr_opts=f"--report {TOP_NAME}.report.json",
-            verbose=not quiet,
-            **spec.extra,
-        )
+        if platform._toolchain_env_var not in os.environ:  # the same up-front check platform.build() makes
+            for tool in platform.required_tools:
+                _require(tool)
+        plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json", verbose=not quiet,
+                                **spec.extra)
+        reused = reuse and _up_to_date(plan, build_dir)
+        if not reused:
+            plan.execute_local(str(build_dir))
     except Exception as exc:  # the toolchain's own error, plus where to look
         tail = ""
         for log in (f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
@@ -237,6 +270,11 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - t0
+    if reused:
+        stamp = build_dir / STAMP
+        seconds = json.loads(stamp.read_text()).get("seconds") if stamp.exists() else None
+    else:
+        (build_dir / STAMP).write_text(json.dumps({"seconds": seconds}))
 
     report_json = build_dir / f"{TOP_NAME}.report.json"
     util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})

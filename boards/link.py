@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.hdl import Cat, Const, Module, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -74,7 +74,7 @@ class CorePorts:
     prediction: object
 
     @classmethod
-    def of(cls, core) -> "CorePorts":
+    def of(cls, core) -> CorePorts:
         """``SCNetworkCore``'s mapping: streams ``core.i``/``core.o``, ``o.payload.counts[c]`` and ``.prediction``."""
         for name in ("i", "o"):
             if not hasattr(core, name):

@@ -121,7 +121,7 @@ class UARTTx(wiring.Component):
 
         with m.If(self.data.valid & self.data.ready):
             m.d.sync += [
-                shreg.eq(((self.data.payload | 0x100) << 1)),  # 1 stop bit, data, 0 start bit
+                shreg.eq((self.data.payload | 0x100) << 1),  # 1 stop bit, data, 0 start bit
                 bits_left.eq(10),
                 timer.eq(self._divisor - 1),
             ]

@@ -86,9 +86,14 @@ module {TB_TOP} (
         tb_done = 1'b0;
     end
 
+    // Race-free sampling: cocotb writes the tb_* inputs at falling edges, so they are read at
+    // rising edges (go_q); the core's outputs settle after a rising edge, so the stream driver and
+    // the monitors act at falling edges, and the core samples what they drive at the next rising edge.
+    reg go_q = 1'b0;
+    always @(posedge clk) go_q <= tb_go;
+
     // pseudo-random stalls (x^16 + x^14 + x^13 + x^11 + 1)
     reg [15:0] lf = 16'hACE1;
-    always @(posedge clk) lf <= {{lf[14:0], lf[15] ^ lf[13] ^ lf[12] ^ lf[10]}};
 
     reg streaming = 1'b0;
     reg [31:0] rd_ptr = 0;
@@ -103,8 +108,9 @@ module {TB_TOP} (
     wire t_valid;
     wire t_ready = !tb_stall || lf[9] || lf[2];
 
-    always @(posedge clk) begin
-        if (tb_go) begin
+    always @(negedge clk) begin
+        lf <= {{lf[14:0], lf[15] ^ lf[13] ^ lf[12] ^ lf[10]}};
+        if (go_q) begin
             streaming <= 1'b1;
             rd_ptr <= 0;
             n_out <= 0;

@@ -153,7 +153,7 @@ class SCConfig:
         the only mode the gateware builds).  ``bipolar``: XNOR on ``(v+1)/2`` streams.
         ``minmax``: the documentation's per-layer min-max to [0, 1], unipolar AND.
     seed : int
-        Base seed; every source's seed is :func:`derive_seed` of it, its layer and its role.
+        Base seed, 0 .. 2**48 - 1; every source's seed is :func:`derive_seed` of it, its layer and its role.
     lfsr_width : int
         LFSR width ``n`` (4 .. 32, from one polynomial table), ``n >= prob_bits``.
     lfsr_kind : ``"fibonacci"`` | ``"galois"``
@@ -187,7 +187,7 @@ class SCConfig:
             raise ValueError(f"rng must be one of {RNG_KINDS}, not {self.rng!r}")
         if self.polarity not in POLARITIES:
             raise ValueError(f"polarity must be one of {POLARITIES}, not {self.polarity!r}")
-        _check_int("seed", self.seed, 0, (1 << 64) - 1)
+        _check_int("seed", self.seed, 0, (1 << 48) - 1)
         _check_int("lfsr_width", self.lfsr_width, 4, 32)
         if self.lfsr_width < self.prob_bits:
             raise ValueError(f"lfsr_width ({self.lfsr_width}) must be >= prob_bits ({self.prob_bits})")
@@ -227,7 +227,7 @@ def derive_seed(base_seed: int, layer: int, role: int, bits: int, *, nonzero: bo
     ``nonzero`` (LFSRs, whose state is never 0) a zero result becomes 1.  Every input lane
     of a layer shares that layer's input source, every weight lane its weight source.
     """
-    _check_int("base_seed", base_seed, 0, (1 << 64) - 1)
+    _check_int("base_seed", base_seed, 0, (1 << 48) - 1)
     _check_int("layer", layer, 0, (1 << 15) - 1)
     _check_int("role", role, 0, 1)
     _check_int("bits", bits, 1, 64)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-
 from sc_neurocore.boards import protocol as P
 from sc_neurocore.boards.link import LinkEngine, crc16_next
 from sc_neurocore.boards.standin import StandInCore

