@@ -466,7 +466,10 @@ def run(args) -> dict:
 
         fns[key] = fn
     if fns:
-        times = common.interleaved(fns, repeats=args.infer_repeats, warmup=2)
+        for fn in fns.values():  # warm-up
+            fn()
+        number = {key: common.calibrate(fn, args.infer_block) for key, fn in fns.items()}
+        times = common.interleaved(fns, repeats=args.infer_repeats, warmup=1, number=number)
         for key, ts in times.items():
             results[key].infer_s = ts
 
@@ -596,7 +599,8 @@ def report(out: dict, args, argv) -> str:
         "as a direct current, cross-entropy on output spike counts. Accuracy: validation, after the last epoch. "
         f"s/epoch: median over all seeds × epochs (min in brackets), epochs of all libraries interleaved. "
         f"Inference: batch {out['infer_batch']}, T = {out['T']}, `torch.no_grad`, median of {args.infer_repeats} "
-        "interleaved repeats (best in brackets).",
+        f"interleaved repeats (best in brackets), each repeat a block of forwards lasting about {args.infer_block} s "
+        "so that a lost time slice weighs alike on fast and slow libraries.",
         "",
     ]
     if "ours" in out["results"] and out.get("kernel"):
@@ -633,13 +637,13 @@ def report(out: dict, args, argv) -> str:
             rrows.append(
                 [
                     lib.label,
-                    f"{ours['epoch'] / p['epoch']:.2f}×",
-                    f"{ours['infer'] / p['infer']:.2f}×",
+                    f"{ours['epoch'] / p['epoch']:.2f}× ({ours['epoch_min'] / p['epoch_min']:.2f}×)",
+                    f"{ours['infer'] / p['infer']:.2f}× ({ours['infer_best'] / p['infer_best']:.2f}×)",
                     f"{ours['acc'] - p['acc']:+.2f}",
                 ]
             )
         lines += [
-            "Ratios sc-neurocore / peer (medians of the same run):",
+            "Ratios sc-neurocore / peer (of the medians; of the min times in brackets; same run):",
             "",
             common.md_table(
                 [
@@ -769,6 +773,7 @@ def parse_args(argv):
     ap.add_argument("--epochs", type=int, default=None, help=f"epochs (default {EPOCHS})")
     ap.add_argument("--infer-repeats", type=int, default=None, help="inference repeats (default 30)")
     ap.add_argument("--infer-batch", type=int, default=INFER_BATCH)
+    ap.add_argument("--infer-block", type=float, default=None, help="seconds of forwards per timed block (default 0.2)")
     ap.add_argument("--hidden", type=int, default=N_HIDDEN)
     ap.add_argument("--T", type=int, default=T_STEPS)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -784,6 +789,7 @@ def parse_args(argv):
     args.seeds = args.seeds if args.seeds is not None else (1 if args.quick else SEEDS)
     args.epochs = args.epochs if args.epochs is not None else (2 if args.quick else EPOCHS)
     args.infer_repeats = args.infer_repeats if args.infer_repeats is not None else (5 if args.quick else 30)
+    args.infer_block = args.infer_block if args.infer_block is not None else (0.05 if args.quick else 0.2)
     args.libs = [s.strip() for s in args.libs.split(",") if s.strip()]
     return args
 

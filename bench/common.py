@@ -33,6 +33,7 @@ __all__ = [
     "versions",
     "git_revision",
     "utc_now",
+    "calibrate",
     "interleaved",
     "median",
     "mean_std",
@@ -112,12 +113,33 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def interleaved(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Time each callable ``repeats`` times, interleaved: one call of each per round, order rotated.
+def calibrate(fn: Callable[[], object], target_s: float, probes: int = 3) -> int:
+    """How many calls of ``fn`` make one timed block of about ``target_s`` seconds (at least 1).
 
-    ``warmup`` untimed rounds go first.  Returns ``{name: [seconds, ...]}``.
+    Timing a block of calls instead of one short call keeps a scheduler time slice lost to other
+    work on a shared machine from weighing more on a fast call than on a slow one.
+    """
+    best = float("inf")
+    for _ in range(probes):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return max(1, round(target_s / max(best, 1e-9)))
+
+
+def interleaved(
+    fns: dict[str, Callable[[], object]],
+    repeats: int,
+    warmup: int = 1,
+    number: dict[str, int] | None = None,
+) -> dict[str, list[float]]:
+    """Time each callable ``repeats`` times, interleaved: one block of each per round, order rotated.
+
+    ``warmup`` untimed rounds go first.  A block is ``number[name]`` calls (default 1).
+    Returns ``{name: [seconds per call, ...]}``.
     """
     names = list(fns)
+    number = {name: max(1, int((number or {}).get(name, 1))) for name in names}
     for _ in range(warmup):
         for name in names:
             fns[name]()
@@ -125,9 +147,11 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int, warmup: int 
     for r in range(repeats):
         k = r % len(names) if names else 0
         for name in names[k:] + names[:k]:
+            fn, n = fns[name], number[name]
             t0 = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(n):
+                fn()
+            times[name].append((time.perf_counter() - t0) / n)
     return times
 
 

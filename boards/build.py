@@ -250,8 +250,10 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         if platform._toolchain_env_var not in os.environ:  # the same up-front check platform.build() makes
             for tool in platform.required_tools:
                 _require(tool)
-        plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json", verbose=not quiet,
-                                **spec.extra)
+        # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
+        # the report marks it (BuildReport.meets_timing) and the CLI warns
+        plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail",
+                                verbose=not quiet, **spec.extra)
         reused = reuse and _up_to_date(plan, build_dir)
         if not reused:
             plan.execute_local(str(build_dir))

@@ -32,7 +32,7 @@ from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig
 from .checks import check_int, checked_init
 from .lif import lif_update
 from .rng import contract_source, restart_port
-from .sc_dot import count_width, popcount, scale_current
+from .sc_dot import count_width, popcount, scale_current, sum_tree
 
 __all__ = ["SCDenseLayerCore", "active_chunks", "layer_run_cycles", "trace_lane_layout"]
 
@@ -310,17 +310,15 @@ class SCDenseLayerCore(wiring.Component):
             chunk_spikes = padded.word_select(s1_ch, width)
         accs = [Signal(signed(self.count_bits), name=f"acc_{p}") for p in range(lanes)]
         for p in range(lanes):
-            pos, neg = [], []
+            terms = []
             for q in range(width):
                 word = wmems[p].data[q * (k + 1):(q + 1) * (k + 1)]
                 mag, sgn = word[:k], word[k]
-                for c in range(L):
-                    xb = xbits[q][c] if prob else chunk_spikes[q]
-                    b = xb & (rw[c] < mag)
-                    pos.append(b & ~sgn)
-                    neg.append(b & sgn)
+                # count of this pair's L product bits, then its sign: one popcount per pair
+                cnt = popcount([(xbits[q][c] if prob else chunk_spikes[q]) & (rw[c] < mag) for c in range(L)])
+                terms.append(Mux(sgn, -cnt, cnt))
             lane_sum = Signal(signed(count_width(width, L)), name=f"lane_sum_{p}")
-            m.d.comb += lane_sum.eq(popcount(pos) - popcount(neg))
+            m.d.comb += lane_sum.eq(sum_tree(terms))
             with m.If(s1_valid):
                 m.d.sync += accs[p].eq(Mux(s1_first, 0, accs[p]) + lane_sum)
 

@@ -16,7 +16,7 @@ from amaranth.lib.wiring import In, Out
 from ..sc.contract import Q8_8, FixedPoint
 from .checks import checked_init
 
-__all__ = ["SCDot", "popcount", "saturate", "scale_current", "count_width"]
+__all__ = ["SCDot", "popcount", "saturate", "scale_current", "count_width", "sum_tree"]
 
 
 def count_width(n_inputs: int, length: int) -> int:
@@ -29,7 +29,14 @@ def popcount(bits) -> Value:
     items = list(bits) if not isinstance(bits, Value) else [bits[i] for i in range(len(bits))]
     if not items:
         return Const(0, 1)
-    items = [Value.cast(b).as_unsigned() for b in items]
+    return sum_tree(Value.cast(b).as_unsigned() for b in items)
+
+
+def sum_tree(values) -> Value:
+    """Sum of ``values`` as a balanced adder tree (widths grow by one bit per level)."""
+    items = [Value.cast(v) for v in values]
+    if not items:
+        return Const(0, 1)
     while len(items) > 1:
         nxt = [items[i] + items[i + 1] for i in range(0, len(items) - 1, 2)]
         if len(items) % 2:

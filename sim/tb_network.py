@@ -35,8 +35,8 @@ from .tb import sim_cycles, write_report
 
 __all__ = ["network_wrapper", "build_network", "run_network", "decode_fields", "DEFAULT_PARALLELISM"]
 
-#: ``(lanes, width)`` per layer used unless told otherwise: 8 neurons x 8 inputs per clock.
-DEFAULT_PARALLELISM = (8, 8)
+#: ``(lanes, width)`` per layer used unless told otherwise: 4 neurons x 4 inputs per clock.
+DEFAULT_PARALLELISM = (4, 4)
 #: Depth of the wrapper's code memory (images per batch <= CODE_DEPTH // n_input).
 CODE_DEPTH = 1 << 16
 
@@ -86,12 +86,9 @@ module {TB_TOP} (
         tb_done = 1'b0;
     end
 
-    // Race-free sampling: cocotb writes the tb_* inputs at falling edges, so they are read at
-    // rising edges (go_q); the core's outputs settle after a rising edge, so the stream driver and
-    // the monitors act at falling edges, and the core samples what they drive at the next rising edge.
-    reg go_q = 1'b0;
-    always @(posedge clk) go_q <= tb_go;
-
+    // The stream driver and the monitors act at rising edges (non-blocking updates), like any
+    // synchronous logic: they see the core's outputs of the cycle that ends, the core sees
+    // their new values in the next cycle.  cocotb writes the tb_* inputs at falling edges.
     // pseudo-random stalls (x^16 + x^14 + x^13 + x^11 + 1)
     reg [15:0] lf = 16'hACE1;
 
@@ -99,7 +96,8 @@ module {TB_TOP} (
     reg [31:0] rd_ptr = 0;
     reg [31:0] n_out = 0;
     wire [{prob_bits - 1}:0] i_payload = codes[rd_ptr[{aw - 1}:0]];
-    wire i_valid = streaming && (rd_ptr < tb_n_codes) && (!tb_stall || lf[0] || lf[3]);
+    reg i_hold = 1'b0;  // once valid, stay valid until the transfer (stream rule)
+    wire i_valid = streaming && (rd_ptr < tb_n_codes) && (i_hold || !tb_stall || lf[0] || lf[3]);
     wire i_ready;
     wire {o_rng} o_payload;
     wire o_valid;
@@ -108,15 +106,16 @@ module {TB_TOP} (
     wire t_valid;
     wire t_ready = !tb_stall || lf[9] || lf[2];
 
-    always @(negedge clk) begin
+    always @(posedge clk) begin
         lf <= {{lf[14:0], lf[15] ^ lf[13] ^ lf[12] ^ lf[10]}};
-        if (go_q) begin
+        if (tb_go) begin
             streaming <= 1'b1;
             rd_ptr <= 0;
             n_out <= 0;
             tb_done <= 1'b0;
         end else begin
             if (i_valid && i_ready) rd_ptr <= rd_ptr + 1;
+            i_hold <= i_valid && !i_ready;
             if (o_valid && o_ready) begin
                 $fwrite(f_out, "%h\\n", o_payload);
                 n_out <= n_out + 1;
@@ -187,7 +186,7 @@ def _read_hex(path: Path, pos: int) -> tuple[list[int], int]:
 @cocotb.test()
 async def network_matches_model(dut):
     """All images of ``$SC_VECTORS`` in batches: counts, currents, membranes, spikes, results."""
-    from cocotb.triggers import FallingEdge, RisingEdge
+    from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
     from ..hw.network import output_layout, trace_layout
     from .vectors import load_vectors
@@ -232,7 +231,14 @@ async def network_matches_model(dut):
         dut.tb_reload.value = 0
         dut.tb_go.value = 0
         c0 = sim_cycles()
-        await RisingEdge(dut.tb_done)
+        # watchdog: far more than the slowest schedule (one pair per clock, every stream stalled)
+        bound = 20_000 + b * (n_in + T * sum(layer.n_in * layer.n_out + 3 * layer.n_out + 8
+                                             for layer in qnet.layers)) * (4 if stall else 1)
+        try:
+            await with_timeout(RisingEdge(dut.tb_done), bound * 10, "ns")
+        except SimTimeoutError:
+            raise AssertionError(f"no result after {bound} cycles (images {start}..{start + b - 1}): "
+                                 f"{sim_cycles()} cycles simulated, core hung?") from None
         await FallingEdge(dut.clk)
         cycles += sim_cycles() - c0
         # monitor: the results and trace records the wrapper wrote
@@ -262,35 +268,46 @@ async def network_matches_model(dut):
 
 
 def _check_trace(sb: Scoreboard, words, layout, sub, sizes, T, first_image, inject) -> None:
+    """Place each record by its own (layer, t, neuron) fields, then compare every value.
+
+    Records of one image come as one block (images run one after the other); inside it the
+    order is the core's business (its layers run as a wavefront), but each (layer, t, neuron)
+    must appear exactly once.
+    """
     b = sub.n_images
-    per_t = sum(sizes)
-    expect_n = b * T * per_t
-    if len(words) != expect_n:
-        sb.compare("trace record count", [expect_n], [len(words)], axes=("batch",), offsets={"image": first_image})
+    per_img = T * sum(sizes)
+    if len(words) != b * per_img:
+        sb.compare("trace record count", [b * per_img], [len(words)], axes=("batch",), offsets={"image": first_image})
         return
-    f = decode_fields(words, layout)
-    # positional order: image, timestep, layer, neuron
-    rec = {k: v.reshape(b, T, per_t) for k, v in f.items()}
-    lay_idx = np.concatenate([np.full(n, li) for li, n in enumerate(sizes)])
-    neu_idx = np.concatenate([np.arange(n) for n in sizes])
-    sb.compare("trace layer field", np.broadcast_to(lay_idx, (b, T, per_t)), rec["layer"],
-               axes=("image", "timestep", "record"), offsets={"image": first_image})
-    sb.compare("trace t field", np.broadcast_to(np.arange(T)[None, :, None], (b, T, per_t)), rec["t"],
-               axes=("image", "timestep", "record"), offsets={"image": first_image})
-    sb.compare("trace neuron field", np.broadcast_to(neu_idx, (b, T, per_t)), rec["neuron"],
-               axes=("image", "timestep", "record"), offsets={"image": first_image})
-    off = 0
+    f = {k: v.reshape(b, per_img) for k, v in decode_fields(words, layout).items()}
+    n_max = max(sizes)
+    lay, t, neu = f["layer"], f["t"], f["neuron"]
+    valid = (lay < len(sizes)) & (t < T) & (neu < np.asarray(sizes)[np.minimum(lay, len(sizes) - 1)])
+    slot = np.where(valid, (lay * T + t) * n_max + neu, len(sizes) * T * n_max)
+    seen = np.zeros((b, len(sizes) * T * n_max + 1), dtype=np.int64)
+    np.add.at(seen, (np.arange(b)[:, None], slot), 1)
+    expect_seen = np.zeros((len(sizes), T, n_max), dtype=np.int64)
+    for li, n in enumerate(sizes):
+        expect_seen[li, :, :n] = 1
+    sb.compare("trace records per (layer, t, neuron)",
+               np.broadcast_to(expect_seen, (b,) + expect_seen.shape),
+               seen[:, :-1].reshape(b, len(sizes), T, n_max), axes=("image", "layer", "timestep", "neuron"),
+               offsets={"image": first_image})
+    if (seen[:, :-1].reshape(b, len(sizes), T, n_max) != expect_seen).any():
+        return
     names = (("sc count", "count", sub.expected.sc_counts), ("current", "current", sub.expected.currents),
              ("membrane", "membrane", sub.expected.membranes), ("spike", "spike", sub.expected.spikes))
-    for li, n in enumerate(sizes):
-        for label, field, exp in names:
-            got = rec[field][:, :, off:off + n]
+    img = np.broadcast_to(np.arange(b)[:, None], lay.shape)
+    for label, field, exp in names:
+        grid = np.zeros((b, len(sizes), T, n_max), dtype=np.int64)
+        grid[img, lay, t, neu] = f[field]
+        for li, n in enumerate(sizes):
+            got = grid[:, li, :, :n]
             if inject == label and li == len(sizes) - 1:
                 got = got.copy()
                 got[min(1, b - 1), T // 2, n // 2] += 1
             sb.compare(label, np.transpose(exp[li], (1, 0, 2)), got, axes=("image", "timestep", "neuron"),
                        offsets={"image": first_image}, layer=li)
-        off += n
 
 
 # ------------------------------------------------------------------------------- host side
@@ -306,8 +323,10 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
     def make():
         return SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace)
 
+    import inspect
+
     key = json.dumps({"qnet": qnet_digest(qnet), "T": T, "par": repr(parallelism), "trace": trace,
-                      "depth": CODE_DEPTH})
+                      "depth": CODE_DEPTH, "wrapper": inspect.getsource(network_wrapper)})
     wrapper = lambda v, top: network_wrapper(v, top, prob_bits=qnet.config.prob_bits)  # noqa: E731
     return runner.build(make, "sc_net", sim=sim, key=key, wrapper=wrapper, waves=waves, **kw)
 

@@ -29,6 +29,14 @@ def test_interleaved_rotates_and_times_every_callable():
     assert calls[2:] == ["a", "b", "b", "a", "a", "b", "b", "a"]  # after one warm-up round, order rotates
 
 
+def test_interleaved_blocks_report_seconds_per_call():
+    common = _load("common")
+    calls = []
+    times = common.interleaved({"a": lambda: calls.append(1)}, repeats=2, warmup=0, number={"a": 5})
+    assert len(calls) == 10 and len(times["a"]) == 2
+    assert common.calibrate(lambda: None, 1e-3) >= 1
+
+
 def test_md_table_and_stats():
     common = _load("common")
     assert common.md_table(["x", "y"], [[1, 2]]).splitlines() == ["| x | y |", "|---|---|", "| 1 | 2 |"]
@@ -59,7 +67,7 @@ def test_run_all_calls_argv_less_main_and_skips_without_quick(tmp_path):
 def _tiny(tmp_path, libs):
     return [
         "--seeds", "1", "--epochs", "1", "--hidden", "16", "--T", "4", "--infer-repeats", "2",
-        "--infer-batch", "32", "--libs", libs, "--out-dir", str(tmp_path), "--plot", "", "--no-profile",
+        "--infer-batch", "32", "--infer-block", "0.01", "--libs", libs, "--out-dir", str(tmp_path), "--plot", "", "--no-profile",
     ]  # fmt: skip
 
 

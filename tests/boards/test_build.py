@@ -177,3 +177,28 @@ def test_real_ice40_build_report(tmp_path):
     assert rep.images_per_s == pytest.approx(24e6 / rep.cycles_per_image)
     assert rep.net["n_input"] == 64 and rep.link_images_per_s() < rep.images_per_s
     assert P.count_bytes(rep.net["timesteps"]) == 1
+    # a second build of the same design reuses the finished one (same inputs on disk), same figures
+    bit_mtime = os.path.getmtime(rep.bitstream)
+    again = build_board("icebreaker", None, build_dir=tmp_path, command="pytest")
+    assert os.path.getmtime(again.bitstream) == bit_mtime
+    assert again.utilization == rep.utilization and again.fmax_hz == rep.fmax_hz
+
+
+def test_render_markdown_reports_each_figure_with_its_command():
+    from sc_neurocore.boards.build_all import render_markdown
+
+    result = {
+        "board": "icebreaker", "device": "iCE40UP5K-SG48", "core": "SCNetworkCore", "parallelism": [1, 4],
+        "clock_hz": 24e6, "sync_fmax_hz": 30.5e6, "meets_timing": True, "fmax_hz": {"clk": 30.5e6},
+        "cycles_per_image": 12000, "cycles_source": "gateware cycles_per_image", "images_per_s": 2000.0,
+        "link_images_per_s": 1000.0, "command": "python -m sc_neurocore.boards.build_all --board icebreaker",
+        "build_dir": "build/boards/icebreaker", "bitstream": "build/boards/icebreaker/top.bin", "seconds": 100.0,
+        "baud": 1_000_000, "utilization": {"ICESTORM_LC": {"used": 2640, "available": 5280}},
+        "yosys_cells": {"SB_DFFESR": 10, "SB_DFF": 5, "SB_LUT4": 2000},
+    }
+    text = render_markdown([result, {"board": "ulx3s", "error": "boom"}],
+                           {"command": "nox -s build", "date": "today", "tools": "yowasp", "net": "digits"})
+    assert "| icebreaker | iCE40UP5K-SG48 | SCNetworkCore (1, 4) | 24.00 MHz | 30.50 MHz | meets | 12,000 | 2,000 |" in text
+    assert "2,640 / 5,280 (50 %)" in text and "flip-flops (Yosys SB_DFF*) | 15" in text
+    assert "`python -m sc_neurocore.boards.build_all --board icebreaker`" in text
+    assert "| ulx3s | — | — | — | — | build failed |" in text and "boom" in text
