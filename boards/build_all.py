@@ -70,29 +70,35 @@ def render_markdown(results: list[dict], header: dict) -> str:
         "# Board builds",
         "",
         f"Produced by `{header['command']}` on {header['date']} ({header['tools']}).",
+        *([f"Combined from the runs {', '.join(header['merged'])}; each board's own command is in its section.", ""]
+          if header.get("merged") else []),
         "Every figure below is parsed from the tools' own reports in the build folder named with it",
         "(nextpnr `--report` JSON and log, Yosys `stat`), or computed by the gateware "
         "(`SCNetworkCore.cycles_per_image`); none is typed by hand.",
         "",
         f"Net: {header['net']}",
         "",
-        "| board | device | core (lanes, width) | clock | fmax (sync) | timing | cycles / image | images / s at clock | images / s over UART |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| board | device | core (lanes, width) | clock | fmax (sync) | timing | cycles / image | images / s at clock "
+        "| images / s at fmax | images / s over UART |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['board']} | — | — | — | — | build failed | — | — | — |")
+            lines.append(f"| {r['board']} | — | — | — | — | build failed | — | — | — | — |")
             continue
         fmax = r["sync_fmax_hz"]
         par = tuple(r["parallelism"]) if r["parallelism"] else "—"
         lines.append(
             f"| {r['board']} | {r['device']} | {r['core']} {par} | {r['clock_hz'] / 1e6:.2f} MHz | "
             f"{fmax / 1e6:.2f} MHz | {'meets' if r['meets_timing'] else 'FAILS'} | "
-            f"{r['cycles_per_image']:,} | {r['images_per_s']:,.0f} | {r['link_images_per_s']:,.0f} |"
+            f"{r['cycles_per_image']:,} | {r['images_per_s']:,.0f} | {fmax / r['cycles_per_image']:,.0f} | "
+            f"{r['link_images_per_s']:,.0f} |"
         )
     lines += [
         "",
-        "*images / s at clock* = clock / cycles per image: the core's compute rate with images back to back.",
+        "*images / s at clock* = clock / cycles per image: the core's compute rate with images back to back",
+        "(valid only where timing is met); *at fmax*: the same at nextpnr's fmax, the clock the design",
+        "would meet as placed.",
         "*images / s over UART* = one request + answer at the link's baud rate plus the compute time: what",
         "`sc-neurocore infer` can reach over the serial port.",
         "",
@@ -131,6 +137,31 @@ def _tool_versions() -> str:
     return ", ".join(out)
 
 
+def _merge(paths, report: Path, command: str) -> int:
+    """One report from several runs' JSON files; each board keeps the command that built it."""
+    results, nets, headers = [], [], []
+    for path in paths:
+        data = json.loads(Path(path).read_text())
+        headers.append(data["header"])
+        results += data["boards"]
+        nets.append(data["header"]["net"])
+    if len(set(nets)) != 1:
+        print(f"[build_all] the runs built different nets: {sorted(set(nets))}", file=sys.stderr)
+        return 2
+    header = {
+        "command": command,
+        "merged": [f"`{h['command']}` ({h['date']})" for h in headers],
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "tools": headers[0]["tools"],
+        "net": nets[0],
+    }
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render_markdown(results, header))
+    report.with_suffix(".json").write_text(json.dumps({"header": header, "boards": results}, indent=1, default=str))
+    print(f"[build_all] wrote {report} and {report.with_suffix('.json')}")
+    return 1 if any("error" in r for r in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sc_neurocore.boards.build_all", description=__doc__.splitlines()[0])
     parser.add_argument("--board", action="append", choices=list(BOARDS), help="board (repeatable; default: the reference boards)")
@@ -141,9 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--T", type=int, default=None, help="timesteps per image (default: the checkpoint's T, else 25)")
     parser.add_argument("-o", "--build-dir", type=Path, default=Path("build/boards"), help="build folders go here")
     parser.add_argument("--report", type=Path, default=Path("docs/bench/boards.md"), help="Markdown report to write")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                        help="build nothing: combine the JSON reports of earlier runs (one per board) into --report")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     command = "python -m sc_neurocore.boards.build_all" + "".join(" " + shlex.quote(a) for a in argv)
+
+    if args.merge:
+        return _merge(args.merge, args.report, command)
 
     from .build import BuildError, build_board
     from .nets import load_net

@@ -36,14 +36,14 @@ from .sc_dot import count_width, popcount, scale_current, sum_tree
 
 __all__ = ["SCDenseLayerCore", "active_chunks", "layer_run_cycles", "trace_lane_layout"]
 
-#: Clocks of one timestep beyond ``groups * chunks``: start, memory read, accumulate, LIF, finish.
-RUN_OVERHEAD = 4
+#: Clocks of one timestep beyond ``groups * chunks``: start, memory read, accumulate, scale, LIF, finish.
+RUN_OVERHEAD = 5
 
 
 def layer_run_cycles(n_in: int, n_out: int, lanes: int, width: int, active_chunks: int | None = None) -> int:
     """Clocks from ``start`` to ``busy`` falling again for one timestep of one layer.
 
-    ``groups * chunks + 4``; with ``skip_zeros``, pass ``active_chunks`` (chunks holding a
+    ``groups * chunks + 5``; with ``skip_zeros``, pass ``active_chunks`` (chunks holding a
     non-zero input, see :func:`active_chunks`) and ``chunks`` becomes ``max(1, active_chunks)``.
     """
     lanes, width = min(lanes, n_out), min(width, n_in)
@@ -89,7 +89,7 @@ class SCDenseLayerCore(wiring.Component):
         Add the trace memory and its read port.
     skip_zeros : bool
         Event-driven: skip input chunks whose inputs are all 0 (codes 0 / no spike); they
-        add nothing to any count.  A timestep then takes ``groups * max(1, active chunks) + 4``
+        add nothing to any count.  A timestep then takes ``groups * max(1, active chunks) + 5``
         clocks.  With ``width=1`` every zero input is skipped.
 
     Attributes
@@ -322,22 +322,31 @@ class SCDenseLayerCore(wiring.Component):
             with m.If(s1_valid):
                 m.d.sync += accs[p].eq(Mux(s1_first, 0, accs[p]) + lane_sum)
 
-        # ---- stage C: scale, leak, fire; write membrane, spikes and trace
+        # ---- stage C: scale the count to a current (bias read issued in stage B)
         s2_valid = Signal()
         s2_g = Signal(range(max(groups, 2)))
         m.d.sync += [s2_valid.eq(s1_valid & s1_last), s2_g.eq(s1_g)]
-        m.d.comb += [v_rd.addr.eq(s1_g), bias_rd.addr.eq(s1_g)]
+        m.d.comb += bias_rd.addr.eq(s1_g)
         lyr = self.layer
+        counts_c = [Signal(signed(self.count_bits), name=f"count_{p}") for p in range(lanes)]
+        currents = [Signal(signed(fw), name=f"current_{p}") for p in range(lanes)]
+        s3_valid = Signal()
+        s3_g = Signal(range(max(groups, 2)))
+        m.d.sync += [s3_valid.eq(s2_valid), s3_g.eq(s2_g)]
+        m.d.comb += v_rd.addr.eq(s2_g)  # membrane read issued in stage C, data in stage D
+        for p in range(lanes):
+            bias = bias_rd.data[p * fw:(p + 1) * fw].as_signed()
+            m.d.sync += [counts_c[p].eq(accs[p]),
+                         currents[p].eq(scale_current(accs[p], lyr.scale_mult, lyr.scale_shift, bias, self.fmt))]
+
+        # ---- stage D: leak, fire; write membrane, spikes and trace
         spikes_reg = Signal(groups * lanes)
         spikes_out = Signal(self.n_out)  # latched when the timestep finishes: stable during the next run
         m.d.comb += self.spikes.eq(spikes_out)
         new_v, new_s = [], []
         for p in range(lanes):
-            bias = bias_rd.data[p * fw:(p + 1) * fw].as_signed()
             v_old = Mux(fresh, 0, v_rd.data[p * fw:(p + 1) * fw].as_signed())
-            cur = Signal(signed(fw), name=f"current_{p}")
-            m.d.comb += cur.eq(scale_current(accs[p], lyr.scale_mult, lyr.scale_shift, bias, self.fmt))
-            v2, spk = lif_update(v_old, cur, int(lyr.beta_q), int(lyr.threshold_q), self.fmt,
+            v2, spk = lif_update(v_old, currents[p], int(lyr.beta_q), int(lyr.threshold_q), self.fmt,
                                  cfg.beta_format.frac_bits)
             vn = Signal(signed(fw), name=f"v_next_{p}")
             sn = Signal(name=f"spike_{p}")
@@ -345,16 +354,16 @@ class SCDenseLayerCore(wiring.Component):
             new_v.append(vn)
             new_s.append(sn)
             if self.trace:
-                m.d.comb += [tr_wr.data[p].count.eq(accs[p]), tr_wr.data[p].current.eq(cur),
+                m.d.comb += [tr_wr.data[p].count.eq(counts_c[p]), tr_wr.data[p].current.eq(currents[p]),
                              tr_wr.data[p].membrane.eq(vn), tr_wr.data[p].spike.eq(sn)]
-        m.d.comb += [v_wr.addr.eq(s2_g), v_wr.data.eq(Cat(*new_v)), v_wr.en.eq(s2_valid)]
+        m.d.comb += [v_wr.addr.eq(s3_g), v_wr.data.eq(Cat(*new_v)), v_wr.en.eq(s3_valid)]
         if self.trace:
-            m.d.comb += [tr_wr.addr.eq(s2_g), tr_wr.en.eq(s2_valid)]
-        with m.If(s2_valid):
-            m.d.sync += spikes_reg.word_select(s2_g, lanes).eq(Cat(*new_s))
+            m.d.comb += [tr_wr.addr.eq(s3_g), tr_wr.en.eq(s3_valid)]
+        with m.If(s3_valid):
+            m.d.sync += spikes_reg.word_select(s3_g, lanes).eq(Cat(*new_s))
 
         # ---- finish: advance the sources one window, membranes are live from now on
-        with m.If(running & ~issuing & ~s1_valid & ~s2_valid & ~self.start):
+        with m.If(running & ~issuing & ~s1_valid & ~s2_valid & ~s3_valid & ~self.start):
             m.d.sync += [running.eq(0), fresh.eq(0), spikes_out.eq(spikes_reg[: self.n_out])]
             m.d.comb += src_w.en.eq(1)
             if prob:

@@ -71,7 +71,7 @@ def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: b
 
     The core runs the layers as a wavefront: in step ``s`` (``0 .. T + n_layers - 2``) layer
     ``l`` runs timestep ``s - l`` when ``0 <= s - l < T``, all active layers at once; a step
-    lasts as long as its slowest active layer (``groups_l * chunks_l + 4`` clocks).  With
+    lasts as long as its slowest active layer (``groups_l * chunks_l + 5`` clocks).  With
     tracing on, each active layer adds ``groups_l + n_out_l`` clocks to its step (one memory
     read per group, one stream word per neuron).  Total: ``n_input`` (load) ``+ 2`` (start,
     output) ``+ sum of the steps``; images back to back start this many clocks apart.

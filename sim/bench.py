@@ -75,6 +75,13 @@ int main(int argc, char** argv) {{
 """
 
 
+def _mangle(cpp: str) -> str:
+    """Verilator's C++ names for ports with a double underscore (``i__valid`` -> ``i___05Fvalid``)."""
+    import re
+
+    return re.sub(r"top->(\w+?)__(\w+)", lambda m: f"top->{m.group(1)}___05F{m.group(2)}", cpp)
+
+
 def plain_verilator_run(qnet, codes, T: int, *, parallelism=None, trace: bool = True) -> dict:
     """Build the network core alone with a C++ harness (``verilator --exe --build``) and run ``codes``.
 
@@ -93,11 +100,11 @@ def plain_verilator_run(qnet, codes, T: int, *, parallelism=None, trace: bool = 
     if lay.size > 64:
         raise ValueError("the C++ harness reads result words up to 64 bits")
     n_images = int(len(codes))
-    cpp = _HARNESS.format(
+    cpp = _mangle(_HARNESS.format(
         top=top, n_images=n_images, pred_offset=pred.offset, pred_mask=(1 << pred.width) - 1,
         trace_setup="top->trace__ready = 1; top->trace_en = 1;" if trace else "",
         trace_count="if (top->trace__valid) trace_words++;" if trace else "",
-    )
+    ))
     key = _hash("plain", qnet_digest(qnet), T, repr(par), trace, cpp)
     d = build_root() / f"plain-{top}-{key[:16]}"
     d.mkdir(parents=True, exist_ok=True)
@@ -126,7 +133,7 @@ def plain_verilator_run(qnet, codes, T: int, *, parallelism=None, trace: bool = 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m sc_neurocore.sim.bench", description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", type=Path, default=None, help="trained checkpoint (default: the regression's)")
-    p.add_argument("--icarus-limit", type=int, default=50)
+    p.add_argument("--icarus-limit", type=int, default=4)
     p.add_argument("--limit", type=int, default=None, help="images on Verilator (default: all 360)")
     p.add_argument("--T", type=int, default=25)
     p.add_argument("-o", "--output", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "bench" /

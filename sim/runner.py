@@ -77,7 +77,7 @@ VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--timing", *VERILATO
 
 
 #: Bump when the build flow changes in a way that makes cached builds stale.
-_FLOW_VERSION = 3
+_FLOW_VERSION = 4
 
 
 class SimulatorNotFound(RuntimeError):
@@ -239,23 +239,42 @@ def verilog_of(component, name: str) -> str:
         from sc_neurocore.hw import verilog as hw_verilog  # the gateware's own helper, when present
     except ImportError:
         hw_verilog = None
-    if hw_verilog is not None:
+    if callable(hw_verilog):
         return hw_verilog(component, name)
     from amaranth.back import verilog
 
     return verilog.convert(component, name=name, emit_src=False)
 
 
-def icarus_fixups(verilog: str) -> str:
-    """Make Amaranth's combinational blocks run at time 0 under Icarus: ``always @*`` -> ``always_comb``.
+_TRIGGER_RE = re.compile(r"reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) ")
+_LONE_ALWAYS_RE = re.compile(r"^(\s*)always @\*\n(\s+)(?!begin\b)([^\n]*;)\n", re.M)
 
-    Yosys's Verilog backend relies on a time-0 trigger register to start its ``always @*``
-    blocks, which Icarus does not treat as an event, and its one-statement blocks (such as
-    ``always @* payload[2:1] = t;``) have no trigger at all: Icarus leaves them at ``x`` until
-    an input changes.  ``always_comb`` runs once at time 0 by definition.  Verilator needs
-    no such help and gets Amaranth's text unchanged.
+
+def icarus_fixups(verilog: str) -> str:
+    """Make Amaranth's combinational ``always @*`` blocks run at time 0 under Icarus.
+
+    Yosys's Verilog backend gives its ``always @*`` blocks a time-0 trigger register
+    (``if (\\$auto$...dump_module$1 ) begin end``) initialised to 0, which Icarus does not see
+    as an event; its one-statement blocks (``always @* payload[2:1] = t;``) have no trigger at
+    all.  Icarus then leaves such outputs at ``x`` until an input changes.  This adds the
+    trigger to the one-statement blocks and pulses it once at time 0 (``initial #0``), so
+    every block evaluates once.  (``always_comb`` would do it too, but Icarus widens its
+    sensitivity lists to whole vectors and runs 10-100x slower.)  Verilator gets the text unchanged.
     """
-    return re.sub(r"^(\s*)always @\*", r"\1always_comb", verilog, flags=re.M)
+    out = []
+    for part in re.split(r"(?=^module )", verilog, flags=re.M):
+        m = _TRIGGER_RE.search(part)
+        if m:
+            trig = m.group(1)
+            part = _LONE_ALWAYS_RE.sub(
+                lambda a: f"{a.group(1)}always @* begin\n{a.group(2)}if ({trig} ) begin end\n"
+                f"{a.group(2)}{a.group(3)}\n{a.group(1)}end\n",
+                part,
+            )
+            end = part.rindex("endmodule")
+            part = part[:end] + f"  initial #0 {trig}  = 1'h1;\n" + part[end:]
+        out.append(part)
+    return "".join(out)
 
 
 def _hash(*parts) -> str:

@@ -198,7 +198,7 @@ def test_render_markdown_reports_each_figure_with_its_command():
     }
     text = render_markdown([result, {"board": "ulx3s", "error": "boom"}],
                            {"command": "nox -s build", "date": "today", "tools": "yowasp", "net": "digits"})
-    assert "| icebreaker | iCE40UP5K-SG48 | SCNetworkCore (1, 4) | 24.00 MHz | 30.50 MHz | meets | 12,000 | 2,000 |" in text
+    assert "| icebreaker | iCE40UP5K-SG48 | SCNetworkCore (1, 4) | 24.00 MHz | 30.50 MHz | meets | 12,000 | 2,000 | 2,542 |" in text
     assert "2,640 / 5,280 (50 %)" in text and "flip-flops (Yosys SB_DFF*) | 15" in text
     assert "`python -m sc_neurocore.boards.build_all --board icebreaker`" in text
-    assert "| ulx3s | — | — | — | — | build failed |" in text and "boom" in text
+    assert "| ulx3s | — | — | — | — | build failed | — | — | — | — |" in text and "boom" in text

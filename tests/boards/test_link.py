@@ -11,7 +11,10 @@ from sc_neurocore.boards.standin import StandInCore
 from sc_neurocore.hw.uart import uart_frame_bits
 
 # the tx monitor runs in the background and is cancelled mid-wait at the end of each simulation
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable"),
+]
 
 DIV = 4
 TIMEOUT = 16 * DIV

@@ -100,6 +100,6 @@ def test_active_chunks_and_run_cycles():
     assert active_chunks([0, 0, 3, 0, 0, 0, 0], 2) == 1
     assert active_chunks([1, 0, 0, 0, 0, 0, 1], 3) == 2
     assert active_chunks([0] * 5, 1) == 0
-    assert layer_run_cycles(7, 5, 2, 3) == 3 * 3 + 4
-    assert layer_run_cycles(7, 5, 2, 3, active_chunks=0) == 3 * 1 + 4
-    assert layer_run_cycles(7, 5, 99, 99) == 1 + 4
+    assert layer_run_cycles(7, 5, 2, 3) == 3 * 3 + 5
+    assert layer_run_cycles(7, 5, 2, 3, active_chunks=0) == 3 * 1 + 5
+    assert layer_run_cycles(7, 5, 99, 99) == 1 + 5

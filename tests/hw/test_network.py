@@ -136,8 +136,8 @@ def test_digits_sized_schedules():
     ice40 = cycles_per_image(qnet, 25, [(4, 8), (1, 8)])  # >= 2k images/s at 24 MHz
     assert ecp5 <= 2000 and ice40 <= 12000
     # the wavefront: a step lasts as long as its slowest active layer, not the sum of the layers
-    assert ecp5 == 64 + 2 + 25 * (16 * 4 + 4) + (2 * 16 + 4)
-    assert ice40 == 64 + 2 + 25 * (32 * 8 + 4) + (10 * 16 + 4)
+    assert ecp5 == 64 + 2 + 25 * (16 * 4 + 5) + (2 * 16 + 5)
+    assert ice40 == 64 + 2 + 25 * (32 * 8 + 5) + (10 * 16 + 5)
 
 
 def test_checks():
