@@ -34,6 +34,7 @@ __all__ = [
     "parse_nextpnr_report",
     "parse_yosys_stat",
     "parse_nextpnr_log_fmax",
+    "parse_nextpnr_log_utilization",
     "toolchain_env",
     "core_for",
     "TOP_NAME",
@@ -134,6 +135,22 @@ def parse_nextpnr_report(path) -> tuple[dict, dict]:
     util = {k: {"used": int(v["used"]), "available": int(v["available"])} for k, v in data.get("utilization", {}).items()}
     fmax = {k: float(v["achieved"]) * 1e6 for k, v in data.get("fmax", {}).items()}
     return util, fmax
+
+
+_UTIL_RE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
+
+
+def parse_nextpnr_log_utilization(text: str) -> dict:
+    """The first "Device utilisation" block of a nextpnr log (``{bel: {"used", "available"}}``).
+
+    nextpnr prints it after packing, before placement, so it exists even for a design that does not fit.
+    """
+    out = {}
+    for name, used, avail in _UTIL_RE.findall(text):
+        if name in out:
+            break
+        out[name] = {"used": int(used), "available": int(avail)}
+    return out
 
 
 _FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+)\s+MHz")

@@ -106,7 +106,13 @@ def render_markdown(results: list[dict], header: dict) -> str:
     for r in results:
         lines += [f"## {r['board']}", ""]
         if "error" in r:
-            lines += ["Build failed:", "", "```", r["error"], "```", ""]
+            lines += ["Build failed:", "", "```", r["error"][:1500], "```", ""]
+            if r.get("utilization"):
+                lines += [f"nextpnr's utilisation after packing (`{r.get('log', '')}`):", "",
+                          "| resource | used / available |", "|---|---|"]
+                lines += [f"| {k} | {v['used']:,} / {v['available']:,} ({100 * v['used'] / v['available']:.0f} %) |"
+                          for k, v in r["utilization"].items() if v["used"]]
+                lines.append("")
             continue
         lines += [
             f"- command: `{r['command']}`",
@@ -137,13 +143,27 @@ def _tool_versions() -> str:
     return ", ".join(out)
 
 
+def _failed(board: str, error: str, build_dir: Path) -> dict:
+    """A failed build's entry, with nextpnr's post-packing utilisation when its log has one."""
+    from .build import TOP_NAME, parse_nextpnr_log_utilization
+
+    entry = {"board": board, "error": error}
+    log = Path(build_dir) / f"{TOP_NAME}.tim"
+    if log.exists():
+        util = parse_nextpnr_log_utilization(log.read_text(errors="replace"))
+        if util:
+            entry.update(utilization=util, log=str(log))
+    return entry
+
+
 def _merge(paths, report: Path, command: str) -> int:
     """One report from several runs' JSON files; each board keeps the command that built it."""
     results, nets, headers = [], [], []
     for path in paths:
         data = json.loads(Path(path).read_text())
         headers.append(data["header"])
-        results += data["boards"]
+        results += [_failed(r["board"], r["error"], Path("build/boards") / r["board"]) if "error" in r and
+                    "utilization" not in r else r for r in data["boards"]]
         nets.append(data["header"]["net"])
     if len(set(nets)) != 1:
         print(f"[build_all] the runs built different nets: {sorted(set(nets))}", file=sys.stderr)
@@ -208,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             rep = build_board(spec, qnet, T=T, build_dir=args.build_dir / name, command=command)
         except BuildError as exc:
             print(f"[build_all] {name}: {exc}", file=sys.stderr)
-            results.append({"board": name, "error": str(exc)})
+            results.append(_failed(name, str(exc), args.build_dir / name))
             continue
         d = rep.to_json()
         results.append(d)

@@ -64,7 +64,7 @@ def _reference_boards() -> list[BoardSpec]:
 
 #: Further amaranth-boards platforms the design fits, one line each.
 EXTRA_BOARDS = [
-    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, parallelism=(16, 16),
+    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, parallelism=(4, 16),
               programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
               description="ULX3S with the LFE5U-45F"),
     BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, parallelism=(1, 8),

@@ -267,7 +267,7 @@ def icarus_fixups(verilog: str) -> str:
         if m:
             trig = m.group(1)
             part = _LONE_ALWAYS_RE.sub(
-                lambda a: f"{a.group(1)}always @* begin\n{a.group(2)}if ({trig} ) begin end\n"
+                lambda a, trig=trig: f"{a.group(1)}always @* begin\n{a.group(2)}if ({trig} ) begin end\n"
                 f"{a.group(2)}{a.group(3)}\n{a.group(1)}end\n",
                 part,
             )
