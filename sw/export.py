@@ -99,7 +99,7 @@ class QuantizedNet:
         return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
 
     @classmethod
-    def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None) -> "QuantizedNet":
+    def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None) -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
         Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1), ``thresholds`` > 0.
@@ -183,7 +183,7 @@ class QuantizedNet:
         return path
 
     @classmethod
-    def load(cls, path) -> "QuantizedNet":
+    def load(cls, path) -> QuantizedNet:
         """Read a file written by :meth:`save`; a wrong schema raises ``ValueError``."""
         with np.load(Path(path)) as data:
             if "meta" not in data:

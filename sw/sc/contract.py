@@ -205,7 +205,7 @@ class SCConfig:
         """The largest k-bit probability code, ``2**k - 1``."""
         return (1 << self.prob_bits) - 1
 
-    def replace(self, **changes) -> "SCConfig":
+    def replace(self, **changes) -> SCConfig:
         """A copy with some fields changed (validated again)."""
         from dataclasses import replace
 
