@@ -11,25 +11,12 @@ float, and the SC model's samples/s on the test split.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 import time
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
+from .argtypes import non_negative_int, positive_int
 
 
 def register(subparsers) -> None:
@@ -39,15 +26,15 @@ def register(subparsers) -> None:
         description="Evaluate a checkpoint as float, fixed-point and bit-exact stochastic-computing networks.",
     )
     p.add_argument("--checkpoint", required=True, help="checkpoint written by 'sc-neurocore train'")
-    p.add_argument("--length", type=_positive_int, default=16, help="bitstream length L per timestep (default: 16)")
+    p.add_argument("--length", type=positive_int, default=16, help="bitstream length L per timestep (default: 16)")
     p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source (default: lfsr)")
-    p.add_argument("--lfsr-steps", type=_positive_int, default=None, help="LFSR shifts per SC cycle (default: contract)")
-    p.add_argument("--lfsr-width", type=_positive_int, default=None, help="LFSR width (default: contract)")
+    p.add_argument("--lfsr-steps", type=positive_int, default=None, help="LFSR shifts per SC cycle (default: contract)")
+    p.add_argument("--lfsr-width", type=positive_int, default=None, help="LFSR width (default: contract)")
     p.add_argument("--polarity", choices=("signed", "bipolar", "minmax"), default="signed",
                    help="SC weight encoding (default: signed, the hardware's)")
-    p.add_argument("--prob-bits", type=_positive_int, default=None, help="k, bits per probability (default: contract)")
-    p.add_argument("--seed", type=_non_negative_int, default=1, help="SC base seed (default: 1)")
-    p.add_argument("--T", type=_positive_int, default=25, help="timesteps per image (default: 25)")
+    p.add_argument("--prob-bits", type=positive_int, default=None, help="k, bits per probability (default: contract)")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="SC base seed (default: 1)")
+    p.add_argument("--T", type=positive_int, default=25, help="timesteps per image (default: 25)")
     p.add_argument("--dataset", default="digits", help="dataset (default: digits)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)

@@ -10,30 +10,10 @@ final validation loss and accuracy and the per-epoch history.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
-    return value
+from .argtypes import non_negative_int, positive_float, positive_int
 
 
 def register(subparsers) -> None:
@@ -45,16 +25,16 @@ def register(subparsers) -> None:
         description="Train a SpikingNet on a dataset with surrogate gradients and save a checkpoint.",
     )
     p.add_argument("--dataset", choices=DATASETS, default="digits", help="dataset (default: digits)")
-    p.add_argument("--epochs", type=_positive_int, default=10, help="training epochs (default: 10)")
-    p.add_argument("--hidden", type=_positive_int, default=128, help="neurons per hidden layer (default: 128)")
-    p.add_argument("--layers", type=_positive_int, default=1, help="hidden layers (default: 1)")
+    p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
+    p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
+    p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
     p.add_argument("--beta", type=float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
-    p.add_argument("--threshold", type=_positive_float, default=1.0, help="firing threshold (default: 1.0)")
+    p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
     p.add_argument("--surrogate", default="atan_surrogate", help="surrogate gradient name (default: atan_surrogate)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
-    p.add_argument("--T", type=_positive_int, default=25, help="timesteps per sample (default: 25)")
-    p.add_argument("--lr", type=_positive_float, default=2e-3, help="Adam learning rate (default: 2e-3)")
-    p.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default: 64)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
+    p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
+    p.add_argument("--lr", type=positive_float, default=2e-3, help="Adam learning rate (default: 2e-3)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
     p.add_argument("--device", default=None, help="torch device (default: cuda, mps or cpu, whichever exists)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(
