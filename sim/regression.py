@@ -2,7 +2,7 @@
 
 1. unit testbenches (LFSR, Sobol, SNG, SC dot, LIF) on each simulator;
 2. a trained digits net through the RTL network core: the whole test set (360 images) on
-   Verilator, the first 10 on Icarus (``--limit`` / ``--icarus-limit``), every integer of
+   Verilator, the first 50 on Icarus (``--limit`` / ``--icarus-limit``), every integer of
    every layer and timestep compared with the NumPy SC model;
 3. hypothesis-drawn random nets and configurations (sizes, L, seeds, LFSR / Sobol, LFSR
    form and steps, T, parallelism) on each simulator;
@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", type=Path, default=None, help="trained checkpoint (default: train/cached one)")
     p.add_argument("--export", type=Path, default=None, help="saved QuantizedNet instead of a checkpoint")
     p.add_argument("--limit", type=int, default=None, help="digits test images on Verilator (default: all 360)")
-    p.add_argument("--icarus-limit", type=int, default=10,
-                   help="digits test images on Icarus (default: 10; Icarus runs this core at ~600 cycles/s)")
+    p.add_argument("--icarus-limit", type=int, default=50,
+                   help="digits test images on Icarus (default: 50, about 17 min: Icarus runs this core at ~850 cycles/s)")
     p.add_argument("--length", type=int, default=16, help="SC cycles per timestep L (default 16)")
     p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source (default lfsr)")
     p.add_argument("--T", type=int, default=25, help="timesteps (default 25)")
