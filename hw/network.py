@@ -1,32 +1,54 @@
-"""The whole SC spiking net in gateware: stream in an image's codes, stream out spike counts and argmax.
+"""The whole SC spiking net in gateware: a time-batched, event-driven inference engine.
 
 Model: :meth:`sc_neurocore.sc.network.SCNetwork.run_codes` ``(xq, T, trace=True)``: every
 timestep's per-layer ``sc_counts``, ``currents``, ``membranes``, ``spikes``, the output
 ``counts`` and ``prediction`` are the same integers (``tests/hw/test_network.py``).
 
-Schedule per image (one :class:`~sc_neurocore.hw.layer.SCDenseLayerCore` per layer):
-``LOAD`` takes the ``n_input`` codes, ``START`` restarts every layer's sources and
-membranes, then ``T + n_layers - 1`` *steps* run the layers as a wavefront: in step ``s``
-every layer ``l`` with ``0 <= s - l < T`` runs timestep ``s - l`` concurrently (layer ``l``
-reads layer ``l-1``'s spikes of timestep ``s - l``, latched at the end of the previous
-step; each layer's sources are at SC cycle ``(s-l)*L`` because a layer advances its own
-sources by one window per timestep).  After a step the last layer's spikes add to the
-class counters and, with tracing on, the active layers' records are streamed out in
-layer order; ``OUT`` offers the counts and the argmax (lowest index on ties).
-:func:`cycles_per_image` gives the clocks.
+Why it is built this way
+------------------------
+The contract's sources restart at every image and every lane of a role shares its layer's
+source (``docs/sc-arithmetic.md`` sections 4-6), so the ``L`` random numbers of timestep ``t``
+of layer ``l`` are the same for every image: they are **constants** of the build, taken from
+:func:`~sc_neurocore.sc.sources.source_values`.  A product stream bit ``[r_in < x] & [r_w < |w|]``
+is then a comparison of the weight (or input code) against a constant, which synthesis reduces
+to a few LUTs, and a layer's count ``C[j, t]`` depends only on its inputs, not on the membrane.
+The engine therefore reads each weight once per *pass* and counts it for ``tlanes`` timesteps
+at once (one *time lane* per timestep, each wired to its own constants), and runs the LIF
+recurrence over the finished counts afterwards.
+
+Schedule of one image
+---------------------
+``LOAD`` takes the ``n_input`` codes (one per clock) and lists the non-zero ones.  Then each
+layer ``l`` in turn: for each neuron group ``g`` (``lanes`` neurons) and pass ``p``
+(timesteps ``p*tlanes .. p*tlanes+tlanes-1``), a *block* streams the layer's **active inputs**
+(non-zero codes; for a spike layer, the neurons of layer ``l-1`` that spiked at least once in
+this image) through a 4-stage pipeline, one input per clock, ``lanes x tlanes`` signed counts
+per clock.  Zero inputs add nothing to any count, so they take no clocks.  A finished block's
+counts go to the LIF unit, which scales them to currents and steps the ``lanes`` membranes
+through the pass's timesteps while the next block counts; a writeback unit stores the spikes
+for the next layer and lists the neurons that spiked.  After the last layer an argmax scan
+offers the class counts and the prediction.  :func:`cycles_per_image` gives the clocks of an
+image exactly (the tests hold the core to it).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from amaranth.hdl import Cat, Module, Mux, Shape, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
+import numpy as np
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..export import QuantizedNet
+from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT
+from ..sc.sources import source_values
 from .checks import check_int, checked_init
-from .layer import SCDenseLayerCore, active_chunks, layer_run_cycles
+from .lif import lif_update
+from .records import bits, decode_struct, output_layout, trace_layout
+from .sc_dot import count_width, popcount, saturate
 
 __all__ = [
     "SCNetworkCore",
@@ -37,130 +59,122 @@ __all__ = [
     "trace_layout",
 ]
 
-
-def _bits(n: int) -> int:
-    """Bits of an unsigned value up to ``n`` (at least 1)."""
-    return max(1, int(n).bit_length())
+#: Weight sign bits per word of a lane's sign memory (iCE40 block RAMs are 16 bits wide).
+SIGN_PACK = 16
 
 
-def normalize_parallelism(qnet: QuantizedNet, parallelism) -> tuple[tuple[int, int], ...]:
-    """``(lanes, width)`` per layer, clamped to the layer's size.
+def normalize_parallelism(qnet: QuantizedNet, T: int, parallelism) -> tuple[int, int]:
+    """``(lanes, tlanes)`` clamped to the net: neurons per clock (<= widest layer), timesteps per clock (<= T)."""
+    if not isinstance(qnet, QuantizedNet):
+        raise TypeError(f"qnet must be a QuantizedNet, not {qnet!r}")
+    check_int("T", T, 1, 1 << 20)
+    if not (isinstance(parallelism, Sequence) and len(parallelism) == 2):
+        raise ValueError(f"parallelism must be one (lanes, tlanes) pair for the whole engine, not {parallelism!r}")
+    lanes, tlanes = parallelism
+    check_int("lanes", lanes, 1)
+    check_int("tlanes", tlanes, 1)
+    return min(lanes, max(layer.n_out for layer in qnet.layers)), min(tlanes, T)
 
-    ``parallelism`` is one ``(lanes, width)`` pair for every layer or a sequence of pairs, one per layer.
+
+@dataclass(frozen=True)
+class _Plan:
+    """Static facts of one layer for the engine (all derived from the ``QuantizedLayer``)."""
+
+    n_in: int
+    n_out: int
+    groups: int
+    prob: bool
+    wbase: int  # first weight-memory row of the layer
+    bbase: int  # first bias-memory row of the layer
+
+
+def _plans(qnet: QuantizedNet, lanes: int) -> list[_Plan]:
+    plans, wbase, bbase = [], 0, 0
+    for layer in qnet.layers:
+        groups = math.ceil(layer.n_out / lanes)
+        plans.append(_Plan(layer.n_in, layer.n_out, groups, layer.input_kind == "prob", wbase, bbase))
+        wbase += groups * layer.n_in
+        bbase += groups
+    return plans
+
+
+# ----------------------------------------------------------------------------------- timing model
+#: Clocks from an item entering the issue stage to its count being accumulated (stages S0..S3).
+PIPE = 3
+
+
+def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list[int], *, trace: bool = False) -> int:
+    """Clocks of one image on the engine, given each layer's number of active inputs.
+
+    An event model of the control in :class:`SCNetworkCore` (kept in step with it by the tests):
+    blocks issue back to back one item per clock (``max(1, active)`` items); a block's counts
+    reach the shadow bank ``PIPE`` clocks after its last item issued, or when the LIF unit frees
+    the bank (the pipeline stalls until then); the LIF unit takes a full bank, spends 1 clock
+    reading the bias, then 1 clock per timestep (with tracing: one per neuron record), then hands
+    the spikes to the writeback unit (hidden layers: one clock per neuron of the group, and
+    the LIF unit waits for it to be free).  A layer starts 2 clocks after the previous one is done.
     """
-    n = len(qnet.layers)
-    if (isinstance(parallelism, Sequence) and len(parallelism) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in parallelism)):
-        pairs = [tuple(parallelism)] * n
-    elif isinstance(parallelism, Sequence) and len(parallelism) == n and all(
-            isinstance(p, Sequence) and len(p) == 2 for p in parallelism):
-        pairs = [tuple(p) for p in parallelism]
-    else:
-        raise ValueError(f"parallelism must be (lanes, width) or {n} such pairs, not {parallelism!r}")
-    out = []
-    for layer, (lanes, width) in zip(qnet.layers, pairs):
-        check_int("lanes", lanes, 1)
-        check_int("width", width, 1)
-        out.append((min(lanes, layer.n_out), min(width, layer.n_in)))
-    return tuple(out)
+    passes = math.ceil(T / tlanes)
+    n_layers = len(plans)
+    now = n_input + 1  # LOAD (one code per clock), START
+    for li, pl in enumerate(plans):
+        now += 1  # LAYER_START
+        items = max(1, active[li])
+        issue = now  # cycle the next item enters S0
+        lif_free = now  # first cycle the LIF unit is idle
+        bank_free = now  # first cycle the shadow bank may be written
+        wb_free = now  # first cycle the writeback unit is idle
+        for g in range(pl.groups):
+            valid = min(lanes, pl.n_out - g * lanes)
+            for p in range(passes):
+                nt = min(tlanes, T - p * tlanes)
+                write = max(issue + items - 1 + PIPE, bank_free)  # cycle the block's last item is in S3
+                issue = write - PIPE + 1
+                take = max(write + 1, lif_free)  # LIF IDLE sees the full bank
+                step_clocks = valid if trace else 1
+                last_commit = take + 1 + nt * step_clocks  # PREP, then nt steps (the last commits here)
+                bank_free = last_commit  # released by the last commit: S3 may write in that cycle
+                if li < n_layers - 1:
+                    hand = max(last_commit + 1, wb_free)  # HAND waits for the writeback unit
+                    wb_free = hand + 1 + valid
+                    lif_free = hand + 1
+                else:
+                    lif_free = last_commit + 1
+        now = max(lif_free, wb_free, issue + PIPE)  # layer done: everything idle
+        now += 1  # the cycle that sees it done
+    n_out = plans[-1].n_out
+    return now + max(0, n_out - 1) + 1  # ARGMAX scan, OUT
 
 
-def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: bool = False,
-                     skip_zeros: bool = False, xq=None) -> int:
-    """Clocks per image with the input always valid and the outputs always ready.
+def _active_counts(qnet: QuantizedNet, T: int, xq) -> list[int]:
+    """Active inputs per layer for one image: non-zero codes, then neurons that spiked at least once."""
+    from ..sc.network import SCNetwork
 
-    The core runs the layers as a wavefront: in step ``s`` (``0 .. T + n_layers - 2``) layer
-    ``l`` runs timestep ``s - l`` when ``0 <= s - l < T``, all active layers at once; a step
-    lasts as long as its slowest active layer (``groups_l * chunks_l + 5`` clocks).  With
-    tracing on, each active layer adds ``groups_l + n_out_l`` clocks to its step (one memory
-    read per group, one stream word per neuron).  Total: ``n_input`` (load) ``+ 2`` (start,
-    output) ``+ sum of the steps``; images back to back start this many clocks apart.
-
-    With ``skip_zeros`` the count depends on the image: pass its codes ``xq`` (``n_input``
-    ints); the hidden spikes are taken from ``SCNetwork.run_codes`` (the model the core equals).
-    """
-    check_int("T", T, 1)
-    par = normalize_parallelism(qnet, parallelism)
-    n = len(qnet.layers)
-    if skip_zeros:
-        if xq is None:
-            raise ValueError("cycles_per_image with skip_zeros needs the image's codes xq")
-        import numpy as np
-
-        from ..sc.network import SCNetwork
-
-        codes = np.asarray(xq, dtype=np.int64).reshape(1, -1)
+    codes = np.asarray(xq, dtype=np.int64).reshape(1, -1)
+    if codes.shape[1] != qnet.n_input:
+        raise ValueError(f"xq must hold {qnet.n_input} codes, not {codes.shape[1]}")
+    out = [int((codes != 0).sum())]
+    if len(qnet.layers) > 1:
         spikes = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
-
-        def run(idx, t):
-            lanes, width = par[idx]
-            layer = qnet.layers[idx]
-            vals = codes[0] if idx == 0 else spikes[idx - 1][t, 0]
-            return layer_run_cycles(layer.n_in, layer.n_out, lanes, width, active_chunks(vals, width))
-    else:
-        fixed = [layer_run_cycles(layer.n_in, layer.n_out, lanes, width) for layer, (lanes, width) in zip(qnet.layers, par)]
-
-        def run(idx, t):
-            return fixed[idx]
-
-    dumps = [-(-layer.n_out // lanes) + layer.n_out for layer, (lanes, _) in zip(qnet.layers, par)]
-    total = 0
-    for s in range(T + n - 1):
-        act = [idx for idx in range(n) if 0 <= s - idx < T]
-        total += max(run(idx, s - idx) for idx in act)
-        if trace:
-            total += sum(dumps[idx] for idx in act)
-    return qnet.n_input + 2 + total
-
-
-def output_layout(n_output: int, T: int) -> data.StructLayout:
-    """Result word: ``counts`` (one unsigned counter per class, up to T) and ``prediction``."""
-    return data.StructLayout({
-        "counts": data.ArrayLayout(unsigned(_bits(T)), n_output),
-        "prediction": unsigned(_bits(n_output - 1)),
-    })
-
-
-def trace_layout(qnet: QuantizedNet, T: int, count_bits: int) -> data.StructLayout:
-    """Trace word: one neuron of one layer at one timestep (after the LIF step and reset)."""
-    fw = qnet.config.membrane.width
-    return data.StructLayout({
-        "layer": unsigned(_bits(len(qnet.layers) - 1)),
-        "t": unsigned(_bits(T - 1)),
-        "neuron": unsigned(_bits(max(layer.n_out for layer in qnet.layers) - 1)),
-        "count": signed(count_bits),
-        "current": signed(fw),
-        "membrane": signed(fw),
-        "spike": 1,
-    })
-
-
-def decode_struct(layout: data.StructLayout, value: int) -> dict:
-    """Unpack a flat integer (a Verilog ``*__payload`` bus) into the fields of ``layout``.
-
-    Signed fields are sign-extended; an ``ArrayLayout`` field becomes a list of ints.
-    """
-    out = {}
-    for name, fld in layout:
-        shape = fld.shape
-        if isinstance(shape, data.ArrayLayout):
-            ew = data.Layout.cast(shape).size // shape.length
-            elem = shape.elem_shape
-            signed_elem = not isinstance(elem, data.Layout) and Shape.cast(elem).signed
-            vals = []
-            for e in range(shape.length):
-                v = (value >> (fld.offset + e * ew)) & ((1 << ew) - 1)
-                vals.append(v - (1 << ew) if signed_elem and v >> (ew - 1) else v)
-            out[name] = vals
-            continue
-        width = fld.width
-        v = (value >> fld.offset) & ((1 << width) - 1)
-        if Shape.cast(shape).signed and width and v >> (width - 1):
-            v -= 1 << width
-        out[name] = v
+        out += [int(np.asarray(spikes[li])[:, 0].any(axis=0).sum()) for li in range(len(qnet.layers) - 1)]
     return out
 
 
+def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: bool = False, xq=None) -> int:
+    """Clocks per image with the input always valid and the outputs always ready (images back to back).
+
+    With ``xq`` (the image's ``n_input`` codes) the exact count for that image (its hidden spikes
+    come from ``SCNetwork.run_codes``, the model the core equals); without, the worst case: every
+    input non-zero and every hidden neuron spiking.  ``trace=True``: the trace stream on and
+    always ready.
+    """
+    lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
+    plans = _plans(qnet, lanes)
+    active = [pl.n_in for pl in plans] if xq is None else _active_counts(qnet, T, xq)
+    return _schedule(plans, T, lanes, tlanes, qnet.n_input, active, trace=trace)
+
+
+# ----------------------------------------------------------------------------------- the engine
 class SCNetworkCore(wiring.Component):
     """A QuantizedNet as a streaming inference core (see the module docstring).
 
@@ -172,15 +186,14 @@ class SCNetworkCore(wiring.Component):
         Any number of layers; ``config.polarity`` must be ``"signed"``.
     T : int
         Timesteps per image.
-    parallelism : (lanes, width) or one pair per layer
-        Neurons x inputs per neuron handled per clock in each layer (see
-        :class:`~sc_neurocore.hw.layer.SCDenseLayerCore`); trades LUTs for clocks.
+    parallelism : (lanes, tlanes)
+        ``lanes`` neurons x ``tlanes`` timesteps counted per clock (``lanes * tlanes`` signed
+        input/weight counts).  Every time lane holds the comparisons of its own timesteps: with
+        ``tlanes = T`` (or a multiple of a Sobol source's window period) each lane is wired to one
+        set of constants, the cheapest form; fewer lanes mean ``ceil(T / tlanes)`` passes over
+        the weights.
     trace : bool
         Build the trace stream.
-    skip_zeros : bool
-        Event-driven layers: input chunks that are all zero (pixels with code 0, neurons that
-        did not spike) cost no clocks; the clock count then depends on the image
-        (:func:`cycles_per_image` with ``xq``).
 
     Attributes
     ----------
@@ -192,34 +205,37 @@ class SCNetworkCore(wiring.Component):
     trace_en : In(1)   (``trace`` only)
         Stream the records of the image(s) run while high.
     trace : Out(stream.Signature(trace_layout(...)))   (``trace`` only)
-        After each step, for each active layer ``l`` (in order) and its timestep ``t``:
-        ``n_out_l`` words ``(layer, t, neuron, count, current, membrane, spike)`` in neuron
-        order; the core waits for ``ready``.
+        One word ``(layer, t, neuron, count, current, membrane, spike)`` per neuron and timestep,
+        produced as the LIF unit steps (layer by layer; inside a layer by neuron group, then
+        time); the core waits for ``ready``.
 
-    Latency / throughput: :func:`cycles_per_image` clocks per image.
+    Throughput: :func:`cycles_per_image` clocks per image (depends on the image: zero inputs and
+    silent neurons cost nothing); :attr:`cycles_per_image` is the worst case.
     """
 
     @checked_init
-    def __init__(self, qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False,
-                 skip_zeros: bool = False):
+    def __init__(self, qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False):
         if not isinstance(qnet, QuantizedNet):
             raise TypeError(f"qnet must be a QuantizedNet, not {qnet!r}")
         check_int("T", T, 1, 1 << 20)
         if not isinstance(trace, bool):
             raise TypeError(f"trace must be a bool, not {trace!r}")
-        if qnet.config.polarity != "signed":
-            raise ValueError(f"the gateware builds polarity 'signed' only, not {qnet.config.polarity!r}")
-        if not isinstance(skip_zeros, bool):
-            raise TypeError(f"skip_zeros must be a bool, not {skip_zeros!r}")
-        self.qnet, self.T, self.trace_enabled, self.skip_zeros = qnet, T, trace, skip_zeros
-        self.parallelism = normalize_parallelism(qnet, parallelism)
-        self.layers = [
-            SCDenseLayerCore(layer, qnet.config, idx, lanes=lanes, width=width, trace=trace, skip_zeros=skip_zeros)
-            for idx, (layer, (lanes, width)) in enumerate(zip(qnet.layers, self.parallelism))
-        ]
-        self.count_bits = max(core.count_bits for core in self.layers)
+        cfg = qnet.config
+        if cfg.polarity != "signed":
+            raise ValueError(f"the gateware builds polarity 'signed' only, not {cfg.polarity!r}")
+        for idx, layer in enumerate(qnet.layers):
+            if layer.input_kind not in ("prob", "spike"):
+                raise ValueError(f"layer {idx}: input_kind must be 'prob' or 'spike', not {layer.input_kind!r}")
+            if layer.weight_q.size and int(abs(layer.weight_q).max()) > cfg.prob_max:
+                raise ValueError(f"layer {idx}: weight codes exceed {cfg.prob_bits} bits")
+        self.qnet, self.T, self.trace_enabled = qnet, T, trace
+        self.parallelism = normalize_parallelism(qnet, T, parallelism)
+        self.lanes, self.tlanes = self.parallelism
+        self.passes = math.ceil(T / self.tlanes)
+        self.plans = _plans(qnet, self.lanes)
+        self.count_bits = count_width(max(pl.n_in for pl in self.plans), cfg.length)
         sig = {
-            "i": In(stream.Signature(unsigned(qnet.config.prob_bits))),
+            "i": In(stream.Signature(unsigned(cfg.prob_bits))),
             "o": Out(stream.Signature(output_layout(qnet.n_output, T))),
         }
         if trace:
@@ -248,114 +264,419 @@ class SCNetworkCore(wiring.Component):
 
     @property
     def cycles_per_image(self) -> int:
-        """:func:`cycles_per_image` of this core (trace off; the worst case with ``skip_zeros``)."""
+        """Worst-case :func:`cycles_per_image` (every input active, trace off)."""
         return cycles_per_image(self.qnet, self.T, self.parallelism)
 
+    def image_cycles(self, xq, *, trace: bool = False) -> int:
+        """Exact clocks of the image with codes ``xq`` (:func:`cycles_per_image` with ``xq``)."""
+        return cycles_per_image(self.qnet, self.T, self.parallelism, trace=trace, xq=xq)
+
+    # ------------------------------------------------------------------ memory images
+    def _weight_images(self) -> tuple[list[list[int]], list[list[int]]]:
+        """Per lane: magnitude words (row ``wbase + g*n_in + i``) and sign words (``SIGN_PACK`` rows each)."""
+        P = self.lanes
+        mags = [[] for _ in range(P)]
+        signs = [[] for _ in range(P)]
+        for layer, pl in zip(self.qnet.layers, self.plans):
+            wq = np.asarray(layer.weight_q, dtype=np.int64)
+            for g in range(pl.groups):
+                for p in range(P):
+                    j = g * P + p
+                    row = wq[j] if j < pl.n_out else np.zeros(pl.n_in, dtype=np.int64)
+                    mags[p].extend(int(abs(v)) for v in row)
+                    signs[p].extend(int(v < 0) for v in row)
+        packed = []
+        for s in signs:
+            packed.append([sum(bit << q for q, bit in enumerate(s[r:r + SIGN_PACK])) for r in range(0, len(s), SIGN_PACK)])
+        return mags, packed
+
+    def _bias_image(self) -> list[int]:
+        P, fw = self.lanes, self.qnet.config.membrane.width
+        words = []
+        for layer, pl in zip(self.qnet.layers, self.plans):
+            for g in range(pl.groups):
+                word = 0
+                for p in range(P):
+                    j = g * P + p
+                    b = int(layer.bias_q[j]) if j < pl.n_out else 0
+                    word |= (b & ((1 << fw) - 1)) << (p * fw)
+                words.append(word)
+        return words
+
+    def _windows(self, role: int) -> dict[int, np.ndarray]:
+        """``{layer: (T, L) array}`` of the layer's random numbers of ``role`` per timestep."""
+        cfg, T, L = self.qnet.config, self.T, self.qnet.config.length
+        out = {}
+        for li, pl in enumerate(self.plans):
+            if role == ROLE_INPUT and not pl.prob:
+                continue
+            out[li] = np.asarray(source_values(cfg, li, role, T * L), dtype=np.int64).reshape(T, L)
+        return out
+
+    # ------------------------------------------------------------------ elaboration
     def elaborate(self, platform):
         m = Module()
-        qnet, T, n_layers = self.qnet, self.T, len(self.layers)
-        for idx, core in enumerate(self.layers):
-            m.submodules[f"layer_{idx}"] = core
-            if idx > 0:
-                m.d.comb += core.spikes_in.eq(self.layers[idx - 1].spikes)
-        first, last = self.layers[0], self.layers[-1]
-        n_out = qnet.n_output
+        qnet, cfg, T = self.qnet, self.qnet.config, self.T
+        P, TL, passes, plans = self.lanes, self.tlanes, self.passes, self.plans
+        L, k, fw = cfg.length, cfg.prob_bits, cfg.membrane.width
+        n_layers = len(plans)
+        last_layer = n_layers - 1
+        max_in = max(pl.n_in for pl in plans)
+        idx_bits = bits(max_in - 1)
+        max_hid = max([pl.n_out for pl in plans[:-1]], default=1)
+        cb = self.count_bits
 
-        counts = [Signal(_bits(T), name=f"class_count_{c}") for c in range(n_out)]
-        best, best_v = 0, counts[0]
-        for c in range(1, n_out):
-            best = Mux(counts[c] > best_v, c, best)
-            best_v = Mux(counts[c] > best_v, counts[c], best_v)
-        m.d.comb += [self.o.payload.counts[c].eq(counts[c]) for c in range(n_out)]
+        def const_array(values, shape):
+            return Array([Const(int(v), shape) for v in values])
+
+        lay_shape = range(max(n_layers, 2))
+        prob_of = const_array([pl.prob for pl in plans], 1)
+        n_in_of = const_array([pl.n_in for pl in plans], range(max_in + 1))
+        n_out_of = const_array([pl.n_out for pl in plans], range(max(pl.n_out for pl in plans) + 1))
+        groups_of = const_array([pl.groups for pl in plans], range(max(pl.groups for pl in plans) + 1))
+        wbase_of = const_array([pl.wbase for pl in plans], range(plans[-1].wbase + plans[-1].groups * plans[-1].n_in + 1))
+        bbase_of = const_array([pl.bbase for pl in plans], range(plans[-1].bbase + plans[-1].groups + 1))
+
+        # ---------------- memories
+        mags, sign_words = self._weight_images()
+        w_depth = len(mags[0])
+        wmag = [memory.Memory(shape=k, depth=max(w_depth, 2), init=mags[p]) for p in range(P)]
+        wsgn = [memory.Memory(shape=SIGN_PACK, depth=max(len(sign_words[p]), 2), init=sign_words[p]) for p in range(P)]
+        for p in range(P):
+            m.submodules[f"wmag_{p}"] = wmag[p]
+            m.submodules[f"wsgn_{p}"] = wsgn[p]
+        wmag_rd = [mem.read_port() for mem in wmag]
+        wsgn_rd = [mem.read_port() for mem in wsgn]
+        m.submodules.bias = bias_mem = memory.Memory(shape=P * fw, depth=max(plans[-1].bbase + plans[-1].groups, 2),
+                                                     init=self._bias_image())
+        bias_rd = bias_mem.read_port()
+        # active-input lists: region r holds the list of layers l with l % 2 == r; entry = index | code << idx_bits
+        m.submodules.lists = list_mem = memory.Memory(shape=idx_bits + k, depth=2 * max_in, init=[])
+        list_rd, list_wr = list_mem.read_port(), list_mem.write_port()
+        n_act = Array([Signal(range(max_in + 1), name=f"n_active_{r}") for r in range(2)])
+        if n_layers > 1:
+            # spikes of hidden layers: region l % 2, one word per neuron, pass p in bits p*TL .. p*TL+TL-1
+            m.submodules.spikes = spike_mem = memory.Memory(shape=passes * TL, depth=2 * max_hid, init=[])
+            spike_rd = spike_mem.read_port()
+            spike_wr = spike_mem.write_port(granularity=TL)
+
+        # ---------------- control registers
+        lay = Signal(lay_shape)
+        g = Signal(range(max(pl.groups for pl in plans) + 1))
+        ps = Signal(range(max(passes, 2)))
+        cur = Signal(range(max_in + 1))
+        wrow = Signal(range(w_depth + max_in + 1))
+        issuing = Signal()
+        region = lay[0] if n_layers > 1 else Const(0, 1)
+        n_cur = n_act[region]
+
+        # ---------------- pipeline: S0 (issue) -> S1 (list data) -> S2 (weights, spikes) -> S3 (counts)
+        stall = Signal()
+        v1, v2, v3 = Signal(), Signal(), Signal()
+        tag = data.StructLayout({"lay": lay_shape, "g": g.shape(), "ps": ps.shape(),
+                                 "first": 1, "last": 1, "real": 1})
+        t1, t2, t3 = Signal(tag), Signal(tag), Signal(tag)
+        wrow1 = Signal.like(wrow)
+        code2 = Signal(k)
+        sel2 = Signal(range(SIGN_PACK))
+        cnt3 = [[Signal(range(L + 1), name=f"cnt_{p}_{q}") for q in range(TL)] for p in range(P)]
+        sgn3 = [Signal(name=f"sign_{p}") for p in range(P)]
+
+        # S0: the item (lay, g, ps, cur) reads its list entry
+        m.d.comb += list_rd.addr.eq(region * max_in + cur)
+        m.d.comb += list_rd.en.eq(~stall)
+        item_last = (cur + 1 >= n_cur)
+        with m.If(~stall):
+            m.d.sync += [v1.eq(issuing), t1.lay.eq(lay), t1.g.eq(g), t1.ps.eq(ps), t1.first.eq(cur == 0),
+                         t1.last.eq(item_last), t1.real.eq(n_cur != 0), wrow1.eq(wrow)]
+            with m.If(issuing):
+                with m.If(~item_last):
+                    m.d.sync += cur.eq(cur + 1)
+                with m.Else():
+                    m.d.sync += cur.eq(0)
+                    with m.If(ps != passes - 1):
+                        m.d.sync += ps.eq(ps + 1)
+                    with m.Else():
+                        m.d.sync += [ps.eq(0), g.eq(g + 1), wrow.eq(wrow + n_in_of[lay])]
+                        with m.If(g == groups_of[lay] - 1):
+                            m.d.sync += issuing.eq(0)
+
+        # S1: list entry present -> read weights (and the previous layer's spikes)
+        idx1 = list_rd.data[:idx_bits]
+        code1 = list_rd.data[idx_bits:]
+        sp_bits = int(math.log2(SIGN_PACK))
+        waddr = Signal(max(sp_bits + 1, bits(w_depth + max_in)))
+        m.d.comb += waddr.eq(wrow1 + idx1)
+        for p in range(P):
+            m.d.comb += [wmag_rd[p].addr.eq(waddr), wsgn_rd[p].addr.eq(waddr >> sp_bits),
+                         wmag_rd[p].en.eq(~stall), wsgn_rd[p].en.eq(~stall)]
+        if n_layers > 1:
+            prev_region = ~t1.lay[0]
+            m.d.comb += [spike_rd.addr.eq(prev_region * max_hid + idx1), spike_rd.en.eq(~stall)]
+        with m.If(~stall):
+            m.d.sync += [v2.eq(v1), t2.eq(t1), code2.eq(code1), sel2.eq(waddr[:sp_bits])]
+
+        # S2: per neuron lane p and time lane q, the count of the L product bits (constants per timestep)
+        w_win = self._windows(ROLE_WEIGHT)
+        x_win = self._windows(ROLE_INPUT)
+        combos = [(li, pp) for li in range(n_layers) for pp in range(passes)]
+        combo_sel = t2.lay * passes + t2.ps
+
+        def timestep(q, pp):
+            t = pp * TL + q
+            return t if t < T else q  # lanes past T in the last pass: a valid window (results unused)
+
+        cmp_cache: dict = {}
+
+        def lane_bits(q, wins, operand, key):
+            """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
+            out = []
+            for c in range(L):
+                vals = [int(wins[li][timestep(q, pp), c]) if li in wins else 0 for li, pp in combos]
+                results = []
+                for v in vals:
+                    ck = (key, v)
+                    if ck not in cmp_cache:
+                        cmp_cache[ck] = Signal(name=f"lt_{key}_{v}")
+                        m.d.comb += cmp_cache[ck].eq(Const(v, k) < operand)
+                    results.append(cmp_cache[ck])
+                out.append(results[0] if len(set(vals)) == 1 else Array(results)[combo_sel])
+            return out
+
+        is_prob2 = prob_of[t2.lay]
+        spk2 = spike_rd.data.word_select(t2.ps, TL) if n_layers > 1 else Const(0, TL)
+        xbits = []
+        for q in range(TL):
+            if x_win:
+                xb = lane_bits(q, x_win, code2, "x")
+                xbits.append([Mux(is_prob2, b, spk2[q]) for b in xb] if n_layers > 1 else xb)
+            else:
+                xbits.append([spk2[q]] * L)
+        with m.If(~stall):
+            m.d.sync += [v3.eq(v2), t3.eq(t2)]
+            for p in range(P):
+                mag = wmag_rd[p].data
+                m.d.sync += sgn3[p].eq(wsgn_rd[p].data.bit_select(sel2, 1))
+                for q in range(TL):
+                    wb = lane_bits(q, w_win, mag, f"w{p}")
+                    m.d.sync += cnt3[p][q].eq(popcount([xbits[q][c] & wb[c] for c in range(L)]))
+
+        # S3: signed accumulate; a block's last item moves the sums to the shadow bank
+        acc = [[Signal(signed(cb), name=f"acc_{p}_{q}") for q in range(TL)] for p in range(P)]
+        shadow = [[Signal(signed(cb), name=f"shadow_{p}_{q}") for q in range(TL)] for p in range(P)]
+        shadow_full = Signal()
+        sh_tag = Signal(tag)
+        lif_release = Signal()
+        bank_free = ~shadow_full | lif_release
+        m.d.comb += stall.eq(v3 & t3.last & ~bank_free)
+        s3_write = Signal()
+        m.d.comb += s3_write.eq(v3 & t3.last & bank_free)
+        acc_next = [[None] * TL for _ in range(P)]
+        for p in range(P):
+            for q in range(TL):
+                term = Mux(t3.real, Mux(sgn3[p], -cnt3[p][q], cnt3[p][q]), 0)
+                nxt = Signal(signed(cb), name=f"acc_next_{p}_{q}")
+                m.d.comb += nxt.eq(Mux(t3.first, 0, acc[p][q]) + term)
+                acc_next[p][q] = nxt
+                with m.If(v3 & ~stall):
+                    m.d.sync += acc[p][q].eq(nxt)
+
+        # ---------------- LIF unit: bias, scale, leak/fire/reset over the pass's timesteps
+        lif_lay = Signal(lay_shape)
+        lif_g = Signal.like(g)
+        lif_ps = Signal.like(ps)
+        lif_k = Signal(range(max(TL, 2)))
+        nt_of = const_array([min(TL, T - pp * TL) for pp in range(passes)], range(TL + 1))
+        v = [Signal(signed(fw), name=f"v_{p}") for p in range(P)]
+        cur_i = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
+        cur_c = [Signal(signed(cb), name=f"count_{p}") for p in range(P)]
+        spk = [Signal(TL, name=f"spk_{p}") for p in range(P)]
+        anyspk = [Signal(name=f"any_{p}") for p in range(P)]
+        mult_of = const_array([layer.scale_mult for layer in qnet.layers], unsigned(17))
+        beta_of = const_array([layer.beta_q for layer in qnet.layers], unsigned(cfg.beta_format.width))
+        theta_of = const_array([layer.threshold_q for layer in qnet.layers], signed(fw))
+
+        def scaled_current(count, bias):
+            prod = count.as_signed() * mult_of[lif_lay].as_signed()
+            shifted = Array([(prod + Const(1 << (layer.scale_shift - 1), layer.scale_shift + 1).as_signed())
+                             >> layer.scale_shift for layer in qnet.layers])[lif_lay]
+            return saturate(shifted + bias, cfg.membrane)
+
+        n_valid = Signal(range(P + 1))  # valid lanes of the LIF unit's group
+        rem = Signal(signed(bits(max(pl.n_out for pl in plans)) + 2))
+        m.d.comb += [rem.eq(n_out_of[lif_lay] - lif_g * P), n_valid.eq(Mux(rem >= P, P, rem))]
+
+        wb_busy = Signal()
+        wb_lay = Signal(lay_shape)
+        wb_g = Signal.like(g)
+        wb_ps = Signal.like(ps)
+        wb_spk = [Signal(TL, name=f"wb_spk_{p}") for p in range(P)]
+        wb_any = [Signal(name=f"wb_any_{p}") for p in range(P)]
+        wb_p = Signal(range(max(P, 2)))
+
+        counts = [Signal(bits(T), name=f"class_count_{c}") for c in range(qnet.n_output)]
+        dump_p = Signal(range(max(P, 2)))
+        commit = Signal()
+        v_next, s_next = [], []
+        for p in range(P):
+            vn, sn = lif_update(v[p], cur_i[p], beta_of[lif_lay], theta_of[lif_lay], cfg.membrane,
+                                cfg.beta_format.frac_bits)
+            vs, ss = Signal(signed(fw), name=f"v_next_{p}"), Signal(name=f"s_next_{p}")
+            m.d.comb += [vs.eq(vn), ss.eq(sn)]
+            v_next.append(vs)
+            s_next.append(ss)
+
+        def load_step():
+            """Current and count of the head timestep into the step registers; shift the bank."""
+            for p in range(P):
+                bias = bias_rd.data[p * fw:(p + 1) * fw].as_signed()
+                m.d.sync += [cur_i[p].eq(scaled_current(shadow[p][0], bias)), cur_c[p].eq(shadow[p][0])]
+                for q in range(TL - 1):
+                    m.d.sync += shadow[p][q].eq(shadow[p][q + 1])
+
+        m.d.comb += bias_rd.addr.eq(bbase_of[sh_tag.lay] + sh_tag.g)
+        with m.FSM(name="lif") as lif_fsm:
+            with m.State("IDLE"):
+                with m.If(shadow_full):
+                    m.d.comb += bias_rd.en.eq(1)
+                    m.d.sync += [lif_lay.eq(sh_tag.lay), lif_g.eq(sh_tag.g), lif_ps.eq(sh_tag.ps), lif_k.eq(0)]
+                    with m.If(sh_tag.ps == 0):
+                        m.d.sync += [x.eq(0) for x in v] + [x.eq(0) for x in anyspk]
+                    m.next = "PREP"
+            with m.State("PREP"):
+                load_step()
+                m.d.sync += dump_p.eq(0)
+                m.next = "STEP"
+            with m.State("STEP"):
+                if self.trace_enabled:
+                    pl_ = self.trace.payload
+                    recs = Array([Cat(cur_c[p], cur_i[p], v_next[p], s_next[p]) for p in range(P)])
+                    rec = Signal(cb + 2 * fw + 1)
+                    m.d.comb += rec.eq(recs[dump_p])
+                    m.d.comb += [pl_.layer.eq(lif_lay), pl_.t.eq(lif_ps * TL + lif_k),
+                                 pl_.neuron.eq(lif_g * P + dump_p), pl_.count.eq(rec[:cb]),
+                                 pl_.current.eq(rec[cb:cb + fw]), pl_.membrane.eq(rec[cb + fw:cb + 2 * fw]),
+                                 pl_.spike.eq(rec[cb + 2 * fw])]
+                    with m.If(self.trace_en):
+                        m.d.comb += self.trace.valid.eq(1)
+                        with m.If(self.trace.ready):
+                            with m.If(dump_p == n_valid - 1):
+                                m.d.comb += commit.eq(1)
+                            with m.Else():
+                                m.d.sync += dump_p.eq(dump_p + 1)
+                    with m.Else():
+                        m.d.comb += commit.eq(1)
+                else:
+                    m.d.comb += commit.eq(1)
+                with m.If(commit):
+                    load_step()
+                    m.d.sync += dump_p.eq(0)
+                    for p in range(P):
+                        m.d.sync += [v[p].eq(v_next[p]), spk[p].bit_select(lif_k, 1).eq(s_next[p]),
+                                     anyspk[p].eq(anyspk[p] | s_next[p])]
+                    for c in range(qnet.n_output):
+                        hit = (lif_lay == last_layer) & (lif_g == c // P) & s_next[c % P]
+                        with m.If(hit):
+                            m.d.sync += counts[c].eq(counts[c] + 1)
+                    m.d.sync += lif_k.eq(lif_k + 1)
+                    with m.If(lif_k == nt_of[lif_ps] - 1):
+                        m.d.comb += lif_release.eq(1)
+                        if n_layers > 1:
+                            with m.If(lif_lay == last_layer):
+                                m.next = "IDLE"
+                            with m.Else():
+                                m.next = "HAND"
+                        else:
+                            m.next = "IDLE"
+            if n_layers > 1:
+                with m.State("HAND"):
+                    with m.If(~wb_busy):
+                        m.d.sync += [wb_busy.eq(1), wb_p.eq(0), wb_lay.eq(lif_lay), wb_g.eq(lif_g), wb_ps.eq(lif_ps)]
+                        m.d.sync += [wb_spk[p].eq(spk[p]) for p in range(P)]
+                        m.d.sync += [wb_any[p].eq(anyspk[p]) for p in range(P)]
+                        m.next = "IDLE"
+        with m.If(s3_write):  # after the LIF unit's shifts: a new bank wins over the old one's last shift
+            m.d.sync += [shadow_full.eq(1), sh_tag.eq(t3)]
+            m.d.sync += [shadow[p][q].eq(acc_next[p][q]) for p in range(P) for q in range(TL)]
+        with m.Elif(lif_release):
+            m.d.sync += shadow_full.eq(0)
+
+        # ---------------- writeback: spikes to the spike memory, spiking neurons to the next list
+        load_idx = Signal(idx_bits)
+        wb_list_we = Signal()
+        wb_list_addr = Signal.like(list_wr.addr)
+        wb_list_data = Signal.like(list_wr.data)
+        if n_layers > 1:
+            wb_j = Signal(range(max_hid + P + 1))
+            m.d.comb += wb_j.eq(wb_g * P + wb_p)
+            wb_valid = wb_j < n_out_of[wb_lay]
+            next_region = ~wb_lay[0]
+            wb_word = Signal(TL)
+            m.d.comb += wb_word.eq(Array(wb_spk)[wb_p])
+            m.d.comb += [spike_wr.addr.eq(wb_lay[0] * max_hid + wb_j), spike_wr.data.eq(Cat(*[wb_word] * passes))]
+            final = wb_ps == passes - 1
+            with m.If(wb_busy):
+                with m.If(wb_valid):
+                    m.d.comb += spike_wr.en.eq(1 << wb_ps)
+                    with m.If(final & Array(wb_any)[wb_p]):
+                        m.d.comb += [wb_list_we.eq(1), wb_list_addr.eq(next_region * max_in + n_act[next_region]),
+                                     wb_list_data.eq(wb_j)]
+                        m.d.sync += n_act[next_region].eq(n_act[next_region] + 1)
+                with m.If((wb_p == P - 1) | (wb_j + 1 >= n_out_of[wb_lay])):
+                    m.d.sync += wb_busy.eq(0)
+                with m.Else():
+                    m.d.sync += wb_p.eq(wb_p + 1)
+
+        # ---------------- main control: LOAD -> START -> layers -> ARGMAX -> OUT
+        best = Signal(range(max(qnet.n_output, 2)))
+        best_v = Signal(bits(T))
+        scan = Signal(range(max(qnet.n_output, 2)))
+        m.d.comb += [self.o.payload.counts[c].eq(counts[c]) for c in range(qnet.n_output)]
         m.d.comb += self.o.payload.prediction.eq(best)
-
-        load_idx = Signal(range(max(qnet.n_input, 2)))
-        n_steps = T + n_layers - 1
-        step = Signal(range(max(n_steps, 2)))
-        m.d.comb += first.x_code.eq(self.i.payload)
-
-        def active(idx, s):
-            """Layer ``idx`` runs timestep ``s - idx`` in step ``s`` (a wavefront over layers)."""
-            late = s < T + idx
-            return late if idx == 0 else (s >= idx) & late
-
-        if self.trace_enabled:
-            dump_g = Signal(range(max(2, *(core.groups for core in self.layers))))
-            dump_p = Signal(range(max(2, *(core.lanes for core in self.layers))))
-            dump_n = Signal(range(max(2, *(core.n_out for core in self.layers))))
-            for core in self.layers:
-                m.d.comb += core.tr_addr.eq(dump_g)
-
+        layer_done = ~issuing & ~v1 & ~v2 & ~v3 & ~shadow_full & ~wb_busy
         with m.FSM(name="control"):
             with m.State("LOAD"):
-                m.d.comb += [self.i.ready.eq(1), first.x_wen.eq(self.i.valid)]
+                m.d.comb += self.i.ready.eq(1)
                 with m.If(self.i.valid):
+                    with m.If(self.i.payload != 0):
+                        m.d.comb += [list_wr.en.eq(1), list_wr.addr.eq(n_act[0]),
+                                     list_wr.data.eq(Cat(load_idx, self.i.payload))]
+                        m.d.sync += n_act[0].eq(n_act[0] + 1)
                     with m.If(load_idx == qnet.n_input - 1):
                         m.d.sync += load_idx.eq(0)
                         m.next = "START"
                     with m.Else():
                         m.d.sync += load_idx.eq(load_idx + 1)
-
             with m.State("START"):
-                m.d.comb += [core.restart.eq(1) for core in self.layers]
-                m.d.comb += first.start.eq(1)
-                m.d.sync += [step.eq(0)] + [c.eq(0) for c in counts]
-                m.next = "WAIT"
-
-            def finish_step():
-                """Launch the next step's layers (or offer the result)."""
-                with m.If(step == n_steps - 1):
-                    m.next = "OUT"
-                with m.Else():
-                    m.d.sync += step.eq(step + 1)
-                    m.d.comb += [core.start.eq(active(idx, step + 1)) for idx, core in enumerate(self.layers)]
-                    m.next = "WAIT"
-
-            def dump_from(idx0):
-                """Trace the active layers ``idx0..`` of this step, in layer order, then finish the step."""
-                if idx0 >= n_layers:
-                    finish_step()
-                    return
-                with m.If(active(idx0, step)):
-                    m.d.sync += [dump_g.eq(0), dump_p.eq(0), dump_n.eq(0)]
-                    m.next = f"DUMP_READ_{idx0}"
-                with m.Else():
-                    dump_from(idx0 + 1)
-
-            with m.State("WAIT"):
-                with m.If(~Cat(*[core.busy for core in self.layers]).any()):
-                    with m.If(active(n_layers - 1, step)):
-                        m.d.sync += [counts[c].eq(counts[c] + last.spikes[c]) for c in range(n_out)]
-                    if self.trace_enabled:
-                        with m.If(self.trace_en):
-                            dump_from(0)
-                        with m.Else():
-                            finish_step()
-                    else:
-                        finish_step()
-
-            if self.trace_enabled:
-                pl = self.trace.payload
-                for idx, core in enumerate(self.layers):
-                    with m.State(f"DUMP_READ_{idx}"):
-                        m.next = f"DUMP_EMIT_{idx}"
-                    with m.State(f"DUMP_EMIT_{idx}"):
-                        rec = core.tr_data[dump_p]
-                        m.d.comb += [self.trace.valid.eq(1), pl.layer.eq(idx), pl.t.eq(step - idx),
-                                     pl.neuron.eq(dump_n), pl.count.eq(rec.count), pl.current.eq(rec.current),
-                                     pl.membrane.eq(rec.membrane), pl.spike.eq(rec.spike)]
-                        with m.If(self.trace.ready):
-                            m.d.sync += dump_n.eq(dump_n + 1)
-                            with m.If(dump_n == core.n_out - 1):
-                                dump_from(idx + 1)
-                            with m.Elif(dump_p == core.lanes - 1):
-                                m.d.sync += [dump_p.eq(0), dump_g.eq(dump_g + 1)]
-                                m.next = f"DUMP_READ_{idx}"
-                            with m.Else():
-                                m.d.sync += dump_p.eq(dump_p + 1)
-
+                m.d.sync += [lay.eq(0)] + [c.eq(0) for c in counts]
+                m.next = "LAYER_START"
+            with m.State("LAYER_START"):
+                m.d.sync += [issuing.eq(1), g.eq(0), ps.eq(0), cur.eq(0), wrow.eq(wbase_of[lay])]
+                if n_layers > 1:
+                    m.d.sync += n_act[~lay[0]].eq(0)
+                m.next = "LAYER_RUN"
+            with m.State("LAYER_RUN"):
+                with m.If(layer_done & lif_fsm.ongoing("IDLE")):
+                    with m.If(lay == last_layer):
+                        m.d.sync += [best.eq(0), best_v.eq(counts[0]), scan.eq(1)]
+                        m.next = "ARGMAX" if qnet.n_output > 1 else "OUT"
+                    with m.Else():
+                        m.d.sync += lay.eq(lay + 1)
+                        m.next = "LAYER_START"
+            if qnet.n_output > 1:
+                with m.State("ARGMAX"):
+                    cand = Array(counts)[scan]
+                    with m.If(cand > best_v):
+                        m.d.sync += [best.eq(scan), best_v.eq(cand)]
+                    m.d.sync += scan.eq(scan + 1)
+                    with m.If(scan == qnet.n_output - 1):
+                        m.next = "OUT"
             with m.State("OUT"):
                 m.d.comb += self.o.valid.eq(1)
                 with m.If(self.o.ready):
+                    m.d.sync += n_act[0].eq(0)
                     m.next = "LOAD"
+        with m.If(wb_list_we):
+            m.d.comb += [list_wr.en.eq(1), list_wr.addr.eq(wb_list_addr), list_wr.data.eq(wb_list_data)]
         return m
+
