@@ -89,6 +89,9 @@ class BuildReport:
     baud: int
     parallelism: tuple = ()
     net: dict = field(default_factory=dict)
+    cycles_mean: float | None = None
+    cycles_max_seen: int | None = None
+    images_measured: int = 0
 
     @property
     def sync_fmax_hz(self) -> float | None:
@@ -106,8 +109,19 @@ class BuildReport:
         return None if f is None else f >= self.clock_hz
 
     @property
+    def typical_cycles(self) -> float | None:
+        """Mean clocks per image over the images measured, else the worst case ``cycles_per_image``."""
+        return self.cycles_mean if self.cycles_mean else self.cycles_per_image
+
+    @property
     def images_per_s(self) -> float | None:
-        """Compute rate of the core at the top's clock: ``clock / cycles_per_image``."""
+        """Compute rate of the core at the top's clock: ``clock / typical_cycles`` (the test set's mean)."""
+        c = self.typical_cycles
+        return None if not c else self.clock_hz / c
+
+    @property
+    def images_per_s_worst(self) -> float | None:
+        """``clock / cycles_per_image``: every input non-zero, every hidden neuron active."""
         return None if not self.cycles_per_image else self.clock_hz / self.cycles_per_image
 
     def link_images_per_s(self, info: P.BoardInfo | None = None) -> float | None:
@@ -117,13 +131,13 @@ class BuildReport:
         n_in, n_out, k, T = (self.net[key] for key in ("n_input", "n_output", "prob_bits", "timesteps"))
         req = 6 + n_in * P.code_bytes(k)
         rsp = 6 + 1 + n_out * P.count_bytes(T) + P.CYCLES_BYTES
-        seconds = 10 * (req + rsp) / self.baud + (self.cycles_per_image or 0) / self.clock_hz
+        seconds = 10 * (req + rsp) / self.baud + (self.typical_cycles or 0) / self.clock_hz
         return 1.0 / seconds
 
     def to_json(self) -> dict:
         d = asdict(self)
         d.update(sync_fmax_hz=self.sync_fmax_hz, meets_timing=self.meets_timing, images_per_s=self.images_per_s,
-                 link_images_per_s=self.link_images_per_s())
+                 images_per_s_worst=self.images_per_s_worst, link_images_per_s=self.link_images_per_s())
         return d
 
 
@@ -241,8 +255,11 @@ def _require(tool: str) -> None:
 
 def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
                 baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True,
-                reuse: bool = True) -> BuildReport:
+                reuse: bool = True, images=None) -> BuildReport:
     """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
+
+    ``images`` (codes, ``(B, n_input)``): also report the core's exact clocks per image over them
+    (mean and max; :func:`~sc_neurocore.hw.network.image_cycles`), the figure images/s is based on.
 
     The bitstream and the tools' logs land in ``build_dir`` (default ``build/boards/<board>``).
     With ``reuse``, a folder that already holds a finished build of byte-identical input files
@@ -304,6 +321,11 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
                None)
     cycles = getattr(top.core, "cycles_per_image", None)
+    per_image = None
+    if images is not None and qnet is not None:
+        from ..hw.network import image_cycles
+
+        per_image = image_cycles(qnet, T, par, images)
     net = {"n_input": info.n_input, "n_output": info.n_output, "prob_bits": info.prob_bits, "timesteps": T,
            "net_id": info.net_id}
     if qnet is not None:
@@ -317,7 +339,9 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         utilization=util,
         yosys_cells=cells,
         cycles_per_image=cycles,
-        cycles_source="gateware cycles_per_image" if cycles else "",
+        cycles_source=("gateware cycles_per_image (worst case)" if cycles else "")
+        + (f"; mean and max of the exact clocks of {len(per_image)} images (hw.network.image_cycles)"
+           if per_image is not None else ""),
         bitstream=str(bit) if bit else "",
         build_dir=str(build_dir),
         seconds=seconds,
@@ -325,6 +349,9 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         baud=baud,
         parallelism=par,
         net=net,
+        cycles_mean=float(per_image.mean()) if per_image is not None else None,
+        cycles_max_seen=int(per_image.max()) if per_image is not None else None,
+        images_measured=0 if per_image is None else len(per_image),
     )
 
 

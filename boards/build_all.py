@@ -37,6 +37,23 @@ def _ensure_checkpoint(path: Path) -> str:
     return shown
 
 
+def _test_set(qnet, T: int):
+    """The digits test images as codes, and the SC model's accuracy on them with this net's config."""
+    import numpy as np
+
+    from ..datasets import load_digits_split
+    from ..sc.contract import quantize_probability
+    from ..sc.network import SCNetwork
+
+    _, x_test, _, y_test = load_digits_split()
+    if x_test.shape[1] != qnet.n_input:
+        return None, {}
+    codes = quantize_probability(np.asarray(x_test, dtype=np.float64), qnet.config.prob_bits)
+    pred = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=False).prediction
+    return codes, {"sc_accuracy": float((np.asarray(pred) == np.asarray(y_test)).mean()), "rng": qnet.config.rng,
+                   "test_images": int(len(codes))}
+
+
 def _fmt_util(util: dict, cells: dict) -> list[tuple[str, str]]:
     """Resource rows ``(what, used / available)`` from nextpnr's utilisation and Yosys' cell counts."""
     rows = []
@@ -78,27 +95,38 @@ def render_markdown(results: list[dict], header: dict) -> str:
         "",
         f"Net: {header['net']}",
         "",
-        "| board | device | core (lanes, width) | clock | fmax (sync) | timing | cycles / image | images / s at clock "
+        "| board | device | core (lanes, tlanes) | source | SC accuracy | clock | fmax (sync) | timing "
+        "| cycles / image: mean (max seen; worst case) | images / s at clock: mean (worst case) "
         "| images / s at fmax | images / s over UART |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['board']} | — | — | — | — | build failed | — | — | — | — |")
+            lines.append(f"| {r['board']} | — | — | — | — | — | — | build failed | — | — | — | — |")
             continue
         fmax = r["sync_fmax_hz"]
         par = tuple(r["parallelism"]) if r["parallelism"] else "—"
+        mean = r.get("cycles_mean") or r["cycles_per_image"]
+        seen = f"{r['cycles_max_seen']:,}; " if r.get("cycles_max_seen") else ""
+        acc = f"{r['sc_accuracy']:.2%}" if r.get("sc_accuracy") is not None else "—"
+        worst_ips = r["clock_hz"] / r["cycles_per_image"]
         lines.append(
-            f"| {r['board']} | {r['device']} | {r['core']} {par} | {r['clock_hz'] / 1e6:.2f} MHz | "
+            f"| {r['board']} | {r['device']} | {r['core']} {par} | {r.get('rng', r.get('net', {}).get('rng', '—'))} | "
+            f"{acc} | {r['clock_hz'] / 1e6:.2f} MHz | "
             f"{fmax / 1e6:.2f} MHz | {'meets' if r['meets_timing'] else 'FAILS'} | "
-            f"{r['cycles_per_image']:,} | {r['images_per_s']:,.0f} | {fmax / r['cycles_per_image']:,.0f} | "
-            f"{r['link_images_per_s']:,.0f} |"
+            f"{mean:,.0f} ({seen}{r['cycles_per_image']:,}) | {r['images_per_s']:,.0f} ({worst_ips:,.0f}) | "
+            f"{fmax / mean:,.0f} | {r['link_images_per_s']:,.0f} |"
         )
     lines += [
         "",
-        "*images / s at clock* = clock / cycles per image: the core's compute rate with images back to back",
-        "(valid only where timing is met); *at fmax*: the same at nextpnr's fmax, the clock the design",
-        "would meet as placed.",
+        "*cycles / image*: the core's exact clocks for each test image (`hw.network.image_cycles`, the",
+        "event model the gateware tests hold the core to: zero pixels and silent neurons take no clocks);",
+        "*worst case*: every input non-zero and every hidden neuron spiking.",
+        "*SC accuracy*: the SC model (whose integers the RTL reproduces, `nox -s sim`) on the digits test",
+        "set with the board's source.",
+        "*images / s at clock* = clock / mean cycles per image: the core's compute rate with images back",
+        "to back (valid only where timing is met); *at fmax*: the same at nextpnr's fmax, the clock the",
+        "design would meet as placed.",
         "*images / s over UART* = one request + answer at the link's baud rate plus the compute time: what",
         "`sc-neurocore infer` can reach over the serial port.",
         "",
@@ -120,7 +148,9 @@ def render_markdown(results: list[dict], header: dict) -> str:
             + (f", tools ran {r['seconds']:.0f} s" if r.get("seconds") else ""),
             f"- clock: {r['clock_hz'] / 1e6:.3f} MHz (constraint); nextpnr fmax: "
             + ", ".join(f"`{k}` {v / 1e6:.2f} MHz" for k, v in r["fmax_hz"].items()),
-            f"- cycles per image: {r['cycles_per_image']:,} ({r['cycles_source']}); "
+            f"- cycles per image: worst case {r['cycles_per_image']:,}"
+            + (f", mean {r['cycles_mean']:,.1f} and max {r['cycles_max_seen']:,} over {r['images_measured']} test images"
+               if r.get("cycles_mean") else "") + f" ({r['cycles_source']}); "
             f"UART {r['baud']:,} baud",
             "",
             "| resource | used / available |",
@@ -224,17 +254,23 @@ def main(argv: list[str] | None = None) -> int:
     for name in boards:
         spec = get_board(name)
         print(f"[build_all] {name}: building ({spec.description})", flush=True)
+        board_net, images, extra = qnet, None, {}
+        if qnet is not None:
+            if args.checkpoint is not None and spec.rng and spec.rng != qnet.config.rng:
+                board_net, _, _ = load_net(args.checkpoint, T=T, rng=spec.rng)
+            images, extra = _test_set(board_net, T)
         try:
-            rep = build_board(spec, qnet, T=T, build_dir=args.build_dir / name, command=command)
+            rep = build_board(spec, board_net, T=T, build_dir=args.build_dir / name, command=command, images=images)
         except BuildError as exc:
             print(f"[build_all] {name}: {exc}", file=sys.stderr)
             results.append(_failed(name, str(exc), args.build_dir / name))
             continue
         d = rep.to_json()
+        d.update(extra)
         results.append(d)
         print(
             f"[build_all] {name}: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz at {rep.clock_hz / 1e6:.2f} MHz "
-            f"({'meets' if rep.meets_timing else 'FAILS'}), {rep.cycles_per_image} cycles/image, "
+            f"({'meets' if rep.meets_timing else 'FAILS'}), {rep.typical_cycles:,.0f} cycles/image (mean), "
             f"{rep.images_per_s:,.0f} images/s",
             flush=True,
         )

@@ -25,7 +25,10 @@ class BoardSpec:
     clock_hz : float or None
         ``sync`` clock target (through the PLL); ``None`` = the board's own clock.
     parallelism : tuple
-        ``SCNetworkCore`` ``(lanes, width)`` (or one pair per layer) that fits this device.
+        ``SCNetworkCore`` ``(lanes, tlanes)`` (neurons x timesteps per clock) that fits this device.
+    rng : str or None
+        Random source of the SC config when the net comes from a checkpoint (``None``: the
+        contract's default); the setting the board's figures are measured with.
     programmer : str
         Name of the programming tool (for messages), ``programmer_env`` the variable that
         Amaranth reads for it, ``install_hint`` how to get it.
@@ -35,6 +38,7 @@ class BoardSpec:
     platform: object
     clock_hz: float | None = None
     parallelism: tuple = (1, 1)
+    rng: str | None = None
     programmer: str = "the platform's programmer"
     programmer_env: str = ""
     install_hint: str = ""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from .layer import SCDenseLayerCore, layer_run_cycles
 from .lif import LIFNeuron
-from .network import SCNetworkCore, cycles_per_image
+from .network import SCNetworkCore, cycles_per_image, image_cycles
 from .rng import LFSR, SobolSource, contract_source
 from .sc_dot import SCDot
 from .sng import SNG, SNGBank
+from .wavefront import SCWavefrontCore
 
 __all__ = [
     "LFSR",
@@ -26,6 +27,8 @@ __all__ = [
     "layer_run_cycles",
     "SCNetworkCore",
     "cycles_per_image",
+    "image_cycles",
+    "SCWavefrontCore",
     "verilog",
 ]
 

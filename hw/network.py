@@ -52,8 +52,10 @@ from .sc_dot import count_width, popcount, saturate
 
 __all__ = [
     "SCNetworkCore",
+    "active_inputs",
     "cycles_per_image",
     "decode_struct",
+    "image_cycles",
     "normalize_parallelism",
     "output_layout",
     "trace_layout",
@@ -68,7 +70,8 @@ def normalize_parallelism(qnet: QuantizedNet, T: int, parallelism) -> tuple[int,
     if not isinstance(qnet, QuantizedNet):
         raise TypeError(f"qnet must be a QuantizedNet, not {qnet!r}")
     check_int("T", T, 1, 1 << 20)
-    if not (isinstance(parallelism, Sequence) and len(parallelism) == 2):
+    if not (isinstance(parallelism, Sequence) and len(parallelism) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in parallelism)):
         raise ValueError(f"parallelism must be one (lanes, tlanes) pair for the whole engine, not {parallelism!r}")
     lanes, tlanes = parallelism
     check_int("lanes", lanes, 1)
@@ -146,18 +149,20 @@ def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list
     return now + max(0, n_out - 1) + 1  # ARGMAX scan, OUT
 
 
-def _active_counts(qnet: QuantizedNet, T: int, xq) -> list[int]:
-    """Active inputs per layer for one image: non-zero codes, then neurons that spiked at least once."""
+def active_inputs(qnet: QuantizedNet, T: int, xq) -> np.ndarray:
+    """``(B, n_layers)`` active inputs per image and layer: non-zero codes, then neurons of the
+    previous layer that spiked at least once in the image (from ``SCNetwork.run_codes``)."""
     from ..sc.network import SCNetwork
 
-    codes = np.asarray(xq, dtype=np.int64).reshape(1, -1)
-    if codes.shape[1] != qnet.n_input:
-        raise ValueError(f"xq must hold {qnet.n_input} codes, not {codes.shape[1]}")
-    out = [int((codes != 0).sum())]
+    codes = np.asarray(xq, dtype=np.int64)
+    codes = codes.reshape(1, -1) if codes.ndim == 1 else codes
+    if codes.ndim != 2 or codes.shape[1] != qnet.n_input:
+        raise ValueError(f"xq must hold {qnet.n_input} codes per image, not shape {np.shape(xq)}")
+    cols = [(codes != 0).sum(axis=1)]
     if len(qnet.layers) > 1:
         spikes = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
-        out += [int(np.asarray(spikes[li])[:, 0].any(axis=0).sum()) for li in range(len(qnet.layers) - 1)]
-    return out
+        cols += [np.asarray(spikes[li]).any(axis=0).sum(axis=1) for li in range(len(qnet.layers) - 1)]
+    return np.stack(cols, axis=1).astype(np.int64)
 
 
 def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: bool = False, xq=None) -> int:
@@ -170,8 +175,19 @@ def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: b
     """
     lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
     plans = _plans(qnet, lanes)
-    active = [pl.n_in for pl in plans] if xq is None else _active_counts(qnet, T, xq)
+    if xq is not None and np.ndim(xq) != 1:
+        raise ValueError(f"xq must be one image's {qnet.n_input} codes; use image_cycles for a batch")
+    active = [pl.n_in for pl in plans] if xq is None else active_inputs(qnet, T, xq)[0].tolist()
     return _schedule(plans, T, lanes, tlanes, qnet.n_input, active, trace=trace)
+
+
+def image_cycles(qnet: QuantizedNet, T: int, parallelism, xq, *, trace: bool = False) -> np.ndarray:
+    """Exact clocks of each image of the batch ``xq`` ``(B, n_input)`` (one model run for the batch)."""
+    lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
+    plans = _plans(qnet, lanes)
+    act = active_inputs(qnet, T, xq)
+    return np.array([_schedule(plans, T, lanes, tlanes, qnet.n_input, row.tolist(), trace=trace) for row in act],
+                    dtype=np.int64)
 
 
 # ----------------------------------------------------------------------------------- the engine
@@ -427,19 +443,39 @@ class SCNetworkCore(wiring.Component):
             return t if t < T else q  # lanes past T in the last pass: a valid window (results unused)
 
         cmp_cache: dict = {}
+        lo_bits = k // 2
+        hi_bits = k - lo_bits
+        halves: dict = {}
+
+        def table_bit(index, width, fn):
+            """``fn(index)`` for a ``width``-bit signal: a constant truth table (LUT logic, no carry chain)."""
+            return Const(sum(1 << u for u in range(1 << width) if fn(u)), 1 << width).bit_select(index, 1)
+
+        def less_than(v, operand, key):
+            """``[v < operand]`` for the constant ``v``: ``[vh < oh] | [vh == oh] & [vl < ol]`` over the halves."""
+            ck = (key, v)
+            if ck in cmp_cache:
+                return cmp_cache[ck]
+            if key not in halves:
+                oh, ol = operand[lo_bits:], operand[:lo_bits]
+                halves[key] = (
+                    [table_bit(oh, hi_bits, lambda u, a=a: a < u) for a in range(1 << hi_bits)],
+                    [table_bit(oh, hi_bits, lambda u, a=a: a == u) for a in range(1 << hi_bits)],
+                    [table_bit(ol, lo_bits, lambda u, b=b: b < u) for b in range(1 << lo_bits)] if lo_bits else [],
+                )
+            gt_hi, eq_hi, gt_lo = halves[key]
+            vh, vl = v >> lo_bits, v & ((1 << lo_bits) - 1)
+            sig = Signal(name=f"lt_{key}_{v}")
+            m.d.comb += sig.eq(gt_hi[vh] | (eq_hi[vh] & gt_lo[vl]) if lo_bits else gt_hi[vh])
+            cmp_cache[ck] = sig
+            return sig
 
         def lane_bits(q, wins, operand, key):
             """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
             out = []
             for c in range(L):
                 vals = [int(wins[li][timestep(q, pp), c]) if li in wins else 0 for li, pp in combos]
-                results = []
-                for v in vals:
-                    ck = (key, v)
-                    if ck not in cmp_cache:
-                        cmp_cache[ck] = Signal(name=f"lt_{key}_{v}")
-                        m.d.comb += cmp_cache[ck].eq(Const(v, k) < operand)
-                    results.append(cmp_cache[ck])
+                results = [less_than(v, operand, key) for v in vals]
                 out.append(results[0] if len(set(vals)) == 1 else Array(results)[combo_sel])
             return out
 

@@ -175,7 +175,7 @@ def main(argv=None) -> int:
         "",
         f"Net {'-'.join(map(str, qnet.sizes))} trained on digits ({meta.get('epochs', '?')} epochs, seed "
         f"{meta.get('seed', '?')}), exported with `SCConfig()` (L={config.length}, {config.rng}, k={config.prob_bits}), "
-        f"T={args.T}; `SCNetworkCore` with parallelism {DEFAULT_PARALLELISM} (neurons x inputs per clock) "
+        f"T={args.T}; `SCNetworkCore` with parallelism {DEFAULT_PARALLELISM} (neurons x timesteps per clock) "
         "and the trace stream on: every count, current, membrane and spike of every layer at every timestep is "
         "compared with `SCNetwork.run_codes(..., trace=True)`, plus the class counts and the prediction.",
         "",

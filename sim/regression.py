@@ -67,8 +67,9 @@ def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> lis
             lfsr_kind=draw(st.sampled_from(["fibonacci", "galois"])),
             lfsr_steps=draw(st.integers(1, width)),
         )
-        par = tuple((draw(st.integers(1, 4)), draw(st.integers(1, 4))) for _ in range(n_layers))
-        return sizes, cfg, par, draw(st.integers(1, 6)), draw(st.integers(0, 2**16)), draw(st.integers(1, 4))
+        T = draw(st.integers(1, 6))
+        par = (draw(st.integers(1, 4)), draw(st.integers(1, T)))  # (neuron lanes, time lanes)
+        return sizes, cfg, par, T, draw(st.integers(0, 2**16)), draw(st.integers(1, 4))
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck), print_blob=True,

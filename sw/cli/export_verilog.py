@@ -5,7 +5,8 @@ Examples::
     sc-neurocore export-verilog --unit lfsr --param width=16 --param steps=8 -o lfsr.v
     sc-neurocore export-verilog --unit dot --length 16 --param n_inputs=32 -o dot.v
     sc-neurocore export-verilog --checkpoint digits.pt --unit net --length 16 --rng sobol \\
-        --param T=25 --param parallelism=16x16,10x32 -o net.v
+        --param T=25 --param parallelism=8x25 -o net.v
+    sc-neurocore export-verilog --checkpoint digits.pt --unit wavefront --param parallelism=16x16,10x32 -o wf.v
     sc-neurocore export-verilog --export qnet.npz --unit layer --param layer=1 -o layer1.v
 
 ``--param key=value`` sets an :class:`~sc_neurocore.sc.contract.SCConfig` field (``seed``,
@@ -20,7 +21,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "layer", "net")
+UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "layer", "net", "wavefront")
 CONFIG_KEYS = ("seed", "prob_bits", "lfsr_width", "lfsr_kind", "lfsr_steps", "scale_bits")
 
 UNIT_PARAMS = {
@@ -30,7 +31,8 @@ UNIT_PARAMS = {
     "dot": "n_inputs, mult, shift",
     "lif": "beta_q, theta_q (omit for ports)",
     "layer": "layer, lanes, width, trace, skip_zeros",
-    "net": "T, parallelism (LxW or LxW,LxW,... per layer), trace, skip_zeros",
+    "net": "T, parallelism (LANESxTLANES: neurons x timesteps per clock), trace",
+    "wavefront": "T, parallelism (LxW or LxW,LxW,... per layer), trace, skip_zeros",
 }
 
 
@@ -90,7 +92,7 @@ def parse_parallelism(value):
 
 def build_component(unit: str, params: dict, config, qnet=None):
     """The component for ``unit`` (params are consumed; leftovers raise ``ValueError``)."""
-    from ..hw import LFSR, SNG, LIFNeuron, SCDenseLayerCore, SCDot, SCNetworkCore, SNGBank, SobolSource
+    from ..hw import LFSR, SNG, LIFNeuron, SCDenseLayerCore, SCDot, SCNetworkCore, SCWavefrontCore, SNGBank, SobolSource
 
     p = dict(params)
 
@@ -120,8 +122,13 @@ def build_component(unit: str, params: dict, config, qnet=None):
         comp = SCDenseLayerCore(qnet.layers[idx], qnet.config, idx, lanes=take("lanes", 1), width=take("width", 1),
                                 trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     elif unit == "net":
-        comp = SCNetworkCore(qnet, take("T", 25), parallelism=parse_parallelism(take("parallelism", "1x1")),
-                             trace=take("trace", False), skip_zeros=take("skip_zeros", False))
+        par = parse_parallelism(take("parallelism", "1x1"))
+        if isinstance(par, list):
+            raise ValueError(f"--unit net takes one LANESxTLANES pair for the whole engine, not {len(par)}")
+        comp = SCNetworkCore(qnet, take("T", 25), parallelism=par, trace=take("trace", False))
+    elif unit == "wavefront":
+        comp = SCWavefrontCore(qnet, take("T", 25), parallelism=parse_parallelism(take("parallelism", "1x1")),
+                               trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     else:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     if p:
@@ -140,7 +147,7 @@ def run(args) -> int:
         changes = {k: params.pop(k) for k in list(params) if k in config_keys}
         config = SCConfig(length=args.length, rng=args.rng, **changes)
         qnet = None
-        if args.unit in ("layer", "net"):
+        if args.unit in ("layer", "net", "wavefront"):
             if args.export:
                 from ..export import QuantizedNet
 
@@ -163,8 +170,8 @@ def run(args) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     summary = f"wrote {args.output} ({len(text.splitlines())} lines, top module {args.name})"
-    if args.unit == "net":
-        worst = " at most" if comp.skip_zeros else ""
+    if args.unit in ("net", "wavefront"):
+        worst = " at most" if args.unit == "net" or comp.skip_zeros else ""
         summary += f";{worst} {comp.cycles_per_image} clocks per image"
     print(summary)
     return 0

@@ -220,9 +220,10 @@ def test_client_against_network_core(tmp_path):
     got = np.array([a["counts"] for a in report["answers"]])
     assert got.tolist() == model.tolist()
     assert [a["prediction"] for a in report["answers"]] == np.argmax(model, axis=1).tolist()
-    # the gateware's cycle count: the core's own figure plus the link's two cycles per input code
-    for a in report["answers"]:
-        assert core.cycles_per_image <= a["cycles"] <= core.cycles_per_image + 2 * qnet.n_input + 4
+    # the gateware's cycle count: the core's exact figure for the image plus the link's two cycles per input code
+    for a, img in zip(report["answers"], codes):
+        own = core.image_cycles(img)
+        assert own <= a["cycles"] <= own + 2 * qnet.n_input + 4
     assert report["errors"] == {"crc": P.ERR_CRC, "truncated": P.ERR_TRUNCATED}
     assert report["after_errors"]["counts"] == model[0].tolist()
 

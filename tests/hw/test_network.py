@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sc_neurocore.hw.network import SCNetworkCore, cycles_per_image
+from sc_neurocore.hw.network import SCNetworkCore, active_inputs, cycles_per_image, image_cycles
 from sc_neurocore.sc.contract import SCConfig
 
 from .reference import random_qnet
@@ -79,3 +79,21 @@ def test_checks():
         cycles_per_image(qnet, 3, (-1, 2))
     with pytest.raises(ValueError, match="codes"):
         cycles_per_image(qnet, 3, (1, 2), xq=[1, 2])
+
+
+def test_image_cycles_batch_matches_single():
+    cfg = SCConfig(rng="sobol", length=4)
+    qnet = random_qnet([6, 5, 3], cfg, seed=3)
+    images = _images(2, 4, 6)
+    batch = image_cycles(qnet, 4, (2, 3), images)
+    assert batch.tolist() == [cycles_per_image(qnet, 4, (2, 3), xq=img) for img in images]
+    act = active_inputs(qnet, 4, images)
+    assert act[:, 0].tolist() == (images != 0).sum(axis=1).tolist()
+    with pytest.raises(ValueError, match="batch"):
+        cycles_per_image(qnet, 4, (2, 3), xq=images)
+
+
+def test_parallelism_is_one_pair():
+    qnet = random_qnet([3, 2], SCConfig(length=4))
+    with pytest.raises(ValueError, match="one \\(lanes, tlanes\\) pair"):
+        SCNetworkCore(qnet, 3, parallelism=[(2, 3), (1, 1)])

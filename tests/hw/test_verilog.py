@@ -20,6 +20,7 @@ from sc_neurocore.hw import (
     SCDenseLayerCore,
     SCDot,
     SCNetworkCore,
+    SCWavefrontCore,
     SNGBank,
     SobolSource,
     verilog,
@@ -72,7 +73,8 @@ def _units():
         "layer_prob": lambda: SCDenseLayerCore(qnet.layers[0], qnet.config, 0, lanes=2, width=4, trace=True),
         "layer_spike": lambda: SCDenseLayerCore(qnet.layers[1], cfg, 1, lanes=3, width=2),
         "net": lambda: SCNetworkCore(qnet, 4, parallelism=(2, 3)),
-        "net_trace": lambda: SCNetworkCore(qnet, 4, parallelism=[(5, 6), (1, 1)], trace=True),
+        "net_trace": lambda: SCNetworkCore(qnet, 4, parallelism=(5, 4), trace=True),
+        "wavefront_trace": lambda: SCWavefrontCore(qnet, 4, parallelism=[(5, 6), (1, 1)], trace=True),
     }
 
 
