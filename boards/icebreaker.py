@@ -25,7 +25,10 @@ BOARD = BoardSpec(
     name="icebreaker",
     platform=ICEBreaker,
     clock_hz=24e6,
-    parallelism=(1, 4),
+    # one neuron x 16 timesteps per clock: a Sobol source's windows repeat every 16 timesteps
+    # (L = 16, k = 8), so each time lane is wired to one set of constants over both passes
+    parallelism=(1, 16),
+    rng="sobol",
     # map the multipliers (current scaling, leak) onto the UP5K's SB_MAC16 DSPs instead of logic cells
     extra={"synth_opts": "-dsp"},
     programmer="iceprog",

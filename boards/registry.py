@@ -68,10 +68,11 @@ def _reference_boards() -> list[BoardSpec]:
 
 #: Further amaranth-boards platforms the design fits, one line each.
 EXTRA_BOARDS = [
-    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, parallelism=(4, 16),
+    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, parallelism=(4, 25), rng="sobol",
               programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
               description="ULX3S with the LFE5U-45F"),
-    BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, parallelism=(1, 8),
+    BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, parallelism=(1, 16),
+              rng="sobol",
               programmer="iceprog", programmer_env="ICEPROG", install_hint="apt-get install fpga-icestorm",
               description="iCEBreaker at its 12 MHz oscillator, no PLL"),
 ]

@@ -136,7 +136,7 @@ def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list
                 take = max(write + 1, lif_free)  # LIF IDLE sees the full bank
                 step_clocks = valid if trace else 1
                 last_commit = take + 1 + nt * step_clocks  # PREP, then nt steps (the last commits here)
-                bank_free = last_commit  # released by the last commit: S3 may write in that cycle
+                bank_free = last_commit + 1  # released by the last commit, free from the next cycle
                 if li < n_layers - 1:
                     hand = max(last_commit + 1, wb_free)  # HAND waits for the writeback unit
                     wb_free = hand + 1 + valid
@@ -387,6 +387,9 @@ class SCNetworkCore(wiring.Component):
         n_cur = n_act[region]
 
         # ---------------- pipeline: S0 (issue) -> S1 (list data) -> S2 (weights, spikes) -> S3 (counts)
+        # The read ports have no enable (iCE40 would add a hold multiplexer on the data path): during a
+        # stall each port re-reads the address of the item its stage holds, so its word stays put
+        # (nothing writes the regions being read).
         stall = Signal()
         v1, v2, v3 = Signal(), Signal(), Signal()
         tag = data.StructLayout({"lay": lay_shape, "g": g.shape(), "ps": ps.shape(),
@@ -399,11 +402,12 @@ class SCNetworkCore(wiring.Component):
         sgn3 = [Signal(name=f"sign_{p}") for p in range(P)]
 
         # S0: the item (lay, g, ps, cur) reads its list entry
-        m.d.comb += list_rd.addr.eq(region * max_in + cur)
-        m.d.comb += list_rd.en.eq(~stall)
+        laddr0 = Signal.like(list_rd.addr)
+        laddr1 = Signal.like(list_rd.addr)
+        m.d.comb += [laddr0.eq(region * max_in + cur), list_rd.addr.eq(Mux(stall, laddr1, laddr0))]
         item_last = (cur + 1 >= n_cur)
         with m.If(~stall):
-            m.d.sync += [v1.eq(issuing), t1.lay.eq(lay), t1.g.eq(g), t1.ps.eq(ps), t1.first.eq(cur == 0),
+            m.d.sync += [v1.eq(issuing), laddr1.eq(laddr0), t1.lay.eq(lay), t1.g.eq(g), t1.ps.eq(ps), t1.first.eq(cur == 0),
                          t1.last.eq(item_last), t1.real.eq(n_cur != 0), wrow1.eq(wrow)]
             with m.If(issuing):
                 with m.If(~item_last):
@@ -423,14 +427,18 @@ class SCNetworkCore(wiring.Component):
         sp_bits = int(math.log2(SIGN_PACK))
         waddr = Signal(max(sp_bits + 1, bits(w_depth + max_in)))
         m.d.comb += waddr.eq(wrow1 + idx1)
+        waddr2 = Signal.like(waddr)
+        w_rd_addr = Mux(stall, waddr2, waddr)
         for p in range(P):
-            m.d.comb += [wmag_rd[p].addr.eq(waddr), wsgn_rd[p].addr.eq(waddr >> sp_bits),
-                         wmag_rd[p].en.eq(~stall), wsgn_rd[p].en.eq(~stall)]
+            m.d.comb += [wmag_rd[p].addr.eq(w_rd_addr), wsgn_rd[p].addr.eq(w_rd_addr >> sp_bits)]
         if n_layers > 1:
-            prev_region = ~t1.lay[0]
-            m.d.comb += [spike_rd.addr.eq(prev_region * max_hid + idx1), spike_rd.en.eq(~stall)]
+            saddr = Signal.like(spike_rd.addr)
+            saddr2 = Signal.like(spike_rd.addr)
+            m.d.comb += [saddr.eq((~t1.lay[0]) * max_hid + idx1), spike_rd.addr.eq(Mux(stall, saddr2, saddr))]
+            with m.If(~stall):
+                m.d.sync += saddr2.eq(saddr)
         with m.If(~stall):
-            m.d.sync += [v2.eq(v1), t2.eq(t1), code2.eq(code1), sel2.eq(waddr[:sp_bits])]
+            m.d.sync += [v2.eq(v1), t2.eq(t1), code2.eq(code1), sel2.eq(waddr[:sp_bits]), waddr2.eq(waddr)]
 
         # S2: per neuron lane p and time lane q, the count of the L product bits (constants per timestep)
         w_win = self._windows(ROLE_WEIGHT)
@@ -503,7 +511,7 @@ class SCNetworkCore(wiring.Component):
         shadow_full = Signal()
         sh_tag = Signal(tag)
         lif_release = Signal()
-        bank_free = ~shadow_full | lif_release
+        bank_free = ~shadow_full  # registered only: the stall must not wait on the LIF unit's logic
         m.d.comb += stall.eq(v3 & t3.last & ~bank_free)
         s3_write = Signal()
         m.d.comb += s3_write.eq(v3 & t3.last & bank_free)

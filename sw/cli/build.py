@@ -33,9 +33,10 @@ def register(sub) -> None:
     src.add_argument("--export", type=Path, metavar="NPZ", help="QuantizedNet export (QuantizedNet.save)")
     p.add_argument("--T", type=int, default=None, help="timesteps per image (default: the checkpoint's, else 25)")
     p.add_argument("--length", type=int, default=None, help="SC bitstream length L (checkpoint only; default 16)")
-    p.add_argument("--rng", choices=("lfsr", "sobol"), default=None, help="random source (checkpoint only)")
-    p.add_argument("--parallelism", default=None, metavar="LANES,WIDTH",
-                   help="SCNetworkCore lanes,width (default: the board's entry in the registry)")
+    p.add_argument("--rng", choices=("lfsr", "sobol"), default=None,
+                   help="random source (checkpoint only; default: the board's entry in the registry)")
+    p.add_argument("--parallelism", default=None, metavar="LANES,TLANES",
+                   help="SCNetworkCore neurons,timesteps per clock (default: the board's entry in the registry)")
     p.add_argument("--clock", type=float, default=None, metavar="MHZ", help="sync clock in MHz (default: the board's)")
     p.add_argument("--baud", type=int, default=None, help="UART baud rate (default 1000000)")
     p.add_argument("-o", "--output", type=Path, default=None, metavar="DIR", help="build folder (default build/boards/BOARD)")
@@ -62,10 +63,11 @@ def run(args) -> int:
             if len(par) != 2:
                 raise ValueError
         except ValueError:
-            print(f"sc-neurocore build: --parallelism takes LANES,WIDTH, not {args.parallelism!r}", file=sys.stderr)
+            print(f"sc-neurocore build: --parallelism takes LANES,TLANES, not {args.parallelism!r}", file=sys.stderr)
             return 2
     try:
-        qnet, T, _meta = load_net(args.checkpoint, args.export, T=args.T, length=args.length, rng=args.rng)
+        rng = args.rng or (spec.rng if args.checkpoint is not None else None)  # the board's tested source
+        qnet, T, _meta = load_net(args.checkpoint, args.export, T=args.T, length=args.length, rng=rng)
     except (FileNotFoundError, ValueError) as exc:
         print(f"sc-neurocore build: {exc}", file=sys.stderr)
         return 2

@@ -190,7 +190,8 @@ def test_render_markdown_reports_each_figure_with_its_command():
     result = {
         "board": "icebreaker", "device": "iCE40UP5K-SG48", "core": "SCNetworkCore", "parallelism": [1, 4],
         "clock_hz": 24e6, "sync_fmax_hz": 30.5e6, "meets_timing": True, "fmax_hz": {"clk": 30.5e6},
-        "cycles_per_image": 12000, "cycles_source": "gateware cycles_per_image", "images_per_s": 2000.0,
+        "cycles_per_image": 12000, "cycles_source": "gateware cycles_per_image", "images_per_s": 3000.0,
+        "cycles_mean": 8000.0, "cycles_max_seen": 9000, "images_measured": 360, "sc_accuracy": 0.97, "rng": "sobol",
         "link_images_per_s": 1000.0, "command": "python -m sc_neurocore.boards.build_all --board icebreaker",
         "build_dir": "build/boards/icebreaker", "bitstream": "build/boards/icebreaker/top.bin", "seconds": 100.0,
         "baud": 1_000_000, "utilization": {"ICESTORM_LC": {"used": 2640, "available": 5280}},
@@ -198,7 +199,10 @@ def test_render_markdown_reports_each_figure_with_its_command():
     }
     text = render_markdown([result, {"board": "ulx3s", "error": "boom"}],
                            {"command": "nox -s build", "date": "today", "tools": "yowasp", "net": "digits"})
-    assert "| icebreaker | iCE40UP5K-SG48 | SCNetworkCore (1, 4) | 24.00 MHz | 30.50 MHz | meets | 12,000 | 2,000 | 2,542 |" in text
+    # mean cycles 8,000 -> 3,000 images/s at 24 MHz; worst case 12,000 -> 2,000; at fmax 30.5 MHz / 8,000
+    assert ("| icebreaker | iCE40UP5K-SG48 | SCNetworkCore (1, 4) | sobol | 97.00% | 24.00 MHz | 30.50 MHz | meets "
+            "| 8,000 (9,000; 12,000) | 3,000 (2,000) | 3,812 | 1,000 |") in text
+    assert "mean 8,000.0 and max 9,000 over 360 test images" in text
     assert "2,640 / 5,280 (50 %)" in text and "flip-flops (Yosys SB_DFF*) | 15" in text
     assert "`python -m sc_neurocore.boards.build_all --board icebreaker`" in text
-    assert "| ulx3s | — | — | — | — | build failed | — | — | — | — |" in text and "boom" in text
+    assert "| ulx3s | — | — | — | — | — | — | build failed | — | — | — | — |" in text and "boom" in text
