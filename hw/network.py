@@ -22,7 +22,7 @@ Schedule of one image
 layer ``l`` in turn: for each neuron group ``g`` (``lanes`` neurons) and pass ``p``
 (timesteps ``p*tlanes .. p*tlanes+tlanes-1``), a *block* streams the layer's **active inputs**
 (non-zero codes; for a spike layer, the neurons of layer ``l-1`` that spiked at least once in
-this image) through a 4-stage pipeline, one input per clock, ``lanes x tlanes`` signed counts
+this image) through a 5-stage pipeline, one input per clock, ``lanes x tlanes`` signed counts
 per clock.  Zero inputs add nothing to any count, so they take no clocks.  A finished block's
 counts go to the LIF unit, which scales them to currents and steps the ``lanes`` membranes
 through the pass's timesteps while the next block counts; a writeback unit stores the spikes
@@ -102,8 +102,8 @@ def _plans(qnet: QuantizedNet, lanes: int) -> list[_Plan]:
 
 
 # ----------------------------------------------------------------------------------- timing model
-#: Clocks from an item entering the issue stage to its count being accumulated (stages S0..S3).
-PIPE = 3
+#: Clocks from an item entering the issue stage to its count being accumulated (S0, S1, S2, S2b, S3).
+PIPE = 4
 
 
 def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list[int], *, trace: bool = False) -> int:
@@ -386,7 +386,7 @@ class SCNetworkCore(wiring.Component):
         region = lay[0] if n_layers > 1 else Const(0, 1)
         n_cur = n_act[region]
 
-        # ---------------- pipeline: S0 (issue) -> S1 (list data) -> S2 (weights, spikes) -> S3 (counts)
+        # ---------------- pipeline: S0 (issue) -> S1 (list entry) -> S2 (weight, spike words) -> S2b (counts) -> S3 (sums)
         # The read ports have no enable (iCE40 would add a hold multiplexer on the data path): during a
         # stall each port re-reads the address of the item its stage holds, so its word stays put
         # (nothing writes the regions being read).
@@ -444,7 +444,6 @@ class SCNetworkCore(wiring.Component):
         w_win = self._windows(ROLE_WEIGHT)
         x_win = self._windows(ROLE_INPUT)
         combos = [(li, pp) for li in range(n_layers) for pp in range(passes)]
-        combo_sel = t2.lay * passes + t2.ps
 
         def timestep(q, pp):
             t = pp * TL + q
@@ -487,22 +486,37 @@ class SCNetworkCore(wiring.Component):
                 out.append(results[0] if len(set(vals)) == 1 else Array(results)[combo_sel])
             return out
 
-        is_prob2 = prob_of[t2.lay]
-        spk2 = spike_rd.data.word_select(t2.ps, TL) if n_layers > 1 else Const(0, TL)
+        # S2 -> S2b: register the memories' words (a deep memory is a cascade of block RAMs whose
+        # output multiplexer must not share a clock period with the comparisons)
+        vb = Signal()
+        tb = Signal(tag)
+        code_b = Signal(k)
+        mag_b = [Signal(k, name=f"mag_{p}") for p in range(P)]
+        sgn_b = [Signal(name=f"sgn_{p}") for p in range(P)]
+        spk_b = Signal(TL)
+        with m.If(~stall):
+            m.d.sync += [vb.eq(v2), tb.eq(t2), code_b.eq(code2)]
+            m.d.sync += [mag_b[p].eq(wmag_rd[p].data) for p in range(P)]
+            m.d.sync += [sgn_b[p].eq(wsgn_rd[p].data.bit_select(sel2, 1)) for p in range(P)]
+            if n_layers > 1:
+                m.d.sync += spk_b.eq(spike_rd.data.word_select(t2.ps, TL))
+        combo_sel = tb.lay * passes + tb.ps
+
+        # S2b: per neuron lane p and time lane q, the count of the L product bits (constants per timestep)
+        is_prob_b = prob_of[tb.lay]
         xbits = []
         for q in range(TL):
             if x_win:
-                xb = lane_bits(q, x_win, code2, "x")
-                xbits.append([Mux(is_prob2, b, spk2[q]) for b in xb] if n_layers > 1 else xb)
+                xb = lane_bits(q, x_win, code_b, "x")
+                xbits.append([Mux(is_prob_b, b, spk_b[q]) for b in xb] if n_layers > 1 else xb)
             else:
-                xbits.append([spk2[q]] * L)
+                xbits.append([spk_b[q]] * L)
         with m.If(~stall):
-            m.d.sync += [v3.eq(v2), t3.eq(t2)]
+            m.d.sync += [v3.eq(vb), t3.eq(tb)]
             for p in range(P):
-                mag = wmag_rd[p].data
-                m.d.sync += sgn3[p].eq(wsgn_rd[p].data.bit_select(sel2, 1))
+                m.d.sync += sgn3[p].eq(sgn_b[p])
                 for q in range(TL):
-                    wb = lane_bits(q, w_win, mag, f"w{p}")
+                    wb = lane_bits(q, w_win, mag_b[p], f"w{p}")
                     m.d.sync += cnt3[p][q].eq(popcount([xbits[q][c] & wb[c] for c in range(L)]))
 
         # S3: signed accumulate; a block's last item moves the sums to the shadow bank
@@ -677,7 +691,7 @@ class SCNetworkCore(wiring.Component):
         scan = Signal(range(max(qnet.n_output, 2)))
         m.d.comb += [self.o.payload.counts[c].eq(counts[c]) for c in range(qnet.n_output)]
         m.d.comb += self.o.payload.prediction.eq(best)
-        layer_done = ~issuing & ~v1 & ~v2 & ~v3 & ~shadow_full & ~wb_busy
+        layer_done = ~issuing & ~v1 & ~v2 & ~vb & ~v3 & ~shadow_full & ~wb_busy
         with m.FSM(name="control"):
             with m.State("LOAD"):
                 m.d.comb += self.i.ready.eq(1)

@@ -4,7 +4,10 @@
 2. a trained digits net through the RTL network core: the whole test set (360 images) on
    Verilator, the first 50 on Icarus (``--limit`` / ``--icarus-limit``), every integer of
    every layer and timestep compared with the NumPy SC model;
-3. hypothesis-drawn random nets and configurations (sizes, L, seeds, LFSR / Sobol, LFSR
+3. the same trained net at each reference board's setting (its source and parallelism, the
+   configuration ``nox -s build`` measures): all 360 images on Verilator, the first
+   ``--board-icarus-limit`` (5) on Icarus;
+4. hypothesis-drawn random nets and configurations (sizes, L, seeds, LFSR / Sobol, LFSR
    form and steps, T, parallelism) on each simulator;
 
 then a summary table (simulator, images, cycles, mismatches, float / fixed / SC / RTL
@@ -110,10 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--export", type=Path, default=None, help="saved QuantizedNet instead of a checkpoint")
     p.add_argument("--limit", type=int, default=None, help="digits test images on Verilator (default: all 360)")
     p.add_argument("--icarus-limit", type=int, default=50,
-                   help="digits test images on Icarus (default: 50, about 17 min: Icarus runs this core at ~850 cycles/s)")
+                   help="digits test images on Icarus (default: 50)")
     p.add_argument("--length", type=int, default=16, help="SC cycles per timestep L (default 16)")
     p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source (default lfsr)")
     p.add_argument("--T", type=int, default=25, help="timesteps (default 25)")
+    p.add_argument("--no-boards", dest="boards", action="store_false",
+                   help="skip the trained net at the board settings (source and parallelism of each reference board)")
+    p.add_argument("--board-icarus-limit", type=int, default=5, metavar="N",
+                   help="digits test images per board setting on Icarus (default 5; Verilator runs all)")
     p.add_argument("--random", type=int, default=3, metavar="N", help="hypothesis random nets per simulator (default 3)")
     p.add_argument("--no-units", action="store_true", help="skip the unit testbenches")
     p.add_argument("--json", type=Path, default=None, help="write the rows as JSON too")
@@ -162,6 +169,23 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(f"trained net on {s}: {r.first_mismatch}")
         if rep.agreement.get("sc_vs_float") is not None:
             print(f"  SC agrees with float on {100 * rep.agreement['sc_vs_float']:.2f} % of the images", flush=True)
+
+    if args.boards and args.export is None:
+        from ..boards.registry import get_board
+
+        for name in ("icebreaker", "ulx3s"):
+            spec = get_board(name)
+            bq, bmodel, _ = load_net(args.checkpoint, None, SCConfig(length=args.length, rng=spec.rng or args.rng))
+            for s in sims:
+                limit = None if s == "verilator" else args.board_icarus_limit
+                if limit == 0:
+                    continue
+                what = f"digits at the {name} setting ({bq.config.rng}, parallelism {spec.parallelism})"
+                print(f"{what} on {s}: {len(x) if limit is None else min(limit, len(x))} images ...", flush=True)
+                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, model=bmodel, parallelism=spec.parallelism,
+                                   what=what)
+                rows.extend(rep.rows)
+                failures += [f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches]
 
     if args.random:
         for s in sims:
