@@ -526,7 +526,10 @@ class SCNetworkCore(wiring.Component):
         sh_tag = Signal(tag)
         lif_release = Signal()
         bank_free = ~shadow_full  # registered only: the stall must not wait on the LIF unit's logic
-        m.d.comb += stall.eq(v3 & t3.last & ~bank_free)
+        # stall = v3 & t3.last & shadow_full, kept in a register (computed from next-cycle values) so that
+        # it reaches the clock enables and address multiplexers straight from a flip-flop
+        shadow_full_next = Signal()
+        m.d.sync += stall.eq(Mux(stall, v3 & t3.last, vb & tb.last) & shadow_full_next)
         s3_write = Signal()
         m.d.comb += s3_write.eq(v3 & t3.last & bank_free)
         acc_next = [[None] * TL for _ in range(P)]
@@ -653,6 +656,7 @@ class SCNetworkCore(wiring.Component):
                         m.d.sync += [wb_spk[p].eq(spk[p]) for p in range(P)]
                         m.d.sync += [wb_any[p].eq(anyspk[p]) for p in range(P)]
                         m.next = "IDLE"
+        m.d.comb += shadow_full_next.eq(s3_write | (shadow_full & ~lif_release))
         with m.If(s3_write):  # after the LIF unit's shifts: a new bank wins over the old one's last shift
             m.d.sync += [shadow_full.eq(1), sh_tag.eq(t3)]
             m.d.sync += [shadow[p][q].eq(acc_next[p][q]) for p in range(P) for q in range(TL)]
