@@ -22,7 +22,7 @@ Schedule of one image
 layer ``l`` in turn: for each neuron group ``g`` (``lanes`` neurons) and pass ``p``
 (timesteps ``p*tlanes .. p*tlanes+tlanes-1``), a *block* streams the layer's **active inputs**
 (non-zero codes; for a spike layer, the neurons of layer ``l-1`` that spiked at least once in
-this image) through a 5-stage pipeline, one input per clock, ``lanes x tlanes`` signed counts
+this image) through a 6-stage pipeline, one input per clock, ``lanes x tlanes`` signed counts
 per clock.  Zero inputs add nothing to any count, so they take no clocks.  A finished block's
 counts go to the LIF unit, which scales them to currents and steps the ``lanes`` membranes
 through the pass's timesteps while the next block counts; a writeback unit stores the spikes
@@ -102,8 +102,8 @@ def _plans(qnet: QuantizedNet, lanes: int) -> list[_Plan]:
 
 
 # ----------------------------------------------------------------------------------- timing model
-#: Clocks from an item entering the issue stage to its count being accumulated (S0, S1, S2, S2b, S3).
-PIPE = 4
+#: Clocks from an item entering the issue stage to its count being accumulated (S0, S1, S2, S2b, S2c, S3).
+PIPE = 5
 
 
 def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list[int], *, trace: bool = False) -> int:
@@ -386,7 +386,7 @@ class SCNetworkCore(wiring.Component):
         region = lay[0] if n_layers > 1 else Const(0, 1)
         n_cur = n_act[region]
 
-        # ---------------- pipeline: S0 (issue) -> S1 (list entry) -> S2 (weight, spike words) -> S2b (counts) -> S3 (sums)
+        # ---------------- pipeline: S0 (issue) -> S1 (list entry) -> S2 (weight, spike words) -> S2b (product bits) -> S2c (counts) -> S3 (sums)
         # The read ports have no enable (iCE40 would add a hold multiplexer on the data path): during a
         # stall each port re-reads the address of the item its stage holds, so its word stays put
         # (nothing writes the regions being read).
@@ -511,13 +511,19 @@ class SCNetworkCore(wiring.Component):
                 xbits.append([Mux(is_prob_b, b, spk_b[q]) for b in xb] if n_layers > 1 else xb)
             else:
                 xbits.append([spk_b[q]] * L)
+        # S2b -> S2c: register the L product bits of every (neuron lane, time lane); S2c -> S3: popcounts
+        vc = Signal()
+        tc = Signal(tag)
+        sgn_c = [Signal(name=f"sgn_c_{p}") for p in range(P)]
+        prod = [[Signal(L, name=f"prod_{p}_{q}") for q in range(TL)] for p in range(P)]
         with m.If(~stall):
-            m.d.sync += [v3.eq(vb), t3.eq(tb)]
+            m.d.sync += [vc.eq(vb), tc.eq(tb), v3.eq(vc), t3.eq(tc)]
             for p in range(P):
-                m.d.sync += sgn3[p].eq(sgn_b[p])
+                m.d.sync += [sgn_c[p].eq(sgn_b[p]), sgn3[p].eq(sgn_c[p])]
                 for q in range(TL):
                     wb = lane_bits(q, w_win, mag_b[p], f"w{p}")
-                    m.d.sync += cnt3[p][q].eq(popcount([xbits[q][c] & wb[c] for c in range(L)]))
+                    m.d.sync += prod[p][q].eq(Cat(*[xbits[q][c] & wb[c] for c in range(L)]))
+                    m.d.sync += cnt3[p][q].eq(popcount(list(prod[p][q])))
 
         # S3: signed accumulate; a block's last item moves the sums to the shadow bank
         acc = [[Signal(signed(cb), name=f"acc_{p}_{q}") for q in range(TL)] for p in range(P)]
@@ -529,7 +535,7 @@ class SCNetworkCore(wiring.Component):
         # stall = v3 & t3.last & shadow_full, kept in a register (computed from next-cycle values) so that
         # it reaches the clock enables and address multiplexers straight from a flip-flop
         shadow_full_next = Signal()
-        m.d.sync += stall.eq(Mux(stall, v3 & t3.last, vb & tb.last) & shadow_full_next)
+        m.d.sync += stall.eq(Mux(stall, v3 & t3.last, vc & tc.last) & shadow_full_next)
         s3_write = Signal()
         m.d.comb += s3_write.eq(v3 & t3.last & bank_free)
         acc_next = [[None] * TL for _ in range(P)]
@@ -695,7 +701,7 @@ class SCNetworkCore(wiring.Component):
         scan = Signal(range(max(qnet.n_output, 2)))
         m.d.comb += [self.o.payload.counts[c].eq(counts[c]) for c in range(qnet.n_output)]
         m.d.comb += self.o.payload.prediction.eq(best)
-        layer_done = ~issuing & ~v1 & ~v2 & ~vb & ~v3 & ~shadow_full & ~wb_busy
+        layer_done = ~issuing & ~v1 & ~v2 & ~vb & ~vc & ~v3 & ~shadow_full & ~wb_busy
         with m.FSM(name="control"):
             with m.State("LOAD"):
                 m.d.comb += self.i.ready.eq(1)

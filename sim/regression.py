@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = get_board(name)
             bq, bmodel, _ = load_net(args.checkpoint, None, SCConfig(length=args.length, rng=spec.rng or args.rng))
             for s in sims:
-                limit = None if s == "verilator" else args.board_icarus_limit
+                limit = args.limit if s == "verilator" else args.board_icarus_limit
                 if limit == 0:
                     continue
                 what = f"digits at the {name} setting ({bq.config.rng}, parallelism {spec.parallelism})"
