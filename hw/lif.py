@@ -3,7 +3,8 @@
 Model: :func:`sc_neurocore.sc.fixed.lif_step`:
 ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
 (floor shift, strict ``>``, subtract reset, saturating).  :func:`lif_update` is the
-expression builder the layer core uses too.
+expression builder the layer core uses too; :func:`lif_update_split` is the same step with the
+threshold subtraction moved off the membrane loop (the network engine's form).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..sc.contract import Q8_8, FixedPoint
 from .checks import checked_init
 from .sc_dot import saturate
 
-__all__ = ["LIFNeuron", "lif_update"]
+__all__ = ["LIFNeuron", "lif_update", "lif_update_split"]
 
 
 def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
@@ -33,6 +34,31 @@ def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int =
     spike = v1 > theta
     v2 = (v1 - Mux(spike, theta, 0))[: fmt.width].as_signed()
     return v2, spike
+
+
+def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+    """:func:`lif_update` with ``current - theta`` supplied (computed a clock earlier): ``(v_next, spike)``.
+
+    The membrane loop then holds one multiply, two adders side by side and a multiplexer, not
+    an adder, a clamp, a subtractor and a multiplexer in a row:
+    ``sum = leak + I`` and ``sum_t = leak + (I - theta) = sum - theta``; above the format the
+    clamped value is ``max_int`` (it spikes iff ``max_int > theta``), below it ``min_int`` (no
+    spike, ``theta > 0``), else it spikes iff ``sum_t > 0`` and becomes ``sum_t``.  The same
+    integers as :func:`lif_update` for ``theta`` in ``[1, max_int]`` (``tests/hw/test_lif.py``).
+    """
+    v = Value.cast(v).as_signed()
+    beta = Const(beta, beta_bits) if isinstance(beta, int) else Value.cast(beta)
+    theta = Const(theta, signed(fmt.width)) if isinstance(theta, int) else Value.cast(theta).as_signed()
+    leak = (v * beta.as_unsigned()) >> beta_bits
+    total = leak + Value.cast(current).as_signed()
+    total_t = leak + Value.cast(current_minus_theta).as_signed()
+    high, low = total > fmt.max_int, total < fmt.min_int
+    fire_high = theta < fmt.max_int
+    above = total_t > 0
+    spike = Mux(high, fire_high, ~low & above)
+    v_high = Mux(fire_high, Const(fmt.max_int, signed(fmt.width + 1)) - theta, fmt.max_int)
+    v_next = Mux(high, v_high, Mux(low, fmt.min_int, Mux(above, total_t, total)))
+    return v_next[: fmt.width].as_signed(), spike
 
 
 class LIFNeuron(wiring.Component):

@@ -46,7 +46,7 @@ from ..export import QuantizedNet
 from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT
 from ..sc.sources import source_values
 from .checks import check_int, checked_init
-from .lif import lif_update
+from .lif import lif_update_split
 from .records import bits, decode_struct, output_layout, trace_layout
 from .sc_dot import count_width, popcount, saturate
 
@@ -112,8 +112,8 @@ def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list
     An event model of the control in :class:`SCNetworkCore` (kept in step with it by the tests):
     blocks issue back to back one item per clock (``max(1, active)`` items); a block's counts
     reach the shadow bank ``PIPE`` clocks after its last item issued, or when the LIF unit frees
-    the bank (the pipeline stalls until then); the LIF unit takes a full bank, spends 1 clock
-    reading the bias, then 1 clock per timestep (with tracing: one per neuron record), then hands
+    the bank (the pipeline stalls until then); the LIF unit takes a full bank, spends 2 clocks
+    reading the bias and prefetching currents, then 1 clock per timestep (with tracing: one per neuron record), then hands
     the spikes to the writeback unit (hidden layers: one clock per neuron of the group, and
     the LIF unit waits for it to be free).  A layer starts 2 clocks after the previous one is done.
     """
@@ -135,7 +135,7 @@ def _schedule(plans, T: int, lanes: int, tlanes: int, n_input: int, active: list
                 issue = write - PIPE + 1
                 take = max(write + 1, lif_free)  # LIF IDLE sees the full bank
                 step_clocks = valid if trace else 1
-                last_commit = take + 1 + nt * step_clocks  # PREP, then nt steps (the last commits here)
+                last_commit = take + 2 + nt * step_clocks  # PREP, PREP2, then nt steps (the last commits here)
                 bank_free = last_commit + 1  # released by the last commit, free from the next cycle
                 if li < n_layers - 1:
                     hand = max(last_commit + 1, wb_free)  # HAND waits for the writeback unit
@@ -556,7 +556,10 @@ class SCNetworkCore(wiring.Component):
         nt_of = const_array([min(TL, T - pp * TL) for pp in range(passes)], range(TL + 1))
         v = [Signal(signed(fw), name=f"v_{p}") for p in range(P)]
         cur_i = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
+        cur_mt = [Signal(signed(fw + 1), name=f"current_minus_theta_{p}") for p in range(P)]
         cur_c = [Signal(signed(cb), name=f"count_{p}") for p in range(P)]
+        nxt_i = [Signal(signed(fw), name=f"next_current_{p}") for p in range(P)]
+        nxt_c = [Signal(signed(cb), name=f"next_count_{p}") for p in range(P)]
         spk = [Signal(TL, name=f"spk_{p}") for p in range(P)]
         anyspk = [Signal(name=f"any_{p}") for p in range(P)]
         mult_of = const_array([layer.scale_mult for layer in qnet.layers], unsigned(17))
@@ -586,18 +589,21 @@ class SCNetworkCore(wiring.Component):
         commit = Signal()
         v_next, s_next = [], []
         for p in range(P):
-            vn, sn = lif_update(v[p], cur_i[p], beta_of[lif_lay], theta_of[lif_lay], cfg.membrane,
-                                cfg.beta_format.frac_bits)
+            vn, sn = lif_update_split(v[p], cur_i[p], cur_mt[p], beta_of[lif_lay], theta_of[lif_lay], cfg.membrane,
+                                      cfg.beta_format.frac_bits)
             vs, ss = Signal(signed(fw), name=f"v_next_{p}"), Signal(name=f"s_next_{p}")
             m.d.comb += [vs.eq(vn), ss.eq(sn)]
             v_next.append(vs)
             s_next.append(ss)
 
         def load_step():
-            """Current and count of the head timestep into the step registers; shift the bank."""
+            """Two-deep prefetch: the head timestep's current and count into ``next``, ``next`` into the
+            step registers (with ``current - theta``, off the membrane loop); shift the bank."""
             for p in range(P):
                 bias = bias_rd.data[p * fw:(p + 1) * fw].as_signed()
-                m.d.sync += [cur_i[p].eq(scaled_current(shadow[p][0], bias)), cur_c[p].eq(shadow[p][0])]
+                m.d.sync += [nxt_i[p].eq(scaled_current(shadow[p][0], bias)), nxt_c[p].eq(shadow[p][0]),
+                             cur_i[p].eq(nxt_i[p]), cur_c[p].eq(nxt_c[p]),
+                             cur_mt[p].eq(nxt_i[p] - theta_of[lif_lay])]
                 for q in range(TL - 1):
                     m.d.sync += shadow[p][q].eq(shadow[p][q + 1])
 
@@ -611,6 +617,9 @@ class SCNetworkCore(wiring.Component):
                         m.d.sync += [x.eq(0) for x in v] + [x.eq(0) for x in anyspk]
                     m.next = "PREP"
             with m.State("PREP"):
+                load_step()
+                m.next = "PREP2"
+            with m.State("PREP2"):
                 load_step()
                 m.d.sync += dump_p.eq(0)
                 m.next = "STEP"

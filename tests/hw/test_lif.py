@@ -70,3 +70,41 @@ def test_lif_ports_hypothesis(beta, theta, cur):
 def test_checks(kwargs, exc, text):
     with pytest.raises(exc, match=text):
         LIFNeuron(**kwargs)
+
+
+def test_split_update_equals_lif_step():
+    """lif_update_split (the engine's form) against lif_step: random values plus every saturation edge."""
+    from amaranth.hdl import Module, Signal, signed
+    from sc_neurocore.hw.lif import lif_update_split
+
+    fmt = Q8_8
+    rng = np.random.default_rng(11)  # seed 11; exact integers, no tolerance
+    cases = [(int(v), int(i), int(b), int(t)) for v, i, b, t in zip(
+        rng.integers(fmt.min_int, fmt.max_int + 1, 3000), rng.integers(fmt.min_int, fmt.max_int + 1, 3000),
+        rng.integers(0, 256, 3000), rng.integers(1, fmt.max_int + 1, 3000))]
+    edges_v = (fmt.min_int, -1, 0, 1, fmt.max_int)
+    edges_i = (fmt.min_int, -1, 0, 1, 255, 256, 257, fmt.max_int)
+    edges_t = (1, 256, fmt.max_int - 1, fmt.max_int)
+    cases += [(v, i, b, t) for v in edges_v for i in edges_i for b in (0, 128, 230, 255) for t in edges_t]
+    m = Module()
+    v, cur, cmt = Signal(signed(16)), Signal(signed(16)), Signal(signed(17))
+    beta, theta = Signal(8), Signal(signed(16))
+    vn, sn = lif_update_split(v, cur, cmt, beta, theta, fmt)
+    out_v, out_s = Signal(signed(16)), Signal()
+    m.d.comb += [out_v.eq(vn), out_s.eq(sn)]
+    got = []
+
+    async def bench(ctx):
+        for a, i, b, t in cases:
+            ctx.set(v, a)
+            ctx.set(cur, i)
+            ctx.set(cmt, i - t)
+            ctx.set(beta, b)
+            ctx.set(theta, t)
+            got.append((ctx.get(out_v), ctx.get(out_s)))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    expected = [lif_step(a, i, b, t, fmt) for a, i, b, t in cases]
+    assert got == expected
