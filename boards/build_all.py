@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         acc = meta.get("val_accuracy")
         net_desc = (
             f"`{source}` ({meta.get('dataset', '?')}, sizes {'-'.join(map(str, qnet.sizes))}, T={T}, "
-            f"L={qnet.config.length}, rng={qnet.config.rng}, k={qnet.config.prob_bits}"
+            f"L={qnet.config.length}, k={qnet.config.prob_bits}; each board's random source in its row"
             + (f", float test accuracy {acc:.2%}" if isinstance(acc, float) else "")
             + ")" + (f"; trained by `{ckpt_cmd}`" if ckpt_cmd else "")
         )

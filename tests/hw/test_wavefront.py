@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
-from sc_neurocore.hw.wavefront import SCWavefrontCore as SCNetworkCore, cycles_per_image
+from sc_neurocore.hw.wavefront import SCWavefrontCore as SCNetworkCore
+from sc_neurocore.hw.wavefront import cycles_per_image
 from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.sc.network import SCNetwork
 
