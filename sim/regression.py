@@ -6,7 +6,7 @@
    every layer and timestep compared with the NumPy SC model;
 3. the same trained net at each reference board's setting (its source and parallelism, the
    configuration ``nox -s build`` measures): all 360 images on Verilator, the first
-   ``--board-icarus-limit`` (5) on Icarus;
+   ``--board-icarus-limit`` (3) on Icarus;
 4. hypothesis-drawn random nets and configurations (sizes, L, seeds, LFSR / Sobol, LFSR
    form and steps, T, parallelism) on each simulator;
 
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--T", type=int, default=25, help="timesteps (default 25)")
     p.add_argument("--no-boards", dest="boards", action="store_false",
                    help="skip the trained net at the board settings (source and parallelism of each reference board)")
-    p.add_argument("--board-icarus-limit", type=int, default=5, metavar="N",
-                   help="digits test images per board setting on Icarus (default 5; Verilator runs all)")
+    p.add_argument("--board-icarus-limit", type=int, default=3, metavar="N",
+                   help="digits test images per board setting on Icarus (default 3; Verilator runs all)")
     p.add_argument("--random", type=int, default=3, metavar="N", help="hypothesis random nets per simulator (default 3)")
     p.add_argument("--no-units", action="store_true", help="skip the unit testbenches")
     p.add_argument("--json", type=Path, default=None, help="write the rows as JSON too")

@@ -36,7 +36,7 @@ from .tb import sim_cycles, write_report
 __all__ = ["network_wrapper", "build_network", "run_network", "decode_fields", "DEFAULT_PARALLELISM"]
 
 #: ``(lanes, width)`` per layer used unless told otherwise: 4 neurons x 4 inputs per clock.
-DEFAULT_PARALLELISM = (4, 4)
+DEFAULT_PARALLELISM = (1, 25)  # one neuron x 25 timesteps: every time lane wired to constants (T=25)
 #: Depth of the wrapper's code memory (images per batch <= CODE_DEPTH // n_input).
 CODE_DEPTH = 1 << 16
 
