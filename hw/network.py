@@ -49,6 +49,7 @@ from .checks import check_int, checked_init
 from .lif import lif_update_split
 from .records import bits, decode_struct, output_layout, trace_layout
 from .sc_dot import count_width, popcount, saturate
+from .thermometer import ConstantComparator
 
 __all__ = [
     "SCNetworkCore",
@@ -449,40 +450,16 @@ class SCNetworkCore(wiring.Component):
             t = pp * TL + q
             return t if t < T else q  # lanes past T in the last pass: a valid window (results unused)
 
-        cmp_cache: dict = {}
-        lo_bits = k // 2
-        hi_bits = k - lo_bits
-        halves: dict = {}
-
-        def table_bit(index, width, fn):
-            """``fn(index)`` for a ``width``-bit signal: a constant truth table (LUT logic, no carry chain)."""
-            return Const(sum(1 << u for u in range(1 << width) if fn(u)), 1 << width).bit_select(index, 1)
-
-        def less_than(v, operand, key):
-            """``[v < operand]`` for the constant ``v``: ``[vh < oh] | [vh == oh] & [vl < ol]`` over the halves."""
-            ck = (key, v)
-            if ck in cmp_cache:
-                return cmp_cache[ck]
-            if key not in halves:
-                oh, ol = operand[lo_bits:], operand[:lo_bits]
-                halves[key] = (
-                    [table_bit(oh, hi_bits, lambda u, a=a: a < u) for a in range(1 << hi_bits)],
-                    [table_bit(oh, hi_bits, lambda u, a=a: a == u) for a in range(1 << hi_bits)],
-                    [table_bit(ol, lo_bits, lambda u, b=b: b < u) for b in range(1 << lo_bits)] if lo_bits else [],
-                )
-            gt_hi, eq_hi, gt_lo = halves[key]
-            vh, vl = v >> lo_bits, v & ((1 << lo_bits) - 1)
-            sig = Signal(name=f"lt_{key}_{v}")
-            m.d.comb += sig.eq(gt_hi[vh] | (eq_hi[vh] & gt_lo[vl]) if lo_bits else gt_hi[vh])
-            cmp_cache[ck] = sig
-            return sig
+        comparators: dict[str, ConstantComparator] = {}
 
         def lane_bits(q, wins, operand, key):
             """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
             out = []
             for c in range(L):
                 vals = [int(wins[li][timestep(q, pp), c]) if li in wins else 0 for li, pp in combos]
-                results = [less_than(v, operand, key) for v in vals]
+                if key not in comparators:
+                    comparators[key] = ConstantComparator(m, operand, k, key)
+                results = [comparators[key].less_than(v) for v in vals]
                 out.append(results[0] if len(set(vals)) == 1 else Array(results)[combo_sel])
             return out
 
