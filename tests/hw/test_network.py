@@ -97,3 +97,15 @@ def test_parallelism_is_one_pair():
     qnet = random_qnet([3, 2], SCConfig(length=4))
     with pytest.raises(ValueError, match="one \\(lanes, tlanes\\) pair"):
         SCNetworkCore(qnet, 3, parallelism=[(2, 3), (1, 1)])
+
+
+@pytest.mark.slow
+def test_digits_sized_core_equals_model():
+    """A 64-128-10 net (the digits shape) at T=2, 4 neurons x 2 timesteps per clock: every trace word and clock."""
+    cfg = SCConfig(rng="sobol", seed=1, length=16)
+    qnet = random_qnet([64, 128, 10], cfg, seed=5)
+    images = _images(9, 1, 64, zero_frac=0.5)
+    core = SCNetworkCore(qnet, 2, parallelism=(4, 2), trace=True)
+    outs, words, accepts = run_core(core, np.concatenate([images, images]), trace_en=1)
+    _check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
+    assert accepts[64] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[0])
