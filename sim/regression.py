@@ -106,6 +106,36 @@ def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> lis
     return rows
 
 
+def _write_report(path: Path, rows: list[ChainRow], argv, seconds: float, failures: list[str]) -> None:
+    """The regression's table as Markdown, headed by the command that produced it."""
+    import datetime as _dt
+    import shlex
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = "python -m sc_neurocore.sim.regression" + "".join(" " + shlex.quote(a) for a in args)
+    when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    compared = sum(r.compared for r in rows)
+    mism = sum(r.mismatches for r in rows)
+    text = "\n".join([
+        "# Co-simulation regression (`nox -s sim`)",
+        "",
+        f"Produced by `{command}` on {when} ({seconds:.0f} s wall time on this machine).",
+        "",
+        "Every row streams images through the RTL network core on one simulator and compares every",
+        "SC count, current, membrane and spike of every layer at every timestep, plus the class counts",
+        "and the prediction, with the NumPy SC model (`SCNetwork.run_codes(..., trace=True)`). The",
+        "board rows use each reference board's source and parallelism (`boards/registry.py`).",
+        "",
+        format_table(rows),
+        "",
+        f"Total: {compared:,} integers compared, {mism} mismatches"
+        + (f"; FAILED: {'; '.join(failures)}" if failures else "."),
+    ])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m sc_neurocore.sim.regression", description=__doc__.splitlines()[0])
     p.add_argument("--sim", choices=("icarus", "verilator", "both"), default="both")
@@ -124,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--random", type=int, default=3, metavar="N", help="hypothesis random nets per simulator (default 3)")
     p.add_argument("--no-units", action="store_true", help="skip the unit testbenches")
     p.add_argument("--json", type=Path, default=None, help="write the rows as JSON too")
+    p.add_argument("--report", type=Path, default=None, metavar="MD",
+                   help="write the table as a Markdown report with its command (e.g. docs/bench/regression.md)")
     args = p.parse_args(argv)
 
     sims = list(SIMULATORS) if args.sim == "both" else [args.sim]
@@ -202,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         from dataclasses import asdict
 
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1, default=str))
+    if args.report:
+        _write_report(args.report, rows, argv, time.perf_counter() - t_start, failures)
     if failures:
         print("FAILED: " + "; ".join(failures), file=sys.stderr)
         return 1
