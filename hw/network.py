@@ -39,15 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, memory, wiring
 
 from ..export import QuantizedNet
 from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT
 from ..sc.sources import source_values
 from .checks import check_int, checked_init
 from .lif import lif_update_split
-from .records import bits, decode_struct, output_layout, trace_layout
+from .records import NetworkRecords, bits, decode_struct, network_signature, output_layout, trace_layout
 from .sc_dot import count_width, popcount, saturate
 from .thermometer import ConstantComparator
 
@@ -192,7 +191,7 @@ def image_cycles(qnet: QuantizedNet, T: int, parallelism, xq, *, trace: bool = F
 
 
 # ----------------------------------------------------------------------------------- the engine
-class SCNetworkCore(wiring.Component):
+class SCNetworkCore(NetworkRecords, wiring.Component):
     """A QuantizedNet as a streaming inference core (see the module docstring).
 
     Model: ``SCNetwork.from_quantized(qnet).run_codes(xq, T, trace=True)``.
@@ -251,33 +250,7 @@ class SCNetworkCore(wiring.Component):
         self.passes = math.ceil(T / self.tlanes)
         self.plans = _plans(qnet, self.lanes)
         self.count_bits = count_width(max(pl.n_in for pl in self.plans), cfg.length)
-        sig = {
-            "i": In(stream.Signature(unsigned(cfg.prob_bits))),
-            "o": Out(stream.Signature(output_layout(qnet.n_output, T))),
-        }
-        if trace:
-            sig["trace_en"] = In(1)
-            sig["trace"] = Out(stream.Signature(trace_layout(qnet, T, self.count_bits)))
-        super().__init__(sig)
-
-    @property
-    def output_layout(self) -> data.StructLayout:
-        """Layout of ``o.payload`` (Verilog ``o__payload``)."""
-        return output_layout(self.qnet.n_output, self.T)
-
-    @property
-    def trace_layout(self) -> data.StructLayout:
-        """Layout of ``trace.payload`` (Verilog ``trace__payload``)."""
-        return trace_layout(self.qnet, self.T, self.count_bits)
-
-    def decode_output(self, value: int) -> tuple[list[int], int]:
-        """``(counts, prediction)`` from the integer on ``o__payload``."""
-        d = decode_struct(self.output_layout, value)
-        return d["counts"], d["prediction"]
-
-    def decode_trace(self, value: int) -> dict:
-        """``{layer, t, neuron, count, current, membrane, spike}`` from the integer on ``trace__payload``."""
-        return decode_struct(self.trace_layout, value)
+        super().__init__(network_signature(qnet, T, self.count_bits, trace))
 
     @property
     def cycles_per_image(self) -> int:

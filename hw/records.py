@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from amaranth.hdl import Shape, signed, unsigned
-from amaranth.lib import data
+from amaranth.lib import data, stream
+from amaranth.lib.wiring import In, Out
 
 from ..export import QuantizedNet
 
-__all__ = ["bits", "decode_struct", "output_layout", "trace_layout"]
+__all__ = ["NetworkRecords", "bits", "decode_struct", "network_signature", "output_layout", "trace_layout"]
 
 
 def bits(n: int) -> int:
@@ -61,3 +62,38 @@ def decode_struct(layout: data.StructLayout, value: int) -> dict:
             v -= 1 << width
         out[name] = v
     return out
+
+
+def network_signature(qnet: QuantizedNet, T: int, count_bits: int, trace: bool) -> dict:
+    """Members of a network core's signature: ``i`` codes in, ``o`` results out, and the trace stream."""
+    sig = {
+        "i": In(stream.Signature(unsigned(qnet.config.prob_bits))),
+        "o": Out(stream.Signature(output_layout(qnet.n_output, T))),
+    }
+    if trace:
+        sig["trace_en"] = In(1)
+        sig["trace"] = Out(stream.Signature(trace_layout(qnet, T, count_bits)))
+    return sig
+
+
+class NetworkRecords:
+    """Layouts and decoders of a network core's result and trace words (needs ``qnet``, ``T``, ``count_bits``)."""
+
+    @property
+    def output_layout(self) -> data.StructLayout:
+        """Layout of ``o.payload`` (Verilog ``o__payload``)."""
+        return output_layout(self.qnet.n_output, self.T)
+
+    @property
+    def trace_layout(self) -> data.StructLayout:
+        """Layout of ``trace.payload`` (Verilog ``trace__payload``)."""
+        return trace_layout(self.qnet, self.T, self.count_bits)
+
+    def decode_output(self, value: int) -> tuple[list[int], int]:
+        """``(counts, prediction)`` from the integer on ``o__payload``."""
+        d = decode_struct(self.output_layout, value)
+        return d["counts"], d["prediction"]
+
+    def decode_trace(self, value: int) -> dict:
+        """``{layer, t, neuron, count, current, membrane, spike}`` from the integer on ``trace__payload``."""
+        return decode_struct(self.trace_layout, value)

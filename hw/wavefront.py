@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.lib import wiring
 
 from ..export import QuantizedNet
 from .checks import check_int, checked_init
 from .layer import SCDenseLayerCore, active_chunks, layer_run_cycles
-from .records import bits, decode_struct, output_layout, trace_layout
+from .records import NetworkRecords, bits, decode_struct, network_signature, output_layout, trace_layout
 
 __all__ = [
     "SCWavefrontCore",
@@ -109,7 +108,7 @@ def cycles_per_image(qnet: QuantizedNet, T: int, parallelism=(1, 1), *, trace: b
     return qnet.n_input + 2 + total
 
 
-class SCWavefrontCore(wiring.Component):
+class SCWavefrontCore(NetworkRecords, wiring.Component):
     """A QuantizedNet as a streaming inference core (see the module docstring).
 
     Model: ``SCNetwork.from_quantized(qnet).run_codes(xq, T, trace=True)``.
@@ -166,33 +165,7 @@ class SCWavefrontCore(wiring.Component):
             for idx, (layer, (lanes, width)) in enumerate(zip(qnet.layers, self.parallelism))
         ]
         self.count_bits = max(core.count_bits for core in self.layers)
-        sig = {
-            "i": In(stream.Signature(unsigned(qnet.config.prob_bits))),
-            "o": Out(stream.Signature(output_layout(qnet.n_output, T))),
-        }
-        if trace:
-            sig["trace_en"] = In(1)
-            sig["trace"] = Out(stream.Signature(trace_layout(qnet, T, self.count_bits)))
-        super().__init__(sig)
-
-    @property
-    def output_layout(self) -> data.StructLayout:
-        """Layout of ``o.payload`` (Verilog ``o__payload``)."""
-        return output_layout(self.qnet.n_output, self.T)
-
-    @property
-    def trace_layout(self) -> data.StructLayout:
-        """Layout of ``trace.payload`` (Verilog ``trace__payload``)."""
-        return trace_layout(self.qnet, self.T, self.count_bits)
-
-    def decode_output(self, value: int) -> tuple[list[int], int]:
-        """``(counts, prediction)`` from the integer on ``o__payload``."""
-        d = decode_struct(self.output_layout, value)
-        return d["counts"], d["prediction"]
-
-    def decode_trace(self, value: int) -> dict:
-        """``{layer, t, neuron, count, current, membrane, spike}`` from the integer on ``trace__payload``."""
-        return decode_struct(self.trace_layout, value)
+        super().__init__(network_signature(qnet, T, self.count_bits, trace))
 
     @property
     def cycles_per_image(self) -> int:
