@@ -119,11 +119,12 @@ def float_predictions(model, x, T: int) -> np.ndarray:
 
 def verify_chain(model_or_qnet, x, y=None, *, T: int = 25, sim="verilator", limit: int | None = None,
                  model=None, config: SCConfig | None = None, parallelism=None, trace: bool = True,
-                 batch: int = 32, what: str = "trained net", progress=None) -> ChainReport:
+                 batch: int = 32, what: str = "trained net", progress=None, float_pred=None) -> ChainReport:
     """Run float / fixed / SC / RTL on the first ``limit`` images of ``x`` (probabilities in [0, 1]).
 
     ``model_or_qnet``: a trained SpikingNet (quantised with ``config``) or a ``QuantizedNet``;
-    ``model``: the float model when the first argument is already a ``QuantizedNet``.
+    ``model``: the float model when the first argument is already a ``QuantizedNet``;
+    ``float_pred``: the float model's predictions for ``x`` computed by the caller (instead of ``model``).
     ``sim``: ``"verilator"``, ``"icarus"``, ``"both"``, a list of them, or ``"none"`` (models only).
     Returns a :class:`ChainReport` whose rows give, per simulator, the images, cycles, integers
     compared and mismatches, the float / fixed / SC / RTL accuracies and cycles per second.
@@ -148,7 +149,10 @@ def verify_chain(model_or_qnet, x, y=None, *, T: int = 25, sim="verilator", limi
     acc = (lambda p: None if y is None or n == 0 else float(np.mean(p == y)))  # noqa: E731
     sc_pred = vec.expected.prediction
     fx_pred = FixedPointNetwork.from_quantized(qnet).run_codes(codes, T, trace=False).prediction
-    fl_pred = float_predictions(model, x, T) if model is not None else None
+    if float_pred is not None:
+        fl_pred = np.asarray(float_pred, dtype=np.int64)[:n]
+    else:
+        fl_pred = float_predictions(model, x, T) if model is not None else None
     agreement = {"fixed_vs_float": None if fl_pred is None else float(np.mean(fx_pred == fl_pred)),
                  "sc_vs_float": None if fl_pred is None else float(np.mean(sc_pred == fl_pred))}
     sims = _sims(sim)
