@@ -7,13 +7,21 @@ Every session installs the project with the exact versions of ``constraints.txt`
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+# a session whose interpreter is missing is an error, never a silent skip that exits 0
+nox.options.error_on_missing_interpreters = True
 
-PYTHON = "3.11"
+#: The interpreters pyproject allows (requires-python = ">=3.11") that nox can test on.
+ALLOWED = ("3.11", "3.12", "3.13", "3.14")
+#: ``tests`` runs on each allowed interpreter found here; with none found it asks for the oldest, which
+#: fails (error_on_missing_interpreters) instead of running nothing.
+PYTHONS = [v for v in ALLOWED if shutil.which(f"python{v}")] or [ALLOWED[0]]
+PYTHON = PYTHONS[0]
 ALL = "training,hw,sim,boards,dev"
 
 
@@ -40,16 +48,16 @@ def _tool_env(session: nox.Session) -> dict[str, str]:
     return env
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Unit, property and equivalence tests (pytest); extra pytest args pass through."""
+    """Unit, property and equivalence tests (pytest, on both cores: ``-n auto``); extra pytest args pass through."""
     _install(session)
-    session.run("pytest", *(session.posargs or ["-q"]), env=_tool_env(session))
+    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=_tool_env(session))
 
 
 @nox.session(python=PYTHON)
 def sim(session: nox.Session) -> None:
-    """cocotb regression on Icarus and Verilator (``-- --sim verilator`` to pick one)."""
+    """The full cocotb regression on Icarus and Verilator (``-- --quick`` is CI's cut; ``-- --sim verilator``)."""
     _install(session)
     session.run("python", "-m", "sc_neurocore.sim.regression", *session.posargs, env=_tool_env(session))
 

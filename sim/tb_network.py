@@ -45,6 +45,8 @@ DEFAULT_PARALLELISM = (1, 25)
 CODE_DEPTH = 1 << 16
 #: The SystemVerilog half of the testbench (package data).
 TB_SOURCE = "network_tb.sv"
+#: The testbench's top module (in ``network_tb.sv``).
+TB_MODULE = "network_tb"
 #: The Verilog module name the core gets (``network_tb.sv`` instantiates it).
 CORE_MODULE = "sc_net"
 _QUANTITIES = (("sc count", "count", "sc_counts"), ("current", "current", "currents"),
@@ -337,7 +339,7 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
     tb_text = tb_source_text()
     key = json.dumps({"qnet": qnet_digest(qnet), "T": T, "par": repr(parallelism), "trace": trace,
                       "tb": tb_text})
-    return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, waves=waves,
+    return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, top=TB_MODULE, waves=waves,
                         parameters=network_parameters(qnet, T), defines={"SC_TRACE": 1} if trace else {},
                         progress=progress)
 

@@ -99,7 +99,7 @@ def _sims():
 
 @pytest.fixture
 def build_root():
-    """The shared build cache (``$SC_NEUROCORE_SIM_BUILD`` or ``<repo>/sim_build``): reruns reuse builds."""
+    """The shared build cache (``cache_dir("sim")``): reruns reuse builds."""
     return runner.build_root()
 
 
@@ -140,7 +140,7 @@ def test_scoreboard_catches_injected_mismatch(build_root):
 def test_cache_key_changes_with_design(tmp_path):
     """Different Verilog -> a different build directory (no simulator needed for the key)."""
     v1 = runner.verilog_of(Counter(), "counter")
-    w = runner._wrapper(v1, "counter")
+    w = runner.clock_wrapper(v1, "counter")
     assert "always #5 clk = ~clk" in w and ".count(count)" in w and "output wire [11:0] count" in w
 
 
