@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     ver = next(r for r in rows if r.simulator == "verilator")
     ica = next(r for r in rows if r.simulator == "icarus")
     src = f"--export {args.export}" if args.export else ""
-    net_cmd = f"--export {args.export}" if args.export else "--export <the shipped reference net>"
+    net_cmd = f"--export {args.export or 'sim/data/digits_reference.npz'}"
     lines = [
         "# Co-simulation: RTL against the NumPy SC model",
         "",

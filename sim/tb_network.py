@@ -437,7 +437,8 @@ class _ProgressPoller:
             done, mism = min(int(fields[-2]), self.total), int(fields[-1])
             if (done, mism) != (self.done, self.mismatches):
                 self.done, self.mismatches = done, mism
-                self._emit(done, self.total, f"{mism} mismatches so far")
+                if done < self.total:  # the last image's event comes from finish(): one finished event
+                    self._emit(done, self.total, f"{mism} mismatches so far")
 
     def finish(self) -> None:
         """The last event: all images, or the images run before the testbench stopped at a mismatch."""

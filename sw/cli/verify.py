@@ -32,11 +32,17 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+_STARTED: set = set()
+
+
 def _print_progress(event) -> None:
-    """Stages as plain lines (the cli branch draws bars): each stage's start and end."""
-    if event.done == 0 and event.note in ("0 s", "0 mismatches so far") or event.finished:
-        total = "" if event.total is None else f" {event.done}/{event.total}"
-        print(f"sc-neurocore verify: {event.stage}{total} {event.note}", flush=True)
+    """Stages as plain lines, each one's start and end (the cli branch draws bars instead)."""
+    if event.stage not in _STARTED:
+        _STARTED.add(event.stage)
+        print(f"sc-neurocore verify: {event.stage} ...", flush=True)
+    elif event.finished:
+        _STARTED.discard(event.stage)
+        print(f"sc-neurocore verify: {event.stage}: {event.done}/{event.total} {event.note}", flush=True)
 
 
 def run(args) -> int:
