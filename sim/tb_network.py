@@ -312,7 +312,7 @@ def count_bits_of(qnet) -> int:
 def network_parameters(qnet, T: int) -> dict[str, int]:
     """The HDL parameters of ``network_tb.sv`` for a core of ``qnet`` at ``T`` timesteps."""
     from ..hw.records import output_layout, trace_layout
-    from .runner import HALF_PERIOD_NS
+    from .verilog import HALF_PERIOD_NS
 
     return {"PROB_BITS": qnet.config.prob_bits, "O_BITS": output_layout(qnet.n_output, T).size,
             "TR_BITS": trace_layout(qnet, T, count_bits_of(qnet)).size, "DEPTH": CODE_DEPTH,
@@ -361,7 +361,7 @@ def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLEL
     """
     import tempfile
 
-    from .runner import display_name
+    from .simulators import display_name
     from .vectors import Vectors, load_vectors, save_vectors
 
     vec = load_vectors(vectors) if not isinstance(vectors, Vectors) else vectors
