@@ -162,7 +162,7 @@ def raster_figure(data: ReportData):
         for name, per_layer in tr.spikes.items():
             t, j = np.nonzero(np.asarray(per_layer[li]))
             color = STYLE[name]["color"]
-            kw = dict(marks[name])
+            kw = dict(marks[name], zorder={"float": 2, "RTL": 3, "SC": 4}[name])  # SC's dot visible inside RTL's x
             if kw.get("facecolors") == "none":
                 kw["edgecolors"] = color
             else:
@@ -471,9 +471,11 @@ def _ladder(data: ReportData, figs: dict) -> str:
                  + ('<span class="ok">0 differ</span>' if rtl.bit_exact else
                     f'<span class="bad">{rtl.differ:,} differ</span>')
                  + f"; {rtl.wall_s:.1f} s in {_e(rtl.sim)}.")
-        if rtl.cycles_equal is not None:
-            verdict = '<span class="ok">equal</span>' if rtl.cycles_equal else '<span class="bad">differ from</span>'
-            text += f" The clocks measured in the RTL {verdict} the clock model's."
+        if rtl.cycles_equal:
+            text += " The clocks the RTL took for each image equal the clock model's."
+        elif rtl.cycles and rtl.cycles_model:
+            text += (f" Clocks per image in the RTL: mean {np.mean(rtl.cycles):,.0f} (images back to back, the first "
+                     f"of a batch counted from its start); clock model: mean {np.mean(rtl.cycles_model):,.0f}.")
         text += "</p>"
     else:
         text += f'<p class="note">No RTL rung: {_e(rtl.error)}.</p>'
@@ -594,7 +596,8 @@ def _boards(data: ReportData, figs: dict) -> str:
                  "divided by them (mean), or by the theoretical worst case.</p>")
     parts.append(_table(["board", "net", "parallelism", "clock", "fmax", "resources", "mean clocks",
                          "images/s (mean)", "images/s (worst case)"], rows))
-    notes = [f"<code>{_e(e.source)}</code>" + (f": {_e(e.note)}" if e.note else "") for e in reports]
+    notes = list(dict.fromkeys(f"<code>{_e(e.source)}</code>" + (f": {_e(e.note)}" if e.note else "")
+                               for e in reports))
     notes += [f"<code>{_e(e.folder)}</code>: {_e(e.note)}" for e in data.boards if not e.report]
     parts.append('<p class="note">Reports read: ' + "; ".join(notes) + ".</p>")
     parts.append(_img(figs.get("boards"), "board resource use"))

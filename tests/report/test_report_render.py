@@ -32,6 +32,17 @@ def test_page_has_every_section_and_figure(report_data):
     sc = next(r for r in report_data.ladder if r.name.startswith("SC") and not r.subset)
     assert f"{100 * sc.accuracy:.2f} %" in page
     assert 'class="ok">0 differ' in page and 'class="bad"' not in page
+    assert "The clocks the RTL took for each image equal the clock model's." in page
+
+
+def test_page_states_rtl_clocks_that_differ_from_the_model(report_data):
+    import copy
+
+    data = copy.deepcopy(report_data)
+    data.rtl.cycles = [c + 7 for c in data.rtl.cycles_model]
+    page = render_html(data)
+    assert f"Clocks per image in the RTL: mean {np.mean(data.rtl.cycles):,.0f}" in page
+    assert "equal the clock model's" not in page
 
 
 def test_page_reports_an_rtl_difference(report_data):
