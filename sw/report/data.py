@@ -160,6 +160,7 @@ class RTLCheck:
     cycles_model: list[int] = field(default_factory=list)
     wall_s: float = 0.0
     error: str | None = None
+    error_detail: str = ""  # the whole message (a simulator log's end)
 
     @property
     def ran(self) -> bool:
@@ -474,7 +475,9 @@ def run_rtl_check(qnet: QuantizedNet, codes: np.ndarray, y, T: int, indices: lis
     try:
         rtl = runner(qnet, sub, T, sim=sim, parallelism=parallelism, trace=True, progress=progress)
     except RuntimeError as exc:  # the simulation failed (build error, timeout): the page says so
-        check.error = f"the RTL run failed: {exc}"
+        text = str(exc).strip() or type(exc).__name__
+        check.error = f"the RTL run failed: {text.splitlines()[0]}"
+        check.error_detail = text
         return check, None
     check.wall_s = time.perf_counter() - t0
     expected = SCTrace(counts=sc_full.counts[indices], prediction=sc_full.prediction[indices])

@@ -54,6 +54,7 @@ figure { margin: 14px 0; } figure img { max-width: 100%; height: auto; border: 1
 .card { flex: 1 1 180px; border: 1px solid #e0e0e0; border-radius: 8px; padding: 10px 14px; background: #fcfcfc; }
 .card b { display: block; font-size: 22px; } .card > span { color: #666; font-size: 13px; }
 .ok { color: #1a7f37; } .bad { color: #c62828; font-weight: 600; } .muted { color: #888; }
+pre { white-space: pre-wrap; font-size: 12px; background: #f6f6f6; padding: 8px; max-height: 400px; overflow: auto; }
 code { background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 13px; }
 footer { margin-top: 40px; color: #888; font-size: 13px; }
 """
@@ -479,6 +480,8 @@ def _ladder(data: ReportData, figs: dict) -> str:
         text += "</p>"
     else:
         text += f'<p class="note">No RTL rung: {_e(rtl.error)}.</p>'
+        if rtl.error_detail:
+            text += f"<details><summary>the simulator's message</summary><pre>{_e(rtl.error_detail)}</pre></details>"
     return (f'<section id="ladder"><h2>Accuracy ladder: float → fixed point → SC → RTL</h2>{text}'
             + _table(["model", "images", "count", "accuracy", f"agreement with {_e(ref)}"], rows, classes)
             + _img(figs.get("ladder"), "accuracy ladder") + "</section>")

@@ -120,11 +120,12 @@ def test_rtl_check_catches_one_wrong_integer_and_failed_runs(trained, digits):
     assert check.ran and check.differ == 1 and check.bit_exact is False
 
     def fails(*a, **k):
-        raise RuntimeError("verilator: build failed")
+        raise RuntimeError("verilator: build failed\n%Error: top.v:3: syntax error")
 
     check, rtl = run_rtl_check(qnet, codes, y[:6], T, list(range(6)), sim="verilator", parallelism=(1, 4), sc_full=sc,
                                n_ladder=6, runner=fails)
-    assert rtl is None and not check.ran and "build failed" in check.error
+    assert rtl is None and not check.ran and check.error == "the RTL run failed: verilator: build failed"
+    assert "syntax error" in check.error_detail
 
 
 def test_traced_image_beyond_the_limit_still_goes_through_the_rtl(trained, digits):

@@ -33,6 +33,7 @@ def test_page_has_every_section_and_figure(report_data):
     assert f"{100 * sc.accuracy:.2f} %" in page
     assert 'class="ok">0 differ' in page and 'class="bad"' not in page
     assert "The clocks the RTL took for each image equal the clock model's." in page
+    assert not re.search(r'(src|href)="(?!data:)', page), "self-contained: no file or URL to fetch"
 
 
 def test_page_states_rtl_clocks_that_differ_from_the_model(report_data):
@@ -59,11 +60,12 @@ def test_page_without_rtl_or_float_says_why(report_data):
 
     data = copy.deepcopy(report_data)
     data.rtl.error = "no simulator asked for (--sim none)"
+    data.rtl.error_detail = "line 1\n<line 2>"
     data.trace.spikes.pop("RTL")
     data.trace.membranes.pop("RTL")
     page = render_html(data)
     assert "No RTL rung: no simulator asked for (--sim none)" in page
-    assert "no RTL trace" in page
+    assert "no RTL trace" in page and "<pre>line 1\n&lt;line 2&gt;</pre>" in page
 
 
 def test_write_report_files(report_data, tmp_path):
