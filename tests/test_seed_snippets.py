@@ -5,7 +5,6 @@ run them in one session.  (The MNIST snippet is a shell command; ``tests/trainin
 covers that script.)
 """
 
-import math
 import re
 
 import pytest
