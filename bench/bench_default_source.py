@@ -144,7 +144,7 @@ def _rate(a, b) -> float:
 def measure_net(spec: NetSpec, epochs: int, ft_epochs: int, data, *, ft_lr: float = 5e-4, sc_seeds=()) -> dict:
     """Plain data for one net: float, SC per source and L, and SC after fine-tuning per source."""
     from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.finetune import sc_finetune
+    from sc_neurocore.training.finetune import sc_finetune
 
     x_tr, x_te, y_tr, y_te = data
     t0 = time.perf_counter()
