@@ -423,20 +423,12 @@ def find_board_folders(root="build/boards") -> list[Path]:
 
 # ----------------------------------------------------------------------------------------- RTL
 def _rtl_runner():
-    """``sc_neurocore.sim.run_rtl``, or ``None`` where this install has no such function."""
+    """``sc_neurocore.sim.run_rtl``, or ``None`` where the sim part is not importable."""
     try:
-        from .. import sim
+        from ..sim import run_rtl
     except ImportError:
         return None
-    fn = getattr(sim, "run_rtl", None)
-    if fn is None:
-        try:
-            from ..sim import run_rtl as fn  # a module of that name, or a lazily exported function
-        except ImportError:
-            return None
-    if not callable(fn):
-        fn = getattr(fn, "run_rtl", None)
-    return fn if callable(fn) else None
+    return run_rtl
 
 
 def _compare_rtl(rtl, expected: SCTrace, trace: bool) -> tuple[int, int]:

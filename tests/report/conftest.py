@@ -1,4 +1,4 @@
-"""A small digits net trained for a few epochs, its test split, and a stand-in for the RTL."""
+"""A small digits net trained for a few epochs and a stand-in for the RTL (the split: ``digits`` of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,21 +16,12 @@ T = 8
 
 
 @pytest.fixture(scope="session")
-def digits():
-    from sc_neurocore.datasets import load_dataset
-
-    x_tr, y_tr = load_dataset("digits", "train")
-    x_te, y_te = load_dataset("digits", "test")
-    return x_tr, y_tr, x_te, y_te
-
-
-@pytest.fixture(scope="session")
 def trained(digits, tmp_path_factory):
     """``(model, checkpoint path)``: a 64-24-10 SpikingNet, 3 epochs on digits (well above chance)."""
     from sc_neurocore.training import SpikingNet, save_checkpoint, train_epoch
     from torch.utils.data import DataLoader, TensorDataset
 
-    x_tr, y_tr, _, _ = digits
+    x_tr, _, y_tr, _ = digits  # tests/conftest.py: (x_tr, x_te, y_tr, y_te)
     torch.manual_seed(0)
     model = SpikingNet(64, 24, 10)
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
@@ -77,7 +68,7 @@ def report_data(trained, digits):
     from sc_neurocore.sc.contract import SCConfig
 
     model, path = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol"))
     return collect(qnet, x, y, T=T, model=model, sim="verilator", limit=10, image=3, boards=[], source=str(path),
                    meta={"history": [{"epoch": 1, "loss": 1.0, "accuracy": 0.5}], "epochs": 1},

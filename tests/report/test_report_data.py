@@ -25,7 +25,7 @@ def _float_pred(model, x):
 
 def test_ladder_equals_each_model_run_on_its_own(report_data, trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol"))
     fl = _float_pred(model, x)
     fx = FixedPointNetwork(qnet).run(x, T, trace=False).prediction
@@ -44,7 +44,7 @@ def test_ladder_equals_each_model_run_on_its_own(report_data, trained, digits):
 
 def test_sweep_equals_a_fresh_export_per_setting(report_data, trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     fl = _float_pred(model, x)
     assert [(p.rng, p.length) for p in report_data.sweep] == [(r, L) for r in SOURCES for L in LENGTHS]
     for p in report_data.sweep[::3]:
@@ -73,7 +73,7 @@ def test_trace_firing_rates_and_clocks(report_data, trained, digits):
     from sc_neurocore.hw.presets import BOARD_ENGINES
 
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol"))
     run = SCNetwork(qnet).run(x, T, trace=True)
     tr = report_data.trace
@@ -111,7 +111,7 @@ def test_rtl_check_counts_every_integer(report_data, trained, digits):
 
 def test_rtl_check_catches_one_wrong_integer_and_failed_runs(trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol"))
     codes = quantize_probability(x[:6], 8)
     sc = SCNetwork(qnet).run_codes(codes, T, trace=True)
@@ -130,7 +130,7 @@ def test_rtl_check_catches_one_wrong_integer_and_failed_runs(trained, digits):
 
 def test_traced_image_beyond_the_limit_still_goes_through_the_rtl(trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol", length=8))
     seen = []
 
@@ -146,7 +146,7 @@ def test_traced_image_beyond_the_limit_still_goes_through_the_rtl(trained, digit
 
 def test_export_without_float_model_uses_fixed_point_as_reference(trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="lfsr", length=8))
     data = collect(qnet, x[:50], y[:50], T=T, model=None, sim="none", boards=[], lengths=(4, 8), sources=("lfsr",))
     assert data.reference == "fixed point" and data.float_accuracy is None
@@ -161,7 +161,7 @@ def test_export_without_float_model_uses_fixed_point_as_reference(trained, digit
 
 def test_collect_refuses_bad_input(trained, digits):
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig())
     bad = x[:4].copy()
     bad[1, 3] = np.nan
@@ -177,7 +177,7 @@ def test_collect_refuses_bad_input(trained, digits):
 
 def test_float_run_matches_forward(trained, digits):
     model, _ = trained
-    _, _, x, _ = digits
+    _, x, _, _ = digits
     spikes, mems = float_run(model, x[:20], T)
     assert spikes[-1].shape == (T, 20, 10) and mems[0].shape == (T, 20, 24)
     assert np.array_equal(spikes[-1].sum(axis=0).argmax(axis=1), _float_pred(model, x[:20]))
@@ -242,7 +242,7 @@ def test_collect_marks_boards_built_for_this_net(trained, digits, tmp_path):
     from sc_neurocore.boards.protocol import net_id
 
     model, _ = trained
-    _, _, x, y = digits
+    _, x, _, y = digits
     qnet = model.to_quantized(SCConfig(rng="sobol"))
     mine = _build_report(net={"n_input": 64, "n_output": 10, "prob_bits": 8, "timesteps": T, "net_id": net_id(qnet)})
     other = _build_report(board="ulx3s")
@@ -253,3 +253,32 @@ def test_collect_marks_boards_built_for_this_net(trained, digits, tmp_path):
     data = collect(qnet, x[:20], y[:20], T=T, sim="none", boards=[tmp_path / "a", tmp_path / "b"], lengths=(16,),
                    sources=("sobol",))
     assert [e.same_net for e in data.boards] == [True, False]
+
+
+# ------------------------------------------------------------------------------------ the real RTL
+@pytest.mark.sim
+def test_collect_with_the_real_rtl_on_a_tiny_net():
+    """``sc_neurocore.sim.run_rtl`` on Verilator: every integer equal to the SC model's, and the trace drawn."""
+    pytest.importorskip("cocotb")
+    from sc_neurocore.sim import runner
+    from sc_neurocore.sim.nets import random_qnet
+
+    try:
+        runner.check_simulator("verilator")
+    except runner.SimulatorNotFound as exc:
+        pytest.skip(str(exc))
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2)
+    rng = np.random.default_rng(4)
+    x, y = rng.random((9, 7)), rng.integers(0, 3, 9)
+    data = collect(qnet, x, y, T=5, sim="verilator", limit=4, image=6, parallelism=(2, 3), boards=[],
+                   lengths=(8,), sources=("sobol",))
+    rtl = data.rtl
+    assert rtl.ran, rtl.error_detail or rtl.error
+    assert rtl.bit_exact and rtl.differ == 0 and rtl.images == 4
+    assert rtl.compared == 5 * 3 + 4 * 5 * 5 * (6 + 3)  # 5 images (4 + the traced one): counts + 4 arrays per layer
+    sc = SCNetwork(qnet).run(x, 5, trace=True)
+    assert rtl.accuracy == np.mean(sc.prediction[:4] == y[:4])
+    for li in range(2):
+        assert np.array_equal(data.trace.spikes["RTL"][li], sc.spikes[li][:, 6])
+        assert np.array_equal(data.trace.membranes["RTL"][li] * 256, sc.membranes[li][:, 6])
+    assert len(rtl.cycles) == 4 and rtl.cycles_equal is True  # the clock model, trace stream on
