@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "sc-neurocore report:"
-#: RTL images unless ``--limit`` says otherwise (the simulator runs ~1 image/s with traces on).
-DEFAULT_LIMIT = 20
+#: RTL images unless ``--limit`` says otherwise (Verilator: ~7 s for 50 digits images once built; the
+#: first build of a net takes a minute or two and is cached).
+DEFAULT_LIMIT = 50
 
 
 def register(subparsers) -> None:
@@ -49,7 +50,8 @@ def register(subparsers) -> None:
                    help="SCNetworkCore neurons x timesteps per clock for the clocks and the RTL, e.g. 1x16 "
                    "(default: the iCEBreaker preset)")
     p.add_argument("--boards", type=Path, nargs="+", default=None, metavar="DIR",
-                   help="board build folders (or report JSON files) to include (default: build/boards/*)")
+                   help="board build folders, or files written by 'sc-neurocore build --json', to include "
+                   "(default: build/boards/*)")
     p.add_argument("--T", type=_positive_int, default=None, help="timesteps per image (default: the checkpoint's, else 25)")
     p.add_argument("--length", type=_positive_int, default=None,
                    help="SC bitstream length L (checkpoint only; default: the contract's)")

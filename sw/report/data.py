@@ -53,6 +53,7 @@ __all__ = [
     "read_board_folder",
     "find_board_folders",
     "mark_same_net",
+    "fill_board_clocks",
     "source_label",
 ]
 
@@ -337,10 +338,16 @@ def clock_counts(qnet: QuantizedNet, T: int, parallelism, codes: np.ndarray, *, 
 _BUILD_FIELDS = ("board", "device", "utilization", "fmax_hz", "clock_hz")
 
 
-def _build_reports_in(path: Path) -> list[tuple[Path, dict]]:
+#: JSON files larger than this are not build reports (a build folder also holds Yosys' netlist, ``top.json``).
+_MAX_REPORT_BYTES = 1 << 20
+
+
+def _build_reports_in(path: Path, files=None) -> list[tuple[Path, dict]]:
     found = []
-    for f in sorted(path.glob("*.json")):
+    for f in sorted(path.glob("*.json")) if files is None else files:
         try:
+            if f.stat().st_size > _MAX_REPORT_BYTES:
+                continue
             data = json.loads(f.read_text())
         except (OSError, ValueError, UnicodeDecodeError):
             continue
@@ -360,8 +367,7 @@ def read_board_folder(folder) -> list[BoardEntry]:
     """
     path = Path(folder)
     if path.is_file():
-        found = _build_reports_in(path.parent)
-        found = [(f, d) for f, d in found if f == path]
+        found = _build_reports_in(path.parent, [path])
         if not found:
             return [BoardEntry(str(path), None, "", "not a board build report (no board/device/utilization fields)")]
         return [BoardEntry(str(path), _complete(d), str(f)) for f, d in found]
@@ -377,10 +383,12 @@ def read_board_folder(folder) -> list[BoardEntry]:
             util = {k: {"used": int(v["used"]), "available": int(v["available"])}
                     for k, v in data.get("utilization", {}).items()}
             fmax = {k: float(v["achieved"]) * 1e6 for k, v in data.get("fmax", {}).items()}
+            targets = [float(v["constraint"]) * 1e6 for v in data.get("fmax", {}).values() if "constraint" in v]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return [BoardEntry(str(path), None, str(pnr), f"unreadable nextpnr report: {exc}")]
-        rep = _complete({"board": path.name, "device": "", "utilization": util, "fmax_hz": fmax, "clock_hz": None})
-        return [BoardEntry(str(path), rep, str(pnr), "nextpnr's report only: no clock or clocks per image")]
+        rep = _complete({"board": path.name, "device": "", "utilization": util, "fmax_hz": fmax,
+                         "clock_hz": max(targets) if targets else None})
+        return [BoardEntry(str(path), rep, str(pnr), "nextpnr's report only: the net and its clocks per image unknown")]
     return [BoardEntry(str(path), None, "", "no build report in this folder")]
 
 
@@ -413,6 +421,25 @@ def mark_same_net(entries: list[BoardEntry], qnet: QuantizedNet) -> None:
         theirs = (e.report or {}).get("net", {}).get("net_id")
         if theirs is not None:
             e.same_net = int(theirs) == mine
+
+
+def fill_board_clocks(entry: BoardEntry, qnet: QuantizedNet, T: int, codes: np.ndarray) -> None:
+    """For a board built for this net whose report lacks measured clocks: the mean and worst over ``codes``.
+
+    Uses :func:`~sc_neurocore.hw.network.image_cycles` at the board's parallelism, the figure
+    ``build`` reports when given images; images/s is then the board's clock over the mean.
+    """
+    rep = entry.report
+    if not rep or entry.same_net is not True or rep.get("cycles_mean") or not rep.get("parallelism"):
+        return
+    if int((rep.get("net") or {}).get("timesteps", T)) != int(T):
+        return
+    clocks = clock_counts(qnet, T, tuple(int(v) for v in rep["parallelism"]), codes)
+    rep.update(cycles_mean=clocks.mean, cycles_max_seen=clocks.worst_seen, images_measured=len(clocks.cycles))
+    if rep.get("clock_hz"):
+        rep["images_per_s"] = rep["clock_hz"] / clocks.mean
+    entry.note = (entry.note + "; " if entry.note else "") + (
+        f"mean clocks over this report's {len(clocks.cycles)} images (the report had the worst case only)")
 
 
 def find_board_folders(root="build/boards") -> list[Path]:
@@ -604,6 +631,8 @@ def collect(qnet: QuantizedNet, x, y=None, *, T: int, model=None, sim: str = "ve
     folders = find_board_folders() if boards is None else [Path(b) for b in boards]
     board_entries = [e for f in folders for e in read_board_folder(f)]
     mark_same_net(board_entries, qnet)
+    for e in board_entries:
+        fill_board_clocks(e, qnet, T, codes)
 
     meta = dict(meta or {})
     history = meta.pop("history", []) if isinstance(meta.get("history"), list) else []

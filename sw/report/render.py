@@ -571,9 +571,9 @@ def _board_net(e) -> str:
 
 def _boards(data: ReportData, figs: dict) -> str:
     reports = [e for e in data.boards if e.report]
-    howto = ("<p>Make one with <code>sc-neurocore build --board icebreaker --checkpoint CKPT</code> (its build "
-             "folder, <code>build/boards/icebreaker</code> by default, is where this command looks; or pass "
-             "<code>--boards DIR ...</code>).</p>")
+    howto = ("<p>Make one with <code>sc-neurocore build --board icebreaker --checkpoint CKPT --json &gt; "
+             "icebreaker.json</code> and pass <code>--boards icebreaker.json</code>, or a build folder holding such "
+             "a report (this command looks in <code>build/boards/*</code> unless told otherwise).</p>")
     parts = ['<section id="boards"><h2>Board builds</h2>']
     if not reports:
         parts.append('<p class="note">No board build report found'

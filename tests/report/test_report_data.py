@@ -224,10 +224,14 @@ def test_board_folders_nextpnr_only_empty_missing_and_bench_file(tmp_path):
     pnr = tmp_path / "ulx3s"
     pnr.mkdir()
     (pnr / "top.report.json").write_text(json.dumps({
-        "utilization": {"TRELLIS_COMB": {"used": 100, "available": 1000}}, "fmax": {"clk": {"achieved": 55.5}}}))
+        "utilization": {"TRELLIS_COMB": {"used": 100, "available": 1000}},
+        "fmax": {"clk": {"achieved": 55.5, "constraint": 60.0}}}))
+    (pnr / "top.json").write_text(json.dumps({"board": 1, "device": 2, "utilization": 3, "fmax_hz": 4, "clock_hz": 5,
+                                              "pad": "x" * (2 << 20)}))  # a netlist-sized file is not read
     (entry,) = read_board_folder(pnr)
     assert entry.report["utilization"]["TRELLIS_COMB"]["used"] == 100
     assert entry.report["sync_fmax_hz"] == pytest.approx(55.5e6) and "nextpnr's report only" in entry.note
+    assert entry.report["clock_hz"] == pytest.approx(60e6) and entry.report["meets_timing"] is False
     empty = tmp_path / "empty"
     empty.mkdir()
     assert read_board_folder(empty)[0].report is None and "no build report" in read_board_folder(empty)[0].note
@@ -250,9 +254,19 @@ def test_collect_marks_boards_built_for_this_net(trained, digits, tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "r.json").write_text(json.dumps(mine, default=str))
     (tmp_path / "b" / "r.json").write_text(json.dumps(other, default=str))
-    data = collect(qnet, x[:20], y[:20], T=T, sim="none", boards=[tmp_path / "a", tmp_path / "b"], lengths=(16,),
+    worst_only = dict(mine, board="worst-only", cycles_mean=None, images_per_s=None, parallelism=[2, 4])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "r.json").write_text(json.dumps(worst_only, default=str))
+    data = collect(qnet, x[:20], y[:20], T=T, sim="none", boards=[tmp_path / d for d in "abc"], lengths=(16,),
                    sources=("sobol",))
-    assert [e.same_net for e in data.boards] == [True, False]
+    assert [e.same_net for e in data.boards] == [True, False, True]
+    assert data.boards[0].report["cycles_mean"] == 9600.0  # the report's own figure is kept
+    from sc_neurocore.hw.network import image_cycles
+
+    filled = data.boards[2].report
+    mean = image_cycles(qnet, T, (2, 4), quantize_probability(x[:20], 8)).mean()
+    assert filled["cycles_mean"] == mean and filled["images_measured"] == 20
+    assert filled["images_per_s"] == pytest.approx(24e6 / mean) and "the worst case only" in data.boards[2].note
 
 
 # ------------------------------------------------------------------------------------ the real RTL
