@@ -157,8 +157,8 @@ def raster_figure(data: ReportData):
     fig = _figure(10, sum(heights) + 1.4)
     axes = fig.subplots(n_layers, 1, height_ratios=heights, squeeze=False)[:, 0]
     marks = {"float": dict(s=42, marker="o", facecolors="none", linewidths=1.0),
-             "SC": dict(s=14, marker="o", linewidths=0),
-             "RTL": dict(s=30, marker="x", linewidths=1.0)}
+             "SC": dict(s=9, marker="o", linewidths=0),
+             "RTL": dict(s=40, marker="x", linewidths=1.3)}
     for li, ax in enumerate(axes):
         for name, per_layer in tr.spikes.items():
             t, j = np.nonzero(np.asarray(per_layer[li]))
