@@ -515,11 +515,11 @@ def run_rtl_check(qnet: QuantizedNet, codes: np.ndarray, y, T: int, indices: lis
 
 
 # ----------------------------------------------------------------------------------------- collect
-def collect(qnet: QuantizedNet, x, y=None, *, T: int, model=None, sim: str = "verilator", limit: int = 20,
+def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilator", limit: int = 50,
             image: int = 0, parallelism=None, boards: Sequence | None = None, lengths: Sequence[int] = LENGTHS,
             sources: Sequence[str] = SOURCES, source: str = "", dataset: str = "digits", split: str = "test",
             meta: dict | None = None, progress=None, rtl_runner=None) -> ReportData:
-    """Run the chain on ``x`` (probabilities ``(N, n_input)`` in [0, 1]) with labels ``y``; see :class:`ReportData`.
+    """Run the chain on ``x`` (probabilities ``(N, n_input)`` in [0, 1]) with integer labels ``y``; see :class:`ReportData`.
 
     ``model``: the float torch model (``None`` for an export: the fixed-point model is then the
     reference for agreement).  ``sim``: ``"verilator"``, ``"icarus"`` or ``"none"``; the RTL runs
@@ -535,8 +535,11 @@ def collect(qnet: QuantizedNet, x, y=None, *, T: int, model=None, sim: str = "ve
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != qnet.n_input or len(x) == 0:
         raise ValueError(f"x must be (images, {qnet.n_input}) probabilities, got shape {x.shape}")
-    y = None if y is None else np.asarray(y, dtype=np.int64)
-    if y is not None and y.shape != (len(x),):
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, not dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.shape != (len(x),):
         raise ValueError(f"{len(y)} labels for {len(x)} images")
     n = len(x)
     if not 0 <= int(image) < n:
@@ -586,7 +589,7 @@ def collect(qnet: QuantizedNet, x, y=None, *, T: int, model=None, sim: str = "ve
     ladder.append(Rung(sc_name, _acc(sc.prediction, y), n, _agree(sc.prediction, ref_pred), ref_name))
     if rtl_check.ran:
         sub = slice(0, n_rtl)
-        yy = None if y is None else y[sub]
+        yy = y[sub]
         if fl_pred is not None:
             ladder.append(Rung("float (torch)", _acc(fl_pred[sub], yy), n_rtl, 1.0, ref_name, True))
         ladder.append(Rung("fixed point", _acc(fx_pred[sub], yy), n_rtl, _agree(fx_pred[sub], ref_pred[sub]),
@@ -603,7 +606,7 @@ def collect(qnet: QuantizedNet, x, y=None, *, T: int, model=None, sim: str = "ve
 
     # one image through every model
     one = config.membrane.one
-    trace = ImageTrace(image, None if y is None else int(y[image]), int(T),
+    trace = ImageTrace(image, int(y[image]), int(T),
                        [layer.threshold_q / one for layer in qnet.layers])
     if fl_spikes is not None:
         trace.spikes["float"] = [s[:, image].astype(np.int64) for s in fl_spikes]

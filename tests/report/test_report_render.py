@@ -99,3 +99,23 @@ def test_boards_section_with_reports(report_data):
     assert "2,477" in page and "30.2 MHz" in page and "ICESTORM_LC 4,350/5,280" in page and "another net" in page
     assert "build/boards/ulx3s</code>: no build report in this folder" in page
     assert len(_pngs(page)) == 8  # the resource figure too
+
+
+def test_page_for_a_deeper_silent_net(tmp_path):
+    """Three layers, an untrained net that never spikes: every section still draws."""
+    import torch
+    from sc_neurocore.report import collect
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.training import SpikingNet
+
+    torch.manual_seed(1)
+    model = SpikingNet(12, 6, 3, n_layers=2, threshold=50.0)  # nothing reaches the threshold
+    x = np.random.default_rng(0).random((15, 12))
+    y = np.arange(15) % 3
+    data = collect(model.to_quantized(SCConfig(length=8)), x, y, T=4, model=model, sim="none", boards=[],
+                   lengths=(4, 8), sources=("sobol",))
+    assert sum(int(s.sum()) for s in data.trace.spikes["SC"]) == 0 and len(data.trace.spikes["SC"]) == 3
+    assert all(r.accuracy == 5 / 15 for r in data.ladder)  # no spikes: class 0 (lowest index on ties) everywhere
+    page = render_html(data)
+    assert all(f'<section id="{sid}">' in page for sid in SECTIONS[:-1]) and '<section id="training">' not in page
+    assert len(_pngs(page)) == 6  # no board and no training figure
