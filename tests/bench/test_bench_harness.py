@@ -48,6 +48,15 @@ def test_run_all_calls_argv_less_main_and_skips_without_quick(tmp_path):
     assert run_all.run_one("b", tmp_path / "bench_b.py", ["--quick"])[0] == "failed: RuntimeError: boom"
 
 
+def test_run_all_passes_render_only_in_the_scripts_spelling(tmp_path):
+    (tmp_path / "bench_c.py").write_text("def main(argv):\n    return 0 if argv == ['--render-only'] else 3\n")
+    (tmp_path / "bench_d.py").write_text("def main(argv):  # --report-only\n    return 0 if argv == ['--report-only'] else 3\n")
+    (tmp_path / "bench_e.py").write_text("def main(argv):\n    return 3\n")
+    assert run_all.run_one("c", tmp_path / "bench_c.py", ["--render-only"])[0] == "ok"
+    assert run_all.run_one("d", tmp_path / "bench_d.py", ["--render-only"])[0] == "ok"
+    assert run_all.run_one("e", tmp_path / "bench_e.py", ["--render-only"])[0].startswith("skipped: it has no --render")
+
+
 def _tiny(tmp_path, libs):
     return [
         "--seeds", "1", "--epochs", "1", "--hidden", "16", "--T", "4", "--infer-repeats", "2",
