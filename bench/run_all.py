@@ -66,13 +66,13 @@ def load(path: Path):
     return module
 
 
-def run_one(name: str, path: Path, argv: list[str]) -> tuple[str, float]:
+def run_one(name: str, path: Path, argv: list[str], report_dir: Path = common.REPORT_DIR) -> tuple[str, float]:
     """Run one benchmark; returns (status, seconds), status ``ok``, ``skipped: ...`` or ``failed: ...``.
 
     The contract is ``main(argv) -> int``; a ``main()`` without parameters is called with
     ``sys.argv`` set instead.  Under ``--quick`` a script that has no ``--quick`` option is skipped
     rather than run in full, and likewise under ``--render-only`` (which a script may spell
-    ``--report-only``).
+    ``--report-only``) a script with no option of that name or no ``report_dir/<name>.json`` yet.
     """
     t0 = time.perf_counter()
     source = path.read_text(encoding="utf-8")
@@ -81,6 +81,8 @@ def run_one(name: str, path: Path, argv: list[str]) -> tuple[str, float]:
             return f"skipped: it has no {flag} option", 0.0
         if flag in argv and flag not in source:  # the script spells it another way
             argv = [next(s for s in spellings if s in source) if a == flag else a for a in argv]
+    if set(argv) & set(PASSED_FLAGS["--render-only"]) and not (Path(report_dir) / f"{name}.json").exists():
+        return f"skipped: no {name}.json to render from (run it once without --render-only)", 0.0
     saved = sys.argv
     try:
         module = load(path)

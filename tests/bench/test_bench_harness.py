@@ -52,9 +52,14 @@ def test_run_all_passes_render_only_in_the_scripts_spelling(tmp_path):
     (tmp_path / "bench_c.py").write_text("def main(argv):\n    return 0 if argv == ['--render-only'] else 3\n")
     (tmp_path / "bench_d.py").write_text("def main(argv):  # --report-only\n    return 0 if argv == ['--report-only'] else 3\n")
     (tmp_path / "bench_e.py").write_text("def main(argv):\n    return 3\n")
-    assert run_all.run_one("c", tmp_path / "bench_c.py", ["--render-only"])[0] == "ok"
-    assert run_all.run_one("d", tmp_path / "bench_d.py", ["--render-only"])[0] == "ok"
-    assert run_all.run_one("e", tmp_path / "bench_e.py", ["--render-only"])[0].startswith("skipped: it has no --render")
+    for name in "cde":
+        (tmp_path / f"{name}.json").write_text("{}")
+    assert run_all.run_one("c", tmp_path / "bench_c.py", ["--render-only"], tmp_path)[0] == "ok"
+    assert run_all.run_one("d", tmp_path / "bench_d.py", ["--render-only"], tmp_path)[0] == "ok"
+    status = run_all.run_one("e", tmp_path / "bench_e.py", ["--render-only"], tmp_path)[0]
+    assert status.startswith("skipped: it has no --render")
+    (tmp_path / "c.json").unlink()
+    assert run_all.run_one("c", tmp_path / "bench_c.py", ["--render-only"], tmp_path)[0].startswith("skipped: no c.json")
 
 
 def _tiny(tmp_path, libs):

@@ -182,3 +182,21 @@ def test_sc_render_only_writes_report_and_plot(tmp_path):
     text = (tmp_path / "sc.md").read_text(encoding="utf-8")
     plot = "img/acc.png" if img.exists() else None
     assert text == sc_report.render(_sample("sc"), plot=plot).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- gateware
+
+
+def test_gateware_report_from_the_sample(tmp_path):
+    import bench_gateware
+
+    d = _sample("gateware")
+    text = bench_gateware.render(d)
+    for r in d["rows"]:
+        rates = " | ".join(f"{mhz * 1e6 / r['mean']:,.0f}" for mhz in (24, 50, 100))
+        option = f" {r['option']}" if r["option"] else ""
+        assert (f"| `{r['core']}` {r['parallelism']}{option} | {r['source']} | {r['accuracy']:.2%} | "
+                f"{r['mean']:,.0f} | {r['max']:,} | {r['worst']:,} | {rates} |") in text
+    shutil.copy(DATA / "gateware.json", tmp_path / "gateware.json")
+    assert bench_gateware.main(["--render-only", "--out-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "gateware.md").read_text(encoding="utf-8") == text.rstrip() + "\n"
