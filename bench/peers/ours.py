@@ -38,14 +38,15 @@ class Ours(Peer):
         return None
 
     def details(self) -> str:
-        """Which LIF loop ran (the optional compiled kernel's status), home folder shortened to ``~``."""
+        """Which LIF loop ran (the optional compiled kernel's status); the cache folder shown as ``<cache>``."""
         try:
+            from sc_neurocore.paths import cache_dir
             from sc_neurocore.training import native
         except Exception:  # noqa: BLE001 - an older or partial package: nothing to say
             return ""
         status = getattr(native, "status", "")
         status = status() if callable(status) else status
-        return str(status).replace(str(Path.home()), "~")
+        return str(status).replace(str(cache_dir()), "<cache>").replace(str(Path.home()), "~")
 
     def build(self, spec: NetSpec):
         from sc_neurocore.training import SpikingNet, atan_surrogate
