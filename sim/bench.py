@@ -140,11 +140,12 @@ def main(argv=None) -> int:
                    "cosim.md")
     args = p.parse_args(argv)
 
+    from ..cli.export_vectors import float_predictions, load_net  # until the reference net is package data
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig, quantize_probability
     from .regression import default_checkpoint
     from .tb_network import DEFAULT_PARALLELISM
-    from .verify import format_table, load_net, verify_chain
+    from .verify import format_table, verify_chain
 
     ckpt = args.checkpoint or default_checkpoint()
     config = SCConfig()
@@ -153,7 +154,8 @@ def main(argv=None) -> int:
     rows = []
     for sim, limit in (("verilator", args.limit), ("icarus", args.icarus_limit)):
         print(f"{sim}: cocotb run ...", flush=True)
-        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, model=model, what="digits (trained)").rows
+        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, float_pred=float_predictions(model, x, args.T),
+                             what="digits (trained)").rows
     n = len(x) if args.limit is None else min(args.limit, len(x))
     print("plain Verilator C++ run ...", flush=True)
     codes = quantize_probability(x[:n], config.prob_bits)

@@ -181,9 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             if not res.passed:
                 failures.append(f"unit testbenches on {s}")
 
+    from ..cli.export_vectors import float_predictions, load_net  # until the reference net is package data
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig
-    from .verify import load_net
 
     config = SCConfig(length=args.length, rng=args.rng)
     if args.export is None and args.checkpoint is None:
@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         limit = args.limit if s == "verilator" else args.icarus_limit
         print(f"trained net on {s}: {len(x) if limit is None else min(limit, len(x))} digits test images ...",
               flush=True)
-        rep = verify_chain(qnet, x, y, T=args.T, sim=s, limit=limit, model=model, what="digits (trained)")
+        rep = verify_chain(qnet, x, y, T=args.T, sim=s, limit=limit, float_pred=float_predictions(model, x, args.T),
+                           what="digits (trained)")
         rows.extend(rep.rows)
         for r in rep.rows:
             if r.mismatches:
@@ -214,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 what = f"digits at the {name} setting ({bq.config.rng}, parallelism {spec.parallelism})"
                 print(f"{what} on {s}: {len(x) if limit is None else min(limit, len(x))} images ...", flush=True)
-                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, model=bmodel, parallelism=spec.parallelism,
-                                   what=what)
+                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, parallelism=spec.parallelism,
+                                   float_pred=float_predictions(bmodel, x, args.T), what=what)
                 rows.extend(rep.rows)
                 failures += [f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches]
 

@@ -81,6 +81,6 @@ def run(args) -> int:
     from ..sim.verify import verify_chain
 
     print(f"[3/3] RTL check on {args.sim}: {args.limit} test images, every integer at every timestep")
-    report = verify_chain(qnet, x_te, y_te, T=args.T, sim=args.sim, limit=args.limit, model=model)
+    report = verify_chain(qnet, x_te, y_te, T=args.T, sim=args.sim, limit=args.limit, float_pred=float_pred)
     print(report.table())
     return 0 if report.ok else 1

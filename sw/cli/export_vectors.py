@@ -39,6 +39,40 @@ def config_from_args(args):
     return SCConfig(**changes)
 
 
+def load_net(checkpoint=None, export=None, config=None):
+    """``(qnet, model_or_None, meta)`` from a torch checkpoint or a saved ``QuantizedNet`` (``--export``)."""
+    from ..export import QuantizedNet
+    from ..sc.contract import SCConfig
+
+    if (checkpoint is None) == (export is None):
+        raise ValueError("give exactly one of a checkpoint (--checkpoint) or a saved export (--export)")
+    if export is not None:
+        qnet = QuantizedNet.load(export)
+        if config is not None and config != qnet.config:
+            raise ValueError(f"{export} was exported for {qnet.config}; it cannot be re-quantised for {config} "
+                             "(use --checkpoint)")
+        return qnet, None, {"export": str(export)}
+    try:
+        from ..training.checkpoint import load_checkpoint
+    except ImportError as exc:  # torch missing
+        raise ImportError(f"loading a checkpoint needs torch ({exc}); pass a saved export with --export instead") from exc
+    model, meta = load_checkpoint(checkpoint)
+    return model.to_quantized(config or SCConfig()), model, dict(meta)
+
+
+def float_predictions(model, x, T: int):
+    """The float SpikingNet's predictions for constant-current inputs ``x`` repeated over T (None without a model)."""
+    if model is None:
+        return None
+    import numpy as np
+    import torch
+
+    with torch.no_grad():
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        counts, _ = model(xt.unsqueeze(0).expand(T, -1, -1))
+    return counts.argmax(1).cpu().numpy().astype(np.int64)
+
+
 def load_inputs(args):
     from ..datasets import load_dataset
 
@@ -65,7 +99,6 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..sc.contract import quantize_probability
     from ..sim.vectors import make_vectors, save_vectors
-    from ..sim.verify import load_net
 
     if args.T < 1:
         raise SystemExit("--T must be >= 1")

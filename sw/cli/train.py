@@ -37,6 +37,11 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
     p.add_argument("--device", default=None, help="torch device (default: cuda, mps or cpu, whichever exists)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--sc-finetune", type=non_negative_int, default=0, metavar="EPOCHS",
+                   help="after training, EPOCHS of SC-aware fine-tuning against the contract's default source "
+                        "at --length (default: 0, none)")
+    p.add_argument("--length", type=positive_int, default=None, metavar="L",
+                   help="bitstream length for --sc-finetune (default: the contract's)")
     p.add_argument(
         "-o", "--output", "--checkpoint", dest="output", required=True, metavar="CKPT", help="checkpoint file to write"
     )
@@ -60,6 +65,17 @@ def run(args) -> int:
         print(f"sc-neurocore train: --beta must be in [0, 1], not {args.beta}", file=sys.stderr)
         return 2
     device = torch.device(args.device) if args.device else auto_device()
+    if args.length is not None and not args.sc_finetune:
+        print("sc-neurocore train: --length applies only with --sc-finetune EPOCHS", file=sys.stderr)
+        return 2
+    if args.sc_finetune:
+        from ..sc.contract import SCConfig
+
+        try:
+            sc_config = SCConfig() if args.length is None else SCConfig(length=args.length)
+        except ValueError as exc:
+            print(f"sc-neurocore train: --length: {exc}", file=sys.stderr)
+            return 2
     torch.manual_seed(args.seed)
     x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(args.dataset, "train"))
     x_te, y_te = (torch.as_tensor(a) for a in load_dataset(args.dataset, "test"))
@@ -84,6 +100,17 @@ def run(args) -> int:
         val_loss, val_acc = evaluate(model, test_loader, args.T, device=device)
         history.append({"epoch": epoch, "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc})
         print(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}", flush=True)
+    finetune = {}
+    if args.sc_finetune:
+        from ..training import sc_finetune
+
+        model = model.cpu()
+        losses = sc_finetune(model, sc_config, x_tr.numpy(), y_tr.numpy(), epochs=args.sc_finetune, T=args.T,
+                             seed=args.seed, progress=lambda e: e.note and print(f"sc-finetune {e.note}", flush=True))
+        val_loss, val_acc = evaluate(model, test_loader, args.T)
+        finetune = {"sc_finetune": {"epochs": args.sc_finetune, "length": sc_config.length, "rng": sc_config.rng,
+                                    "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
+        print(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}", flush=True)
     seconds = time.perf_counter() - start
     path = save_checkpoint(
         model.cpu(),
@@ -94,11 +121,12 @@ def run(args) -> int:
         T=args.T,
         lr=args.lr,
         batch_size=args.batch_size,
-        val_loss=history[-1]["val_loss"],
-        val_accuracy=history[-1]["val_accuracy"],
+        val_loss=val_loss,
+        val_accuracy=val_acc,
         train_accuracy=history[-1]["accuracy"],
         train_seconds=seconds,
         history=history,
+        **finetune,
     )
-    print(f"saved {path} (val accuracy {history[-1]['val_accuracy']:.2%}, {seconds:.1f} s)")
+    print(f"saved {path} (val accuracy {val_acc:.2%}, {seconds:.1f} s)")
     return 0

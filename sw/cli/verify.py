@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from .export_vectors import add_net_arguments, config_from_args, load_inputs
+from .export_vectors import add_net_arguments, config_from_args, float_predictions, load_inputs, load_net
 
 
 def register(subparsers) -> None:
@@ -32,9 +32,16 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _print_progress(event) -> None:
+    """Stages as plain lines (the cli branch draws bars): each stage's start and end."""
+    if event.done == 0 and event.note in ("0 s", "0 mismatches so far") or event.finished:
+        total = "" if event.total is None else f" {event.done}/{event.total}"
+        print(f"sc-neurocore verify: {event.stage}{total} {event.note}", flush=True)
+
+
 def run(args) -> int:
     from ..sim.runner import SimulatorNotFound
-    from ..sim.verify import load_net, verify_chain
+    from ..sim.verify import verify_chain
 
     try:
         qnet, model, _ = load_net(args.checkpoint, args.export, config_from_args(args))
@@ -43,8 +50,8 @@ def run(args) -> int:
         return 2
     x, y = load_inputs(args)
     try:
-        report = verify_chain(qnet, x, y, T=args.T, sim=args.sim, model=model, trace=not args.no_trace,
-                              progress=lambda m: print(m, flush=True))
+        report = verify_chain(qnet, x, y, T=args.T, sim=args.sim, trace=not args.no_trace,
+                              float_pred=float_predictions(model, x, args.T), progress=_print_progress)
     except SimulatorNotFound as exc:
         print(f"sc-neurocore verify: {exc}", file=sys.stderr)
         return 2
