@@ -51,11 +51,8 @@ class Trained:
 
 
 def _finetune():
-    """``sc_finetune``: in ``sc_neurocore.training.finetune`` (its home from now on) or ``sc_neurocore.sc.finetune``."""
-    try:
-        from sc_neurocore.training.finetune import sc_finetune
-    except ImportError:
-        from sc_neurocore.sc.finetune import sc_finetune
+    from sc_neurocore.training.finetune import sc_finetune
+
     return sc_finetune
 
 
