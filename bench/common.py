@@ -36,6 +36,7 @@ __all__ = [
     "IMG_DIR",
     "cpu_model",
     "machine_info",
+    "load_average",
     "package_version",
     "versions",
     "git_revision",
@@ -78,13 +79,22 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (``-`` where the OS has none): how busy a shared machine was."""
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return "-"
+
+
 def machine_info() -> dict[str, str]:
-    """What a reader needs to place a figure: CPU, cores, OS, Python."""
+    """What a reader needs to place a figure: CPU, cores, OS, Python, and the load when it was asked."""
     return {
         "cpu": cpu_model(),
         "cores": f"{_usable_cores()} usable of {os.cpu_count()}",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "load": load_average(),
     }
 
 

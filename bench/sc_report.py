@@ -25,7 +25,7 @@ def _header(d: dict) -> list[str]:
         "## SC model: accuracy vs bitstream length, tuning, fine-tuning, speed",
         "",
         f"Produced by `{d['command']}` on {m['cpu']} ({m['cores']} cores, shared), {d['when']}, commit "
-        f"{d['revision']}.",
+        f"{d['revision']}" + (f"; load average {m['load']} (1, 5, 15 min) at the start." if m.get("load") else "."),
         f"Digits test split ({d['n_test']} images), T = {d['T']}, SpikingNet(64, 128, 10) trained {s['epochs']} "
         f"epochs for each seed in {s['seeds']} (torch seed = seed). SC seed = 1 (contract default), k = 8.",
         "Cells: accuracy % (agreement with the float net's predictions %), mean over the seeds.",

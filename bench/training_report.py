@@ -79,7 +79,8 @@ def _header(data: dict) -> list[str]:
     lines += [
         f"Command: `{data['command']}` (from the repository root; `nox -s bench` runs it through `bench/run_all.py`).",
         f"Run {data['when']} on {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
-        f"torch {data['torch']}, {s['threads']} torch thread(s), commit {data['revision']}.",
+        f"torch {data['torch']}, {s['threads']} torch thread(s), commit {data['revision']}"
+        + (f"; load average {m['load']} (1, 5, 15 min) at the start." if m.get("load") else "."),
         "",
         f"Task: 64 → {s['hidden']} → 10 LIF, T = {s['T']}, β = 0.9, θ = 1, subtract reset, atan surrogate α = 2, "
         f"Adam lr 2e-3, batch 64, {s['epochs']} epochs, {s['seeds']} seed(s), "
