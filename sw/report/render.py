@@ -14,7 +14,6 @@ import base64
 import html
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -641,13 +640,5 @@ def write_report(data: ReportData, folder, *, progress=None, command: str = "") 
     folder.mkdir(parents=True, exist_ok=True)
     numbers = data.as_dict()
     numbers["command"] = command
-    for name, text in (("report.json", json.dumps(numbers, indent=1)), ("index.html", page)):
-        atomic_write_text(folder / name, text)
-        os.chmod(folder / name, 0o666 & ~_umask())  # the temporary file was private (0600); a page is to be shared
-    return folder / "index.html"
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    atomic_write_text(folder / "report.json", json.dumps(numbers, indent=1))
+    return atomic_write_text(folder / "index.html", page)
