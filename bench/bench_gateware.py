@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = [] if argv is None else list(argv)
 
     import numpy as np
-    from sc_neurocore.boards.nets import load_net
+    from sc_neurocore.cli.nets import load_net
     from sc_neurocore.datasets import load_digits_split
     from sc_neurocore.hw.network import cycles_per_image, image_cycles
     from sc_neurocore.hw.wavefront import cycles_per_image as wavefront_cycles
-    from sc_neurocore.sc.contract import quantize_probability
+    from sc_neurocore.sc.contract import SCConfig, quantize_probability
     from sc_neurocore.sc.network import SCNetwork
 
     ckpt, trained_by = _checkpoint(args.checkpoint)
@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     rows, nets = [], {}
     for rng in ("sobol", "lfsr"):
-        qnet, T, _ = load_net(ckpt, rng=rng)
+        net = load_net(ckpt, config=SCConfig(rng=rng))
+        qnet, T = net.qnet, net.T
         codes = quantize_probability(np.asarray(x_test, dtype=np.float64), qnet.config.prob_bits)
         pred = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=False).prediction
         nets[rng] = (qnet, T, codes, float(np.mean(pred == y_test)))
