@@ -122,7 +122,8 @@ class ToolLogWatcher:
 
     def _finish_stage(self) -> None:
         self.notes[self.stage] = self.note
-        emit(self.progress, self.stage, 1, 1, self.note)
+        # the router's last word ("0 arcs left", "0 overused wires") is the result; other notes were the way there
+        emit(self.progress, self.stage, 1, 1, self.note if self.stage == "route" else "")
 
     def _set(self, note: str) -> None:
         self.count += 1
