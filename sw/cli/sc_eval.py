@@ -99,7 +99,10 @@ def run(args) -> int:
         raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
     if args.limit is not None:
         x, y = x[: args.limit], y[: args.limit]
-    res = evaluate_checkpoint(net.model, config, x, y, net.T, qnet=net.qnet)
+    from .bars import Bars
+
+    with Bars("sc-eval") as bars, bars.step(f"float, fixed-point and SC models on {len(y)} images"):
+        res = evaluate_checkpoint(net.model, config, x, y, net.T, qnet=net.qnet)
     res["checkpoint"] = str(args.checkpoint)
     res["dataset"] = dataset
     if args.json:

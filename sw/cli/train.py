@@ -7,6 +7,7 @@ are checked before the first epoch; the file is written atomically.
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from .argtypes import non_negative_int, output_file, positive_float, positive_int, unit_float
@@ -24,13 +25,27 @@ def _surrogates() -> list[str]:
 
         return list(SURROGATES)
     except ImportError:  # torch missing: run() says what to install
-        return ["atan_surrogate", "..."]
+        return ["atan_surrogate", "... (install the training extra to list them)"]
+
+
+class SurrogateOption(argparse.Action):
+    """``--surrogate NAME``: its help lists the surrogates, read (importing torch) only when help is shown."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+
+    @property
+    def help(self) -> str:
+        return f"surrogate gradient: {', '.join(_surrogates())} (default: %(default)s)"
+
+    @help.setter
+    def help(self, value) -> None:  # argparse sets it; the property computes it
+        pass
 
 
 def register(subparsers) -> None:
     from ..datasets import DATASETS
 
-    names = _surrogates()
     p = subparsers.add_parser(
         "train",
         help="train a SpikingNet (surrogate gradients) and save a checkpoint",
@@ -44,8 +59,7 @@ def register(subparsers) -> None:
     p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
-    p.add_argument("--surrogate", default="atan_surrogate", metavar="NAME",
-                   help=f"surrogate gradient: {', '.join(names)} (default: atan_surrogate)")
+    p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
     p.add_argument("--lr", type=positive_float, default=2e-3, help="Adam learning rate (default: 2e-3)")
