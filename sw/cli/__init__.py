@@ -167,7 +167,6 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         (parser.subcommands.get(command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
-        parser.print_usage(sys.stderr)
         print(f"sc-neurocore: give a command: {', '.join(parser.subcommands)} (see 'sc-neurocore --help')",
               file=sys.stderr)
         return EXIT_USAGE

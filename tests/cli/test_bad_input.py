@@ -137,7 +137,8 @@ def test_bad_input(row, files, tmp_path, cli, monkeypatch):
     assert r.code == code, f"exit {r.code}, expected {code}; stderr: {r.err}"
     command = argv[0] if argv and not argv[0].startswith("-") and argv[0] != "nope" else None
     prefix = f"sc-neurocore {command}: " if command else "sc-neurocore"
-    message = [line for line in r.err.splitlines() if not line.startswith("usage:")]
-    assert message and message[-1].startswith(prefix), r.err
+    lines = r.err.splitlines()
+    assert lines and all(line.startswith("sc-neurocore") for line in lines), r.err  # progress lines too
+    assert lines[-1].startswith(prefix), r.err
     assert fragment in r.err, r.err
     assert list(out.iterdir()) == [], "a failed command left output behind"
