@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sc_neurocore.datasets import load_digits_split
     from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.finetune import sc_finetune
     from sc_neurocore.sc.network import FixedPointNetwork, SCNetwork
+    from sc_neurocore.training.finetune import sc_finetune
 
     torch.set_num_threads(1)
     x_tr, x_te, y_tr, y_te = load_digits_split()
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "### Accuracy vs bitstream length",
         "",
         f"Float: {100 * np.mean(float_acc):.2f} %. Fine-tuned rows: {args.finetune_epochs} epochs of SC-aware "
-        f"fine-tuning (`sc_neurocore.sc.finetune.sc_finetune`, exact SC forward at L={args.finetune_length} "
+        f"fine-tuning (`sc_neurocore.training.finetune.sc_finetune`, exact SC forward at L={args.finetune_length} "
         "with straight-through gradients, lr 5e-4); agreement against the original float net, and in the last rows "
         "against the fine-tuned net run in float.",
         "",

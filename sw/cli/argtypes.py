@@ -101,14 +101,3 @@ def output_dir(text: str):
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-def input_file(text: str):
-    """An existing file (not a folder)."""
-    from pathlib import Path
-
-    p = Path(text).expanduser()
-    if not p.exists():
-        raise argparse.ArgumentTypeError(f"{p} does not exist")
-    if p.is_dir():
-        raise argparse.ArgumentTypeError(f"{p} is a folder, not a file")
-    return p

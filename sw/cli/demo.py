@@ -111,21 +111,16 @@ def run(args) -> int:
         print("[3/3] RTL check skipped" + (" (--sim none)" if args.sim == "none" else " (--limit 0)"))
         print(ladder_table(rows))
         return 0
-    from ..sim.runner import SimulatorNotFound
     from ..sim.verify import verify_chain
     from .bars import Bars
-    from .verify import chain_kwargs, mismatch_message, simulator_missing
+    from .verify import mismatch_message
 
     limit = min(args.limit, n)
     print(f"[3/3] RTL check on {args.sim}: the first {limit} test images, every integer at every timestep", flush=True)
     print(f"      the first run compiles the simulator (1-2 min); builds are cached in {cache_dir('sim')}", flush=True)
-    try:
-        with Bars("demo") as bars:
-            report = verify_chain(qnet, x_te, y_te, T=args.T, sim=args.sim, limit=limit, float_pred=float_pred,
-                                  parallelism=args.parallelism, progress=bars,
-                                  **chain_kwargs(verify_chain, waves="on-failure"))
-    except SimulatorNotFound as exc:
-        raise simulator_missing(exc) from exc
+    with Bars("demo") as bars:
+        report = verify_chain(qnet, x_te, y_te, T=args.T, sim=args.sim, limit=limit, float_pred=float_pred,
+                              parallelism=args.parallelism, progress=bars, waves="on-failure")
     row = report.rows[0]
     rtl_right = round((row.rtl_acc or 0.0) * limit)
     sc_right = int(np.sum(sc_pred[:limit] == y_te[:limit]))

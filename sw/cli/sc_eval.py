@@ -45,7 +45,9 @@ def register(subparsers) -> None:
 
 
 def float_predictions(model, x, T: int):
-    """The float model's predictions for constant-current inputs ``x`` repeated over ``T`` timesteps."""
+    """The float model's predictions for constant-current inputs ``x`` repeated over ``T`` timesteps (None without a model)."""
+    if model is None:
+        return None
     import numpy as np
     import torch
 

@@ -67,6 +67,11 @@ def register(subparsers) -> None:
     p.add_argument("--device", default=None, help="torch device: cpu, cuda, cuda:1, mps (default: cuda, mps or cpu, "
                    "whichever this torch has)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--sc-finetune", type=non_negative_int, default=0, metavar="EPOCHS",
+                   help="after training, EPOCHS of SC-aware fine-tuning against the contract's default source "
+                        "at --length (default: 0, none)")
+    p.add_argument("--length", type=positive_int, default=None, metavar="L",
+                   help="bitstream length for --sc-finetune (default: the contract's)")
     p.add_argument("-o", "--output", "--checkpoint", dest="output", required=True, type=output_file, metavar="CKPT",
                    help="checkpoint file to write (its folder must exist)")
     p.set_defaults(func=run)
@@ -102,11 +107,15 @@ def check_device(name: str | None):
 
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
-                lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print):
+                lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
+                sc_finetune: int = 0, sc_config=None):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
     ``train`` with the same settings train the same net.  ``log`` receives one line per epoch.
+    ``sc_finetune`` epochs of SC-aware fine-tuning against ``sc_config`` (default ``SCConfig()``)
+    follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
+    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -134,10 +143,24 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
         val_loss, val_acc = evaluate(model, test_loader, T, device=device)
         history.append({"epoch": epoch, "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc})
         log(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}")
+    val_loss, val_acc = history[-1]["val_loss"], history[-1]["val_accuracy"]
+    finetune = {}
+    if sc_finetune:
+        from ..sc.contract import SCConfig
+        from ..training import sc_finetune as finetune_sc
+
+        sc_config = SCConfig() if sc_config is None else sc_config
+        model = model.cpu()
+        losses = finetune_sc(model, sc_config, x_tr.numpy(), y_tr.numpy(), epochs=sc_finetune, T=T, seed=seed,
+                             progress=lambda e: e.note and log(f"sc-finetune {e.note}"))
+        val_loss, val_acc = evaluate(model, test_loader, T)
+        finetune = {"sc_finetune": {"epochs": sc_finetune, "length": sc_config.length, "rng": sc_config.rng,
+                                    "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
+        log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
     meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size,
-                val_loss=history[-1]["val_loss"], val_accuracy=history[-1]["val_accuracy"],
-                train_accuracy=history[-1]["accuracy"], train_seconds=seconds, history=history)
+                val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
+                train_seconds=seconds, history=history, **finetune)
     return model.cpu().eval(), meta
 
 
@@ -158,10 +181,21 @@ def run(args) -> int:
 
     get_surrogate(args.surrogate)  # checked before the data is loaded
     device = check_device(args.device)
+    sc_config = None
+    if args.length is not None and not args.sc_finetune:
+        raise ValueError("--length applies only with --sc-finetune EPOCHS")
+    if args.sc_finetune:
+        from ..sc.contract import SCConfig
+
+        try:
+            sc_config = SCConfig() if args.length is None else SCConfig(length=args.length)
+        except ValueError as exc:
+            raise ValueError(f"--length: {exc}") from None
     model, meta = train_model(dataset=args.dataset, hidden=args.hidden, layers=args.layers, beta=args.beta,
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
-                              progress=False if args.no_progress else None, log=log)
+                              progress=False if args.no_progress else None, log=log,
+                              sc_finetune=args.sc_finetune, sc_config=sc_config)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

@@ -7,7 +7,6 @@ with the first one's location and, by default, an FST of that image's waves.
 
 from __future__ import annotations
 
-import inspect
 import json
 
 from .argtypes import PARALLELISM_SYNTAX, output_file, parallelism
@@ -43,64 +42,34 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def chain_kwargs(verify_chain, *, waves: str, waves_dir=None) -> dict:
-    """The waves arguments of interface 1, for a ``verify_chain`` that takes them (older ones do not)."""
-    params = inspect.signature(verify_chain).parameters
-    out = {}
-    if "waves" in params:
-        out["waves"] = waves
-    if "waves_dir" in params and waves_dir is not None:
-        out["waves_dir"] = waves_dir
-    return out
-
-
-def simulator_missing(exc) -> Exception:
-    """A simulator that is not installed is a missing tool (exit 3)."""
-    from ..errors import MissingTool
-
-    return MissingTool(str(exc))
-
-
 def mismatch_message(report) -> str:
     """One line naming the first mismatch (and the waves file) of a failed ``ChainReport``."""
     bad = [r for r in report.rows if r.mismatches]
     n = sum(r.mismatches for r in bad)
     text = f"RTL differs from the SC model: {n:,} mismatch{'es' if n != 1 else ''} on {', '.join(r.simulator for r in bad)}"
-    first = getattr(report, "first_mismatch", None)
-    if isinstance(first, dict):
-        text += ("; first: image {image}, timestep {t}, layer {layer}, neuron {neuron}, {quantity} expected "
-                 "{expected}, got {got} ({sim})").format(**{k: first.get(k, "?") for k in
-                                                             ("image", "t", "layer", "neuron", "quantity", "expected",
-                                                              "got", "sim")})
-    elif bad and bad[0].first_mismatch:
-        text += f"; first: {str(bad[0].first_mismatch).splitlines()[0][:300]}"
-    waves = getattr(report, "waves", None)
-    if waves:
-        text += f"; waves: {waves}"
+    first = report.first_mismatch
+    if first:
+        text += f"; first on {first.get('sim')}: {first.get('message')}"
+    if report.waves:
+        text += f"; waves: {report.waves}"
     return text
 
 
 def run(args) -> int:
     from ..errors import CheckFailed
     from ..fileio import atomic_write_text
-    from ..sim.runner import SimulatorNotFound
     from ..sim.verify import verify_chain
     from .bars import Bars
     from .sc_eval import float_predictions
 
     net = net_from_args(args)
     x, y, _ = load_inputs(args, net)
-    float_pred = float_predictions(net.model, x, net.T) if net.model is not None else None
-    extra = chain_kwargs(verify_chain, waves="always" if args.waves else "on-failure")
-    try:
-        with Bars("verify") as bars:
-            report = verify_chain(net.qnet, x, y, T=net.T, sim=args.sim, float_pred=float_pred,
-                                  parallelism=args.parallelism, trace=not args.no_trace, progress=bars, **extra)
-    except SimulatorNotFound as exc:
-        raise simulator_missing(exc) from exc
+    float_pred = float_predictions(net.model, x, net.T)
+    with Bars("verify") as bars:  # a missing simulator raises SimulatorNotFound, a MissingTool (exit 3)
+        report = verify_chain(net.qnet, x, y, T=net.T, sim=args.sim, float_pred=float_pred,
+                              parallelism=args.parallelism, trace=not args.no_trace, progress=bars,
+                              waves="always" if args.waves else "on-failure")
     print(report.table())
-    if getattr(report, "waves", None):
-        print(f"waves: {report.waves}")
     if args.json:
         atomic_write_text(args.json, json.dumps(report.as_dict(), indent=1, default=str))
         print(f"wrote {args.json}")

@@ -3,7 +3,8 @@
 Modules: :mod:`.surrogates` (seven surrogate gradients), :mod:`.cells` (ten neuron cells),
 :mod:`.lif_kernel` (the fused multi-step LIF autograd node), :mod:`.networks` (``SpikingNet``,
 ``ConvSpikingNet``), :mod:`.encoders`, :mod:`.losses`, :mod:`.loop` (``train_epoch``,
-``evaluate``, ``auto_device``) and :mod:`.checkpoint`.
+``evaluate``, ``auto_device``), :mod:`.checkpoint` and :mod:`.finetune` (SC-aware fine-tuning against the
+bit-exact SC model, ``sc_finetune``).
 """
 
 from .cells import (
@@ -21,6 +22,7 @@ from .cells import (
 )
 from .checkpoint import load_checkpoint, save_checkpoint
 from .encoders import delta_encode, latency_encode, rate_encode
+from .finetune import sc_finetune, sc_forward
 from .lif_kernel import lif_sequence
 from .loop import auto_device, evaluate, train_epoch
 from .losses import membrane_loss, spike_count_loss, spike_l1_loss, spike_l2_loss, spike_rate_loss
@@ -82,4 +84,7 @@ __all__ = [
     "auto_device",
     "save_checkpoint",
     "load_checkpoint",
+    # SC-aware fine-tuning
+    "sc_finetune",
+    "sc_forward",
 ]

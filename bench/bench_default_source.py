@@ -1,0 +1,444 @@
+"""Which SC random source should be the contract's default?  Measured on digits nets we did not tune for.
+
+Candidates (``SCConfig`` fields; everything else the contract's default, SC seed 1, k = 8, signed):
+
+* ``sobol``    -- ``SCConfig(rng="sobol")``;
+* ``lfsr16x1`` -- ``SCConfig(rng="lfsr", lfsr_width=16, lfsr_steps=1)`` (the default until now);
+* ``lfsr12x8`` -- ``SCConfig(rng="lfsr", lfsr_width=12, lfsr_steps=8)``.
+
+The nets (:data:`NETS`) vary hidden width, depth, beta, threshold, surrogate and seed, away from the
+hyperparameters the contract was tuned on (``SpikingNet(64, 128, 10)``, beta 0.9, threshold 1, atan,
+seeds 0-2).  Each is trained as ``sc-neurocore train`` trains (:func:`train_like_cli`: digits split,
+Adam lr 2e-3, batch 64, T = 25, 10 epochs, ``--seed``), then measured over the whole digits test
+split (360 images) at L = 8 and L = 16: float accuracy, SC accuracy, SC - float (points) and the
+agreement of the SC predictions with the float ones.  Then each net is fine-tuned SC-aware
+(:func:`sc_neurocore.training.finetune.sc_finetune`, exact SC forward of that source at L = 16)
+and measured again.
+
+The goal a default must meet (issue 10 item 3): at L = 16, SC at most 0.5 point below float and
+at least 99 % agreement, on every net.
+
+Experiment and report are apart: :func:`experiment` returns plain data (also written as
+``docs/bench/default_source.json``), :func:`report` renders it::
+
+    python bench/bench_default_source.py                 # train, measure, write docs/bench/default_source.{md,json}
+    python bench/bench_default_source.py --report-only   # re-render the .md from the .json
+    python bench/bench_default_source.py --quick         # smoke run: 2 nets, 2 epochs
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+NAME = "default_source"
+SCRIPT = "bench/bench_default_source.py"
+
+#: Candidate sources: key -> (label, SCConfig fields).
+SOURCES = {
+    "sobol": ("Sobol", {"rng": "sobol"}),
+    "lfsr16x1": ("LFSR 16-bit, 1 step", {"rng": "lfsr", "lfsr_width": 16, "lfsr_steps": 1}),
+    "lfsr12x8": ("LFSR 12-bit, 8 steps", {"rng": "lfsr", "lfsr_width": 12, "lfsr_steps": 8}),
+}
+LENGTHS = (8, 16)
+GOAL_LENGTH = 16
+GOAL_DELTA_PT = -0.5  # SC - float, points
+GOAL_AGREEMENT = 99.0  # %
+T_STEPS = 25
+FT_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """One net, as ``sc-neurocore train --hidden H --layers N --beta B --threshold TH --surrogate S --seed SEED``."""
+
+    hidden: int
+    beta: float
+    threshold: float
+    surrogate: str
+    seed: int
+    layers: int = 1
+
+    @property
+    def label(self) -> str:
+        depth = f"{self.layers}x" if self.layers > 1 else ""
+        return f"{depth}{self.hidden} b{self.beta:g} th{self.threshold:g} {self.surrogate} s{self.seed}"
+
+    def cli(self, epochs: int) -> str:
+        return (f"sc-neurocore train --hidden {self.hidden} --layers {self.layers} --beta {self.beta:g} "
+                f"--threshold {self.threshold:g} --surrogate {self.surrogate} --seed {self.seed} --epochs {epochs}")
+
+
+#: Nets not tuned for: widths 64-160, beta 0.85-0.95, thresholds 0.75-1.5, five surrogates, fresh seeds;
+#: two nets with the tuned hyperparameters but new seeds, two with two hidden layers.
+NETS = (
+    NetSpec(64, 0.85, 1.0, "atan_surrogate", 11),
+    NetSpec(64, 0.95, 0.75, "fast_sigmoid", 12),
+    NetSpec(96, 0.9, 1.25, "superspike", 13),
+    NetSpec(96, 0.875, 1.0, "sigmoid_surrogate", 14),
+    NetSpec(128, 0.95, 1.5, "atan_surrogate", 15),
+    NetSpec(128, 0.85, 0.75, "triangular", 16),
+    NetSpec(160, 0.9, 1.0, "fast_sigmoid", 17),
+    NetSpec(160, 0.925, 1.25, "atan_surrogate", 18),
+    NetSpec(64, 0.9, 1.25, "superspike", 19),
+    NetSpec(160, 0.85, 1.5, "sigmoid_surrogate", 20),
+    NetSpec(128, 0.9, 1.0, "atan_surrogate", 21),
+    NetSpec(128, 0.9, 1.0, "atan_surrogate", 22),
+    NetSpec(96, 0.9, 1.0, "atan_surrogate", 23, layers=2),
+    NetSpec(128, 0.925, 0.75, "fast_sigmoid", 24, layers=2),
+)
+
+
+# --------------------------------------------------------------------------- experiment
+
+
+def train_like_cli(spec: NetSpec, epochs: int, data):
+    """The net ``sc-neurocore train`` makes for ``spec`` (same seeding, loaders, optimiser; on the CPU)."""
+    import torch
+    from sc_neurocore.training import SpikingNet, get_surrogate, train_epoch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x_tr, _, y_tr, _ = data
+    torch.manual_seed(spec.seed)
+    x_tr, y_tr = torch.as_tensor(x_tr), torch.as_tensor(y_tr)
+    generator = torch.Generator().manual_seed(spec.seed)
+    loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=64, shuffle=True, generator=generator)
+    model = SpikingNet(n_input=x_tr.shape[1], n_hidden=spec.hidden, n_output=int(y_tr.max()) + 1,
+                       n_layers=spec.layers, beta=spec.beta, threshold=spec.threshold,
+                       surrogate_fn=get_surrogate(spec.surrogate))
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for _ in range(epochs):
+        train_epoch(model, loader, optimizer, T_STEPS, progress=False)
+    model.eval()
+    return model
+
+
+def float_predictions(model, x):
+    import torch
+
+    with torch.no_grad():
+        counts, _ = model.forward_static(torch.as_tensor(x), T_STEPS)
+    return counts.argmax(1).numpy()
+
+
+def sc_predictions(model, config, x):
+    from sc_neurocore.sc.network import SCNetwork
+
+    return SCNetwork.from_spiking_net(model, config).run(x, T_STEPS, trace=False).prediction
+
+
+def _rate(a, b) -> float:
+    return 100.0 * float((a == b).mean())
+
+
+def measure_net(spec: NetSpec, epochs: int, ft_epochs: int, data, *, ft_lr: float = 5e-4, sc_seeds=()) -> dict:
+    """Plain data for one net: float, SC per source and L, and SC after fine-tuning per source."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.training.finetune import sc_finetune
+
+    x_tr, x_te, y_tr, y_te = data
+    t0 = time.perf_counter()
+    model = train_like_cli(spec, epochs, data)
+    train_s = time.perf_counter() - t0
+    fp = float_predictions(model, x_te)
+    row = {"spec": asdict(spec), "label": spec.label, "train_s": train_s, "float": _rate(fp, y_te), "sc": {}, "ft": {}}
+    for key, (_, fields) in SOURCES.items():
+        row["sc"][key] = {}
+        for length in LENGTHS:
+            p = sc_predictions(model, SCConfig(length=length, **fields), x_te)
+            row["sc"][key][str(length)] = {"acc": _rate(p, y_te), "agree": _rate(p, fp)}
+    row["sc_seeds"] = {}
+    for key, (_, fields) in SOURCES.items():
+        row["sc_seeds"][key] = {}
+        for length in LENGTHS:
+            cells = []
+            for sc_seed in sc_seeds:
+                p = sc_predictions(model, SCConfig(length=length, seed=sc_seed, **fields), x_te)
+                cells.append({"seed": sc_seed, "acc": _rate(p, y_te), "agree": _rate(p, fp)})
+            row["sc_seeds"][key][str(length)] = cells
+    if ft_epochs:
+        for key, (_, fields) in SOURCES.items():
+            tuned = copy.deepcopy(model)
+            t0 = time.perf_counter()
+            sc_finetune(tuned, SCConfig(length=FT_LENGTH, **fields), x_tr, y_tr, epochs=ft_epochs, T=T_STEPS,
+                        lr=ft_lr, seed=spec.seed)
+            ft_s = time.perf_counter() - t0
+            own = float_predictions(tuned, x_te)
+            entry = {"float": _rate(own, y_te), "seconds": ft_s}
+            for length in LENGTHS:
+                p = sc_predictions(tuned, SCConfig(length=length, **fields), x_te)
+                entry[str(length)] = {"acc": _rate(p, y_te), "agree_own": _rate(p, own), "agree_orig": _rate(p, fp)}
+            row["ft"][key] = entry
+    return row
+
+
+def experiment(nets=NETS, *, epochs: int = 10, ft_epochs: int = 2, ft_lr: float = 5e-4, sc_seeds=(1, 2, 3, 4, 5),
+               log=print) -> dict:
+    """Train and measure every net; returns the plain data :func:`report` renders."""
+    import torch
+    from sc_neurocore.datasets import load_digits_split
+
+    torch.set_num_threads(1)  # one thread: the same floats on any machine, and the box is shared
+    data = load_digits_split()
+    rows = []
+    for i, spec in enumerate(nets, 1):
+        t0 = time.perf_counter()
+        rows.append(measure_net(spec, epochs, ft_epochs, data, ft_lr=ft_lr, sc_seeds=sc_seeds))
+        log(f"[{i}/{len(nets)}] {spec.label}: float {rows[-1]['float']:.2f} % ({time.perf_counter() - t0:.0f} s)")
+    return {
+        "epochs": epochs,
+        "ft_epochs": ft_epochs,
+        "ft_lr": ft_lr,
+        "sc_seeds": list(sc_seeds),
+        "ft_length": FT_LENGTH,
+        "T": T_STEPS,
+        "n_test": int(len(data[3])),
+        "lengths": list(LENGTHS),
+        "sources": {k: {"label": v[0], "config": v[1]} for k, v in SOURCES.items()},
+        "nets": rows,
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _meets(delta: float, agree: float) -> bool:
+    # 1e-9: 99 % of 360 images is not a whole number; rates are computed from integer counts
+    return delta >= GOAL_DELTA_PT - 1e-9 and agree >= GOAL_AGREEMENT - 1e-9
+
+
+def summarise(results: dict, key: str, length: int, *, tuned: bool = False) -> dict:
+    """Mean and worst of SC - float and of agreement for one source and length over every net.
+
+    ``tuned``: the fine-tuned nets; SC - float is against the *original* float net (what the user
+    had before fine-tuning), agreement against the fine-tuned net's own float predictions (what
+    ``verify`` compares), and ``agree_orig`` against the original float net.
+    """
+    deltas, agrees, agrees_orig, float_gain, ok = [], [], [], [], 0
+    for row in results["nets"]:
+        if tuned:
+            cell = row["ft"][key][str(length)]
+            delta, agree = cell["acc"] - row["float"], cell["agree_own"]
+            agrees_orig.append(cell["agree_orig"])
+            float_gain.append(row["ft"][key]["float"] - row["float"])
+        else:
+            cell = row["sc"][key][str(length)]
+            delta, agree = cell["acc"] - row["float"], cell["agree"]
+        deltas.append((delta, row["label"]))
+        agrees.append((agree, row["label"]))
+        ok += _meets(delta, agree)
+    out = {
+        "mean_delta": statistics.fmean(d for d, _ in deltas),
+        "worst_delta": min(deltas),
+        "mean_agree": statistics.fmean(a for a, _ in agrees),
+        "worst_agree": min(agrees),
+        "meets": ok,
+        "n": len(deltas),
+    }
+    if tuned:
+        out["mean_agree_orig"] = statistics.fmean(agrees_orig)
+        out["mean_float_gain"] = statistics.fmean(float_gain)
+    return out
+
+
+def summarise_seeds(results: dict, key: str, length: int) -> dict:
+    """Like :func:`summarise` (no fine-tuning) over every (net, SC seed) pair."""
+    deltas, agrees, ok = [], [], 0
+    for row in results["nets"]:
+        for cell in row["sc_seeds"][key][str(length)]:
+            where = f"{row['label']}, SC seed {cell['seed']}"
+            delta = cell["acc"] - row["float"]
+            deltas.append((delta, where))
+            agrees.append((cell["agree"], where))
+            ok += _meets(delta, cell["agree"])
+    return {
+        "mean_delta": statistics.fmean(d for d, _ in deltas),
+        "worst_delta": min(deltas),
+        "mean_agree": statistics.fmean(a for a, _ in agrees),
+        "worst_agree": min(agrees),
+        "meets": ok,
+        "n": len(deltas),
+    }
+
+
+def _seeds_table(results: dict) -> str:
+    header = ["source", "L", "SC - float, mean (pt)", "worst (pt)", "agreement, mean %", "worst %",
+              "(net, seed) pairs meeting the goal"]
+    rows = []
+    for key, meta in results["sources"].items():
+        for length in results["lengths"]:
+            s = summarise_seeds(results, key, length)
+            rows.append([meta["label"], length, f"{s['mean_delta']:+.2f}", f"{s['worst_delta'][0]:+.2f}",
+                         f"{s['mean_agree']:.2f}", f"{s['worst_agree'][0]:.2f}", f"{s['meets']}/{s['n']}"])
+    return common.md_table(header, rows)
+
+
+def _summary_table(results: dict, *, tuned: bool) -> str:
+    header = ["source", "L", "SC - float, mean (pt)", "worst (pt)", "agreement, mean %", "worst %",
+              "nets meeting the goal"]
+    if tuned:
+        header += ["agreement with the original float, mean %", "float change from fine-tuning, mean (pt)"]
+    rows = []
+    for key, meta in results["sources"].items():
+        for length in results["lengths"]:
+            s = summarise(results, key, length, tuned=tuned)
+            row = [meta["label"], length, f"{s['mean_delta']:+.2f}", f"{s['worst_delta'][0]:+.2f}",
+                   f"{s['mean_agree']:.2f}", f"{s['worst_agree'][0]:.2f}", f"{s['meets']}/{s['n']}"]
+            if tuned:
+                row += [f"{s['mean_agree_orig']:.2f}", f"{s['mean_float_gain']:+.2f}"]
+            rows.append(row)
+    return common.md_table(header, rows)
+
+
+def _per_net_table(results: dict, length: int, *, tuned: bool) -> str:
+    keys = list(results["sources"])
+    header = ["net", "float %"] + [f"{results['sources'][k]['label']}: SC % (SC - float, agreement %)" for k in keys]
+    rows = []
+    for row in results["nets"]:
+        cells = [row["label"], f"{row['float']:.2f}"]
+        for k in keys:
+            if tuned:
+                c = row["ft"][k][str(length)]
+                agree = c["agree_own"]
+            else:
+                c = row["sc"][k][str(length)]
+                agree = c["agree"]
+            delta = c["acc"] - row["float"]
+            mark = "" if _meets(delta, agree) else " ✗" if length == GOAL_LENGTH else ""
+            cells.append(f"{c['acc']:.2f} ({delta:+.2f}, {agree:.1f}){mark}")
+        rows.append(cells)
+    return common.md_table(header, rows)
+
+
+def verdicts(results: dict) -> list[str]:
+    """One line per source: does it meet the goal on every net at L=16, before and after fine-tuning."""
+    lines = []
+    tuned_available = all(row["ft"] for row in results["nets"])
+    for key, meta in results["sources"].items():
+        s = summarise(results, key, GOAL_LENGTH)
+        text = (f"- **{meta['label']}**: meets the goal at L={GOAL_LENGTH} on {s['meets']}/{s['n']} nets "
+                f"(worst SC - float {s['worst_delta'][0]:+.2f} pt on {s['worst_delta'][1]}; worst agreement "
+                f"{s['worst_agree'][0]:.2f} % on {s['worst_agree'][1]})")
+        if tuned_available:
+            t = summarise(results, key, GOAL_LENGTH, tuned=True)
+            text += (f"; after fine-tuning {t['meets']}/{t['n']} (worst {t['worst_delta'][0]:+.2f} pt, "
+                     f"worst agreement {t['worst_agree'][0]:.2f} %)")
+        lines.append(text + ".")
+    return lines
+
+
+def report(results: dict, *, command: str) -> str:
+    """The Markdown page of one :func:`experiment` result."""
+    n, n_test = len(results["nets"]), results["n_test"]
+    one = 100.0 / n_test
+    lines = [
+        "## Default SC source: measured on nets not tuned for",
+        "",
+        f"Produced by `{command}` ({results.get('when', '')}, revision {results.get('revision', '?')}, "
+        f"{results.get('machine', '')}).",
+        "",
+        f"{n} digits nets (list below; each trained as `sc-neurocore train` trains it, {results['epochs']} epochs, "
+        f"T = {results['T']}), whole test split ({n_test} images: one image = {one:.2f} pt). Sources: "
+        + "; ".join(f"{m['label']} = `SCConfig({', '.join(f'{k}={v!r}' for k, v in m['config'].items())})`"
+                    for m in results["sources"].values())
+        + " (everything else the contract default: SC seed 1, k = 8, signed).",
+        "",
+        f"Goal (issue 10 item 3): at L = {GOAL_LENGTH}, SC - float >= {GOAL_DELTA_PT} pt and agreement with "
+        f"float >= {GOAL_AGREEMENT:g} % on every net (✗ marks a net that misses it).",
+        "",
+        "### Verdict",
+        "",
+        *verdicts(results),
+        "",
+        "### Summary over the nets (no fine-tuning)",
+        "",
+        _summary_table(results, tuned=False),
+        "",
+    ]
+    if results.get("sc_seeds"):
+        lines += [
+            f"### Over SC seeds {results['sc_seeds']} (no fine-tuning)",
+            "",
+            "The SC seed (`SCConfig(seed=...)`) picks the sources' start states (LFSR) or digital shifts (Sobol); "
+            "the same nets, every seed: how much of a net's result is its seed's luck.",
+            "",
+            _seeds_table(results),
+            "",
+        ]
+    if all(row["ft"] for row in results["nets"]):
+        lines += [
+            f"### Summary after SC-aware fine-tuning ({results['ft_epochs']} epochs at L = {results['ft_length']}, "
+            "for the source measured)",
+            "",
+            f"`sc_neurocore.training.finetune.sc_finetune` (lr {results['ft_lr']:g}, the same seed as the net). "
+            "SC - float is "
+            "against the original float net (what the user had before fine-tuning); agreement against the "
+            "fine-tuned net's own float predictions (what `verify` compares for the checkpoint it is given).",
+            "",
+            _summary_table(results, tuned=True),
+            "",
+        ]
+    for length in results["lengths"]:
+        lines += [f"### Per net, L = {length}", "", _per_net_table(results, length, tuned=False), ""]
+    if all(row["ft"] for row in results["nets"]):
+        for length in results["lengths"]:
+            lines += [f"### Per net after fine-tuning, L = {length}", "",
+                      "SC - float against the original float net; agreement against the fine-tuned net's float.", "",
+                      _per_net_table(results, length, tuned=True), ""]
+    lines += ["### The nets", "", common.md_table(
+        ["net", "command", "train s"],
+        [[row["label"], f"`{NetSpec(**row['spec']).cli(results['epochs'])}`", f"{row['train_s']:.1f}"]
+         for row in results["nets"]]), ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10, help="training epochs per net (default: 10)")
+    ap.add_argument("--ft-epochs", type=int, default=2, help="SC-aware fine-tuning epochs, 0 for none (default: 2)")
+    ap.add_argument("--ft-lr", type=float, default=5e-4, help="fine-tuning learning rate (default: 5e-4)")
+    ap.add_argument("--sc-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5],
+                    help="SC seeds of the robustness table (default: 1 2 3 4 5)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 2 nets, 2 epochs, 1 fine-tuning epoch")
+    ap.add_argument("--report-only", action="store_true", help="re-render the report from the JSON")
+    ap.add_argument("--out-dir", type=Path, default=common.REPORT_DIR, help="where the .md and .json go")
+    args = ap.parse_args(argv)
+    json_path = args.out_dir / f"{NAME}.json"
+    if args.report_only:
+        results = json.loads(json_path.read_text(encoding="utf-8"))
+    else:
+        nets = NETS[:2] if args.quick else NETS
+        epochs, ft_epochs = (2, 1) if args.quick else (args.epochs, args.ft_epochs)
+        sc_seeds = args.sc_seeds[:2] if args.quick else args.sc_seeds
+        t0 = time.perf_counter()
+        results = experiment(nets, epochs=epochs, ft_epochs=ft_epochs, ft_lr=args.ft_lr, sc_seeds=sc_seeds,
+                             log=lambda s: print(s, file=sys.stderr))
+        results["command"] = common.command_line(SCRIPT, argv)
+        results["when"] = common.utc_now()
+        results["revision"] = common.git_revision()
+        info = common.machine_info()
+        results["machine"] = f"{info['cpu']}, {info['cores']} cores, torch threads 1"
+        results["seconds"] = time.perf_counter() - t0
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    path = common.write_report(NAME, report(results, command=results["command"]), args.out_dir)
+    print(f"wrote {path} and {json_path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
