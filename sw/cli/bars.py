@@ -61,6 +61,8 @@ class Bars:
             raise TypeError(f"progress events must be ProgressEvent, not {event!r}")
         with self._lock:
             st = self._stages.get(event.stage)
+            if st is not None and st["closed"] and event.finished:
+                return  # a repeated end of a stage already closed
             if st is None or st["closed"]:
                 st = self._open(event)
             self._update(st, event)

@@ -20,6 +20,7 @@ def test_plain_lines_off_a_terminal():
         emit(bars, "compile verilator", 1, 1)
         for i in range(4):
             emit(bars, "images", i, 3, f"{i} mismatches")
+        emit(bars, "images", 3, 3, "3 mismatches (final)")  # a repeated end draws nothing
         bars("a plain message")
         emit(bars, "unfinished", 0, 10)
     lines = out.getvalue().splitlines()
