@@ -140,7 +140,8 @@ def main(argv=None) -> int:
                    "cosim.md")
     args = p.parse_args(argv)
 
-    from ..cli.export_vectors import float_predictions, load_net  # until the reference net is package data
+    from ..cli.nets import load_net  # until the reference net is package data
+    from ..cli.sc_eval import float_predictions
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig, quantize_probability
     from .regression import default_checkpoint
@@ -149,7 +150,8 @@ def main(argv=None) -> int:
 
     ckpt = args.checkpoint or default_checkpoint()
     config = SCConfig()
-    qnet, model, meta = load_net(ckpt, None, config)
+    net = load_net(ckpt, config=config)
+    qnet, model, meta = net.qnet, net.model, net.meta
     x, y = load_dataset("digits", "test")
     rows = []
     for sim, limit in (("verilator", args.limit), ("icarus", args.icarus_limit)):

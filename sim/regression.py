@@ -181,14 +181,16 @@ def main(argv: list[str] | None = None) -> int:
             if not res.passed:
                 failures.append(f"unit testbenches on {s}")
 
-    from ..cli.export_vectors import float_predictions, load_net  # until the reference net is package data
+    from ..cli.nets import load_net  # until the reference net is package data
+    from ..cli.sc_eval import float_predictions
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig
 
     config = SCConfig(length=args.length, rng=args.rng)
     if args.export is None and args.checkpoint is None:
         args.checkpoint = default_checkpoint()
-    qnet, model, _ = load_net(args.checkpoint, args.export, None if args.export else config)
+    net = load_net(args.checkpoint, args.export, config=None if args.export else config)
+    qnet, model = net.qnet, net.model
     x, y = load_dataset("digits", "test")
     for s in sims:
         limit = args.limit if s == "verilator" else args.icarus_limit
@@ -208,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
 
         for name in ("icebreaker", "ulx3s"):
             spec = get_board(name)
-            bq, bmodel, _ = load_net(args.checkpoint, None, SCConfig(length=args.length, rng=spec.rng or args.rng))
+            bnet = load_net(args.checkpoint, config=SCConfig(length=args.length, rng=spec.rng or args.rng))
+            bq, bmodel = bnet.qnet, bnet.model
             for s in sims:
                 limit = args.limit if s == "verilator" else args.board_icarus_limit
                 if limit == 0:
