@@ -27,8 +27,8 @@ DEFAULT_LIMIT = {"verilator": 50, "icarus": 5, "none": 1}
 EXAMPLES = """\
 examples:
   sc-neurocore report --checkpoint digits.pt -o report/          # then open report/index.html
-  sc-neurocore build --board icebreaker --checkpoint digits.pt --json > icebreaker.json
-  sc-neurocore report --checkpoint digits.pt --boards icebreaker.json -o report/
+  sc-neurocore build --board icebreaker --checkpoint digits.pt     # build/boards/icebreaker/build_report.json
+  sc-neurocore report --checkpoint digits.pt -o report/          # reads build/boards/*
   sc-neurocore report --export digits_export.npz --sim none -o report/   # no simulator, no torch
 """
 
@@ -61,8 +61,8 @@ def register(subparsers) -> None:
     p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
                    help=f"engine for the clocks and the RTL: {PARALLELISM_SYNTAX} (default: the iCEBreaker preset)")
     p.add_argument("--boards", type=_existing_path, nargs="+", default=None, metavar="PATH",
-                   help="board build folders, or files written by 'sc-neurocore build --json' "
-                   "(default: the folders in build/boards/)")
+                   help="board build folders (holding the build_report.json of 'sc-neurocore build'), or such "
+                   "report files (default: the folders in build/boards/)")
     p.add_argument("--dataset", default=None, help="dataset whose test split is used (default: the checkpoint's, "
                    "else digits)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

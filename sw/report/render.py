@@ -570,9 +570,9 @@ def _board_net(e) -> str:
 
 def _boards(data: ReportData, figs: dict) -> str:
     reports = [e for e in data.boards if e.report]
-    howto = ("<p>Make one with <code>sc-neurocore build --board icebreaker --checkpoint CKPT --json &gt; "
-             "icebreaker.json</code> and pass <code>--boards icebreaker.json</code>, or a build folder holding such "
-             "a report (this command looks in <code>build/boards/*</code> unless told otherwise).</p>")
+    howto = ("<p>Make one with <code>sc-neurocore build --board icebreaker --checkpoint CKPT</code>: it writes "
+             "<code>build/boards/icebreaker/build_report.json</code>, which this command reads from "
+             "<code>build/boards/*</code> (or pass <code>--boards PATH ...</code>).</p>")
     parts = ['<section id="boards"><h2>Board builds</h2>']
     if not reports:
         parts.append('<p class="note">No board build report found'
@@ -592,12 +592,16 @@ def _boards(data: ReportData, figs: dict) -> str:
         rows.append([f"<b>{_e(r.get('board', '?'))}</b><br>{_e(r.get('device') or '')}", _board_net(e),
                      "x".join(map(str, par)) or "–", _mhz(r.get("clock_hz")), _mhz(r.get("sync_fmax_hz")) + t, res,
                      "–" if not r.get("cycles_mean") else f"{r['cycles_mean']:,.0f}",
-                     "–" if not ips else f"{ips:,.0f}", "–" if not worst else f"{worst:,.0f}"])
-    parts.append("<p>From the JSON report each build writes: resources and fmax are the tools' own figures "
-                 "(nextpnr); clocks per image come from the clock model over the test set, and images/s is the clock "
-                 "divided by them (mean), or by the theoretical worst case.</p>")
+                     "–" if not ips else f"{ips:,.0f}",
+                     "–" if not (r.get("cycles_max_seen") and r.get("clock_hz"))
+                     else f"{r['clock_hz'] / r['cycles_max_seen']:,.0f}",
+                     "–" if not worst else f"{worst:,.0f}"])
+    parts.append("<p>From the report each build writes (<code>build_report.json</code>): resources and fmax are the "
+                 "tools' own figures (nextpnr); clocks per image come from the clock model over the test set, and "
+                 "images/s is the clock divided by their mean, by the slowest image's, or by the theoretical worst "
+                 "case.</p>")
     parts.append(_table(["board", "net", "parallelism", "clock", "fmax", "resources", "mean clocks",
-                         "images/s (mean)", "images/s (worst case)"], rows))
+                         "images/s (mean)", "images/s (worst image)", "images/s (theoretical worst)"], rows))
     notes = list(dict.fromkeys(f"<code>{_e(e.source)}</code>" + (f": {_e(e.note)}" if e.note else "")
                                for e in reports))
     notes += [f"<code>{_e(e.folder)}</code>: {_e(e.note)}" for e in data.boards if not e.report]

@@ -134,3 +134,43 @@ def test_report_default_limit_per_simulator(trained, tmp_path, capsys, monkeypat
     rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "-o", str(tmp_path / "r"), "--sim", sim)
     assert rc == 0, err
     assert seen == [sim] and json.loads((tmp_path / "r" / "report.json").read_text())["rtl"]["images"] == images
+
+
+def test_build_then_report_finds_the_board_by_default(trained, tmp_path, capsys, monkeypatch):
+    """``build`` leaves build/boards/BOARD/build_report.json; ``report`` (run in the same folder) shows it as this net's."""
+    pytest.importorskip("amaranth_boards")
+    from sc_neurocore.boards import build as board_build
+    from sc_neurocore.boards.protocol import net_id
+    from sc_neurocore.hw.network import image_cycles
+
+    def fake_build(spec, qnet, *, T, build_dir, parallelism=None, images=None, **kw):  # no synthesis here
+        par = parallelism or spec.parallelism
+        build_dir.mkdir(parents=True, exist_ok=True)  # as the real one does
+        rep = board_build.BuildReport(
+            board=spec.name, device="iCE40UP5K-SG48", core="SCNetworkCore", clock_hz=24e6, fmax_hz={"clk": 30e6},
+            utilization={"ICESTORM_LC": {"used": 4000, "available": 5280}}, yosys_cells={}, cycles_per_image=20000,
+            cycles_source="", bitstream="top.bin", build_dir=str(build_dir), seconds=1.0, command="", baud=1_000_000,
+            parallelism=tuple(par), net={"n_input": 64, "n_output": 10, "prob_bits": 8, "timesteps": T,
+                                         "net_id": net_id(qnet), "sizes": list(qnet.sizes),
+                                         "length": qnet.config.length, "rng": qnet.config.rng})
+        cycles = image_cycles(qnet, T, par, images)
+        rep.cycles_mean, rep.cycles_max_seen, rep.images_measured = float(cycles.mean()), int(cycles.max()), len(cycles)
+        return rep
+
+    monkeypatch.setattr(board_build, "build_board", fake_build)
+    monkeypatch.chdir(tmp_path)
+    _, ckpt = trained
+    try:
+        rc = main(["build", "--board", "icebreaker", "--checkpoint", str(ckpt)])
+    except SystemExit as exc:
+        rc = exc.code
+    assert rc == 0, capsys.readouterr().err
+    saved = json.loads((tmp_path / "build" / "boards" / "icebreaker" / "build_report.json").read_text())
+    rc, _, err = _run(capsys, "--checkpoint", str(ckpt), "--rng", "sobol", "--sim", "none", "-o", "rep")
+    assert rc == 0, err
+    numbers = json.loads((tmp_path / "rep" / "report.json").read_text())
+    (board,) = numbers["boards"]
+    assert board["same_net"] is True and board["report"]["cycles_mean"] == saved["cycles_mean"]
+    assert board["report"]["images_per_s"] == pytest.approx(24e6 / saved["cycles_mean"])
+    page = (tmp_path / "rep" / "index.html").read_text()
+    assert "this net" in page and f"{24e6 / saved['cycles_mean']:,.0f}" in page

@@ -90,13 +90,13 @@ def test_boards_section_with_reports(report_data):
 
     data.boards = [BoardEntry("build/boards/icebreaker", {
         "board": "icebreaker", "device": "iCE40UP5K-SG48", "clock_hz": 24e6, "sync_fmax_hz": 30.2e6,
-        "meets_timing": True, "parallelism": [1, 16], "cycles_mean": 9688.0, "images_per_s": 2477.3,
+        "meets_timing": True, "parallelism": [1, 16], "cycles_mean": 9688.0, "cycles_max_seen": 12000, "images_per_s": 2477.3,
         "images_per_s_worst": 1259.2, "utilization": {"ICESTORM_LC": {"used": 4350, "available": 5280},
                                                       "ICESTORM_RAM": {"used": 27, "available": 30}},
         "net": {"sizes": [64, 128, 10], "length": 16, "rng": "sobol", "timesteps": 25}}, "r.json", same_net=False),
         BoardEntry("build/boards/ulx3s", None, "", "no build report in this folder")]
     page = render_html(data)
-    assert "2,477" in page and "30.2 MHz" in page and "ICESTORM_LC 4,350/5,280" in page and "another net" in page
+    assert "2,477" in page and "2,000" in page and "30.2 MHz" in page and "ICESTORM_LC 4,350/5,280" in page and "another net" in page
     assert "build/boards/ulx3s</code>: no build report in this folder" in page
     assert len(_pngs(page)) == 8  # the resource figure too
 
