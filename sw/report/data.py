@@ -23,11 +23,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import MissingTool
 from ..export import QuantizedNet
 from ..progress import emit
 from ..sc.contract import SCConfig, quantize_probability
@@ -362,8 +363,9 @@ def read_board_folder(folder) -> list[BoardEntry]:
     """The board report(s) of a build folder (or of a JSON file holding one report or ``{"boards": [...]}``).
 
     A folder's report is any ``*.json`` in it with the :class:`~sc_neurocore.boards.build.BuildReport`
-    fields (``board``, ``device``, ``utilization``, ``fmax_hz``, ``clock_hz``).  A folder holding
-    only nextpnr's ``top.report.json`` gives resources and fmax, without clocks per image.
+    fields (``board``, ``device``, ``utilization``, ``fmax_hz``, ``clock_hz``): ``sc-neurocore build``
+    writes ``build_report.json``.  A folder holding only nextpnr's ``top.report.json`` gives
+    resources, fmax and the clock, but not the net or its clocks per image.
     """
     path = Path(folder)
     if path.is_file():
@@ -493,6 +495,8 @@ def run_rtl_check(qnet: QuantizedNet, codes: np.ndarray, y, T: int, indices: lis
     t0 = time.perf_counter()
     try:
         rtl = runner(qnet, sub, T, sim=sim, parallelism=parallelism, trace=True, progress=progress)
+    except MissingTool:  # no simulator: something to install, not a result
+        raise
     except RuntimeError as exc:  # the simulation failed (build error, timeout): the page says so
         text = str(exc).strip() or type(exc).__name__
         check.error = f"the RTL run failed: {text.splitlines()[0]}"
@@ -527,8 +531,6 @@ def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilat
     ``(lanes, tlanes)`` of the clocks histogram and the RTL (default: the iCEBreaker preset).
     ``boards``: build folders or report files (``None``: ``build/boards/*``).
     """
-    from datetime import datetime
-
     t_start = time.perf_counter()
     if not isinstance(qnet, QuantizedNet):
         raise TypeError(f"qnet must be a QuantizedNet, not {type(qnet).__name__}")
@@ -540,7 +542,7 @@ def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilat
         raise TypeError(f"labels must be integers, not dtype {y.dtype}")
     y = y.astype(np.int64)
     if y.shape != (len(x),):
-        raise ValueError(f"{len(y)} labels for {len(x)} images")
+        raise ValueError(f"{y.size} labels for {len(x)} images")
     n = len(x)
     if not 0 <= int(image) < n:
         raise ValueError(f"image index {image} is outside the split's {n} images")

