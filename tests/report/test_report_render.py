@@ -98,6 +98,9 @@ def test_boards_section_with_reports(report_data):
     page = render_html(data)
     assert "2,477" in page and "2,000" in page and "30.2 MHz" in page and "ICESTORM_LC 4,350/5,280" in page and "another net" in page
     assert "build/boards/ulx3s</code>: no build report in this folder" in page
+    assert "images/s on icebreaker" not in page  # another net's board: not in the summary
+    data.boards[0].same_net = True
+    assert "images/s on icebreaker at 24.0 MHz" in render_html(data)
     assert len(_pngs(page)) == 8  # the resource figure too
 
 
