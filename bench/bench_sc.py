@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed, m in zip(args.seeds, nets):
             m2 = copy.deepcopy(m)
             sc_finetune(m2, SCConfig(length=args.finetune_length, **kw), x_tr, y_tr,
-                        epochs=args.finetune_epochs, seed=seed)
+                        epochs=args.finetune_epochs, lr=5e-4, seed=seed)
             models.append(m2)
             fpreds.append(float_predict(m2, x_te))
         ft_float[name] = [float((p == y_te).mean()) for p in fpreds]
