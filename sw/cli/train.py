@@ -53,7 +53,7 @@ def run(args) -> int:
     from torch.utils.data import DataLoader, TensorDataset
 
     from ..datasets import load_dataset
-    from ..training import SpikingNet, auto_device, evaluate, get_surrogate, train_epoch
+    from ..training import SpikingNet, evaluate, get_surrogate, resolve_device, train_epoch
     from ..training.checkpoint import save_checkpoint
 
     try:
@@ -64,7 +64,11 @@ def run(args) -> int:
     if not 0.0 <= args.beta <= 1.0:
         print(f"sc-neurocore train: --beta must be in [0, 1], not {args.beta}", file=sys.stderr)
         return 2
-    device = torch.device(args.device) if args.device else auto_device()
+    try:
+        device = resolve_device(args.device)
+    except ValueError as exc:
+        print(f"sc-neurocore train: --device: {exc}", file=sys.stderr)
+        return 2
     if args.length is not None and not args.sc_finetune:
         print("sc-neurocore train: --length applies only with --sc-finetune EPOCHS", file=sys.stderr)
         return 2
