@@ -271,111 +271,74 @@ def test_errors():
 
 # ---------------------------------------------------------------- the pure step functions, by hand
 # Two neurons per case (one that stays below threshold, one that fires); binary fractions, so every
-# hand result below is exact in float64.
+# hand result below is exact in float64 (the ExpIF cases hold e**2, computed in the comment's formula).
 
 
 def _t(*values):
     return torch.tensor(values, dtype=torch.float64)
 
 
-def _same(got, want):
-    assert got.tolist() == pytest.approx(list(want), abs=1e-12)
+E2 = math.exp(2.0)
 
-
-def test_lif_step_by_hand():
-    p = C.LIFParameters(beta=0.5, threshold=1.0)
+BY_HAND = {
     # v = 0.5 * 0.5 + I: 0.25 + 0.75 = 1.0 (not > 1) | 0.25 + 1.0 = 1.25 -> spike, 0.25
-    s, st = C.lif_step(_t(0.75, 1.0), C.LIFState(_t(0.5, 0.5)), p)
-    _same(s, (0, 1))
-    _same(st.v, (1.0, 0.25))
+    "lif": (C.lif_step, C.LIFParameters(beta=0.5, threshold=1.0), C.LIFState, [(0.5, 0.5)], (0.75, 1.0),
+            (0, 1), [(1.0, 0.25)]),
     # input_gain 2: 0.25 + 2 * 0.25 = 0.75 | 0.25 + 2 * 0.5 = 1.25 -> 0.25
-    s, st = C.lif_step(_t(0.25, 0.5), C.LIFState(_t(0.5, 0.5)), C.LIFParameters(beta=0.5, input_gain=2.0))
-    _same(s, (0, 1))
-    _same(st.v, (0.75, 0.25))
-
-
-def test_synaptic_step_by_hand():
-    p = C.SynapticParameters(alpha=0.5, beta=0.5, threshold=1.0)
-    # i = 0.5 * 0.5 + I: 0.25 + 0.25 = 0.5 | 0.25 + 0.75 = 1.0;  v = 0.5 * 0.5 + i: 0.75 | 1.25 -> spike, 0.25
-    s, st = C.synaptic_step(_t(0.25, 0.75), C.SynapticState(_t(0.5, 0.5), _t(0.5, 0.5)), p)
-    _same(s, (0, 1))
-    _same(st.i_syn, (0.5, 1.0))
-    _same(st.v, (0.75, 0.25))
-
-
-def test_alif_step_by_hand():
-    p = C.ALIFParameters(beta=0.5, threshold=1.0, adapt_decay=0.5, adapt_strength=0.5)
+    "lif, input_gain 2": (C.lif_step, C.LIFParameters(beta=0.5, input_gain=2.0), C.LIFState, [(0.5, 0.5)], (0.25, 0.5),
+                          (0, 1), [(0.75, 0.25)]),
+    # i = 0.5 * 0.5 + I: 0.5 | 1.0;  v = 0.5 * 0.5 + i: 0.75 | 1.25 -> spike, 0.25
+    "synaptic": (C.synaptic_step, C.SynapticParameters(alpha=0.5, beta=0.5, threshold=1.0), C.SynapticState,
+                 [(0.5, 0.5), (0.5, 0.5)], (0.25, 0.75), (0, 1), [(0.5, 1.0), (0.75, 0.25)]),
     # theta = 1 + 0.5 * a = 1.5 (a = 1);  v = 0.25 + I: 1.25 (< 1.5) | 1.75 -> spike, 1.75 - 1.5 = 0.25
     # a = 0.5 * 1 + s: 0.5 | 1.5
-    s, st = C.alif_step(_t(1.0, 1.5), C.ALIFState(_t(0.5, 0.5), _t(1.0, 1.0)), p)
-    _same(s, (0, 1))
-    _same(st.v, (1.25, 0.25))
-    _same(st.a, (0.5, 1.5))
-
-
-def test_expif_step_by_hand():
-    p = C.ExpIFParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25)
+    "alif": (C.alif_step, C.ALIFParameters(beta=0.5, threshold=1.0, adapt_decay=0.5, adapt_strength=0.5),
+             C.ALIFState, [(0.5, 0.5), (1.0, 1.0)], (1.0, 1.5), (0, 1), [(1.25, 0.25), (0.5, 1.5)]),
     # drive = 0.5 v + 0.5 * 0.25 * exp((min(v, 1) - 0.5) / 0.25)
     # v = 0.5: 0.25 + 0.125 * e**0 = 0.375, + I 0.5 = 0.875 (no spike)
     # v = 1.5 (clipped to 1 inside exp): 0.75 + 0.125 * e**2, + I 0 -> spike, minus 1
-    s, st = C.expif_step(_t(0.5, 0.0), C.LIFState(_t(0.5, 1.5)), p)
-    _same(s, (0, 1))
-    _same(st.v, (0.875, 0.75 + 0.125 * math.exp(2.0) - 1.0))
-
-
-def test_adex_step_by_hand():
-    p = C.AdExParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25, adapt_decay=0.5, a=0.5, b=0.25)
+    "expif": (C.expif_step, C.ExpIFParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25), C.LIFState,
+              [(0.5, 1.5)], (0.5, 0.0), (0, 1), [(0.875, 0.75 + 0.125 * E2 - 1.0)]),
     # v = 0.5, w = 0.25: drive 0.375 - w + I: I = 0.5 -> 0.625 | I = 1.0 -> 1.125 -> spike, 0.125
     # w = 0.5 * 0.25 + (1 - 0.5) * 0.5 * v_prev (0.5) + 0.25 * s = 0.25 | 0.5
-    s, st = C.adex_step(_t(0.5, 1.0), C.AdExState(_t(0.5, 0.5), _t(0.25, 0.25)), p)
-    _same(s, (0, 1))
-    _same(st.v, (0.625, 0.125))
-    _same(st.w, (0.25, 0.5))
-
-
-def test_alpha_step_by_hand():
-    p = C.AlphaParameters(alpha_exc=0.5, alpha_inh=0.5, beta=0.5, threshold=1.0)
-    # i_exc = 0.5 * 0.5 + relu(I): I = -0.5 -> 0.25 | I = 1.5 -> 1.75
-    # i_inh = 0.5 * 0.25 + relu(-I): 0.625 | 0.125
+    "adex": (C.adex_step, C.AdExParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25,
+                                           adapt_decay=0.5, a=0.5, b=0.25), C.AdExState,
+             [(0.5, 0.5), (0.25, 0.25)], (0.5, 1.0), (0, 1), [(0.625, 0.125), (0.25, 0.5)]),
+    # i_exc = 0.5 * 0.5 + relu(I): I = -0.5 -> 0.25 | I = 1.5 -> 1.75;  i_inh = 0.5 * 0.25 + relu(-I): 0.625 | 0.125
     # v = 0.5 * 0.5 + i_exc - i_inh: -0.125 | 1.875 -> spike, 0.875
-    state = C.AlphaState(_t(0.5, 0.5), _t(0.25, 0.25), _t(0.5, 0.5))
-    s, st = C.alpha_step(_t(-0.5, 1.5), state, p)
-    _same(s, (0, 1))
-    _same(st.i_exc, (0.25, 1.75))
-    _same(st.i_inh, (0.625, 0.125))
-    _same(st.v, (-0.125, 0.875))
-
-
-def test_second_order_lif_step_by_hand():
-    p = C.SecondOrderLIFParameters(alpha=0.5, beta=0.5, threshold=1.0, stiffness=0.25)
-    # a = 0.5 * 0.5 + I - 0.25 * v_prev (1.0): I = 0.25 -> 0.25 | I = 1.0 -> 1.0
-    # v = 0.5 * 1.0 + a: 0.75 | 1.5 -> spike, 0.5
-    s, st = C.second_order_lif_step(_t(0.25, 1.0), C.SecondOrderLIFState(_t(0.5, 0.5), _t(1.0, 1.0)), p)
-    _same(s, (0, 1))
-    _same(st.a, (0.25, 1.0))
-    _same(st.v, (0.75, 0.5))
-
-
-def test_recurrent_lif_step_by_hand():
-    w = torch.tensor([[0.0, 0.5], [-0.25, 0.0]], dtype=torch.float64)
-    p = C.RecurrentLIFParameters(recurrent_weight=w, beta=0.5, threshold=1.0)
+    "alpha": (C.alpha_step, C.AlphaParameters(alpha_exc=0.5, alpha_inh=0.5, beta=0.5, threshold=1.0), C.AlphaState,
+              [(0.5, 0.5), (0.25, 0.25), (0.5, 0.5)], (-0.5, 1.5), (0, 1),
+              [(0.25, 1.75), (0.625, 0.125), (-0.125, 0.875)]),
+    # a = 0.5 * 0.5 + I - 0.25 * v_prev (1.0): I = 0.25 -> 0.25 | I = 1.0 -> 1.0;  v = 0.5 * 1.0 + a: 0.75 | 1.5 -> 0.5
+    "second order": (C.second_order_lif_step,
+                     C.SecondOrderLIFParameters(alpha=0.5, beta=0.5, threshold=1.0, stiffness=0.25),
+                     C.SecondOrderLIFState, [(0.5, 0.5), (1.0, 1.0)], (0.25, 1.0), (0, 1),
+                     [(0.25, 1.0), (0.75, 0.5)]),
     # v = 0.5 * 0.5 + I + W @ (1, 1): neuron 0: 0.25 + 0.5 + 0.5 = 1.25 -> spike, 0.25;
-    # neuron 1: 0.25 + 1.0 - 0.25 = 1.0 (not > 1)
-    state = C.RecurrentLIFState(_t(0.5, 0.5)[None], _t(1.0, 1.0)[None])
-    s, st = C.recurrent_lif_step(_t(0.5, 1.0)[None], state, p)
-    _same(s[0], (1, 0))
-    _same(st.v[0], (0.25, 1.0))
-    assert torch.equal(st.spike_prev, s)
+    # neuron 1: 0.25 + 1.0 - 0.25 = 1.0 (not > 1); spike_prev = the new spikes
+    "recurrent": (C.recurrent_lif_step,
+                  C.RecurrentLIFParameters(beta=0.5, threshold=1.0, recurrent_weight=_t(0.0, 0.5, -0.25, 0.0).view(2, 2)),
+                  C.RecurrentLIFState, [(0.5, 0.5), (1.0, 1.0)], (0.5, 1.0), (1, 0), [(0.25, 1.0), (1.0, 0.0)]),
+}
+
+
+@pytest.mark.parametrize("case", list(BY_HAND))
+def test_step_function_by_hand(case):
+    step, params, state_type, state, current, spikes, new_state = BY_HAND[case]
+    s, st = step(_t(*current), state_type(*(_t(*f) for f in state)), params)
+    assert s.tolist() == list(spikes)
+    assert isinstance(st, state_type)
+    for got, want in zip(st, new_state):
+        assert got.tolist() == pytest.approx(list(want), abs=1e-12)
 
 
 def test_fire_and_reset_detaches_the_spike_in_the_reset():
     # straight-through: ds/dv = 1; v_new = v - s.detach() * theta, so dv_new/dv = 1: d(s + v_new)/dv = 2
     v = _t(0.5, 1.5).requires_grad_()
     s, v_new = C.fire_and_reset(v, 1.0, straight_through)
-    _same(s, (0, 1))
-    _same(v_new, (0.5, 0.5))
+    assert s.tolist() == [0.0, 1.0] and v_new.tolist() == [0.5, 0.5]
     (s.sum() + v_new.sum()).backward()
-    _same(v.grad, (2.0, 2.0))
+    assert v.grad.tolist() == [2.0, 2.0]
 
 
 @pytest.mark.parametrize(
