@@ -163,7 +163,7 @@ class FineTune:
 FINETUNES = (FineTune(2, 1e-4), FineTune(2, 5e-4), FineTune(4, 1e-4))
 
 
-def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_seeds=()) -> dict:
+def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_seeds=(), lengths=LENGTHS) -> dict:
     """Plain data for one net: float, SC per source and L (per SC seed), and SC after each fine-tuning."""
     from sc_neurocore.sc.contract import SCConfig
     from sc_neurocore.training.finetune import sc_finetune
@@ -177,7 +177,7 @@ def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_see
            "sc": {}, "sc_seeds": {}, "ft": {}}
     for key, (_, fields) in SOURCES.items():
         row["sc"][key], row["sc_seeds"][key] = {}, {}
-        for length in LENGTHS:
+        for length in lengths:
             p = sc_predictions(model, SCConfig(length=length, **fields), x_te)
             row["sc"][key][str(length)] = {"acc": _rate(p, y_te), "agree": _rate(p, fp)}
             cells = []
@@ -195,14 +195,15 @@ def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_see
             entry = {"float": None, "seconds": time.perf_counter() - t0}
             own = float_predictions(tuned, x_te)
             entry["float"] = _rate(own, y_te)
-            for length in LENGTHS:
+            for length in lengths:
                 p = sc_predictions(tuned, SCConfig(length=length, **fields), x_te)
                 entry[str(length)] = {"acc": _rate(p, y_te), "agree_own": _rate(p, own), "agree_orig": _rate(p, fp)}
             row["ft"][ft.key][key] = entry
     return row
 
 
-def experiment(nets=NETS, *, epochs: int = 10, finetunes=FINETUNES, sc_seeds=(1, 2, 3, 4, 5), log=print) -> dict:
+def experiment(nets=NETS, *, epochs: int = 10, finetunes=FINETUNES, sc_seeds=(1, 2, 3, 4, 5), lengths=LENGTHS,
+               log=print) -> dict:
     """Train and measure every net; returns the plain data :func:`report` renders."""
     import torch
     from sc_neurocore.datasets import load_digits_split
@@ -212,7 +213,7 @@ def experiment(nets=NETS, *, epochs: int = 10, finetunes=FINETUNES, sc_seeds=(1,
     rows = []
     for i, spec in enumerate(nets, 1):
         t0 = time.perf_counter()
-        rows.append(measure_net(spec, epochs, data, finetunes=finetunes, sc_seeds=sc_seeds))
+        rows.append(measure_net(spec, epochs, data, finetunes=finetunes, sc_seeds=sc_seeds, lengths=lengths))
         log(f"[{i}/{len(nets)}] {spec.label}: float {rows[-1]['float']:.2f} % ({time.perf_counter() - t0:.0f} s)")
     return {
         "epochs": epochs,
@@ -221,7 +222,7 @@ def experiment(nets=NETS, *, epochs: int = 10, finetunes=FINETUNES, sc_seeds=(1,
         "ft_length": FT_LENGTH,
         "T": T_STEPS,
         "n_test": int(len(data[3])),
-        "lengths": list(LENGTHS),
+        "lengths": list(lengths),
         "sources": {k: {"label": v[0], "config": v[1]} for k, v in SOURCES.items()},
         "nets": rows,
     }
@@ -452,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=10, help="training epochs per net (default: 10)")
     ap.add_argument("--ft", type=FineTune.parse, nargs="*", default=list(FINETUNES), metavar="EPOCHS:LR",
                     help="SC-aware fine-tuning settings, the first detailed (default: 2:1e-4 2:5e-4 4:1e-4; none: --ft)")
+    ap.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS), metavar="L",
+                    help=f"bitstream lengths measured (default: {' '.join(map(str, LENGTHS))}; the goal is at {GOAL_LENGTH})")
     ap.add_argument("--sc-seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5],
                     help="SC seeds of the robustness table (default: 1 2 3 4 5)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 nets, 2 epochs, one 1-epoch fine-tuning")
@@ -468,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         sc_seeds = args.sc_seeds[:2] if args.quick else args.sc_seeds
         t0 = time.perf_counter()
         revision, when = common.git_revision(), common.utc_now()  # of the code that runs, taken before it runs
-        results = experiment(nets, epochs=epochs, finetunes=finetunes, sc_seeds=sc_seeds,
+        results = experiment(nets, epochs=epochs, finetunes=finetunes, sc_seeds=sc_seeds, lengths=args.lengths,
                              log=lambda s: print(s, file=sys.stderr))
         results["command"] = common.command_line(SCRIPT, argv)
         results["when"] = when
