@@ -166,6 +166,7 @@ FINETUNES = (FineTune(2, 1e-4), FineTune(2, 5e-4), FineTune(4, 1e-4))
 def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_seeds=(), lengths=LENGTHS) -> dict:
     """Plain data for one net: float, SC per source and L (per SC seed), and SC after each fine-tuning."""
     from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.network import FixedPointNetwork
     from sc_neurocore.training.finetune import sc_finetune
 
     x_tr, x_te, y_tr, y_te = data
@@ -175,6 +176,8 @@ def measure_net(spec: NetSpec, epochs: int, data, *, finetunes=FINETUNES, sc_see
     fp = float_predictions(model, x_te)
     row = {"spec": asdict(spec), "label": spec.label, "train_s": train_s, "float": _rate(fp, y_te),
            "sc": {}, "sc_seeds": {}, "ft": {}}
+    p = FixedPointNetwork.from_quantized(model.to_quantized(SCConfig())).run(x_te, T_STEPS, trace=False).prediction
+    row["fixed"] = {"acc": _rate(p, y_te), "agree": _rate(p, fp)}  # the exact integer rung: no SC noise
     for key, (_, fields) in SOURCES.items():
         row["sc"][key], row["sc_seeds"][key] = {}, {}
         for length in lengths:
@@ -296,6 +299,22 @@ def summarise_seeds(results: dict, key: str, length: int) -> dict:
     }
 
 
+def summarise_fixed(results: dict) -> dict | None:
+    """The fixed-point rung (exact integer counts, the contract's k and Q8.8) over every net, or ``None``."""
+    if not all("fixed" in row for row in results["nets"]):
+        return None
+    deltas = [(row["fixed"]["acc"] - row["float"], row["label"]) for row in results["nets"]]
+    agrees = [(row["fixed"]["agree"], row["label"]) for row in results["nets"]]
+    return {
+        "mean_delta": statistics.fmean(d for d, _ in deltas),
+        "worst_delta": min(deltas),
+        "mean_agree": statistics.fmean(a for a, _ in agrees),
+        "worst_agree": min(agrees),
+        "meets": sum(_meets(d, a) for (d, _), (a, _) in zip(deltas, agrees)),
+        "n": len(deltas),
+    }
+
+
 def _pt(x: float) -> str:
     return f"{round(x, 2) + 0.0:+.2f}"  # + 0.0: no "-0.00"
 
@@ -313,6 +332,9 @@ def _summary_table(results: dict, ft: str | None = None) -> str:
     if ft is not None:
         header += ["agreement with the original float, mean %", "float change from fine-tuning, mean (pt)"]
     rows = []
+    fixed = summarise_fixed(results) if ft is None else None
+    if fixed:
+        rows.append(["fixed point (no SC noise)", "-", *_summary_row(fixed)])
     for key, meta in results["sources"].items():
         for length in results["lengths"]:
             s = summarise(results, key, length, ft)
@@ -345,6 +367,9 @@ def _settings_table(results: dict) -> str:
 def _per_net_table(results: dict, length: int, ft: str | None = None) -> str:
     keys = list(results["sources"])
     header = ["net", "float %"] + [f"{results['sources'][k]['label']}: SC % (SC - float, agreement %)" for k in keys]
+    fixed = ft is None and summarise_fixed(results) is not None
+    if fixed:
+        header.append("fixed point % (- float, agreement %)")
     rows = []
     for row in results["nets"]:
         cells = [row["label"], f"{row['float']:.2f}"]
@@ -352,6 +377,9 @@ def _per_net_table(results: dict, length: int, ft: str | None = None) -> str:
             delta, agree, c = _cell(row, k, length, ft)
             mark = " ✗" if length == GOAL_LENGTH and not _meets(delta, agree) else ""
             cells.append(f"{c['acc']:.2f} ({_pt(delta)}, {agree:.1f}){mark}")
+        if fixed:
+            f = row["fixed"]
+            cells.append(f"{f['acc']:.2f} ({_pt(f['acc'] - row['float'])}, {f['agree']:.1f})")
         rows.append(cells)
     return common.md_table(header, rows)
 
@@ -359,6 +387,12 @@ def _per_net_table(results: dict, length: int, ft: str | None = None) -> str:
 def verdicts(results: dict) -> list[str]:
     """One line per source: does it meet the goal on every net at L=16, before and after fine-tuning."""
     lines = []
+    fixed = summarise_fixed(results)
+    if fixed:
+        lines.append(f"- **Fixed point** (the exact integer rung: 8-bit codes and Q8.8 without SC noise, what quantisation alone "
+                     f"costs): meets the goal on {fixed['meets']}/{fixed['n']} nets (worst "
+                     f"{fixed['worst_delta'][0]:+.2f} pt on {fixed['worst_delta'][1]}; worst agreement "
+                     f"{fixed['worst_agree'][0]:.2f} % on {fixed['worst_agree'][1]}).")
     first = results["finetunes"][0] if results["finetunes"] else None
     for key, meta in results["sources"].items():
         s = summarise(results, key, GOAL_LENGTH)
