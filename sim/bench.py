@@ -140,20 +140,24 @@ def main(argv=None) -> int:
                    "cosim.md")
     args = p.parse_args(argv)
 
+    from ..cli.nets import load_net  # until the reference net is package data
+    from ..cli.sc_eval import float_predictions
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig, quantize_probability
     from .regression import default_checkpoint
     from .tb_network import DEFAULT_PARALLELISM
-    from .verify import format_table, load_net, verify_chain
+    from .verify import format_table, verify_chain
 
     ckpt = args.checkpoint or default_checkpoint()
     config = SCConfig()
-    qnet, model, meta = load_net(ckpt, None, config)
+    net = load_net(ckpt, config=config)
+    qnet, model, meta = net.qnet, net.model, net.meta
     x, y = load_dataset("digits", "test")
     rows = []
     for sim, limit in (("verilator", args.limit), ("icarus", args.icarus_limit)):
         print(f"{sim}: cocotb run ...", flush=True)
-        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, model=model, what="digits (trained)").rows
+        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, float_pred=float_predictions(model, x, args.T),
+                             what="digits (trained)").rows
     n = len(x) if args.limit is None else min(args.limit, len(x))
     print("plain Verilator C++ run ...", flush=True)
     codes = quantize_probability(x[:n], config.prob_bits)

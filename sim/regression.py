@@ -181,20 +181,23 @@ def main(argv: list[str] | None = None) -> int:
             if not res.passed:
                 failures.append(f"unit testbenches on {s}")
 
+    from ..cli.nets import load_net  # until the reference net is package data
+    from ..cli.sc_eval import float_predictions
     from ..datasets import load_dataset
     from ..sc.contract import SCConfig
-    from .verify import load_net
 
     config = SCConfig(length=args.length, rng=args.rng)
     if args.export is None and args.checkpoint is None:
         args.checkpoint = default_checkpoint()
-    qnet, model, _ = load_net(args.checkpoint, args.export, None if args.export else config)
+    net = load_net(args.checkpoint, args.export, config=None if args.export else config)
+    qnet, model = net.qnet, net.model
     x, y = load_dataset("digits", "test")
     for s in sims:
         limit = args.limit if s == "verilator" else args.icarus_limit
         print(f"trained net on {s}: {len(x) if limit is None else min(limit, len(x))} digits test images ...",
               flush=True)
-        rep = verify_chain(qnet, x, y, T=args.T, sim=s, limit=limit, model=model, what="digits (trained)")
+        rep = verify_chain(qnet, x, y, T=args.T, sim=s, limit=limit, float_pred=float_predictions(model, x, args.T),
+                           what="digits (trained)")
         rows.extend(rep.rows)
         for r in rep.rows:
             if r.mismatches:
@@ -207,15 +210,16 @@ def main(argv: list[str] | None = None) -> int:
 
         for name in ("icebreaker", "ulx3s"):
             spec = get_board(name)
-            bq, bmodel, _ = load_net(args.checkpoint, None, SCConfig(length=args.length, rng=spec.rng or args.rng))
+            bnet = load_net(args.checkpoint, config=SCConfig(length=args.length, rng=spec.rng or args.rng))
+            bq, bmodel = bnet.qnet, bnet.model
             for s in sims:
                 limit = args.limit if s == "verilator" else args.board_icarus_limit
                 if limit == 0:
                     continue
                 what = f"digits at the {name} setting ({bq.config.rng}, parallelism {spec.parallelism})"
                 print(f"{what} on {s}: {len(x) if limit is None else min(limit, len(x))} images ...", flush=True)
-                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, model=bmodel, parallelism=spec.parallelism,
-                                   what=what)
+                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, parallelism=spec.parallelism,
+                                   float_pred=float_predictions(bmodel, x, args.T), what=what)
                 rows.extend(rep.rows)
                 failures += [f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches]
 

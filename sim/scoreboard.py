@@ -24,6 +24,14 @@ class Mismatch:
     expected: int
     got: int
 
+    def as_dict(self) -> dict:
+        """``{"quantity", "expected", "got", <axis>: index, ...}`` (JSON-ready)."""
+        def plain(v):
+            return tuple(int(x) for x in v) if isinstance(v, tuple) else int(v)
+
+        return {"quantity": self.quantity, "expected": plain(self.expected), "got": plain(self.got),
+                **{k: int(v) for k, v in self.where.items()}}
+
     def __str__(self) -> str:
         place = ", ".join(f"{k} {v}" for k, v in self.where.items())
         return f"{self.quantity} at {place}: NumPy model {self.expected}, RTL {self.got}"
@@ -118,4 +126,5 @@ class Scoreboard:
             "mismatches": self.mismatches,
             "by_quantity": dict(self.by_quantity),
             "first": None if self.first is None else str(self.first),
+            "first_where": None if self.first is None else self.first.as_dict(),
         }

@@ -1,19 +1,18 @@
 """Helpers shared by the cocotb testbenches (they run inside the simulator process).
 
-The design's clock comes from the wrapper ``sc_tb`` (see :mod:`sc_neurocore.sim.runner`); a
-testbench only waits on it.  Inputs are written just after a rising edge, so the design
-samples them at the next one.
+The design's clock comes from the simulator side (the wrapper ``sc_tb``, see
+:mod:`sc_neurocore.sim.runner`); a testbench only waits on it.  Drivers write inputs at
+falling edges, so the design samples them at the next rising edge.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 
 import numpy as np
 
-__all__ = ["reset", "write_report", "read_report_env", "sim_cycles", "to_int", "unpack", "Stopwatch"]
+__all__ = ["reset", "write_report", "sim_cycles", "decode"]
 
 
 async def reset(dut, cycles: int = 2) -> None:
@@ -30,7 +29,11 @@ async def reset(dut, cycles: int = 2) -> None:
 
 
 def sim_cycles() -> int:
-    """Clock cycles since time 0 (from the simulator's time, 10 ns per cycle)."""
+    """Clock cycles since time 0 (from the simulator's time, 10 ns per cycle).
+
+    At a falling edge this is the number of the next rising edge (the first rising edge, at
+    5 ns, is number 0).
+    """
     from cocotb.utils import get_sim_time
 
     from .runner import CLOCK_PERIOD_NS
@@ -38,28 +41,59 @@ def sim_cycles() -> int:
     return int(get_sim_time("ns") // CLOCK_PERIOD_NS)
 
 
-def to_int(handle, signed: bool = False) -> int:
-    """Integer value of a signal (two's complement when ``signed``)."""
-    v = handle.value
-    if not hasattr(v, "to_unsigned"):  # a 1-bit signal reads as a Logic
-        return int(v)
-    return v.to_signed() if signed else v.to_unsigned()
+def decode(words, shape):
+    """Unpack integers (Verilog payload buses, bit 0 = the word's lowest bit) by an Amaranth shape.
+
+    The one decoder of the testbenches (NumPy, vectorised over the words):
+
+    * ``data.StructLayout``: ``{field: decode(words, field_shape)}``;
+    * ``data.ArrayLayout`` of scalar elements: an ``(n_words, length)`` int64 array;
+    * a scalar shape (``unsigned(w)``, ``signed(w)``, an int width): an ``(n_words,)`` int64 array,
+      two's complement for signed shapes.
+
+    Fields may be up to 63 bits wide; words may be any width.
+    """
+    from amaranth.lib import data
+
+    seq = [int(w) for w in np.asarray(words, dtype=object).reshape(-1)]
+    total = data.Layout.cast(shape).size if isinstance(shape, data.Layout) else _scalar(shape)[0]
+    arr = np.array(seq, dtype=np.uint64) if total <= 64 else np.array(seq, dtype=object)
+    return _decode(arr, 0, shape)
 
 
-def unpack(value: int, count: int, width: int, signed: bool = False) -> np.ndarray:
-    """Split a packed integer into ``count`` fields of ``width`` bits, field 0 in the low bits."""
-    mask = (1 << width) - 1
-    out = np.empty(count, dtype=np.int64)
-    for i in range(count):
-        f = (value >> (i * width)) & mask
-        if signed and f >> (width - 1):
-            f -= 1 << width
-        out[i] = f
-    return out
+def _scalar(shape) -> tuple[int, bool]:
+    from amaranth.hdl import Shape
+
+    s = Shape.cast(shape)
+    return s.width, s.signed
+
+
+def _decode(arr: np.ndarray, offset: int, shape):
+    from amaranth.lib import data
+
+    if isinstance(shape, data.StructLayout):
+        return {name: _decode(arr, offset + fld.offset, fld.shape) for name, fld in shape}
+    if isinstance(shape, data.ArrayLayout):
+        elem = shape.elem_shape
+        if isinstance(elem, data.Layout):
+            raise TypeError(f"decode: arrays of layouts are not supported ({shape!r})")
+        width = _scalar(elem)[0]
+        cols = [_decode(arr, offset + j * width, elem) for j in range(shape.length)]
+        return np.stack(cols, axis=-1) if cols else np.zeros((len(arr), 0), np.int64)
+    width, signed = _scalar(shape)
+    if width > 63:
+        raise ValueError(f"decode: a {width}-bit field does not fit an int64")
+    if arr.dtype == object:
+        vals = ((arr >> offset) & ((1 << width) - 1)).astype(np.int64)
+    else:
+        vals = ((arr >> np.uint64(offset)) & np.uint64((1 << width) - 1)).astype(np.int64)
+    if signed and width:
+        vals = np.where(vals >= (1 << (width - 1)), vals - (1 << width), vals)
+    return vals
 
 
 def write_report(report: dict) -> None:
-    """Write the testbench's JSON report where the runner looks for it (``$SC_SIM_REPORT``)."""
+    """Merge ``report`` into the testbench's JSON report (``$SC_SIM_REPORT``; the runner reads it back)."""
     path = os.environ.get("SC_SIM_REPORT")
     if not path:
         return
@@ -72,14 +106,6 @@ def write_report(report: dict) -> None:
         json.dump(existing, fh, indent=1, default=_jsonable)
 
 
-def read_report_env(name: str, default: str | None = None) -> str:
-    """An ``SC_*`` setting passed by the runner through the environment; a clear error if missing."""
-    v = os.environ.get(name, default)
-    if v is None:
-        raise RuntimeError(f"testbench needs ${name} (set by sc_neurocore.sim.runner.Design.run(extra_env=...))")
-    return v
-
-
 def _jsonable(o):
     if isinstance(o, np.integer):
         return int(o)
@@ -88,15 +114,3 @@ def _jsonable(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
-
-
-class Stopwatch:
-    """Wall time of a block, for cycles-per-second figures."""
-
-    def __enter__(self):
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.t0
-        return False

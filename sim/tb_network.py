@@ -3,19 +3,21 @@
 Driver -> monitor -> model -> scoreboard, arranged so that the design runs many thousands of
 cycles per Python interaction:
 
-* **driver** (simulator side, in the ``sc_tb`` wrapper written by :func:`network_wrapper`):
-  the cocotb test writes a batch of images' input codes to ``codes.hex`` and pulses
-  ``tb_reload`` (``$readmemh``) and ``tb_go``; the wrapper then streams the codes into the
-  core's ``i`` stream back to back (optionally with pseudo-random valid/ready stalls:
-  ``tb_stall``);
-* **monitor** (simulator side): every ``o`` transfer (counts + prediction) goes to
-  ``out.hex`` and every ``trace`` transfer (layer, t, neuron, count, current, membrane,
-  spike) to ``trace.hex``; the wrapper raises ``tb_done`` after the batch's last result;
+* **driver and monitors** (simulator side, ``network_tb.sv``, shipped with the package): the
+  cocotb test writes a batch of images' input codes to ``codes.hex`` and pulses ``tb_reload``
+  and ``tb_go``; the SystemVerilog half streams the codes into the core's ``i`` stream
+  (optionally with pseudo-random valid/ready stalls, ``tb_stall``) and writes every ``o``
+  transfer to ``out.hex`` and every ``trace`` transfer to ``trace.hex``, each line stamped with
+  its clock cycle;
 * **model**: the expected integers come from the vector file (:mod:`.vectors`), i.e. from
   ``sc_neurocore.sc.network.SCNetwork``;
 * **scoreboard** (:class:`~sc_neurocore.sim.scoreboard.Scoreboard`): every count, current,
   membrane and spike of every layer, timestep and image, plus the class counts and the
-  prediction; the first mismatch is reported with image, timestep, layer and neuron.
+  prediction; the first mismatch is reported with image, timestep, layer, neuron and clock cycle.
+
+Progress: the cocotb side appends ``"<images done> <mismatches so far>"`` to the file named in
+the settings after every result (it wakes on the wrapper's ``tb_n_out`` counter); the host side
+(:func:`run_network`) polls that file and turns it into :mod:`sc_neurocore.progress` events.
 
 Host side: :func:`run_network` builds (cached) and runs it; :func:`build_network` only builds.
 """
@@ -31,177 +33,85 @@ import cocotb
 import numpy as np
 
 from .scoreboard import Scoreboard
-from .tb import sim_cycles, write_report
+from .tb import decode, reset, sim_cycles, write_report
 
-__all__ = ["network_wrapper", "build_network", "run_network", "decode_fields", "DEFAULT_PARALLELISM"]
+__all__ = ["build_network", "run_network", "network_parameters", "DEFAULT_PARALLELISM", "CODE_DEPTH",
+           "TB_SOURCE"]
 
-#: ``(lanes, width)`` per layer used unless told otherwise: 4 neurons x 4 inputs per clock.
-DEFAULT_PARALLELISM = (1, 25)  # one neuron x 25 timesteps: every time lane wired to constants (T=25)
+#: ``(lanes, tlanes)`` used unless told otherwise: one neuron x 25 timesteps per clock (with T = 25
+#: every time lane is wired to one set of constants).
+DEFAULT_PARALLELISM = (1, 25)
 #: Depth of the wrapper's code memory (images per batch <= CODE_DEPTH // n_input).
 CODE_DEPTH = 1 << 16
+#: The SystemVerilog half of the testbench (package data).
+TB_SOURCE = "network_tb.sv"
+#: The Verilog module name the core gets (``network_tb.sv`` instantiates it).
+CORE_MODULE = "sc_net"
+_QUANTITIES = (("sc count", "count", "sc_counts"), ("current", "current", "currents"),
+               ("membrane", "membrane", "membranes"), ("spike", "spike", "spikes"))
 
 
-def network_wrapper(verilog: str, top: str, *, prob_bits: int, depth: int = CODE_DEPTH) -> str:
-    """The ``sc_tb`` module for an ``SCNetworkCore`` named ``top``: clock, stream driver, file monitors."""
-    from .runner import HALF_PERIOD_NS, TB_TOP, module_ports
-
-    ports = {name: (d, r) for d, r, name in module_ports(verilog, top)}
-    has_trace = "trace__payload" in ports
-    need = ["clk", "rst", "i__payload", "i__valid", "i__ready", "o__payload", "o__valid", "o__ready"]
-    missing = [p for p in need if p not in ports]
-    if missing:
-        raise ValueError(f"{top} lacks the SCNetworkCore ports {missing}")
-    o_rng = ports["o__payload"][1] or "[0:0]"
-    tr_rng = ports["trace__payload"][1] if has_trace else "[0:0]"
-    aw = max(1, (depth - 1).bit_length())
-    conns = [".clk(clk)", ".rst(rst)", ".i__payload(i_payload)", ".i__valid(i_valid)", ".i__ready(i_ready)",
-             ".o__payload(o_payload)", ".o__valid(o_valid)", ".o__ready(o_ready)"]
-    if has_trace:
-        conns += [".trace__payload(t_payload)", ".trace__valid(t_valid)", ".trace__ready(t_ready)",
-                  ".trace_en(tb_trace_en)"]
-    conn = ",\n        ".join(conns)
-    return f"""`timescale 1ns/1ps
-// Network testbench wrapper written by sc_neurocore.sim.tb_network: simulator-side clock,
-// input-stream driver from codes.hex, result / trace monitors to out.hex / trace.hex.
-module {TB_TOP} (
-    input wire rst,
-    input wire tb_go,
-    input wire tb_reload,
-    input wire [31:0] tb_n_codes,
-    input wire [31:0] tb_n_images,
-    input wire tb_trace_en,
-    input wire tb_stall,
-    output reg tb_done
-);
-    reg clk = 1'b0;
-    always #{HALF_PERIOD_NS} clk = ~clk;
-
-    reg [{prob_bits - 1}:0] codes [0:{depth - 1}];
-    always @(posedge tb_reload) $readmemh("codes.hex", codes);
-
-    integer f_out, f_trace;
-    initial begin
-        f_out = $fopen("out.hex", "w");
-        f_trace = $fopen("trace.hex", "w");
-        tb_done = 1'b0;
-    end
-
-    // The stream driver and the monitors act at rising edges (non-blocking updates), like any
-    // synchronous logic: they see the core's outputs of the cycle that ends, the core sees
-    // their new values in the next cycle.  cocotb writes the tb_* inputs at falling edges.
-    // pseudo-random stalls (x^16 + x^14 + x^13 + x^11 + 1)
-    reg [15:0] lf = 16'hACE1;
-
-    reg streaming = 1'b0;
-    reg [31:0] rd_ptr = 0;
-    reg [31:0] n_out = 0;
-    wire [{prob_bits - 1}:0] i_payload = codes[rd_ptr[{aw - 1}:0]];
-    reg i_hold = 1'b0;  // once valid, stay valid until the transfer (stream rule)
-    wire i_valid = streaming && (rd_ptr < tb_n_codes) && (i_hold || !tb_stall || lf[0] || lf[3]);
-    wire i_ready;
-    wire {o_rng} o_payload;
-    wire o_valid;
-    wire o_ready = !tb_stall || lf[5];
-    wire {tr_rng} t_payload;
-    wire t_valid;
-    wire t_ready = !tb_stall || lf[9] || lf[2];
-
-    always @(posedge clk) begin
-        lf <= {{lf[14:0], lf[15] ^ lf[13] ^ lf[12] ^ lf[10]}};
-        if (tb_go) begin
-            streaming <= 1'b1;
-            rd_ptr <= 0;
-            n_out <= 0;
-            tb_done <= 1'b0;
-        end else begin
-            if (i_valid && i_ready) rd_ptr <= rd_ptr + 1;
-            i_hold <= i_valid && !i_ready;
-            if (o_valid && o_ready) begin
-                $fwrite(f_out, "%h\\n", o_payload);
-                n_out <= n_out + 1;
-            end
-            if (streaming && n_out == tb_n_images) begin
-                streaming <= 1'b0;
-                tb_done <= 1'b1;
-                $fflush(f_out);
-                $fflush(f_trace);
-            end
-        end
-        if (t_valid && t_ready) $fwrite(f_trace, "%h\\n", t_payload);
-    end
-
-    {top} dut (
-        {conn}
-    );
-endmodule
-"""
-
-
-def decode_fields(words: list[int], layout) -> dict[str, np.ndarray]:
-    """Split payload integers into the fields of an Amaranth ``StructLayout`` (arrays flattened by element).
-
-    Returns ``{name: int64 array}``; an ``ArrayLayout`` field ``counts`` gives ``counts``
-    with shape ``(n_words, n_elements)``.
-    """
-    from amaranth.lib import data
-
-    out = {}
-    for name, fld in layout:
-        shape = fld.shape
-        if isinstance(shape, data.ArrayLayout):
-            ew = data.Layout.cast(shape.elem_shape).size if isinstance(shape.elem_shape, data.Layout) else \
-                shape.elem_shape.width
-            cols = [_extract(words, fld.offset + j * ew, ew, False) for j in range(shape.length)]
-            out[name] = np.stack(cols, axis=-1) if cols else np.zeros((len(words), 0), np.int64)
-        else:
-            signed = getattr(shape, "signed", False)
-            out[name] = _extract(words, fld.offset, fld.width, signed)
-    return out
-
-
-def _extract(words: list[int], offset: int, width: int, signed: bool) -> np.ndarray:
-    mask = (1 << width) - 1
-    vals = np.fromiter(((w >> offset) & mask for w in words), dtype=np.int64, count=len(words))
-    if signed:
-        vals = np.where(vals >= (1 << (width - 1)), vals - (1 << width), vals)
-    return vals
-
-
-def _read_hex(path: Path, pos: int) -> tuple[list[int], int]:
+def _read_stamped(path: Path, pos: int) -> tuple[np.ndarray, list[int], int]:
+    """New ``"<cycle> <hex payload>"`` lines of ``path`` from byte ``pos``: (cycles, payloads, new pos)."""
     with open(path) as fh:
         fh.seek(pos)
         text = fh.read()
         end = fh.tell()
+    tokens = text.split()
+    if len(tokens) % 2:
+        raise ValueError(f"{path.name}: a truncated line in the RTL output")
     words = []
-    for line in text.split():
-        if any(ch in line for ch in "xXzZ"):
-            raise ValueError(f"{path.name}: undefined bits in RTL output {line!r}")
-        words.append(int(line, 16))
-    return words, end
+    for tok in tokens[1::2]:
+        if any(ch in tok for ch in "xXzZ"):
+            raise ValueError(f"{path.name}: undefined bits in RTL output {tok!r}")
+        words.append(int(tok, 16))
+    return np.array([int(c) for c in tokens[0::2]], dtype=np.int64), words, end
 
 
 # ------------------------------------------------------------------------------- cocotb side
 
 
+class _Progress:
+    """Appends ``"<images done> <mismatches so far>"`` lines to a file the host polls."""
+
+    def __init__(self, path: str | None):
+        self.fh = open(path, "a") if path else None  # noqa: SIM115 (closed by close())
+        self.done = 0
+        self.mismatches = 0
+
+    def write(self, in_batch: int = 0) -> None:
+        if self.fh is not None:
+            self.fh.write(f"{self.done + in_batch} {self.mismatches}\n")
+            self.fh.flush()
+
+    async def watch(self, dut) -> None:
+        while True:
+            await dut.tb_n_out.value_change
+            self.write(int(dut.tb_n_out.value.to_unsigned()))
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
 @cocotb.test()
 async def network_matches_model(dut):
-    """All images of ``$SC_VECTORS`` in batches: counts, currents, membranes, spikes, results."""
+    """All images of the vector file in batches: counts, currents, membranes, spikes, results."""
     from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
-    from ..hw.network import output_layout, trace_layout
+    from ..hw.records import output_layout, trace_layout
     from .vectors import load_vectors
 
-    vec = load_vectors(os.environ["SC_VECTORS"])
+    cfg = json.loads(os.environ["SC_NET_TB"])
+    vec = load_vectors(cfg["vectors"])
     qnet, T = vec.qnet, vec.T
-    batch = int(os.environ.get("SC_BATCH", "32"))
-    trace_on = os.environ.get("SC_TRACE", "1") == "1"
-    stall = os.environ.get("SC_STALL", "0") == "1"
-    inject = os.environ.get("SC_SIM_INJECT", "")
-    count_bits = int(os.environ["SC_COUNT_BITS"])
+    trace_on, stall, inject = cfg["trace"], cfg["stall"], cfg.get("inject") or ""
     o_lay = output_layout(qnet.n_output, T)
-    t_lay = trace_layout(qnet, T, count_bits)
+    t_lay = trace_layout(qnet, T, cfg["count_bits"])
     n_in, sizes = qnet.n_input, [layer.n_out for layer in qnet.layers]
-    batch = max(1, min(batch, CODE_DEPTH // n_in))
+    batch = max(1, min(int(cfg["batch"]), CODE_DEPTH // n_in))
+    offset = int(cfg.get("image_offset", 0))
+    rtl = _RTLArrays(vec.n_images, T, sizes, qnet.n_output, trace_on)
 
     dut.tb_go.value = 0
     dut.tb_reload.value = 0
@@ -209,77 +119,136 @@ async def network_matches_model(dut):
     dut.tb_stall.value = int(stall)
     dut.tb_n_codes.value = 0
     dut.tb_n_images.value = 0
-    from .tb import reset
-
     await reset(dut)
+    prog = _Progress(cfg.get("progress"))
+    watcher = cocotb.start_soon(prog.watch(dut))
     sb = Scoreboard("network")
     pos_out = pos_trace = 0
-    rtl_pred = []
     cycles = 0
+    failed_batch = None
     t_wall = time.perf_counter()
-    for start in range(0, vec.n_images, batch):
-        sub = vec.subset(start, min(start + batch, vec.n_images))
-        b = sub.n_images
-        # driver: the batch's codes, simulator-side
-        with open("codes.hex", "w") as fh:
-            fh.write("\n".join(format(int(c), "x") for c in sub.codes.reshape(-1)) + "\n")
-        dut.tb_reload.value = 1
-        dut.tb_n_codes.value = b * n_in
-        dut.tb_n_images.value = b
-        dut.tb_go.value = 1
-        await FallingEdge(dut.clk)
-        dut.tb_reload.value = 0
-        dut.tb_go.value = 0
-        c0 = sim_cycles()
-        # watchdog: far more than the slowest schedule (one pair per clock, every stream stalled)
-        bound = 20_000 + b * (n_in + T * sum(layer.n_in * layer.n_out + 3 * layer.n_out + 8
-                                             for layer in qnet.layers)) * (4 if stall else 1)
-        try:
-            await with_timeout(RisingEdge(dut.tb_done), bound * 10, "ns")
-        except SimTimeoutError:
-            raise AssertionError(f"no result after {bound} cycles (images {start}..{start + b - 1}): "
-                                 f"{sim_cycles()} cycles simulated, core hung?") from None
-        await FallingEdge(dut.clk)
-        cycles += sim_cycles() - c0
-        # monitor: the results and trace records the wrapper wrote
-        out_words, pos_out = _read_hex(Path("out.hex"), pos_out)
-        res = decode_fields(out_words, o_lay)
-        if inject == "count" and start == 0:
-            res["counts"][0, 0] += 1
-        sb.compare("class count", sub.expected.counts, res["counts"], axes=("image", "class"), offsets={"image": start})
-        sb.compare("prediction", sub.expected.prediction, res["prediction"], axes=("image",), offsets={"image": start})
-        rtl_pred.extend(int(p) for p in res["prediction"])
-        if trace_on:
-            tr_words, pos_trace = _read_hex(Path("trace.hex"), pos_trace)
-            _check_trace(sb, tr_words, t_lay, sub, sizes, T, start, inject)
-        if sb.first is not None and os.environ.get("SC_STOP_AT_FIRST", "1") == "1":
-            break
-    wall = time.perf_counter() - t_wall
-    write_report({
-        "scoreboard": sb.as_dict(),
-        "images": len(rtl_pred),
-        "cycles": cycles,
-        "wall_s": wall,
-        "cycles_per_s": cycles / wall if wall > 0 else 0.0,
-        "rtl_prediction": rtl_pred,
-        "trace": trace_on,
-    })
+    try:
+        for start in range(0, vec.n_images, batch):
+            sub = vec.subset(start, min(start + batch, vec.n_images))
+            b = sub.n_images
+            with open("codes.hex", "w") as fh:
+                fh.write("\n".join(format(int(c), "x") for c in sub.codes.reshape(-1)) + "\n")
+            dut.tb_reload.value = 1
+            dut.tb_n_codes.value = b * n_in
+            dut.tb_n_images.value = b
+            dut.tb_go.value = 1
+            c_go = sim_cycles()  # the rising edge that takes tb_go
+            await FallingEdge(dut.clk)
+            dut.tb_reload.value = 0
+            dut.tb_go.value = 0
+            # watchdog: far more than the slowest schedule (one pair per clock, every stream stalled)
+            bound = 20_000 + b * (n_in + T * sum(layer.n_in * layer.n_out + 3 * layer.n_out + 8
+                                                 for layer in qnet.layers)) * (4 if stall else 1)
+            try:
+                await with_timeout(RisingEdge(dut.tb_done), bound * 10, "ns")
+            except SimTimeoutError:
+                failed_batch = [offset + start, offset + start + b]
+                raise AssertionError(f"no result after {bound} cycles (images {offset + start}.."
+                                     f"{offset + start + b - 1}): core hung?") from None
+            await FallingEdge(dut.clk)
+            cycles += sim_cycles() - c_go
+            # monitors: the results and trace records the SystemVerilog half wrote
+            res_cyc, out_words, pos_out = _read_stamped(Path("out.hex"), pos_out)
+            if sb.compare("results per batch", b, len(out_words), image=offset + start):
+                failed_batch = [offset + start, offset + start + b]
+                break
+            res = decode(out_words, o_lay)
+            rtl.put_results(start, res["counts"], res["prediction"], np.diff(np.concatenate([[c_go], res_cyc])),
+                            res_cyc)
+            traced = False
+            if trace_on:
+                tr_cyc, tr_words, pos_trace = _read_stamped(Path("trace.hex"), pos_trace)
+                traced = _place_trace(sb, rtl, tr_cyc, tr_words, t_lay, b, sizes, T, start, offset)
+            if inject and start == 0 and (traced or inject == "count"):
+                _inject(rtl, inject, sizes, T, start, b)
+            _compare_batch(sb, rtl, sub, sizes, start, offset, traced)
+            prog.done += b
+            prog.mismatches = sb.mismatches
+            prog.write()
+            if sb.first is not None and cfg.get("stop_at_first", True):
+                failed_batch = [offset + start, offset + start + b]
+                break
+    finally:
+        watcher.cancel()
+        prog.close()
+        wall = time.perf_counter() - t_wall
+        first = sb.as_dict()
+        if first["first_where"] is not None:
+            first["first_where"]["cycle"] = rtl.cycle_of(first["first_where"], offset)
+        write_report({
+            "scoreboard": first,
+            "images": prog.done,
+            "cycles": cycles,
+            "wall_s": wall,
+            "cycles_per_s": cycles / wall if wall > 0 else 0.0,
+            "rtl_prediction": rtl.prediction[:prog.done].tolist(),
+            "trace": trace_on,
+            "failed_batch": failed_batch,
+        })
+        if cfg.get("rtl_out"):
+            rtl.save(cfg["rtl_out"], prog.done)
     sb.check()
 
 
-def _check_trace(sb: Scoreboard, words, layout, sub, sizes, T, first_image, inject) -> None:
-    """Place each record by its own (layer, t, neuron) fields, then compare every value.
+class _RTLArrays:
+    """What the RTL produced, in ``SCTrace``'s layout, plus each value's clock cycle (for waves)."""
+
+    def __init__(self, n_images: int, T: int, sizes: list[int], n_output: int, trace: bool):
+        self.counts = np.zeros((n_images, n_output), np.int64)
+        self.prediction = np.zeros(n_images, np.int64)
+        self.cycles = np.zeros(n_images, np.int64)
+        self.result_cycle = np.full(n_images, -1, np.int64)
+        shape = (n_images, len(sizes), T, max(sizes))
+        self.grids = {key: np.zeros(shape, np.int64) for _, _, key in _QUANTITIES} if trace else {}
+        self.stamp = np.full(shape, -1, np.int64) if trace else None
+        self.sizes, self.T = sizes, T
+
+    def put_results(self, start, counts, prediction, cycles, stamps) -> None:
+        n = len(prediction)
+        self.counts[start:start + n] = counts
+        self.prediction[start:start + n] = prediction
+        self.cycles[start:start + n] = cycles
+        self.result_cycle[start:start + n] = stamps
+
+    def cycle_of(self, where: dict, offset: int) -> int | None:
+        """Clock cycle of the RTL value a mismatch names (None when unknown)."""
+        img = where.get("image")
+        if img is None or not 0 <= img - offset < len(self.prediction):
+            return None
+        i = img - offset
+        if self.stamp is not None and all(k in where for k in ("layer", "timestep", "neuron")):
+            c = int(self.stamp[i, where["layer"], where["timestep"], where["neuron"]])
+            return c if c >= 0 else None
+        c = int(self.result_cycle[i])
+        return c if c >= 0 else None
+
+    def save(self, path: str, n: int) -> None:
+        arrays = {"counts": self.counts[:n], "prediction": self.prediction[:n], "cycles": self.cycles[:n]}
+        for _, _, key in _QUANTITIES:
+            if key in self.grids:
+                for li, size in enumerate(self.sizes):
+                    arrays[f"{key}_{li}"] = np.transpose(self.grids[key][:n, li, :, :size], (1, 0, 2))
+        np.savez(path, **arrays)
+
+
+def _place_trace(sb: Scoreboard, rtl: _RTLArrays, stamps, words, layout, b, sizes, T, start, offset) -> bool:
+    """Place each trace record by its own (layer, t, neuron) fields in the RTL arrays.
 
     Records of one image come as one block (images run one after the other); inside it the
-    order is the core's business (its layers run as a wavefront), but each (layer, t, neuron)
-    must appear exactly once.
+    order is the core's business, but each (layer, t, neuron) must appear exactly once: that is
+    compared first (False when it fails: the values cannot be placed then).
     """
-    b = sub.n_images
     per_img = T * sum(sizes)
+    at = {"image": offset + start}
     if len(words) != b * per_img:
-        sb.compare("trace record count", [b * per_img], [len(words)], axes=("batch",), offsets={"image": first_image})
-        return
-    f = {k: v.reshape(b, per_img) for k, v in decode_fields(words, layout).items()}
+        sb.compare("trace record count", [b * per_img], [len(words)], axes=("batch",), **at)
+        return False
+    f = {k: v.reshape(b, per_img) for k, v in decode(words, layout).items()}
     n_max = max(sizes)
     lay, t, neu = f["layer"], f["t"], f["neuron"]
     valid = (lay < len(sizes)) & (t < T) & (neu < np.asarray(sizes)[np.minimum(lay, len(sizes) - 1)])
@@ -289,32 +258,74 @@ def _check_trace(sb: Scoreboard, words, layout, sub, sizes, T, first_image, inje
     expect_seen = np.zeros((len(sizes), T, n_max), dtype=np.int64)
     for li, n in enumerate(sizes):
         expect_seen[li, :, :n] = 1
-    sb.compare("trace records per (layer, t, neuron)",
-               np.broadcast_to(expect_seen, (b,) + expect_seen.shape),
-               seen[:, :-1].reshape(b, len(sizes), T, n_max), axes=("image", "layer", "timestep", "neuron"),
-               offsets={"image": first_image})
-    if (seen[:, :-1].reshape(b, len(sizes), T, n_max) != expect_seen).any():
+    got_seen = seen[:, :-1].reshape(b, len(sizes), T, n_max)
+    if sb.compare("trace records per (layer, t, neuron)", np.broadcast_to(expect_seen, got_seen.shape), got_seen,
+                  axes=("image", "layer", "timestep", "neuron"), offsets=at):
+        return False
+    img = start + np.broadcast_to(np.arange(b)[:, None], lay.shape)
+    rtl.stamp[img, lay, t, neu] = stamps.reshape(b, per_img)
+    for _, field, key in _QUANTITIES:
+        rtl.grids[key][img, lay, t, neu] = f[field]
+    return True
+
+
+def _inject(rtl: _RTLArrays, what: str, sizes, T, start, b) -> None:
+    """Corrupt one value the monitor read (``$SC_NET_TB`` ``inject``), to show the scoreboard failing.
+
+    ``"count"``: class 0 of the batch's first image; a trace quantity (``"membrane"``, ...): the last
+    layer's neuron ``n // 2`` at timestep ``T // 2`` of the batch's second image.
+    """
+    if what == "count":
+        rtl.counts[start, 0] += 1
         return
-    names = (("sc count", "count", sub.expected.sc_counts), ("current", "current", sub.expected.currents),
-             ("membrane", "membrane", sub.expected.membranes), ("spike", "spike", sub.expected.spikes))
-    img = np.broadcast_to(np.arange(b)[:, None], lay.shape)
-    for label, field, exp in names:
-        grid = np.zeros((b, len(sizes), T, n_max), dtype=np.int64)
-        grid[img, lay, t, neu] = f[field]
-        for li, n in enumerate(sizes):
-            got = grid[:, li, :, :n]
-            if inject == label and li == len(sizes) - 1:
-                got = got.copy()
-                got[min(1, b - 1), T // 2, n // 2] += 1
-            sb.compare(label, np.transpose(exp[li], (1, 0, 2)), got, axes=("image", "timestep", "neuron"),
-                       offsets={"image": first_image}, layer=li)
+    key = {label: key for label, _, key in _QUANTITIES}[what]
+    rtl.grids[key][start + min(1, b - 1), len(sizes) - 1, T // 2, sizes[-1] // 2] += 1
+
+
+def _compare_batch(sb: Scoreboard, rtl: _RTLArrays, sub, sizes, start, offset, traced: bool) -> None:
+    """Compare a batch image by image, in the order the core computes: so the first mismatch kept is
+    the earliest wrong value of the first wrong image (layer by layer: SC count, current, membrane,
+    spike at every timestep and neuron; then the class counts and the prediction)."""
+    for i in range(sub.n_images):
+        image = offset + start + i
+        if traced:
+            for li, n in enumerate(sizes):
+                for label, _, key in _QUANTITIES:
+                    sb.compare(label, getattr(sub.expected, key)[li][:, i, :], rtl.grids[key][start + i, li, :, :n],
+                               axes=("timestep", "neuron"), layer=li, image=image)
+        sb.compare("class count", sub.expected.counts[i], rtl.counts[start + i], axes=("class",), image=image)
+        sb.compare("prediction", sub.expected.prediction[i], rtl.prediction[start + i], image=image)
 
 
 # ------------------------------------------------------------------------------- host side
 
 
+def count_bits_of(qnet) -> int:
+    """Width of the trace word's ``count`` field (the widest layer's SC count)."""
+    from ..hw.sc_dot import count_width
+
+    return max(count_width(layer.n_in, qnet.config.length) for layer in qnet.layers)
+
+
+def network_parameters(qnet, T: int) -> dict[str, int]:
+    """The HDL parameters of ``network_tb.sv`` for a core of ``qnet`` at ``T`` timesteps."""
+    from ..hw.records import output_layout, trace_layout
+    from .runner import HALF_PERIOD_NS
+
+    return {"PROB_BITS": qnet.config.prob_bits, "O_BITS": output_layout(qnet.n_output, T).size,
+            "TR_BITS": trace_layout(qnet, T, count_bits_of(qnet)).size, "DEPTH": CODE_DEPTH,
+            "HALF_PERIOD_NS": HALF_PERIOD_NS}
+
+
+def tb_source_text() -> str:
+    """The text of ``network_tb.sv`` (read through the package, so an installed wheel works)."""
+    from importlib.resources import files
+
+    return files(__package__).joinpath(TB_SOURCE).read_text()
+
+
 def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
-                  waves: bool | None = None, **kw):
+                  waves: bool = False, progress=None):
     """Build (cached by the net's integers, T, parallelism and the gateware sources) the network testbench."""
     from ..hw.network import SCNetworkCore
     from . import runner
@@ -323,53 +334,116 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
     def make():
         return SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace)
 
-    import inspect
-
+    tb_text = tb_source_text()
     key = json.dumps({"qnet": qnet_digest(qnet), "T": T, "par": repr(parallelism), "trace": trace,
-                      "depth": CODE_DEPTH, "wrapper": inspect.getsource(network_wrapper)})
-    wrapper = lambda v, top: network_wrapper(v, top, prob_bits=qnet.config.prob_bits)  # noqa: E731
-    return runner.build(make, "sc_net", sim=sim, key=key, wrapper=wrapper, waves=waves, **kw)
+                      "tb": tb_text})
+    return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, waves=waves,
+                        parameters=network_parameters(qnet, T), defines={"SC_TRACE": 1} if trace else {},
+                        progress=progress)
 
 
 def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
                 batch: int = 32, stall: bool = False, inject: str | None = None, check: bool = True,
-                run_dir: Path | None = None, waves: bool | None = None, timeout: float | None = None) -> dict:
+                run_dir: Path | None = None, waves: Path | None = None, progress=None, rtl_out: Path | None = None,
+                stop_at_first: bool = True, image_offset: int = 0) -> dict:
     """Run the network testbench on a :class:`~sc_neurocore.sim.vectors.Vectors` (or a path to one).
 
-    Returns the testbench's report plus ``sim``, ``build_s``, ``run_s`` (process wall time),
-    ``passed`` and ``rtl_prediction`` (one per image).  ``inject`` (``"membrane"``,
-    ``"count"``, ...) corrupts one value the monitor read, to show the scoreboard failing.
+    Returns the testbench's report (``scoreboard``, ``images``, ``cycles``, ``rtl_prediction``,
+    ...) plus ``sim``, ``build_s``, ``run_s`` (process wall time), ``passed`` and, with
+    ``waves``, ``waves`` (the FST file's path).  ``inject`` (``"membrane"``, ``"count"``, ...)
+    corrupts one value the monitor read, to show the scoreboard failing.  ``progress``
+    receives :class:`~sc_neurocore.progress.ProgressEvent`: the build (``"compiling Verilator
+    model"``, a spinner) and then ``"simulating on Verilator"`` (images done of the total, note
+    ``"N mismatches so far"``).  ``rtl_out``: write the RTL's integers there (an ``.npz``, see
+    :mod:`.rtl`).  ``image_offset`` is added to image numbers in reports (a re-run of one image).
     """
     import tempfile
 
-    from .runner import SimulationFailed
+    from .runner import display_name
     from .vectors import Vectors, load_vectors, save_vectors
 
     vec = load_vectors(vectors) if not isinstance(vectors, Vectors) else vectors
     t0 = time.perf_counter()
-    design = build_network(vec.qnet, vec.T, sim=sim, parallelism=parallelism, trace=trace, waves=waves)
+    design = build_network(vec.qnet, vec.T, sim=sim, parallelism=parallelism, trace=trace, waves=waves is not None,
+                           progress=progress)
     build_s = time.perf_counter() - t0
-    from ..hw.sc_dot import count_width
-
-    count_bits = max(count_width(layer.n_in, vec.qnet.config.length) for layer in vec.qnet.layers)
     own_dir = run_dir is None
     tmp = tempfile.TemporaryDirectory(prefix="sc_net_run_", dir=design.build_dir) if own_dir else None
     rd = Path(tmp.name) if own_dir else Path(run_dir)
+    rd.mkdir(parents=True, exist_ok=True)
     try:
         vec_path = rd / "vectors.npz"
         save_vectors(vec, vec_path)
-        env = {"SC_VECTORS": str(vec_path), "SC_BATCH": batch, "SC_TRACE": int(trace), "SC_STALL": int(stall),
-               "SC_COUNT_BITS": count_bits}
-        if inject:
-            env["SC_SIM_INJECT"] = inject
+        prog_path = rd / "progress.txt"
+        prog_path.write_text("")
+        cfg = {"vectors": str(vec_path), "batch": batch, "trace": bool(trace), "stall": bool(stall),
+               "inject": inject or "", "count_bits": count_bits_of(vec.qnet), "stop_at_first": stop_at_first,
+               "progress": str(prog_path), "rtl_out": str(rtl_out) if rtl_out else "",
+               "image_offset": int(image_offset)}
+        stage = f"simulating on {display_name(design.sim)}"
+        poll = _ProgressPoller(prog_path, progress, stage, vec.n_images)
         try:
-            result = design.run(__name__, extra_env=env, test_dir=rd, check=check, timeout=timeout)
-        except SimulationFailed:
-            raise
+            result = design.run(__name__, extra_env={"SC_NET_TB": json.dumps(cfg)}, test_dir=rd, check=check,
+                                waves=waves is not None, poll=poll)
+        finally:
+            poll.finish()
         report = dict(result.report)
         report.update(sim=design.sim, build_s=build_s, run_s=result.wall_s, passed=result.passed,
                       rebuilt=design.rebuilt, log_tail=result.log[-3000:] if not result.passed else "")
+        report["waves"] = None
+        if waves is not None and result.waves is not None:
+            import shutil
+
+            dest = Path(waves).with_suffix(result.waves.suffix)  # .vcd where Verilator cannot write FST
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(result.waves), str(dest))
+            report["waves"] = str(dest)
         return report
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+class _ProgressPoller:
+    """Reads the testbench's progress file while the simulator runs; emits progress events."""
+
+    def __init__(self, path: Path, progress, stage: str, total: int):
+        self.path, self.progress, self.stage, self.total = path, progress, stage, total
+        self.pos = 0
+        self.done = self.mismatches = 0
+        self._emit(0, self.total, "0 mismatches so far")
+
+    def _emit(self, done, total, note) -> None:
+        from ..progress import emit
+
+        emit(self.progress, self.stage, done, total, note)
+
+    def __call__(self) -> None:
+        """Read new lines; emit an event when the count of images or mismatches changed."""
+        if self.progress is None:
+            return
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.pos)
+                data = fh.read()
+        except OSError:
+            return
+        complete = data[:data.rfind(b"\n") + 1]
+        self.pos += len(complete)
+        fields = complete.split()
+        if len(fields) >= 2:
+            done, mism = min(int(fields[-2]), self.total), int(fields[-1])
+            if (done, mism) != (self.done, self.mismatches):
+                self.done, self.mismatches = done, mism
+                self._emit(done, self.total, f"{mism} mismatches so far")
+
+    def finish(self) -> None:
+        """The last event: all images, or the images run before the testbench stopped at a mismatch."""
+        if self.progress is None:
+            return
+        self()
+        if self.done >= self.total:
+            self._emit(self.total, self.total, f"{self.mismatches} mismatches")
+        else:
+            self._emit(self.done, self.done, f"{self.mismatches} mismatches; stopped after {self.done} of "
+                       f"{self.total} images")

@@ -25,7 +25,7 @@ from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, current_scale
 from ..sc.fixed import lif_step, scale_count
 from ..sc.sources import lfsr_states, sobol_values, source_seed
 from .scoreboard import Scoreboard
-from .tb import reset, unpack, write_report
+from .tb import decode, reset, write_report
 
 __all__ = ["UNITS", "make_unit_bench", "run_units"]
 
@@ -116,6 +116,14 @@ def _port(dut, unit, name):
     return getattr(dut, f"{unit}_{name}")
 
 
+def _words(handle, count: int, width: int) -> np.ndarray:
+    """A port that packs ``count`` unsigned ``width``-bit values (value 0 in the low bits), as an array."""
+    from amaranth.hdl import unsigned
+    from amaranth.lib import data
+
+    return decode([handle.value.to_unsigned()], data.ArrayLayout(unsigned(width), count))[0]
+
+
 def _finish(sb: Scoreboard, unit: str, got: list) -> None:
     write_report({unit: sb.as_dict()})
     sb.check()
@@ -140,7 +148,7 @@ async def _check_lfsr(dut, unit: str) -> None:
     exp_values, got_values, exp_state, got_state = [], [], [], []
     for i in range(n_win):
         await FallingEdge(dut.clk)
-        got_values.append(unpack(port("values").value.to_unsigned(), p["window"], p["out_bits"]))
+        got_values.append(_words(port("values"), p["window"], p["out_bits"]))
         got_state.append(port("state").value.to_unsigned())
         exp_values.append(np.asarray(states[pos * p["window"]:(pos + 1) * p["window"]], dtype=np.int64) & mask)
         exp_state.append(int(states[pos * p["window"]]))
@@ -174,7 +182,7 @@ async def _check_sobol(dut, unit: str) -> None:
     modulus = 1 << p["bits"]
     for i in range(2 * modulus // p["window"] + 8):
         await FallingEdge(dut.clk)
-        got.append(unpack(port("values").value.to_unsigned(), p["window"], p["bits"]))
+        got.append(_words(port("values"), p["window"], p["bits"]))
         exp.append(sobol_values(p["window"], p["bits"], p["dimension"], mask=p["mask"], start=idx).astype(np.int64))
         load = i in (40, 97)
         en = rng.random() < 0.85
@@ -206,7 +214,7 @@ async def _check_sng(dut, unit: str) -> None:
         port("r").value = int(rs[i])
         port("q").value = sum(int(q) << (p["bits"] * j) for j, q in enumerate(qs[i]))
         await FallingEdge(dut.clk)
-        got.append(unpack(port("bits").value.to_unsigned(), p["lanes"], 1))
+        got.append(_words(port("bits"), p["lanes"], 1))
     exp = np.stack([sng_bits(qs[i], rs[i : i + 1])[:, 0] for i in range(n)])
     got = np.array(got)
     if _inject(unit):

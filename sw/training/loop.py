@@ -49,7 +49,8 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
 
     Raises ``ValueError`` with what to do instead when the name is not a device, or when this
     torch cannot use it (``"cuda"`` on a CPU-only build or without a GPU, a missing GPU index,
-    ``"mps"`` off Apple silicon) -- before any work, not at the first tensor moved.
+    ``"mps"`` off Apple silicon, a device type other than cpu, cuda and mps) -- before any work,
+    not at the first tensor moved.
     """
     if name is None or name == "auto":
         return auto_device()
@@ -58,21 +59,19 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
     except (RuntimeError, TypeError, ValueError):
         raise ValueError(f"{name!r} is not a torch device; use cpu, cuda, cuda:N, mps or auto") from None
     if device.type == "cuda":
-        if torch.version.cuda is None:
-            raise ValueError(f"device {name!r}: this torch ({torch.__version__}) is a CPU-only build; use cpu, "
-                             "or install a CUDA build of torch (https://pytorch.org/get-started/locally/)")
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r}: torch finds no CUDA GPU on this machine; use cpu")
+        if torch.version.cuda is None or not torch.cuda.is_available():
+            cpu_only = torch.version.cuda is None
+            build = "a CPU-only build" if cpu_only else f"built for CUDA {torch.version.cuda}"
+            instead = "use cpu, or install a CUDA build of torch" if cpu_only else "use cpu"
+            raise ValueError(f"device {name!r}: this torch ({torch.__version__}, {build}) sees no CUDA GPU "
+                             f"(torch.cuda.is_available() is False); {instead}")
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise ValueError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), "
                              f"numbered from 0")
     elif device.type == "mps" and not _mps_available():
         raise ValueError(f"device {name!r}: MPS (Apple silicon) is not available here; use cpu")
     elif device.type not in ("cpu", "cuda", "mps"):
-        try:
-            torch.empty(0, device=device)
-        except (RuntimeError, AssertionError) as exc:
-            raise ValueError(f"device {name!r} is not usable here ({exc}); use cpu") from None
+        raise ValueError(f"device {name!r}: sc-neurocore trains on cpu, cuda or mps, not {device.type}")
     return device
 
 

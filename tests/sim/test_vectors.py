@@ -81,6 +81,6 @@ def test_verify_cli_models_only(tmp_path, capsys):
                "--json", str(tmp_path / "r.json")])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "| net " in out and "mismatches" in out
+    assert "net 64-6-10, T=3, L=4" in out and "accuracy: fixed" in out and "RTL: not simulated" in out
     rep = json.loads((tmp_path / "r.json").read_text())
     assert rep["ok"] and rep["rows"][0]["images"] == 5

@@ -125,12 +125,14 @@ def test_resolve_device(monkeypatch):
         resolve_device("gpu0")
     # a CPU-only torch build
     monkeypatch.setattr(torch.version, "cuda", None)
-    with pytest.raises(ValueError, match=r"device 'cuda': this torch \(.*\) is a CPU-only build; use cpu"):
+    with pytest.raises(ValueError, match=r"device 'cuda': this torch \(.*a CPU-only build\) sees no CUDA GPU.*install"):
         resolve_device("cuda")
+    with pytest.raises(ValueError, match="trains on cpu, cuda or mps, not meta"):
+        resolve_device("meta")
     # a CUDA build on a machine without a GPU, and a GPU index past the last one
     monkeypatch.setattr(torch.version, "cuda", "12.4")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ValueError, match="no CUDA GPU"):
+    with pytest.raises(ValueError, match=r"built for CUDA 12.4\) sees no CUDA GPU"):
         resolve_device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
