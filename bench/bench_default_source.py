@@ -23,7 +23,7 @@ Experiment and report are apart: :func:`experiment` returns plain data (also wri
 ``docs/bench/default_source.json``), :func:`report` renders it::
 
     python bench/bench_default_source.py                 # train, measure, write docs/bench/default_source.{md,json}
-    python bench/bench_default_source.py --report-only   # re-render the .md from the .json
+    python bench/bench_default_source.py --render-only   # re-render the .md from the .json (no torch)
     python bench/bench_default_source.py --quick         # smoke run: 2 nets, 2 epochs
 """
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import statistics
 import sys
 import time
@@ -44,6 +43,8 @@ import common  # noqa: E402
 
 NAME = "default_source"
 SCRIPT = "bench/bench_default_source.py"
+#: The layout of the JSON :func:`experiment` returns; :func:`report` refuses another.
+SCHEMA = 1
 
 #: Candidate sources: key -> (label, SCConfig fields).
 SOURCES = {
@@ -219,6 +220,7 @@ def experiment(nets=NETS, *, epochs: int = 10, finetunes=FINETUNES, sc_seeds=(1,
         rows.append(measure_net(spec, epochs, data, finetunes=finetunes, sc_seeds=sc_seeds, lengths=lengths))
         log(f"[{i}/{len(nets)}] {spec.label}: float {rows[-1]['float']:.2f} % ({time.perf_counter() - t0:.0f} s)")
     return {
+        "schema": SCHEMA,
         "epochs": epochs,
         "finetunes": [ft.key for ft in finetunes],
         "sc_seeds": list(sc_seeds),
@@ -492,12 +494,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sc-seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5],
                     help="SC seeds of the robustness table (default: 1 2 3 4 5)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 nets, 2 epochs, one 1-epoch fine-tuning")
-    ap.add_argument("--report-only", action="store_true", help="re-render the report from the JSON")
+    common.add_render_only(ap)
     ap.add_argument("--out-dir", type=Path, default=common.REPORT_DIR, help="where the .md and .json go")
     args = ap.parse_args(argv)
     json_path = args.out_dir / f"{NAME}.json"
-    if args.report_only:
-        results = json.loads(json_path.read_text(encoding="utf-8"))
+    if args.render_only:
+        try:
+            results = common.read_json(NAME, args.out_dir, schema=SCHEMA)
+        except common.RenderError as exc:
+            print(f"bench_default_source: {exc}", file=sys.stderr)
+            return 2
     else:
         nets = NETS[:2] if args.quick else NETS
         epochs = 2 if args.quick else args.epochs
@@ -513,10 +519,9 @@ def main(argv: list[str] | None = None) -> int:
         info = common.machine_info()
         results["machine"] = f"{info['cpu']}, {info['cores']} cores, torch threads 1"
         results["seconds"] = time.perf_counter() - t0
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        common.write_json(NAME, results, args.out_dir)
     path = common.write_report(NAME, report(results, command=results["command"]), args.out_dir)
-    print(f"wrote {path} and {json_path}", file=sys.stderr)
+    print(f"wrote {path}" + ("" if args.render_only else f" and {json_path}"), file=sys.stderr)
     return 0
 
 

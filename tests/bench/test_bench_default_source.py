@@ -81,3 +81,25 @@ def test_report_marks_misses_and_names_the_command():
     good_line = next(line for line in per_net.splitlines() if line.startswith("| good "))
     assert "✗" in bad_line and "✗" not in good_line
     assert "-2.78" in bad_line  # 10 images below float
+
+
+def test_render_only_needs_no_torch_and_refuses_another_schema(tmp_path):
+    import json
+    import subprocess
+
+    b = _load()
+    data = dict(_results([_row("a", 350, 350, 360)]), schema=b.SCHEMA, command="python bench/bench_default_source.py")
+    (tmp_path / "default_source.json").write_text(json.dumps(data))
+    blocker = tmp_path / "blocked"
+    (blocker / "torch").mkdir(parents=True)
+    (blocker / "torch" / "__init__.py").write_text("raise ImportError('torch is blocked in this test')\n")
+    code = ("import sys, runpy; sys.path.insert(0, sys.argv[1]); import sc_neurocore; "
+            "sys.modules['sc_neurocore.training'] = None; sys.modules['sc_neurocore.sc'] = None; "
+            "sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+    script = str(BENCH / "bench_default_source.py")
+    out = subprocess.run([sys.executable, "-c", code, str(blocker), script, "--render-only", "--out-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "meets the goal at L=16 on 1/1 nets" in (tmp_path / "default_source.md").read_text(encoding="utf-8")
+    (tmp_path / "default_source.json").write_text(json.dumps(dict(data, schema=b.SCHEMA + 1)))
+    assert b.main(["--render-only", "--out-dir", str(tmp_path)]) == 2
