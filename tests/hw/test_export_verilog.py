@@ -37,17 +37,11 @@ def test_net_from_export(tmp_path, capsys):
     text = out.read_text()
     assert "module top(" in text and "trace__payload" in text
     from sc_neurocore.hw import cycles_per_image
-    from sc_neurocore.hw.wavefront import cycles_per_image as wavefront_cycles
 
     assert f"at most {cycles_per_image(qnet, 3, (2, 3))} clocks per image" in capsys.readouterr().out
     assert main(["export-verilog", "--export", str(npz), "--unit", "net", "--param", "parallelism=2x3,3x5",
                  "-o", str(out)]) == 2
     assert "one LANESxTLANES pair" in capsys.readouterr().err
-    assert main(["export-verilog", "--export", str(npz), "--unit", "wavefront", "--param", "T=3",
-                 "--param", "parallelism=2x3,3x5", "-o", str(tmp_path / "wf.v")]) == 0
-    assert f"{wavefront_cycles(qnet, 3, [(2, 3), (3, 5)])} clocks per image" in capsys.readouterr().out
-    assert main(["export-verilog", "--export", str(npz), "--unit", "layer", "--param", "layer=1",
-                 "--param", "skip_zeros=yes", "-o", str(tmp_path / "l1.v")]) == 0
 
 
 def test_net_from_checkpoint(tmp_path):
@@ -69,7 +63,7 @@ def test_net_from_checkpoint(tmp_path):
     (["--unit", "lfsr", "--param", "width=3"], "3"),
     (["--unit", "sng", "--param", "noequals"], "KEY=VALUE"),
 ])
-def test_errors(argv, msg, tmp_path, capsys):
+def test_bad_usage_exits_2_and_writes_nothing(argv, msg, tmp_path, capsys):
     assert main(["export-verilog", *argv, "-o", str(tmp_path / "x.v")]) == 2
     assert msg in capsys.readouterr().err
     assert not (tmp_path / "x.v").exists()

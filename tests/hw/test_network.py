@@ -7,8 +7,8 @@ import pytest
 from sc_neurocore.hw.network import SCNetworkCore, active_inputs, cycles_per_image, image_cycles
 from sc_neurocore.sc.contract import SCConfig
 
+from .helpers import check_against_model, run_core
 from .reference import random_qnet
-from .test_wavefront import _check_against_model, run_core
 
 
 def _images(rng_seed, n, n_in, zero_frac=0.3, hi=256):
@@ -30,7 +30,7 @@ def test_core_equals_model_every_timestep(rng, sizes, par, T):
     images = _images(3, 2, sizes[0])
     core = SCNetworkCore(qnet, T, parallelism=par, trace=True)
     outs, words, _ = run_core(core, images, trace_ready_every=2)
-    res = _check_against_model(qnet, T, images, outs, words)
+    res = check_against_model(qnet, T, images, outs, words)
     if len(sizes) > 2:
         assert sum(r.sum() for r in res.spikes[:-1]) > 0  # hidden layers did spike
 
@@ -44,7 +44,7 @@ def test_cycles_per_image_exact(par):
     images[1] = 0  # nothing to count: every block still runs (one null item) and the LIF steps the bias
     core = SCNetworkCore(qnet, T, parallelism=par)
     outs, _, accepts = run_core(core, images, trace=False)
-    _check_against_model(qnet, T, images, outs, [])
+    check_against_model(qnet, T, images, outs, [])
     for b in range(2):
         got = accepts[9 * (b + 1)] - accepts[9 * b]
         assert got == cycles_per_image(qnet, T, par, xq=images[b]) == core.image_cycles(images[b])
@@ -57,16 +57,16 @@ def test_cycles_per_image_with_trace():
     core = SCNetworkCore(qnet, 2, parallelism=(4, 2), trace=True)
     images = _images(0, 3, 5, zero_frac=0.2)
     outs, words, accepts = run_core(core, images, trace=True)
-    _check_against_model(qnet, 2, images, outs, words)
+    check_against_model(qnet, 2, images, outs, words)
     for b in range(2):
         assert accepts[5 * (b + 1)] - accepts[5 * b] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[b])
     outs, words, accepts = run_core(core, images, trace=True, trace_en=0)
     assert words == []
-    _check_against_model(qnet, 2, images, outs, words)
+    check_against_model(qnet, 2, images, outs, words)
     assert accepts[5] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), xq=images[0])
 
 
-def test_checks():
+def test_bad_arguments_raise():
     cfg = SCConfig(length=4)
     qnet = random_qnet([3, 2], cfg)
     with pytest.raises(TypeError, match="QuantizedNet"):
@@ -107,5 +107,5 @@ def test_digits_sized_core_equals_model():
     images = _images(9, 1, 64, zero_frac=0.5)
     core = SCNetworkCore(qnet, 2, parallelism=(4, 2), trace=True)
     outs, words, accepts = run_core(core, np.concatenate([images, images]), trace_en=1)
-    _check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
+    check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
     assert accepts[64] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[0])
