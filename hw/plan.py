@@ -65,7 +65,8 @@ class EngineSpec:
     """A net, its timesteps and the engine's parallelism, checked; the sizes every part reads.
 
     Build it with :meth:`of` (which clamps the parallelism to the net); the constructor checks the
-    rest: ``polarity == "signed"``, layer input kinds, weight codes within ``prob_bits``.
+    rest: ``polarity == "signed"``, layer input kinds, weight codes within ``prob_bits``, thresholds
+    in ``[1, max_int]`` and leaks in the leak format (what the neuron unit's LIF step assumes).
     """
 
     qnet: QuantizedNet
@@ -90,6 +91,12 @@ class EngineSpec:
                 raise ValueError(f"layer {idx}: input_kind must be 'prob' or 'spike', not {layer.input_kind!r}")
             if layer.weight_q.size and int(abs(layer.weight_q).max()) > cfg.prob_max:
                 raise ValueError(f"layer {idx}: weight codes exceed {cfg.prob_bits} bits")
+            if not 1 <= layer.threshold_q <= cfg.membrane.max_int:
+                raise ValueError(f"layer {idx}: threshold_q must be in [1, {cfg.membrane.max_int}], "
+                                 f"not {layer.threshold_q}")
+            if not 0 <= layer.beta_q < (1 << cfg.beta_format.width):
+                raise ValueError(f"layer {idx}: beta_q must be in [0, {(1 << cfg.beta_format.width) - 1}], "
+                                 f"not {layer.beta_q}")
 
     @classmethod
     def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False) -> EngineSpec:

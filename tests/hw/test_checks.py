@@ -12,6 +12,7 @@ from amaranth.lib import wiring
 from sc_neurocore.hw import LFSR, SNG, LIFNeuron, LIFStep, SCDot, SCNetworkCore, SNGBank, SobolSource
 from sc_neurocore.hw.checks import Validated, check_int
 from sc_neurocore.hw.thermometer import ConstantComparator
+from sc_neurocore.hw.uart import UARTRx, UARTTx
 from sc_neurocore.sc.contract import SCConfig
 
 from .reference import random_qnet
@@ -61,7 +62,45 @@ BAD = {
     "SCNetworkCore net": lambda: SCNetworkCore("net", 3),
     "SCNetworkCore parallelism": lambda: SCNetworkCore(_qnet(), 3, parallelism=(1, 2, 3)),
     "SCNetworkCore neuron": lambda: SCNetworkCore(_qnet(), 3, neuron="lif"),
+    "SCNetworkCore threshold": lambda: SCNetworkCore(_bad_threshold_qnet(), 3),
+    "UARTRx": lambda: UARTRx(2),
+    "UARTTx": lambda: UARTTx(2.5),
+    "StandInCore": lambda: _boards().StandInCore(3, 1),
+    "Link": lambda: _boards().Link(_info(), _qnet_sig().output_layout, divisor=4, timeout=4),
+    "LinkEngine": lambda: _boards().LinkEngine(object(), _info(), divisor=4, timeout=100),
+    "BoardTop": lambda: _boards().BoardTop(lambda: None, _info(), clock_hz=-1),
 }
+
+
+def _bad_threshold_qnet():
+    import dataclasses
+
+    from sc_neurocore.export import QuantizedNet
+
+    q = _qnet()
+    return QuantizedNet((dataclasses.replace(q.layers[0], threshold_q=0),), q.config)
+
+
+def _boards():
+    from types import SimpleNamespace
+
+    from sc_neurocore.boards.link import Link, LinkEngine
+    from sc_neurocore.boards.standin import StandInCore
+    from sc_neurocore.boards.top import BoardTop
+
+    return SimpleNamespace(Link=Link, LinkEngine=LinkEngine, StandInCore=StandInCore, BoardTop=BoardTop)
+
+
+def _info():
+    from sc_neurocore.boards import protocol as P
+
+    return P.BoardInfo(P.VERSION, 3, 2, 8, 3, 1, 0)
+
+
+def _qnet_sig():
+    from sc_neurocore.hw.ports import NetworkSignature
+
+    return NetworkSignature.for_net(_qnet(), 3)
 
 
 @pytest.mark.parametrize("case", list(BAD))
@@ -72,6 +111,7 @@ def test_bad_argument_leaves_no_unused_elaboratable(case):
 def _validated_classes():
     import sc_neurocore.boards.link  # noqa: F401  (its components are Validated too)
     import sc_neurocore.boards.standin  # noqa: F401
+    import sc_neurocore.boards.top  # noqa: F401
 
     seen, todo = [], list(Validated.__subclasses__())
     while todo:
