@@ -94,10 +94,9 @@ def decode_words(layout: data.Layout, words) -> dict[str, np.ndarray]:
     layout = data.Layout.cast(layout)
     nbytes = max(1, (layout.size + 7) // 8)
     words = [int(w) for w in np.asarray(words, dtype=object).reshape(-1)]
-    try:
-        raw = b"".join(w.to_bytes(nbytes, "little") for w in words)
-    except OverflowError:
-        raise ValueError(f"a word is negative or wider than the {layout.size} bits of {layout!r}") from None
+    if any(w < 0 or w >> layout.size for w in words):
+        raise ValueError(f"a word is negative or wider than the {layout.size} bits of {layout!r}")
+    raw = b"".join(w.to_bytes(nbytes, "little") for w in words)
     matrix = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(len(words), nbytes), axis=1,
                            bitorder="little").astype(np.int64)
     out = {}
