@@ -6,7 +6,7 @@ and ``prediction`` (``np.argmax(counts)``: the lowest index on ties).
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Module, Signal, unsigned
+from amaranth.hdl import Array, Cat, Module, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -42,7 +42,8 @@ class Argmax(wiring.Component):
         The result, from the end of the scan until taken.
     control : In(output_control)
 
-    Latency: ``start`` -> ``n_output - 1`` clocks of scan -> ``o.valid``.
+    Latency: a step's spikes are in ``counts`` two clocks after it (the scan may start one clock after
+    it); ``start`` -> ``n_output - 1`` clocks of scan -> ``o.valid``.
     """
 
     def __init__(self, spec: EngineSpec):
@@ -58,11 +59,15 @@ class Argmax(wiring.Component):
         spec = self.spec
         n_out, P, last = spec.qnet.n_output, spec.lanes, spec.n_layers - 1
         counts = [Signal(bits(spec.T), name=f"class_count_{c}") for c in range(n_out)]
+        # a step's spikes are added a clock later, from a register: the neuron step's spike then ends at
+        # a flip-flop, not at every counter's enable; the scan's first read adds a hit still pending
+        hits = Signal(n_out)
         step = self.steps.payload
-        with m.If(self.steps.valid):
-            for c in range(n_out):
-                with m.If((step.layer == last) & (step.group == c // P) & step.spikes[c % P]):
-                    m.d.sync += counts[c].eq(counts[c] + 1)
+        m.d.sync += hits.eq(Cat(*[self.steps.valid & (step.layer == last) & (step.group == c // P) & step.spikes[c % P]
+                                  for c in range(n_out)]))
+        for c in range(n_out):
+            with m.If(hits[c]):
+                m.d.sync += counts[c].eq(counts[c] + 1)
         with m.If(self.control.clear):
             m.d.sync += [c.eq(0) for c in counts]
 
@@ -74,7 +79,7 @@ class Argmax(wiring.Component):
         with m.FSM(name="argmax"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
-                    m.d.sync += [best.eq(0), best_count.eq(counts[0]), scan.eq(1)]
+                    m.d.sync += [best.eq(0), best_count.eq(counts[0] + hits[0]), scan.eq(1)]
                     m.next = "SCAN" if n_out > 1 else "OUT"
             if n_out > 1:
                 with m.State("SCAN"):

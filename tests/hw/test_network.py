@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Module, signed
+from amaranth.lib import wiring
 from sc_neurocore.hw.network import SCNetworkCore, active_inputs, cycles_per_image, image_cycles
+from sc_neurocore.hw.neuron import NeuronSignature
 from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.sc.network import SCNetwork
 
 from .helpers import check_against_model, run_core
 from .reference import random_qnet
@@ -109,3 +113,38 @@ def test_digits_sized_core_equals_model():
     outs, words, accepts = run_core(core, np.concatenate([images, images]), trace_en=1)
     check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
     assert accepts[64] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[0])
+
+
+class _ReluSpike(wiring.Component):
+    """A toy neuron model for the interface test: state = this step's current, spike = current > 0."""
+
+    def __init__(self, spec):
+        fmt = spec.config.membrane
+        super().__init__(NeuronSignature(spec.n_layers, fmt, signed(fmt.width)))
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += [self.next_state.eq(self.current), self.spike.eq(self.current > 0)]
+        return m
+
+
+def test_another_neuron_model_plugs_in():
+    """The neuron is a replaceable part: counts and currents stay the model's, states and spikes follow the plug-in."""
+    cfg = SCConfig(rng="sobol", seed=4, length=8)
+    qnet = random_qnet([7, 5], cfg, seed=6, bias=0.5)
+    T = 4
+    images = _images(1, 2, 7)
+    core = SCNetworkCore(qnet, T, parallelism=(2, 3), trace=True, neuron=_ReluSpike)
+    outs, words, _ = run_core(core, images)
+    res = SCNetwork.from_quantized(qnet).run_codes(images, T, trace=True)
+    assert len(words) == 2 * T * 5
+    for b in range(2):
+        spikes = np.zeros((T, 5), np.int64)
+        for layer, t, j, count, current, state, spike in words[b * T * 5:(b + 1) * T * 5]:
+            assert layer == 0
+            assert (count, current) == (res.sc_counts[0][t, b, j], res.currents[0][t, b, j])
+            assert (state, spike) == (current, int(current > 0))
+            spikes[t, j] = spike
+        assert outs[b][0] == spikes.sum(axis=0).tolist()
+        assert outs[b][1] == int(np.argmax(spikes.sum(axis=0)))
+    assert any(w[-1] for w in words) and not all(w[-1] for w in words)
