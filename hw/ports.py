@@ -57,6 +57,8 @@ def trace_layout(qnet: QuantizedNet, T: int, count_bits: int | None = None) -> d
 
 def _leaves(layout: data.Layout, offset: int = 0):
     """``(name, offset, width, signed, length)`` per field: plain shapes (``length`` None) and arrays of them."""
+    if not isinstance(layout, data.StructLayout):
+        raise TypeError(f"the decoders read StructLayout words (wrap an array in one field), not {layout!r}")
     for name, fld in layout:
         shape = fld.shape
         if isinstance(shape, data.ArrayLayout) and not isinstance(shape.elem_shape, data.Layout):

@@ -49,6 +49,8 @@ def test_decoders_reject_words_that_do_not_fit():
         decode_words(WIDE, [1, 1 << WIDE.size])
     with pytest.raises(ValueError, match="negative"):
         decode_words(WIDE, [-1])
+    with pytest.raises(TypeError, match="StructLayout"):
+        decode_words(data.ArrayLayout(4, 3), [5])
 
 
 def test_network_signature_carries_the_core_layouts():
