@@ -32,14 +32,17 @@ gives the clocks of an image exactly (the tests hold the core to it).
 
 Parts (each its own component and module, joined here with ``wiring.connect``)::
 
-    i ──> InputLoader ──append──> ActiveLists <──append── SpikeWriteback
-                                      │ read                 ▲ hand   │ read
-                                      ▼                      │        ▼
-                                CountPipeline ──block──> NeuronUnit   (CountPipeline.spikes)
-                                                          │ steps   └─ trace ──> trace
-                                                          ▼
-                                                        Argmax ──> o
-    Sequencer: control of every part (load, layers one by one, output)
+    i ─▶ InputLoader ─load─▶ ActiveLists ◀─spikes─ SpikeWriteback ◀─hand─┐
+                               │ read                  │ read            │
+                               ▼                       │                 │
+                         CountPipeline ◀───────────────┘                 │
+                               │ block (output register)                 │
+                               ▼                                         │
+                          NeuronUnit (neuron_0 .. neuron_{lanes-1}) ─────┘
+                           │ steps   └─ trace ─▶ trace
+                           ▼
+                         Argmax ─▶ o
+    Sequencer ─control─▶ every part (load an image, run the layers one by one, hand over the result)
 """
 
 from __future__ import annotations
