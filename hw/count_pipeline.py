@@ -135,9 +135,11 @@ class CountPipeline(wiring.Component):
         m = Module()
         spec = self.spec
         P, TL = spec.lanes, spec.tlanes
+        # an item's tag: its block (layer, group, pass), first and last item of the block, and whether it is
+        # a real input (an empty list issues one null item); one valid bit and one tag per stage
         tag = data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
                                  "first": 1, "last": 1, "real": 1})
-        s = SimpleNamespace(
+        s = SimpleNamespace(  # the registers the stages share: S1, S2, S2b, S2c, S3 valid and tag; S3 operands
             stall=Signal(), v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
             t1=Signal(tag), t2=Signal(tag), tb=Signal(tag), tc=Signal(tag), t3=Signal(tag),
             issuing=Signal(),
