@@ -171,7 +171,7 @@ def finetuned(tr: Trained, configs: dict[str, dict], s: Settings) -> list[dict]:
         for seed, m in zip(s.seeds, tr.models):
             m2 = copy.deepcopy(m)
             sc_finetune(m2, SCConfig(length=s.finetune_length, **kw), tr.x_tr, tr.y_tr,
-                        epochs=s.finetune_epochs, seed=seed)  # fmt: skip
+                        epochs=s.finetune_epochs, lr=5e-4, seed=seed)  # fmt: skip
             models.append(m2)
         own = [float_predict(m2, tr.x_te) for m2 in models]
         by_length = []

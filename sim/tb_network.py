@@ -99,7 +99,7 @@ async def network_matches_model(dut):
     """All images of the vector file in batches: counts, currents, membranes, spikes, results."""
     from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
-    from ..hw.records import output_layout, trace_layout
+    from ..hw.ports import output_layout, trace_layout
     from .vectors import load_vectors
 
     cfg = json.loads(os.environ["SC_NET_TB"])
@@ -309,7 +309,7 @@ def count_bits_of(qnet) -> int:
 
 def network_parameters(qnet, T: int) -> dict[str, int]:
     """The HDL parameters of ``network_tb.sv`` for a core of ``qnet`` at ``T`` timesteps."""
-    from ..hw.records import output_layout, trace_layout
+    from ..hw.ports import output_layout, trace_layout
     from .runner import HALF_PERIOD_NS
 
     return {"PROB_BITS": qnet.config.prob_bits, "O_BITS": output_layout(qnet.n_output, T).size,

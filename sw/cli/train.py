@@ -78,31 +78,14 @@ def register(subparsers) -> None:
 
 
 def check_device(name: str | None):
-    """The torch device ``name`` asks for, if this torch can use it; ``ValueError`` saying why not."""
-    import torch
+    """The torch device ``name`` asks for, if this torch can use it (``sc_neurocore.training.resolve_device``);
+    ``ValueError`` saying why not."""
+    from ..training import resolve_device
 
-    from ..training import auto_device
-
-    if name is None:
-        return auto_device()
     try:
-        device = torch.device(name)
-    except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"--device {name!r} is not a torch device ({exc}); use cpu, cuda, cuda:N or mps") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            build = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
-            raise ValueError(f"--device {name}: this torch ({torch.__version__}, {build}) sees no CUDA GPU "
-                             "(torch.cuda.is_available() is False); leave --device out to use the CPU")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ValueError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s)")
-    elif device.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise ValueError(f"--device {name}: this torch has no MPS (Apple GPU) support here; leave --device out")
-    elif device.type != "cpu":
-        raise ValueError(f"--device {name}: sc-neurocore trains on cpu, cuda or mps, not {device.type}")
-    return device
+        return resolve_device(name)
+    except ValueError as exc:
+        raise ValueError(f"--device: {exc}") from None
 
 
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,

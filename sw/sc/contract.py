@@ -243,8 +243,13 @@ def quantize_probability(p, prob_bits: int):
     """``q = round((2**k - 1) * p)`` (round half up) for ``p`` in [0, 1]; outside or NaN raises."""
     _check_int("prob_bits", prob_bits, 1, 16)
     arr = np.asarray(p, dtype=np.float64)
-    if np.isnan(arr).any():
-        raise ValueError("probabilities must not be NaN")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        finite = arr[~bad]
+        span = f"; its finite values lie in [{finite.min()}, {finite.max()}]" if finite.size else ""
+        raise ValueError(f"probabilities must be finite numbers in [0, 1]; the input holds {int(bad.sum())} NaN or "
+                         f"inf (the first at index {first}){span}")
     if (arr < 0).any() or (arr > 1).any():
         lo, hi = float(arr.min()), float(arr.max())
         raise ValueError(f"probabilities must lie in [0, 1]; got values in [{lo}, {hi}]")

@@ -54,3 +54,11 @@ def test_train_length_needs_sc_finetune(tmp_path, capsys):
     assert main(["train", "--sc-finetune", "1", "--length", "70000", "-o", str(tmp_path / "x.pt")]) == 2
     assert "sc-neurocore train: --length" in capsys.readouterr().err
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_train_device_that_this_torch_cannot_use(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(torch.version, "cuda", None)  # a CPU-only build, whatever this machine has
+    assert main(["train", "--device", "cuda", "-o", str(tmp_path / "x.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "sc-neurocore train: --device: device 'cuda': this torch" in err and "CPU-only build" in err
+    assert "Traceback" not in err and not (tmp_path / "x.pt").exists()
