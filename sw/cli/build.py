@@ -21,6 +21,9 @@ from ..boards.registry import BOARDS, board_names
 from .argtypes import PARALLELISM_SYNTAX, format_parallelism, output_dir, parallelism, positive_float, positive_int
 from .nets import add_net_options, net_from_args
 
+#: The build's report (``BuildReport.to_json()``) in its folder, read by ``sc-neurocore report``.
+REPORT_FILE = "build_report.json"
+
 EXAMPLES = """\
 examples:
   sc-neurocore build --board icebreaker --checkpoint digits.pt
@@ -130,10 +133,13 @@ def run(args) -> int:
                           clock_hz=None if args.clock is None else args.clock * 1e6,
                           baud=args.baud or DEFAULT_BAUD, command=command, images=codes,
                           images_name=f"{dataset} test", progress=bars)
+    from ..fileio import atomic_write_text
+
+    atomic_write_text(Path(out) / REPORT_FILE, json.dumps(rep.to_json(), indent=1, default=str))  # 'report' reads it
     if args.json:
         print(json.dumps(rep.to_json(), indent=1, default=str))
     else:
-        print("\n".join(format_report(rep)))
+        print("\n".join(format_report(rep)) + f"\n  report: {Path(out) / REPORT_FILE}")
     if rep.meets_timing is False:
         raise CheckFailed(f"timing not met: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz is below the "
                           f"{rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream} may fail on the board"
