@@ -71,11 +71,16 @@ def build(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the peers, written to docs/benchmarks.md."""
+    """Benchmarks against the peers, written to docs/benchmarks.md (``-- --render-only`` runs nothing)."""
     _install(session, ALL + ",bench")
     session.install("-c", "constraints.txt", "-r", "bench/requirements.txt")
     session.install("--no-deps", "-c", "constraints.txt", "-r", "bench/requirements-nodeps.txt")
-    session.run("python", "bench/run_all.py", *session.posargs, env=_tool_env(session))
+    # The published sc-neurocore has our import name: into a folder of its own, run apart (bench/peers/).
+    upstream = os.environ.get("SC_NEUROCORE_UPSTREAM") or os.path.join(session.virtualenv.location, "upstream")
+    if not os.path.isdir(os.path.join(upstream, "sc_neurocore")):
+        session.install("--no-deps", "--target", upstream, "-r", "bench/requirements-upstream.txt")
+    env = {**_tool_env(session), "SC_NEUROCORE_UPSTREAM": upstream}
+    session.run("python", "bench/run_all.py", *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON)

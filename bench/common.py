@@ -2,6 +2,10 @@
 
 Every ``bench/bench_<name>.py`` exposes ``main(argv) -> int`` and writes ``docs/bench/<name>.md``
 with :func:`write_report`; ``bench/run_all.py`` runs them and assembles ``docs/benchmarks.md``.
+A benchmark is two parts: an experiment that runs things and returns plain data (saved with
+:func:`write_json` as ``docs/bench/<name>.json`` beside the Markdown), and a report that renders
+Markdown (and plots) from that data alone, so ``--render-only`` (:func:`add_render_only`)
+re-renders a report from its JSON without re-running anything.
 
 Timing rules used throughout: the libraries compared are run in the same process, on the same
 data, interleaved repetition by repetition (the order rotated each time) so that noise from other
@@ -11,7 +15,10 @@ comparisons are ratios of those medians.
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
+import json
+import math
 import os
 import platform
 import statistics
@@ -29,6 +36,7 @@ __all__ = [
     "IMG_DIR",
     "cpu_model",
     "machine_info",
+    "load_average",
     "package_version",
     "versions",
     "git_revision",
@@ -40,6 +48,10 @@ __all__ = [
     "md_table",
     "command_line",
     "write_report",
+    "write_json",
+    "read_json",
+    "add_render_only",
+    "RenderError",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,13 +79,22 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (``-`` where the OS has none): how busy a shared machine was."""
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return "-"
+
+
 def machine_info() -> dict[str, str]:
-    """What a reader needs to place a figure: CPU, cores, OS, Python."""
+    """What a reader needs to place a figure: CPU, cores, OS, Python, and the load when it was asked."""
     return {
         "cpu": cpu_model(),
         "cores": f"{_usable_cores()} usable of {os.cpu_count()}",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "load": load_average(),
     }
 
 
@@ -180,12 +201,64 @@ def command_line(script: str, argv: Sequence[str]) -> str:
 
 
 def write_report(name: str, text: str, out_dir: Path | None = None) -> Path:
-    """Write ``docs/bench/<name>.md`` (or ``out_dir/<name>.md``) and return its path."""
+    """Write ``docs/bench/<name>.md`` (or ``out_dir/<name>.md``) atomically and return its path."""
+    from sc_neurocore.fileio import atomic_write_text
+
     out = Path(out_dir) if out_dir is not None else REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}.md"
-    path.write_text(text.rstrip() + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(out / f"{name}.md", text.rstrip() + "\n")
+
+
+def _plain(value):
+    """``value`` as JSON data: NumPy scalars and arrays to Python numbers and lists, NaN to ``None``."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars, torch tensors
+        return _plain(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(name: str, data: dict, out_dir: Path | None = None) -> Path:
+    """Write an experiment's data as ``docs/bench/<name>.json`` (or in ``out_dir``), atomically."""
+    from sc_neurocore.fileio import atomic_write_text
+
+    out = Path(out_dir) if out_dir is not None else REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(out / f"{name}.json", json.dumps(_plain(data), indent=1, allow_nan=False) + "\n")
+
+
+class RenderError(Exception):
+    """No usable data to render a report from (the message says why and what to run)."""
+
+
+def read_json(name: str, out_dir: Path | None = None, *, schema: int | None = None) -> dict:
+    """The data an experiment saved with :func:`write_json`; :class:`RenderError` if missing or another schema."""
+    path = (Path(out_dir) if out_dir is not None else REPORT_DIR) / f"{name}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RenderError(f"no {path}: run the benchmark without --render-only first") from None
+    except (OSError, ValueError) as exc:
+        raise RenderError(f"cannot read {path}: {exc}") from None
+    if schema is not None and (not isinstance(data, dict) or data.get("schema") != schema):
+        found = data.get("schema") if isinstance(data, dict) else None
+        raise RenderError(f"{path} holds data of schema {found!r}, this report reads schema {schema}: re-run it")
+    return data
+
+
+def add_render_only(ap: argparse.ArgumentParser) -> None:
+    """``--render-only``: re-render the report from the saved JSON, running nothing."""
+    ap.add_argument(
+        "--render-only",
+        "--report-only",
+        dest="render_only",
+        action="store_true",
+        help="re-render the report (and plot) from <out-dir>/<name>.json without running anything",
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check

@@ -2,15 +2,17 @@
 
 Each ``bench/bench_<name>.py`` exposes ``main(argv) -> int`` and writes ``docs/bench/<name>.md``;
 this script runs them one after another (``--only training,sc`` picks some, ``--quick`` is passed
-on to each for a short smoke run) and then concatenates every ``docs/bench/*.md`` -- including
-reports written by other tools (simulation, board builds) -- under one header with the machine,
-date, versions and the command.
+on to each for a short smoke run, ``--render-only`` re-renders each report from its saved JSON
+without running anything) and then concatenates every ``docs/bench/*.md`` -- including reports
+written by other tools (simulation, board builds) -- under one header with the machine, date,
+versions and the command.
 
 Usage::
 
     python bench/run_all.py                 # everything (nox -s bench)
     python bench/run_all.py --only training # one benchmark
     python bench/run_all.py --quick         # smoke run of every benchmark
+    python bench/run_all.py --render-only   # re-render every report from docs/bench/<name>.json
     python bench/run_all.py --assemble-only # rebuild docs/benchmarks.md from docs/bench/*.md
 """
 
@@ -47,6 +49,10 @@ VERSIONED = (
 )
 
 
+#: Options passed on to the benchmarks, with the spellings a script may use for them.
+PASSED_FLAGS = {"--quick": ("--quick",), "--render-only": ("--render-only", "--report-only")}
+
+
 def discover() -> dict[str, Path]:
     """``{name: path}`` of every ``bench/bench_<name>.py``."""
     return {p.stem[len("bench_") :]: p for p in sorted(common.BENCH_DIR.glob("bench_*.py"))}
@@ -60,16 +66,23 @@ def load(path: Path):
     return module
 
 
-def run_one(name: str, path: Path, argv: list[str]) -> tuple[str, float]:
+def run_one(name: str, path: Path, argv: list[str], report_dir: Path = common.REPORT_DIR) -> tuple[str, float]:
     """Run one benchmark; returns (status, seconds), status ``ok``, ``skipped: ...`` or ``failed: ...``.
 
     The contract is ``main(argv) -> int``; a ``main()`` without parameters is called with
     ``sys.argv`` set instead.  Under ``--quick`` a script that has no ``--quick`` option is skipped
-    rather than run in full.
+    rather than run in full, and likewise under ``--render-only`` (which a script may spell
+    ``--report-only``) a script with no option of that name or no ``report_dir/<name>.json`` yet.
     """
     t0 = time.perf_counter()
-    if "--quick" in argv and "--quick" not in path.read_text(encoding="utf-8"):
-        return "skipped: it has no --quick option", 0.0
+    source = path.read_text(encoding="utf-8")
+    for flag, spellings in PASSED_FLAGS.items():
+        if flag in argv and not any(s in source for s in spellings):
+            return f"skipped: it has no {flag} option", 0.0
+        if flag in argv and flag not in source:  # the script spells it another way
+            argv = [next(s for s in spellings if s in source) if a == flag else a for a in argv]
+    if set(argv) & set(PASSED_FLAGS["--render-only"]) and not (Path(report_dir) / f"{name}.json").exists():
+        return f"skipped: no {name}.json to render from (run it once without --render-only)", 0.0
     saved = sys.argv
     try:
         module = load(path)
@@ -151,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run the benchmarks and assemble docs/benchmarks.md.")
     ap.add_argument("--only", default="", help="comma-separated benchmark names (e.g. training,sc)")
     ap.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
+    ap.add_argument("--render-only", action="store_true", help="re-render every report from its JSON, run nothing")
     ap.add_argument("--assemble-only", action="store_true", help="only rebuild docs/benchmarks.md")
     ap.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = ap.parse_args(argv)
@@ -168,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ran: dict[str, tuple[str, float]] = {}
     if not args.assemble_only:
-        sub = ["--quick"] if args.quick else []
+        sub = (["--quick"] if args.quick else []) + (["--render-only"] if args.render_only else [])
         for name in names:
             print(f"=== bench {name} ===", flush=True)
             ran[name] = run_one(name, found[name], sub)

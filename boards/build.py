@@ -1,11 +1,16 @@
 """Build a board top with the platform's own toolchain (YoWASP by default), parse the reports, program.
 
-:func:`build_board` runs ``platform.build(top, name=..., build_dir=..., do_program=False)`` with
-nextpnr's ``--report`` JSON switched on and returns a :class:`BuildReport` whose figures are
-read from the tools' own output: logic cells / LUTs, flip-flops, block RAM, DSPs, PLLs from
-nextpnr's report (flip-flops and LUTs from Yosys' ``stat`` where nextpnr packs them together)
-and fmax per clock from nextpnr's timing analysis, against the clock the top runs at.
-:func:`program_board` then loads the bitstream with the platform's programmer.
+:func:`build_board` lets the platform write its build plan (``platform.prepare``: RTLIL, Yosys
+script, constraints and the build script, with nextpnr's ``--report`` JSON switched on), runs
+the plan's own script (``sh build_top.sh``, exactly what ``platform.build`` runs, so the
+bitstream is the same) with the tools' console output in ``build.log``, and follows the tools'
+logs as they are written to report stages (synthesis, place, route with the router's progress,
+bitstream) as :class:`~sc_neurocore.progress.ProgressEvent` s.  It returns a
+:class:`BuildReport` whose figures are read from the tools' own output: logic cells / LUTs,
+flip-flops, block RAM, DSPs, PLLs from nextpnr's report (flip-flops and LUTs from Yosys'
+``stat`` where nextpnr packs them together) and fmax per clock from nextpnr's timing analysis,
+against the clock the top runs at.  :func:`program_board` then loads the bitstream with the
+platform's programmer.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import EXTRA_INSTALL, CheckFailed, MissingTool
+from ..progress import emit
 from . import protocol as P
 from .registry import BoardSpec, get_board
+from .toollog import ToolLogWatcher, classify_warnings
 from .top import DEFAULT_BAUD, BoardTop
 
 __all__ = [
@@ -37,10 +45,14 @@ __all__ = [
     "parse_nextpnr_log_utilization",
     "toolchain_env",
     "core_for",
+    "check_tools",
     "TOP_NAME",
+    "LOG_NAME",
 ]
 
 TOP_NAME = "top"
+#: The tools' console output (stdout and stderr of the build script), in the build folder.
+LOG_NAME = "build.log"
 
 #: Amaranth's tool variables and the YoWASP executables used when the variable is unset.
 YOWASP_TOOLS = {
@@ -52,8 +64,8 @@ YOWASP_TOOLS = {
 }
 
 
-class BuildError(RuntimeError):
-    """The toolchain failed (the message carries the log's end and the build folder)."""
+class BuildError(CheckFailed):
+    """The toolchain failed: the design did not build (the message carries the log's end and the build folder)."""
 
 
 class ProgrammerError(RuntimeError):
@@ -92,6 +104,19 @@ class BuildReport:
     cycles_mean: float | None = None
     cycles_max_seen: int | None = None
     images_measured: int = 0
+    images_name: str = ""
+    log: str = ""
+    warnings: list = field(default_factory=list)
+    reused: bool = False
+
+    @property
+    def known_warnings(self) -> list[str]:
+        """The tools' warnings that are known and harmless (``docs/boards.md``, "Tool warnings")."""
+        return classify_warnings(self.warnings)[0]
+
+    @property
+    def other_warnings(self) -> list[str]:
+        return classify_warnings(self.warnings)[1]
 
     @property
     def sync_fmax_hz(self) -> float | None:
@@ -124,6 +149,11 @@ class BuildReport:
         """``clock / cycles_per_image``: every input non-zero, every hidden neuron active."""
         return None if not self.cycles_per_image else self.clock_hz / self.cycles_per_image
 
+    @property
+    def images_per_s_worst_seen(self) -> float | None:
+        """``clock / cycles_max_seen``: the slowest image of the measured set."""
+        return None if not self.cycles_max_seen else self.clock_hz / self.cycles_max_seen
+
     def link_images_per_s(self, info: P.BoardInfo | None = None) -> float | None:
         """Rate the serial link allows (request + answer bytes, 10 bits each, at ``baud``), compute included."""
         if not self.net:
@@ -137,7 +167,8 @@ class BuildReport:
     def to_json(self) -> dict:
         d = asdict(self)
         d.update(sync_fmax_hz=self.sync_fmax_hz, meets_timing=self.meets_timing, images_per_s=self.images_per_s,
-                 images_per_s_worst=self.images_per_s_worst, link_images_per_s=self.link_images_per_s())
+                 images_per_s_worst=self.images_per_s_worst, images_per_s_worst_seen=self.images_per_s_worst_seen,
+                 link_images_per_s=self.link_images_per_s())
         return d
 
 
@@ -247,64 +278,100 @@ def _up_to_date(plan, build_dir: Path) -> bool:
     return all(p.stat().st_mtime >= newest_input for p in outputs)
 
 
-def _require(tool: str) -> None:
-    from amaranth._toolchain import require_tool
+def _tool_var(name: str) -> str:
+    """The environment variable Amaranth reads for tool ``name`` (``nextpnr-ice40`` -> ``NEXTPNR_ICE40``)."""
+    return name.upper().replace("-", "_").replace("+", "X")
 
-    require_tool(tool)
+
+def check_tools(platform, env=None) -> None:
+    """Every tool the platform's build needs is found; else :class:`~sc_neurocore.errors.MissingTool`.
+
+    The same up-front check ``platform.build()`` makes (skipped, as there, when an
+    ``AMARANTH_ENV_<toolchain>`` script sets the tools up), with the install command.
+    """
+    env = toolchain_env() if env is None else env
+    if f"AMARANTH_ENV_{_tool_var(platform.toolchain)}" in env:
+        return
+    missing = []
+    for tool in platform.required_tools:
+        exe = env.get(_tool_var(tool)) or tool
+        if shutil.which(exe, path=env.get("PATH")) is None:
+            missing.append(f"{tool} (${_tool_var(tool)}={exe})" if env.get(_tool_var(tool)) else tool)
+    if missing:
+        raise MissingTool(f"the {platform.toolchain} tools are missing: {', '.join(missing)}; the YoWASP builds "
+                          "come with the 'boards' extra", EXTRA_INSTALL["boards"])
+
+
+def _run_plan(plan, build_dir: Path, env: dict, progress=None, poll_s: float = 0.25) -> None:
+    """Run the plan's build script in ``build_dir`` (output to :data:`LOG_NAME`), reporting stages from the logs."""
+    plan.extract(str(build_dir))
+    for stale in (f"{TOP_NAME}.rpt", f"{TOP_NAME}.tim", f"{TOP_NAME}.report.json"):
+        (build_dir / stale).unlink(missing_ok=True)
+    watcher = ToolLogWatcher(build_dir, TOP_NAME, progress)
+    log = build_dir / LOG_NAME
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(["sh", f"build_{TOP_NAME}.sh"], cwd=build_dir, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        try:
+            while proc.poll() is None:
+                time.sleep(poll_s)
+                watcher.poll()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+    watcher.finish()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, ["sh", f"build_{TOP_NAME}.sh"])
 
 
 def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
                 baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True,
-                reuse: bool = True, images=None) -> BuildReport:
+                reuse: bool = True, images=None, images_name: str = "", progress=None) -> BuildReport:
     """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
 
     ``images`` (codes, ``(B, n_input)``): also report the core's exact clocks per image over them
-    (mean and max; :func:`~sc_neurocore.hw.network.image_cycles`), the figure images/s is based on.
+    (mean and max; :func:`~sc_neurocore.hw.network.image_cycles`), the figure images/s is based
+    on; ``images_name`` names the set (``"digits test"``).  ``progress`` receives the stages
+    (``elaborate``, ``synthesis``, ``place``, ``route``, ``timing analysis``, ``bitstream``).
 
-    The bitstream and the tools' logs land in ``build_dir`` (default ``build/boards/<board>``).
-    With ``reuse``, a folder that already holds a finished build of byte-identical input files
-    (RTLIL, scripts, constraints) is not rebuilt; its reports are parsed again.
+    The bitstream, the tools' logs and :data:`LOG_NAME` land in ``build_dir`` (default
+    ``build/boards/<board>``; created).  With ``reuse``, a folder that already holds a finished
+    build of byte-identical input files (RTLIL, scripts, constraints) is not rebuilt; its reports
+    are parsed again.  Missing tools raise :class:`~sc_neurocore.errors.MissingTool`, a failed
+    build :class:`BuildError`.
     """
     spec = get_board(board) if isinstance(board, str) else board
     if not isinstance(spec, BoardSpec):
         raise TypeError(f"board must be a board name or a BoardSpec, not {board!r}")
     build_dir = Path(build_dir) if build_dir is not None else Path("build") / "boards" / spec.name
-    build_dir.mkdir(parents=True, exist_ok=True)
-    factory, info, core_name, par = core_for(spec, qnet, T, parallelism)
-    top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
     platform = spec.make_platform()
-    f_clk = top.achieved_clock(platform)
-
     env = toolchain_env()
-    saved = {k: os.environ.get(k) for k in YOWASP_TOOLS}
-    os.environ.update({k: env[k] for k in YOWASP_TOOLS if k in env})
+    check_tools(platform, env)
+    factory, info, core_name, par = core_for(spec, qnet, T, parallelism)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    emit(progress, "elaborate", 0, None, core_name)
+    top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
+    f_clk = top.achieved_clock(platform)
+    # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
+    # the report marks it (BuildReport.meets_timing) and the CLI says so
+    plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail",
+                            verbose=not quiet, **spec.extra)
+    emit(progress, "elaborate", 1, 1, core_name)
     t0 = time.perf_counter()
-    reused = False
-    try:
-        if platform._toolchain_env_var not in os.environ:  # the same up-front check platform.build() makes
-            for tool in platform.required_tools:
-                _require(tool)
-        # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
-        # the report marks it (BuildReport.meets_timing) and the CLI warns
-        plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail",
-                                verbose=not quiet, **spec.extra)
-        reused = reuse and _up_to_date(plan, build_dir)
-        if not reused:
-            plan.execute_local(str(build_dir))
-    except Exception as exc:  # the toolchain's own error, plus where to look
-        tail = ""
-        for log in (f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
-            p = build_dir / log
-            if p.exists():
-                tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
-                break
-        raise BuildError(f"{spec.name}: build failed in {build_dir}: {exc}\n{tail}") from exc
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    reused = reuse and _up_to_date(plan, build_dir)
+    if not reused:
+        try:
+            _run_plan(plan, build_dir, env, progress)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            tail = ""
+            for name in (LOG_NAME, f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
+                p = build_dir / name
+                if p.exists() and p.stat().st_size:
+                    tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
+                    break
+            raise BuildError(f"{spec.name}: the build failed in {build_dir} ({exc}); "
+                             f"full log: {build_dir / LOG_NAME}\n{tail}") from exc
     seconds = time.perf_counter() - t0
     if reused:
         stamp = build_dir / STAMP
@@ -320,6 +387,9 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         build_dir / f"{TOP_NAME}.rpt").exists() else {}
     bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
                None)
+    log = build_dir / LOG_NAME
+    warnings = [line.strip() for line in log.read_text(errors="replace").splitlines()
+                if line.startswith("Warning:")] if log.exists() else []
     cycles = getattr(top.core, "cycles_per_image", None)
     per_image = None
     if images is not None and qnet is not None:
@@ -352,6 +422,10 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         cycles_mean=float(per_image.mean()) if per_image is not None else None,
         cycles_max_seen=int(per_image.max()) if per_image is not None else None,
         images_measured=0 if per_image is None else len(per_image),
+        images_name=images_name if per_image is not None else "",
+        log=str(log) if log.exists() else "",
+        warnings=warnings,
+        reused=reused,
     )
 
 

@@ -1,10 +1,14 @@
 """``python -m sc_neurocore.boards.build_all``: build every board, write ``docs/bench/boards.md``.
 
-``nox -s build`` runs this.  Per board it builds the top around ``SCNetworkCore`` for the trained
-digits net (``--checkpoint``/``--export``; with neither, ``build/boards/digits.pt`` is used and,
-when absent, trained first with ``sc-neurocore train``), parses the tools' reports and writes one
-Markdown table plus a JSON file with every figure and the command that produced it.
-``--standin`` builds the flow-check stand-in core instead of a net.
+``nox -s build`` runs this.  Per board it builds the top around ``SCNetworkCore`` for a net
+exported with ``sc-neurocore export`` (``--export NPZ``; the board flow reads the contract's
+integers and needs no torch), parses the tools' reports and writes one Markdown table plus a
+JSON file with every figure and the command that produced it.  ``--standin`` builds the
+flow-check stand-in core instead of a net.  The net for the reference report::
+
+    sc-neurocore train --dataset digits --epochs 10 --seed 0 --no-progress -o build/boards/digits.pt
+    sc-neurocore export --checkpoint build/boards/digits.pt --rng sobol -o build/boards/digits_export.npz
+    python -m sc_neurocore.boards.build_all --export build/boards/digits_export.npz
 """
 
 from __future__ import annotations
@@ -13,28 +17,20 @@ import argparse
 import datetime as _dt
 import json
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
-from .registry import BOARDS, get_board
+from .registry import BOARDS, REFERENCE_BOARDS, get_board
 
-__all__ = ["main", "render_markdown", "REFERENCE_BOARDS", "DEFAULT_CHECKPOINT"]
+__all__ = ["main", "render_markdown", "REFERENCE_BOARDS", "DEFAULT_EXPORT", "NET_COMMANDS"]
 
-REFERENCE_BOARDS = ("icebreaker", "ulx3s")
-DEFAULT_CHECKPOINT = Path("build/boards/digits.pt")
-TRAIN_ARGS = ["train", "--dataset", "digits", "--epochs", "10", "--seed", "0", "--no-progress"]
-
-
-def _ensure_checkpoint(path: Path) -> str:
-    """Train the default digits net if it is missing; return the command that made it."""
-    cmd = [sys.executable, "-m", "sc_neurocore.cli", *TRAIN_ARGS, "-o", str(path)]
-    shown = "sc-neurocore " + " ".join(TRAIN_ARGS + ["-o", str(path)])
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"[build_all] no checkpoint given; training one: {shown}", flush=True)
-        subprocess.run(cmd, check=True)
-    return shown
+#: Where ``nox -s build`` puts the reference net.
+DEFAULT_EXPORT = Path("build/boards/digits_export.npz")
+#: The commands that make it (printed when it is missing).
+NET_COMMANDS = (
+    "sc-neurocore train --dataset digits --epochs 10 --seed 0 --no-progress -o build/boards/digits.pt",
+    f"sc-neurocore export --checkpoint build/boards/digits.pt --rng sobol -o {DEFAULT_EXPORT}",
+)
 
 
 def _test_set(qnet, T: int):
@@ -205,65 +201,50 @@ def _merge(paths, report: Path, command: str) -> int:
         "tools": headers[0]["tools"],
         "net": nets[0],
     }
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render_markdown(results, header))
-    report.with_suffix(".json").write_text(json.dumps({"header": header, "boards": results}, indent=1, default=str))
-    print(f"[build_all] wrote {report} and {report.with_suffix('.json')}")
+    _write_report(report, results, header)
     return 1 if any("error" in r for r in results) else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sc_neurocore.boards.build_all", description=__doc__.splitlines()[0])
-    parser.add_argument("--board", action="append", choices=list(BOARDS), help="board (repeatable; default: the reference boards)")
-    src = parser.add_mutually_exclusive_group()
-    src.add_argument("--checkpoint", type=Path, help=f"training checkpoint (default {DEFAULT_CHECKPOINT}, trained if missing)")
-    src.add_argument("--export", type=Path, help="QuantizedNet .npz export instead of a checkpoint")
-    src.add_argument("--standin", action="store_true", help="build the stand-in core (flow check), no net")
-    parser.add_argument("--T", type=int, default=None, help="timesteps per image (default: the checkpoint's T, else 25)")
-    parser.add_argument("-o", "--build-dir", type=Path, default=Path("build/boards"), help="build folders go here")
-    parser.add_argument("--report", type=Path, default=Path("docs/bench/boards.md"), help="Markdown report to write")
-    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
-                        help="build nothing: combine the JSON reports of earlier runs (one per board) into --report")
-    args = parser.parse_args(argv)
-    argv = sys.argv[1:] if argv is None else argv
-    command = "python -m sc_neurocore.boards.build_all" + "".join(" " + shlex.quote(a) for a in argv)
+def _stage_printer(board: str):
+    """A progress callable printing each finished build stage with its time (``nox -s build``'s log)."""
+    import time
 
-    if args.merge:
-        return _merge(args.merge, args.report, command)
+    started: dict[str, float] = {}
 
+    def show(event) -> None:
+        started.setdefault(event.stage, time.perf_counter())
+        if event.finished:
+            note = f" ({event.note})" if event.note else ""
+            print(f"[build_all] {board}: {event.stage} {time.perf_counter() - started.pop(event.stage):.1f} s{note}",
+                  flush=True)
+
+    return show
+
+
+def build_boards(qnet, boards, *, T: int = 25, build_dir=Path("build/boards"), command: str = "") -> list[dict]:
+    """Build each of ``boards`` around ``qnet`` (a ``QuantizedNet``; ``None``: the stand-in core).
+
+    Returns one dict per board: the :class:`~sc_neurocore.boards.build.BuildReport` as JSON plus
+    the SC model's accuracy on the digits test set, or ``{"board", "error", ...}`` for a failed build.
+    """
     from .build import BuildError, build_board
-    from .nets import load_net
 
-    boards = args.board or list(REFERENCE_BOARDS)
-    qnet, T, net_desc = None, args.T or 25, "stand-in core (no net): flow check only"
-    if not args.standin:
-        ckpt_cmd = None
-        if args.export is None and args.checkpoint is None:
-            ckpt_cmd = _ensure_checkpoint(DEFAULT_CHECKPOINT)
-            args.checkpoint = DEFAULT_CHECKPOINT
-        qnet, T, meta = load_net(args.checkpoint, args.export, T=args.T)
-        source = args.checkpoint or args.export
-        acc = meta.get("val_accuracy")
-        net_desc = (
-            f"`{source}` ({meta.get('dataset', '?')}, sizes {'-'.join(map(str, qnet.sizes))}, T={T}, "
-            f"L={qnet.config.length}, k={qnet.config.prob_bits}; each board's random source in its row"
-            + (f", float test accuracy {acc:.2%}" if isinstance(acc, float) else "")
-            + ")" + (f"; trained by `{ckpt_cmd}`" if ckpt_cmd else "")
-        )
     results = []
     for name in boards:
         spec = get_board(name)
         print(f"[build_all] {name}: building ({spec.description})", flush=True)
-        board_net, images, extra = qnet, None, {}
+        images, extra = None, {}
         if qnet is not None:
-            if args.checkpoint is not None and spec.rng and spec.rng != qnet.config.rng:
-                board_net, _, _ = load_net(args.checkpoint, T=T, rng=spec.rng)
-            images, extra = _test_set(board_net, T)
+            if spec.rng != qnet.config.rng:
+                print(f"[build_all] {name}: note: the net uses rng={qnet.config.rng}; this board's figures are "
+                      f"usually measured with {spec.rng} (hw.presets.BOARD_ENGINES)", flush=True)
+            images, extra = _test_set(qnet, T)
         try:
-            rep = build_board(spec, board_net, T=T, build_dir=args.build_dir / name, command=command, images=images)
+            rep = build_board(spec, qnet, T=T, build_dir=Path(build_dir) / name, command=command, images=images,
+                              images_name="digits test" if images is not None else "", progress=_stage_printer(name))
         except BuildError as exc:
             print(f"[build_all] {name}: {exc}", file=sys.stderr)
-            results.append(_failed(name, str(exc), args.build_dir / name))
+            results.append(_failed(name, str(exc), Path(build_dir) / name))
             continue
         d = rep.to_json()
         d.update(extra)
@@ -271,19 +252,69 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"[build_all] {name}: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz at {rep.clock_hz / 1e6:.2f} MHz "
             f"({'meets' if rep.meets_timing else 'FAILS'}), {rep.typical_cycles:,.0f} cycles/image (mean), "
-            f"{rep.images_per_s:,.0f} images/s",
+            f"{rep.images_per_s:,.0f} images/s; tool log {rep.log}",
             flush=True,
         )
+    return results
+
+
+def _write_report(report: Path, results: list[dict], header: dict) -> None:
+    from ..fileio import atomic_write_text
+
+    atomic_write_text(report, render_markdown(results, header))
+    atomic_write_text(report.with_suffix(".json"), json.dumps({"header": header, "boards": results}, indent=1,
+                                                              default=str))
+    print(f"[build_all] wrote {report} and {report.with_suffix('.json')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sc_neurocore.boards.build_all", description=__doc__.splitlines()[0],
+                                     epilog="the reference net: " + " && ".join(NET_COMMANDS))
+    parser.add_argument("--board", action="append", choices=list(BOARDS), help="board (repeatable; default: the reference boards)")
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--export", type=Path, default=None,
+                     help=f"QuantizedNet export, 'sc-neurocore export -o' (default {DEFAULT_EXPORT})")
+    src.add_argument("--standin", action="store_true", help="build the stand-in core (flow check), no net")
+    parser.add_argument("--T", type=int, default=25, help="timesteps per image (default: 25)")
+    parser.add_argument("-o", "--build-dir", type=Path, default=Path("build/boards"), help="build folders go here")
+    parser.add_argument("--report", type=Path, default=Path("docs/bench/boards.md"), help="Markdown report to write")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                        help="build nothing: combine the JSON reports of earlier runs (one per board) into --report")
+    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = "python -m sc_neurocore.boards.build_all" + "".join(" " + shlex.quote(a) for a in argv)
+    from ..fileio import check_output_path
+
+    try:
+        check_output_path(args.report, what="report")
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.T < 1:
+        parser.error(f"--T must be >= 1, not {args.T}")
+
+    if args.merge:
+        return _merge(args.merge, args.report, command)
+
+    boards = args.board or list(REFERENCE_BOARDS)
+    qnet, net_desc = None, "stand-in core (no net): flow check only"
+    if not args.standin:
+        from ..export import QuantizedNet
+
+        path = args.export or DEFAULT_EXPORT
+        if not path.exists():
+            parser.error(f"no net: {path} does not exist; make it with: " + " && ".join(NET_COMMANDS))
+        qnet = QuantizedNet.load(path)
+        c = qnet.config
+        net_desc = (f"`{path}` (sizes {'-'.join(map(str, qnet.sizes))}, T={args.T}, L={c.length}, k={c.prob_bits}, "
+                    f"rng={c.rng}, seed={c.seed})")
+    results = build_boards(qnet, boards, T=args.T, build_dir=args.build_dir, command=command)
     header = {
         "command": command,
         "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "tools": _tool_versions(),
         "net": net_desc,
     }
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(render_markdown(results, header))
-    args.report.with_suffix(".json").write_text(json.dumps({"header": header, "boards": results}, indent=1, default=str))
-    print(f"[build_all] wrote {args.report} and {args.report.with_suffix('.json')}")
+    _write_report(args.report, results, header)
     return 1 if any("error" in r for r in results) else 0
 
 

@@ -32,15 +32,19 @@ class BoardTimeout(TimeoutError):
 
 
 def open_serial(port: str, baud: int, timeout: float = 1.0):
-    """A pyserial port, or a clear error saying what to install or attach."""
+    """A pyserial port; without pyserial :class:`~sc_neurocore.errors.MissingTool`, a port that does not
+    open ``ValueError`` asking whether the board is attached and the name right."""
     try:
         import serial
     except ImportError as exc:
-        raise RuntimeError("the serial client needs pyserial: pip install 'sc-neurocore[boards]'") from exc
+        from ..errors import missing_extra
+
+        raise missing_extra("boards", exc, what="the serial client needs pyserial") from exc
     try:
         return serial.Serial(port, baudrate=baud, timeout=timeout)
-    except serial.SerialException as exc:
-        raise RuntimeError(f"cannot open {port}: {exc} -- is the board attached (and is the port name right)?") from exc
+    except (serial.SerialException, OSError) as exc:
+        raise ValueError(f"cannot open the serial port {port} ({exc}): is the board attached, and is the "
+                         "port name right?") from exc
 
 
 class BoardClient:

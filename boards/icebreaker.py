@@ -2,15 +2,14 @@
 
 The prediction shows in binary on LEDs 0..3: the red and green LEDs next to the button (0, 1)
 and the first two LEDs of the break-off PMOD (2, 3).  Programming: ``iceprog`` (``$ICEPROG``).
+The board's build settings (clock, engine, Yosys options) are its entry in :mod:`.registry`.
 """
 
 from __future__ import annotations
 
 from amaranth_boards.icebreaker import ICEBreakerPlatform
 
-from .registry import BoardSpec
-
-__all__ = ["ICEBreaker", "BOARD"]
+__all__ = ["ICEBreaker"]
 
 
 class ICEBreaker(ICEBreakerPlatform):
@@ -20,19 +19,3 @@ class ICEBreaker(ICEBreakerPlatform):
         super().__init__(*args, **kwargs)
         self.add_resources(self.break_off_pmod)
 
-
-BOARD = BoardSpec(
-    name="icebreaker",
-    platform=ICEBreaker,
-    clock_hz=24e6,
-    # one neuron x 16 timesteps per clock: a Sobol source's windows repeat every 16 timesteps
-    # (L = 16, k = 8), so each time lane is wired to one set of constants over both passes
-    parallelism=(1, 16),
-    rng="sobol",
-    # map the multipliers (current scaling, leak) onto the UP5K's SB_MAC16 DSPs instead of logic cells
-    extra={"synth_opts": "-dsp"},
-    programmer="iceprog",
-    programmer_env="ICEPROG",
-    install_hint="apt-get install fpga-icestorm (or build iceprog from the icestorm sources)",
-    description="iCEBreaker, iCE40 UP5K (5,280 logic cells, 30 EBR, 4 SPRAM, 8 DSP)",
-)

@@ -9,7 +9,9 @@ Every frame, in both directions::
 
 * ``SYNC`` = ``0xA5``; ``LEN`` = payload length in bytes, little-endian;
 * ``CRC`` = CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor) over
-  ``CMD LEN_LO LEN_HI PAYLOAD``, sent high byte first.
+  ``CMD LEN_LO LEN_HI PAYLOAD``, sent high byte first: :data:`CRC`, the parameters of
+  ``amaranth.lib.crc.catalog.CRC16_CCITT_FALSE`` for bytes, which the host computes in software
+  (``CRC.compute``) and the gateware builds into ``lib.crc.Processor`` units.
 
 Commands (host -> board) and answers (board -> host):
 
@@ -33,6 +35,7 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
+from amaranth.lib.crc.catalog import CRC16_CCITT_FALSE
 
 __all__ = [
     "SYNC",
@@ -50,8 +53,8 @@ __all__ = [
     "ERROR_NAMES",
     "INFO_LENGTH",
     "CYCLES_BYTES",
+    "CRC",
     "crc16",
-    "crc16_update",
     "code_bytes",
     "count_bytes",
     "encode_frame",
@@ -94,23 +97,13 @@ ERROR_NAMES = {
 INFO_LENGTH = 10
 CYCLES_BYTES = 4
 
-CRC_POLY = 0x1021
-CRC_INIT = 0xFFFF
+#: The frame checksum, CRC-16/CCITT-FALSE over bytes (``amaranth.lib.crc``), for host and gateware alike.
+CRC = CRC16_CCITT_FALSE(data_width=8)
 
 
-def crc16_update(crc: int, byte: int) -> int:
-    """One byte of CRC-16/CCITT-FALSE (MSB first), the same steps the gateware unrolls."""
-    crc ^= byte << 8
-    for _ in range(8):
-        crc = ((crc << 1) ^ CRC_POLY) if crc & 0x8000 else (crc << 1)
-        crc &= 0xFFFF
-    return crc
-
-
-def crc16(data: bytes, crc: int = CRC_INIT) -> int:
-    for b in data:
-        crc = crc16_update(crc, b)
-    return crc
+def crc16(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE of ``data`` (:data:`CRC` computed in software)."""
+    return CRC.compute(bytes(data))
 
 
 def code_bytes(prob_bits: int) -> int:

@@ -1,7 +1,12 @@
-"""Which boards the design builds for: one :class:`BoardSpec` per board.
+"""Which boards the design builds for: one :class:`BoardSpec` per board, in a static table.
 
-The two reference boards have their own files (:mod:`.icebreaker`, :mod:`.ulx3s`); any other
-amaranth-boards platform with a ``uart`` resource is one line in :data:`EXTRA_BOARDS`.
+Listing the boards (``sc-neurocore build --help``) imports nothing: each spec names its
+amaranth-boards platform as ``"module:Class"``, imported only by :meth:`BoardSpec.make_platform`
+(which says what to install when amaranth-boards is missing).  The engine setting a board is
+built and measured with -- ``SCNetworkCore`` parallelism and SC source -- comes from
+:data:`sc_neurocore.hw.presets.BOARD_ENGINES`, shared with the co-simulation regression.
+The two reference boards have their platform classes in :mod:`.icebreaker` and :mod:`.ulx3s`;
+any other amaranth-boards platform with a ``uart`` resource is one line in :data:`EXTRA_BOARDS`.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "EXTRA_BOARDS"]
+__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "EXTRA_BOARDS", "REFERENCE_BOARDS"]
 
 
 @dataclass(frozen=True)
@@ -21,58 +26,93 @@ class BoardSpec:
     name : str
         Registry key (``--board``).
     platform : str or callable
-        ``"module:Class"`` of an amaranth-boards platform, or a zero-argument factory.
+        ``"module:Class"`` of an amaranth-boards platform (imported on use), or a zero-argument factory.
     clock_hz : float or None
         ``sync`` clock target (through the PLL); ``None`` = the board's own clock.
-    parallelism : tuple
-        ``SCNetworkCore`` ``(lanes, tlanes)`` (neurons x timesteps per clock) that fits this device.
-    rng : str or None
-        Random source of the SC config when the net comes from a checkpoint (``None``: the
-        contract's default); the setting the board's figures are measured with.
+    engine : str or tuple
+        A key of :data:`~sc_neurocore.hw.presets.BOARD_ENGINES`, or ``((lanes, tlanes), rng)`` for a
+        board of its own; :attr:`parallelism` and :attr:`rng` read it.
     programmer : str
         Name of the programming tool (for messages), ``programmer_env`` the variable that
         Amaranth reads for it, ``install_hint`` how to get it.
+    description : str
+        One line for ``--help``: device and its resources.
+    extra : dict
+        Extra arguments of ``platform.prepare`` (e.g. Yosys ``synth_opts``).
     """
 
     name: str
     platform: object
     clock_hz: float | None = None
-    parallelism: tuple = (1, 1)
-    rng: str | None = None
+    engine: object = ""
     programmer: str = "the platform's programmer"
     programmer_env: str = ""
     install_hint: str = ""
     description: str = ""
     extra: dict = field(default_factory=dict)
 
+    def _setting(self) -> tuple[tuple[int, int], str]:
+        if isinstance(self.engine, str):
+            from ..hw.presets import BOARD_ENGINES
+
+            setting = BOARD_ENGINES[self.engine or self.name]
+            return tuple(setting.parallelism), setting.rng
+        par, rng = self.engine
+        return tuple(par), rng
+
+    @property
+    def parallelism(self) -> tuple[int, int]:
+        """``SCNetworkCore`` ``(lanes, tlanes)`` (neurons x timesteps per clock) this board is built with."""
+        return self._setting()[0]
+
+    @property
+    def rng(self) -> str:
+        """The SC source of a net built for this board from a checkpoint (its figures are measured with it)."""
+        return self._setting()[1]
+
     def make_platform(self):
-        """A fresh platform instance."""
-        if isinstance(self.platform, str):
-            module, _, cls = self.platform.partition(":")
-            try:
-                factory = getattr(importlib.import_module(module), cls)
-            except (ImportError, AttributeError) as exc:
-                raise RuntimeError(
-                    f"board {self.name!r} needs {self.platform} (pip install 'sc-neurocore[boards]'): {exc}"
-                ) from exc
-        else:
-            factory = self.platform
+        """A fresh platform instance; a missing amaranth-boards raises :class:`~sc_neurocore.errors.MissingTool`."""
+        if not isinstance(self.platform, str):
+            return self.platform()
+        module, _, cls = self.platform.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), cls)
+        except ImportError as exc:
+            from ..errors import missing_extra
+
+            top = (exc.name or "").split(".")[0]
+            extra = "hw" if top == "amaranth" else "boards"
+            raise missing_extra(extra, exc, what=f"building for the {self.name} needs {exc.name or 'a package'}") \
+                from exc
         return factory()
 
 
-def _reference_boards() -> list[BoardSpec]:
-    from . import icebreaker, ulx3s
+#: The boards ``nox -s build`` builds and ``docs/bench/boards.md`` reports.
+REFERENCE_BOARDS = ("icebreaker", "ulx3s")
 
-    return [icebreaker.BOARD, ulx3s.BOARD]
-
+_REFERENCE = [
+    BoardSpec(
+        "icebreaker", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=24e6, engine="icebreaker",
+        # map the multipliers (current scaling, leak) onto the UP5K's SB_MAC16 DSPs instead of logic cells
+        extra={"synth_opts": "-dsp"},
+        programmer="iceprog", programmer_env="ICEPROG",
+        install_hint="apt-get install fpga-icestorm (or build iceprog from the icestorm sources)",
+        description="iCEBreaker, iCE40 UP5K (5,280 logic cells, 30 EBR, 4 SPRAM, 8 DSP), 24 MHz",
+    ),
+    BoardSpec(
+        "ulx3s", "sc_neurocore.boards.ulx3s:ULX3S85F", clock_hz=50e6, engine="ulx3s",
+        programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
+        description="ULX3S, ECP5 LFE5U-85F (83,640 LUT4, 208 DP16KD, 156 MULT18), 50 MHz",
+    ),
+]
 
 #: Further amaranth-boards platforms the design fits, one line each.
 EXTRA_BOARDS = [
-    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, parallelism=(4, 25), rng="sobol",
+    BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, engine=((4, 25), "sobol"),
               programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
-              description="ULX3S with the LFE5U-45F"),
-    BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, parallelism=(1, 16),
-              rng="sobol",
+              description="ULX3S with the LFE5U-45F, 50 MHz"),
+    BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, engine="icebreaker",
+              extra={"synth_opts": "-dsp"},
               programmer="iceprog", programmer_env="ICEPROG", install_hint="apt-get install fpga-icestorm",
               description="iCEBreaker at its 12 MHz oscillator, no PLL"),
 ]
@@ -80,7 +120,7 @@ EXTRA_BOARDS = [
 
 def _all() -> dict[str, BoardSpec]:
     boards = {}
-    for spec in _reference_boards() + EXTRA_BOARDS:
+    for spec in _REFERENCE + EXTRA_BOARDS:
         if spec.name in boards:
             raise ValueError(f"board {spec.name!r} registered twice")
         boards[spec.name] = spec

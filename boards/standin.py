@@ -10,18 +10,13 @@ figures; the board tops use ``sc_neurocore.hw.SCNetworkCore`` whenever a net is 
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Array, Module, Mux, Signal, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Array, Module, Mux, Signal
+from amaranth.lib import wiring
 
-__all__ = ["StandInCore", "standin_model", "result_layout"]
+from ..hw.checks import Validated, check_int
+from ..hw.ports import NetworkSignature, bits, output_layout
 
-
-def result_layout(n_output: int, count_width: int) -> data.StructLayout:
-    """Payload of a core's result stream: ``counts`` (n_output x count_width) and ``prediction``."""
-    return data.StructLayout(
-        {"counts": data.ArrayLayout(unsigned(count_width), n_output), "prediction": unsigned(max(1, (n_output - 1).bit_length()))}
-    )
+__all__ = ["StandInCore", "standin_model"]
 
 
 def standin_model(codes, n_output: int, prob_bits: int, timesteps: int) -> tuple[np.ndarray, int]:
@@ -34,31 +29,32 @@ def standin_model(codes, n_output: int, prob_bits: int, timesteps: int) -> tuple
     return counts, int(np.argmax(counts))
 
 
-class StandInCore(wiring.Component):
-    """Stand-in for ``SCNetworkCore`` (same streams; the answer is :func:`standin_model`).
+class StandInCore(Validated, wiring.Component):
+    """Stand-in for ``SCNetworkCore`` (same signature, a :class:`~sc_neurocore.hw.ports.NetworkSignature`
+    without trace; the answer is :func:`standin_model`).
 
     Attributes
     ----------
-    i : In(stream.Signature(prob_bits))
+    i : In(stream.Signature(unsigned(prob_bits)))
         Input codes, one per input, in order; always ready while receiving.
-    o : Out(stream.Signature(result_layout(n_output, count_width)))
+    o : Out(stream.Signature(output_layout(n_output, timesteps)))
         Result, offered ``latency + n_output`` cycles after the last input code, until accepted.
     cycles_per_image : int
         Cycles from the first input accepted (one per cycle) to the result.
     """
 
+    @staticmethod
+    def validate(n_input: int, n_output: int, prob_bits: int = 8, timesteps: int = 25, latency: int = 100) -> None:
+        for name, value, lo, hi in (("n_input", n_input, 1, None), ("n_output", n_output, 2, None),
+                                    ("prob_bits", prob_bits, 2, 16), ("timesteps", timesteps, 1, None),
+                                    ("latency", latency, 1, None)):
+            check_int(name, value, lo, hi)
+
     def __init__(self, n_input: int, n_output: int, prob_bits: int = 8, timesteps: int = 25, latency: int = 100):
-        for name, value, lo in (("n_input", n_input, 1), ("n_output", n_output, 2), ("prob_bits", prob_bits, 2),
-                                ("timesteps", timesteps, 1), ("latency", latency, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, not {value!r}")
         self.n_input, self.n_output, self.prob_bits = n_input, n_output, prob_bits
         self.timesteps, self.latency = timesteps, latency
-        self.count_width = max(1, timesteps.bit_length())
-        super().__init__({
-            "i": In(stream.Signature(prob_bits)),
-            "o": Out(stream.Signature(result_layout(n_output, self.count_width))),
-        })
+        self.count_width = bits(timesteps)
+        super().__init__(NetworkSignature(prob_bits, output_layout(n_output, timesteps)))
 
     @property
     def cycles_per_image(self) -> int:

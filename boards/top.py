@@ -3,9 +3,9 @@
 ``BoardTop(core_factory, info, clock_hz=..., baud=...)`` is an ``Elaboratable`` for any
 amaranth-boards platform with a ``uart`` resource: it makes the ``sync`` domain (through
 :func:`~sc_neurocore.boards.clocks.add_pll_domain` when ``clock_hz`` differs from the board's
-clock), instantiates ``core_factory()`` inside a :class:`~sc_neurocore.boards.link.LinkEngine`,
-wires ``uart.rx``/``uart.tx`` and shows the last prediction in binary on the first
-``led_count`` ``led`` resources (LED 0 = bit 0).
+clock), joins ``core_factory()`` and its protocol :class:`~sc_neurocore.boards.link.Link` in a
+:class:`~sc_neurocore.boards.link.LinkEngine` (``wiring.connect``), wires ``uart.rx``/``uart.tx`` and
+shows the last prediction in binary on the first ``led_count`` ``led`` resources (LED 0 = bit 0).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from amaranth.build import ResourceError
 from amaranth.hdl import Elaboratable, Module
 
+from ..hw.checks import Validated, check_int
 from ..hw.uart import baud_divisor
 from . import protocol as P
 from .clocks import add_pll_domain, ecp5_pll, ice40_pll
@@ -26,13 +27,13 @@ DEFAULT_BAUD = 1_000_000
 LINK_TIMEOUT_S = 0.02
 
 
-class BoardTop(Elaboratable):
+class BoardTop(Validated, Elaboratable):
     """Board top around a network core.
 
     Parameters
     ----------
     core_factory : callable
-        ``core_factory() -> core`` with ``SCNetworkCore``'s streams (``i``, ``o``).
+        ``core_factory() -> core`` with a ``NetworkSignature`` (``SCNetworkCore``, ``StandInCore``).
     info : protocol.BoardInfo
         The ``CMD_INFO`` answer (net shape, k, T, net id).
     clock_hz : float or None
@@ -43,14 +44,20 @@ class BoardTop(Elaboratable):
         How many ``led`` resources show the prediction (fewer if the board has fewer).
     """
 
-    def __init__(self, core_factory, info: P.BoardInfo, *, clock_hz: float | None = None, baud: int = DEFAULT_BAUD,
-                 led_count: int = 4):
+    @staticmethod
+    def validate(core_factory, info: P.BoardInfo, *, clock_hz: float | None = None, baud: int = DEFAULT_BAUD,
+                 led_count: int = 4) -> None:
         if not callable(core_factory):
             raise TypeError(f"core_factory must be callable, not {core_factory!r}")
         if not isinstance(info, P.BoardInfo):
             raise TypeError(f"info must be a protocol.BoardInfo, not {info!r}")
         if clock_hz is not None and not (isinstance(clock_hz, (int, float)) and clock_hz > 0):
             raise ValueError(f"clock_hz must be a positive frequency in Hz or None, not {clock_hz!r}")
+        check_int("baud", baud, 1)
+        check_int("led_count", led_count, 0)
+
+    def __init__(self, core_factory, info: P.BoardInfo, *, clock_hz: float | None = None, baud: int = DEFAULT_BAUD,
+                 led_count: int = 4):
         self.core_factory = core_factory
         self.info = info
         self.clock_hz = clock_hz

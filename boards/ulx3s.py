@@ -3,15 +3,14 @@
 The prediction shows in binary on LEDs 0..3.  Programming: ``openFPGALoader -b ulx3s``
 (``$OPENFPGALOADER``).  amaranth-boards lists openFPGALoader among the tools a *build* needs;
 :class:`ULX3S85F` asks for it only when programming, so a machine without it can still build.
+The board's build settings (clock, engine) are its entry in :mod:`.registry`.
 """
 
 from __future__ import annotations
 
 from amaranth_boards.ulx3s import ULX3S_45F_Platform, ULX3S_85F_Platform
 
-from .registry import BoardSpec
-
-__all__ = ["ULX3S85F", "ULX3S45F", "BOARD"]
+__all__ = ["ULX3S85F", "ULX3S45F"]
 
 
 class _BuildWithoutProgrammer:
@@ -27,15 +26,3 @@ class ULX3S85F(_BuildWithoutProgrammer, ULX3S_85F_Platform):
 class ULX3S45F(_BuildWithoutProgrammer, ULX3S_45F_Platform):
     """ULX3S-45F; openFPGALoader is needed to program, not to build."""
 
-
-BOARD = BoardSpec(
-    name="ulx3s",
-    platform=ULX3S85F,
-    clock_hz=50e6,
-    parallelism=(8, 25),  # 8 neurons x all 25 timesteps per clock: one pass over the weights
-    rng="sobol",
-    programmer="openFPGALoader",
-    programmer_env="OPENFPGALOADER",
-    install_hint="apt-get install openfpgaloader",
-    description="ULX3S, ECP5 LFE5U-85F (83,640 LUT4, 208 DP16KD, 156 MULT18)",
-)

@@ -1,4 +1,4 @@
-"""Amaranth gateware: RNG, SNG, SC dot product, LIF neuron, dense layer and network core.
+"""Amaranth gateware: RNG, SNG, SC dot product, LIF neuron and the network engine.
 
 Every component names the NumPy function it equals (``sc_neurocore.sc``) and is tested
 against it in Amaranth's simulator (``tests/hw``); ``docs/gateware.md`` describes the
@@ -7,13 +7,14 @@ interfaces, the schedule, the trace stream and the measured figures.
 
 from __future__ import annotations
 
-from .layer import SCDenseLayerCore, layer_run_cycles
-from .lif import LIFNeuron
-from .network import SCNetworkCore, cycles_per_image, image_cycles
+from .lif import LIFNeuron, LIFStep
+from .network import SCNetworkCore
+from .neuron import NeuronSignature
+from .ports import NetworkSignature, decode_words
 from .rng import LFSR, SobolSource, contract_source
 from .sc_dot import SCDot
 from .sng import SNG, SNGBank
-from .wavefront import SCWavefrontCore
+from .timing import cycles_per_image, image_cycles
 
 __all__ = [
     "LFSR",
@@ -23,12 +24,13 @@ __all__ = [
     "SNGBank",
     "SCDot",
     "LIFNeuron",
-    "SCDenseLayerCore",
-    "layer_run_cycles",
+    "LIFStep",
+    "NeuronSignature",
     "SCNetworkCore",
+    "NetworkSignature",
+    "decode_words",
     "cycles_per_image",
     "image_cycles",
-    "SCWavefrontCore",
     "verilog",
 ]
 

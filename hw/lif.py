@@ -2,22 +2,28 @@
 
 Model: :func:`sc_neurocore.sc.fixed.lif_step`:
 ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
-(floor shift, strict ``>``, subtract reset, saturating).  :func:`lif_update` is the
-expression builder the layer core uses too; :func:`lif_update_split` is the same step with the
-threshold subtraction moved off the membrane loop (the network engine's form).
+(floor shift, strict ``>``, subtract reset, saturating).  :class:`LIFNeuron` is one neuron with
+its membrane register (:func:`lif_update`); :class:`LIFStep` is the network engine's neuron model
+(a :class:`~sc_neurocore.hw.neuron.NeuronSignature` with per-layer constants), built on
+:func:`lif_update_split`, the same step with the threshold subtraction moved off the membrane loop.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Value, signed
+from collections.abc import Sequence
+
+import numpy as np
+from amaranth.hdl import Array, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..sc.contract import Q8_8, FixedPoint
-from .checks import checked_init
+from ..sc.contract import Q8_8, UQ0_8, FixedPoint
+from ..sc.fixed import lif_step
+from .checks import Validated
+from .neuron import NeuronSignature
 from .sc_dot import saturate
 
-__all__ = ["LIFNeuron", "lif_update", "lif_update_split"]
+__all__ = ["LIFNeuron", "LIFStep", "lif_update", "lif_update_split"]
 
 
 def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
@@ -61,7 +67,7 @@ def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoi
     return v_next[: fmt.width].as_signed(), spike
 
 
-class LIFNeuron(wiring.Component):
+class LIFNeuron(Validated, wiring.Component):
     """One LIF neuron with its membrane register.
 
     Model: :func:`sc_neurocore.sc.fixed.lif_step` ``(v, current, beta_q, theta_q, fmt, beta_bits)``.
@@ -96,9 +102,9 @@ class LIFNeuron(wiring.Component):
     Latency: 1 cycle (``v``/``spike`` update at the edge where ``en`` is high).
     """
 
-    @checked_init
-    def __init__(self, beta_q: int | None = None, theta_q: int | None = None, *, fmt: FixedPoint = Q8_8,
-                 beta_bits: int = 8):
+    @staticmethod
+    def validate(beta_q: int | None = None, theta_q: int | None = None, *, fmt: FixedPoint = Q8_8,
+                 beta_bits: int = 8) -> None:
         if not isinstance(fmt, FixedPoint) or not fmt.signed:
             raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
         if isinstance(beta_bits, bool) or not isinstance(beta_bits, int) or not 1 <= beta_bits <= 32:
@@ -109,6 +115,9 @@ class LIFNeuron(wiring.Component):
         if theta_q is not None and (isinstance(theta_q, bool) or not isinstance(theta_q, int)
                                     or not 1 <= theta_q <= fmt.max_int):
             raise ValueError(f"theta_q must be None or in [1, {fmt.max_int}], not {theta_q!r}")
+
+    def __init__(self, beta_q: int | None = None, theta_q: int | None = None, *, fmt: FixedPoint = Q8_8,
+                 beta_bits: int = 8):
         self.beta_q, self.theta_q, self.fmt, self.beta_bits = beta_q, theta_q, fmt, beta_bits
         sig = {
             "en": In(1),
@@ -132,4 +141,76 @@ class LIFNeuron(wiring.Component):
             m.d.sync += [self.v.eq(0), self.spike.eq(0)]
         with m.Elif(self.en):
             m.d.sync += [self.v.eq(v_next), self.spike.eq(spike)]
+        return m
+
+
+class LIFStep(Validated, wiring.Component):
+    """The engine's LIF neuron model: one lane's step with each layer's ``beta_q`` and ``theta_q``.
+
+    Model: :meth:`model`, i.e. :func:`sc_neurocore.sc.fixed.lif_step`
+    ``(state, current, betas[layer], thetas[layer], fmt, beta_fmt.frac_bits)``.
+
+    Parameters
+    ----------
+    betas, thetas : sequences of int
+        Per layer: leak in ``beta_fmt`` (``[0, 2**beta_fmt.width)``) and threshold in ``[1, fmt.max_int]``.
+    fmt : FixedPoint
+        Membrane / current / threshold format (Q8.8).
+    beta_fmt : FixedPoint
+        Leak format (unsigned Q0.8).
+
+    Attributes
+    ----------
+    The members of :class:`~sc_neurocore.hw.neuron.NeuronSignature` ``(len(betas), fmt, signed(fmt.width))``:
+    the state is the membrane.
+
+    Latency: at each ``load`` a register takes ``next_current - theta`` (:func:`lif_update_split`);
+    ``next_state`` and ``spike`` are combinational from ``state``, ``current`` and that register.
+    """
+
+    @staticmethod
+    def validate(betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
+                 beta_fmt: FixedPoint = UQ0_8) -> None:
+        if not isinstance(fmt, FixedPoint) or not fmt.signed:
+            raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
+        if not isinstance(beta_fmt, FixedPoint) or beta_fmt.signed:
+            raise TypeError(f"beta_fmt must be an unsigned FixedPoint, not {beta_fmt!r}")
+        betas, thetas = list(betas), list(thetas)
+        if not betas or len(betas) != len(thetas):
+            raise ValueError(f"betas and thetas need one entry per layer, not {len(betas)} and {len(thetas)}")
+        for li, (b, t) in enumerate(zip(betas, thetas)):
+            if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 0 <= b < (1 << beta_fmt.width):
+                raise ValueError(f"layer {li}: beta_q must be in [0, {(1 << beta_fmt.width) - 1}], not {b!r}")
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= fmt.max_int:
+                raise ValueError(f"layer {li}: theta_q must be in [1, {fmt.max_int}], not {t!r}")
+
+    def __init__(self, betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
+                 beta_fmt: FixedPoint = UQ0_8):
+        self.betas = tuple(int(b) for b in betas)
+        self.thetas = tuple(int(t) for t in thetas)
+        self.fmt, self.beta_fmt = fmt, beta_fmt
+        super().__init__(NeuronSignature(len(self.betas), fmt, signed(fmt.width)))
+
+    @classmethod
+    def for_spec(cls, spec) -> LIFStep:
+        """The LIF step of every layer of an :class:`~sc_neurocore.hw.plan.EngineSpec`'s net."""
+        cfg, layers = spec.config, spec.qnet.layers
+        return cls([layer.beta_q for layer in layers], [layer.threshold_q for layer in layers], fmt=cfg.membrane,
+                   beta_fmt=cfg.beta_format)
+
+    def model(self, state, current, layer: int):
+        """``(next_state, spike)`` in NumPy: :func:`~sc_neurocore.sc.fixed.lif_step` with the layer's constants."""
+        return lif_step(state, current, self.betas[layer], self.thetas[layer], self.fmt, self.beta_fmt.frac_bits)
+
+    def elaborate(self, platform):
+        m = Module()
+        fw = self.fmt.width
+        beta = Array([Const(b, unsigned(self.beta_fmt.width)) for b in self.betas])[self.layer]
+        theta = Array([Const(t, signed(fw)) for t in self.thetas])[self.layer]
+        current_minus_theta = Signal(signed(fw + 1))
+        with m.If(self.load):
+            m.d.sync += current_minus_theta.eq(self.next_current - theta)
+        v_next, spike = lif_update_split(self.state, self.current, current_minus_theta, beta, theta, self.fmt,
+                                         self.beta_fmt.frac_bits)
+        m.d.comb += [self.next_state.eq(v_next), self.spike.eq(spike)]
         return m

@@ -22,17 +22,9 @@ from amaranth.lib.wiring import In, Out
 
 from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig
 from ..sc.sources import LFSR_TAPS, lfsr_next, lfsr_tap_mask, sobol_directions, source_seed
-from .checks import checked_init
+from .checks import Validated, check_int
 
 __all__ = ["LFSR", "SobolSource", "lfsr_matrix", "contract_source"]
-
-
-def _check_int(name, value, lo, hi=None):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
-    if value < lo or (hi is not None and value > hi):
-        rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{name} must be {rng}, not {value!r}")
 
 
 def lfsr_matrix(width: int, kind: str, shifts: int, reciprocal: bool = False) -> tuple[int, ...]:
@@ -56,7 +48,7 @@ def _apply_matrix(rows, state):
     return Cat(*[(state & Const(rows[b], width)).xor() if rows[b] else Const(0, 1) for b in range(width)])
 
 
-class LFSR(wiring.Component):
+class LFSR(Validated, wiring.Component):
     """Maximal-length LFSR (Fibonacci or Galois) from :data:`~sc_neurocore.sc.sources.LFSR_TAPS`.
 
     Model: :func:`sc_neurocore.sc.sources.lfsr_states` (``seed``, ``width``, ``kind``,
@@ -96,20 +88,24 @@ class LFSR(wiring.Component):
     Latency: outputs are combinational from the state register; ``en``/``load`` act at the next edge.
     """
 
-    @checked_init
-    def __init__(self, width: int, *, kind: str = "fibonacci", steps: int = 1, reciprocal: bool = False,
-                 seed: int = 1, out_bits: int | None = None, window: int = 1):
+    @staticmethod
+    def validate(width: int, *, kind: str = "fibonacci", steps: int = 1, reciprocal: bool = False,
+                 seed: int = 1, out_bits: int | None = None, window: int = 1) -> None:
         if isinstance(width, bool) or not isinstance(width, int) or width not in LFSR_TAPS:
             raise ValueError(f"LFSR width must be one of {min(LFSR_TAPS)}..{max(LFSR_TAPS)}, not {width!r}")
         if kind not in ("fibonacci", "galois"):
             raise ValueError(f"LFSR kind must be 'fibonacci' or 'galois', not {kind!r}")
-        _check_int("steps", steps, 1, width)
+        check_int("steps", steps, 1, width)
         if not isinstance(reciprocal, bool):
             raise TypeError(f"reciprocal must be a bool, not {reciprocal!r}")
-        _check_int("seed", seed, 1, (1 << width) - 1)
+        check_int("seed", seed, 1, (1 << width) - 1)
         out_bits = width if out_bits is None else out_bits
-        _check_int("out_bits", out_bits, 1, width)
-        _check_int("window", window, 1, 1 << 16)
+        check_int("out_bits", out_bits, 1, width)
+        check_int("window", window, 1, 1 << 16)
+
+    def __init__(self, width: int, *, kind: str = "fibonacci", steps: int = 1, reciprocal: bool = False,
+                 seed: int = 1, out_bits: int | None = None, window: int = 1):
+        out_bits = width if out_bits is None else out_bits
         self.width, self.kind, self.steps, self.reciprocal = width, kind, steps, reciprocal
         self.seed, self.out_bits, self.window = seed, out_bits, window
         super().__init__({
@@ -140,7 +136,7 @@ class LFSR(wiring.Component):
         return m
 
 
-class SobolSource(wiring.Component):
+class SobolSource(Validated, wiring.Component):
     """k-bit Sobol source, dimension 0 (inputs) or 1 (weights), with a digital-shift mask.
 
     Model: :func:`sc_neurocore.sc.sources.sobol_values` (``n``, ``bits``, ``dimension``,
@@ -163,13 +159,15 @@ class SobolSource(wiring.Component):
     Latency: combinational outputs; ``en``/``load`` act at the next edge.
     """
 
-    @checked_init
-    def __init__(self, bits: int, dimension: int, *, mask: int = 0, window: int = 1):
-        _check_int("bits", bits, 1, 32)
+    @staticmethod
+    def validate(bits: int, dimension: int, *, mask: int = 0, window: int = 1) -> None:
+        check_int("bits", bits, 1, 32)
         if dimension not in (0, 1) or isinstance(dimension, bool):
             raise ValueError(f"Sobol dimension must be 0 (inputs) or 1 (weights), not {dimension!r}")
-        _check_int("mask", mask, 0, (1 << bits) - 1)
-        _check_int("window", window, 1, 1 << 16)
+        check_int("mask", mask, 0, (1 << bits) - 1)
+        check_int("window", window, 1, 1 << 16)
+
+    def __init__(self, bits: int, dimension: int, *, mask: int = 0, window: int = 1):
         self.bits, self.dimension, self.mask, self.window = bits, dimension, mask, window
         self.directions = sobol_directions(bits, dimension)
         super().__init__({

@@ -3,8 +3,8 @@
 Model: the count is ``C = sum_c sum_i sign_i * (x_ic & w_ic)`` (the signed-unipolar rule of
 ``docs/interfaces.md``); the current is :func:`sc_neurocore.sc.fixed.scale_count`,
 ``I = sat(((C * m + 2**(sh-1)) >> sh) + b)``.  :func:`popcount` and :func:`scale_current`
-are the expression builders the layer core (``hw/layer.py``) uses too, so the unit test of
-:class:`SCDot` covers them.
+are expression builders the network engine uses too (``hw/count_pipeline.py``,
+``hw/neuron_unit.py``), so the unit test of :class:`SCDot` covers them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..sc.contract import Q8_8, FixedPoint
-from .checks import checked_init
+from .checks import Validated, check_int
 
 __all__ = ["SCDot", "popcount", "saturate", "scale_current", "count_width", "sum_tree"]
 
@@ -72,7 +72,7 @@ def _check_scale(mult, shift):
         raise ValueError(f"shift must be an integer in [1, 62], not {shift!r}")
 
 
-class SCDot(wiring.Component):
+class SCDot(Validated, wiring.Component):
     """Signed SC dot product of ``n_inputs`` lanes over up to ``length`` cycles, with scaling.
 
     Model: count ``C = sum over enabled cycles of popcount(x & w & ~sign) - popcount(x & w & sign)``;
@@ -113,16 +113,15 @@ class SCDot(wiring.Component):
     follows ``count`` combinationally.
     """
 
-    @checked_init
-    def __init__(self, n_inputs: int, length: int, mult: int, shift: int, fmt: FixedPoint = Q8_8):
-        for name, v in (("n_inputs", n_inputs), ("length", length)):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError(f"{name} must be an integer, not {v!r}")
-            if v < 1:
-                raise ValueError(f"{name} must be >= 1, not {v!r}")
+    @staticmethod
+    def validate(n_inputs: int, length: int, mult: int, shift: int, fmt: FixedPoint = Q8_8) -> None:
+        check_int("n_inputs", n_inputs, 1)
+        check_int("length", length, 1)
         _check_scale(mult, shift)
         if not isinstance(fmt, FixedPoint) or not fmt.signed:
             raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
+
+    def __init__(self, n_inputs: int, length: int, mult: int, shift: int, fmt: FixedPoint = Q8_8):
         self.n_inputs, self.length, self.mult, self.shift, self.fmt = n_inputs, length, mult, shift, fmt
         self.count_width = count_width(n_inputs, length)
         super().__init__({

@@ -13,19 +13,12 @@ from amaranth.hdl import Cat, Module
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .checks import checked_init
+from .checks import Validated, check_int
 
 __all__ = ["SNG", "SNGBank"]
 
 
-def _check_bits(bits):
-    if isinstance(bits, bool) or not isinstance(bits, int):
-        raise TypeError(f"bits must be an integer, not {bits!r}")
-    if not 1 <= bits <= 32:
-        raise ValueError(f"bits must be in [1, 32], not {bits!r}")
-
-
-class SNG(wiring.Component):
+class SNG(Validated, wiring.Component):
     """One comparator SNG.
 
     Attributes
@@ -40,9 +33,11 @@ class SNG(wiring.Component):
     Latency: combinational (0 cycles).
     """
 
-    @checked_init
+    @staticmethod
+    def validate(bits: int = 8) -> None:
+        check_int("bits", bits, 1, 32)
+
     def __init__(self, bits: int = 8):
-        _check_bits(bits)
         self.bits = bits
         super().__init__({"r": In(bits), "q": In(bits), "bit": Out(1)})
 
@@ -52,7 +47,7 @@ class SNG(wiring.Component):
         return m
 
 
-class SNGBank(wiring.Component):
+class SNGBank(Validated, wiring.Component):
     """``lanes`` comparators sharing one random number (the contract's lane rule).
 
     Attributes
@@ -67,13 +62,12 @@ class SNGBank(wiring.Component):
     Latency: combinational (0 cycles).
     """
 
-    @checked_init
+    @staticmethod
+    def validate(bits: int = 8, lanes: int = 1) -> None:
+        check_int("bits", bits, 1, 32)
+        check_int("lanes", lanes, 1)
+
     def __init__(self, bits: int = 8, lanes: int = 1):
-        _check_bits(bits)
-        if isinstance(lanes, bool) or not isinstance(lanes, int):
-            raise TypeError(f"lanes must be an integer, not {lanes!r}")
-        if lanes < 1:
-            raise ValueError(f"lanes must be >= 1, not {lanes!r}")
         self.width, self.lanes = bits, lanes
         super().__init__({"r": In(bits), "q": In(data.ArrayLayout(bits, lanes)), "bits": Out(lanes)})
 

@@ -13,9 +13,11 @@ indexed by the half (one LUT4 on the iCE40 for 4-bit halves); Yosys would otherw
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Signal, Value
+from amaranth.hdl import Const, Module, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 
-from .checks import check_int
+from .checks import Validated, check_int
 
 __all__ = ["ConstantComparator"]
 
@@ -25,48 +27,59 @@ def _table_bit(index: Value, width: int, fn) -> Value:
     return Const(sum(1 << u for u in range(1 << width) if fn(u)), 1 << width).bit_select(index, 1)
 
 
-class ConstantComparator:
-    """``[v < operand]`` for any number of constants ``v``; one shared decode per operand.
+class ConstantComparator(Validated, wiring.Component):
+    """``[v < operand]`` for each of a set of constants ``v``; one shared decode of the operand.
+
+    Model: ``[v < x for v in constants]`` (Python's ``<`` on unsigned integers).
 
     Parameters
     ----------
-    m : Module
-        Where the comparison signals are driven (``comb``).
-    operand : Value
-        Unsigned ``k``-bit code.
     k : int
-        Width of the operand (>= 1).
-    name : str
-        Prefix of the generated signal names.
+        Width of the operand (1..24).
+    constants : iterable of int
+        The constants, each in ``[0, 2**k)``; duplicates are compared once.
+
+    Attributes
+    ----------
+    operand : In(k)
+        Unsigned code ``x``.
+    less : Out(len(constants))
+        Bit ``j``: ``constants[j] < operand`` (constants in ascending order, see :attr:`constants`).
+
+    Latency: combinational (0 cycles).
     """
 
-    def __init__(self, m: Module, operand, k: int, name: str):
-        if not isinstance(m, Module):
-            raise TypeError(f"m must be an amaranth Module, not {m!r}")
+    @staticmethod
+    def validate(k: int, constants) -> None:
         check_int("k", k, 1, 24)
-        self.m, self.k, self.name = m, k, name
-        operand = Value.cast(operand)
-        self.lo_bits = k // 2
-        hi_bits = k - self.lo_bits
-        oh, ol = operand[self.lo_bits:k], operand[:self.lo_bits]
-        self._gt_hi = [_table_bit(oh, hi_bits, lambda u, a=a: a < u) for a in range(1 << hi_bits)]
-        self._eq_hi = [_table_bit(oh, hi_bits, lambda u, a=a: a == u) for a in range(1 << hi_bits)]
-        self._gt_lo = [_table_bit(ol, self.lo_bits, lambda u, b=b: b < u) for b in range(1 << self.lo_bits)]
-        self._cache: dict[int, Signal] = {}
+        values = list(constants)
+        if not values:
+            raise ValueError("constants must not be empty")
+        for v in values:
+            check_int("constant", v, 0, (1 << k) - 1)
 
-    def less_than(self, v: int) -> Signal:
-        """The 1-bit signal ``[v < operand]`` (built once per distinct ``v``)."""
-        v = int(v)
-        if not 0 <= v < (1 << self.k):
-            raise ValueError(f"constant must be in [0, {(1 << self.k) - 1}], not {v}")
-        if v not in self._cache:
-            vh, vl = v >> self.lo_bits, v & ((1 << self.lo_bits) - 1)
-            sig = Signal(name=f"lt_{self.name}_{v}")
-            expr = self._gt_hi[vh] | (self._eq_hi[vh] & self._gt_lo[vl]) if self.lo_bits else self._gt_hi[vh]
-            self.m.d.comb += sig.eq(expr)
-            self._cache[v] = sig
-        return self._cache[v]
+    def __init__(self, k: int, constants):
+        self.k = k
+        self.constants = tuple(sorted({int(v) for v in constants}))
+        self._index = {v: j for j, v in enumerate(self.constants)}
+        super().__init__({"operand": In(k), "less": Out(len(self.constants))})
 
-    def __len__(self) -> int:
-        """Distinct constants compared so far."""
-        return len(self._cache)
+    def less_than(self, v: int) -> Value:
+        """The 1-bit port ``[v < operand]`` of the constant ``v`` (one of :attr:`constants`)."""
+        if v not in self._index:
+            raise ValueError(f"{v!r} is not one of this comparator's constants")
+        return self.less[self._index[v]]
+
+    def elaborate(self, platform):
+        m = Module()
+        k = self.k
+        lo_bits = k // 2
+        hi_bits = k - lo_bits
+        oh, ol = self.operand[lo_bits:k], self.operand[:lo_bits]
+        gt_hi = [_table_bit(oh, hi_bits, lambda u, a=a: a < u) for a in range(1 << hi_bits)]
+        eq_hi = [_table_bit(oh, hi_bits, lambda u, a=a: a == u) for a in range(1 << hi_bits)]
+        gt_lo = [_table_bit(ol, lo_bits, lambda u, b=b: b < u) for b in range(1 << lo_bits)]
+        for j, v in enumerate(self.constants):
+            vh, vl = v >> lo_bits, v & ((1 << lo_bits) - 1)
+            m.d.comb += self.less[j].eq(gt_hi[vh] | (eq_hi[vh] & gt_lo[vl]) if lo_bits else gt_hi[vh])
+        return m

@@ -16,6 +16,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
+from .checks import Validated
+
 __all__ = ["UARTRx", "UARTTx", "baud_divisor", "check_divisor", "uart_frame_bits", "uart_decode_bits", "MIN_DIVISOR"]
 
 #: The receiver samples mid-bit; below 4 cycles per bit there is no middle to speak of.
@@ -82,7 +84,7 @@ def uart_decode_bits(bits) -> tuple[list[int], int]:
     return out, errors
 
 
-class UARTTx(wiring.Component):
+class UARTTx(Validated, wiring.Component):
     """8N1 transmitter.
 
     Parameters
@@ -101,8 +103,12 @@ class UARTTx(wiring.Component):
         Serial line, idle high (registered output).
     """
 
+    @staticmethod
+    def validate(divisor: int) -> None:
+        check_divisor(divisor)
+
     def __init__(self, divisor: int):
-        self._divisor = check_divisor(divisor)
+        self._divisor = divisor
         super().__init__({"data": In(stream.Signature(8)), "tx": Out(1, init=1)})
 
     @property
@@ -137,7 +143,7 @@ class UARTTx(wiring.Component):
         return m
 
 
-class UARTRx(wiring.Component):
+class UARTRx(Validated, wiring.Component):
     """8N1 receiver with a two-flop input synchroniser.
 
     Parameters
@@ -160,8 +166,12 @@ class UARTRx(wiring.Component):
         is dropped.
     """
 
+    @staticmethod
+    def validate(divisor: int) -> None:
+        check_divisor(divisor)
+
     def __init__(self, divisor: int):
-        self._divisor = check_divisor(divisor)
+        self._divisor = divisor
         super().__init__(
             {"rx": In(1, init=1), "data": Out(stream.Signature(8)), "error": Out(1), "overrun": Out(1)}
         )

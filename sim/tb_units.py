@@ -25,7 +25,7 @@ from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, current_scale
 from ..sc.fixed import lif_step, scale_count
 from ..sc.sources import lfsr_states, sobol_values, source_seed
 from .scoreboard import Scoreboard
-from .tb import decode, reset, write_report
+from .tb import reset, write_report
 
 __all__ = ["UNITS", "make_unit_bench", "run_units"]
 
@@ -121,7 +121,10 @@ def _words(handle, count: int, width: int) -> np.ndarray:
     from amaranth.hdl import unsigned
     from amaranth.lib import data
 
-    return decode([handle.value.to_unsigned()], data.ArrayLayout(unsigned(width), count))[0]
+    from ..hw.ports import decode_words
+
+    layout = data.StructLayout({"v": data.ArrayLayout(unsigned(width), count)})
+    return decode_words(layout, [handle.value.to_unsigned()])["v"][0]
 
 
 def _finish(sb: Scoreboard, unit: str, got: list) -> None:

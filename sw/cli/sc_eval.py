@@ -1,58 +1,71 @@
-"""``sc-neurocore sc-eval``: float, fixed-point and bit-exact SC accuracy of a checkpoint on digits.
-
-Example::
-
-    sc-neurocore sc-eval --checkpoint digits.pt --length 16 --rng sobol --json
+"""``sc-neurocore sc-eval``: float, fixed-point and bit-exact SC accuracy of a checkpoint on a test split.
 
 Prints the accuracy of the float model, of :class:`~sc_neurocore.sc.network.FixedPointNetwork`
 and of :class:`~sc_neurocore.sc.network.SCNetwork`, each with its prediction agreement with
-float, and the SC model's samples/s on the test split.
+float, and the SC model's samples/s on the test split.  The SC options default to the
+contract's ``SCConfig()``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
+from pathlib import Path
 
-from .argtypes import non_negative_int, positive_int
+from .argtypes import positive_int
+from .nets import DEFAULT_T, add_sc_options, config_from_args, load_net
+
+EXAMPLES = """\
+examples:
+  sc-neurocore sc-eval --checkpoint digits.pt
+  sc-neurocore sc-eval --checkpoint digits.pt --length 32 --rng lfsr --lfsr-steps 8 --json
+"""
 
 
 def register(subparsers) -> None:
+    from ..datasets import DATASETS
+
     p = subparsers.add_parser(
         "sc-eval",
         help="float / fixed-point / bit-exact SC accuracy of a checkpoint",
-        description="Evaluate a checkpoint as float, fixed-point and bit-exact stochastic-computing networks.",
+        description="Evaluate a checkpoint as float, fixed-point and bit-exact stochastic-computing networks on "
+        "a dataset's test split, with each one's agreement with the float predictions.",
+        epilog=EXAMPLES,
     )
-    p.add_argument("--checkpoint", required=True, help="checkpoint written by 'sc-neurocore train'")
-    p.add_argument("--length", type=positive_int, default=16, help="bitstream length L per timestep (default: 16)")
-    p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source (default: lfsr)")
-    p.add_argument("--lfsr-steps", type=positive_int, default=None, help="LFSR shifts per SC cycle (default: contract)")
-    p.add_argument("--lfsr-width", type=positive_int, default=None, help="LFSR width (default: contract)")
-    p.add_argument("--polarity", choices=("signed", "bipolar", "minmax"), default="signed",
-                   help="SC weight encoding (default: signed, the hardware's)")
-    p.add_argument("--prob-bits", type=positive_int, default=None, help="k, bits per probability (default: contract)")
-    p.add_argument("--seed", type=non_negative_int, default=1, help="SC base seed (default: 1)")
-    p.add_argument("--T", type=positive_int, default=25, help="timesteps per image (default: 25)")
-    p.add_argument("--dataset", default="digits", help="dataset (default: digits)")
+    p.add_argument("--checkpoint", required=True, type=Path, metavar="CKPT",
+                   help="checkpoint written by 'sc-neurocore train'")
+    add_sc_options(p, ("length", "rng", "seed", "polarity", "prob_bits", "lfsr_width", "lfsr_steps", "lfsr_kind"))
+    p.add_argument("--T", type=positive_int, default=None,
+                   help=f"timesteps per image (default: the checkpoint's, else {DEFAULT_T})")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: the checkpoint's, else digits)")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="first N test images only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
-def evaluate_checkpoint(model, config, x, y, T: int) -> dict:
-    """The figures of ``sc-eval`` for a loaded model (float predictions via torch)."""
+def float_predictions(model, x, T: int):
+    """The float model's predictions for constant-current inputs ``x`` repeated over ``T`` timesteps (None without a model)."""
+    if model is None:
+        return None
     import numpy as np
     import torch
 
-    from ..sc.network import FixedPointNetwork, SCNetwork
-
     model.eval()
     with torch.no_grad():
-        xt = torch.as_tensor(x, dtype=torch.float32)
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
         counts, _ = model(xt[None].expand(T, -1, -1))
-    float_pred = counts.argmax(1).cpu().numpy()
-    qnet = model.to_quantized(config)
+    return counts.argmax(1).cpu().numpy().astype(np.int64)
+
+
+def evaluate_checkpoint(model, config, x, y, T: int, qnet=None) -> dict:
+    """The figures of ``sc-eval`` for a loaded model (float predictions via torch)."""
+    import numpy as np
+
+    from ..sc.network import FixedPointNetwork, SCNetwork
+
+    float_pred = float_predictions(model, x, T)
+    qnet = model.to_quantized(config) if qnet is None else qnet
     fx_pred = FixedPointNetwork.from_quantized(qnet).run(x, T, trace=False).prediction
     net = SCNetwork.from_quantized(qnet)
     t0 = time.perf_counter()
@@ -79,32 +92,26 @@ def evaluate_checkpoint(model, config, x, y, T: int) -> dict:
 
 def run(args) -> int:
     from ..datasets import load_dataset
-    from ..sc.contract import SCConfig
-    from ..training.checkpoint import load_checkpoint
 
-    try:
-        model, meta = load_checkpoint(args.checkpoint)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"sc-eval: {exc}", file=sys.stderr)
-        return 2
-    changes = dict(length=args.length, rng=args.rng, seed=args.seed, polarity=args.polarity)
-    for field, value in (("lfsr_steps", args.lfsr_steps), ("lfsr_width", args.lfsr_width),
-                         ("prob_bits", args.prob_bits)):
-        if value is not None:
-            changes[field] = value
-    try:
-        config = SCConfig(**changes)
-        x, y = load_dataset(args.dataset, "test")
-    except (TypeError, ValueError) as exc:
-        print(f"sc-eval: {exc}", file=sys.stderr)
-        return 2
-    res = evaluate_checkpoint(model, config, x, y, args.T)
+    config = config_from_args(args)
+    net = load_net(args.checkpoint, config=config, T=args.T)
+    dataset = args.dataset or net.meta.get("dataset", "digits")
+    x, y = load_dataset(dataset, "test")
+    if x.shape[1] != net.qnet.n_input:
+        raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
+    if args.limit is not None:
+        x, y = x[: args.limit], y[: args.limit]
+    from .bars import Bars
+
+    with Bars("sc-eval") as bars, bars.step(f"float, fixed-point and SC models on {len(y)} images"):
+        res = evaluate_checkpoint(net.model, config, x, y, net.T, qnet=net.qnet)
     res["checkpoint"] = str(args.checkpoint)
+    res["dataset"] = dataset
     if args.json:
         print(json.dumps(res))
         return 0
     c = res["config"]
-    print(f"checkpoint {args.checkpoint}: {res['n_test']} test images, T={res['T']}")
+    print(f"checkpoint {args.checkpoint}: {res['n_test']} {dataset} test images, T={res['T']}")
     print(f"SC config: L={c['length']} k={c['prob_bits']} rng={c['rng']} polarity={c['polarity']} seed={c['seed']}"
           + (f" lfsr_width={c['lfsr_width']} lfsr_steps={c['lfsr_steps']}" if c["rng"] == "lfsr" else ""))
     print(f"float        {res['float_accuracy']:.2%}")

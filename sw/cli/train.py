@@ -1,19 +1,46 @@
-"""``sc-neurocore train``: train a SpikingNet on the documented digits split, save a checkpoint.
-
-Example::
-
-    sc-neurocore train --epochs 10 --seed 0 -o digits.pt
+"""``sc-neurocore train``: train a SpikingNet with surrogate gradients, save a checkpoint.
 
 The checkpoint's metadata holds the dataset, epochs, seed, T, learning rate, batch size, the
-final validation loss and accuracy and the per-epoch history.
+final validation loss and accuracy and the per-epoch history.  The output path and the device
+are checked before the first epoch; the file is written atomically.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
-from .argtypes import non_negative_int, positive_float, positive_int
+from .argtypes import non_negative_int, output_file, positive_float, positive_int, unit_float
+
+EXAMPLES = """\
+examples:
+  sc-neurocore train --dataset digits --epochs 10 -o digits.pt
+  sc-neurocore train --hidden 64 --layers 2 --surrogate fast_sigmoid --seed 3 -o deep.pt
+"""
+
+
+def _surrogates() -> list[str]:
+    try:
+        from ..training.surrogates import SURROGATES
+
+        return list(SURROGATES)
+    except ImportError:  # torch missing: run() says what to install
+        return ["atan_surrogate", "... (install the training extra to list them)"]
+
+
+class SurrogateOption(argparse.Action):
+    """``--surrogate NAME``: its help lists the surrogates, read (importing torch) only when help is shown."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+
+    @property
+    def help(self) -> str:
+        return f"surrogate gradient: {', '.join(_surrogates())} (default: %(default)s)"
+
+    @help.setter
+    def help(self, value) -> None:  # argparse sets it; the property computes it
+        pass
 
 
 def register(subparsers) -> None:
@@ -22,83 +49,136 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
         help="train a SpikingNet (surrogate gradients) and save a checkpoint",
-        description="Train a SpikingNet on a dataset with surrogate gradients and save a checkpoint.",
+        description="Train a SpikingNet (n_input -> hidden x layers -> classes) on a dataset with surrogate "
+        "gradients and save one self-describing checkpoint that every later command reads.",
+        epilog=EXAMPLES,
     )
     p.add_argument("--dataset", choices=DATASETS, default="digits", help="dataset (default: digits)")
     p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
     p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
     p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
-    p.add_argument("--beta", type=float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
+    p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
-    p.add_argument("--surrogate", default="atan_surrogate", help="surrogate gradient name (default: atan_surrogate)")
+    p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
     p.add_argument("--lr", type=positive_float, default=2e-3, help="Adam learning rate (default: 2e-3)")
     p.add_argument("--batch-size", type=positive_int, default=64, help="batch size (default: 64)")
-    p.add_argument("--device", default=None, help="torch device (default: cuda, mps or cpu, whichever exists)")
+    p.add_argument("--device", default=None, help="torch device: cpu, cuda, cuda:1, mps (default: cuda, mps or cpu, "
+                   "whichever this torch has)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument(
-        "-o", "--output", "--checkpoint", dest="output", required=True, metavar="CKPT", help="checkpoint file to write"
-    )
+    p.add_argument("--sc-finetune", type=non_negative_int, default=0, metavar="EPOCHS",
+                   help="after training, EPOCHS of SC-aware fine-tuning against the contract's default source "
+                        "at --length (default: 0, none)")
+    p.add_argument("--length", type=positive_int, default=None, metavar="L",
+                   help="bitstream length for --sc-finetune (default: the contract's)")
+    p.add_argument("-o", "--output", "--checkpoint", dest="output", required=True, type=output_file, metavar="CKPT",
+                   help="checkpoint file to write (its folder must exist)")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def check_device(name: str | None):
+    """The torch device ``name`` asks for, if this torch can use it (``sc_neurocore.training.resolve_device``);
+    ``ValueError`` saying why not."""
+    from ..training import resolve_device
+
+    try:
+        return resolve_device(name)
+    except ValueError as exc:
+        raise ValueError(f"--device: {exc}") from None
+
+
+def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
+                threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
+                lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
+                sc_finetune: int = 0, sc_config=None):
+    """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
+
+    Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
+    ``train`` with the same settings train the same net.  ``log`` receives one line per epoch.
+    ``sc_finetune`` epochs of SC-aware fine-tuning against ``sc_config`` (default ``SCConfig()``)
+    follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
+    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.
+    """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
     from ..datasets import load_dataset
-    from ..training import SpikingNet, auto_device, evaluate, get_surrogate, train_epoch
-    from ..training.checkpoint import save_checkpoint
+    from ..training import SpikingNet, evaluate, get_surrogate, train_epoch
 
-    try:
-        surrogate = get_surrogate(args.surrogate)
-    except ValueError as exc:
-        print(f"sc-neurocore train: {exc}", file=sys.stderr)
-        return 2
-    if not 0.0 <= args.beta <= 1.0:
-        print(f"sc-neurocore train: --beta must be in [0, 1], not {args.beta}", file=sys.stderr)
-        return 2
-    device = torch.device(args.device) if args.device else auto_device()
-    torch.manual_seed(args.seed)
-    x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(args.dataset, "train"))
-    x_te, y_te = (torch.as_tensor(a) for a in load_dataset(args.dataset, "test"))
-    generator = torch.Generator().manual_seed(args.seed)
-    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=args.batch_size, shuffle=True, generator=generator)
+    surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
+    device = check_device(device) if not isinstance(device, torch.device) else device
+    torch.manual_seed(seed)
+    x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
+    x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
+    generator = torch.Generator().manual_seed(seed)
+    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
-    model = SpikingNet(
-        n_input=x_tr.shape[1],
-        n_hidden=args.hidden,
-        n_output=int(y_tr.max()) + 1,
-        n_layers=args.layers,
-        beta=args.beta,
-        threshold=args.threshold,
-        surrogate_fn=surrogate,
-    ).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    progress = False if args.no_progress else None
+    model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
+                       beta=beta, threshold=threshold, surrogate_fn=surrogate_fn).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    log(f"training {'->'.join(map(str, model.sizes))} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
+        f"T={T}, {epochs} epochs on {device}")
     history = []
     start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        loss, acc = train_epoch(model, train_loader, optimizer, args.T, device=device, progress=progress)
-        val_loss, val_acc = evaluate(model, test_loader, args.T, device=device)
+    for epoch in range(1, epochs + 1):
+        loss, acc = train_epoch(model, train_loader, optimizer, T, device=device, progress=progress)
+        val_loss, val_acc = evaluate(model, test_loader, T, device=device)
         history.append({"epoch": epoch, "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc})
-        print(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}", flush=True)
+        log(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}")
+    val_loss, val_acc = history[-1]["val_loss"], history[-1]["val_accuracy"]
+    finetune = {}
+    if sc_finetune:
+        from ..sc.contract import SCConfig
+        from ..training import sc_finetune as finetune_sc
+
+        sc_config = SCConfig() if sc_config is None else sc_config
+        model = model.cpu()
+        losses = finetune_sc(model, sc_config, x_tr.numpy(), y_tr.numpy(), epochs=sc_finetune, T=T, seed=seed,
+                             progress=lambda e: e.note and log(f"sc-finetune {e.note}"))
+        val_loss, val_acc = evaluate(model, test_loader, T)
+        finetune = {"sc_finetune": {"epochs": sc_finetune, "length": sc_config.length, "rng": sc_config.rng,
+                                    "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
+        log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
-    path = save_checkpoint(
-        model.cpu(),
-        args.output,
-        dataset=args.dataset,
-        epochs=args.epochs,
-        seed=args.seed,
-        T=args.T,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        val_loss=history[-1]["val_loss"],
-        val_accuracy=history[-1]["val_accuracy"],
-        train_accuracy=history[-1]["accuracy"],
-        train_seconds=seconds,
-        history=history,
-    )
-    print(f"saved {path} (val accuracy {history[-1]['val_accuracy']:.2%}, {seconds:.1f} s)")
+    meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size,
+                val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
+                train_seconds=seconds, history=history, **finetune)
+    return model.cpu().eval(), meta
+
+
+def save_trained(model, meta: dict, path) -> None:
+    """``save_checkpoint`` to ``path``, atomically."""
+    from ..fileio import atomic_output
+    from ..training.checkpoint import save_checkpoint
+
+    with atomic_output(path) as tmp:
+        save_checkpoint(model, tmp, **meta)
+
+
+def run(args) -> int:
+    def log(line):
+        print(line, flush=True)
+
+    from ..training import get_surrogate
+
+    get_surrogate(args.surrogate)  # checked before the data is loaded
+    device = check_device(args.device)
+    sc_config = None
+    if args.length is not None and not args.sc_finetune:
+        raise ValueError("--length applies only with --sc-finetune EPOCHS")
+    if args.sc_finetune:
+        from ..sc.contract import SCConfig
+
+        try:
+            sc_config = SCConfig() if args.length is None else SCConfig(length=args.length)
+        except ValueError as exc:
+            raise ValueError(f"--length: {exc}") from None
+    model, meta = train_model(dataset=args.dataset, hidden=args.hidden, layers=args.layers, beta=args.beta,
+                              threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
+                              batch_size=args.batch_size, epochs=args.epochs, device=device,
+                              progress=False if args.no_progress else None, log=log,
+                              sc_finetune=args.sc_finetune, sc_config=sc_config)
+    save_trained(model, meta, args.output)
+    print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

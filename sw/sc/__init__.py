@@ -58,3 +58,7 @@ def __getattr__(name):
 
         return getattr(network, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY)

@@ -163,19 +163,24 @@ def _ones_only(codes, big_p) -> bool:
     return bool(np.all((codes == 0) | (codes == big_p)))
 
 
+def _reference_windows(arith: LayerArith, codes, rin, rw, prob_bits: int):
+    """Checked windows for the bit-level references; a missing input source only for 0 / ``2**k`` codes."""
+    codes, rin, rw = _check_windows(arith, codes, rin, rw)
+    if rin is None:
+        if not _ones_only(codes, 1 << prob_bits):
+            raise ValueError("an input source is needed for codes other than 0 and 2**k")
+        rin = np.zeros_like(rw)
+    return codes, rin, rw
+
+
 def counts_packed(codes, arith: LayerArith, rin, rw, prob_bits: int) -> np.ndarray:
     """Bit-level reference on packed streams: ``(n_windows, batch, n_out)`` int64.
 
     ``rin``/``rw`` are ``(n_windows, L)`` random numbers (one window = one timestep).  ``rin``
     may be ``None`` when every code is 0 or ``2**k`` (spikes into an AND layer).
     """
-    codes, rin, rw = _check_windows(arith, codes, rin, rw)
-    big_p = 1 << prob_bits
+    codes, rin, rw = _reference_windows(arith, codes, rin, rw, prob_bits)
     n_win, length = rw.shape
-    if rin is None:
-        if not _ones_only(codes, big_p):
-            raise ValueError("an input source is needed for codes other than 0 and 2**k")
-        rin = np.zeros_like(rw)
     out = np.empty((n_win, codes.shape[0], arith.n_out), dtype=np.int64)
     for t in range(n_win):
         xb = pack_bits(sng_bits(codes, rin[t]))  # (B, n_in, W)
@@ -192,13 +197,8 @@ def counts_packed(codes, arith: LayerArith, rin, rw, prob_bits: int) -> np.ndarr
 
 def counts_unpacked(codes, arith: LayerArith, rin, rw, prob_bits: int) -> np.ndarray:
     """Bit-level reference, unpacked, the APC accumulating cycle by cycle (same result as packed)."""
-    codes, rin, rw = _check_windows(arith, codes, rin, rw)
-    big_p = 1 << prob_bits
+    codes, rin, rw = _reference_windows(arith, codes, rin, rw, prob_bits)
     n_win = rw.shape[0]
-    if rin is None:
-        if not _ones_only(codes, big_p):
-            raise ValueError("an input source is needed for codes other than 0 and 2**k")
-        rin = np.zeros_like(rw)
     out = np.empty((n_win, codes.shape[0], arith.n_out), dtype=np.int64)
     for t in range(n_win):
         xb = sng_bits(codes, rin[t])  # (B, n_in, L)

@@ -1,85 +1,33 @@
 """Surrogate-gradient training of spiking networks in PyTorch (``pip install 'sc-neurocore[training]'``).
 
-Modules: :mod:`.surrogates` (seven surrogate gradients), :mod:`.cells` (ten neuron cells),
+Modules: :mod:`.surrogates` (seven surrogate gradients), :mod:`.cells` (ten neuron cells: parameter
+records, pure step functions and the modules around them),
 :mod:`.lif_kernel` (the fused multi-step LIF autograd node), :mod:`.networks` (``SpikingNet``,
 ``ConvSpikingNet``), :mod:`.encoders`, :mod:`.losses`, :mod:`.loop` (``train_epoch``,
-``evaluate``, ``auto_device``) and :mod:`.checkpoint`.
+``evaluate``, ``auto_device``), :mod:`.checkpoint` and :mod:`.finetune` (SC-aware fine-tuning against the
+bit-exact SC model, ``sc_finetune``).
 """
 
-from .cells import (
-    AdExCell,
-    ALIFCell,
-    AlphaCell,
-    ExpIFCell,
-    IFCell,
-    LapicqueCell,
-    LIFCell,
-    RecurrentLIFCell,
-    SecondOrderLIFCell,
-    SpikingCell,
-    SynapticCell,
-)
+from . import cells, encoders, finetune, lif_kernel, loop, losses, networks, surrogates
+from .cells import *  # noqa: F403 - the names of each module's __all__, listed once, there
 from .checkpoint import load_checkpoint, save_checkpoint
-from .encoders import delta_encode, latency_encode, rate_encode
-from .lif_kernel import lif_sequence
-from .loop import auto_device, evaluate, train_epoch
-from .losses import membrane_loss, spike_count_loss, spike_l1_loss, spike_l2_loss, spike_rate_loss
-from .networks import ConvSpikingNet, SpikingNet
-from .surrogates import (
-    SURROGATES,
-    Surrogate,
-    atan_surrogate,
-    boxcar,
-    fast_sigmoid,
-    get_surrogate,
-    sigmoid_surrogate,
-    straight_through,
-    superspike,
-    triangular,
-)
+from .encoders import *  # noqa: F403
+from .finetune import *  # noqa: F403
+from .lif_kernel import *  # noqa: F403
+from .loop import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .networks import *  # noqa: F403
+from .surrogates import *  # noqa: F403
 
 __all__ = [
-    # surrogates
-    "Surrogate",
-    "SURROGATES",
-    "get_surrogate",
-    "atan_surrogate",
-    "fast_sigmoid",
-    "superspike",
-    "sigmoid_surrogate",
-    "straight_through",
-    "triangular",
-    "boxcar",
-    # cells
-    "SpikingCell",
-    "LIFCell",
-    "IFCell",
-    "ALIFCell",
-    "SynapticCell",
-    "RecurrentLIFCell",
-    "ExpIFCell",
-    "AdExCell",
-    "LapicqueCell",
-    "AlphaCell",
-    "SecondOrderLIFCell",
-    "lif_sequence",
-    # networks
-    "SpikingNet",
-    "ConvSpikingNet",
-    # encoding
-    "rate_encode",
-    "latency_encode",
-    "delta_encode",
-    # losses
-    "spike_count_loss",
-    "membrane_loss",
-    "spike_rate_loss",
-    "spike_l1_loss",
-    "spike_l2_loss",
-    # training
-    "train_epoch",
-    "evaluate",
-    "auto_device",
+    *surrogates.__all__,
+    *cells.__all__,
+    *lif_kernel.__all__,
+    *networks.__all__,
+    *encoders.__all__,
+    *losses.__all__,
+    *loop.__all__,
     "save_checkpoint",
     "load_checkpoint",
+    *finetune.__all__,
 ]

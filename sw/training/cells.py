@@ -1,4 +1,16 @@
-"""Spiking neuron cells: one base class, one ``_step`` per model.
+"""Spiking neuron cells: per model a frozen parameter record, a state record and a pure step function;
+the ``nn.Module`` cells are thin wrappers around them.
+
+A step function is ``step(current, state, params) -> (spike, new_state)``: no module, no hidden
+state, the same arithmetic whether a cell calls it or you do::
+
+    p = LIFParameters(beta=0.9, threshold=1.0)
+    spike, state = lif_step(current, LIFState(v=torch.zeros_like(current)), p)
+
+Firing is ``s = surrogate_fn(v - theta)`` (Heaviside forward, surrogate backward); the reset
+subtracts ``s * theta`` with ``s`` detached from the graph (:func:`fire_and_reset`).  The records
+hold numbers or 0-dim tensors (a cell passes its parameters and buffers, so trainable values
+receive gradients) and check nothing: the cells check their constructor arguments.
 
 Every cell works on currents of any shape ``(batch, *neurons)`` and keeps its state in a named
 tuple (``cell.State``, fields ``cell.state_names``).  Two ways to run it:
@@ -8,41 +20,42 @@ tuple (``cell.State``, fields ``cell.state_names``).  Two ways to run it:
   shape ``(T, batch, *neurons)``, or ``cell.sequence(current, steps=T)`` for one current applied
   at every step.  ``membranes`` is the post-reset membrane of every step.
 
-``cell.init_state(batch, *neurons)`` builds the zero state explicitly.
-
-Firing is ``s = surrogate_fn(v - theta)`` (Heaviside forward, surrogate backward); the reset
-subtracts ``s * theta`` with ``s`` detached from the graph.  Decay factors (``beta``, ``alpha``,
-...) lie in [0, 1]; ``learn_<name>=True`` makes one a trainable scalar (clamped to [0, 1] when
-used), otherwise it is a buffer.  ``learn_threshold=True`` makes the threshold trainable.
+``cell.init_state(batch, *neurons)`` builds the zero state explicitly; ``cell.step_parameters()``
+is the record the cell passes to its step function.  Decay factors (``beta``, ``alpha``, ...) lie
+in [0, 1]; ``learn_<name>=True`` makes one a trainable scalar (clamped to [0, 1] when used),
+otherwise it is a buffer.  ``learn_threshold=True`` makes the threshold trainable.
 
 With a :class:`~sc_neurocore.training.surrogates.Surrogate`, :class:`LIFCell` (and
 :class:`IFCell`, :class:`LapicqueCell`) runs ``sequence`` through the fused kernel
-(:mod:`~sc_neurocore.training.lif_kernel`); any other callable uses the generic step loop.
-Both give the same spikes, membranes and gradients.
+(:mod:`~sc_neurocore.training.lif_kernel`); any other callable uses the step loop over
+:func:`lif_step`.  Both give the same spikes, membranes and gradients.
 
-===================  =========================  ===================================================
-cell                 state                      step (``H`` = fire, reset after firing)
-===================  =========================  ===================================================
-LIFCell              v                          ``v = beta v + I``
-IFCell               v                          ``v = v + I``
-LapicqueCell         v                          ``v = beta v + (1 - beta) R I``, ``beta = exp(-dt/tau)``
-SynapticCell         i_syn, v                   ``i = alpha i + I``; ``v = beta v + i``
-ALIFCell             v, a                       ``v = beta v + I``; fire at ``theta + gamma a``;
-                                                ``a = rho a + s``
-ExpIFCell            v                          ``v = beta v + (1-beta) dT exp((min(v,theta)-v_rh)/dT) + I``
-AdExCell             v, w                       ExpIF drive ``- w``; ``w = rho w + (1-rho) a v_prev + b s``
-AlphaCell            i_exc, i_inh, v            ``i_e = a_e i_e + relu(I)``; ``i_i = a_i i_i + relu(-I)``;
-                                                ``v = beta v + i_e - i_i``
-SecondOrderLIFCell   a, v                       ``a = alpha a + I - kappa v``; ``v = beta v + a``
-RecurrentLIFCell     v, spike_prev              ``v = beta v + I + W_rec spike_prev``
-===================  =========================  ===================================================
+===================  =========================  ==============  =====================================================
+cell                 step function              state           step (``H`` = fire, reset after firing)
+===================  =========================  ==============  =====================================================
+LIFCell              ``lif_step``               v               ``v = beta v + I``
+IFCell               ``lif_step``               v               ``v = v + I`` (``beta = 1``)
+LapicqueCell         ``lif_step``               v               ``v = beta v + (1 - beta) R I``, ``beta = exp(-dt/tau)``
+SynapticCell         ``synaptic_step``          i_syn, v        ``i = alpha i + I``; ``v = beta v + i``
+ALIFCell             ``alif_step``              v, a            ``v = beta v + I``; fire at ``theta + gamma a``;
+                                                                ``a = rho a + s``
+ExpIFCell            ``expif_step``             v               ``v = beta v + (1-beta) dT exp((min(v,theta)-v_rh)/dT) + I``
+AdExCell             ``adex_step``              v, w            ExpIF drive ``- w``; ``w = rho w + (1-rho) a v_prev + b s``
+AlphaCell            ``alpha_step``             i_exc, i_inh,   ``i_e = a_e i_e + relu(I)``; ``i_i = a_i i_i + relu(-I)``;
+                                                v               ``v = beta v + i_e - i_i``
+SecondOrderLIFCell   ``second_order_lif_step``  a, v            ``a = alpha a + I - kappa v``; ``v = beta v + a``
+RecurrentLIFCell     ``recurrent_lif_step``     v, spike_prev   ``v = beta v + I + W_rec spike_prev``
+===================  =========================  ==============  =====================================================
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import namedtuple
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -51,6 +64,7 @@ from .lif_kernel import lif_sequence
 from .surrogates import Surrogate, atan_surrogate
 
 __all__ = [
+    # modules
     "SpikingCell",
     "LIFCell",
     "IFCell",
@@ -62,7 +76,208 @@ __all__ = [
     "AlphaCell",
     "SecondOrderLIFCell",
     "RecurrentLIFCell",
+    # parameter records (keyword-only, frozen)
+    "LeakyParameters",
+    "LIFParameters",
+    "SynapticParameters",
+    "ALIFParameters",
+    "ExpIFParameters",
+    "AdExParameters",
+    "AlphaParameters",
+    "SecondOrderLIFParameters",
+    "RecurrentLIFParameters",
+    # state records
+    "LIFState",
+    "SynapticState",
+    "ALIFState",
+    "AdExState",
+    "AlphaState",
+    "SecondOrderLIFState",
+    "RecurrentLIFState",
+    # step functions
+    "fire_and_reset",
+    "lif_step",
+    "synaptic_step",
+    "alif_step",
+    "expif_step",
+    "adex_step",
+    "alpha_step",
+    "second_order_lif_step",
+    "recurrent_lif_step",
 ]
+
+Scalar = torch.Tensor | float
+
+
+# =============================================================================== states
+
+
+class LIFState(NamedTuple):
+    """Membrane ``v`` (post-reset).  Also the state of IF, Lapicque and ExpIF."""
+
+    v: torch.Tensor
+
+
+class SynapticState(NamedTuple):
+    i_syn: torch.Tensor
+    v: torch.Tensor
+
+
+class ALIFState(NamedTuple):
+    v: torch.Tensor
+    a: torch.Tensor  # adaptation trace
+
+
+class AdExState(NamedTuple):
+    v: torch.Tensor
+    w: torch.Tensor  # adaptation current
+
+
+class AlphaState(NamedTuple):
+    i_exc: torch.Tensor
+    i_inh: torch.Tensor
+    v: torch.Tensor
+
+
+class SecondOrderLIFState(NamedTuple):
+    a: torch.Tensor  # the inertial term
+    v: torch.Tensor
+
+
+class RecurrentLIFState(NamedTuple):
+    v: torch.Tensor
+    spike_prev: torch.Tensor
+
+
+# =============================================================================== parameter records
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LeakyParameters:
+    """What every model has: a leak ``beta``, a ``threshold`` and the ``surrogate_fn`` it fires through."""
+
+    beta: Scalar = 0.9
+    threshold: Scalar = 1.0
+    surrogate_fn: Callable = atan_surrogate
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LIFParameters(LeakyParameters):
+    """``v = beta v + input_gain I`` (``input_gain``: 1 for LIF and IF, ``(1 - beta) R`` for Lapicque)."""
+
+    input_gain: float = 1.0
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SynapticParameters(LeakyParameters):
+    alpha: Scalar = 0.8
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ALIFParameters(LeakyParameters):
+    adapt_decay: Scalar = 0.95
+    adapt_strength: Scalar = 0.2
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ExpIFParameters(LeakyParameters):
+    v_rheobase: Scalar = 0.8
+    delta_t: Scalar = 0.1
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class AdExParameters(ExpIFParameters):
+    adapt_decay: Scalar = 0.95
+    a: Scalar = 0.1
+    b: Scalar = 0.05
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class AlphaParameters(LeakyParameters):
+    alpha_exc: Scalar = 0.9
+    alpha_inh: Scalar = 0.8
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SecondOrderLIFParameters(LeakyParameters):
+    alpha: Scalar = 0.8
+    stiffness: Scalar = 0.1
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RecurrentLIFParameters(LeakyParameters):
+    """``recurrent_weight``: the ``(n, n)`` matrix ``W_rec`` (``W_rec @ spike_prev`` per sample)."""
+
+    recurrent_weight: torch.Tensor
+
+
+# =============================================================================== step functions
+
+
+def fire_and_reset(v: torch.Tensor, threshold, surrogate_fn: Callable) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(s, v - s.detach() * threshold)`` with ``s = surrogate_fn(v - threshold)``."""
+    spike = surrogate_fn(v - threshold)
+    return spike, v - spike.detach() * threshold
+
+
+def lif_step(current, state: LIFState, p: LIFParameters) -> tuple[torch.Tensor, LIFState]:
+    v = p.beta * state.v + p.input_gain * current
+    spike, v = fire_and_reset(v, p.threshold, p.surrogate_fn)
+    return spike, LIFState(v)
+
+
+def synaptic_step(current, state: SynapticState, p: SynapticParameters) -> tuple[torch.Tensor, SynapticState]:
+    i_syn = p.alpha * state.i_syn + current
+    spike, v = fire_and_reset(p.beta * state.v + i_syn, p.threshold, p.surrogate_fn)
+    return spike, SynapticState(i_syn, v)
+
+
+def alif_step(current, state: ALIFState, p: ALIFParameters) -> tuple[torch.Tensor, ALIFState]:
+    theta = p.threshold + p.adapt_strength * state.a
+    spike, v = fire_and_reset(p.beta * state.v + current, theta, p.surrogate_fn)
+    return spike, ALIFState(v, p.adapt_decay * state.a + spike)
+
+
+def _exp_drive(v, p: ExpIFParameters):
+    """``beta v + (1 - beta) delta_t exp((min(v, theta) - v_rheobase) / delta_t)``."""
+    theta = p.threshold if isinstance(p.threshold, torch.Tensor) else torch.tensor(p.threshold, dtype=v.dtype)
+    upstroke = torch.exp((torch.minimum(v, theta) - p.v_rheobase) / p.delta_t)
+    return p.beta * v + (1 - p.beta) * p.delta_t * upstroke
+
+
+def expif_step(current, state: LIFState, p: ExpIFParameters) -> tuple[torch.Tensor, LIFState]:
+    spike, v = fire_and_reset(_exp_drive(state.v, p) + current, p.threshold, p.surrogate_fn)
+    return spike, LIFState(v)
+
+
+def adex_step(current, state: AdExState, p: AdExParameters) -> tuple[torch.Tensor, AdExState]:
+    spike, v = fire_and_reset(_exp_drive(state.v, p) - state.w + current, p.threshold, p.surrogate_fn)
+    w = p.adapt_decay * state.w + (1 - p.adapt_decay) * p.a * state.v + p.b * spike
+    return spike, AdExState(v, w)
+
+
+def alpha_step(current, state: AlphaState, p: AlphaParameters) -> tuple[torch.Tensor, AlphaState]:
+    i_exc = p.alpha_exc * state.i_exc + torch.relu(current)
+    i_inh = p.alpha_inh * state.i_inh + torch.relu(-current)
+    spike, v = fire_and_reset(p.beta * state.v + i_exc - i_inh, p.threshold, p.surrogate_fn)
+    return spike, AlphaState(i_exc, i_inh, v)
+
+
+def second_order_lif_step(current, state: SecondOrderLIFState,
+                          p: SecondOrderLIFParameters) -> tuple[torch.Tensor, SecondOrderLIFState]:
+    a = p.alpha * state.a + current - p.stiffness * state.v
+    spike, v = fire_and_reset(p.beta * state.v + a, p.threshold, p.surrogate_fn)
+    return spike, SecondOrderLIFState(a, v)
+
+
+def recurrent_lif_step(current, state: RecurrentLIFState,
+                       p: RecurrentLIFParameters) -> tuple[torch.Tensor, RecurrentLIFState]:
+    drive = p.beta * state.v + current + nn.functional.linear(state.spike_prev, p.recurrent_weight)
+    spike, v = fire_and_reset(drive, p.threshold, p.surrogate_fn)
+    return spike, RecurrentLIFState(v, spike)
+
+
+# =============================================================================== modules
 
 
 def _number(name: str, value) -> float:
@@ -76,42 +291,69 @@ def _number(name: str, value) -> float:
     return value
 
 
-class SpikingCell(nn.Module):
-    """Base class: parameters, firing, reset, state handling and the generic step loop.
+#: The range of every scalar parameter, by name (one meaning per name across the cells).
+_RANGES = {
+    "beta": "unit", "alpha": "unit", "alpha_exc": "unit", "alpha_inh": "unit", "adapt_decay": "unit",
+    "threshold": "positive", "delta_t": "positive",
+    "adapt_strength": "non-negative", "b": "non-negative", "stiffness": "non-negative",
+}
 
-    Subclasses set ``state_names`` and implement ``_step(current, state) -> (spike, state)``
-    and (when the membrane is not ``state.v``) ``_membrane(state)``.
+
+class SpikingCell(nn.Module):
+    """Base class: parameters, state handling and the step loop around a pure step function.
+
+    A cell names its model with three class attributes: ``State`` (the state record; its fields are
+    ``state_names``), ``Parameters`` (the frozen parameter record) and ``step`` (the pure step
+    function).  :meth:`step_parameters` fills the record from the cell's scalars (trainable decays
+    clamped to [0, 1]) and attributes.  A subclass may instead set ``state_names`` and override
+    ``_step(current, state) -> (spike, state)``.
     """
 
     state_names: tuple[str, ...] = ("v",)
+    State = LIFState
+    Parameters = LIFParameters
+    step = staticmethod(lif_step)
+    _parameter_names = tuple(f.name for f in dataclasses.fields(LIFParameters))
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.State = namedtuple(f"{cls.__name__}State", cls.state_names)
+        cls._parameter_names = tuple(f.name for f in dataclasses.fields(cls.Parameters))
+        if "State" in cls.__dict__:
+            cls.state_names = cls.State._fields
+        elif "state_names" in cls.__dict__:
+            cls.State = namedtuple(f"{cls.__name__}State", cls.state_names)
 
-    def __init__(self, *, threshold=1.0, surrogate_fn: Callable = atan_surrogate, learn_threshold: bool = False):
+    def __init__(self, *, threshold=1.0, surrogate_fn: Callable = atan_surrogate, learn_threshold: bool = False,
+                 **scalars):
+        """``scalars``: ``name=value`` (a buffer) or ``name=(value, learn)``; ranges from :data:`_RANGES`."""
         super().__init__()
         if not callable(surrogate_fn):
             raise TypeError(f"surrogate_fn must be callable, not {surrogate_fn!r}")
         self.surrogate_fn = surrogate_fn
-        self._scalar("threshold", threshold, learn_threshold, positive=True)
+        self._scalar("threshold", threshold, learn_threshold)
+        for name, spec in scalars.items():
+            value, learn = spec if isinstance(spec, tuple) else (spec, False)
+            self._scalar(name, value, learn)
 
     # ---------------------------------------------------------------- parameters
-    def _scalar(self, name: str, value, learn: bool, *, unit: bool = False, positive: bool = False) -> None:
+    def _scalar(self, name: str, value, learn: bool) -> None:
         """Register a scalar as a trainable parameter (``learn``) or a buffer, after checking it."""
         if not isinstance(learn, bool):
             raise TypeError(f"learn_{name} must be a bool, not {learn!r}")
         value = _number(name, value)
-        if unit and not 0.0 <= value <= 1.0:
+        kind = _RANGES.get(name)
+        if kind == "unit" and not 0.0 <= value <= 1.0:
             raise ValueError(f"{name} must be in [0, 1], not {value!r}")
-        if positive and not value > 0:
+        if kind == "positive" and not value > 0:
             raise ValueError(f"{name} must be > 0, not {value!r}")
+        if kind == "non-negative" and not value >= 0:
+            raise ValueError(f"{name} must be >= 0, not {value!r}")
         tensor = torch.tensor(value, dtype=torch.float32)
         if learn:
             setattr(self, name, nn.Parameter(tensor))
         else:
             self.register_buffer(name, tensor)
-        if unit:
+        if kind == "unit":
             self._unit_params = getattr(self, "_unit_params", ()) + (name,)
 
     def param(self, name: str) -> torch.Tensor:
@@ -120,6 +362,10 @@ class SpikingCell(nn.Module):
         if isinstance(value, nn.Parameter) and name in getattr(self, "_unit_params", ()):
             return value.clamp(0.0, 1.0)
         return value
+
+    def step_parameters(self):
+        """The frozen record (``self.Parameters``) of the values used now: what ``step`` receives."""
+        return self.Parameters(**{name: self.param(name) for name in self._parameter_names})
 
     # ---------------------------------------------------------------- firing
     def fire(self, v: torch.Tensor, threshold) -> torch.Tensor:
@@ -168,8 +414,8 @@ class SpikingCell(nn.Module):
         return state.v
 
     # ---------------------------------------------------------------- running
-    def _step(self, current: torch.Tensor, state):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _step(self, current: torch.Tensor, state):
+        return self.step(current, state, self.step_parameters())
 
     def forward(self, current: torch.Tensor, state=None):
         """One step: ``(spike, new_state)``."""
@@ -209,46 +455,27 @@ class SpikingCell(nn.Module):
 
 
 class LIFCell(SpikingCell):
-    """Leaky integrate-and-fire: ``v = beta v + I; s = H(v - theta); v -= s theta``."""
+    """Leaky integrate-and-fire (:func:`lif_step`): ``v = beta v + I; s = H(v - theta); v -= s theta``."""
 
-    state_names = ("v",)
     #: Multiplies the input current (``LapicqueCell`` sets ``(1 - beta) R``).
     input_gain = 1.0
 
-    def __init__(
-        self,
-        beta=0.9,
-        threshold=1.0,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-        fused: bool = True,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("beta", beta, learn_beta, unit=True)
+    def __init__(self, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate, learn_beta: bool = False,
+                 learn_threshold: bool = False, fused: bool = True):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         beta=(beta, learn_beta))
         if not isinstance(fused, bool):
             raise TypeError(f"fused must be a bool, not {fused!r}")
         self.fused = fused
 
-    def _step(self, current, state):
-        theta = self.threshold
-        v = self.param("beta") * state.v + self.input_gain * current
-        spike = self.fire(v, theta)
-        return spike, self.State(self.reset(v, spike, theta))
-
     def _sequence(self, inputs, state, like):
         if not (self.fused and isinstance(self.surrogate_fn, Surrogate)):
             return super()._sequence(inputs, state, like)
+        p = self.step_parameters()
         steps = len(inputs) if inputs[0] is like else None
-        current = like if self.input_gain == 1.0 else like * self.input_gain
-        spikes, membranes = lif_sequence(
-            current,
-            self.param("beta"),
-            self.threshold,
-            self.surrogate_fn,
-            v0=None if state is None else state.v,
-            steps=steps,
-        )
+        current = like if p.input_gain == 1.0 else like * p.input_gain
+        v0 = None if state is None else state.v
+        spikes, membranes = lif_sequence(current, p.beta, p.threshold, p.surrogate_fn, v0=v0, steps=steps)
         return spikes, membranes, self.State(membranes[-1])
 
 
@@ -263,16 +490,8 @@ class LapicqueCell(LIFCell):
     """RC membrane with explicit ``tau``, ``R`` and ``dt``: ``beta = exp(-dt / tau)``,
     ``v = beta v + (1 - beta) R I`` (the exact solution for a current held over ``dt``)."""
 
-    def __init__(
-        self,
-        tau=5.0,
-        R=1.0,
-        dt=1.0,
-        threshold=1.0,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_threshold: bool = False,
-        fused: bool = True,
-    ):
+    def __init__(self, tau=5.0, R=1.0, dt=1.0, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
+                 learn_threshold: bool = False, fused: bool = True):
         for name, value in (("tau", tau), ("R", R), ("dt", dt)):
             if not _number(name, value) > 0:
                 raise ValueError(f"{name} must be > 0, not {value!r}")
@@ -283,205 +502,97 @@ class LapicqueCell(LIFCell):
 
 
 class SynapticCell(SpikingCell):
-    """Current-based synapse: ``i = alpha i + I; v = beta v + i``, then fire and reset."""
+    """Current-based synapse (:func:`synaptic_step`): ``i = alpha i + I; v = beta v + i``, then fire and reset."""
 
-    state_names = ("i_syn", "v")
+    State, Parameters, step = SynapticState, SynapticParameters, staticmethod(synaptic_step)
 
-    def __init__(
-        self,
-        alpha=0.8,
-        beta=0.9,
-        threshold=1.0,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_alpha: bool = False,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("alpha", alpha, learn_alpha, unit=True)
-        self._scalar("beta", beta, learn_beta, unit=True)
-
-    def _step(self, current, state):
-        i_syn = self.param("alpha") * state.i_syn + current
-        v = self.param("beta") * state.v + i_syn
-        spike = self.fire(v, self.threshold)
-        return spike, self.State(i_syn, self.reset(v, spike, self.threshold))
+    def __init__(self, alpha=0.8, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
+                 learn_alpha: bool = False, learn_beta: bool = False, learn_threshold: bool = False):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         alpha=(alpha, learn_alpha), beta=(beta, learn_beta))
 
 
 class ALIFCell(SpikingCell):
-    """Adaptive threshold (Bellec et al. 2020): fires at ``theta + adapt_strength * a``,
+    """Adaptive threshold (Bellec et al. 2020; :func:`alif_step`): fires at ``theta + adapt_strength * a``,
     resets by that threshold, then ``a = adapt_decay * a + s``."""
 
-    state_names = ("v", "a")
+    State, Parameters, step = ALIFState, ALIFParameters, staticmethod(alif_step)
 
-    def __init__(
-        self,
-        beta=0.9,
-        threshold=1.0,
-        adapt_decay=0.95,
-        adapt_strength=0.2,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("beta", beta, learn_beta, unit=True)
-        self._scalar("adapt_decay", adapt_decay, False, unit=True)
-        if not _number("adapt_strength", adapt_strength) >= 0:
-            raise ValueError(f"adapt_strength must be >= 0, not {adapt_strength!r}")
-        self._scalar("adapt_strength", adapt_strength, False)
-
-    def _step(self, current, state):
-        theta = self.threshold + self.adapt_strength * state.a
-        v = self.param("beta") * state.v + current
-        spike = self.fire(v, theta)
-        a = self.adapt_decay * state.a + spike
-        return spike, self.State(self.reset(v, spike, theta), a)
+    def __init__(self, beta=0.9, threshold=1.0, adapt_decay=0.95, adapt_strength=0.2,
+                 surrogate_fn: Callable = atan_surrogate, learn_beta: bool = False, learn_threshold: bool = False):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         beta=(beta, learn_beta), adapt_decay=adapt_decay, adapt_strength=adapt_strength)
 
 
 class ExpIFCell(SpikingCell):
-    """Exponential integrate-and-fire: ``v = beta v + (1 - beta) delta_t exp((min(v, theta) - v_rheobase)
-    / delta_t) + I`` (the previous ``v``, clipped at the threshold so the drive stays finite)."""
+    """Exponential integrate-and-fire (:func:`expif_step`): ``v = beta v + (1 - beta) delta_t
+    exp((min(v, theta) - v_rheobase) / delta_t) + I`` (the previous ``v``, clipped at the threshold
+    so the drive stays finite)."""
 
-    state_names = ("v",)
+    Parameters, step = ExpIFParameters, staticmethod(expif_step)
 
-    def __init__(
-        self,
-        beta=0.9,
-        threshold=1.0,
-        v_rheobase=0.8,
-        delta_t=0.1,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("beta", beta, learn_beta, unit=True)
-        self._scalar("v_rheobase", v_rheobase, False)
-        self._scalar("delta_t", delta_t, False, positive=True)
-
-    def _drive(self, v: torch.Tensor, beta) -> torch.Tensor:
-        upstroke = torch.exp((torch.minimum(v, self.threshold) - self.v_rheobase) / self.delta_t)
-        return beta * v + (1 - beta) * self.delta_t * upstroke
-
-    def _step(self, current, state):
-        v = self._drive(state.v, self.param("beta")) + current
-        spike = self.fire(v, self.threshold)
-        return spike, self.State(self.reset(v, spike, self.threshold))
+    def __init__(self, beta=0.9, threshold=1.0, v_rheobase=0.8, delta_t=0.1, surrogate_fn: Callable = atan_surrogate,
+                 learn_beta: bool = False, learn_threshold: bool = False):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         beta=(beta, learn_beta), v_rheobase=v_rheobase, delta_t=delta_t)
 
 
 class AdExCell(ExpIFCell):
-    """Adaptive exponential IF (Brette & Gerstner 2005): the ExpIF drive minus ``w``;
+    """Adaptive exponential IF (Brette & Gerstner 2005; :func:`adex_step`): the ExpIF drive minus ``w``;
     ``w = adapt_decay w + (1 - adapt_decay) a v_prev + b s``."""
 
-    state_names = ("v", "w")
+    State, Parameters, step = AdExState, AdExParameters, staticmethod(adex_step)
 
-    def __init__(
-        self,
-        beta=0.9,
-        threshold=1.0,
-        v_rheobase=0.8,
-        delta_t=0.1,
-        adapt_decay=0.95,
-        a=0.1,
-        b=0.05,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(beta, threshold, v_rheobase, delta_t, surrogate_fn, learn_beta, learn_threshold)
-        self._scalar("adapt_decay", adapt_decay, False, unit=True)
-        self._scalar("a", a, False)
-        if not _number("b", b) >= 0:
-            raise ValueError(f"b must be >= 0, not {b!r}")
-        self._scalar("b", b, False)
-
-    def _step(self, current, state):
-        v = self._drive(state.v, self.param("beta")) - state.w + current
-        spike = self.fire(v, self.threshold)
-        w = self.adapt_decay * state.w + (1 - self.adapt_decay) * self.a * state.v + self.b * spike
-        return spike, self.State(self.reset(v, spike, self.threshold), w)
+    def __init__(self, beta=0.9, threshold=1.0, v_rheobase=0.8, delta_t=0.1, adapt_decay=0.95, a=0.1, b=0.05,
+                 surrogate_fn: Callable = atan_surrogate, learn_beta: bool = False, learn_threshold: bool = False):
+        SpikingCell.__init__(self, threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                             beta=(beta, learn_beta), v_rheobase=v_rheobase, delta_t=delta_t,
+                             adapt_decay=adapt_decay, a=a, b=b)
 
 
 class AlphaCell(SpikingCell):
-    """Separate excitatory / inhibitory synapses: ``i_exc = alpha_exc i_exc + relu(I)``,
+    """Separate excitatory / inhibitory synapses (:func:`alpha_step`): ``i_exc = alpha_exc i_exc + relu(I)``,
     ``i_inh = alpha_inh i_inh + relu(-I)``, ``v = beta v + i_exc - i_inh``."""
 
-    state_names = ("i_exc", "i_inh", "v")
+    State, Parameters, step = AlphaState, AlphaParameters, staticmethod(alpha_step)
 
-    def __init__(
-        self,
-        alpha_exc=0.9,
-        alpha_inh=0.8,
-        beta=0.9,
-        threshold=1.0,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("alpha_exc", alpha_exc, False, unit=True)
-        self._scalar("alpha_inh", alpha_inh, False, unit=True)
-        self._scalar("beta", beta, learn_beta, unit=True)
-
-    def _step(self, current, state):
-        i_exc = self.alpha_exc * state.i_exc + torch.relu(current)
-        i_inh = self.alpha_inh * state.i_inh + torch.relu(-current)
-        v = self.param("beta") * state.v + i_exc - i_inh
-        spike = self.fire(v, self.threshold)
-        return spike, self.State(i_exc, i_inh, self.reset(v, spike, self.threshold))
+    def __init__(self, alpha_exc=0.9, alpha_inh=0.8, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
+                 learn_beta: bool = False, learn_threshold: bool = False):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         alpha_exc=alpha_exc, alpha_inh=alpha_inh, beta=(beta, learn_beta))
 
 
 class SecondOrderLIFCell(SpikingCell):
-    """Inertial LIF: ``a = alpha a + I - stiffness v_prev; v = beta v + a`` (``stiffness=0``
-    is :class:`SynapticCell`)."""
+    """Inertial LIF (:func:`second_order_lif_step`): ``a = alpha a + I - stiffness v_prev; v = beta v + a``
+    (``stiffness=0`` is :class:`SynapticCell`)."""
 
-    state_names = ("a", "v")
+    State, Parameters, step = SecondOrderLIFState, SecondOrderLIFParameters, staticmethod(second_order_lif_step)
 
-    def __init__(
-        self,
-        alpha=0.8,
-        beta=0.9,
-        threshold=1.0,
-        stiffness=0.1,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("alpha", alpha, False, unit=True)
-        self._scalar("beta", beta, learn_beta, unit=True)
-        if not _number("stiffness", stiffness) >= 0:
-            raise ValueError(f"stiffness must be >= 0, not {stiffness!r}")
-        self._scalar("stiffness", stiffness, False)
-
-    def _step(self, current, state):
-        a = self.alpha * state.a + current - self.stiffness * state.v
-        v = self.param("beta") * state.v + a
-        spike = self.fire(v, self.threshold)
-        return spike, self.State(a, self.reset(v, spike, self.threshold))
+    def __init__(self, alpha=0.8, beta=0.9, threshold=1.0, stiffness=0.1, surrogate_fn: Callable = atan_surrogate,
+                 learn_beta: bool = False, learn_threshold: bool = False):
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         alpha=alpha, beta=(beta, learn_beta), stiffness=stiffness)
 
 
 class RecurrentLIFCell(SpikingCell):
-    """LIF with trainable all-to-all recurrent weights: ``v = beta v + I + W_rec spike_prev``."""
+    """LIF with trainable all-to-all recurrent weights (:func:`recurrent_lif_step`):
+    ``v = beta v + I + W_rec spike_prev``."""
 
-    state_names = ("v", "spike_prev")
+    State, Parameters, step = RecurrentLIFState, RecurrentLIFParameters, staticmethod(recurrent_lif_step)
 
-    def __init__(
-        self,
-        n_neurons: int,
-        beta=0.9,
-        threshold=1.0,
-        surrogate_fn: Callable = atan_surrogate,
-        learn_beta: bool = False,
-        learn_threshold: bool = False,
-    ):
+    def __init__(self, n_neurons: int, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
+                 learn_beta: bool = False, learn_threshold: bool = False):
         if isinstance(n_neurons, bool) or not isinstance(n_neurons, int) or n_neurons < 1:
             raise ValueError(f"n_neurons must be a positive integer, not {n_neurons!r}")
-        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold)
-        self._scalar("beta", beta, learn_beta, unit=True)
+        super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
+                         beta=(beta, learn_beta))
         self.n_neurons = n_neurons
         self.recurrent = nn.Linear(n_neurons, n_neurons, bias=False)
+
+    @property
+    def recurrent_weight(self) -> torch.Tensor:
+        """``W_rec`` (``self.recurrent.weight``), what :class:`RecurrentLIFParameters` carries."""
+        return self.recurrent.weight
 
     def init_state(self, batch_size: int, *shape: int, device=None, dtype=None):
         return super().init_state(batch_size, *(shape or (self.n_neurons,)), device=device, dtype=dtype)
@@ -490,8 +601,3 @@ class RecurrentLIFCell(SpikingCell):
         super()._check_current(current)
         if current.shape[-1] != self.n_neurons:
             raise ValueError(f"current's last axis is {current.shape[-1]}, this cell has {self.n_neurons} neurons")
-
-    def _step(self, current, state):
-        v = self.param("beta") * state.v + current + self.recurrent(state.spike_prev)
-        spike = self.fire(v, self.threshold)
-        return spike, self.State(self.reset(v, spike, self.threshold), spike)

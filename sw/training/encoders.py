@@ -10,7 +10,8 @@
   ``off_spikes=True`` also emits ``-1`` where it fell by more than ``threshold``.  Deterministic.
 
 Inputs are tensors or array-likes (converted to float32); ``rate_encode`` and ``latency_encode``
-need values in [0, 1].
+need values in [0, 1] and raise ``ValueError`` otherwise (saying how many NaN or inf values there
+are and where the finite values lie).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+from .checks import check_values
 
 __all__ = ["rate_encode", "latency_encode", "delta_encode"]
 
@@ -33,11 +36,6 @@ def _as_float_tensor(name: str, x) -> torch.Tensor:
         raise TypeError(f"{name}: x must be a tensor or array-like of numbers, not {type(x).__name__}") from exc
 
 
-def _check_unit(name: str, x: torch.Tensor) -> None:
-    if x.numel() and (torch.isnan(x).any() or float(x.min()) < 0.0 or float(x.max()) > 1.0):
-        raise ValueError(f"{name}: x must lie in [0, 1]; got values in [{float(x.min())}, {float(x.max())}]")
-
-
 def _check_steps(name: str, T) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise ValueError(f"{name}: T must be a positive integer, not {T!r}")
@@ -48,7 +46,7 @@ def rate_encode(x, T: int, *, generator: torch.Generator | None = None, seed: in
     """``(T, *x.shape)`` spikes, each 1 with probability ``x`` independently."""
     x = _as_float_tensor("rate_encode", x)
     _check_steps("rate_encode", T)
-    _check_unit("rate_encode", x)
+    check_values("rate_encode", x)
     if generator is not None and seed is not None:
         raise ValueError("rate_encode: pass generator= or seed=, not both")
     if seed is not None:
@@ -65,7 +63,7 @@ def latency_encode(x, T: int, tau: float = 5) -> torch.Tensor:
     _check_steps("latency_encode", T)
     if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not math.isfinite(tau) or tau <= 0:
         raise ValueError(f"latency_encode: tau must be a positive finite number, not {tau!r}")
-    _check_unit("latency_encode", x)
+    check_values("latency_encode", x)
     times = torch.floor(-float(tau) * torch.log(x.clamp_min(torch.finfo(x.dtype).tiny)))
     fires = (x > 0) & (times < T)
     out = torch.zeros((T, *x.shape), dtype=x.dtype, device=x.device)

@@ -1,4 +1,4 @@
-"""Training and evaluation loops, and device choice.
+"""Training and evaluation loops, and device choice (:func:`auto_device`, :func:`resolve_device`).
 
 ``train_epoch`` / ``evaluate`` take batches ``(x, y)`` from any iterable of pairs:
 
@@ -27,17 +27,52 @@ import torch
 
 from .losses import spike_count_loss
 
-__all__ = ["train_epoch", "evaluate", "auto_device"]
+__all__ = ["train_epoch", "evaluate", "auto_device", "resolve_device"]
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
 
 
 def auto_device() -> torch.device:
     """``cuda`` if available, else ``mps`` if available, else ``cpu``."""
     if torch.cuda.is_available():
         return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
+    """The device called ``name`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``); ``None`` or ``"auto"``: :func:`auto_device`.
+
+    Raises ``ValueError`` with what to do instead when the name is not a device, or when this
+    torch cannot use it (``"cuda"`` on a CPU-only build or without a GPU, a missing GPU index,
+    ``"mps"`` off Apple silicon, a device type other than cpu, cuda and mps) -- before any work,
+    not at the first tensor moved.
+    """
+    if name is None or name == "auto":
+        return auto_device()
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"{name!r} is not a torch device; use cpu, cuda, cuda:N, mps or auto") from None
+    if device.type == "cuda":
+        if torch.version.cuda is None or not torch.cuda.is_available():
+            cpu_only = torch.version.cuda is None
+            build = "a CPU-only build" if cpu_only else f"built for CUDA {torch.version.cuda}"
+            instead = "use cpu, or install a CUDA build of torch" if cpu_only else "use cpu"
+            raise ValueError(f"device {name!r}: this torch ({torch.__version__}, {build}) sees no CUDA GPU "
+                             f"(torch.cuda.is_available() is False); {instead}")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), "
+                             f"numbered from 0")
+    elif device.type == "mps" and not _mps_available():
+        raise ValueError(f"device {name!r}: MPS (Apple silicon) is not available here; use cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {name!r}: sc-neurocore trains on cpu, cuda or mps, not {device.type}")
+    return device
 
 
 def _batches(loader: Iterable):

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from .cells import LIFCell
+from .checks import check_value_range, check_values
 from .surrogates import atan_surrogate
 
 __all__ = ["SpikingNet", "ConvSpikingNet"]
@@ -50,6 +51,7 @@ class _SpikingClassifier(nn.Module):
     """Shared input checks and the static-input shortcut."""
 
     n_input: int
+    input_range: tuple[float, float] | None = (0.0, 1.0)
 
     def _check_input(self, x) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
@@ -57,6 +59,12 @@ class _SpikingClassifier(nn.Module):
         if not x.is_floating_point():
             raise TypeError(f"{type(self).__name__} expects a floating-point input, not dtype {x.dtype}")
         return x
+
+    def _check_values(self, x: torch.Tensor, static: bool) -> None:
+        """NaN and inf always, values outside ``input_range`` unless it is ``None``: one reduction per
+        forward (over one step when every step is the same)."""
+        hint = "; pass input_range=None to the constructor to feed unbounded currents"
+        check_values(type(self).__name__, x[0] if static else x, self.input_range, hint=hint)
 
     def forward_static(self, x: torch.Tensor, T: int):
         """The same ``(batch, ...)`` input at each of ``T`` steps (no copy)."""
@@ -71,6 +79,10 @@ class SpikingNet(_SpikingClassifier):
     ``SpikingNet(64, 128, 10)`` is 64 -> 128 -> 10.  ``beta``, ``threshold`` and the
     surrogate are shared by all layers; ``learn_beta`` / ``learn_threshold`` give every layer its
     own trainable scalar.
+
+    ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
+    values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
+    takes); ``None`` accepts any finite value (unbounded input currents).
     """
 
     def __init__(
@@ -85,8 +97,11 @@ class SpikingNet(_SpikingClassifier):
         learn_beta: bool = False,
         learn_threshold: bool = False,
         bias: bool = True,
+        *,
+        input_range: tuple[float, float] | None = (0.0, 1.0),
     ):
         super().__init__()
+        self.input_range = check_value_range("input_range", input_range)
         self.n_input = _positive_int("n_input", n_input)
         self.n_hidden = _positive_int("n_hidden", n_hidden)
         self.n_output = _positive_int("n_output", n_output)
@@ -104,6 +119,7 @@ class SpikingNet(_SpikingClassifier):
             learn_beta=learn_beta,
             learn_threshold=learn_threshold,
             bias=bias,
+            input_range=self.input_range,
         )
         sizes = [n_input] + [n_hidden] * n_layers + [n_output]
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
@@ -123,9 +139,11 @@ class SpikingNet(_SpikingClassifier):
         T, B = x.shape[0], x.shape[1]
         if T < 1 or B < 1:
             raise ValueError(f"x needs at least one timestep and one sample, got shape {tuple(x.shape)}")
+        static = _is_static(x)
+        self._check_values(x, static)
         traces = []
         for i, (fc, lif) in enumerate(zip(self.fcs, self.lifs)):
-            if i == 0 and _is_static(x):
+            if i == 0 and static:
                 spikes, mem, _ = lif.sequence(fc(x[0]), steps=T)
             else:
                 inp = x if i == 0 else traces[-1][0]
@@ -167,7 +185,8 @@ class ConvSpikingNet(_SpikingClassifier):
     """``Conv2d -> LIF -> MaxPool`` blocks, then ``Linear -> LIF`` readout, for images.
 
     Input ``(T, batch, C*H*W)`` (flattened, like :class:`SpikingNet`) or ``(T, batch, C, H, W)``.
-    The default is 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10.
+    The default is 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10.  ``input_range`` as for
+    :class:`SpikingNet`.
     """
 
     def __init__(
@@ -182,8 +201,11 @@ class ConvSpikingNet(_SpikingClassifier):
         surrogate_fn: Callable = atan_surrogate,
         learn_beta: bool = False,
         learn_threshold: bool = False,
+        *,
+        input_range: tuple[float, float] | None = (0.0, 1.0),
     ):
         super().__init__()
+        self.input_range = check_value_range("input_range", input_range)
         input_shape = tuple(input_shape)
         channels = tuple(channels)
         if len(input_shape) != 3:
@@ -205,6 +227,7 @@ class ConvSpikingNet(_SpikingClassifier):
             surrogate_fn=surrogate_fn,
             learn_beta=learn_beta,
             learn_threshold=learn_threshold,
+            input_range=self.input_range,
         )
         self.input_shape = input_shape
         self.n_input = math.prod(input_shape)
@@ -225,7 +248,7 @@ class ConvSpikingNet(_SpikingClassifier):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        self._check_input(x)
+        given = self._check_input(x)
         if x.dim() == 3 and x.shape[2] == self.n_input:
             x = x.unflatten(2, self.input_shape)
         if x.dim() != 5 or tuple(x.shape[2:]) != self.input_shape:
@@ -233,9 +256,11 @@ class ConvSpikingNet(_SpikingClassifier):
                 f"ConvSpikingNet expects (T, batch, {self.n_input}) or (T, batch, {self.input_shape}), got {tuple(x.shape)}"
             )
         T, B = x.shape[0], x.shape[1]
+        static = _is_static(x)
+        self._check_values(given, static)  # the input as given: its indices in the messages
         h = None
         for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
-            if i == 0 and _is_static(x):
+            if i == 0 and static:
                 spikes, _, _ = lif.sequence(conv(x[0]), steps=T)
             else:
                 inp = x if i == 0 else h

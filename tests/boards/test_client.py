@@ -110,26 +110,3 @@ def test_check_net_refuses_another_net():
 def test_transport_checked():
     with pytest.raises(TypeError, match="read"):
         BoardClient(object())
-
-
-def test_cli_build_errors(capsys):
-    from sc_neurocore.cli import main
-
-    assert main(["build", "--board", "nope", "--export", "x.npz"]) == 2
-    assert "known boards: icebreaker, ulx3s" in capsys.readouterr().err
-    assert main(["build", "--board", "icebreaker", "--export", "missing.npz"]) == 2
-    assert "missing.npz does not exist" in capsys.readouterr().err
-
-
-def test_cli_infer_without_board(tmp_path, capsys):
-    from sc_neurocore.cli import main
-    from sc_neurocore.export import QuantizedNet
-
-    rng = np.random.default_rng(1)
-    path = tmp_path / "net.npz"
-    QuantizedNet.from_float([rng.normal(size=(10, 64))], [None], [0.9], [1.0]).save(path)
-    pytest.importorskip("serial")
-    pytest.importorskip("sklearn")
-    rc = main(["infer", "--port", str(tmp_path / "ttyNOPE"), "--export", str(path), "--limit", "2"])
-    assert rc == 2
-    assert "is the board attached" in capsys.readouterr().err

@@ -1,20 +1,18 @@
-"""LinkEngine + StandInCore in Amaranth simulation: frames in on rx, frames out on tx."""
+"""LinkEngine (Link + StandInCore, joined by wiring.connect) in Amaranth simulation: frames in on rx, out on tx."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Fragment
 from amaranth.sim import Simulator
 from sc_neurocore.boards import protocol as P
-from sc_neurocore.boards.link import LinkEngine, crc16_next
+from sc_neurocore.boards.link import INFO_LAYOUT, LinkEngine, result_payload_layout
 from sc_neurocore.boards.standin import StandInCore
 from sc_neurocore.hw.uart import uart_frame_bits
 
 # the tx monitor runs in the background and is cancelled mid-wait at the end of each simulation
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable"),
-]
+pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 
 DIV = 4
 TIMEOUT = 16 * DIV
@@ -67,25 +65,13 @@ def frames_of(data):
     return frames
 
 
-def test_crc_gateware_equals_model():
-    from amaranth.hdl import Module, Signal
-
-    m = Module()
-    crc, byte, out = Signal(16), Signal(8), Signal(16)
-    m.d.comb += out.eq(crc16_next(crc, byte))
-    rng = np.random.default_rng(1)
-    cases = [(int(c), int(b)) for c, b in zip(rng.integers(0, 1 << 16, 300), rng.integers(0, 256, 300))]
-    cases += [(0xFFFF, b) for b in range(256)]
-
-    async def bench(ctx):
-        for c, b in cases:
-            ctx.set(crc, c)
-            ctx.set(byte, b)
-            assert ctx.get(out) == P.crc16_update(c, b), (c, b)
-
-    sim = Simulator(m)
-    sim.add_testbench(bench)
-    sim.run()
+def test_payload_layouts_equal_the_host_encoders():
+    """The link packs its answers with data layouts; the host's struct-based encoders must agree."""
+    info = P.BoardInfo(P.VERSION, 300, 5, 12, 1000, P.count_bytes(1000), 0xBEEF)
+    assert INFO_LAYOUT.const(vars(info)).as_bits().to_bytes(P.INFO_LENGTH, "little") == P.encode_info(info)
+    layout = result_payload_layout(info)
+    value = layout.const({"prediction": 3, "counts": [1, 999, 0, 1000, 7], "cycles": 123456}).as_bits()
+    assert value.to_bytes(info.result_length, "little") == P.encode_result(3, [1, 999, 0, 1000, 7], 2, 123456)
 
 
 def test_info_and_infer():
@@ -189,7 +175,6 @@ def test_line_error_rejected():
     assert _error_code(frames_of(bytes(data))) == P.ERR_LINE
 
 
-@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
 def test_engine_checks_arguments():
     core = StandInCore(N_IN, N_OUT)
     info = P.BoardInfo(P.VERSION, N_IN, N_OUT, K, T, 1, 0)
@@ -199,3 +184,10 @@ def test_engine_checks_arguments():
         LinkEngine(core, {"n_input": 3}, divisor=DIV, timeout=TIMEOUT)
     with pytest.raises(ValueError, match="divisor"):
         LinkEngine(core, info, divisor=2, timeout=TIMEOUT)
+    with pytest.raises(TypeError, match="network core"):
+        LinkEngine(object(), info, divisor=DIV, timeout=TIMEOUT)
+    with pytest.raises(ValueError, match="info says 8 and 4"):
+        LinkEngine(core, P.BoardInfo(P.VERSION, N_IN, 4, K, T, 1, 0), divisor=DIV, timeout=TIMEOUT)
+    engine = LinkEngine(core, info, divisor=DIV, timeout=TIMEOUT)  # the rejected calls left the core usable
+    assert engine.link.codes.signature == core.i.signature.flip()
+    Fragment.get(engine, None)

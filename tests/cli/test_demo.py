@@ -1,29 +1,42 @@
-"""``sc-neurocore demo``: the main job, with the RTL step left out (the co-simulation tests cover it)."""
+"""``sc-neurocore demo`` without a simulator (the tour test runs it with Verilator)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sc_neurocore.cli import main
 from sc_neurocore.export import QuantizedNet
+from sc_neurocore.sc.contract import SCConfig
 
 pytest.importorskip("torch")
 
 
-def test_demo_trains_exports_and_evaluates(tmp_path, capsys):
+def test_demo_trains_exports_and_evaluates(tmp_path, cli):
     out = tmp_path / "demo"
-    rc = main(["demo", "--epochs", "3", "--hidden", "32", "--T", "10", "--sim", "none", "-o", str(out)])
-    assert rc == 0
-    text = capsys.readouterr().out
-    assert "fixed-point accuracy" in text and "SC          accuracy" in text and "RTL check skipped" in text
-    acc = float(text.split("float test accuracy")[1].split("%")[0])
+    r = cli("demo", "--epochs", "3", "--hidden", "32", "--T", "10", "--sim", "none", "-o", out)
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    assert len(table) == 5 and max(len(line) for line in table) <= 100  # header, rule, float, fixed, SC
+    assert f"wrote {out / 'digits.pt'}" in r.out and f"wrote {out / 'digits_export.npz'}" in r.out
+    assert "RTL check skipped (--sim none)" in r.out
+    row = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
+    assert {"float", "fixed-point", "SC"} <= set(row)
+    acc = float(row["float"].split("|")[3].strip().rstrip(" %"))
     assert acc > 50.0  # 10 classes: chance is 10 %
     qnet = QuantizedNet.load(out / "digits_export.npz")
-    assert qnet.sizes == (64, 32, 10) and qnet.config.length == 16 and qnet.config.rng == "sobol"
+    default = SCConfig()
+    assert qnet.sizes == (64, 32, 10) and qnet.config == default  # one default source: SCConfig()
     assert np.abs(qnet.layers[0].weight_q).max() == qnet.config.prob_max  # s = max|W| maps to 2**k - 1
     assert (out / "digits.pt").is_file()
 
 
-def test_demo_rejects_bad_arguments(tmp_path):
-    with pytest.raises(SystemExit, match="--epochs"):
-        main(["demo", "--epochs", "0", "--sim", "none", "-o", str(tmp_path)])
+def test_demo_trains_the_same_net_as_train(tmp_path, cli):
+    """Same settings, same net: demo and train share one training loop (and the simulator build cache)."""
+    from sc_neurocore.training.checkpoint import load_checkpoint
+
+    assert cli("demo", "--epochs", "1", "--hidden", "8", "--sim", "none", "-o", tmp_path / "d").code == 0
+    assert cli("train", "--epochs", "1", "--hidden", "8", "--no-progress", "-o", tmp_path / "t.pt").code == 0
+    a, _ = load_checkpoint(tmp_path / "d" / "digits.pt")
+    b, _ = load_checkpoint(tmp_path / "t.pt")
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and np.array_equal(va.numpy(), vb.numpy()), ka

@@ -67,7 +67,7 @@ def test_lif_ports_hypothesis(beta, theta, cur):
 
 @pytest.mark.parametrize("kwargs,exc,text", [({"beta_q": 256}, ValueError, "256"), ({"theta_q": 0}, ValueError, "0"),
                                              ({"beta_q": 1.0}, ValueError, "1.0"), ({"fmt": "Q8.8"}, TypeError, "Q8.8")])
-def test_checks(kwargs, exc, text):
+def test_bad_arguments_raise(kwargs, exc, text):
     with pytest.raises(exc, match=text):
         LIFNeuron(**kwargs)
 
@@ -108,3 +108,51 @@ def test_split_update_equals_lif_step():
     sim.run()
     expected = [lif_step(a, i, b, t, fmt) for a, i, b, t in cases]
     assert got == expected
+
+
+def test_lif_step_is_the_neuron_interface_and_equals_lif_step():
+    """LIFStep (the engine's neuron model) against lif_step with each layer's constants; load a clock ahead."""
+    from sc_neurocore.hw.lif import LIFStep
+    from sc_neurocore.hw.neuron import NeuronSignature
+
+    fmt = Q8_8
+    betas, thetas = [230, 0, 255], [256, 1, fmt.max_int]
+    dut = LIFStep(betas, thetas)
+    assert dut.signature == NeuronSignature(3, fmt, dut.state.shape())
+    rng = np.random.default_rng(5)  # seed 5; exact integers
+    edges = [fmt.min_int, -1, 0, 1, 256, fmt.max_int]
+    cases = [(int(li), int(v), int(i)) for li, v, i in zip(rng.integers(0, 3, 1500),
+                                                            rng.integers(fmt.min_int, fmt.max_int + 1, 1500),
+                                                            rng.integers(fmt.min_int, fmt.max_int + 1, 1500))]
+    cases += [(li, v, i) for li in range(3) for v in edges for i in edges]
+    got = []
+
+    async def bench(ctx):
+        for li, v, i in cases:
+            ctx.set(dut.layer, li)
+            ctx.set(dut.next_current, i)
+            ctx.set(dut.load, 1)
+            await ctx.tick()  # the step's precomputation happens a clock ahead, with the layer already set
+            ctx.set(dut.load, 0)
+            ctx.set(dut.next_current, 0)  # must not matter without load
+            ctx.set(dut.current, i)
+            ctx.set(dut.state, v)
+            got.append((ctx.get(dut.next_state), ctx.get(dut.spike)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    want = [tuple(int(x) for x in lif_step(v, i, betas[li], thetas[li], fmt)) for li, v, i in cases]
+    assert got == want
+    assert [tuple(int(x) for x in dut.model(v, i, li)) for li, v, i in cases[:50]] == want[:50]
+
+
+@pytest.mark.parametrize("args,exc,text", [(([1, 2], [3]), ValueError, "one entry per layer"),
+                                           (([256], [3]), ValueError, "256"), (([1], [0]), ValueError, "theta"),
+                                           (([1], [1]), TypeError, "fmt")])
+def test_lif_step_bad_arguments_raise(args, exc, text):
+    from sc_neurocore.hw.lif import LIFStep
+
+    with pytest.raises(exc, match=text):
+        LIFStep(*args, fmt="Q8.8") if exc is TypeError else LIFStep(*args)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Module, signed
+from amaranth.lib import wiring
 from sc_neurocore.hw.network import SCNetworkCore, active_inputs, cycles_per_image, image_cycles
+from sc_neurocore.hw.neuron import NeuronSignature
 from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.sc.network import SCNetwork
 
+from .helpers import check_against_model, run_core
 from .reference import random_qnet
-from .test_wavefront import _check_against_model, run_core
 
 
 def _images(rng_seed, n, n_in, zero_frac=0.3, hi=256):
@@ -30,7 +34,7 @@ def test_core_equals_model_every_timestep(rng, sizes, par, T):
     images = _images(3, 2, sizes[0])
     core = SCNetworkCore(qnet, T, parallelism=par, trace=True)
     outs, words, _ = run_core(core, images, trace_ready_every=2)
-    res = _check_against_model(qnet, T, images, outs, words)
+    res = check_against_model(qnet, T, images, outs, words)
     if len(sizes) > 2:
         assert sum(r.sum() for r in res.spikes[:-1]) > 0  # hidden layers did spike
 
@@ -44,7 +48,7 @@ def test_cycles_per_image_exact(par):
     images[1] = 0  # nothing to count: every block still runs (one null item) and the LIF steps the bias
     core = SCNetworkCore(qnet, T, parallelism=par)
     outs, _, accepts = run_core(core, images, trace=False)
-    _check_against_model(qnet, T, images, outs, [])
+    check_against_model(qnet, T, images, outs, [])
     for b in range(2):
         got = accepts[9 * (b + 1)] - accepts[9 * b]
         assert got == cycles_per_image(qnet, T, par, xq=images[b]) == core.image_cycles(images[b])
@@ -57,16 +61,16 @@ def test_cycles_per_image_with_trace():
     core = SCNetworkCore(qnet, 2, parallelism=(4, 2), trace=True)
     images = _images(0, 3, 5, zero_frac=0.2)
     outs, words, accepts = run_core(core, images, trace=True)
-    _check_against_model(qnet, 2, images, outs, words)
+    check_against_model(qnet, 2, images, outs, words)
     for b in range(2):
         assert accepts[5 * (b + 1)] - accepts[5 * b] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[b])
     outs, words, accepts = run_core(core, images, trace=True, trace_en=0)
     assert words == []
-    _check_against_model(qnet, 2, images, outs, words)
+    check_against_model(qnet, 2, images, outs, words)
     assert accepts[5] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), xq=images[0])
 
 
-def test_checks():
+def test_bad_arguments_raise():
     cfg = SCConfig(length=4)
     qnet = random_qnet([3, 2], cfg)
     with pytest.raises(TypeError, match="QuantizedNet"):
@@ -107,5 +111,40 @@ def test_digits_sized_core_equals_model():
     images = _images(9, 1, 64, zero_frac=0.5)
     core = SCNetworkCore(qnet, 2, parallelism=(4, 2), trace=True)
     outs, words, accepts = run_core(core, np.concatenate([images, images]), trace_en=1)
-    _check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
+    check_against_model(qnet, 2, np.concatenate([images, images]), outs, words)
     assert accepts[64] - accepts[0] == cycles_per_image(qnet, 2, (4, 2), trace=True, xq=images[0])
+
+
+class _ReluSpike(wiring.Component):
+    """A toy neuron model for the interface test: state = this step's current, spike = current > 0."""
+
+    def __init__(self, spec):
+        fmt = spec.config.membrane
+        super().__init__(NeuronSignature(spec.n_layers, fmt, signed(fmt.width)))
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += [self.next_state.eq(self.current), self.spike.eq(self.current > 0)]
+        return m
+
+
+def test_another_neuron_model_plugs_in():
+    """The neuron is a replaceable part: counts and currents stay the model's, states and spikes follow the plug-in."""
+    cfg = SCConfig(rng="sobol", seed=4, length=8)
+    qnet = random_qnet([7, 5], cfg, seed=6, bias=0.5)
+    T = 4
+    images = _images(1, 2, 7)
+    core = SCNetworkCore(qnet, T, parallelism=(2, 3), trace=True, neuron=_ReluSpike)
+    outs, words, _ = run_core(core, images)
+    res = SCNetwork.from_quantized(qnet).run_codes(images, T, trace=True)
+    assert len(words) == 2 * T * 5
+    for b in range(2):
+        spikes = np.zeros((T, 5), np.int64)
+        for layer, t, j, count, current, state, spike in words[b * T * 5:(b + 1) * T * 5]:
+            assert layer == 0
+            assert (count, current) == (res.sc_counts[0][t, b, j], res.currents[0][t, b, j])
+            assert (state, spike) == (current, int(current > 0))
+            spikes[t, j] = spike
+        assert outs[b][0] == spikes.sum(axis=0).tolist()
+        assert outs[b][1] == int(np.argmax(spikes.sum(axis=0)))
+    assert any(w[-1] for w in words) and not all(w[-1] for w in words)

@@ -120,12 +120,12 @@ def test_contract_source(rng, role):
     ({"width": 8, "out_bits": 9}, ValueError, "9"), ({"width": 8, "reciprocal": 1}, TypeError, "1"),
     ({"width": 8, "window": 0}, ValueError, "0"), ({"width": 8, "steps": 1.5}, TypeError, "1.5"),
 ])
-def test_lfsr_checks(kwargs, exc, text):
+def test_lfsr_bad_arguments_raise(kwargs, exc, text):
     with pytest.raises(exc, match=text):
         LFSR(**kwargs)
 
 
-def test_sobol_checks():
+def test_sobol_bad_arguments_raise():
     with pytest.raises(ValueError, match="2"):
         SobolSource(8, 2)
     with pytest.raises(ValueError, match="256"):

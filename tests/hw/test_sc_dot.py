@@ -117,6 +117,6 @@ def test_popcount():
 
 @pytest.mark.parametrize("args,exc,text", [((0, 16, 1, 1), ValueError, "0"), ((4, 16, -1, 1), ValueError, "-1"),
                                            ((4, 16, 1, 0), ValueError, "0"), ((4, "16", 1, 1), TypeError, "'16'")])
-def test_checks(args, exc, text):
+def test_bad_arguments_raise(args, exc, text):
     with pytest.raises(exc, match=text):
         SCDot(*args)

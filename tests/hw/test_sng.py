@@ -62,6 +62,6 @@ def test_bank_shares_the_layer_source(rng):
 
 @pytest.mark.parametrize("args,exc", [((0,), ValueError), ((True,), TypeError), ((8, 0), ValueError),
                                       ((8, 2.0), TypeError)])
-def test_checks(args, exc):
+def test_bad_arguments_raise(args, exc):
     with pytest.raises(exc, match=str(args[-1])):
         SNGBank(*args) if len(args) == 2 else SNG(*args)

@@ -94,38 +94,3 @@ def test_stochastic_lif_neuron():
         StochasticLIFNeuron(1, beta=1.5)
     with pytest.raises(ValueError, match="threshold"):
         StochasticLIFNeuron(1, threshold=0.0)
-
-
-def test_documentation_snippet_verbatim(capsys):
-    """The documentation's 'Float vs SC inference comparison' block, as written (untrained net)."""
-    torch = pytest.importorskip("torch")
-    from sc_neurocore.training import SpikingNet
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
-    X = torch.tensor(digits.data / 16.0, dtype=torch.float32)
-    y = torch.tensor(digits.target, dtype=torch.long)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=42)
-    torch.manual_seed(0)
-    model = SpikingNet(n_input=64, n_hidden=128, n_output=10, beta=0.9)
-    sc_weights = model.to_sc_weights()
-    T = 25  # noqa: F841 (as in the documentation)
-
-    sc_w = sc_weights[0].cpu().numpy()  # first layer weights [n_hidden, n_input]
-    sample = X_te[0].numpy()
-
-    layer = SCDenseLayer(
-        n_neurons=sc_w.shape[0],
-        x_inputs=sample.tolist(),
-        weight_values=sc_w[0].tolist(),  # one neuron's weights
-        x_min=0.0, x_max=1.0,
-        w_min=0.0, w_max=1.0,
-        length=2048,
-        base_seed=42,
-    )
-    layer.run(T=500)
-    print(f"SC firing rates: {layer.summary()['avg_firing_rate_hz']:.1f} Hz")
-    out = capsys.readouterr().out
-    assert out.startswith("SC firing rates: ") and out.rstrip().endswith(" Hz")
-    assert layer.spikes.shape == (500, 128)

@@ -114,6 +114,10 @@ def test_quantize_probability():
         quantize_probability([1.01], 8)
     with pytest.raises(ValueError, match="NaN"):
         quantize_probability([np.nan], 8)
+    # the message counts the bad values, names the first and gives the finite range
+    with pytest.raises(ValueError, match=r"holds 2 NaN or inf \(the first at index \(1,\)\); its finite values lie in "
+                                         r"\[0.25, 0.5\]"):
+        quantize_probability([0.5, np.nan, 0.25, np.inf], 8)
 
 
 @given(st.floats(1e-6, 1e6), st.integers(4, 32))

@@ -96,3 +96,10 @@ def test_lif_examples():
     for row in rows:
         got_v, got_s = lif_step(np.array([row[0]]), np.array([row[1]]), row[2], 256)
         assert (int(got_v[0]), int(got_s[0])) == (row[3], row[4])
+
+
+def test_default_source_is_the_documented_one():
+    text = DOC.read_text()
+    assert "**The contract's default source is Sobol** (`SCConfig().rng == \"sobol\"`" in text
+    assert SCConfig().rng == "sobol"
+    assert (SCConfig().length, SCConfig().prob_bits) == (16, 8)

@@ -49,7 +49,7 @@ def test_public_names_load_lazily():
 
 @pytest.mark.sim
 def test_run_rtl_equals_model_layout_and_cycles(net):
-    from sc_neurocore.hw.network import image_cycles
+    from sc_neurocore.hw.timing import image_cycles
 
     _need("verilator")
     qnet, x = net
@@ -64,7 +64,7 @@ def test_run_rtl_equals_model_layout_and_cycles(net):
         for li, (got, exp) in enumerate(zip(getattr(run, key), getattr(model, key), strict=True)):
             assert got.shape == (T, len(codes), qnet.sizes[li + 1]) and got.dtype == np.int64
             np.testing.assert_array_equal(got, exp)
-    # the clock model of the engine (hw.network.image_cycles) predicts each image's clocks exactly
+    # the clock model of the engine (hw.timing.image_cycles) predicts each image's clocks exactly
     np.testing.assert_array_equal(run.cycles, image_cycles(qnet, T, PAR, codes, trace=True))
     sim_events = [e for e in events if e.stage == "simulating on Verilator"]
     assert sim_events[0] == ProgressEvent("simulating on Verilator", 0, 5, "0 mismatches so far")

@@ -55,6 +55,6 @@ def test_wheel_installs_and_runs_the_demo(tmp_path):
     demo = _run([str(venv / "bin" / "sc-neurocore"), "demo", "--epochs", "1", "--hidden", "16", "--T", "10",
                  "--limit", "2", "-o", str(work / "demo")], cwd=work, env=env, timeout=1500)
     out = demo.stdout
-    assert "RTL check on verilator" in out and "| verilator | 2 " in out, out
-    assert "FIRST MISMATCH" not in out
+    assert "RTL check on verilator" in out and "| RTL (verilator) | 2 " in out, out
+    assert ": 0 mismatches" in out and "FIRST MISMATCH" not in out
     assert (work / "demo" / "digits_export.npz").is_file()

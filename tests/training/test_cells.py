@@ -14,7 +14,9 @@ from sc_neurocore.training import (
     SecondOrderLIFCell,
     SynapticCell,
     atan_surrogate,
+    straight_through,
 )
+from sc_neurocore.training import cells as C
 
 INPUTS = [0.6, 0.7, -0.3, 0.9, 0.8]
 
@@ -265,3 +267,118 @@ def test_errors():
     with pytest.raises(ValueError, match="T, batch"):
         cell.sequence(torch.ones(3))
     assert atan_surrogate is LIFCell().surrogate_fn
+
+
+# ---------------------------------------------------------------- the pure step functions, by hand
+# Two neurons per case (one that stays below threshold, one that fires); binary fractions, so every
+# hand result below is exact in float64 (the ExpIF cases hold e**2, computed in the comment's formula).
+
+
+def _t(*values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+E2 = math.exp(2.0)
+
+BY_HAND = {
+    # v = 0.5 * 0.5 + I: 0.25 + 0.75 = 1.0 (not > 1) | 0.25 + 1.0 = 1.25 -> spike, 0.25
+    "lif": (C.lif_step, C.LIFParameters(beta=0.5, threshold=1.0), C.LIFState, [(0.5, 0.5)], (0.75, 1.0),
+            (0, 1), [(1.0, 0.25)]),
+    # input_gain 2: 0.25 + 2 * 0.25 = 0.75 | 0.25 + 2 * 0.5 = 1.25 -> 0.25
+    "lif, input_gain 2": (C.lif_step, C.LIFParameters(beta=0.5, input_gain=2.0), C.LIFState, [(0.5, 0.5)], (0.25, 0.5),
+                          (0, 1), [(0.75, 0.25)]),
+    # i = 0.5 * 0.5 + I: 0.5 | 1.0;  v = 0.5 * 0.5 + i: 0.75 | 1.25 -> spike, 0.25
+    "synaptic": (C.synaptic_step, C.SynapticParameters(alpha=0.5, beta=0.5, threshold=1.0), C.SynapticState,
+                 [(0.5, 0.5), (0.5, 0.5)], (0.25, 0.75), (0, 1), [(0.5, 1.0), (0.75, 0.25)]),
+    # theta = 1 + 0.5 * a = 1.5 (a = 1);  v = 0.25 + I: 1.25 (< 1.5) | 1.75 -> spike, 1.75 - 1.5 = 0.25
+    # a = 0.5 * 1 + s: 0.5 | 1.5
+    "alif": (C.alif_step, C.ALIFParameters(beta=0.5, threshold=1.0, adapt_decay=0.5, adapt_strength=0.5),
+             C.ALIFState, [(0.5, 0.5), (1.0, 1.0)], (1.0, 1.5), (0, 1), [(1.25, 0.25), (0.5, 1.5)]),
+    # drive = 0.5 v + 0.5 * 0.25 * exp((min(v, 1) - 0.5) / 0.25)
+    # v = 0.5: 0.25 + 0.125 * e**0 = 0.375, + I 0.5 = 0.875 (no spike)
+    # v = 1.5 (clipped to 1 inside exp): 0.75 + 0.125 * e**2, + I 0 -> spike, minus 1
+    "expif": (C.expif_step, C.ExpIFParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25), C.LIFState,
+              [(0.5, 1.5)], (0.5, 0.0), (0, 1), [(0.875, 0.75 + 0.125 * E2 - 1.0)]),
+    # v = 0.5, w = 0.25: drive 0.375 - w + I: I = 0.5 -> 0.625 | I = 1.0 -> 1.125 -> spike, 0.125
+    # w = 0.5 * 0.25 + (1 - 0.5) * 0.5 * v_prev (0.5) + 0.25 * s = 0.25 | 0.5
+    "adex": (C.adex_step, C.AdExParameters(beta=0.5, threshold=1.0, v_rheobase=0.5, delta_t=0.25,
+                                           adapt_decay=0.5, a=0.5, b=0.25), C.AdExState,
+             [(0.5, 0.5), (0.25, 0.25)], (0.5, 1.0), (0, 1), [(0.625, 0.125), (0.25, 0.5)]),
+    # i_exc = 0.5 * 0.5 + relu(I): I = -0.5 -> 0.25 | I = 1.5 -> 1.75;  i_inh = 0.5 * 0.25 + relu(-I): 0.625 | 0.125
+    # v = 0.5 * 0.5 + i_exc - i_inh: -0.125 | 1.875 -> spike, 0.875
+    "alpha": (C.alpha_step, C.AlphaParameters(alpha_exc=0.5, alpha_inh=0.5, beta=0.5, threshold=1.0), C.AlphaState,
+              [(0.5, 0.5), (0.25, 0.25), (0.5, 0.5)], (-0.5, 1.5), (0, 1),
+              [(0.25, 1.75), (0.625, 0.125), (-0.125, 0.875)]),
+    # a = 0.5 * 0.5 + I - 0.25 * v_prev (1.0): I = 0.25 -> 0.25 | I = 1.0 -> 1.0;  v = 0.5 * 1.0 + a: 0.75 | 1.5 -> 0.5
+    "second order": (C.second_order_lif_step,
+                     C.SecondOrderLIFParameters(alpha=0.5, beta=0.5, threshold=1.0, stiffness=0.25),
+                     C.SecondOrderLIFState, [(0.5, 0.5), (1.0, 1.0)], (0.25, 1.0), (0, 1),
+                     [(0.25, 1.0), (0.75, 0.5)]),
+    # v = 0.5 * 0.5 + I + W @ (1, 1): neuron 0: 0.25 + 0.5 + 0.5 = 1.25 -> spike, 0.25;
+    # neuron 1: 0.25 + 1.0 - 0.25 = 1.0 (not > 1); spike_prev = the new spikes
+    "recurrent": (C.recurrent_lif_step,
+                  C.RecurrentLIFParameters(beta=0.5, threshold=1.0, recurrent_weight=_t(0.0, 0.5, -0.25, 0.0).view(2, 2)),
+                  C.RecurrentLIFState, [(0.5, 0.5), (1.0, 1.0)], (0.5, 1.0), (1, 0), [(0.25, 1.0), (1.0, 0.0)]),
+}
+
+
+@pytest.mark.parametrize("case", list(BY_HAND))
+def test_step_function_by_hand(case):
+    step, params, state_type, state, current, spikes, new_state = BY_HAND[case]
+    s, st = step(_t(*current), state_type(*(_t(*f) for f in state)), params)
+    assert s.tolist() == list(spikes)
+    assert isinstance(st, state_type)
+    for got, want in zip(st, new_state):
+        assert got.tolist() == pytest.approx(list(want), abs=1e-12)
+
+
+def test_fire_and_reset_detaches_the_spike_in_the_reset():
+    # straight-through: ds/dv = 1; v_new = v - s.detach() * theta, so dv_new/dv = 1: d(s + v_new)/dv = 2
+    v = _t(0.5, 1.5).requires_grad_()
+    s, v_new = C.fire_and_reset(v, 1.0, straight_through)
+    assert s.tolist() == [0.0, 1.0] and v_new.tolist() == [0.5, 0.5]
+    (s.sum() + v_new.sum()).backward()
+    assert v.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "cell, record, step",
+    [
+        (LIFCell(), C.LIFParameters, C.lif_step),
+        (IFCell(), C.LIFParameters, C.lif_step),
+        (LapicqueCell(), C.LIFParameters, C.lif_step),
+        (SynapticCell(), C.SynapticParameters, C.synaptic_step),
+        (ALIFCell(), C.ALIFParameters, C.alif_step),
+        (ExpIFCell(), C.ExpIFParameters, C.expif_step),
+        (AdExCell(), C.AdExParameters, C.adex_step),
+        (AlphaCell(), C.AlphaParameters, C.alpha_step),
+        (SecondOrderLIFCell(), C.SecondOrderLIFParameters, C.second_order_lif_step),
+        (RecurrentLIFCell(3), C.RecurrentLIFParameters, C.recurrent_lif_step),
+    ],
+    ids=lambda x: getattr(x, "__name__", type(x).__name__),
+)
+def test_each_cell_is_its_step_function(cell, record, step):
+    assert cell.step is step and cell.Parameters is record
+    p = cell.step_parameters()
+    assert isinstance(p, record)
+    torch.manual_seed(0)
+    current, state = torch.rand(2, 3) * 2, cell.init_state(2, 3)
+    state = cell.State(*(torch.rand(2, 3) for _ in state))
+    s_cell, st_cell = cell(current, state)
+    s_fn, st_fn = step(current, state, p)
+    assert torch.equal(s_cell, s_fn) and all(torch.equal(a, b) for a, b in zip(st_cell, st_fn))
+
+
+def test_parameter_records_are_frozen_and_keyword_only():
+    import dataclasses
+
+    p = C.LIFParameters(beta=0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.beta = 0.7
+    with pytest.raises(TypeError):
+        C.LIFParameters(0.5)
+    lap = LapicqueCell(tau=2.0, R=3.0).step_parameters()
+    assert lap.input_gain == pytest.approx((1 - math.exp(-0.5)) * 3.0) and float(lap.beta) == pytest.approx(
+        math.exp(-0.5)
+    )
+    assert float(IFCell().step_parameters().beta) == 1.0

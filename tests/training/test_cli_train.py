@@ -1,4 +1,5 @@
 import pytest
+import torch
 from sc_neurocore.cli import main
 from sc_neurocore.training import SpikingNet
 from sc_neurocore.training.checkpoint import load_checkpoint
@@ -22,3 +23,42 @@ def test_train_rejects_bad_arguments(tmp_path, capsys):
         main(["train", "--epochs", "0", "-o", str(tmp_path / "x.pt")])
     with pytest.raises(SystemExit):
         main(["train"])  # -o is required
+
+
+def test_train_sc_finetune_option(tmp_path, capsys):
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.training import evaluate
+
+    args = ["train", "--epochs", "1", "--hidden", "32", "--seed", "5", "--T", "10", "--no-progress"]
+    plain, tuned = tmp_path / "plain.pt", tmp_path / "tuned.pt"
+    assert main([*args, "-o", str(plain)]) == 0
+    assert main([*args, "--sc-finetune", "1", "--length", "8", "-o", str(tuned)]) == 0
+    assert "sc-finetune epoch 1 loss" in capsys.readouterr().out
+    m_plain, meta_plain = load_checkpoint(plain)
+    m_tuned, meta = load_checkpoint(tuned)
+    assert meta["sc_finetune"]["epochs"] == 1 and meta["sc_finetune"]["length"] == 8
+    assert meta["sc_finetune"]["rng"] == SCConfig().rng  # the contract's default source
+    # training is deterministic: the net before fine-tuning is the plain run's net, and fine-tuning changed it
+    assert meta["sc_finetune"]["val_accuracy_before"] == meta_plain["val_accuracy"]
+    assert any(not torch.equal(a, b) for a, b in zip(m_plain.parameters(), m_tuned.parameters()))
+    # the stored accuracy is the fine-tuned net's own
+    x, y = (torch.as_tensor(a) for a in load_dataset("digits", "test"))
+    _, acc = evaluate(m_tuned, [(x, y)], 10)
+    assert meta["val_accuracy"] == acc
+
+
+def test_train_length_needs_sc_finetune(tmp_path, capsys):
+    assert main(["train", "--length", "8", "-o", str(tmp_path / "x.pt")]) == 2
+    assert "sc-neurocore train: --length applies only with --sc-finetune" in capsys.readouterr().err
+    assert main(["train", "--sc-finetune", "1", "--length", "70000", "-o", str(tmp_path / "x.pt")]) == 2
+    assert "sc-neurocore train: --length" in capsys.readouterr().err
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_train_device_that_this_torch_cannot_use(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(torch.version, "cuda", None)  # a CPU-only build, whatever this machine has
+    assert main(["train", "--device", "cuda", "-o", str(tmp_path / "x.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "sc-neurocore train: --device: device 'cuda': this torch" in err and "CPU-only build" in err
+    assert "Traceback" not in err and not (tmp_path / "x.pt").exists()

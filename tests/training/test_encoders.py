@@ -72,3 +72,14 @@ def test_errors():
         rate_encode(torch.ones(3, dtype=torch.long), 5)
     with pytest.raises(TypeError, match="array-like"):
         rate_encode("abc", 5)
+
+
+def test_nan_and_inf_are_named_with_the_finite_range():
+    # the case: a NaN next to 0.5 used to read "got values in [nan, nan]"
+    with pytest.raises(ValueError, match=r"rate_encode: the input holds 1 NaN \(the first at index \(1,\)\) of 3 "
+                                         r"values; its finite values lie in \[0.25, 0.5\]"):
+        rate_encode(torch.tensor([0.5, float("nan"), 0.25]), 5)
+    with pytest.raises(ValueError, match=r"latency_encode: the input holds 1 inf .*finite values lie in \[0.5, 0.5\]"):
+        latency_encode(torch.tensor([[0.5], [float("-inf")]]), 5)
+    with pytest.raises(ValueError, match=r"holds 2 NaN .*finite values lie in \(none\)"):
+        rate_encode([float("nan"), float("nan")], 5)

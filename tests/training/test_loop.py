@@ -114,3 +114,31 @@ def test_errors():
         evaluate(model, [], 5)
     with pytest.raises(TypeError, match="pairs"):
         evaluate(model, [([0.0] * 6, 1)], 5)
+
+
+def test_resolve_device(monkeypatch):
+    from sc_neurocore.training import auto_device, resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(None) == auto_device() == resolve_device("auto")
+    with pytest.raises(ValueError, match="'gpu0' is not a torch device; use cpu, cuda"):
+        resolve_device("gpu0")
+    # a CPU-only torch build
+    monkeypatch.setattr(torch.version, "cuda", None)
+    with pytest.raises(ValueError, match=r"device 'cuda': this torch \(.*a CPU-only build\) sees no CUDA GPU.*install"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="trains on cpu, cuda or mps, not meta"):
+        resolve_device("meta")
+    # a CUDA build on a machine without a GPU, and a GPU index past the last one
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"built for CUDA 12.4\) sees no CUDA GPU"):
+        resolve_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match=r"has 1 CUDA GPU\(s\), numbered from 0"):
+        resolve_device("cuda:1")
+    assert resolve_device("cuda:0") == torch.device("cuda:0")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="MPS"):
+        resolve_device("mps")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 from sc_neurocore.sc.contract import SCConfig
-from sc_neurocore.training import ConvSpikingNet, SpikingNet, fast_sigmoid
+from sc_neurocore.training import ConvSpikingNet, SpikingNet, atan_surrogate, fast_sigmoid
 
 
 def reference_forward(model: SpikingNet, x: torch.Tensor):
@@ -53,7 +53,7 @@ def test_matches_reference_loop(static):
 
 def test_static_input_same_outputs_and_gradients_as_copied_input():
     torch.manual_seed(2)
-    model = SpikingNet(8, 20, 3, learn_beta=True, learn_threshold=True)
+    model = SpikingNet(8, 20, 3, learn_beta=True, learn_threshold=True, input_range=None)  # currents up to 2
     x = torch.rand(4, 8) * 2
     out_a = model.forward_static(x, 15)
     grads_a = torch.autograd.grad(out_a[0].sum() + out_a[1].sum(), list(model.parameters()))
@@ -72,7 +72,7 @@ def test_equal_steps_are_detected_by_value(monkeypatch):
     seen = []
     monkeypatch.setattr(networks, "_is_static", lambda x, f=networks._is_static: seen.append(f(x)) or seen[-1])
     model = SpikingNet(4, 8, 2)
-    x = torch.rand(3, 4)
+    x = torch.rand(3, 4) * 0.5  # + 0.5 below stays in [0, 1]
     model(x.unsqueeze(0).repeat(6, 1, 1))
     varying = x.unsqueeze(0).repeat(6, 1, 1)
     varying[5, 2, 1] += 0.5  # differs only at the last step
@@ -167,8 +167,9 @@ def test_fused_network_equals_generic_network():
     from sc_neurocore.training import atan_surrogate
 
     torch.manual_seed(4)
-    fused = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6).double()
-    generic = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6, surrogate_fn=lambda x: atan_surrogate(x)).double()
+    fused = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6, input_range=None).double()  # currents up to 2
+    generic = SpikingNet(6, 12, 3, n_layers=2, threshold=0.6, surrogate_fn=lambda x: atan_surrogate(x),
+                         input_range=None).double()
     generic.load_state_dict(fused.state_dict())
     x = torch.rand(8, 5, 6, dtype=torch.float64) * 2
     out_f, out_g = fused(x), generic(x)
@@ -179,3 +180,75 @@ def test_fused_network_equals_generic_network():
     grads_g = torch.autograd.grad(out_g[0].sum() + 0.1 * out_g[1].sum(), list(generic.parameters()))
     for a, b in zip(grads_f, grads_g):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- never silently wrong
+
+
+@pytest.mark.parametrize("make", [lambda **kw: SpikingNet(4, 6, 2, **kw),
+                                  lambda **kw: ConvSpikingNet(n_output=2, input_shape=(1, 2, 2), channels=(2,),
+                                                              kernel_size=1, pool=1, **kw)],
+                         ids=["SpikingNet", "ConvSpikingNet"])
+def test_input_nan_inf_and_range_are_refused(make):
+    model = make()
+    name = type(model).__name__
+    good = torch.full((2, 4), 0.5)
+    counts, _ = model.forward_static(good, 3)  # in range: runs
+    assert counts.shape == (2, 2)
+    nan = good.clone()
+    nan[1, 2] = float("nan")
+    with pytest.raises(ValueError, match=rf"{name}: the input holds 1 NaN .*finite values lie in \[0.5, 0.5\]"):
+        model.forward_static(nan, 3)  # the steps are one tensor: one NaN
+    with pytest.raises(ValueError, match=rf"{name}: the input holds 3 NaN .*finite values lie in \[0.5, 0.5\]"):
+        model(nan.unsqueeze(0).repeat(3, 1, 1))  # a copy per step: NaN != NaN, so every step is read
+    inf = good.clone()
+    inf[0, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"holds 1 inf \(the first at index \(0, 0\)\)"):
+        model.forward_static(inf, 3)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]; got values in \[0.5, 1.5\].*input_range=None"):
+        model.forward_static(torch.tensor([[0.5, 1.5, 0.5, 0.5]]), 3)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]; got values in \[-0.25, 0.5\]"):
+        model(torch.tensor([[[0.5, 0.5, 0.5, 0.5]], [[0.5, -0.25, 0.5, 0.5]]]))  # a later step, time-varying
+
+    unbounded = make(input_range=None)
+    unbounded.load_state_dict(model.state_dict())
+    counts, _ = unbounded.forward_static(torch.full((1, 4), 3.0), 3)  # opted out: any finite current
+    assert counts.shape == (1, 2)
+    with pytest.raises(ValueError, match="NaN"):  # but never NaN
+        unbounded.forward_static(nan, 3)
+    with pytest.raises(ValueError, match="inf"):
+        unbounded.forward_static(inf, 3)
+
+
+def test_input_range_is_checked_and_saved(tmp_path):
+    from sc_neurocore.training import load_checkpoint, save_checkpoint
+
+    with pytest.raises(TypeError, match="input_range"):
+        SpikingNet(4, 6, 2, input_range="0..1")
+    with pytest.raises(ValueError, match="input_range"):
+        SpikingNet(4, 6, 2, input_range=(1.0, 0.0))
+    with pytest.raises(TypeError):
+        SpikingNet(4, 6, 2, 1, 0.9, 1.0, atan_surrogate, False, False, True, None)  # input_range is keyword-only
+    model = SpikingNet(4, 6, 2, input_range=(-1, 2))
+    assert model.input_range == (-1.0, 2.0)
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "m.pt"))
+    assert loaded.input_range == (-1.0, 2.0)
+    loaded, _ = load_checkpoint(save_checkpoint(SpikingNet(4, 6, 2, input_range=None), tmp_path / "n.pt"))
+    assert loaded.input_range is None
+
+
+def test_the_input_check_is_one_reduction_per_forward(monkeypatch):
+    """Training calls the forward with an expanded (stride-0) input: the check reads one step, once."""
+    from sc_neurocore.training import checks
+
+    calls = []
+    real = checks.torch.aminmax
+
+    def counting(x, *args, **kwargs):
+        calls.append(tuple(x.shape))
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(checks.torch, "aminmax", counting)
+    model = SpikingNet(4, 6, 2, n_layers=2)
+    model.forward_static(torch.rand(5, 4), 25)
+    assert calls == [(5, 4)]

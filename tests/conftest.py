@@ -1,4 +1,4 @@
-"""Shared fixtures: one trained digits SpikingNet per session (8 epochs, seed 0)."""
+"""Shared fixtures (tests/sc and tests/training): the digits split and one trained digits SpikingNet per session."""
 
 from __future__ import annotations
 

@@ -1,0 +1,325 @@
+"""The engine's count pipeline: a layer's signed SC counts, ``lanes`` neurons x ``tlanes`` timesteps per item.
+
+Model: ``SCTrace.sc_counts`` of ``SCNetwork.run_codes(xq, T, trace=True)``:
+``C[j, t] = sum_i sign_ij * popcount_c([r_in,t,c < x_i] & [r_w,t,c < |w_ij|])`` over the layer's
+active inputs ``i`` (a spike layer's input bit is the spike ``s_i[t]`` in every cycle ``c``).
+
+For each neuron group ``g`` (``lanes`` neurons) and pass ``p`` (timesteps ``p*tlanes ..``), a
+*block* streams the layer's active list through six stages, one item per clock:
+
+* S0 issue: the item ``(layer, group, pass, position)`` addresses its list entry;
+* S1 list entry -> weight address (and the previous layer's spike word);
+* S2 the memories' words, registered (a deep memory is a cascade of block RAMs whose output
+  multiplexer must not share a clock period with the comparisons);
+* S2b product bits: per neuron lane and time lane, ``L`` comparisons of the code and of the weight
+  magnitude against that timestep's random numbers, which are build-time constants
+  (:class:`~sc_neurocore.hw.thermometer.ConstantComparator`), ANDed and registered;
+* S2c popcounts; S3 signed accumulate.
+
+A block's last item moves its ``lanes x tlanes`` sums into the *output register* (``o``), which the
+neuron unit reads one time lane at a time (``shift``) and frees (``ready``).  If the next block
+finishes while the register is still full, the pipeline stalls: ``stall`` is a register computed a
+clock ahead, and the memories' read ports have no enable (an iCE40 would add a hold multiplexer on
+the data path): during a stall each port re-reads the address of the item its stage holds.
+
+Latency: an item's count is in the sums :data:`~sc_neurocore.hw.timing.PIPE` clocks after it issued;
+one item per clock (an empty list still issues one null item per block).
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT
+from ..sc.sources import source_values
+from .active_list import list_read_signature
+from .plan import EngineSpec
+from .ports import bits
+from .sc_dot import popcount
+from .thermometer import ConstantComparator
+from .writeback import spike_read_signature
+
+__all__ = ["SIGN_PACK", "CountPipeline", "block_layout", "block_signature", "pipeline_control", "weight_images"]
+
+#: Weight sign bits per word of a lane's sign memory (iCE40 block RAMs are 16 bits wide).
+SIGN_PACK = 16
+
+
+def pipeline_control(spec: EngineSpec) -> wiring.Signature:
+    """The sequencer's side: ``start`` the blocks of ``layer``; ``busy`` until the last block's sums are taken."""
+    return wiring.Signature({"layer": Out(spec.layer_shape), "start": Out(1), "busy": In(1)})
+
+
+def block_layout(spec: EngineSpec) -> data.StructLayout:
+    """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``, and
+    ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register."""
+    return data.StructLayout({
+        "layer": spec.layer_shape,
+        "group": spec.group_shape,
+        "pass_": spec.pass_shape,
+        "counts": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
+    })
+
+
+def block_signature(spec: EngineSpec) -> wiring.Signature:
+    """A stream of finished blocks (the pipeline's side) whose payload shows one time lane at a time.
+
+    ``valid``: a block is held; ``shift``: the next time lane moves to the head (``counts``);
+    ``ready``: the consumer is done with the block, which frees the register at the clock edge.
+    """
+    return wiring.Signature({"valid": Out(1), "payload": Out(block_layout(spec)), "shift": In(1), "ready": In(1)})
+
+
+def weight_images(spec: EngineSpec) -> tuple[list[list[int]], list[list[list[int]]]]:
+    """Per neuron lane: weight magnitudes (row ``wbase + g*n_in + i``) and signs (``SIGN_PACK`` per word, 1 = negative)."""
+    P = spec.lanes
+    mags: list[list[int]] = [[] for _ in range(P)]
+    signs: list[list[int]] = [[] for _ in range(P)]
+    for layer, pl in zip(spec.qnet.layers, spec.plans):
+        wq = np.asarray(layer.weight_q, dtype=np.int64)
+        for g in range(pl.groups):
+            for p in range(P):
+                j = g * P + p
+                row = wq[j] if j < pl.n_out else np.zeros(pl.n_in, dtype=np.int64)
+                mags[p].extend(int(abs(v)) for v in row)
+                signs[p].extend(int(v < 0) for v in row)
+    words = [[s[r:r + SIGN_PACK] for r in range(0, len(s), SIGN_PACK)] for s in signs]
+    return mags, words
+
+
+def source_windows(spec: EngineSpec, role: int) -> dict[int, np.ndarray]:
+    """``{layer: (T, L) array}``: the layer's random numbers of ``role`` at each timestep (no input
+    numbers for spike layers)."""
+    cfg, T, L = spec.config, spec.T, spec.config.length
+    return {li: np.asarray(source_values(cfg, li, role, T * L), dtype=np.int64).reshape(T, L)
+            for li, pl in enumerate(spec.plans) if role == ROLE_WEIGHT or pl.prob}
+
+
+class CountPipeline(wiring.Component):
+    """Counts a layer's active inputs into ``lanes x tlanes`` signed sums per block (see the module docstring).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+
+    Attributes
+    ----------
+    control : In(pipeline_control)
+        ``start`` (one clock) issues every block of ``layer``; ``busy`` until they are all taken.
+    lists : In(list_read_signature)
+        The active lists (``hw/active_list.py``).
+    spikes : In(spike_read_signature)   (nets with hidden layers only)
+        The previous layer's spikes (``hw/writeback.py``).
+    o : Out(block_signature)
+        The output register: one finished block at a time.
+    """
+
+    def __init__(self, spec: EngineSpec):
+        self.spec = spec
+        members = {
+            "control": In(pipeline_control(spec)),
+            "lists": In(list_read_signature(spec)),
+            "o": Out(block_signature(spec)),
+        }
+        if spec.n_layers > 1:
+            members["spikes"] = In(spike_read_signature(spec))
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        spec = self.spec
+        P, TL = spec.lanes, spec.tlanes
+        # an item's tag: its block (layer, group, pass), first and last item of the block, and whether it is
+        # a real input (an empty list issues one null item); one valid bit and one tag per stage
+        tag = data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
+                                 "first": 1, "last": 1, "real": 1})
+        s = SimpleNamespace(  # the registers the stages share: S1, S2, S2b, S2c, S3 valid and tag; S3 operands
+            stall=Signal(), v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
+            t1=Signal(tag), t2=Signal(tag), tb=Signal(tag), tc=Signal(tag), t3=Signal(tag),
+            issuing=Signal(),
+            cnt3=[[Signal(range(spec.config.length + 1), name=f"cnt_{p}_{q}") for q in range(TL)] for p in range(P)],
+            sgn3=[Signal(name=f"sign_{p}") for p in range(P)],
+        )
+        mags, signs = self._weight_memories(m)
+        wrow1 = self._issue(m, s)
+        code2, sel2 = self._read(m, s, wrow1, mags, signs)
+        self._products(m, s, code2, sel2, mags, signs)
+        self._accumulate(m, s)
+        m.d.comb += self.control.busy.eq(s.issuing | s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
+        return m
+
+    def _weight_memories(self, m):
+        """One magnitude and one sign memory per neuron lane; their read ports (no enable)."""
+        mags, signs = weight_images(self.spec)
+        mag_rd, sign_rd = [], []
+        for p in range(self.spec.lanes):
+            mag = memory.Memory(shape=self.spec.config.prob_bits, depth=max(len(mags[p]), 2), init=mags[p])
+            sign = memory.Memory(shape=data.ArrayLayout(1, SIGN_PACK), depth=max(len(signs[p]), 2), init=signs[p])
+            m.submodules[f"wmag_{p}"], m.submodules[f"wsgn_{p}"] = mag, sign
+            mag_rd.append(mag.read_port())
+            sign_rd.append(sign.read_port())
+        return mag_rd, sign_rd
+
+    def _issue(self, m, s):
+        """S0: walk (group, pass, position) over the layer's active list; the item reads its list entry."""
+        spec = self.spec
+        layer, passes, max_in = self.control.layer, spec.passes, spec.max_in
+
+        def per_layer(values, shape):
+            return Array([Const(int(v), shape) for v in values])[layer]
+
+        g = Signal(spec.group_shape)
+        ps = Signal(spec.pass_shape)
+        cur = Signal(range(max_in + 1))
+        wrow = Signal(range(spec.weight_rows + max_in + 1))
+        wrow1 = Signal.like(wrow)
+        region = layer[0] if spec.n_layers > 1 else Const(0, 1)
+        n_cur = self.lists.count[region]
+        laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr)
+        m.d.comb += [laddr0.eq(region * max_in + cur), self.lists.addr.eq(Mux(s.stall, laddr1, laddr0))]
+        item_last = cur + 1 >= n_cur
+        with m.If(~s.stall):
+            m.d.sync += [s.v1.eq(s.issuing), laddr1.eq(laddr0), s.t1.lay.eq(layer), s.t1.g.eq(g), s.t1.ps.eq(ps),
+                         s.t1.first.eq(cur == 0), s.t1.last.eq(item_last), s.t1.real.eq(n_cur != 0), wrow1.eq(wrow)]
+            with m.If(s.issuing):
+                with m.If(~item_last):
+                    m.d.sync += cur.eq(cur + 1)
+                with m.Else():
+                    m.d.sync += cur.eq(0)
+                    with m.If(ps != passes - 1):
+                        m.d.sync += ps.eq(ps + 1)
+                    with m.Else():
+                        n_in = per_layer([pl.n_in for pl in spec.plans], range(max_in + 1))
+                        m.d.sync += [ps.eq(0), g.eq(g + 1), wrow.eq(wrow + n_in)]
+                        with m.If(g == per_layer([pl.groups for pl in spec.plans], spec.group_shape) - 1):
+                            m.d.sync += s.issuing.eq(0)
+        with m.If(self.control.start):
+            wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
+            m.d.sync += [s.issuing.eq(1), g.eq(0), ps.eq(0), cur.eq(0), wrow.eq(wbase)]
+        return wrow1
+
+    def _read(self, m, s, wrow1, mags, signs):
+        """S1: the list entry addresses the weights (and the previous layer's spikes); S2: their words arrive."""
+        spec = self.spec
+        entry = self.lists.data
+        sp_bits = int(math.log2(SIGN_PACK))
+        waddr = Signal(max(sp_bits + 1, bits(spec.weight_rows + spec.max_in)))
+        waddr2 = Signal.like(waddr)
+        m.d.comb += waddr.eq(wrow1 + entry.index)
+        w_rd_addr = Mux(s.stall, waddr2, waddr)
+        for mag, sign in zip(mags, signs):
+            m.d.comb += [mag.addr.eq(w_rd_addr), sign.addr.eq(w_rd_addr >> sp_bits)]
+        if spec.n_layers > 1:
+            saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr)
+            m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + entry.index),
+                         self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
+            with m.If(~s.stall):
+                m.d.sync += saddr2.eq(saddr)
+        code2 = Signal(spec.config.prob_bits)
+        sel2 = Signal(range(SIGN_PACK))
+        with m.If(~s.stall):
+            m.d.sync += [s.v2.eq(s.v1), s.t2.eq(s.t1), code2.eq(entry.code), sel2.eq(waddr[:sp_bits]),
+                         waddr2.eq(waddr)]
+        return code2, sel2
+
+    def _products(self, m, s, code2, sel2, mags, signs):
+        """S2 -> S2b: register the words; S2b -> S2c: the product bits; S2c -> S3: their popcounts."""
+        spec = self.spec
+        P, TL, L, k, T = spec.lanes, spec.tlanes, spec.config.length, spec.config.prob_bits, spec.T
+        code_b = Signal(k)
+        mag_b = [Signal(k, name=f"mag_{p}") for p in range(P)]
+        sgn_b = [Signal(name=f"sgn_{p}") for p in range(P)]
+        spk_b = Signal(TL)
+        with m.If(~s.stall):
+            m.d.sync += [s.vb.eq(s.v2), s.tb.eq(s.t2), code_b.eq(code2)]
+            m.d.sync += [mag_b[p].eq(mags[p].data) for p in range(P)]
+            m.d.sync += [sgn_b[p].eq(signs[p].data[sel2]) for p in range(P)]
+            if spec.n_layers > 1:
+                m.d.sync += spk_b.eq(self.spikes.data.word_select(s.t2.ps, TL))
+
+        # the item's (layer, pass) picks each time lane's constants
+        combos = [(li, pp) for li in range(spec.n_layers) for pp in range(spec.passes)]
+        combo_sel = s.tb.lay * spec.passes + s.tb.ps
+
+        def constants(wins, q, c):
+            """Random number ``c`` of time lane ``q`` under each (layer, pass); lanes past T in the last pass
+            take a valid window (their results are unused)."""
+            return [int(wins[li][t if (t := pp * TL + q) < T else q, c]) if li in wins else 0 for li, pp in combos]
+
+        def lane_bits(q, wins, comparator):
+            """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
+            out = []
+            for c in range(L):
+                values = constants(wins, q, c)
+                results = [comparator.less_than(v) for v in values]
+                out.append(results[0] if len(set(values)) == 1 else Array(results)[combo_sel])
+            return out
+
+        def comparator(name, operand, wins):
+            values = {v for q in range(TL) for c in range(L) for v in constants(wins, q, c)}
+            m.submodules[name] = cmp = ConstantComparator(k, values)
+            m.d.comb += cmp.operand.eq(operand)
+            return cmp
+
+        w_win, x_win = source_windows(spec, ROLE_WEIGHT), source_windows(spec, ROLE_INPUT)
+        is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.tb.lay]
+        x_cmp = comparator("lt_x", code_b, x_win) if x_win else None
+        xbits = []
+        for q in range(TL):
+            if x_cmp is None:
+                xbits.append([spk_b[q]] * L)
+            else:
+                xb = lane_bits(q, x_win, x_cmp)
+                xbits.append([Mux(is_prob, b, spk_b[q]) for b in xb] if spec.n_layers > 1 else xb)
+        w_cmp = [comparator(f"lt_w{p}", mag_b[p], w_win) for p in range(P)]
+        sgn_c = [Signal(name=f"sgn_c_{p}") for p in range(P)]
+        prod = [[Signal(L, name=f"prod_{p}_{q}") for q in range(TL)] for p in range(P)]
+        with m.If(~s.stall):
+            m.d.sync += [s.vc.eq(s.vb), s.tc.eq(s.tb), s.v3.eq(s.vc), s.t3.eq(s.tc)]
+            for p in range(P):
+                m.d.sync += [sgn_c[p].eq(sgn_b[p]), s.sgn3[p].eq(sgn_c[p])]
+                for q in range(TL):
+                    wb = lane_bits(q, w_win, w_cmp[p])
+                    m.d.sync += prod[p][q].eq(Cat(*[xbits[q][c] & wb[c] for c in range(L)]))
+                    m.d.sync += s.cnt3[p][q].eq(popcount(list(prod[p][q])))
+
+    def _accumulate(self, m, s):
+        """S3: signed accumulate; a block's last item moves the sums into the output register."""
+        spec = self.spec
+        P, TL, cb = spec.lanes, spec.tlanes, spec.count_bits
+        acc = [[Signal(signed(cb), name=f"acc_{p}_{q}") for q in range(TL)] for p in range(P)]
+        bank = [[Signal(signed(cb), name=f"bank_{p}_{q}") for q in range(TL)] for p in range(P)]
+        full, full_next, write = Signal(), Signal(), Signal()
+        held_tag = Signal(data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}))
+        # stall = v3 & t3.last & full, kept in a register (computed from next-cycle values) so that it
+        # reaches the clock enables and address multiplexers straight from a flip-flop
+        m.d.sync += s.stall.eq(Mux(s.stall, s.v3 & s.t3.last, s.vc & s.tc.last) & full_next)
+        m.d.comb += write.eq(s.v3 & s.t3.last & ~full)  # the register's own state only: no wait on the unit
+        acc_next = [[None] * TL for _ in range(P)]
+        for p in range(P):
+            for q in range(TL):
+                term = Mux(s.t3.real, Mux(s.sgn3[p], -s.cnt3[p][q], s.cnt3[p][q]), 0)
+                nxt = Signal(signed(cb), name=f"acc_next_{p}_{q}")
+                m.d.comb += nxt.eq(Mux(s.t3.first, 0, acc[p][q]) + term)
+                acc_next[p][q] = nxt
+                with m.If(s.v3 & ~s.stall):
+                    m.d.sync += acc[p][q].eq(nxt)
+
+        out = self.o.payload
+        m.d.comb += [self.o.valid.eq(full), out.layer.eq(held_tag.lay), out.group.eq(held_tag.g),
+                     out.pass_.eq(held_tag.ps)]
+        m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
+        with m.If(self.o.shift):
+            m.d.sync += [bank[p][q].eq(bank[p][q + 1]) for p in range(P) for q in range(TL - 1)]
+        m.d.comb += full_next.eq(write | (full & ~self.o.ready))
+        with m.If(write):  # after the shifts: a new block wins over the old one's last shift
+            m.d.sync += [full.eq(1), held_tag.lay.eq(s.t3.lay), held_tag.g.eq(s.t3.g), held_tag.ps.eq(s.t3.ps)]
+            m.d.sync += [bank[p][q].eq(acc_next[p][q]) for p in range(P) for q in range(TL)]
+        with m.Elif(self.o.ready):
+            m.d.sync += full.eq(0)

@@ -1,0 +1,226 @@
+"""The engine's neuron unit: a finished block's counts -> currents -> neuron steps over the pass's timesteps.
+
+Model, per layer ``l``, neuron ``j`` and timestep ``t`` (``SCNetwork.run_codes(trace=True)``):
+``current = sc.fixed.scale_count(C[j, t], scale_mult, scale_shift, bias_q[j], fmt)`` (``SCTrace.currents``),
+then the neuron model's step (``SCTrace.membranes``, ``SCTrace.spikes``); LIF: ``sc.fixed.lif_step``.
+
+The unit takes the count pipeline's output register (``hw/count_pipeline.py``) when it is full,
+reads the group's biases (one word per group, ``lanes`` Q8.8 values), prefetches two timesteps
+(the head time lane's current and count into ``next``, ``next`` into the step registers), then
+steps the ``lanes`` neurons one timestep per clock: each neuron lane is a replaceable neuron
+model (``hw/neuron.py``; :class:`~sc_neurocore.hw.lif.LIFStep` by default) that turns this
+timestep's current and the lane's state into the next state and a spike.  With tracing on it
+emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
+timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
+
+Latency per block: ``hw.timing.PREP`` clocks, then one per timestep (``valid lanes`` per timestep
+while tracing), then one to hand over (hidden layers, when the writeback is free).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .argmax import step_layout
+from .count_pipeline import block_signature
+from .lif import LIFStep
+from .neuron import NeuronSignature
+from .plan import EngineSpec
+from .ports import bits, trace_layout
+from .sc_dot import saturate
+from .writeback import hand_layout
+
+__all__ = ["NeuronUnit", "bias_image", "unit_control"]
+
+
+def unit_control() -> wiring.Signature:
+    """The sequencer's side: ``idle`` while no block is being stepped or handed over."""
+    return wiring.Signature({"idle": In(1)})
+
+
+def bias_image(spec: EngineSpec) -> list[list[int]]:
+    """Bias memory rows: row ``bbase_l + g`` holds the Q8.8 biases of neurons ``g*lanes .. g*lanes+lanes-1``
+    of layer ``l`` (0 past the layer's last neuron), one ``ArrayLayout(signed(16), lanes)`` word."""
+    rows = []
+    for layer, pl in zip(spec.qnet.layers, spec.plans):
+        for g in range(pl.groups):
+            rows.append([int(layer.bias_q[j]) if (j := g * spec.lanes + p) < pl.n_out else 0
+                         for p in range(spec.lanes)])
+    return rows
+
+
+class NeuronUnit(wiring.Component):
+    """Steps ``lanes`` neurons over the timesteps of a finished block (see the module docstring).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+    neuron : callable
+        ``neuron(spec) -> wiring.Component`` whose signature is
+        ``NeuronSignature(n_layers, membrane format, signed(membrane width))`` (the state is what the
+        trace reports as the membrane); called once per neuron lane.
+
+    Attributes
+    ----------
+    i : In(block_signature)
+        The count pipeline's output register.
+    steps : Out(stream.Signature(step_layout, always_ready=True))
+        Each committed timestep's spikes (to the class counters).
+    hand : Out(stream.Signature(hand_layout))   (nets with hidden layers only)
+        A group's spikes after each pass (to the spike writeback).
+    trace_en : In(1), trace : Out(stream.Signature(trace_layout))   (``spec.trace`` only)
+        One record per neuron and timestep while ``trace_en`` is high.
+    control : In(unit_control)
+    """
+
+    def __init__(self, spec: EngineSpec, neuron=LIFStep.for_spec):
+        if not callable(neuron):
+            raise TypeError(f"neuron must be a factory neuron(spec) -> component, not {neuron!r}")
+        self.spec, self.neuron = spec, neuron
+        members = {
+            "i": In(block_signature(spec)),
+            "steps": Out(stream.Signature(step_layout(spec), always_ready=True)),
+            "control": In(unit_control()),
+        }
+        if spec.n_layers > 1:
+            members["hand"] = Out(stream.Signature(hand_layout(spec)))
+        if spec.trace:
+            members["trace_en"] = In(1)
+            members["trace"] = Out(stream.Signature(trace_layout(spec.qnet, spec.T, spec.count_bits)))
+        super().__init__(members)
+
+    def _neurons(self, m):
+        """One neuron model per lane, checked against the interface the unit drives."""
+        spec = self.spec
+        want = NeuronSignature(spec.n_layers, spec.config.membrane, signed(spec.config.membrane.width))
+        lanes = []
+        for p in range(spec.lanes):
+            n = self.neuron(spec)
+            if getattr(n, "signature", None) != want:
+                raise TypeError(f"the neuron factory must build components with the signature {want!r}, not {n!r}")
+            m.submodules[f"neuron_{p}"] = n
+            lanes.append(n)
+        return lanes
+
+    def elaborate(self, platform):
+        m = Module()
+        spec, cfg = self.spec, self.spec.config
+        P, TL, fw, cb = spec.lanes, spec.tlanes, cfg.membrane.width, spec.count_bits
+        block = self.i.payload
+        m.submodules.bias = bias_mem = memory.Memory(shape=data.ArrayLayout(signed(fw), P),
+                                                     depth=max(spec.bias_rows, 2), init=bias_image(spec))
+        bias_rd = bias_mem.read_port()
+        bbase = Array([Const(pl.bbase, range(spec.bias_rows + 1)) for pl in spec.plans])
+        m.d.comb += bias_rd.addr.eq(bbase[block.layer] + block.group)
+
+        lay, grp, ps = Signal(spec.layer_shape), Signal(spec.group_shape), Signal(spec.pass_shape)
+        k = Signal(range(max(TL, 2)))  # time lane being stepped
+        state = [Signal(signed(fw), name=f"v_{p}") for p in range(P)]
+        current = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
+        count = [Signal(signed(cb), name=f"count_{p}") for p in range(P)]
+        next_current = [Signal(signed(fw), name=f"next_current_{p}") for p in range(P)]
+        next_count = [Signal(signed(cb), name=f"next_count_{p}") for p in range(P)]
+        spikes = [Signal(TL, name=f"spk_{p}") for p in range(P)]
+        fired = [Signal(name=f"any_{p}") for p in range(P)]
+        load, commit, last_step = Signal(), Signal(), Signal()
+
+        neurons = self._neurons(m)
+        for p, n in enumerate(neurons):
+            m.d.comb += [n.layer.eq(lay), n.current.eq(current[p]), n.next_current.eq(next_current[p]),
+                         n.load.eq(load), n.state.eq(state[p])]
+
+        # load: the head time lane's current and count into next, next into the step registers; shift the register
+        with m.If(load):
+            for p in range(P):
+                m.d.sync += [next_current[p].eq(self._current(block.counts[p], bias_rd.data[p], lay)),
+                             next_count[p].eq(block.counts[p]), current[p].eq(next_current[p]),
+                             count[p].eq(next_count[p])]
+        m.d.comb += self.i.shift.eq(load)
+
+        steps = self.steps.payload
+        m.d.comb += [self.steps.valid.eq(commit), steps.layer.eq(lay), steps.group.eq(grp),
+                     steps.spikes.eq(Cat(*[n.spike for n in neurons]))]
+        with m.If(commit):
+            for p, n in enumerate(neurons):
+                m.d.sync += [state[p].eq(n.next_state), spikes[p].bit_select(k, 1).eq(n.spike),
+                             fired[p].eq(fired[p] | n.spike)]
+            m.d.sync += k.eq(k + 1)
+        n_steps = Array([Const(min(TL, spec.T - pp * TL), range(TL + 1)) for pp in range(spec.passes)])[ps]
+        m.d.comb += [last_step.eq(commit & (k == n_steps - 1)), self.i.ready.eq(last_step)]
+
+        with m.FSM(name="unit") as fsm:
+            with m.State("IDLE"):
+                with m.If(self.i.valid):
+                    m.d.comb += bias_rd.en.eq(1)
+                    m.d.sync += [lay.eq(block.layer), grp.eq(block.group), ps.eq(block.pass_), k.eq(0)]
+                    with m.If(block.pass_ == 0):  # a new group: its neurons start the image from rest
+                        m.d.sync += [x.eq(0) for x in state] + [x.eq(0) for x in fired]
+                    m.next = "PREP"
+            with m.State("PREP"):
+                m.d.comb += load.eq(1)
+                m.next = "PREP2"
+            with m.State("PREP2"):
+                m.d.comb += load.eq(1)
+                m.next = "STEP"
+            with m.State("STEP"):
+                self._emit(m, neurons, lay, grp, ps, k, current, count, commit)
+                m.d.comb += load.eq(commit)
+                with m.If(last_step):
+                    m.next = "HAND" if spec.n_layers > 1 else "IDLE"
+                    if spec.n_layers > 1:
+                        with m.If(lay == spec.n_layers - 1):
+                            m.next = "IDLE"
+            if spec.n_layers > 1:
+                with m.State("HAND"):
+                    hand = self.hand.payload
+                    m.d.comb += [self.hand.valid.eq(1), hand.layer.eq(lay), hand.group.eq(grp), hand.pass_.eq(ps),
+                                 hand.fired.eq(Cat(*fired))]
+                    m.d.comb += [hand.spikes[p].eq(spikes[p]) for p in range(P)]
+                    with m.If(self.hand.ready):
+                        m.next = "IDLE"
+        m.d.comb += self.control.idle.eq(fsm.ongoing("IDLE"))
+        return m
+
+    def _current(self, count, bias, lay):
+        """``scale_count(count, mult_l, shift_l, bias)`` of the layer ``lay`` (:func:`sc.fixed.scale_count`)."""
+        layers, cfg = self.spec.qnet.layers, self.spec.config
+        mult = Array([Const(layer.scale_mult, unsigned(cfg.scale_bits + 1)) for layer in layers])[lay]
+        prod = count.as_signed() * mult.as_signed()
+        shifted = Array([(prod + Const(1 << (layer.scale_shift - 1), layer.scale_shift + 1).as_signed())
+                         >> layer.scale_shift for layer in layers])[lay]
+        return saturate(shifted + bias, cfg.membrane)
+
+    def _emit(self, m, neurons, lay, grp, ps, k, current, count, commit):
+        """STEP: with tracing on, one record per valid lane (waiting for each), then commit; else commit."""
+        spec = self.spec
+        if not spec.trace:
+            m.d.comb += commit.eq(1)
+            return
+        P, cfg = spec.lanes, spec.config
+        record = data.StructLayout({"count": signed(spec.count_bits), "current": signed(cfg.membrane.width),
+                                    "membrane": signed(cfg.membrane.width), "spike": 1})
+        lane = Signal(range(max(P, 2)))
+        rec = Signal(record)
+        m.d.comb += rec.eq(Array([Cat(count[p], current[p], n.next_state, n.spike)
+                                  for p, n in enumerate(neurons)])[lane])
+        left = Signal(signed(bits(spec.max_out) + 2))  # neurons of the group still in the layer
+        n_out = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])[lay]
+        n_valid = Signal(range(P + 1))
+        m.d.comb += [left.eq(n_out - grp * P), n_valid.eq(Mux(left >= P, P, left))]
+        out = self.trace.payload
+        m.d.comb += [out.layer.eq(lay), out.t.eq(ps * spec.tlanes + k), out.neuron.eq(grp * P + lane),
+                     out.count.eq(rec.count), out.current.eq(rec.current), out.membrane.eq(rec.membrane),
+                     out.spike.eq(rec.spike)]
+        with m.If(self.trace_en):
+            m.d.comb += self.trace.valid.eq(1)
+            with m.If(self.trace.ready):
+                with m.If(lane == n_valid - 1):
+                    m.d.comb += commit.eq(1)
+                with m.Else():
+                    m.d.sync += lane.eq(lane + 1)
+        with m.Else():
+            m.d.comb += commit.eq(1)
+        with m.If(commit):
+            m.d.sync += lane.eq(0)

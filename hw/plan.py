@@ -1,0 +1,174 @@
+"""The engine's build-time facts: one validated, frozen record shared by the core, its parts and the clock model.
+
+:class:`EngineSpec` is what ``SCNetworkCore(qnet, T, parallelism=..., trace=...)`` is built from:
+the net, the timesteps, the parallelism ``(lanes, tlanes)`` clamped to the net, and every number
+derived from them (layer plans, memory depths, register widths).  It is validated when it is made,
+before any gateware object exists, and every part of the engine (``hw/loader.py``,
+``hw/count_pipeline.py``, ``hw/neuron_unit.py``, ...) reads its sizes from it, so no width is
+computed twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..export import QuantizedNet
+from .checks import check_int
+from .ports import bits
+from .sc_dot import count_width
+
+__all__ = ["EngineSpec", "LayerPlan", "layer_plans", "normalize_parallelism"]
+
+
+def normalize_parallelism(qnet: QuantizedNet, T: int, parallelism) -> tuple[int, int]:
+    """``(lanes, tlanes)`` clamped to the net: neurons per clock (<= widest layer), timesteps per clock (<= T)."""
+    if not isinstance(qnet, QuantizedNet):
+        raise TypeError(f"qnet must be a QuantizedNet, not {qnet!r}")
+    check_int("T", T, 1, 1 << 20)
+    if not (isinstance(parallelism, Sequence) and len(parallelism) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in parallelism)):
+        raise ValueError(f"parallelism must be one (lanes, tlanes) pair for the whole engine, not {parallelism!r}")
+    lanes, tlanes = parallelism
+    check_int("lanes", lanes, 1)
+    check_int("tlanes", tlanes, 1)
+    return min(lanes, max(layer.n_out for layer in qnet.layers)), min(tlanes, T)
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """Static facts of one layer for the engine (all derived from the ``QuantizedLayer``)."""
+
+    n_in: int
+    n_out: int
+    groups: int  #: neuron groups of ``lanes`` neurons
+    prob: bool  #: the layer's inputs are probability codes (else spikes of the layer before)
+    wbase: int  #: first weight-memory row of the layer
+    bbase: int  #: first bias-memory row of the layer
+
+
+def layer_plans(qnet: QuantizedNet, lanes: int) -> tuple[LayerPlan, ...]:
+    """One :class:`LayerPlan` per layer, for ``lanes`` neurons per group."""
+    plans, wbase, bbase = [], 0, 0
+    for layer in qnet.layers:
+        groups = math.ceil(layer.n_out / lanes)
+        plans.append(LayerPlan(layer.n_in, layer.n_out, groups, layer.input_kind == "prob", wbase, bbase))
+        wbase += groups * layer.n_in
+        bbase += groups
+    return tuple(plans)
+
+
+@dataclass(frozen=True, eq=False)
+class EngineSpec:
+    """A net, its timesteps and the engine's parallelism, checked; the sizes every part reads.
+
+    Build it with :meth:`of` (which clamps the parallelism to the net); the constructor checks the
+    rest: ``polarity == "signed"``, layer input kinds, weight codes within ``prob_bits``, thresholds
+    in ``[1, max_int]`` and leaks in the leak format (what the neuron unit's LIF step assumes).
+    """
+
+    qnet: QuantizedNet
+    T: int
+    lanes: int
+    tlanes: int
+    trace: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.qnet, QuantizedNet):
+            raise TypeError(f"qnet must be a QuantizedNet, not {self.qnet!r}")
+        check_int("T", self.T, 1, 1 << 20)
+        check_int("lanes", self.lanes, 1)
+        check_int("tlanes", self.tlanes, 1, self.T)
+        if not isinstance(self.trace, bool):
+            raise TypeError(f"trace must be a bool, not {self.trace!r}")
+        cfg = self.qnet.config
+        if cfg.polarity != "signed":
+            raise ValueError(f"the gateware builds polarity 'signed' only, not {cfg.polarity!r}")
+        for idx, layer in enumerate(self.qnet.layers):
+            if layer.input_kind not in ("prob", "spike"):
+                raise ValueError(f"layer {idx}: input_kind must be 'prob' or 'spike', not {layer.input_kind!r}")
+            if layer.weight_q.size and int(abs(layer.weight_q).max()) > cfg.prob_max:
+                raise ValueError(f"layer {idx}: weight codes exceed {cfg.prob_bits} bits")
+            if not 1 <= layer.threshold_q <= cfg.membrane.max_int:
+                raise ValueError(f"layer {idx}: threshold_q must be in [1, {cfg.membrane.max_int}], "
+                                 f"not {layer.threshold_q}")
+            if not 0 <= layer.beta_q < (1 << cfg.beta_format.width):
+                raise ValueError(f"layer {idx}: beta_q must be in [0, {(1 << cfg.beta_format.width) - 1}], "
+                                 f"not {layer.beta_q}")
+
+    @classmethod
+    def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False) -> EngineSpec:
+        """The spec of ``SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace)``."""
+        lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
+        return cls(qnet, T, lanes, tlanes, trace)
+
+    @property
+    def config(self):
+        return self.qnet.config
+
+    @property
+    def parallelism(self) -> tuple[int, int]:
+        return self.lanes, self.tlanes
+
+    @cached_property
+    def plans(self) -> tuple[LayerPlan, ...]:
+        return layer_plans(self.qnet, self.lanes)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.plans)
+
+    @property
+    def passes(self) -> int:
+        """Passes over a layer's weights per neuron group: ``ceil(T / tlanes)``."""
+        return math.ceil(self.T / self.tlanes)
+
+    @property
+    def max_in(self) -> int:
+        """Longest active-input list (the widest layer input)."""
+        return max(pl.n_in for pl in self.plans)
+
+    @property
+    def max_out(self) -> int:
+        return max(pl.n_out for pl in self.plans)
+
+    @property
+    def max_hidden(self) -> int:
+        """Neurons of the widest hidden layer (rows of one spike-memory region; 1 without hidden layers)."""
+        return max([pl.n_out for pl in self.plans[:-1]], default=1)
+
+    @property
+    def index_bits(self) -> int:
+        """Bits of an input index."""
+        return bits(self.max_in - 1)
+
+    @property
+    def count_bits(self) -> int:
+        """Width of a signed SC count (the trace's ``count``)."""
+        return count_width(self.max_in, self.config.length)
+
+    @property
+    def weight_rows(self) -> int:
+        """Rows of each lane's weight memory (every layer's groups x inputs)."""
+        last = self.plans[-1]
+        return last.wbase + last.groups * last.n_in
+
+    @property
+    def bias_rows(self) -> int:
+        last = self.plans[-1]
+        return last.bbase + last.groups
+
+    # shapes of the registers that name a layer, a neuron group, a pass
+    @property
+    def layer_shape(self) -> range:
+        return range(max(self.n_layers, 2))
+
+    @property
+    def group_shape(self) -> range:
+        return range(max(pl.groups for pl in self.plans) + 1)
+
+    @property
+    def pass_shape(self) -> range:
+        return range(max(self.passes, 2))

@@ -1,0 +1,144 @@
+"""Bad input to every command: the exit code, a message that starts ``sc-neurocore <command>:``, no traceback.
+
+Each row is ``(argv, exit code, message fragment)``, optionally with an environment change
+(variables to set, modules to hide).  Placeholders: ``{npz}`` a 64-6-10 export, ``{ckpt}`` a
+64-8-10 checkpoint, ``{conv}`` a ConvSpikingNet checkpoint, ``{txt}`` a text file, ``{tmp}`` the
+test's folder, ``{out}`` an empty folder that must stay empty (no silent output).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+MISSING_DIR = "/nonexistent/dir"
+
+# (argv, code, fragment[, extra]) -- extra: {"env": {...}, "hide": [module, ...], "skip_if": callable}
+ROWS = [
+    # top level
+    ([], 2, "give a command"),
+    (["nope"], 2, "invalid choice: 'nope'"),
+    (["--nope", "demo"], 2, "unrecognized arguments: --nope"),
+    # demo: everything is checked before training
+    (["demo", "--epochs", "0"], 2, "--epochs: must be a positive integer, not 0"),
+    (["demo", "-o", "{txt}"], 2, "exists and is not a folder"),
+    (["demo", "--parallelism", "16", "-o", "{out}"], 2, "LANESxTLANES"),
+    (["demo", "--rng", "xorshift", "-o", "{out}"], 2, "invalid choice: 'xorshift'"),
+    (["demo", "--sim", "none", "--parallelism", "1x30", "-o", "{out}/d"], 2, "at most T=25 time lanes"),
+    # train: output path, device, hyperparameters before the first epoch
+    (["train", "-o", "{out}/nodir/x.pt"], 2, "does not exist (create it first)"),
+    (["train", "-o", "{out}"], 2, "is a folder; give a file name"),
+    (["train", "--epochs", "0", "-o", "{out}/x.pt"], 2, "must be a positive integer"),
+    (["train", "--surrogate", "nope", "-o", "{out}/x.pt"], 2, "unknown surrogate 'nope'"),
+    (["train", "--device", "cuda", "-o", "{out}/x.pt"], 2, "sees no CUDA GPU",
+     {"skip_if": lambda: __import__("torch").cuda.is_available()}),
+    (["train", "--device", "tpu9", "-o", "{out}/x.pt"], 2, "is not a torch device"),
+    (["train", "--beta", "nan", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
+    (["train", "--lr", "-1", "-o", "{out}/x.pt"], 2, "must be a finite number > 0"),
+    (["train"], 2, "required: -o/--output"),
+    # sc-eval: what the file is, conv nets, config checks
+    (["sc-eval", "--checkpoint", "{tmp}/missing.pt"], 2, "does not exist (train one: sc-neurocore train -o"),
+    (["sc-eval", "--checkpoint", "{txt}"], 2, "not an sc-neurocore checkpoint: it is a text file starting"),
+    (["sc-eval", "--checkpoint", "{npz}"], 2, "it is a QuantizedNet export (.npz): pass it with --export"),
+    (["sc-eval", "--checkpoint", "{conv}"], 2, "conv nets are not supported by the SC chain yet (issue 14)"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--lfsr-steps", "17"], 2, "lfsr_steps"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--length", "0"], 2, "must be a positive integer"),
+    # export
+    (["export", "--checkpoint", "{ckpt}", "-o", "{out}/nodir/e.npz"], 2, "does not exist"),
+    (["export", "--checkpoint", "{ckpt}", "-o", "{out}/e.txt"], 2, "name it so"),
+    (["export", "--checkpoint", "{conv}", "-o", "{out}/e.npz"], 2, "issue 14"),
+    # export-verilog: one parallelism syntax, no removed units
+    (["export-verilog", "--export", "{npz}", "--param", "parallelism=1x4", "-o", "{out}/n.v"], 2,
+     "use --parallelism LANESxTLANES"),
+    (["export-verilog", "--export", "{npz}", "--parallelism", "16", "-o", "{out}/n.v"], 2,
+     "LANESxTLANES (neurons x timesteps per clock, e.g. 1x16), not '16'"),
+    (["export-verilog", "--export", "{npz}", "--parallelism", "0x4", "-o", "{out}/n.v"], 2, "must be >= 1"),
+    (["export-verilog", "--checkpoint", "{conv}", "-o", "{out}/n.v"], 2, "issue 14"),
+    (["export-verilog", "--unit", "wavefront", "-o", "{out}/n.v"], 2, "invalid choice: 'wavefront'"),
+    (["export-verilog", "--export", "{npz}", "-o", f"{MISSING_DIR}/n.v"], 2, "does not exist"),
+    # export-vectors: no silent creation of folders
+    (["export-vectors", "--export", "{npz}", "-o", f"{MISSING_DIR}/v.npz"], 2, f"folder {MISSING_DIR} does not exist"),
+    (["export-vectors", "--export", "{npz}", "--length", "8", "-o", "{out}/v.npz"], 2, "keeps its own SC config"),
+    (["export-vectors", "--export", "{npz}", "--limit", "0", "-o", "{out}/v.npz"], 2, "must be a positive integer"),
+    (["export-vectors", "--export", "{ckpt}", "-o", "{out}/v.npz"], 2, "is not a QuantizedNet export"),
+    # verify
+    (["verify", "--export", "{npz}", "--T", "0"], 2, "--T: must be a positive integer, not 0"),
+    (["verify", "--export", "{npz}", "--json", "{out}/nodir/r.json"], 2, "does not exist (create it first)"),
+    (["verify", "--checkpoint", "{conv}", "--sim", "none"], 2, "issue 14"),
+    (["verify", "--export", "{npz}", "--parallelism", "1,16"], 2, "LANESxTLANES"),
+    (["verify", "--sim", "none"], 2, "one of the arguments --checkpoint --export is required"),
+    (["verify", "--checkpoint", "{ckpt}", "--export", "{npz}"], 2, "not allowed with argument"),
+    # build: before any tool runs
+    (["build", "--board", "nope", "--export", "{npz}"], 2, "invalid choice: 'nope'"),
+    (["build", "--board", "icebreaker", "--export", "{tmp}/missing.npz"], 2, "missing.npz does not exist"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "--parallelism", "1,16", "-o", "{out}/b"], 2,
+     "LANESxTLANES"),
+    (["build", "--board", "icebreaker", "--checkpoint", "{conv}", "-o", "{out}/b"], 2, "issue 14"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "-o", "{txt}"], 2, "exists and is not a folder"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "--clock", "0", "-o", "{out}/b"], 2, "> 0"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "-o", "{out}/b"], 3, "pip install 'sc-neurocore[boards]'",
+     {"hide": ["amaranth_boards"]}),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "-o", "{out}/b"], 3, "yosys",
+     {"env": {"YOSYS": "/nonexistent/yosys"}}),
+    # infer
+    (["infer", "--port", "{tmp}/ttyNOPE", "--export", "{npz}", "--limit", "2"], 2, "is the board attached"),
+    (["infer", "--export", "{npz}"], 2, "required: --port"),
+    (["infer", "--port", "x", "--export", "{npz}", "--board", "nope"], 2, "invalid choice: 'nope'"),
+    # clean
+    (["clean"], 2, "refusing to remove", {"env": {"SC_NEUROCORE_CACHE": "{tmp}"}}),
+    (["clean", "--force"], 2, "unrecognized arguments: --force"),
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint):
+    tmp = tmp_path_factory.mktemp("bad")
+    (tmp / "notes.txt").write_text("hello, not a net\n")
+    (tmp / ".git").mkdir()  # {tmp} looks like a project: clean must refuse it
+    return {"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
+            "txt": str(tmp / "notes.txt"), "tmp": str(tmp)}
+
+
+def _id(row):
+    return " ".join(row[0])[:60] or "(no arguments)"
+
+
+def test_the_table_is_big_enough():
+    commands = {row[0][0] for row in ROWS if row[0] and not row[0][0].startswith("-")}
+    assert len(ROWS) >= 30
+    assert {"demo", "train", "sc-eval", "export", "export-verilog", "export-vectors", "verify", "build", "infer",
+            "clean"} <= commands
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[_id(r) for r in ROWS])
+def test_bad_input(row, files, tmp_path, cli, monkeypatch):
+    argv, code, fragment = row[:3]
+    extra = row[3] if len(row) > 3 else {}
+    if extra.get("skip_if", lambda: False)():
+        pytest.skip("this machine has what the row assumes is missing")
+    out = tmp_path / "out"
+    out.mkdir()
+    subst = dict(files, out=str(out))
+    for name, value in extra.get("env", {}).items():
+        monkeypatch.setenv(name, value.format(**subst))
+    for module in extra.get("hide", []):
+        for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+            monkeypatch.delitem(sys.modules, loaded)
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+        for ours in [m for m in sys.modules if m.startswith("sc_neurocore.boards.") and m.split(".")[-1] in
+                     ("icebreaker", "ulx3s")]:
+            monkeypatch.delitem(sys.modules, ours)
+    r = cli(*[a.format(**subst) for a in argv])
+    assert "Traceback" not in r.err and "Traceback" not in r.out
+    assert r.code == code, f"exit {r.code}, expected {code}; stderr: {r.err}"
+    command = argv[0] if argv and not argv[0].startswith("-") and argv[0] != "nope" else None
+    prefix = f"sc-neurocore {command}: " if command else "sc-neurocore"
+    lines = r.err.splitlines()
+    assert lines and all(line.startswith("sc-neurocore") for line in lines), r.err  # progress lines too
+    assert lines[-1].startswith(prefix), r.err
+    assert fragment in r.err, r.err
+    assert list(out.iterdir()) == [], "a failed command left output behind"

@@ -1,0 +1,86 @@
+"""hw.ports: the network signature's layouts, and the word decoders against words packed by data.Layout.const."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.hdl import signed, unsigned
+from amaranth.lib import data, stream
+from sc_neurocore.hw import SCNetworkCore
+from sc_neurocore.hw.ports import NetworkSignature, decode_word, decode_words, output_layout, trace_layout
+from sc_neurocore.sc.contract import SCConfig
+
+from .reference import random_qnet
+
+WIDE = data.StructLayout({
+    "a": signed(5),
+    "arr": data.ArrayLayout(signed(7), 4),
+    "u": unsigned(40),
+    "s": signed(33),  # the word is wider than 64 bits
+    "flag": 1,
+})
+
+
+def _random_fields(rng, n):
+    return [{"a": int(rng.integers(-16, 16)), "arr": [int(v) for v in rng.integers(-64, 64, 4)],
+             "u": int(rng.integers(0, 1 << 40)), "s": int(rng.integers(-(1 << 32), 1 << 32)),
+             "flag": int(rng.integers(0, 2))} for _ in range(n)]
+
+
+def test_decoders_invert_layout_const():
+    rng = np.random.default_rng(3)  # seed 3
+    fields = _random_fields(rng, 200)
+    fields.append({"a": -16, "arr": [-64, 63, -1, 0], "u": (1 << 40) - 1, "s": -(1 << 32), "flag": 1})
+    words = [WIDE.const(f).as_bits() for f in fields]
+    assert max(words).bit_length() > 64
+    assert [decode_word(WIDE, w) for w in words] == fields
+    batch = decode_words(WIDE, words)
+    for name in ("a", "u", "s", "flag"):
+        assert batch[name].tolist() == [f[name] for f in fields]
+    assert batch["arr"].shape == (len(fields), 4)
+    assert batch["arr"].tolist() == [f["arr"] for f in fields]
+    assert decode_words(WIDE, [])["arr"].shape == (0, 4)
+
+
+def test_decoders_reject_words_that_do_not_fit():
+    with pytest.raises(ValueError, match=f"{WIDE.size}-bit word"):
+        decode_word(WIDE, 1 << WIDE.size)
+    with pytest.raises(ValueError, match=f"wider than the {WIDE.size} bits"):
+        decode_words(WIDE, [1, 1 << WIDE.size])
+    with pytest.raises(ValueError, match="negative"):
+        decode_words(WIDE, [-1])
+    with pytest.raises(TypeError, match="StructLayout"):
+        decode_words(data.ArrayLayout(4, 3), [5])
+
+
+def test_network_signature_carries_the_core_layouts():
+    cfg = SCConfig(length=8)
+    qnet = random_qnet([6, 9, 3], cfg, seed=1)
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 3), trace=True)
+    sig = core.signature
+    assert isinstance(sig, NetworkSignature)
+    assert sig == NetworkSignature.for_net(qnet, 5, trace=True) != NetworkSignature.for_net(qnet, 5)
+    assert sig.output_layout == output_layout(3, 5) and sig.trace_layout == trace_layout(qnet, 5)
+    assert sig.prob_bits == 8 and sig.n_output == 3
+    assert sig.members["i"].signature == stream.Signature(unsigned(8)).flip()
+    assert sig.members["o"].signature == stream.Signature(sig.output_layout)
+    assert sig.members["trace"].signature == stream.Signature(sig.trace_layout)
+    assert dict(sig.trace_layout)["count"].shape == signed(core.spec.count_bits)
+    assert set(NetworkSignature.for_net(qnet, 5).members) == {"i", "o"}
+    word = sig.output_layout.const({"counts": [5, 0, 3], "prediction": 0}).as_bits()
+    assert sig.decode_output(word) == ([5, 0, 3], 0)
+    assert sig.decode_outputs([word, word])["counts"].tolist() == [[5, 0, 3]] * 2
+    rec = {"layer": 1, "t": 4, "neuron": 8, "count": -37, "current": -300, "membrane": 77, "spike": 1}
+    tword = sig.trace_layout.const(rec).as_bits()
+    assert sig.decode_trace(tword) == rec
+    assert {k: v.tolist() for k, v in sig.decode_traces([tword]).items()} == {k: [v] for k, v in rec.items()}
+    with pytest.raises(ValueError, match="no trace"):
+        NetworkSignature.for_net(qnet, 5).decode_trace(0)
+
+
+@pytest.mark.parametrize("args,exc,text", [((0, output_layout(2, 3)), ValueError, "prob_bits"),
+                                           ((8, data.StructLayout({"x": 1})), TypeError, "counts"),
+                                           ((8, output_layout(2, 3), "t"), TypeError, "trace")])
+def test_network_signature_bad_arguments_raise(args, exc, text):
+    with pytest.raises(exc, match=text):
+        NetworkSignature(*args)
