@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import nox
 
@@ -16,12 +17,26 @@ nox.options.reuse_existing_virtualenvs = True
 # a session whose interpreter is missing is an error, never a silent skip that exits 0
 nox.options.error_on_missing_interpreters = True
 
-#: The interpreters pyproject allows (requires-python = ">=3.11") that nox can test on.
+#: The interpreters pyproject allows (requires-python = ">=3.11"), oldest first.
 ALLOWED = ("3.11", "3.12", "3.13", "3.14")
-#: ``tests`` runs on each allowed interpreter found here; with none found it asks for the oldest, which
-#: fails (error_on_missing_interpreters) instead of running nothing.
-PYTHONS = [v for v in ALLOWED if shutil.which(f"python{v}")] or [ALLOWED[0]]
-PYTHON = PYTHONS[0]
+
+
+def _runs(version: str) -> bool:
+    """Whether ``python<version>`` is on PATH and starts (a pyenv shim of a version not enabled does not)."""
+    exe = shutil.which(f"python{version}")
+    if exe is None:
+        return False
+    try:
+        return subprocess.run([exe, "-c", "pass"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+#: ``tests`` runs on the oldest allowed interpreter that runs here (``tests_all``: on each of them); with
+#: none it asks for the oldest allowed one, which fails (error_on_missing_interpreters) instead of running
+#: nothing and exiting 0.
+PRESENT = [v for v in ALLOWED if _runs(v)]
+PYTHON = (PRESENT or list(ALLOWED))[0]
 ALL = "training,hw,sim,boards,dev"
 
 
@@ -48,11 +63,17 @@ def _tool_env(session: nox.Session) -> dict[str, str]:
     return env
 
 
-@nox.session(python=PYTHONS)
+@nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Unit, property and equivalence tests (pytest, on both cores: ``-n auto``); extra pytest args pass through."""
     _install(session)
     session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=_tool_env(session))
+
+
+@nox.session(python=PRESENT or [ALLOWED[0]])
+def tests_all(session: nox.Session) -> None:
+    """``tests`` on every allowed interpreter that runs here (not in CI: each one is a full run)."""
+    tests(session)
 
 
 @nox.session(python=PYTHON)
