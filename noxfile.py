@@ -7,13 +7,36 @@ Every session installs the project with the exact versions of ``constraints.txt`
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+# a session whose interpreter is missing is an error, never a silent skip that exits 0
+nox.options.error_on_missing_interpreters = True
 
-PYTHON = "3.11"
+#: The interpreters pyproject allows (requires-python = ">=3.11"), oldest first.
+ALLOWED = ("3.11", "3.12", "3.13", "3.14")
+
+
+def _runs(version: str) -> bool:
+    """Whether ``python<version>`` is on PATH and starts (a pyenv shim of a version not enabled does not)."""
+    exe = shutil.which(f"python{version}")
+    if exe is None:
+        return False
+    try:
+        return subprocess.run([exe, "-c", "pass"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+#: ``tests`` runs on the oldest allowed interpreter that runs here (``tests_all``: on each of them); with
+#: none it asks for the oldest allowed one, which fails (error_on_missing_interpreters) instead of running
+#: nothing and exiting 0.
+PRESENT = [v for v in ALLOWED if _runs(v)]
+PYTHON = (PRESENT or list(ALLOWED))[0]
 ALL = "training,hw,sim,boards,dev"
 
 
@@ -42,14 +65,20 @@ def _tool_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, property and equivalence tests (pytest); extra pytest args pass through."""
+    """Unit, property and equivalence tests (pytest, on both cores: ``-n auto``); extra pytest args pass through."""
     _install(session)
-    session.run("pytest", *(session.posargs or ["-q"]), env=_tool_env(session))
+    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=_tool_env(session))
+
+
+@nox.session(python=PRESENT or [ALLOWED[0]])
+def tests_all(session: nox.Session) -> None:
+    """``tests`` on every allowed interpreter that runs here (not in CI: each one is a full run)."""
+    tests(session)
 
 
 @nox.session(python=PYTHON)
 def sim(session: nox.Session) -> None:
-    """cocotb regression on Icarus and Verilator (``-- --sim verilator`` to pick one)."""
+    """The full cocotb regression on Icarus and Verilator (``-- --quick`` is CI's cut; ``-- --sim verilator``)."""
     _install(session)
     session.run("python", "-m", "sc_neurocore.sim.regression", *session.posargs, env=_tool_env(session))
 

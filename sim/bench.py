@@ -132,32 +132,31 @@ def plain_verilator_run(qnet, codes, T: int, *, parallelism=None, trace: bool = 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m sc_neurocore.sim.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", type=Path, default=None, help="trained checkpoint (default: the regression's)")
+    p.add_argument("--export", type=Path, default=None, help="a saved QuantizedNet (default: the shipped reference net)")
     p.add_argument("--icarus-limit", type=int, default=4)
     p.add_argument("--limit", type=int, default=None, help="images on Verilator (default: all 360)")
     p.add_argument("--T", type=int, default=25)
-    p.add_argument("-o", "--output", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "bench" /
-                   "cosim.md")
+    p.add_argument("-o", "--output", type=Path, default=Path("docs") / "bench" / "cosim.md",
+                   help="Markdown file to write (default docs/bench/cosim.md, from the current folder)")
     args = p.parse_args(argv)
 
-    from ..cli.nets import load_net  # until the reference net is package data
-    from ..cli.sc_eval import float_predictions
-    from ..datasets import load_dataset
+    from ..export import QuantizedNet
     from ..sc.contract import SCConfig, quantize_probability
-    from .regression import default_checkpoint
+    from .reference import digits_test, reference_info, reference_net, with_source
     from .tb_network import DEFAULT_PARALLELISM
     from .verify import format_table, verify_chain
 
-    ckpt = args.checkpoint or default_checkpoint()
     config = SCConfig()
-    net = load_net(ckpt, config=config)
-    qnet, model, meta = net.qnet, net.model, net.meta
-    x, y = load_dataset("digits", "test")
+    qnet = with_source(QuantizedNet.load(args.export) if args.export else reference_net(), rng=config.rng)
+    config = qnet.config
+    info = {} if args.export else reference_info()
+    float_pred = info.get("float_prediction") if info.get("T") == args.T else None
+    x, y = digits_test()
     rows = []
     for sim, limit in (("verilator", args.limit), ("icarus", args.icarus_limit)):
         print(f"{sim}: cocotb run ...", flush=True)
-        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, float_pred=float_predictions(model, x, args.T),
-                             what="digits (trained)").rows
+        rows += verify_chain(qnet, x, y, T=args.T, sim=sim, limit=limit, float_pred=float_pred,
+                             what="digits (trained)", waves="never").rows
     n = len(x) if args.limit is None else min(args.limit, len(x))
     print("plain Verilator C++ run ...", flush=True)
     codes = quantize_probability(x[:n], config.prob_bits)
@@ -169,16 +168,17 @@ def main(argv=None) -> int:
 
     ver = next(r for r in rows if r.simulator == "verilator")
     ica = next(r for r in rows if r.simulator == "icarus")
-    ck = os.path.relpath(ckpt, Path.cwd()) if Path(ckpt).is_absolute() else str(ckpt)
+    src = f"--export {args.export}" if args.export else ""
+    net_cmd = f"--export {args.export or 'sim/data/digits_reference.npz'}"
     lines = [
         "# Co-simulation: RTL against the NumPy SC model",
         "",
-        f"Written by `python -m sc_neurocore.sim.bench --checkpoint {ck}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"Written by `python -m sc_neurocore.sim.bench {src}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         f" ({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         "other jobs shared the machine, so times are upper bounds).",
         "",
-        f"Net {'-'.join(map(str, qnet.sizes))} trained on digits ({meta.get('epochs', '?')} epochs, seed "
-        f"{meta.get('seed', '?')}), exported with `SCConfig()` (L={config.length}, {config.rng}, k={config.prob_bits}), "
+        f"Net {'-'.join(map(str, qnet.sizes))} trained on digits ({info.get('train_command', str(args.export))}), "
+        f"L={config.length}, {config.rng}, k={config.prob_bits}, "
         f"T={args.T}; `SCNetworkCore` with parallelism {DEFAULT_PARALLELISM} (neurons x timesteps per clock) "
         "and the trace stream on: every count, current, membrane and spike of every layer at every timestep is "
         "compared with `SCNetwork.run_codes(..., trace=True)`, plus the class counts and the prediction.",
@@ -187,9 +187,9 @@ def main(argv=None) -> int:
         "",
         f"- RTL accuracy on Verilator {100 * (ver.rtl_acc or 0):.2f} % = NumPy SC accuracy {100 * ver.sc_acc:.2f} % "
         f"over {ver.images} test images, {ver.mismatches} mismatches in {ver.compared:,} integers.",
-        f"  Command: `sc-neurocore verify --checkpoint {ck} --sim verilator`.",
+        f"  Command: `sc-neurocore verify {net_cmd} --sim verilator`.",
         f"- Icarus: {ica.images} images, {ica.mismatches} mismatches, RTL {100 * (ica.rtl_acc or 0):.2f} % = SC "
-        f"{100 * ica.sc_acc:.2f} %. Command: `sc-neurocore verify --checkpoint {ck} --sim icarus --limit "
+        f"{100 * ica.sc_acc:.2f} %. Command: `sc-neurocore verify {net_cmd} --sim icarus --limit "
         f"{args.icarus_limit}`.",
         "",
         "## Simulation speed (RTL clock cycles per second of wall time)",
@@ -212,8 +212,10 @@ def main(argv=None) -> int:
         "Speed command: `python -m sc_neurocore.sim.bench` (this file).",
         "",
     ]
+    from ..fileio import atomic_write_text
+
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines))
+    atomic_write_text(args.output, "\n".join(lines))
     print("\n".join(lines))
     ok = all(r.mismatches == 0 for r in rows) and plain_agree == n
     return 0 if ok else 1

@@ -1,5 +1,5 @@
 `timescale 1ns/1ps
-// The simulator-side half of the network testbench (sc_neurocore.sim.tb_network): clock, input
+// network_tb: the simulator-side half of the network testbench (sc_neurocore.sim.tb_network): clock, input
 // stream driver, result and trace monitors around an SCNetworkCore whose Verilog module is `sc_net`.
 //
 // cocotb (the Python half) writes a batch of images' input codes to codes.hex, pulses tb_reload
@@ -21,7 +21,7 @@
 //   DEPTH      words of the code memory (images per batch <= DEPTH / n_input)
 // Define SC_TRACE when the core was built with its trace stream.
 
-module sc_tb #(
+module network_tb #(
     parameter integer PROB_BITS = 8,
     parameter integer O_BITS = 8,
     parameter integer TR_BITS = 8,
@@ -40,7 +40,8 @@ module sc_tb #(
 );
     localparam integer AW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
 
-    reg clk = 1'b0;
+    reg clk;
+    initial clk = 1'b0;
     always #(HALF_PERIOD_NS) clk = ~clk;
 
     reg [PROB_BITS-1:0] codes [0:DEPTH-1];
@@ -48,20 +49,23 @@ module sc_tb #(
 
     integer f_out;
     integer f_trace;
+    reg [63:0] cycle;      // rising edges since time 0
+    reg [15:0] lf;         // pseudo-random stalls: x^16 + x^14 + x^13 + x^11 + 1
+    reg streaming;
+    reg [31:0] rd_ptr;
+    reg i_hold;
     initial begin
         f_out = $fopen("out.hex", "w");
         f_trace = $fopen("trace.hex", "w");
         tb_done = 1'b0;
         tb_n_out = 32'd0;
+        cycle = 64'd0;
+        lf = 16'hACE1;
+        streaming = 1'b0;
+        rd_ptr = 32'd0;
+        i_hold = 1'b0;
     end
 
-    reg [63:0] cycle = 64'd0;
-    // pseudo-random stalls: x^16 + x^14 + x^13 + x^11 + 1
-    reg [15:0] lf = 16'hACE1;
-
-    reg streaming = 1'b0;
-    reg [31:0] rd_ptr = 32'd0;
-    reg i_hold = 1'b0;
     wire [PROB_BITS-1:0] i_payload = codes[rd_ptr[AW-1:0]];
     wire i_valid = streaming && (rd_ptr < tb_n_codes) && (i_hold || !tb_stall || lf[0] || lf[3]);
     wire i_ready;
@@ -100,6 +104,8 @@ module sc_tb #(
     always @(posedge clk) begin
         if (t_valid && t_ready) $fwrite(f_trace, "%0d %h\n", cycle, t_payload);
     end
+`else
+    wire unused_trace = &{1'b0, tb_trace_en, TR_BITS[0]};  // no trace stream: inputs left unused on purpose
 `endif
 
     sc_net dut (

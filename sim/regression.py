@@ -1,20 +1,18 @@
 """The co-simulation regression: ``python -m sc_neurocore.sim.regression`` (what ``nox -s sim`` runs).
 
 1. unit testbenches (LFSR, Sobol, SNG, SC dot, LIF) on each simulator;
-2. a trained digits net through the RTL network core: the whole test set (360 images) on
-   Verilator, the first 50 on Icarus (``--limit`` / ``--icarus-limit``), every integer of
-   every layer and timestep compared with the NumPy SC model;
-3. the same trained net at each reference board's setting (its source and parallelism, the
-   configuration ``nox -s build`` measures): all 360 images on Verilator, the first
-   ``--board-icarus-limit`` (3) on Icarus;
-4. hypothesis-drawn random nets and configurations (sizes, L, seeds, LFSR / Sobol, LFSR
-   form and steps, T, parallelism) on each simulator;
+2. a trained digits net through the RTL network core (the reference net shipped with the
+   package, :mod:`.reference`, or ``--export FILE``): the whole test set (360 images) on
+   Verilator, the first 50 on Icarus, every integer of every layer and timestep compared with
+   the NumPy SC model;
+3. the same net at each reference board's setting (``hw.presets.BOARD_ENGINES``: its source and
+   parallelism, the configuration the board builds measure): all images on Verilator, the first
+   3 on Icarus;
+4. hypothesis-drawn random nets and configurations on each simulator;
 
-then a summary table (simulator, images, cycles, mismatches, float / fixed / SC / RTL
-accuracy, cycles/s, wall time).  Exit status 1 on any mismatch or failure.
-
-Without ``--checkpoint`` / ``--export`` it trains a digits net once (10 epochs, seed 0) and
-caches it in the build folder (``$SC_NEUROCORE_SIM_BUILD`` or ``<repo>/sim_build``).
+then a summary table.  ``--quick`` is the CI's cut (fewer images, the same kinds of check).
+Exit status 0 when every integer matched, 1 on any mismatch or failure, 2 for bad usage, 3 when
+a simulator is missing.  It trains nothing and imports neither torch nor scikit-learn.
 """
 
 from __future__ import annotations
@@ -25,24 +23,18 @@ import sys
 import time
 from pathlib import Path
 
-from .runner import SIMULATORS, SimulatorNotFound, build_root, check_simulator
 from .verify import ChainRow, format_table, verify_chain
 
-__all__ = ["main", "default_checkpoint", "random_net_rows"]
+__all__ = ["main", "random_net_rows", "QUICK", "FULL"]
 
-
-def default_checkpoint(epochs: int = 10, seed: int = 0) -> Path:
-    """A trained digits checkpoint, trained once and cached under the build root."""
-    path = build_root() / f"digits_e{epochs}_s{seed}.pt"
-    if not path.exists():
-        from ..cli import main as cli
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"training a digits net ({epochs} epochs, seed {seed}) -> {path}", flush=True)
-        rc = cli(["train", "--epochs", str(epochs), "--seed", str(seed), "--no-progress", "-o", str(path)])
-        if rc:
-            raise SystemExit(f"training failed (exit {rc})")
-    return path
+#: Images per part (Verilator, Icarus, each board setting on Verilator / Icarus), random nets per simulator,
+#: the unit testbenches and the board settings.  QUICK (CI) leaves out what the pytest suite already runs
+#: (units, random nets), checks the iCEBreaker setting on Icarus only, and leaves the ULX3S setting to the
+#: full run: its 8x25 core is an 11 MB netlist that takes 3-5 minutes to build on either simulator.
+FULL = {"limit": None, "icarus_limit": 50, "board_limit": None, "board_icarus_limit": 3, "random": 3, "units": True,
+        "boards": ("icebreaker", "ulx3s")}
+QUICK = {"limit": 60, "icarus_limit": 2, "board_limit": 0, "board_icarus_limit": 2, "random": 0, "units": False,
+         "boards": ("icebreaker",)}
 
 
 def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> list[ChainRow]:
@@ -89,15 +81,14 @@ def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> lis
         sb = rep.get("scoreboard", {})
         desc = (f"random {'-'.join(map(str, sizes))} L={cfg.length} {cfg.rng}"
                 + (f"/{cfg.lfsr_kind[:3]}{cfg.lfsr_width}x{cfg.lfsr_steps}" if cfg.rng == "lfsr" else "")
-                + f" T={T} par={par}")
+                + f" T={T} par={par[0]}x{par[1]}")
         mism = int(sb.get("mismatches", 0)) + (0 if rep.get("passed") else 1)
+        first = sb.get("first") or (None if rep.get("passed") else rep.get("log_tail", "")[-1500:])
         rows.append(ChainRow(sim, int(rep.get("images", 0)), int(rep.get("cycles", 0)), mism, None, float("nan"),
                              float("nan"), None, float(rep.get("cycles_per_s", 0.0)), time.perf_counter() - t0,
-                             float(rep.get("build_s", 0.0)), sb.get("first") or (None if rep.get("passed") else
-                                                                                   rep.get("log_tail", "")[-1500:]),
-                             int(sb.get("compared", 0)), desc))
+                             float(rep.get("build_s", 0.0)), first, int(sb.get("compared", 0)), desc))
         log(f"  {sim}: {desc}: {mism} mismatches, {sb.get('compared', 0)} integers compared")
-        assert mism == 0, f"{desc}: {rows[-1].first_mismatch}"
+        assert mism == 0, f"{desc}: {first}"
 
     try:
         check()
@@ -106,10 +97,12 @@ def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> lis
     return rows
 
 
-def _write_report(path: Path, rows: list[ChainRow], argv, seconds: float, failures: list[str]) -> None:
+def _write_report(path: Path, rows: list[ChainRow], argv, seconds: float, failures: list[str], net: str) -> None:
     """The regression's table as Markdown, headed by the command that produced it."""
     import datetime as _dt
     import shlex
+
+    from ..fileio import atomic_write_text
 
     args = sys.argv[1:] if argv is None else list(argv)
     command = "python -m sc_neurocore.sim.regression" + "".join(" " + shlex.quote(a) for a in args)
@@ -119,57 +112,119 @@ def _write_report(path: Path, rows: list[ChainRow], argv, seconds: float, failur
     text = "\n".join([
         "# Co-simulation regression (`nox -s sim`)",
         "",
-        f"Produced by `{command}` on {when} ({seconds:.0f} s wall time on this machine).",
+        f"Produced by `{command}` on {when} ({seconds:.0f} s wall time on this machine); net: {net}.",
         "",
         "Every row streams images through the RTL network core on one simulator and compares every",
         "SC count, current, membrane and spike of every layer at every timestep, plus the class counts",
         "and the prediction, with the NumPy SC model (`SCNetwork.run_codes(..., trace=True)`). The",
-        "board rows use each reference board's source and parallelism (`boards/registry.py`).",
+        "board rows use each reference board's source and parallelism (`hw.presets.BOARD_ENGINES`).",
         "",
         format_table(rows),
         "",
         f"Total: {compared:,} integers compared, {mism} mismatches"
         + (f"; FAILED: {'; '.join(failures)}" if failures else "."),
     ])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n")
+    atomic_write_text(path, text + "\n")
     print(f"wrote {path}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _progress_printer(prefix: str):
+    """Progress events as plain lines: each stage's start and its end (the regression runs unattended)."""
+    started = set()
+
+    def show(event) -> None:
+        if event.stage not in started:
+            started.add(event.stage)
+            print(f"{prefix}{event.stage} ...", flush=True)
+        elif event.finished:
+            started.discard(event.stage)
+            print(f"{prefix}{event.stage}: {event.done}/{event.total} {event.note}", flush=True)
+
+    return show
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sc_neurocore.sim.regression", description=__doc__.splitlines()[0])
     p.add_argument("--sim", choices=("icarus", "verilator", "both"), default="both")
-    p.add_argument("--checkpoint", type=Path, default=None, help="trained checkpoint (default: train/cached one)")
-    p.add_argument("--export", type=Path, default=None, help="saved QuantizedNet instead of a checkpoint")
+    p.add_argument("--export", type=Path, default=None, metavar="FILE",
+                   help="a saved QuantizedNet (QuantizedNet.save) instead of the shipped reference net")
+    p.add_argument("--quick", action="store_true",
+                   help=f"CI's cut: {QUICK['limit']} images on Verilator, {QUICK['icarus_limit']} on Icarus, "
+                        f"{QUICK['board_icarus_limit']} at the iCEBreaker setting on Icarus; no ULX3S setting, no unit "
+                        "testbenches and no random nets (pytest runs those)")
     p.add_argument("--limit", type=int, default=None, help="digits test images on Verilator (default: all 360)")
-    p.add_argument("--icarus-limit", type=int, default=50,
-                   help="digits test images on Icarus (default: 50)")
-    p.add_argument("--length", type=int, default=16, help="SC cycles per timestep L (default 16)")
-    p.add_argument("--rng", choices=("lfsr", "sobol"), default="lfsr", help="random source (default lfsr)")
+    p.add_argument("--icarus-limit", type=int, default=None, help=f"on Icarus (default {FULL['icarus_limit']})")
+    p.add_argument("--board-limit", type=int, default=None, help="per board setting on Verilator (default: all)")
+    p.add_argument("--board-icarus-limit", type=int, default=None, metavar="N",
+                   help=f"per board setting on Icarus (default {FULL['board_icarus_limit']})")
+    p.add_argument("--no-boards", dest="boards", action="store_false", help="skip the board settings")
+    p.add_argument("--rng", choices=("lfsr", "sobol"), default=None,
+                   help="random source of the main rows (default: SCConfig()'s)")
     p.add_argument("--T", type=int, default=25, help="timesteps (default 25)")
-    p.add_argument("--no-boards", dest="boards", action="store_false",
-                   help="skip the trained net at the board settings (source and parallelism of each reference board)")
-    p.add_argument("--board-icarus-limit", type=int, default=3, metavar="N",
-                   help="digits test images per board setting on Icarus (default 3; Verilator runs all)")
-    p.add_argument("--random", type=int, default=3, metavar="N", help="hypothesis random nets per simulator (default 3)")
+    p.add_argument("--random", type=int, default=None, metavar="N",
+                   help=f"hypothesis random nets per simulator (default {FULL['random']})")
     p.add_argument("--no-units", action="store_true", help="skip the unit testbenches")
     p.add_argument("--json", type=Path, default=None, help="write the rows as JSON too")
     p.add_argument("--report", type=Path, default=None, metavar="MD",
                    help="write the table as a Markdown report with its command (e.g. docs/bench/regression.md)")
-    args = p.parse_args(argv)
+    return p
 
+
+def _settings(args) -> dict:
+    base = QUICK if args.quick else FULL
+    out = {k: getattr(args, k, None) if getattr(args, k, None) is not None else v for k, v in base.items()}
+    out["units"] = base["units"] and not args.no_units
+    out["boards"] = base["boards"] if args.boards else ()
+    for k, v in out.items():
+        if k not in ("units", "boards") and v is not None and v < 0:
+            raise ValueError(f"--{k.replace('_', '-')} must be >= 0, not {v}")
+    return out
+
+
+def _usage_error(p, message: str) -> int:
+    print(f"{p.prog}: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..errors import MissingTool
+    from ..export import QuantizedNet
+    from ..fileio import OutputPathError, check_output_path
+    from ..hw.presets import BOARD_ENGINES
+    from ..sc.contract import SCConfig
+    from .reference import digits_test, reference_info, reference_net, with_source
+    from .runner import SIMULATORS, check_simulator
+
+    p = _parser()
+    args = p.parse_args(argv)
+    try:
+        limits = _settings(args)
+        if args.T < 1:
+            raise ValueError(f"--T must be >= 1, not {args.T}")
+        for out in (args.json, args.report):
+            if out is not None:
+                check_output_path(out, what="report")
+        qnet = QuantizedNet.load(args.export) if args.export else reference_net()
+    except (ValueError, OutputPathError, FileNotFoundError) as exc:
+        return _usage_error(p, str(exc))
     sims = list(SIMULATORS) if args.sim == "both" else [args.sim]
     try:
         for s in sims:
             check_simulator(s)
-    except SimulatorNotFound as exc:
-        print(f"regression: {exc}", file=sys.stderr)
-        return 2
+    except MissingTool as exc:
+        print(f"{p.prog}: {exc}", file=sys.stderr)
+        return 3
+    rng = args.rng or SCConfig().rng
+    qnet = with_source(qnet, rng=rng)
+    x, y = digits_test()
+    info = reference_info() if args.export is None else {}
+    float_pred = info.get("float_prediction") if info.get("T") == args.T else None
+    net = (f"{args.export}" if args.export else f"the shipped digits reference net ({info.get('train_command')})")
     t_start = time.perf_counter()
     failures: list[str] = []
     rows: list[ChainRow] = []
 
-    if not args.no_units:
+    if limits["units"]:
         from .tb_units import run_units
 
         for s in sims:
@@ -181,65 +236,48 @@ def main(argv: list[str] | None = None) -> int:
             if not res.passed:
                 failures.append(f"unit testbenches on {s}")
 
-    from ..cli.nets import load_net  # until the reference net is package data
-    from ..cli.sc_eval import float_predictions
-    from ..datasets import load_dataset
-    from ..sc.contract import SCConfig
-
-    config = SCConfig(length=args.length, rng=args.rng)
-    if args.export is None and args.checkpoint is None:
-        args.checkpoint = default_checkpoint()
-    net = load_net(args.checkpoint, args.export, config=None if args.export else config)
-    qnet, model = net.qnet, net.model
-    x, y = load_dataset("digits", "test")
-    for s in sims:
-        limit = args.limit if s == "verilator" else args.icarus_limit
-        print(f"trained net on {s}: {len(x) if limit is None else min(limit, len(x))} digits test images ...",
-              flush=True)
-        rep = verify_chain(qnet, x, y, T=args.T, sim=s, limit=limit, float_pred=float_predictions(model, x, args.T),
-                           what="digits (trained)")
+    def chain(q, s, limit, what, parallelism=None):
+        if limit == 0:
+            return
+        n = len(x) if limit is None else min(limit, len(x))
+        print(f"{what} on {s}: {n} digits test images", flush=True)
+        rep = verify_chain(q, x, y, T=args.T, sim=s, limit=n, float_pred=float_pred, parallelism=parallelism,
+                           what=what, waves="never", progress=_progress_printer("  "))
         rows.extend(rep.rows)
-        for r in rep.rows:
-            if r.mismatches:
-                failures.append(f"trained net on {s}: {r.first_mismatch}")
+        failures.extend(f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches)
         if rep.agreement.get("sc_vs_float") is not None:
             print(f"  SC agrees with float on {100 * rep.agreement['sc_vs_float']:.2f} % of the images", flush=True)
 
-    if args.boards and args.export is None:
-        from ..boards.registry import get_board
-
-        for name in ("icebreaker", "ulx3s"):
-            spec = get_board(name)
-            bnet = load_net(args.checkpoint, config=SCConfig(length=args.length, rng=spec.rng or args.rng))
-            bq, bmodel = bnet.qnet, bnet.model
+    for s in sims:
+        chain(qnet, s, limits["limit"] if s == "verilator" else limits["icarus_limit"], f"digits ({rng})")
+    for name, setting in BOARD_ENGINES.items():
+        if name in limits["boards"]:
+            bq = with_source(qnet, rng=setting.rng)
+            par = "x".join(map(str, setting.parallelism))
             for s in sims:
-                limit = args.limit if s == "verilator" else args.board_icarus_limit
-                if limit == 0:
-                    continue
-                what = f"digits at the {name} setting ({bq.config.rng}, parallelism {spec.parallelism})"
-                print(f"{what} on {s}: {len(x) if limit is None else min(limit, len(x))} images ...", flush=True)
-                rep = verify_chain(bq, x, y, T=args.T, sim=s, limit=limit, parallelism=spec.parallelism,
-                                   float_pred=float_predictions(bmodel, x, args.T), what=what)
-                rows.extend(rep.rows)
-                failures += [f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches]
+                chain(bq, s, limits["board_limit"] if s == "verilator" else limits["board_icarus_limit"],
+                      f"digits at the {name} setting ({setting.rng}, {par})", setting.parallelism)
 
-    if args.random:
+    if limits["random"]:
         for s in sims:
-            print(f"random nets on {s} ({args.random} hypothesis examples) ...", flush=True)
-            rnd = random_net_rows(s, args.random)
+            print(f"random nets on {s} ({limits['random']} hypothesis examples) ...", flush=True)
+            rnd = random_net_rows(s, limits["random"])
             rows.extend(rnd)
-            if len(rnd) < args.random or any(r.mismatches for r in rnd):
+            if len(rnd) < limits["random"] or any(r.mismatches for r in rnd):
                 failures.append(f"random nets on {s}")
 
+    seconds = time.perf_counter() - t_start
     print()
     print(format_table(rows))
-    print(f"\ntotal wall time {time.perf_counter() - t_start:.1f} s")
+    print(f"\ntotal wall time {seconds:.1f} s")
     if args.json:
         from dataclasses import asdict
 
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1, default=str))
+        from ..fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps([asdict(r) for r in rows], indent=1, default=str))
     if args.report:
-        _write_report(args.report, rows, argv, time.perf_counter() - t_start, failures)
+        _write_report(args.report, rows, argv, seconds, failures, net)
     if failures:
         print("FAILED: " + "; ".join(failures), file=sys.stderr)
         return 1

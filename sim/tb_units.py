@@ -25,7 +25,7 @@ from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, current_scale
 from ..sc.fixed import lif_step, scale_count
 from ..sc.sources import lfsr_states, sobol_values, source_seed
 from .scoreboard import Scoreboard
-from .tb import decode, reset, write_report
+from .tb import reset, write_report
 
 __all__ = ["UNITS", "make_unit_bench", "run_units"]
 
@@ -121,7 +121,10 @@ def _words(handle, count: int, width: int) -> np.ndarray:
     from amaranth.hdl import unsigned
     from amaranth.lib import data
 
-    return decode([handle.value.to_unsigned()], data.ArrayLayout(unsigned(width), count))[0]
+    from ..hw.ports import decode_words
+
+    layout = data.StructLayout({"v": data.ArrayLayout(unsigned(width), count)})
+    return decode_words(layout, [handle.value.to_unsigned()])["v"][0]
 
 
 def _finish(sb: Scoreboard, unit: str, got: list) -> None:
@@ -323,54 +326,15 @@ async def _check_lif(dut, unit: str) -> None:
     _finish(sb, unit, got_v)
 
 
-@cocotb.test()
-async def lfsr_fibonacci(dut):
-    await _check_lfsr(dut, "lfsr_f")
+_CHECKS = {"LFSR": _check_lfsr, "SobolSource": _check_sobol, "SNGBank": _check_sng, "SCDot": _check_dot,
+           "LIFNeuron": _check_lif}
 
 
 @cocotb.test()
-async def lfsr_galois_reciprocal(dut):
-    await _check_lfsr(dut, "lfsr_g")
-
-
-@cocotb.test()
-async def lfsr_small_all_states(dut):
-    await _check_lfsr(dut, "lfsr_s")
-
-
-@cocotb.test()
-async def sobol_inputs(dut):
-    await _check_sobol(dut, "sobol0")
-
-
-@cocotb.test()
-async def sobol_weights(dut):
-    await _check_sobol(dut, "sobol1")
-
-
-@cocotb.test()
-async def sng_bank(dut):
-    await _check_sng(dut, "sng")
-
-
-@cocotb.test()
-async def sc_dot(dut):
-    await _check_dot(dut, "dot")
-
-
-@cocotb.test()
-async def sc_dot_saturating(dut):
-    await _check_dot(dut, "dotsat")
-
-
-@cocotb.test()
-async def lif_constants(dut):
-    await _check_lif(dut, "lif")
-
-
-@cocotb.test()
-async def lif_ports(dut):
-    await _check_lif(dut, "lifp")
+@cocotb.parametrize(unit=tuple(UNITS))
+async def unit_matches_model(dut, unit: str):
+    """One unit of :data:`UNITS` against its NumPy model (the harness holds them all)."""
+    await _CHECKS[UNITS[unit]["cls"]](dut, unit)
 
 
 # ------------------------------------------------------------------------------- host side

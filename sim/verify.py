@@ -269,7 +269,7 @@ def _location(sim: str, rep: dict, n: int) -> dict:
 
 def _rerun_with_waves(vec, s, par, trace, progress, wdir, report) -> None:
     """Run the first mismatching image alone with an FST dump; put the file and its cycle in the report."""
-    from .runner import display_name
+    from .simulators import display_name
     from .tb_network import run_network
 
     fm = report.first_mismatch
@@ -282,7 +282,7 @@ def _rerun_with_waves(vec, s, par, trace, progress, wdir, report) -> None:
                       progress=progress, waves=path, image_offset=k)
     report.waves = rep.get("waves")
     if report.waves and report.waves.endswith(".vcd"):
-        from .runner import LZ4_INSTALL
+        from .simulators import LZ4_INSTALL
 
         report.notes.append(f"waves as VCD: Verilator's FST writer needs the lz4 headers ({LZ4_INSTALL})")
     again = (rep.get("scoreboard") or {}).get("first_where") or {}
@@ -290,7 +290,7 @@ def _rerun_with_waves(vec, s, par, trace, progress, wdir, report) -> None:
                                                 ("layer", fm["layer"]), ("timestep", fm["t"])))
     if again.get("cycle") is not None and same:
         fm["cycle"] = again["cycle"]
-        from .runner import CLOCK_PERIOD_NS, HALF_PERIOD_NS
+        from .verilog import CLOCK_PERIOD_NS, HALF_PERIOD_NS
 
         report.notes.append(f"in {Path(report.waves).name}: image {k} alone on {display_name(s)}; the mismatching "
                             f"value leaves the core at clock {again['cycle']} (t = "
@@ -304,7 +304,7 @@ def _rerun_with_waves(vec, s, par, trace, progress, wdir, report) -> None:
 
 
 def _sims(sim) -> list[str]:
-    from .runner import SIMULATORS
+    from .simulators import SIMULATORS
 
     if sim in (None, "none"):
         return []

@@ -184,8 +184,7 @@ def _run(core, info, codes, tmp_path, sim):
         "codes": np.asarray(codes).tolist(),
         "read_timeout_cycles": 2 * cycles + 200 * DIV * 10,
     }
-    res = design.run(str(Path(__file__)), extra_env={"SC_BOARD_COSIM": json.dumps(cfg)}, test_dir=tmp_path,
-                     timeout=600)
+    res = design.run(str(Path(__file__)), extra_env={"SC_BOARD_COSIM": json.dumps(cfg)}, test_dir=tmp_path)
     return res.report
 
 

@@ -9,9 +9,8 @@ import pytest
 pytest.importorskip("amaranth")
 pytest.importorskip("cocotb")
 
-from sc_neurocore.sc.contract import SCConfig  # noqa: E402
 from sc_neurocore.sim import runner  # noqa: E402
-from sc_neurocore.sim.nets import random_codes, random_qnet  # noqa: E402
+from sc_neurocore.sim.nets import random_codes  # noqa: E402
 from sc_neurocore.sim.tb_network import run_network  # noqa: E402
 from sc_neurocore.sim.vectors import make_vectors  # noqa: E402
 
@@ -24,10 +23,9 @@ def _need(sim):
 
 
 @pytest.fixture(scope="module")
-def tiny_vectors():
-    """7 -> 6 -> 3, L=8, Sobol, T=5, 4 images: small enough to build in seconds."""
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2)
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=5)
+def tiny_vectors(tiny_qnet):
+    """The shared tiny net (conftest), T=5, 4 images."""
+    vec = make_vectors(tiny_qnet, random_codes(4, 7, seed=3), T=5)
     assert vec.expected.spikes[0].sum() > 0, "the hidden layer should fire"
     return vec
 

