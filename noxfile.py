@@ -65,9 +65,9 @@ def _tool_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, property and equivalence tests (pytest, on both cores: ``-n auto``); extra pytest args pass through."""
+    """Unit, property and equivalence tests (pytest on both cores, ``-n auto --dist loadfile``: a module's tests share one worker and its fixtures); extra pytest args pass through."""
     _install(session)
-    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]), env=_tool_env(session))
+    session.run("pytest", *(session.posargs or ["-q", "-n", "auto", "--dist", "loadfile"]), env=_tool_env(session))
 
 
 @nox.session(python=PRESENT or [ALLOWED[0]])
