@@ -252,20 +252,28 @@ class CountPipeline(wiring.Component):
             take a valid window (their results are unused)."""
             return [int(wins[li][t if (t := pp * TL + q) < T else q, c]) if li in wins else 0 for li, pp in combos]
 
-        def lane_bits(q, wins, comparator):
+        def lane_bits(q, wins, less):
             """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
             out = []
             for c in range(L):
                 values = constants(wins, q, c)
-                results = [comparator.less_than(v) for v in values]
+                results = [less[v] for v in values]
                 out.append(results[0] if len(set(values)) == 1 else Array(results)[combo_sel])
             return out
 
         def comparator(name, operand, wins):
+            """``{v: [v < operand]}`` as one 1-bit signal per constant ``v``.
+
+            The comparator's ``less`` port is one wide vector; its users read single bits.  An
+            event-driven simulator (Icarus) wakes every process that reads any bit of a vector when
+            any bit changes, so each bit gets a wire of its own (35x faster on Icarus; synthesis
+            sees the same logic)."""
             values = {v for q in range(TL) for c in range(L) for v in constants(wins, q, c)}
             m.submodules[name] = cmp = ConstantComparator(k, values)
             m.d.comb += cmp.operand.eq(operand)
-            return cmp
+            less = {v: Signal(name=f"{name}_{v}") for v in cmp.constants}
+            m.d.comb += [bit.eq(cmp.less_than(v)) for v, bit in less.items()]
+            return less
 
         w_win, x_win = source_windows(spec, ROLE_WEIGHT), source_windows(spec, ROLE_INPUT)
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.tb.lay]
