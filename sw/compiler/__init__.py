@@ -16,5 +16,7 @@ the compiled program as plain data and imports nothing of ours.
 """
 
 from .equation_compiler import METHODS, EquationError, EquationNeuron, from_equations
+from .ir import OVERFLOW, ROUNDING, FixedNeuron, format_name, parse_format
 
-__all__ = ["METHODS", "EquationError", "EquationNeuron", "from_equations"]
+__all__ = ["METHODS", "OVERFLOW", "ROUNDING", "EquationError", "EquationNeuron", "FixedNeuron", "format_name",
+           "from_equations", "parse_format"]

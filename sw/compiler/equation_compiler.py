@@ -35,8 +35,8 @@ The language (``docs/sc-arithmetic.md`` section 11 gives the arithmetic):
   runs, in order, where the neuron spiked.
 * Names: the input current ``I``; ``dt``; ``params`` and ``constants`` (numbers, folded at compile
   time); state variables (an ODE's variable, a name in ``init``, a name read before it is assigned in
-  a step, a name assigned only by the reset; they start at ``init`` or 0); every other assigned
-  name is a temporary of the step.
+  a step, a name assigned only by the reset, a name assigned and never read; they start at ``init``
+  or 0); every other assigned name is a temporary of the step (assigned, then read in the same step).
 * Expressions: ``+ - * /``, ``**`` with a non-negative integer exponent, numbers, ``min``, ``max``,
   ``abs``, ``clip(x, lo, hi)`` and the table functions ``exp``, ``log``, ``sqrt``, ``tanh``,
   ``sigmoid``, ``sin``, ``cos`` -- each over an input range declared in ``domains`` (its input is
@@ -546,12 +546,18 @@ def _find_states(updates: list[_Statement], resets: list[_Statement], threshold_
     for name in threshold_reads:
         if name in assigned and name not in done:
             mark(name)
+    read_anywhere = set(threshold_reads)
     for s in resets:
         for name in _reads(s.expr):
             if name in assigned and name not in done:
                 mark(name)
         if s.target not in done:
             mark(s.target)
+    for s in updates + resets:
+        read_anywhere.update(_reads(s.expr))
+    for name in assigned:  # assigned and never read: an output, kept as a state
+        if name not in read_anywhere:
+            mark(name)
     return [n for n in order if n in assigned]
 
 

@@ -56,7 +56,7 @@ def test_statement_forms_units_and_functions():
                        init={"v": 0.5}, dt=0.5)
     _, tr = n.run_float(np.array([[3.0]]))
     assert tr["v"][0, 0] == pytest.approx(0.5 + 0.5 * (-0.5 + 1))
-    assert n.temporaries == ("w",)
+    assert n.states == ("v", "w") and n.temporaries == ()  # assigned, never read: an output
     k = from_equations("v = tanh(v) + 0.1*exp(I) + 2**2 * v*v", domains={"tanh": (-4, 4), "exp": (-1, 1)})
     _, tr = k.run_float(np.array([[0.5]]))
     assert tr["v"][0, 0] == pytest.approx(0.1 * math.exp(0.5))

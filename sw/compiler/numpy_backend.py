@@ -1,0 +1,124 @@
+"""NumPy back-end: the fixed-point program (:class:`~sc_neurocore.compiler.ir.FixedNeuron`) stepped over a
+batch of neurons in int64, bit-exact.  This is the model the Amaranth component
+(``sc_neurocore.hw.equation``), its Verilog and the torch cell's quantised forward are tested against.
+
+Every operation is the integer rule of :class:`~sc_neurocore.compiler.ir.Op`; ``>>`` on int64 is the
+arithmetic (floor) shift.  The range analysis guarantees that no intermediate leaves int64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["step", "run"]
+
+_CMP = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
+
+
+def _ints(name: str, value, n: int | None = None) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers, not dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    return arr if n is None else np.broadcast_to(arr, (n,) if arr.ndim == 0 else arr.shape)
+
+
+def _check_range(name: str, arr: np.ndarray, lo: int, hi: int) -> None:
+    if arr.size and (arr.min() < lo or arr.max() > hi):
+        raise ValueError(f"{name} holds values in [{int(arr.min())}, {int(arr.max())}], outside its format's "
+                         f"[{lo}, {hi}]")
+
+
+def step(fixed, state: Mapping[str, np.ndarray], current) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One step of ``fixed`` over a batch: ``state`` ``{name: int array (N,)}``, ``current`` int ``(N,)``
+    -> ``({name: next state}, spike 0/1)``, all int64."""
+    cur = _ints("current", current)
+    f_in = fixed.input_format
+    _check_range("current", cur, f_in.min_int, f_in.max_int)
+    vals: list = [None] * len(fixed.ops)
+    for name, idx in fixed.state_ops.items():
+        if name not in state:
+            raise ValueError(f"state is missing {name!r} (the states are {', '.join(fixed.states)})")
+        arr = _ints(f"state[{name!r}]", state[name])
+        f = fixed.formats[name]
+        _check_range(f"state[{name!r}]", arr, f.min_int, f.max_int)
+        vals[idx] = arr
+    vals[fixed.input_op] = cur
+    for i, op in enumerate(fixed.ops):
+        if vals[i] is None:
+            vals[i] = _op(op, vals, fixed.tables)
+    shape = np.broadcast_shapes(cur.shape, *(np.shape(vals[i]) for i in fixed.state_ops.values()))
+    nxt = {s: np.broadcast_to(vals[i], shape).astype(np.int64) for s, i in fixed.next_state.items()}
+    spike = (np.broadcast_to(vals[fixed.spike], shape).astype(np.int64) if fixed.spike is not None
+             else np.zeros(shape, np.int64))
+    return nxt, spike
+
+
+def _op(op, vals, tables):
+    a = vals[op.args[0]] if op.args else None
+    b = vals[op.args[1]] if len(op.args) > 1 else None
+    kind = op.kind
+    if kind == "const":
+        return np.int64(op.k)
+    if kind == "mul":
+        return a * b
+    if kind == "add":
+        return a + b
+    if kind == "sub":
+        return a - b
+    if kind == "neg":
+        return -a
+    if kind == "shl":
+        return a << np.int64(op.k)
+    if kind == "shr":
+        if op.mode == "round":
+            a = a + np.int64(1 << (op.k - 1))
+        return a >> np.int64(op.k)
+    if kind == "min":
+        return np.minimum(a, b)
+    if kind == "max":
+        return np.maximum(a, b)
+    if kind == "abs":
+        return np.abs(a)
+    if kind == "fit":
+        if op.mode == "saturate":
+            return np.clip(a, -(1 << (op.k - 1)), (1 << (op.k - 1)) - 1)
+        half = np.int64(1 << (op.k - 1))
+        return ((a + half) & np.int64((1 << op.k) - 1)) - half
+    if kind == "lut":
+        t = tables[op.k]
+        entries = np.asarray(t.entries, dtype=np.int64)
+        return entries[np.clip(a, t.lo_i, t.hi_i) - t.lo_i]
+    if kind == "cmp":
+        return _CMP[op.mode](a, b).astype(np.int64)
+    if kind == "select":
+        return np.where(a != 0, b, vals[op.args[2]])
+    raise AssertionError(f"unknown operation {kind!r}")
+
+
+def run(fixed, currents, init: Mapping[str, int] | None = None):
+    """``T`` steps of a batch: ``currents`` int ``(T, N)`` (or ``(T,)``) -> ``(spikes (T, N), {state: (T, N)})``.
+
+    The states start at ``fixed.init`` (``init`` overrides some, as integers of their formats); the
+    trace holds each step's state after the reset.
+    """
+    cur = _ints("currents", currents)
+    if cur.ndim == 1:
+        cur = cur[:, None]
+    if cur.ndim != 2:
+        raise ValueError(f"currents must be (T, N), not shape {cur.shape}")
+    T, n = cur.shape
+    state = fixed.initial_state(n)
+    for k, x in (init or {}).items():
+        if k not in state:
+            raise ValueError(f"init names {k!r}, which is not a state ({', '.join(fixed.states)})")
+        state[k] = np.broadcast_to(_ints(f"init[{k!r}]", x), (n,)).copy()
+    spikes = np.zeros((T, n), np.int64)
+    trace = {s: np.zeros((T, n), np.int64) for s in fixed.states}
+    for t in range(T):
+        state, spikes[t] = step(fixed, state, cur[t])
+        for s in fixed.states:
+            trace[s][t] = state[s]
+    return spikes, trace
