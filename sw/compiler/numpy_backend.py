@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["step", "run"]
+__all__ = ["step", "run", "random_currents"]
 
 _CMP = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 
@@ -122,3 +122,19 @@ def run(fixed, currents, init: Mapping[str, int] | None = None):
         for s in fixed.states:
             trace[s][t] = state[s]
     return spikes, trace
+
+
+def random_currents(fixed, steps: int, n: int = 1, seed: int = 0) -> np.ndarray:
+    """A seeded random current trace ``(steps, n)`` in ``I``'s integers: most steps drawn uniformly over
+    ``[-2, 2)`` (real units, clipped to the format), one in ten over the whole format, one in twenty at
+    its two ends (the saturation edges).  What ``compile-neuron --verify`` and the RTL tests drive."""
+    for name, value, lo in (("steps", steps, 1), ("n", n, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, not {value!r}")
+    f = fixed.input_format
+    g = np.random.default_rng(int(seed))
+    small = g.integers(max(-2 * f.one, f.min_int), min(2 * f.one, f.max_int + 1), (steps, n))
+    full = g.integers(f.min_int, f.max_int + 1, (steps, n))
+    ends = np.where(g.random((steps, n)) < 0.5, f.min_int, f.max_int)
+    pick = g.random((steps, n))
+    return np.where(pick < 0.05, ends, np.where(pick < 0.15, full, small)).astype(np.int64)

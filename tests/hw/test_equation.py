@@ -1,0 +1,156 @@
+"""The compiled neuron's gateware (hw/equation.py) against the NumPy stepper, in Amaranth's simulator."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+from hypothesis import HealthCheck, given, settings
+from sc_neurocore.compiler import from_equations
+from sc_neurocore.compiler.numpy_backend import random_currents
+from sc_neurocore.hw.equation import (
+    EquationBank,
+    EquationStep,
+    EquationUnit,
+    compile_to_verilog,
+    equation_to_fpga,
+    logic_depth,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from compiler.strategies import polynomial_neurons  # noqa: E402
+
+EXPIF = dict(threshold="v > theta", reset="v = v - theta", params=dict(beta=0.9, theta=1.0, vr=0.8, dT=0.1),
+             domains={"exp": (-8, 2)})
+EXPIF_EQ = "v = beta*v + (1-beta)*dT*exp((min(v, theta) - vr)/dT) + I"
+
+
+def run_bank(bank, currents, seed=0):
+    """Drive a bank with ``currents`` (T, N), random gaps and backpressure; ``[(neuron, spike, {state})]``."""
+    fixed, got = bank.fixed, []
+    flat = currents.reshape(-1)
+
+    async def bench(ctx):
+        rng = np.random.default_rng(seed)
+        k = 0
+        while len(got) < flat.size:
+            offer = k < flat.size and rng.random() < 0.8
+            ctx.set(bank.i.valid, int(offer))
+            if offer:
+                ctx.set(bank.i.payload, int(flat[k]))
+            ready = int(rng.random() < 0.75)
+            ctx.set(bank.o.ready, ready)
+            took = offer and ctx.get(bank.i.ready)
+            if ready and ctx.get(bank.o.valid):
+                p = ctx.get(bank.o.payload)
+                got.append((int(p.neuron), int(p.spike), {s: int(p.state[s]) for s in fixed.states}))
+            await ctx.tick()
+            k += int(bool(took))
+
+    sim = Simulator(bank)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return got
+
+
+def expected(fixed, currents):
+    spikes, states = fixed.run(currents)
+    T, N = currents.shape
+    return [(j, int(spikes[t, j]), {s: int(states[s][t, j]) for s in fixed.states}) for t in range(T) for j in range(N)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(polynomial_neurons())
+def test_random_polynomial_neurons_equal_numpy(spec):
+    eqs, kw, ckw, stages, n = spec
+    fixed = from_equations(*eqs, **kw).compile(**ckw)
+    cur = random_currents(fixed, 10, n, seed=len(fixed.ops))
+    assert run_bank(EquationBank(fixed, n, stages), cur) == expected(fixed, cur)
+
+
+@pytest.mark.parametrize("stages,n", [(1, 1), (2, 2), (3, 3), (2, 5)])
+def test_expif_bank_with_its_table(stages, n):
+    fixed = from_equations(EXPIF_EQ, "w = 0.5*w + v", **EXPIF).compile(rounding="round")
+    cur = random_currents(fixed, 20, n, seed=stages)
+    assert run_bank(EquationBank(fixed, n, stages), cur, seed=n) == expected(fixed, cur)
+
+
+def test_step_is_combinational_and_equals_numpy():
+    fixed = from_equations(EXPIF_EQ, **EXPIF).compile()
+    dut = EquationStep(fixed)
+    g = np.random.default_rng(3)
+    v = np.concatenate([g.integers(-32768, 32768, 300), [-32768, 32767, 256, 257, 0]])
+    cur = np.concatenate([g.integers(-32768, 32768, 300), [-32768, 32767, 0, 0, 256]])
+    nxt, spike = fixed.step({"v": v}, cur)
+    got = []
+
+    async def bench(ctx):
+        for a, b in zip(v, cur):
+            ctx.set(dut.state.v, int(a))
+            ctx.set(dut.current, int(b))
+            got.append((ctx.get(dut.next_state.v), ctx.get(dut.spike)))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == list(zip(nxt["v"].tolist(), spike.tolist()))
+
+
+def test_unit_latency_is_its_stages():
+    fixed = from_equations(EXPIF_EQ, **EXPIF).compile()
+    for stages in (1, 2, 4):
+        dut = EquationUnit(fixed, stages)
+        assert dut.latency == stages
+        seen = []
+
+        async def bench(ctx, dut=dut, seen=seen):
+            ctx.set(dut.o.ready, 1)
+            ctx.set(dut.i.valid, 1)
+            ctx.set(dut.i.payload.current, 300)
+            await ctx.tick()
+            ctx.set(dut.i.valid, 0)
+            for c in range(1, 7):
+                if ctx.get(dut.o.valid):
+                    seen.append(c)
+                await ctx.tick()
+
+        sim = Simulator(dut)
+        sim.add_clock(1e-6)
+        sim.add_testbench(bench)
+        sim.run()
+        assert seen == [stages]
+
+
+def test_logic_depth_places_registers_on_the_longest_path():
+    fixed = from_equations(EXPIF_EQ, **EXPIF).compile()
+    depth = logic_depth(fixed)
+    assert max(depth) >= 4 + 3  # a multiply and a table on one path at least
+
+
+def test_verilog_and_the_published_names():
+    n, text = equation_to_fpga("dv/dt = -v/tau + I", threshold="v > 1", reset="v = 0", params={"tau": 10.0},
+                               init={"v": 0.0}, dt=1.0, module_name="lif_neuron")
+    assert n.states == ("v",) and "module lif_neuron" in text
+    assert "i__payload" in text and "o__payload" in text
+    narrow = compile_to_verilog(n, module_name="lif12", data_width=12, fraction=6)
+    assert "input [11:0] i__payload" in narrow
+    lut = compile_to_verilog(from_equations(EXPIF_EQ, **EXPIF), module_name="expif")
+    assert "module expif" in lut
+
+
+@pytest.mark.parametrize("call,exc,text", [
+    (lambda f: EquationStep("lif"), TypeError, "compiled neuron"),
+    (lambda f: EquationUnit(f, 0), ValueError, "stages"),
+    (lambda f: EquationBank(f, 1, 2), ValueError, "n_neurons"),
+    (lambda f: compile_to_verilog(from_equations("v = v + I"), data_width=40), ValueError, "data_width"),
+    (lambda f: compile_to_verilog(from_equations("v = v + I"), data_width=8, fraction=8), ValueError, "fraction"),
+    (lambda f: compile_to_verilog("v = v + I"), TypeError, "EquationNeuron"),
+])
+def test_bad_arguments(call, exc, text):
+    fixed = from_equations("v = v + I").compile()
+    with pytest.raises(exc, match=text):
+        call(fixed)
