@@ -75,3 +75,27 @@ def test_expif_with_its_table_and_the_scoreboard_fails_on_a_fault(sim):
     bad = bench.run(sim, inject=True)
     assert not bad.passed and bad.mismatches == 1
     assert bad.first["quantity"] == "spike" and bad.first["step"] == 1 and bad.first["neuron"] == 0
+
+
+def cells_and_examples_bench(steps=80, n_neurons=2):
+    """One bank per cell of ``compiler.cells.CELLS`` (defaults, Q8.8) and per published example neuron."""
+    from sc_neurocore.compiler.cells import CELLS, EXAMPLES, cell_neuron, example_neuron
+
+    benches = [generate_testbench(cell_neuron(name), steps=steps, n_neurons=n_neurons, seed=k)
+               for k, name in enumerate(CELLS)]
+    for k, name in enumerate(EXAMPLES):
+        neuron, ckw = example_neuron(name)
+        benches.append(generate_testbench(neuron, steps=steps, n_neurons=n_neurons, seed=100 + k, **ckw))
+    return EquationTestbench.combine(benches)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_the_ten_cells_and_the_published_examples_numpy_equals_rtl(sim):
+    _need(sim)
+    bench = cells_and_examples_bench()
+    assert len(bench.cases) == 12
+    assert sum(c.spikes.sum() > 0 for c in bench.cases) >= 10  # the traces make (nearly) every neuron fire
+    result = bench.run(sim)
+    assert result.passed and result.mismatches == 0, result.first_text()
+    assert result.compared == sum(c.currents.size * (2 + len(c.fixed.states)) for c in bench.cases)
