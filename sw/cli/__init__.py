@@ -36,6 +36,7 @@ COMMANDS = (
     "export",
     "export_verilog",
     "export_vectors",
+    "compile_neuron",
     "verify",
     "build",
     "infer",
