@@ -24,7 +24,9 @@ imports this module.
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
+from collections.abc import Mapping, Sequence
+
+from amaranth.hdl import Array, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -32,9 +34,10 @@ from ..compiler.equation_compiler import EquationNeuron, from_equations
 from ..compiler.ir import FixedNeuron
 from ..sc.contract import FixedPoint
 from .checks import Validated, check_int
+from .neuron import NeuronSignature
 
-__all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank", "compile_to_verilog",
-           "equation_to_fpga", "logic_depth"]
+__all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
+           "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -112,9 +115,10 @@ def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
     raise AssertionError(f"unknown operation {kind!r}")
 
 
-def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, stage_of=None, delay=None):
+def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=None, stage_of=None, delay=None):
     """The step's logic in ``m``: ``state`` ``{name: signed value}``, ``current`` a signed value ->
-    ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).
+    ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).  ``params``:
+    ``{runtime parameter: signed value}`` (default: constants, ``fixed.params``).
 
     With ``stage_of`` (a list: pipeline stage of each operation) and ``delay(value, name, n)`` (``value``
     ``n`` clocks later) an operand from an earlier stage is delayed to the stage that reads it.
@@ -123,6 +127,10 @@ def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, stage_of=
     for name, idx in fixed.state_ops.items():
         vals[idx] = Value.cast(state[name])
     vals[fixed.input_op] = Value.cast(current)
+    for name, idx in fixed.param_ops.items():
+        given = (params or {}).get(name)
+        vals[idx] = (Const(fixed.params[name], signed(fixed.formats[name].width)) if given is None
+                     else Value.cast(given))
     for i, op in enumerate(fixed.ops):
         if vals[i] is not None:
             continue
@@ -306,8 +314,6 @@ class EquationBank(Validated, wiring.Component):
                           "o": Out(stream.Signature(self.out_layout))})
 
     def elaborate(self, platform):
-        from amaranth.hdl import Array
-
         m = Module()
         fixed, n = self.fixed, self.n_neurons
         m.submodules.unit = unit = EquationUnit(fixed, self.stages)
@@ -329,6 +335,83 @@ class EquationBank(Validated, wiring.Component):
                      self.o.payload.spike.eq(unit.o.payload.spike)]
         m.d.comb += [self.o.payload.state[s].eq(unit.o.payload.state[s]) for s in fixed.states]
         return m
+
+
+#: The contract's LIF (``sc.fixed.lif_step``) as equations, ``beta`` and ``theta`` runtime parameters (per layer).
+LIF_EQUATIONS = dict(equations=("v = beta*v + I",), threshold="v > theta", reset="v = v - theta",
+                     params={"beta": 0.0, "theta": 1.0}, runtime=("beta", "theta"))
+
+
+class EquationNeuronStep(Validated, wiring.Component):
+    """A compiled one-state neuron as the engine's neuron model (:class:`~sc_neurocore.hw.neuron.NeuronSignature`),
+    its runtime parameters set per layer.
+
+    Model: :meth:`model`, i.e. :func:`sc_neurocore.compiler.numpy_backend.step` with ``layer_params[layer]``.
+
+    Parameters
+    ----------
+    fixed : FixedNeuron
+        One state variable; the state and ``I`` in ``fmt`` (the engine's membrane / current format).
+    layer_params : sequence of dict
+        Per layer, the integer of each runtime parameter (missing ones: ``fixed.params``).
+
+    Attributes
+    ----------
+    The members of ``NeuronSignature(len(layer_params), fmt, signed(fmt.width))``; ``next_current`` and
+    ``load`` are not used (the step is the program, combinational).
+    """
+
+    @staticmethod
+    def validate(fixed, layer_params: Sequence[Mapping[str, int]]) -> None:
+        _check_fixed(fixed)
+        if len(fixed.states) != 1:
+            raise ValueError(f"the engine's neuron unit holds one state per neuron; this neuron has {fixed.states}")
+        if fixed.formats[fixed.states[0]] != fixed.input_format:
+            raise ValueError("the state and I must share one format (the engine's membrane format)")
+        layer_params = list(layer_params)
+        if not layer_params:
+            raise ValueError("layer_params needs one entry per layer")
+        for li, p in enumerate(layer_params):
+            for k, q in p.items():
+                if k not in fixed.param_ops:
+                    raise ValueError(f"layer {li}: {k!r} is not a runtime parameter ({', '.join(fixed.param_ops)})")
+                f = fixed.formats[k]
+                if isinstance(q, bool) or not isinstance(q, int) or not f.min_int <= q <= f.max_int:
+                    raise ValueError(f"layer {li}: {k} must be an integer in [{f.min_int}, {f.max_int}], not {q!r}")
+
+    def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]]):
+        self.fixed = fixed
+        self.layer_params = [{**fixed.params, **p} for p in layer_params]
+        fmt = fixed.input_format
+        super().__init__(NeuronSignature(len(self.layer_params), fmt, signed(fmt.width)))
+
+    @classmethod
+    def lif_for_spec(cls, spec) -> EquationNeuronStep:
+        """The contract's LIF, compiled from :data:`LIF_EQUATIONS`, for every layer of an ``EngineSpec``'s net
+        (``beta`` in Q1.``beta_bits``, ``theta`` and the membrane in the membrane format)."""
+        cfg = spec.config
+        fixed = _contract_lif(cfg.membrane, cfg.beta_format.frac_bits)
+        return cls(fixed, [{"beta": int(layer.beta_q), "theta": int(layer.threshold_q)} for layer in spec.qnet.layers])
+
+    def model(self, state, current, layer: int):
+        """``(next_state, spike)`` in NumPy with the layer's parameters."""
+        nxt, spike = self.fixed.step({self.fixed.states[0]: state}, current, self.layer_params[layer])
+        return nxt[self.fixed.states[0]], spike
+
+    def elaborate(self, platform):
+        m = Module()
+        fixed = self.fixed
+        params = {k: Array(Const(p[k], signed(fixed.formats[k].width)) for p in self.layer_params)[self.layer]
+                  for k in fixed.param_ops}
+        nxt, spike = build_step(m, fixed, {fixed.states[0]: self.state}, self.current, params=params)
+        m.d.comb += [self.next_state.eq(nxt[fixed.states[0]]), self.spike.eq(spike)]
+        return m
+
+
+def _contract_lif(fmt: FixedPoint, beta_bits: int) -> FixedNeuron:
+    name = f"Q{fmt.int_bits}.{fmt.frac_bits}"
+    neuron = from_equations(*LIF_EQUATIONS["equations"], **{k: v for k, v in LIF_EQUATIONS.items() if k != "equations"})
+    return neuron.compile(name, formats={"beta": f"Q1.{beta_bits}"})
 
 
 def _fixed_for(neuron, data_width: int, fraction: int, overflow: str, rounding: str, **compile_kw) -> FixedNeuron:

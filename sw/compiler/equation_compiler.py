@@ -34,8 +34,9 @@ The language (``docs/sc-arithmetic.md`` section 11 gives the arithmetic):
 * ``threshold="lhs > rhs"`` (``>``, ``>=``, ``<``, ``<=``) after the updates; ``reset="x = ...; y = ..."``
   runs, in order, where the neuron spiked.
 * Names: the input current ``I``; ``dt``; ``params`` and ``constants`` (numbers, folded at compile
-  time); state variables (an ODE's variable, a name in ``init``, a name read before it is assigned in
-  a step, a name assigned only by the reset, a name assigned and never read; they start at ``init``
+  time) -- except the params named in ``runtime``, which stay inputs of the step (a per-layer value the
+  engine holds in a register; their value in ``params`` is their default); state variables (an ODE's variable, a name in ``init``, a name read before it is assigned in
+  a step, a name the reset assigns, a name assigned and never read; they start at ``init``
   or 0); every other assigned name is a temporary of the step (assigned, then read in the same step).
 * Expressions: ``+ - * /``, ``**`` with a non-negative integer exponent, numbers, ``min``, ``max``,
   ``abs``, ``clip(x, lo, hi)`` and the table functions ``exp``, ``log``, ``sqrt``, ``tanh``,
@@ -87,7 +88,8 @@ class EquationError(ValueError):
 class Value:
     """One value of the step.
 
-    ``kind``: ``"state"`` (a state variable at the start of the step), ``"input"`` (``I``),
+    ``kind``: ``"state"`` (a state variable at the start of the step), ``"input"`` (``I``), ``"param"`` (a
+    runtime parameter, ``default`` its value),
     ``"assign"`` (``poly`` rounded into the format of signal ``name``), ``"select"`` (``spike ? a : b``,
     a reset statement), ``"spike"`` (``poly <op> 0``, the threshold).
     """
@@ -100,6 +102,7 @@ class Value:
     cond: int = -1
     a: int = -1
     b: int = -1
+    default: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,8 @@ class EquationNeuron:
         State name -> index of the value it holds after the step.
     spike : int or None
         Index of the threshold's value (``None``: the neuron never spikes).
+    runtime : dict
+        Runtime parameters (inputs of the step) and their defaults (float).
     """
 
     def __init__(self, *, equations, threshold, reset, params, constants, init, dt, method, domains):
@@ -210,6 +215,7 @@ class EquationNeuron:
         self.states: tuple[str, ...] = ()
         self.temporaries: tuple[str, ...] = ()
         self.init: dict[str, float] = {}
+        self.runtime: dict[str, float] = {}
         self.used_functions: set[str] = set()
 
     # ----------------------------------------------------------------- float dynamics
@@ -217,8 +223,10 @@ class EquationNeuron:
         """``{state: float64 array of n}`` at the initial values."""
         return {s: np.full(n, float(self.init[s])) for s in self.states}
 
-    def step_float(self, state: Mapping[str, np.ndarray], current) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """One step in float64 over a batch: ``(next_state, spike)`` (spikes 0.0 / 1.0).
+    def step_float(self, state: Mapping[str, np.ndarray], current,
+                   params: Mapping[str, float] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """One step in float64 over a batch: ``(next_state, spike)`` (spikes 0.0 / 1.0); ``params`` sets
+        runtime parameters (default: their values in ``params`` of :func:`from_equations`).
 
         The exact folded coefficients as float64 and the table functions as their exact maths (no
         input clamp: the declared range is a matter of the fixed-point form).
@@ -226,7 +234,14 @@ class EquationNeuron:
         cur = np.asarray(current, dtype=np.float64)
         vals: list = []
         atom_cache: dict[int, np.ndarray] = {}
+        given = dict(params or {})
+        for k in given:
+            if k not in self.runtime:
+                raise ValueError(f"{k!r} is not a runtime parameter of this neuron ({', '.join(self.runtime) or 'none'})")
         for v in self.values:
+            if v.kind == "param":
+                vals.append(np.asarray(given.get(v.name, v.default), dtype=np.float64))
+                continue
             vals.append(self._float_value(v, state, cur, vals, atom_cache))
         nxt = {s: np.broadcast_to(vals[i], cur.shape).astype(np.float64) for s, i in self.next_state.items()}
         spike = (np.broadcast_to(vals[self.spike], cur.shape).astype(np.float64) if self.spike is not None
@@ -272,10 +287,10 @@ class EquationNeuron:
         cache[atom_id] = out
         return out
 
-    def run_float(self, currents, init: Mapping[str, float] | None = None):
+    def run_float(self, currents, init: Mapping[str, float] | None = None, params: Mapping[str, float] | None = None):
         """``T`` steps of a batch: ``currents`` ``(T, N)`` float -> ``(spikes (T, N), {state: (T, N)})``.
 
-        ``init`` overrides the initial values.
+        ``init`` overrides the initial values, ``params`` the runtime parameters.
         """
         cur = np.asarray(currents, dtype=np.float64)
         if cur.ndim == 1:
@@ -290,7 +305,7 @@ class EquationNeuron:
         spikes = np.zeros(cur.shape)
         trace = {s: np.zeros(cur.shape) for s in self.states}
         for t in range(cur.shape[0]):
-            state, spikes[t] = self.step_float(state, cur[t])
+            state, spikes[t] = self.step_float(state, cur[t], params)
             for s in self.states:
                 trace[s][t] = state[s]
         return spikes, trace
@@ -321,6 +336,8 @@ class EquationNeuron:
         values = []
         for v in self.values:
             d = {"kind": v.kind, "name": v.name}
+            if v.kind == "param":
+                d["default"] = v.default
             if v.poly is not None:
                 d["poly"] = poly(v.poly)
             if v.kind == "spike":
@@ -344,7 +361,7 @@ class _Builder:
 
     def __init__(self, neuron: EquationNeuron, numbers: dict[str, Fraction]):
         self.n = neuron
-        self.numbers = numbers
+        self.numbers = numbers  # folded names; runtime parameters are bound values instead
         self.bound: dict[str, int] = {}
 
     def add(self, value: Value) -> int:
@@ -426,6 +443,8 @@ class _Builder:
                     return f"the state variable {v.name!r}"
                 if v.kind == "input":
                     return f"the input {v.name!r}"
+                if v.kind == "param":
+                    return f"the runtime parameter {v.name!r}"
                 return f"the signal {v.name!r}"
         return "a signal"
 
@@ -551,8 +570,7 @@ def _find_states(updates: list[_Statement], resets: list[_Statement], threshold_
         for name in _reads(s.expr):
             if name in assigned and name not in done:
                 mark(name)
-        if s.target not in done:
-            mark(s.target)
+        mark(s.target)  # a reset writes what persists
     for s in updates + resets:
         read_anywhere.update(_reads(s.expr))
     for name in assigned:  # assigned and never read: an output, kept as a state
@@ -564,7 +582,7 @@ def _find_states(updates: list[_Statement], resets: list[_Statement], threshold_
 def from_equations(*equations: str, threshold: str | None = None, reset: str | None = None,
                    params: Mapping[str, float] | None = None, init: Mapping[str, float] | None = None,
                    constants: Mapping[str, float] | None = None, dt: float = 1.0, method: str = "euler",
-                   domains: Mapping[str, tuple[float, float]] | None = None) -> EquationNeuron:
+                   domains: Mapping[str, tuple[float, float]] | None = None, runtime=()) -> EquationNeuron:
     """An :class:`EquationNeuron` from Brian2-style equations (see the module docstring).
 
     ``equations``: one or more strings, each with one or more statements (separated by ``;`` or
@@ -572,6 +590,7 @@ def from_equations(*equations: str, threshold: str | None = None, reset: str | N
     where the neuron spiked.  ``params``/``constants``: ``name -> number``.  ``init``: initial
     state values (default 0).  ``dt``: the step (> 0).  ``method``: one of :data:`METHODS`.
     ``domains``: ``function -> (lo, hi)``, the input range of each table function used.
+    ``runtime``: names of ``params`` that stay inputs of the step (not folded).
     """
     taken: dict[str, str] = {}
     pars = _check_names("params", params, taken)
@@ -627,8 +646,16 @@ def from_equations(*equations: str, threshold: str | None = None, reset: str | N
                             init=init, dt=dt_q, method=method, domains=doms)
     states = _find_states(updates, resets, _reads(th_expr) if th_expr is not None else [], init_q)
     neuron.states = tuple(states)
-    numbers = {**pars, **consts, "dt": dt_q}
+    if isinstance(runtime, str) or not all(isinstance(r, str) for r in runtime):
+        raise EquationError("", f"runtime must be a sequence of parameter names, not {runtime!r}")
+    for r in runtime:
+        if r not in pars:
+            raise EquationError("", f"runtime names {r!r}, which is not in params")
+    numbers = {k: v for k, v in {**pars, **consts, "dt": dt_q}.items() if k not in runtime}
     b = _Builder(neuron, numbers)
+    for r in dict.fromkeys(runtime):
+        b.bound[r] = b.add(Value("param", r, default=float(pars[r])))
+        neuron.runtime[r] = float(pars[r])
     for s in states:
         b.bound[s] = b.add(Value("state", s))
     b.bound[INPUT_NAME] = b.add(Value("input", INPUT_NAME))

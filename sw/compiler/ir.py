@@ -378,12 +378,14 @@ class FixedNeuron:
     ops : tuple of :class:`Op`
     tables : tuple of :class:`Table`
     states : tuple of str
-    state_ops : dict[str, int]; input_op : int
-        The operations that read the state and ``I``.
+    state_ops : dict[str, int]; input_op : int; param_ops : dict[str, int]
+        The operations that read the state, ``I`` and the runtime parameters.
     next_state : dict[str, int]; spike : int or None
         The operations whose results are the step's outputs.
     init : dict[str, int]
         Initial state integers (``init`` rounded half up into each format).
+    params : dict[str, int]
+        Default of each runtime parameter, an integer of its format.
     ranges : tuple of :class:`RangeRow`
     """
 
@@ -396,6 +398,8 @@ class FixedNeuron:
         self.state_ops, self.input_op = state_ops, input_op
         self.next_state, self.spike = next_state, spike
         self.init, self.ranges = init, tuple(ranges)
+        self.param_ops: dict[str, int] = {}
+        self.params: dict[str, int] = {}
 
     @property
     def input_format(self) -> FixedPoint:
@@ -411,17 +415,26 @@ class FixedNeuron:
     def initial_state(self, n: int = 1) -> dict[str, np.ndarray]:
         return {s: np.full(n, self.init[s], dtype=np.int64) for s in self.states}
 
-    def step(self, state, current):
+    def quantize_params(self, params) -> dict[str, int]:
+        """Runtime parameter values (real) -> integers of their formats; a value outside its format raises."""
+        out = {}
+        for k, x in dict(params).items():
+            if k not in self.param_ops:
+                raise ValueError(f"{k!r} is not a runtime parameter ({', '.join(self.param_ops) or 'none'})")
+            out[k] = _fit_number(f"params[{k!r}]", x, self.formats[k])
+        return out
+
+    def step(self, state, current, params=None):
         """One step over a batch (:func:`~sc_neurocore.compiler.numpy_backend.step`): ``(next_state, spike)``."""
         from .numpy_backend import step
 
-        return step(self, state, current)
+        return step(self, state, current, params)
 
-    def run(self, currents, init=None):
+    def run(self, currents, init=None, params=None):
         """``T`` steps (:func:`~sc_neurocore.compiler.numpy_backend.run`): ``(spikes (T, N), {state: (T, N)})``."""
         from .numpy_backend import run
 
-        return run(self, currents, init)
+        return run(self, currents, init, params)
 
     def program(self) -> dict:
         """The integer program as plain data (what the torch cell's quantised forward interprets)."""
@@ -431,6 +444,7 @@ class FixedNeuron:
                      "name": o.name} for o in self.ops],
             "tables": [{"lo_i": t.lo_i, "entries": list(t.entries)} for t in self.tables],
             "state_ops": dict(self.state_ops), "input_op": self.input_op, "next_state": dict(self.next_state),
+            "param_ops": dict(self.param_ops), "params": dict(self.params),
             "spike": self.spike, "init": dict(self.init),
             "formats": {k: [f.int_bits, f.frac_bits] for k, f in self.formats.items()},
         }
@@ -456,7 +470,7 @@ def _check_option(name, value, allowed):
 
 def _resolve_formats(neuron: EquationNeuron, fmt, formats) -> dict[str, FixedPoint]:
     default = parse_format(fmt)
-    names = list(neuron.states) + list(neuron.temporaries) + ["I"]
+    names = list(neuron.states) + list(neuron.temporaries) + ["I"] + list(neuron.runtime)
     out = {n: default for n in names}
     if formats is None:
         return out
@@ -481,22 +495,20 @@ def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "
             raise ValueError(f"{name} must be an integer in [{lo}, {hi}], not {value!r}")
     fmts = _resolve_formats(neuron, fmt, formats)
     ctx = _Ctx(neuron, fmts, overflow, rounding, coef_frac, lut_bits, [], [], {}, {})
-    state_ops, ranges, input_op = {}, [], -1
+    state_ops, ranges, input_op, param_ops = {}, [], -1, {}
     for i, v in enumerate(neuron.values):
         ctx.text = v.text
         ctx.value_ops[i] = _lower_value(ctx, v, state_ops, ranges)
         if v.kind == "input":
             input_op = ctx.value_ops[i][0]
+        if v.kind == "param":
+            param_ops[v.name] = ctx.value_ops[i][0]
     next_state = {s: ctx.value_ops[i][0] for s, i in neuron.next_state.items()}
     spike = ctx.value_ops[neuron.spike][0] if neuron.spike is not None else None
-    init = {}
-    for s in neuron.states:
-        f, x = fmts[s], neuron.init[s]
-        if not f.min_int <= math.floor(x * f.one + 0.5) <= f.max_int:
-            raise EquationError("", f"init[{s!r}] = {x!r} does not fit {format_name(f)} "
-                                    f"[{f.min_int / f.one}, {f.max_int / f.one}]")
-        init[s] = int(f.from_float(x))
-    keep = _live(ctx.ops, [*state_ops.values(), input_op, *next_state.values(), *([spike] if spike is not None else [])])
+    init = {s: _fit_number(f"init[{s!r}]", neuron.init[s], fmts[s]) for s in neuron.states}
+    defaults = {r: _fit_number(f"params[{r!r}] (a runtime parameter)", x, fmts[r]) for r, x in neuron.runtime.items()}
+    keep = _live(ctx.ops, [*state_ops.values(), input_op, *param_ops.values(), *next_state.values(),
+                           *([spike] if spike is not None else [])])
     new = {old: i for i, old in enumerate(keep)}
     ops = [Op(o.kind, tuple(new[a] for a in o.args), o.k, o.lo, o.hi, o.frac, o.mode, o.name)
            for o in (ctx.ops[i] for i in keep)]
@@ -504,10 +516,20 @@ def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "
     tables = [ctx.tables[t] for t in used]
     ops = [Op(o.kind, o.args, used.index(o.k), o.lo, o.hi, o.frac, o.mode, o.name) if o.kind == "lut" else o
            for o in ops]
-    return FixedNeuron(neuron, fmts, overflow, rounding, coef_frac, lut_bits, ops, tables,
-                       {s: new[i] for s, i in state_ops.items()}, new[input_op],
-                       {s: new[i] for s, i in next_state.items()}, new[spike] if spike is not None else None, init,
-                       ranges)
+    fixed = FixedNeuron(neuron, fmts, overflow, rounding, coef_frac, lut_bits, ops, tables,
+                        {s: new[i] for s, i in state_ops.items()}, new[input_op],
+                        {s: new[i] for s, i in next_state.items()}, new[spike] if spike is not None else None, init,
+                        ranges)
+    fixed.param_ops = {r: new[i] for r, i in param_ops.items()}
+    fixed.params = defaults
+    return fixed
+
+
+def _fit_number(what: str, x: float, f: FixedPoint) -> int:
+    """``floor(x * 2**n + 1/2)`` if it fits ``f``; else :class:`EquationError`."""
+    if not f.min_int <= math.floor(x * f.one + 0.5) <= f.max_int:
+        raise EquationError("", f"{what} = {x!r} does not fit {format_name(f)} [{f.min_int / f.one}, {f.max_int / f.one}]")
+    return int(f.from_float(x))
 
 
 def _live(ops: list[Op], roots: list[int]) -> list[int]:
@@ -520,7 +542,7 @@ def _live(ops: list[Op], roots: list[int]) -> list[int]:
 
 
 def _lower_value(ctx: _Ctx, v: Value, state_ops, ranges) -> tuple[int, int]:
-    if v.kind in ("state", "input"):
+    if v.kind in ("state", "input", "param"):
         f = ctx.formats[v.name]
         idx = _emit(ctx, v.kind, k=0, frac=f.frac_bits, lo=f.min_int, hi=f.max_int, name=v.name)
         if v.kind == "state":

@@ -31,9 +31,11 @@ def _check_range(name: str, arr: np.ndarray, lo: int, hi: int) -> None:
                          f"[{lo}, {hi}]")
 
 
-def step(fixed, state: Mapping[str, np.ndarray], current) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def step(fixed, state: Mapping[str, np.ndarray], current, params: Mapping[str, int] | None = None
+         ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One step of ``fixed`` over a batch: ``state`` ``{name: int array (N,)}``, ``current`` int ``(N,)``
-    -> ``({name: next state}, spike 0/1)``, all int64."""
+    -> ``({name: next state}, spike 0/1)``, all int64.  ``params``: runtime parameters (integers of their
+    formats; default ``fixed.params``)."""
     cur = _ints("current", current)
     f_in = fixed.input_format
     _check_range("current", cur, f_in.min_int, f_in.max_int)
@@ -46,6 +48,15 @@ def step(fixed, state: Mapping[str, np.ndarray], current) -> tuple[dict[str, np.
         _check_range(f"state[{name!r}]", arr, f.min_int, f.max_int)
         vals[idx] = arr
     vals[fixed.input_op] = cur
+    given = dict(params or {})
+    for name in given:
+        if name not in fixed.param_ops:
+            raise ValueError(f"{name!r} is not a runtime parameter ({', '.join(fixed.param_ops) or 'none'})")
+    for name, idx in fixed.param_ops.items():
+        arr = _ints(f"params[{name!r}]", given.get(name, fixed.params[name]))
+        f = fixed.formats[name]
+        _check_range(f"params[{name!r}]", arr, f.min_int, f.max_int)
+        vals[idx] = arr
     for i, op in enumerate(fixed.ops):
         if vals[i] is None:
             vals[i] = _op(op, vals, fixed.tables)
@@ -98,7 +109,7 @@ def _op(op, vals, tables):
     raise AssertionError(f"unknown operation {kind!r}")
 
 
-def run(fixed, currents, init: Mapping[str, int] | None = None):
+def run(fixed, currents, init: Mapping[str, int] | None = None, params: Mapping[str, int] | None = None):
     """``T`` steps of a batch: ``currents`` int ``(T, N)`` (or ``(T,)``) -> ``(spikes (T, N), {state: (T, N)})``.
 
     The states start at ``fixed.init`` (``init`` overrides some, as integers of their formats); the
@@ -118,7 +129,7 @@ def run(fixed, currents, init: Mapping[str, int] | None = None):
     spikes = np.zeros((T, n), np.int64)
     trace = {s: np.zeros((T, n), np.int64) for s in fixed.states}
     for t in range(T):
-        state, spikes[t] = step(fixed, state, cur[t])
+        state, spikes[t] = step(fixed, state, cur[t], params)
         for s in fixed.states:
             trace[s][t] = state[s]
     return spikes, trace

@@ -122,6 +122,8 @@ class EquationCell(nn.Module):
             kind = v["kind"]
             if kind == "state":
                 vals.append(getattr(state, v["name"]))
+            elif kind == "param":
+                vals.append(torch.as_tensor(v["default"], dtype=current.dtype, device=current.device))
             elif kind == "input":
                 vals.append(current)
             elif kind == "assign":
@@ -153,6 +155,8 @@ class EquationCell(nn.Module):
         for name, idx in self.fixed["state_ops"].items():
             vals[idx] = getattr(state, name).to(torch.int64)
         vals[self.fixed["input_op"]] = current
+        for name, idx in self.fixed.get("param_ops", {}).items():
+            vals[idx] = torch.tensor(self.fixed["params"][name], dtype=torch.int64, device=current.device)
         for i, op in enumerate(ops):
             if vals[i] is None:
                 vals[i] = self._int_op(op, vals, current)

@@ -193,3 +193,46 @@ def test_program_is_plain_data():
     prog = f.program()
     assert json.loads(json.dumps(prog)) == prog
     assert len(prog["ops"]) == len(f.ops) and prog["tables"][0]["entries"] == list(f.tables[0].entries)
+
+
+# ------------------------------------------------------------------------------ runtime parameters
+
+
+def runtime_lif():
+    n = from_equations("v = beta*v + I", threshold="v > theta", reset="v = v - theta",
+                       params={"beta": 0.5, "theta": 1.0}, runtime=("beta", "theta"))
+    return n.compile(formats={"beta": "Q1.8"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(-32768, 32767), st.integers(-32768, 32767)), min_size=1, max_size=20),
+       st.integers(0, 255), st.integers(1, 32767))
+def test_runtime_parameters_lif_is_lif_step(pairs, beta_q, theta_q):
+    """beta and theta as inputs of the step (the engine's per-layer registers): still lif_step."""
+    v0, cur = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    nxt, spike = runtime_lif().step({"v": v0}, cur, {"beta": beta_q, "theta": theta_q})
+    v1, s1 = lif_step(v0, cur, beta_q, theta_q)
+    assert nxt["v"].tolist() == v1.tolist() and spike.tolist() == s1.tolist()
+
+
+def test_runtime_parameters_defaults_float_and_checks():
+    f = runtime_lif()
+    assert f.params == {"beta": 128, "theta": 256} and f.formats["beta"] == FixedPoint(1, 8)
+    assert one(f, v=100, I=10) == (60, 0)  # the defaults: 0.5 * 100 + 10
+    assert f.quantize_params({"beta": 0.75}) == {"beta": 192}
+    n = f.neuron
+    assert n.runtime == {"beta": 0.5, "theta": 1.0}
+    _, tr = n.run_float(np.array([[1.0], [1.0]]), params={"beta": 0.25})
+    assert tr["v"][:, 0].tolist() == [1.0, 0.25]  # 0.25 * 1 + 1 = 1.25 > 1: spike, - 1
+    with pytest.raises(ValueError, match="not a runtime parameter"):
+        f.step({"v": np.array([0])}, np.array([0]), {"tau": 1})
+    with pytest.raises(ValueError, match="outside its format"):
+        f.step({"v": np.array([0])}, np.array([0]), {"beta": 300})
+    with pytest.raises(EquationError, match="does not fit Q1.8"):
+        f.quantize_params({"beta": 1.5})
+    with pytest.raises(EquationError, match="runtime names 'gamma'"):
+        from_equations("v = v + I", params={"beta": 1}, runtime=("gamma",))
+    with pytest.raises(EquationError, match="division by the runtime parameter 'tau'"):
+        from_equations("v = v / tau", params={"tau": 2.0}, runtime=("tau",))
+    with pytest.raises(EquationError, match="'beta' is params: it cannot be assigned"):
+        from_equations("beta = v", params={"beta": 1}, runtime=("beta",))
