@@ -124,8 +124,10 @@ def _run(cmd: list[str], cwd: Path, log: Path, env: dict) -> None:
     with open(log, "wb") as out:
         rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
     if rc:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-        raise CheckFailed(f"{Path(cmd[0]).name} failed (exit {rc}); log {log}:\n{tail}")
+        lines = log.read_text(errors="replace").splitlines()
+        error = next((ln.strip() for ln in lines if ln.startswith("ERROR")), "")
+        raise CheckFailed(f"{Path(cmd[0]).name} failed (exit {rc})" + (f": {error}" if error else "") +
+                          f"; log {log}:\n" + "\n".join(lines[-20:]))
 
 
 def synth_unit(make_unit, family: str, build_dir, *, freq_mhz: float = 24.0) -> UnitSynth:
@@ -145,8 +147,8 @@ def synth_unit(make_unit, family: str, build_dir, *, freq_mhz: float = 24.0) -> 
     (out / "top.il").write_text(rtlil.convert(SerialHarness(make_unit()), name="top"))
     _run([yosys, "-q", "-p", f"read_rtlil top.il; {fam['synth']} -top top -json top.json"], out, out / "top_yosys.log",
          env)
-    _run([nextpnr, *fam["args"], "--json", "top.json", "--report", "report.json", "--freq", str(freq_mhz)], out,
-         out / "nextpnr.log", env)
+    _run([nextpnr, *fam["args"], "--json", "top.json", "--report", "report.json", "--freq", str(freq_mhz),
+          "--timing-allow-fail"], out, out / "nextpnr.log", env)  # the fmax is measured, not required
     util, fmax = parse_nextpnr_report(out / "report.json")
 
     def count(names):

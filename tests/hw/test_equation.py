@@ -136,8 +136,12 @@ def test_verilog_and_the_published_names():
                                init={"v": 0.0}, dt=1.0, module_name="lif_neuron")
     assert n.states == ("v",) and "module lif_neuron" in text
     assert "i__payload" in text and "o__payload" in text
+    from sc_neurocore.sim.verilog import module_ports
+
     narrow = compile_to_verilog(n, module_name="lif12", data_width=12, fraction=6)
-    assert "input [11:0] i__payload" in narrow
+    ports = {name: (d, r) for d, r, name in module_ports(narrow, "lif12")}
+    assert ports["i__payload"] == ("input", "[11:0]")  # Q6.6 currents
+    assert ports["o__payload"] == ("output", "[13:0]")  # neuron index 1 bit (of 2), spike, v 12 bits
     lut = compile_to_verilog(from_equations(EXPIF_EQ, **EXPIF), module_name="expif")
     assert "module expif" in lut
 
