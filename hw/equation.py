@@ -31,7 +31,7 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..compiler.equation_compiler import EquationNeuron, from_equations
-from ..compiler.ir import FixedNeuron
+from ..compiler.ir import FixedNeuron, input_only
 from ..sc.contract import FixedPoint
 from .checks import Validated, check_int
 from .neuron import NeuronSignature
@@ -115,24 +115,29 @@ def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
     raise AssertionError(f"unknown operation {kind!r}")
 
 
-def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=None, stage_of=None, delay=None):
+def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=None, stage_of=None, delay=None,
+               precomputed=None, only=None, prefix: str = "op"):
     """The step's logic in ``m``: ``state`` ``{name: signed value}``, ``current`` a signed value ->
     ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).  ``params``:
     ``{runtime parameter: signed value}`` (default: constants, ``fixed.params``).
 
     With ``stage_of`` (a list: pipeline stage of each operation) and ``delay(value, name, n)`` (``value``
     ``n`` clocks later) an operand from an earlier stage is delayed to the stage that reads it.
+    ``precomputed`` ``{operation: value}`` replaces operations by values computed elsewhere (a register);
+    with ``only`` (a set of operations) just those are built and the list of every value is returned.
     """
     vals: list = [None] * len(fixed.ops)
+    for i, v in (precomputed or {}).items():
+        vals[i] = Value.cast(v)
     for name, idx in fixed.state_ops.items():
-        vals[idx] = Value.cast(state[name])
+        vals[idx] = Value.cast(state[name]) if state is not None else None
     vals[fixed.input_op] = Value.cast(current)
     for name, idx in fixed.param_ops.items():
         given = (params or {}).get(name)
         vals[idx] = (Const(fixed.params[name], signed(fixed.formats[name].width)) if given is None
                      else Value.cast(given))
     for i, op in enumerate(fixed.ops):
-        if vals[i] is not None:
+        if vals[i] is not None or (only is not None and i not in only):
             continue
         args = []
         for a in op.args:
@@ -141,9 +146,11 @@ def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=No
                 v = delay(v, f"op{a}", stage_of[i] - stage_of[a])
             args.append(v)
         width = 1 if op.kind == "cmp" else op.width
-        sig = Signal(unsigned(1) if op.kind == "cmp" else signed(width), name=f"op{i}_{op.kind}")
+        sig = Signal(unsigned(1) if op.kind == "cmp" else signed(width), name=f"{prefix}{i}_{op.kind}")
         m.d.comb += sig.eq(_expr(m, op, args, fixed, i))
         vals[i] = sig
+    if only is not None:
+        return vals
     last = max(stage_of) if stage_of else 0
 
     def out(idx):
@@ -357,8 +364,12 @@ class EquationNeuronStep(Validated, wiring.Component):
 
     Attributes
     ----------
-    The members of ``NeuronSignature(len(layer_params), fmt, signed(fmt.width))``; ``next_current`` and
-    ``load`` are not used (the step is the program, combinational).
+    The members of ``NeuronSignature(len(layer_params), fmt, signed(fmt.width))``.
+
+    Latency: the operations that need no state (``I``, the layer's parameters, constants: :meth:`hoisted`)
+    are computed from ``next_current`` into registers at each ``load``; ``next_state`` and ``spike`` are
+    combinational from ``state``, ``current`` and those registers (``LIFStep``'s ``I - theta``, found by
+    the compiler: ``ir._through_saturation`` rewrites the threshold so that it needs no state).
     """
 
     @staticmethod
@@ -398,12 +409,36 @@ class EquationNeuronStep(Validated, wiring.Component):
         nxt, spike = self.fixed.step({self.fixed.states[0]: state}, current, self.layer_params[layer])
         return nxt[self.fixed.states[0]], spike
 
+    def hoisted(self) -> list[int]:
+        """Operations computed a clock early, from ``next_current``, into registers: those that need no state
+        and hold logic, where a state-dependent operation (or an output) reads them."""
+        ops = self.fixed.ops
+        only = input_only(list(ops))
+        logic: list[bool] = []
+        for op in ops:
+            logic.append(op.kind not in ("input", "param", "const", "shl", "shr") or any(logic[a] for a in op.args))
+        readers = {a for i, op in enumerate(ops) if not only[i] for a in op.args}
+        outputs = set(self.fixed.next_state.values()) | ({self.fixed.spike} if self.fixed.spike is not None else set())
+        return [i for i in range(len(ops)) if only[i] and logic[i] and (i in readers or i in outputs)]
+
     def elaborate(self, platform):
         m = Module()
         fixed = self.fixed
         params = {k: Array(Const(p[k], signed(fixed.formats[k].width)) for p in self.layer_params)[self.layer]
                   for k in fixed.param_ops}
-        nxt, spike = build_step(m, fixed, {fixed.states[0]: self.state}, self.current, params=params)
+        hoist = self.hoisted()
+        cone = set()
+        for i in reversed(range(len(fixed.ops))):  # what the hoisted operations read
+            if i in hoist or i in cone:
+                cone.update(fixed.ops[i].args)
+        early = build_step(m, fixed, None, self.next_current, params=params, only=cone | set(hoist), prefix="next")
+        regs = {}
+        for i in hoist:
+            reg = regs[i] = Signal.like(early[i], name=f"early{i}")
+            with m.If(self.load):
+                m.d.sync += reg.eq(early[i])
+        nxt, spike = build_step(m, fixed, {fixed.states[0]: self.state}, self.current, params=params,
+                                precomputed=regs)
         m.d.comb += [self.next_state.eq(nxt[fixed.states[0]]), self.spike.eq(spike)]
         return m
 

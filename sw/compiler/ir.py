@@ -47,7 +47,7 @@ from .equation_compiler import EquationError, EquationNeuron, Value
 from .functions import lut_eval
 from .symbolic import Poly
 
-__all__ = ["Op", "Table", "RangeRow", "FixedNeuron", "lower", "parse_format", "format_name", "OVERFLOW", "ROUNDING",
+__all__ = ["Op", "Table", "RangeRow", "FixedNeuron", "lower", "input_only", "parse_format", "format_name", "OVERFLOW", "ROUNDING",
            "INT_LIMIT"]
 
 OVERFLOW = ("saturate", "wrap")
@@ -160,6 +160,7 @@ class _Ctx:
     atom_cache: dict
     value_ops: dict
     text: str = ""
+    memo: dict | None = None
 
 
 def _interval(kind, a, b, k, mode, ops, tables):
@@ -231,6 +232,13 @@ def _emit(ctx: _Ctx, kind: str, args=(), *, k: int = 0, frac: int = 0, mode: str
         raise EquationError(ctx.text, f"an intermediate value needs {bits} bits, more than the 63 of the NumPy and "
                                       "torch back-ends (int64): give a product its own temporary (its own format) "
                                       "or use narrower formats")
+    if args or kind == "const":  # the same operation on the same operands is one operation
+        key = (kind, tuple(args), k, mode)
+        memo = ctx.memo if ctx.memo is not None else {}
+        ctx.memo = memo
+        if key in memo:
+            return memo[key]
+        memo[key] = len(ctx.ops)
     ctx.ops.append(Op(kind, tuple(args), k, lo, hi, frac, mode, name))
     return len(ctx.ops) - 1
 
@@ -507,6 +515,12 @@ def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "
     spike = ctx.value_ops[neuron.spike][0] if neuron.spike is not None else None
     init = {s: _fit_number(f"init[{s!r}]", neuron.init[s], fmts[s]) for s in neuron.states}
     defaults = {r: _fit_number(f"params[{r!r}] (a runtime parameter)", x, fmts[r]) for r, x in neuron.runtime.items()}
+    remap = _through_saturation(ctx)
+    state_ops = {k: remap[i] for k, i in state_ops.items()}
+    param_ops = {k: remap[i] for k, i in param_ops.items()}
+    next_state = {k: remap[i] for k, i in next_state.items()}
+    input_op = remap[input_op]
+    spike = remap[spike] if spike is not None else None
     keep = _live(ctx.ops, [*state_ops.values(), input_op, *param_ops.values(), *next_state.values(),
                            *([spike] if spike is not None else [])])
     new = {old: i for i, old in enumerate(keep)}
@@ -530,6 +544,84 @@ def _fit_number(what: str, x: float, f: FixedPoint) -> int:
     if not f.min_int <= math.floor(x * f.one + 0.5) <= f.max_int:
         raise EquationError("", f"{what} = {x!r} does not fit {format_name(f)} [{f.min_int / f.one}, {f.max_int / f.one}]")
     return int(f.from_float(x))
+
+
+def input_only(ops: list[Op]) -> list[bool]:
+    """Per operation: it reads only ``I``, runtime parameters and constants (no state)."""
+    out: list[bool] = []
+    for op in ops:
+        out.append(op.kind in ("input", "param", "const") or (op.kind != "state" and bool(op.args)
+                                                              and all(out[a] for a in op.args)))
+    return out
+
+
+def _saturated_sum(ops: list[Op], only: list[bool], f: int):
+    """``(R, A, B)`` if ``ops[f]`` saturates ``R = (A + B) >> k`` (or round) with ``B`` input-only, ``A`` not."""
+    fit = ops[f]
+    if fit.kind != "fit" or fit.mode != "saturate" or ops[fit.args[0]].kind != "shr":
+        return None
+    r = fit.args[0]
+    y = ops[ops[r].args[0]]
+    if y.kind != "add":
+        return None
+    a, b = y.args
+    if only[a] and not only[b]:
+        a, b = b, a
+    return (r, a, b) if only[b] and not only[a] else None
+
+
+def _through_saturation(ctx: _Ctx) -> dict[int, int]:
+    """Take the threshold's subtraction and comparisons off the path through a saturation; returns old -> new
+    operation indices.  The same integers, rearranged the way ``hw.lif.lif_update_split`` is by hand:
+
+    * ``sat(R) - C`` (``R = (A + B) >> k``, ``B`` and ``C`` input-only) is
+      ``R > hi ? hi - C : R < lo ? lo - C : (A + (B - (C << k))) >> k`` -- ``floor(Y / 2**k) - C`` is
+      ``floor((Y - C 2**k) / 2**k)``, and ``B - (C << k)`` needs no state (a back-end may compute it early);
+    * a comparison of that (or of ``sat(R)``) with a constant is made in each branch, side by side.
+    """
+    old, ctx.ops, ctx.memo = ctx.ops, [], {}
+    only = input_only(old)
+    new: dict[int, int] = {}
+    split: dict[int, tuple] = {}  # old index -> (R > hi, value there, R < lo, value there, middle value)
+    for i, op in enumerate(old):
+        if op.kind == "sub" and only[op.args[1]] and (m := _saturated_sum(old, only, op.args[0])):
+            r, a, b = m
+            fit, rr, c = old[op.args[0]], old[r], new[op.args[1]]
+            hi, lo = (1 << (fit.k - 1)) - 1, -(1 << (fit.k - 1))
+            nr = new[r]
+            gt = _emit(ctx, "cmp", (nr, _const(ctx, hi, rr.frac)), mode=">", lo=0, hi=1)
+            lt = _emit(ctx, "cmp", (nr, _const(ctx, lo, rr.frac)), mode="<", lo=0, hi=1)
+            hi_d = _emit(ctx, "sub", (_const(ctx, hi, rr.frac), c), frac=rr.frac)
+            lo_d = _emit(ctx, "sub", (_const(ctx, lo, rr.frac), c), frac=rr.frac)
+            y = old[rr.args[0]]
+            b2 = _emit(ctx, "sub", (new[b], _emit(ctx, "shl", (c,), k=rr.k, frac=y.frac)), frac=y.frac)
+            mid = _emit(ctx, "shr", (_emit(ctx, "add", (new[a], b2), frac=y.frac),), k=rr.k, frac=rr.frac,
+                        mode=rr.mode)
+            parts = [ctx.ops[j] for j in (hi_d, lo_d, mid)]
+            inner = _emit(ctx, "select", (lt, lo_d, mid), frac=rr.frac, lo=min(p.lo for p in parts[1:]),
+                          hi=max(p.hi for p in parts[1:]))
+            new[i] = _emit(ctx, "select", (gt, hi_d, inner), frac=rr.frac, lo=min(p.lo for p in parts),
+                           hi=max(p.hi for p in parts), name=op.name)
+            split[i] = (gt, hi_d, lt, lo_d, mid)
+            continue
+        if op.kind == "cmp" and old[op.args[1]].kind == "const":
+            parts = split.get(op.args[0])
+            if parts is None and (m := _saturated_sum(old, only, op.args[0])):
+                fit, nr = old[op.args[0]], new[m[0]]
+                hi, lo = (1 << (fit.k - 1)) - 1, -(1 << (fit.k - 1))
+                f = old[m[0]].frac
+                parts = (_emit(ctx, "cmp", (nr, _const(ctx, hi, f)), mode=">", lo=0, hi=1), _const(ctx, hi, f),
+                         _emit(ctx, "cmp", (nr, _const(ctx, lo, f)), mode="<", lo=0, hi=1), _const(ctx, lo, f), nr)
+            if parts is not None:
+                gt, hi_v, lt, lo_v, mid = parts
+                k = new[op.args[1]]
+                c_hi, c_lo, c_mid = (_emit(ctx, "cmp", (v, k), mode=op.mode, lo=0, hi=1) for v in (hi_v, lo_v, mid))
+                inner = _emit(ctx, "select", (lt, c_lo, c_mid), lo=0, hi=1)
+                new[i] = _emit(ctx, "select", (gt, c_hi, inner), lo=0, hi=1, name=op.name)
+                continue
+        ctx.ops.append(Op(op.kind, tuple(new[a] for a in op.args), op.k, op.lo, op.hi, op.frac, op.mode, op.name))
+        new[i] = len(ctx.ops) - 1
+    return new
 
 
 def _live(ops: list[Op], roots: list[int]) -> list[int]:
