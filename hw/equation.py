@@ -446,7 +446,7 @@ class EquationNeuronStep(Validated, wiring.Component):
 def _contract_lif(fmt: FixedPoint, beta_bits: int) -> FixedNeuron:
     name = f"Q{fmt.int_bits}.{fmt.frac_bits}"
     neuron = from_equations(*LIF_EQUATIONS["equations"], **{k: v for k, v in LIF_EQUATIONS.items() if k != "equations"})
-    return neuron.compile(name, formats={"beta": f"Q1.{beta_bits}"})
+    return neuron.compile(name, formats={"beta": f"Q1.{beta_bits}"}, split_saturation=True)
 
 
 def _fixed_for(neuron, data_width: int, fraction: int, overflow: str, rounding: str, **compile_kw) -> FixedNeuron:

@@ -312,16 +312,18 @@ class EquationNeuron:
 
     # ----------------------------------------------------------------- fixed point
     def compile(self, fmt="Q8.8", *, formats: Mapping[str, object] | None = None, overflow: str = "saturate",
-                rounding: str = "truncate", coef_frac: int = 16, lut_bits: int = 8):
+                rounding: str = "truncate", coef_frac: int = 16, lut_bits: int = 8, split_saturation: bool = False):
         """The fixed-point form (:class:`~sc_neurocore.compiler.ir.FixedNeuron`): every signal in ``fmt``
         (``"Q8.8"`` or a :class:`~sc_neurocore.sc.contract.FixedPoint`) unless ``formats`` names it
         (``{"v": "Q4.12", "I": "Q8.8"}``); ``overflow`` ``"saturate"`` | ``"wrap"``; ``rounding``
         ``"truncate"`` (floor) | ``"round"`` (half up); constants with ``coef_frac`` fraction bits;
-        tables of at most ``2**lut_bits`` entries.  Rules: ``docs/sc-arithmetic.md`` section 11."""
+        tables of at most ``2**lut_bits`` entries; ``split_saturation``: the threshold rearranged for a
+        back-end that precomputes what needs no state (the same integers).  Rules: ``docs/sc-arithmetic.md``
+        section 11."""
         from .ir import lower
 
         return lower(self, fmt, formats=formats, overflow=overflow, rounding=rounding, coef_frac=coef_frac,
-                     lut_bits=lut_bits)
+                     lut_bits=lut_bits, split_saturation=split_saturation)
 
     def float_program(self) -> dict:
         """The float step as plain data (what the torch cell of ``sc_neurocore.training`` interprets).

@@ -492,8 +492,10 @@ def _resolve_formats(neuron: EquationNeuron, fmt, formats) -> dict[str, FixedPoi
 
 
 def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "saturate", rounding: str = "truncate",
-          coef_frac: int = 16, lut_bits: int = 8) -> FixedNeuron:
-    """The :class:`FixedNeuron` of ``neuron`` (see :meth:`EquationNeuron.compile`)."""
+          coef_frac: int = 16, lut_bits: int = 8, split_saturation: bool = False) -> FixedNeuron:
+    """The :class:`FixedNeuron` of ``neuron`` (see :meth:`EquationNeuron.compile`); ``split_saturation``
+    rearranges a threshold through a saturation (:func:`_through_saturation`: more logic, the state-free part
+    of which a back-end that precomputes it -- the engine's neuron -- takes off the state's loop)."""
     if not isinstance(neuron, EquationNeuron):
         raise TypeError(f"neuron must be an EquationNeuron (from_equations(...)), not {neuron!r}")
     _check_option("overflow", overflow, OVERFLOW)
@@ -515,7 +517,9 @@ def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "
     spike = ctx.value_ops[neuron.spike][0] if neuron.spike is not None else None
     init = {s: _fit_number(f"init[{s!r}]", neuron.init[s], fmts[s]) for s in neuron.states}
     defaults = {r: _fit_number(f"params[{r!r}] (a runtime parameter)", x, fmts[r]) for r, x in neuron.runtime.items()}
-    remap = _through_saturation(ctx)
+    if not isinstance(split_saturation, bool):
+        raise TypeError(f"split_saturation must be a bool, not {split_saturation!r}")
+    remap = _through_saturation(ctx) if split_saturation else {i: i for i in range(len(ctx.ops))}
     state_ops = {k: remap[i] for k, i in state_ops.items()}
     param_ops = {k: remap[i] for k, i in param_ops.items()}
     next_state = {k: remap[i] for k, i in next_state.items()}

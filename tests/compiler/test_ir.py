@@ -236,3 +236,19 @@ def test_runtime_parameters_defaults_float_and_checks():
         from_equations("v = v / tau", params={"tau": 2.0}, runtime=("tau",))
     with pytest.raises(EquationError, match="'beta' is params: it cannot be assigned"):
         from_equations("beta = v", params={"beta": 1}, runtime=("beta",))
+
+
+def test_split_saturation_keeps_the_integers():
+    """The threshold rearranged through the saturation: the contract's LIF still lif_step over a full sweep."""
+    n = from_equations("v = beta*v + I", threshold="v > theta", reset="v = v - theta",
+                       params={"beta": 0.5, "theta": 1.0}, runtime=("beta", "theta"))
+    plain, split = (n.compile(formats={"beta": "Q1.8"}, split_saturation=s) for s in (False, True))
+    assert len(split.ops) > len(plain.ops) and sum(o.kind == "select" for o in split.ops) > 2
+    v = np.arange(-32768, 32768, 7)
+    for beta_q, theta_q, i in ((230, 256, 300), (255, 1, 32767), (0, 32767, -32768), (128, 77, -5)):
+        cur = np.full(v.shape, i)
+        got = split.step({"v": v}, cur, {"beta": beta_q, "theta": theta_q})
+        ev, es = lif_step(v, cur, beta_q, theta_q)
+        assert np.array_equal(got[0]["v"], ev) and np.array_equal(got[1], es)
+    with pytest.raises(TypeError, match="split_saturation"):
+        n.compile(split_saturation="yes")
