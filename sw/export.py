@@ -81,7 +81,8 @@ class QuantizedLayer:
 
 @dataclass(frozen=True, eq=False)
 class QuantizedNet:
-    """A whole SpikingNet in contract integers, for one :class:`SCConfig`."""
+    """A whole dense net in contract integers, for one :class:`SCConfig`: any widths, each layer its own leak,
+    threshold and scales (``SpikingNet(sizes=...)``, ``sc_neurocore.nir.from_nir``)."""
 
     layers: tuple[QuantizedLayer, ...]
     config: SCConfig
