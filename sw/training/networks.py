@@ -228,7 +228,7 @@ class SpikingNet(_SpikingClassifier):
         biases = [None if fc.bias is None else fc.bias.detach().cpu().double().numpy() for fc in self.fcs]
         betas = [float(lif.param("beta").detach()) for lif in self.lifs]
         thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
-        return QuantizedNet.from_float(weights, biases, betas, thresholds, config)
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=self.reset)
 
 
 class ConvSpikingNet(_SpikingClassifier):
