@@ -107,9 +107,10 @@ class SpikingNet(_SpikingClassifier):
     10])`` (``n_input``, ``n_hidden``, ``n_output`` and ``n_layers`` left out; two entries make one
     layer).  ``beta`` and ``threshold`` are one number for all layers or one per layer
     (``len(sizes) - 1`` entries); ``learn_beta`` / ``learn_threshold`` give every layer its own
-    trainable scalar.  ``reset`` (:data:`~sc_neurocore.training.cells.RESET_MODES`): what a spike does
-    to the membrane, ``"subtract"`` (the default), ``"zero"``, or ``"subtract-delayed"`` (snnTorch's
-    ``reset_delay=True``); ``docs/interop.md`` maps them to the other libraries'.
+    trainable scalar.  ``reset`` (:data:`~sc_neurocore.training.cells.RESET_MODES`, one or one per
+    layer): what a spike does to the membrane, ``"subtract"`` (the default), ``"zero"``, or
+    ``"subtract-delayed"`` (snnTorch's ``reset_delay=True``); ``docs/interop.md`` maps them to the
+    other libraries'.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -137,8 +138,6 @@ class SpikingNet(_SpikingClassifier):
         self.input_range = check_value_range("input_range", input_range)
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be a bool, not {bias!r}")
-        if reset not in RESET_MODES:
-            raise ValueError(f"reset must be one of {RESET_MODES}, not {reset!r}")
         if sizes is None:
             if n_input is None or n_hidden is None or n_output is None:
                 raise TypeError("SpikingNet needs n_input, n_hidden and n_output, or sizes=[n_input, ..., n_output]")
@@ -159,6 +158,10 @@ class SpikingNet(_SpikingClassifier):
         n_fc = len(sizes) - 1
         betas = _per_layer("beta", beta, n_fc)
         thresholds = _per_layer("threshold", threshold, n_fc)
+        resets = [reset] * n_fc if isinstance(reset, str) else _per_layer("reset", reset, n_fc)
+        for r in resets:
+            if r not in RESET_MODES:
+                raise ValueError(f"reset must be one of {RESET_MODES} (or one per layer), not {r!r}")
         self.hparams = dict(
             **shape,
             beta=beta if isinstance(beta, (int, float)) else list(betas),
@@ -170,11 +173,12 @@ class SpikingNet(_SpikingClassifier):
             input_range=self.input_range,
         )
         if reset != "subtract":  # absent from the seed's checkpoints, which keep loading unchanged
-            self.hparams["reset"] = reset
-        self.reset = reset
+            self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
+        self.reset = reset if isinstance(reset, str) else list(resets)
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
         self.lifs = nn.ModuleList(
-            LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=reset) for b, t in zip(betas, thresholds)
+            LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
+            for b, t, r in zip(betas, thresholds, resets)
         )
 
     @property
@@ -228,7 +232,8 @@ class SpikingNet(_SpikingClassifier):
         biases = [None if fc.bias is None else fc.bias.detach().cpu().double().numpy() for fc in self.fcs]
         betas = [float(lif.param("beta").detach()) for lif in self.lifs]
         thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
-        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=self.reset)
+        resets = [lif.reset_mode for lif in self.lifs]
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets)
 
 
 class ConvSpikingNet(_SpikingClassifier):

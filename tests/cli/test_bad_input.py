@@ -8,6 +8,7 @@ test's folder, ``{out}`` an empty folder that must stay empty (no silent output)
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import pytest
@@ -16,6 +17,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 MISSING_DIR = "/nonexistent/dir"
+NO_NIR = {"skip_if": lambda: importlib.util.find_spec("nir") is None}
 
 # (argv, code, fragment[, extra]) -- extra: {"env": {...}, "hide": [module, ...], "skip_if": callable}
 ROWS = [
@@ -88,6 +90,22 @@ ROWS = [
     (["infer", "--port", "{tmp}/ttyNOPE", "--export", "{npz}", "--limit", "2"], 2, "is the board attached"),
     (["infer", "--export", "{npz}"], 2, "required: --port"),
     (["infer", "--port", "x", "--export", "{npz}", "--board", "nope"], 2, "invalid choice: 'nope'"),
+    # import-nir / export-nir ({nir}: a 64-6-10 graph, {nirconv}: one with a Conv2d, {nirnorse}: tau * dt)
+    (["import-nir", "{tmp}/missing.nir", "-o", "{out}/n.pt"], 2, "missing.nir does not exist", NO_NIR),
+    (["import-nir", "{txt}", "-o", "{out}/n.pt"], 2, "is not a NIR file", NO_NIR),
+    (["import-nir", "{nir}", "-o", "{out}/n.txt"], 2, "name the output .pt (a checkpoint) or .npz"),
+    (["import-nir", "{nir}", "-o", "{out}/nodir/n.pt"], 2, "does not exist (create it first)"),
+    (["import-nir", "{nir}", "--dt", "0", "-o", "{out}/n.pt"], 2, "--dt"),
+    (["import-nir", "{nir}", "--reset", "hard", "-o", "{out}/n.pt"], 2, "invalid choice: 'hard'"),
+    (["import-nir", "{nirconv}", "-o", "{out}/n.pt"], 2, "node 'conv' is a convolution", NO_NIR),
+    (["import-nir", "{nirnorse}", "--dt", "0.001", "-o", "{out}/n.pt"], 2, "Norse #411", NO_NIR),
+    (["import-nir", "{nir}", "-o", "{out}/n.pt"], 3, "pip install 'sc-neurocore[nir]'", {"hide": ["nir"]}),
+    (["export-nir", "--checkpoint", "{ckpt}", "-o", "{out}/n.txt"], 2, "name it so"),
+    (["export-nir", "--checkpoint", "{conv}", "-o", "{out}/n.nir"], 2, "issue 14", NO_NIR),
+    (["export-nir", "--checkpoint", "{txt}", "-o", "{out}/n.nir"], 2, "not an sc-neurocore checkpoint", NO_NIR),
+    (["export-nir", "-o", "{out}/n.nir"], 2, "one of the arguments --checkpoint --export is required"),
+    (["export-nir", "--export", "{npz}", "-o", "{out}/n.nir"], 3, "pip install 'sc-neurocore[nir]'",
+     {"hide": ["nir"]}),
     # clean
     (["clean"], 2, "refusing to remove", {"env": {"SC_NEUROCORE_CACHE": "{tmp}"}}),
     (["clean", "--force"], 2, "unrecognized arguments: --force"),
@@ -95,12 +113,12 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint):
+def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint, nir_files):
     tmp = tmp_path_factory.mktemp("bad")
     (tmp / "notes.txt").write_text("hello, not a net\n")
     (tmp / ".git").mkdir()  # {tmp} looks like a project: clean must refuse it
     return {"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
-            "txt": str(tmp / "notes.txt"), "tmp": str(tmp)}
+            "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files}
 
 
 def _id(row):
@@ -111,7 +129,7 @@ def test_the_table_is_big_enough():
     commands = {row[0][0] for row in ROWS if row[0] and not row[0][0].startswith("-")}
     assert len(ROWS) >= 30
     assert {"demo", "train", "sc-eval", "export", "export-verilog", "export-vectors", "verify", "build", "infer",
-            "clean"} <= commands
+            "clean", "import-nir", "export-nir"} <= commands
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[_id(r) for r in ROWS])
