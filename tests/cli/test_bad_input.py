@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -106,6 +107,18 @@ ROWS = [
     (["export-nir", "-o", "{out}/n.nir"], 2, "one of the arguments --checkpoint --export is required"),
     (["export-nir", "--export", "{npz}", "-o", "{out}/n.nir"], 3, "pip install 'sc-neurocore[nir]'",
      {"hide": ["nir"]}),
+    # --data FILE.npz ({raster}: (T, N, 64) spikes, {wide}: x in [0, 2], {noy}: no labels)
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{raster}"], 2, "a (T, N, n_input) spike raster"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{wide}"], 2, "x must lie in [0, 1]"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{tmp}/missing.npz"], 2, "data file"),
+    (["verify", "--export", "{npz}", "--data", "{noy}", "--sim", "none"], 2, "no array 'y'"),
+    (["verify", "--export", "{npz}", "--data", "{txt}", "--sim", "none"], 2, "is not a NumPy .npz archive"),
+    (["export-vectors", "--export", "{npz}", "--data", "{raster}", "-o", "{out}/v.npz"], 2, "spike raster"),
+    (["export-vectors", "--export", "{npz}", "--data", "{wide}", "--dataset", "digits", "-o", "{out}/v.npz"], 2,
+     "not both"),
+    (["report", "--export", "{npz}", "--data", "{wide}", "--sim", "none", "-o", "{out}/r"], 2, "x must lie in [0, 1]"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "--data", "{raster}", "-o", "{out}/b"], 2,
+     "spike raster"),
     # clean
     (["clean"], 2, "refusing to remove", {"env": {"SC_NEUROCORE_CACHE": "{tmp}"}}),
     (["clean", "--force"], 2, "unrecognized arguments: --force"),
@@ -117,8 +130,13 @@ def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint, nir_files):
     tmp = tmp_path_factory.mktemp("bad")
     (tmp / "notes.txt").write_text("hello, not a net\n")
     (tmp / ".git").mkdir()  # {tmp} looks like a project: clean must refuse it
+    rng = np.random.default_rng(0)
+    np.savez(tmp / "raster.npz", x=rng.random((5, 4, 64)) > 0.5, y=np.zeros(4, dtype=np.int64))
+    np.savez(tmp / "wide.npz", x=rng.random((4, 64)) * 2, y=np.zeros(4, dtype=np.int64))
+    np.savez(tmp / "noy.npz", x=rng.random((4, 64)))
     return {"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
-            "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files}
+            "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files,
+            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy")}}
 
 
 def _id(row):

@@ -70,3 +70,21 @@ def test_build_and_infer_load_it(unequal_checkpoint, tmp_path, cli, monkeypatch)
     assert r.code == 3 and "yosys" in r.err and "Traceback" not in r.err, r.err  # past the net, at the tools
     r = cli("infer", "--port", tmp_path / "ttyNOPE", "--checkpoint", ck, "--limit", "2")
     assert r.code == 2 and "is the board attached" in r.err, r.err  # past the net, at the port
+
+
+def test_own_data_file_in_the_commands(unequal_checkpoint, tmp_path, cli):
+    """--data FILE.npz (issue 12, item 5): the same figures as the dataset's images given as a file."""
+    from sc_neurocore.datasets import load_dataset
+
+    x, y = load_dataset("digits", "test")
+    np.savez(tmp_path / "mine.npz", x=x[:20], y=y[:20])
+    ck = str(unequal_checkpoint)
+    a = json.loads(_ok(cli("sc-eval", "--checkpoint", ck, "--data", tmp_path / "mine.npz", "--json")).out)
+    b = json.loads(_ok(cli("sc-eval", "--checkpoint", ck, "--limit", "20", "--json")).out)
+    assert a["n_test"] == 20 and a["dataset"] == str(tmp_path / "mine.npz")
+    for key in ("float_accuracy", "fixed_accuracy", "sc_accuracy", "sc_predictions_sha"):
+        assert a[key] == b[key], key
+    _ok(cli("export-vectors", "--checkpoint", ck, "--data", tmp_path / "mine.npz", "--limit", "3",
+            "-o", tmp_path / "v.npz"))
+    r = _ok(cli("verify", "--checkpoint", ck, "--data", tmp_path / "mine.npz", "--sim", "none", "--limit", "3"))
+    assert "agreement with float" in r.out
