@@ -107,7 +107,7 @@ def _chain(graph) -> list[str]:
     nodes, edges = graph.nodes, [(str(a), str(b)) for a, b in graph.edges]
     for name, node in nodes.items():
         kind = type(node).__name__
-        if kind in REFUSED and kind == "NIRGraph":
+        if kind == "NIRGraph":
             raise NIRImportError(f"node {name!r} is {REFUSED[kind]}")
     succ: dict[str, list[str]] = {k: [] for k in nodes}
     pred: dict[str, list[str]] = {k: [] for k in nodes}
