@@ -113,5 +113,7 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    session.install("-c", "constraints.txt", "ruff")
+    """ruff, and the import contract (``tests/test_layers.py``: imports point one way, over the import graph)."""
+    session.install("-c", "constraints.txt", "ruff", "pytest")
     session.run("ruff", "check", "sw", "hw", "sim", "boards", "tests", "bench", "examples", "noxfile.py")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-o", "addopts=", "tests/test_layers.py")
