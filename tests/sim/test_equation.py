@@ -5,7 +5,6 @@ go into one simulated top per example (``EquationTestbench.combine``: one build 
 neurons); the ExpIF neuron brings a lookup table, the scoreboard is shown able to fail.
 """
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,19 @@ from sc_neurocore.compiler import from_equations  # noqa: E402
 from sc_neurocore.sim import runner  # noqa: E402
 from sc_neurocore.sim.equation import EquationTestbench, generate_testbench  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from compiler.strategies import polynomial_neurons  # noqa: E402
+
+def _strategies():
+    """tests/compiler/strategies.py, loaded by path (the tests folder is not put on sys.path: it would shadow packages)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "compiler" / "strategies.py"
+    spec = importlib.util.spec_from_file_location("sc_neurocore_test_strategies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+polynomial_neurons = _strategies().polynomial_neurons
 
 EXPIF = dict(threshold="v > theta", reset="v = v - theta", params=dict(beta=0.9, theta=1.0, vr=0.8, dT=0.1),
              domains={"exp": (-8, 2)})

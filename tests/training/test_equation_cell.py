@@ -4,7 +4,6 @@ forward equals the compiled neuron's float dynamics and trains through the surro
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,19 @@ from sc_neurocore.compiler.numpy_backend import random_currents  # noqa: E402
 from sc_neurocore.training import atan_surrogate, fast_sigmoid  # noqa: E402
 from sc_neurocore.training.equation_cell import EquationCell  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from compiler.strategies import polynomial_neurons  # noqa: E402
+
+def _strategies():
+    """tests/compiler/strategies.py, loaded by path (the tests folder is not put on sys.path: it would shadow packages)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "compiler" / "strategies.py"
+    spec = importlib.util.spec_from_file_location("sc_neurocore_test_strategies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+polynomial_neurons = _strategies().polynomial_neurons
 
 EXPIF = dict(threshold="v > theta", reset="v = v - theta", params=dict(beta=0.9, theta=1.0, vr=0.8, dT=0.1),
              domains={"exp": (-8, 2)})
