@@ -344,9 +344,14 @@ class EquationBank(Validated, wiring.Component):
         return m
 
 
-#: The contract's LIF (``sc.fixed.lif_step``) as equations, ``beta`` and ``theta`` runtime parameters (per layer).
-LIF_EQUATIONS = dict(equations=("v = beta*v + I",), threshold="v > theta", reset="v = v - theta",
-                     params={"beta": 0.0, "theta": 1.0}, runtime=("beta", "theta"))
+#: The contract's LIF (``sc.fixed.lif_step``) as equations, ``beta``, ``theta`` and the subtracted ``reset_q``
+#: runtime parameters (per layer); ``"zero"``: the reset to zero.
+LIF_EQUATIONS = {
+    "subtract": dict(equations=("v = beta*v + I",), threshold="v > theta", reset="v = v - reset_q",
+                     params={"beta": 0.0, "theta": 1.0, "reset_q": 1.0}, runtime=("beta", "theta", "reset_q")),
+    "zero": dict(equations=("v = beta*v + I",), threshold="v > theta", reset="v = 0",
+                 params={"beta": 0.0, "theta": 1.0}, runtime=("beta", "theta")),
+}
 
 
 class EquationNeuronStep(Validated, wiring.Component):
@@ -399,10 +404,21 @@ class EquationNeuronStep(Validated, wiring.Component):
     @classmethod
     def lif_for_spec(cls, spec) -> EquationNeuronStep:
         """The contract's LIF, compiled from :data:`LIF_EQUATIONS`, for every layer of an ``EngineSpec``'s net
-        (``beta`` in Q1.``beta_bits``, ``theta`` and the membrane in the membrane format)."""
-        cfg = spec.config
-        fixed = _contract_lif(cfg.membrane, cfg.beta_format.frac_bits)
-        return cls(fixed, [{"beta": int(layer.beta_q), "theta": int(layer.threshold_q)} for layer in spec.qnet.layers])
+        (``beta`` in Q2.``beta_bits``: up to 1.0, integrate-and-fire; ``theta``, ``reset_q`` and the membrane in
+        the membrane format).  One reset kind for every layer (``ValueError`` otherwise)."""
+        cfg, layers = spec.config, spec.qnet.layers
+        kinds = {layer.reset for layer in layers}
+        if len(kinds) != 1:
+            raise ValueError(f"the compiled LIF takes one reset kind for every layer, not {sorted(kinds)}")
+        (kind,) = kinds
+        fixed = _contract_lif(cfg.membrane, cfg.beta_format.frac_bits, kind)
+        params = []
+        for layer in layers:
+            p = {"beta": int(layer.beta_q), "theta": int(layer.threshold_q)}
+            if kind == "subtract":
+                p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
+            params.append(p)
+        return cls(fixed, params)
 
     def model(self, state, current, layer: int):
         """``(next_state, spike)`` in NumPy with the layer's parameters."""
@@ -443,10 +459,11 @@ class EquationNeuronStep(Validated, wiring.Component):
         return m
 
 
-def _contract_lif(fmt: FixedPoint, beta_bits: int) -> FixedNeuron:
+def _contract_lif(fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
     name = f"Q{fmt.int_bits}.{fmt.frac_bits}"
-    neuron = from_equations(*LIF_EQUATIONS["equations"], **{k: v for k, v in LIF_EQUATIONS.items() if k != "equations"})
-    return neuron.compile(name, formats={"beta": f"Q1.{beta_bits}"}, split_saturation=True)
+    spec = dict(LIF_EQUATIONS[reset])
+    neuron = from_equations(*spec.pop("equations"), **spec)
+    return neuron.compile(name, formats={"beta": f"Q2.{beta_bits}"}, split_saturation=True)
 
 
 def _fixed_for(neuron, data_width: int, fraction: int, overflow: str, rounding: str, **compile_kw) -> FixedNeuron:

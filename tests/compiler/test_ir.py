@@ -42,6 +42,23 @@ def test_lif_through_the_compiler_is_lif_step(pairs, beta_q, theta_q):
     assert nxt["v"].tolist() == v1.tolist() and spike.tolist() == s1.tolist()
 
 
+def test_lif_step_options_through_the_compiler():
+    """The contract's other LIF settings: beta_q = 256 (IF: no multiplier), a subtracted reset_q other than the
+    threshold, and the reset to zero."""
+    g = np.random.default_rng(5)
+    v, cur = g.integers(-32768, 32768, 4000), g.integers(-32768, 32768, 4000)
+    cur[:1000] = g.integers(-300, 600, 1000)
+    cases = [(256, 300, "v = v - theta", {}), (230, 256, "v = v - 300/256", {"reset_q": 300}),
+             (200, 77, "v = 0", {"reset": "zero"})]
+    for beta_q, theta_q, reset, kw in cases:
+        f = from_equations("v = beta*v + I", threshold="v > theta", reset=reset,
+                           params={"beta": beta_q / 256, "theta": theta_q / 256}).compile()
+        nxt, spike = f.step({"v": v}, cur)
+        ev, es = lif_step(v, cur, beta_q, theta_q, **kw)
+        assert np.array_equal(nxt["v"], ev) and np.array_equal(spike, es), reset
+        assert beta_q != 256 or not any(o.kind == "mul" for o in f.ops)
+
+
 def test_lif_edges_of_lif_step_through_the_compiler():
     """tests/sc/test_fixed.py's edge cases and section 8's worked rows, through the compiler."""
     f = contract_lif(230, 256)

@@ -173,18 +173,26 @@ def test_bad_arguments(call, exc, text):
 # ------------------------------------------------------------------------------ the engine's neuron
 
 
-def test_compiled_lif_is_the_engines_lif_step_at_every_input():
+@pytest.mark.parametrize("betas,resets", [
+    ((0.85, 0.6, 0.9), None),  # subtract the threshold
+    ((1.0, 0.7, 0.95), ("subtract-delayed",) * 3),  # IF (beta_q = 256) and subtract of theta / beta
+    ((0.9, 1.0, 0.5), ("zero",) * 3),  # reset to zero
+])
+def test_compiled_lif_is_the_engines_lif_step_at_every_input(betas, resets):
     """EquationNeuronStep (the contract's LIF from equations) against LIFStep: same next state and spike for
-    every layer over random states and currents plus the saturation edges."""
+    every layer over random states and currents plus the saturation edges, for each reset of the contract."""
     from amaranth.hdl import Module
+    from sc_neurocore.export import QuantizedNet
     from sc_neurocore.hw.equation import EquationNeuronStep
     from sc_neurocore.hw.lif import LIFStep
     from sc_neurocore.hw.plan import EngineSpec
     from sc_neurocore.sc.contract import SCConfig
 
-    from .reference import random_qnet
-
-    qnet = random_qnet([6, 5, 3], SCConfig(rng="sobol", seed=3, length=8), seed=4, bias=0.4)
+    g0 = np.random.default_rng(4)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, list(betas), [0.5, 1.0, 1.5],
+                                   SCConfig(rng="sobol", seed=3, length=8), resets=resets)
     spec = EngineSpec.of(qnet, 4, (1, 1))
     ours, theirs = EquationNeuronStep.lif_for_spec(spec), LIFStep.for_spec(spec)
     top = Module()
