@@ -1,6 +1,6 @@
 """NIR fixtures down the chain: library float -> our float import -> fixed point -> SC (L=16) == RTL.
 
-For each file of ``tests/nir/fixtures`` (snnTorch with both reset timings, Norse, SpikingJelly, each
+For each file of ``tests/interop/fixtures`` (snnTorch with both reset timings, Norse, SpikingJelly, each
 written by the library's own exporter with its own saved outputs): the library's accuracy on the
 digits test split, our float import's agreement with it (predictions, exact spike counts), the
 fixed-point and SC (Sobol, L = 16) accuracies and agreement with our float, and the RTL on
@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "nir" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "interop" / "fixtures"
 NAMES = ("snntorch_delayed", "snntorch_immediate", "norse", "spikingjelly")
 SCHEMA = 1
 
@@ -74,7 +74,7 @@ def render(data: dict) -> str:
              f"Produced by `{data['command']}` ({data['when']}, revision {data['revision']}; "
              f"{data['minutes']:.0f} min).", "",
              "Each fixture is a 64-24-10 digits net trained and exported by the library itself "
-             "(`tests/nir/fixtures/make_fixtures.py`), imported with `sc-neurocore import-nir` / `from_nir` "
+             "(`tests/interop/fixtures/make_fixtures.py`), imported with `sc-neurocore import-nir` / `from_nir` "
              "with the matching reset convention, run on the 360 test images with the same constant input at each "
              "of T steps. Agreement = same prediction; exact = the same output spike count in every class. "
              "SC: Sobol, L = 16, the contract's defaults. RTL: the network core on "
