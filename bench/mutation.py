@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import gc
 import importlib.abc
 import importlib.machinery
 import json
@@ -63,6 +64,9 @@ _CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
 _BIN_SWAP = {ast.Add: ("arith", ast.Sub), ast.Sub: ("arith", ast.Add), ast.Mult: ("arith", ast.Add),
              ast.FloorDiv: ("arith", ast.Mult), ast.LShift: ("bits", ast.RShift), ast.RShift: ("bits", ast.LShift),
              ast.BitAnd: ("bits", ast.BitOr), ast.BitOr: ("bits", ast.BitAnd), ast.BitXor: ("bits", ast.BitOr)}
+#: Calls whose arguments are widths or shapes (not mutated), with how many leading arguments are values.
+_SHAPE_CALLS = {"Signal": 0, "In": 0, "Out": 0, "signed": 0, "unsigned": 0, "ArrayLayout": 0,
+                "StructLayout": 0, "Memory": 0, "Const": 1, "bit_select": 1, "word_select": 1}
 _SKIP_FUNCS = ("validate", "__post_init__", "__repr__", "__hash__", "__eq__")
 _SKIP_KEYWORDS = ("name", "src_loc_at")
 
@@ -103,6 +107,11 @@ def _skip_function(name: str) -> bool:
     return name in _SKIP_FUNCS or name.startswith(("_check", "check_"))
 
 
+def _call_name(node: ast.Call) -> str:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
 def _is_guard(node: ast.AST) -> bool:
     """``if ...: raise ...`` (argument checks) and statements that only raise or assert."""
     if isinstance(node, (ast.Raise, ast.Assert)):
@@ -123,16 +132,16 @@ def _is_docstring(node: ast.AST) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
-def _sites(tree: ast.AST) -> list[tuple[ast.AST, ast.AST, str, str]]:
-    """Every mutable node in a fixed order: ``(node, parent, field, function qualname)``."""
+def _sites(tree: ast.AST) -> list[tuple[ast.AST, ast.AST, str, str, tuple]]:
+    """Every mutable node in a fixed order: ``(node, parent, field, function qualname, ancestors)``."""
     out: list = []
 
-    def visit(node, parent, fld, func):
+    def visit(node, parent, fld, func, chain):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if isinstance(node, ast.ClassDef) or not _skip_function(node.name):
                 inner = f"{func}.{node.name}" if func else node.name
                 for stmt in node.body:
-                    visit(stmt, node, "body", inner)
+                    visit(stmt, node, "body", inner, ())
             return
         if _is_guard(node) or _is_check_call(node) or _is_docstring(node) or isinstance(node, ast.JoinedStr):
             return
@@ -142,20 +151,31 @@ def _sites(tree: ast.AST) -> list[tuple[ast.AST, ast.AST, str, str]]:
                 return
         if isinstance(node, ast.keyword) and node.arg in _SKIP_KEYWORDS:
             return
+        if isinstance(node, ast.Call) and _call_name(node) in _SHAPE_CALLS:
+            # widths and shapes: visit only the value arguments (Const's value, bit_select's offset, init=)
+            n_value = _SHAPE_CALLS[_call_name(node)]
+            visit(node.func, node, "func", func, chain)
+            for arg in node.args[:n_value]:
+                visit(arg, node, "args", func, (node,) + chain)
+            for kw in node.keywords:
+                if kw.arg == "init":
+                    visit(kw, node, "keywords", func, (node,) + chain)
+            return
         if isinstance(node, (ast.Compare, ast.BinOp, ast.AugAssign, ast.BoolOp, ast.UnaryOp, ast.Call)) or (
                 isinstance(node, ast.Constant) and isinstance(node.value, int)):
-            out.append((node, parent, fld, func or "<module>"))
+            out.append((node, parent, fld, func or "<module>", chain))
+        inner_chain = (node,) + chain if isinstance(node, (ast.expr, ast.keyword, ast.stmt)) else chain
         for name, value in ast.iter_fields(node):
             if name in ("annotation", "returns", "decorator_list", "type_comment"):
                 continue
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, ast.AST):
-                        visit(item, node, name, func)
+                        visit(item, node, name, func, inner_chain)
             elif isinstance(value, ast.AST):
-                visit(value, node, name, func)
+                visit(value, node, name, func, inner_chain)
 
-    visit(tree, None, "", "")
+    visit(tree, None, "", "", ())
     return out
 
 
@@ -205,10 +225,23 @@ def _show(node: ast.AST, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _context(node, parent) -> ast.AST:
-    """What to show for a mutant: the node, or for a constant its enclosing expression."""
-    if isinstance(node, ast.Constant) and isinstance(parent, ast.expr):
-        return parent
+def _context(node, chain) -> ast.AST:
+    """What to show for a mutant: the node; for a constant, the smallest enclosing expression (past a unary
+    minus or a keyword), or a short enclosing assignment or return."""
+    if not isinstance(node, ast.Constant):
+        return node
+    for anc in chain:
+        if isinstance(anc, (ast.UnaryOp, ast.keyword)):
+            continue
+        if isinstance(anc, ast.Dict):  # a table: its one entry
+            for k, v in zip(anc.keys, anc.values):
+                if any(n is node for part in (k, v) if part is not None for n in ast.walk(part)):
+                    return ast.Dict(keys=[k], values=[v])
+        if isinstance(anc, ast.expr):
+            return anc
+        if isinstance(anc, (ast.Assign, ast.AnnAssign, ast.Return)) and len(ast.unparse(anc)) <= 90:
+            return anc
+        break
     return node
 
 
@@ -228,13 +261,12 @@ def mutants_of(module: str, *, skip_functions: tuple[str, ...] = ()) -> list[Mut
     rel = str(path.relative_to(ROOT))
     seen: dict[str, int] = {}
     out = []
-    for site, (node, parent, _, func) in enumerate(_sites(tree)):
+    for site, (node, _, _, func, chain) in enumerate(_sites(tree)):
         if any(func == f or func.startswith(f + ".") for f in skip_functions):
             continue
         for variant, (op, _) in enumerate(_variants(node)):
-            shown = _context(node, parent)
-            before = _show(shown)
-            after = _show(_mutated_display(node, parent, variant))
+            before = _show(_context(node, chain))
+            after = _show(_mutated_display(node, chain, variant))
             if before == after:
                 continue
             key = f"{rel}:{func}:{before} -> {after}"
@@ -245,36 +277,37 @@ def mutants_of(module: str, *, skip_functions: tuple[str, ...] = ()) -> list[Mut
     return out
 
 
-def _mutate(tree: ast.AST, site: int, variant: int) -> tuple[ast.AST, ast.AST]:
-    """Apply one mutant to ``tree`` in place; returns ``(replacement node, its display context)``."""
-    node, parent, fld, _ = _sites(tree)[site]
+def _mutate(tree: ast.AST, site: int, variant: int) -> ast.AST:
+    """Apply one mutant to ``tree`` in place; returns the replacement node."""
+    node, parent, fld, _, _ = _sites(tree)[site]
     _, apply = _variants(node)[variant]
     new = apply(node)
     if new is not node:
         ast.copy_location(new, node)
         _replace(parent, fld, node, new)
     ast.fix_missing_locations(tree)
-    return new, _context(new, parent)
+    return new
 
 
-def _mutated_display(node: ast.AST, parent: ast.AST, variant: int) -> ast.AST:
+def _where(n: ast.AST) -> tuple:
+    return (type(n), n.lineno, n.col_offset, n.end_lineno, n.end_col_offset)
+
+
+def _mutated_display(node: ast.AST, chain: tuple, variant: int) -> ast.AST:
     """The display context of a mutant, built on copies (the module's tree is left alone)."""
     _, apply = _variants(node)[variant]
-    new = apply(copy.deepcopy(node))
-    shown = _context(node, parent)
+    shown = _context(node, chain)
     if shown is node:
-        return new
-    holder = copy.deepcopy(parent)
-    for fld, value in ast.iter_fields(holder):
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            if isinstance(item, ast.Constant) and (item.lineno, item.col_offset) == (node.lineno, node.col_offset):
-                if isinstance(value, list):
-                    value[i] = new
-                else:
-                    setattr(holder, fld, new)
-                return holder
-    return new
+        return apply(copy.deepcopy(node))
+    holder = copy.deepcopy(shown)
+    for parent in ast.walk(holder):
+        for fld, value in ast.iter_fields(parent):
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, ast.AST) and hasattr(item, "lineno") and _where(item) == _where(node):
+                    _replace(parent, fld, item, apply(item))
+                    return holder
+    return apply(copy.deepcopy(node))
 
 
 def named_mutant(name: str, patches: list[tuple[str, str, str]]) -> Mutant:
@@ -364,8 +397,59 @@ class Job:
     extra: dict = field(default_factory=dict)
 
 
-def preload() -> None:
-    """Import the heavy third-party modules once, in the parent (each fork inherits them)."""
+def _imports_of(name: str, mod) -> set[str]:
+    """The ``sc_neurocore`` modules ``name`` imports anywhere in its source (relative imports resolved)."""
+    try:
+        tree = ast.parse(Path(mod.__file__).read_text())
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    pkg = name if Path(mod.__file__).name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = pkg
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            mod_name = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
+            out.add(mod_name)
+            out |= {f"{mod_name}.{a.name}" for a in node.names}
+    return {m for m in out if m.startswith("sc_neurocore")}
+
+
+def _purge(targets) -> None:
+    """Drop the targets and every loaded ``sc_neurocore`` module that imports one (transitively) from
+    ``sys.modules``: the next import takes the hook; the modules that do not depend on a target stay loaded."""
+    loaded = {n: m for n, m in sys.modules.items() if n == "sc_neurocore" or n.startswith("sc_neurocore.")}
+    deps = {n: _IMPORTS.get(n, set()) for n in loaded}
+    gone = set(targets)
+    changed = True
+    while changed:
+        changed = False
+        for n, d in deps.items():
+            if n not in gone and d & gone:
+                gone.add(n)
+                changed = True
+    for n in gone:
+        sys.modules.pop(n, None)
+
+
+#: ``{module: sc_neurocore modules it imports}`` of the modules :func:`preload` loaded.
+_IMPORTS: dict[str, set[str]] = {}
+
+
+def preload(package_modules=()) -> None:
+    """Import the heavy third-party modules once, in the parent (each fork inherits them), and the
+    package's modules (each fork drops those that depend on its mutated module, :func:`_purge`)."""
+    import importlib
+
+    for name in package_modules:
+        importlib.import_module(name)
+    for name, mod in list(sys.modules.items()):
+        if name == "sc_neurocore" or name.startswith("sc_neurocore."):
+            _IMPORTS[name] = _imports_of(name, mod)
+    import _hypothesis_pytestplugin  # noqa: F401
     import amaranth.hdl  # noqa: F401
     import amaranth.lib.data  # noqa: F401
     import amaranth.lib.memory  # noqa: F401
@@ -376,6 +460,9 @@ def preload() -> None:
     import numpy  # noqa: F401
     import pytest  # noqa: F401
 
+    # the forks share these objects copy-on-write; frozen, pytest's gc.collect() calls in each fork skip them
+    gc.freeze()
+
 
 def _child(job: Job, result_path: str, log_path: str) -> None:
     """In the fork: hook the mutated modules in, run the tests, report, ``_exit``."""
@@ -385,15 +472,22 @@ def _child(job: Job, result_path: str, log_path: str) -> None:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.chdir(ROOT)
-        sys.meta_path.insert(0, _Hook(job.codes_of()))
-        from hypothesis import settings
+        codes = job.codes_of()
+        _purge(codes)
+        sys.meta_path.insert(0, _Hook(codes))
+        from hypothesis import Phase, settings
 
-        settings.register_profile("mutants", derandomize=True, database=None, deadline=None, print_blob=False)
+        # repeatable, and a failing example is reported as found: shrinking it would only cost time
+        settings.register_profile("mutants", derandomize=True, database=None, deadline=None, print_blob=False,
+                                   max_examples=30, phases=[Phase.explicit, Phase.reuse, Phase.generate])
         settings.load_profile("mutants")
         import pytest
 
-        rc = int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
-                              "-W", "ignore", *job.tests], plugins=[plugin]))
+        # no plugin autoload (reading every package's entry points costs more than most tests), no assertion
+        # rewriting (a killed mutant needs no diff): only the hypothesis plugin, the one the tests use
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        rc = int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin",
+                              "--assert=plain", "-W", "ignore", *job.tests], plugins=[plugin]))
     except BaseException as exc:  # noqa: BLE001 - a mutant that breaks even the hook counts as an error
         print(f"mutation child: {type(exc).__name__}: {exc}", file=sys.stderr)
     finally:
