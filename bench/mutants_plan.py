@@ -21,7 +21,7 @@ _HW_NET = "tests/hw/test_network.py"
 #: ``{module: test files}``: what runs against each module's mutants.
 SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.sc.contract": [_PINS, _SC_TIES, _DOC, "tests/sc/test_contract.py", "tests/test_export.py"],
-    "sc_neurocore.sc.sources": [_PINS, _DOC, "tests/sc/test_sources.py", _SC_TIES],
+    "sc_neurocore.sc.sources": [_PINS, _DOC, "tests/sc/test_sources.py", _SC_TIES, "tests/sc/test_contract.py"],
     "sc_neurocore.sc.counting": [_SC_TIES, _DOC, "tests/sc/test_counting.py", "tests/sc/test_network.py"],
     "sc_neurocore.sc.fixed": [_SC_TIES, _DOC, "tests/sc/test_fixed.py"],
     "sc_neurocore.sc.network": [_SC_TIES, "tests/sc/test_network.py"],
@@ -40,9 +40,10 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
     "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET],
     "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET],
-    "sc_neurocore.hw.timing": [_HW_NET],
+    "sc_neurocore.hw.timing": [f"{_HW_NET}::test_cycles_per_image_exact", f"{_HW_NET}::test_cycles_per_image_with_trace",
+                               f"{_HW_NET}::test_image_cycles_batch_matches_single"],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET],
-    "sc_neurocore.hw.neuron": [_HW_NET],
+    "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in"],
     "sc_neurocore.hw.network": [_HW_TIES, _HW_NET],
     "sc_neurocore.hw.uart": ["tests/hw/test_uart.py"],
     "sc_neurocore.hw.checks": ["tests/hw/test_checks.py"],
@@ -119,10 +120,180 @@ NAMED: list[tuple[str, list[tuple[str, str, str]]]] = [
     ]),
 ]
 
-#: Named mutants run against the union of these subsets (each mutant: the subsets of the modules it patches).
-#: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
-EQUIVALENT: dict[str, str] = {}
+# why an equivalent mutant computes the same integers (shared by several mutants)
+R_MASK64 = ("the value is below 2**64 already (base_seed < 2**48 is checked, so base_seed * 2**16 + 2 * layer + role "
+            "< 2**64): the mask clears no bit, whatever its width")
+R_CLIP62 = ("only keeps the float -> int conversion finite: every |x| above 2**61 saturates anyway (a format is at most "
+            "62 bits wide, so max_int < 2**61), so clipping at 2**61, 2**62 or 2**63 gives the same codes")
+R_SOBOL_IDX = ("the XOR loop reads index bits j < bits only; a mask that keeps more index bits changes no bit it reads")
+R_BLOCK = ("a block size: the matmuls run over blocks of windows / random values of any size >= 1 and add up to the "
+           "same integers (test_blocks_of_one_give_the_same_counts checks blocks of one)")
+R_BASIS = ("chooses between two exact evaluations (code basis or cycle basis, whole table or its rows) that give the "
+           "same integers (test_both_bases_used_and_agree); only the time differs")
+R_F32 = ("chooses float32 or float64 for an exact integer matmul: float32 holds every integer up to 2**24, so moving "
+         "the switch lower, or by one at 2**24, keeps every sum exact (a higher switch is killed by "
+         "test_counts_stay_exact_past_float32)")
+R_BOUND1 = ("the bound only picks float32 (bound < 2**24) or float64, and the largest partial sum is at most the "
+            "bound minus one; one off, it picks float32 only where every sum is still at most 2**24, which float32 "
+            "holds exactly")
+R_EMPTY = "differs only for an empty set of inputs or codes, which gives all-zero counts either way"
+R_UNREAD = "entries of this lookup array are read only at the positions written just after"
+R_SPAN0 = ("span = hi - lo is never negative; with span 0 the mutant divides by zero, and NumPy's integer division "
+           "by zero gives 0: the same all-zero codes")
+R_STREAM_P = "a longer count table (codes up to 2**(k+1)): the codes looked up are at most 2**k, whose entries are equal"
+R_PERF = "a fast path and the reference path give the same integers (the tests hold them equal); only the time differs"
+R_TRACE = "predict returns only the class counts, which are the same with or without the trace"
+R_PARTS_ONE = "with one batch part, returning it or concatenating it gives the same arrays"
+R_PARTS_ANY = "every part has the same layers, so any part gives their number"
+R_WINDOW = ("one window is asked for: a slice one window longer (clipped at T) still starts with it, and [-1] of a "
+            "one-window result is [0]")
+R_1D = "_codes makes a 1-D input a batch of one as well, so skipping it here changes nothing"
+R_RESHAPE = "NumPy takes any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"
+R_LAST_OF_ONE = "the array has one element here (np.size == 1 was checked): [0] and [-1] are the same"
+R_NEG_ZERO = "a zero weight gets code 0 either way (0 * -1 == 0)"
+R_INT_ALREADY = "FixedPoint.saturate returns a Python int for a scalar already; int() of it changes nothing"
 
-#: Survivors of an earlier run and the test written to kill them: ``{mutant id: test node id}``; the
+#: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
+EQUIVALENT: dict[str, str] = {
+    'sw/sc/contract.py:FixedPoint.from_float:2.0 ** 62 -> 2.0 ** 63#0': R_CLIP62,
+    'sw/sc/contract.py:FixedPoint.from_float:2.0 ** 62 -> 2.0 ** 61#0': R_CLIP62,
+    'sw/sc/contract.py:FixedPoint.from_float:2.0 ** 62 -> 2.0 ** 63#1': R_CLIP62,
+    'sw/sc/contract.py:FixedPoint.from_float:2.0 ** 62 -> 2.0 ** 61#1': R_CLIP62,
+    'sw/sc/contract.py:derive_seed:1 << 64 -> 1 >> 64#0': R_MASK64,
+    'sw/sc/contract.py:derive_seed:1 << 64 -> 2 << 64#0': R_MASK64,
+    'sw/sc/contract.py:derive_seed:1 << 64 -> 0 << 64#0': R_MASK64,
+    'sw/sc/contract.py:derive_seed:1 << 64 -> 1 << 65#0': R_MASK64,
+    'sw/sc/sources.py:sobol_values:1 << bits -> 2 << bits#0': R_SOBOL_IDX,
+    'sw/sc/counting.py:<module>:1 << 23 -> 1 >> 23#0': R_BLOCK,
+    'sw/sc/counting.py:<module>:1 << 23 -> 2 << 23#0': R_BLOCK,
+    'sw/sc/counting.py:<module>:1 << 23 -> 0 << 23#0': R_BLOCK,
+    'sw/sc/counting.py:<module>:1 << 23 -> 1 << 24#0': R_BLOCK,
+    'sw/sc/counting.py:<module>:1 << 23 -> 1 << 22#0': R_BLOCK,
+    'sw/sc/counting.py:prepare_layer:span == 0 -> span == -1#0': R_SPAN0,
+    'sw/sc/counting.py:_exact_matmul:bound < 1 << 24 -> bound <= 1 << 24#0': R_F32,
+    'sw/sc/counting.py:_exact_matmul:1 << 24 -> 1 >> 24#0': R_F32,
+    'sw/sc/counting.py:_exact_matmul:1 << 24 -> 0 << 24#0': R_F32,
+    'sw/sc/counting.py:_exact_matmul:1 << 24 -> 1 << 23#0': R_F32,
+    'sw/sc/counting.py:_and_sum:n_in * length + 1 -> n_in * length - 1#0': R_BOUND1,
+    'sw/sc/counting.py:_and_sum:n_in * length + 1 -> n_in * length + 2#0': R_BOUND1,
+    'sw/sc/counting.py:_and_sum:n_in * length + 1 -> n_in * length + 0#0': R_BOUND1,
+    'sw/sc/counting.py:_and_sum:present.size == 0 -> present.size == -1#0': R_EMPTY,
+    'sw/sc/counting.py:_and_sum:rin is None or present.size <= min(length, big_p) -> rin is None and present.size <= min(length, big_p)#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:present.size <= min(length, big_p) -> present.size < min(length, big_p)#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:big_p + 1 -> big_p + 2#0': R_UNREAD,
+    'sw/sc/counting.py:_and_sum:np.full((big_p + 1) * n_in, -1, dtype=np.int64) -> np.full((big_p + 1) * n_in, -2, dtype=np.int64)#0': R_UNREAD,
+    'sw/sc/counting.py:_and_sum:np.full((big_p + 1) * n_in, -1, dtype=np.int64) -> np.full((big_p + 1) * n_in, -0, dtype=np.int64)#0': R_UNREAD,
+    'sw/sc/counting.py:_and_sum:pair_keys.size * n_out -> pair_keys.size + n_out#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:max(1, _BLOCK_ELEMS // max(per_win, 1)) -> max(2, _BLOCK_ELEMS // max(per_win, 1))#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:_BLOCK_ELEMS // max(per_win, 1) -> _BLOCK_ELEMS * max(per_win, 1)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:max(per_win, 1) -> max(per_win, 2)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:max(per_win, 1) -> max(per_win, 0)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:present.size > 8 -> present.size >= 8#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:present.size > 8 -> present.size > 9#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:present.size > 8 -> present.size > 7#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:big_p <= 1024 -> big_p < 1024#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:big_p <= 1024 -> big_p <= 1025#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:big_p <= 1024 -> big_p <= 1023#0': R_BASIS,
+    'sw/sc/counting.py:_and_sum:max(1, _BLOCK_ELEMS // max(n_in * max(n_out, batch), 1)) -> max(2, _BLOCK_ELEMS // max(n_in * max(n_out, batch), 1))#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:_BLOCK_ELEMS // max(n_in * max(n_out, batch), 1) -> _BLOCK_ELEMS * max(n_in * max(n_out, batch), 1)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:n_in * max(n_out, batch) -> n_in + max(n_out, batch)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:max(n_in * max(n_out, batch), 1) -> max(n_in * max(n_out, batch), 2)#0': R_BLOCK,
+    'sw/sc/counting.py:_and_sum:max(n_in * max(n_out, batch), 1) -> max(n_in * max(n_out, batch), 0)#0': R_BLOCK,
+    'sw/sc/counting.py:spike_weight_counts:1 << prob_bits -> 2 << prob_bits#0': R_STREAM_P,
+    'sw/sc/counting.py:counts_from_spikes:int(np.abs(m).sum(axis=0).max(initial=0)) + 1 -> int(np.abs(m).sum(axis=0).max(initial=0)) - 1#0': R_BOUND1,
+    'sw/sc/counting.py:counts_from_spikes:np.abs(m).sum(axis=0).max(initial=0) -> np.abs(m).sum(axis=0).max(initial=1)#0': R_EMPTY,
+    'sw/sc/counting.py:counts_from_spikes:np.abs(m).sum(axis=0).max(initial=0) -> np.abs(m).sum(axis=0).max(initial=-1)#0': R_EMPTY,
+    'sw/sc/counting.py:counts_from_spikes:int(np.abs(m).sum(axis=0).max(initial=0)) + 1 -> int(np.abs(m).sum(axis=0).max(initial=0)) + 2#0': R_BOUND1,
+    'sw/sc/counting.py:counts_from_spikes:int(np.abs(m).sum(axis=0).max(initial=0)) + 1 -> int(np.abs(m).sum(axis=0).max(initial=0)) + 0#0': R_BOUND1,
+    'sw/sc/fixed.py:scale_count:np.ndim(out) == 0 -> np.ndim(out) == -1#0': R_INT_ALREADY,
+    'sw/sc/network.py:_Base._quantize:x.ndim == 1 -> x.ndim == 0#0': R_1D,
+    'sw/sc/network.py:_Base.predict:self.run(x, T, trace=False) -> self.run(x, T, trace=True)#0': R_TRACE,
+    'sw/sc/network.py:_Base.predict_codes:self.run_codes(xq, T, trace=False) -> self.run_codes(xq, T, trace=True)#0': R_TRACE,
+    'sw/sc/network.py:_Base.run_codes:max(len(xq), 1) -> max(len(xq), 2)#0': R_PARTS_ONE,
+    'sw/sc/network.py:_Base.run_codes:len(parts) == 1 -> len(parts) == 2#0': R_PARTS_ONE,
+    'sw/sc/network.py:_Base.run_codes:len(parts) == 1 -> len(parts) == 0#0': R_PARTS_ONE,
+    'sw/sc/network.py:_Base.run_codes:parts[0] -> parts[-1]#0': R_PARTS_ONE,
+    'sw/sc/network.py:_Base.run_codes:parts[0] -> parts[1]#1': R_PARTS_ANY,
+    'sw/sc/network.py:_Base.run_codes:parts[0] -> parts[-1]#1': R_PARTS_ANY,
+    'sw/sc/network.py:SCNetwork._spike_counts:not self.exact_bits -> self.exact_bits#0': R_PERF,
+    'sw/sc/network.py:SCNetwork._spike_counts:t + 1 -> t + 2#0': R_WINDOW,
+    'sw/sc/network.py:SCNetwork._spike_counts:self._count(li, codes, t, t + 1, self._T)[0] -> self._count(li, codes, t, t + 1, self._T)[-1]#0': R_WINDOW,
+    'sw/export.py:QuantizedNet.from_float:np.asarray(b, dtype=np.float64).reshape(-1) -> np.asarray(b, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
+    'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1) -> np.asarray(beta, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
+    'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1)[0] -> np.asarray(beta, dtype=np.float64).reshape(-1)[-1]#0': R_LAST_OF_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.asarray(theta, dtype=np.float64).reshape(-1) -> np.asarray(theta, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
+    'sw/export.py:QuantizedNet.from_float:np.asarray(theta, dtype=np.float64).reshape(-1)[0] -> np.asarray(theta, dtype=np.float64).reshape(-1)[-1]#0': R_LAST_OF_ONE,
+    'sw/export.py:QuantizedNet.from_float:w < 0 -> w <= 0#0': R_NEG_ZERO,
+    'sw/export.py:QuantizedNet.from_float:fmt.from_float(b).reshape(-1) -> fmt.from_float(b).reshape(-2)#0': R_RESHAPE,
+}
+
+C_SCALAR = 'tests/sc/test_contract.py::test_scalars_stay_python_numbers'
+C_NEG = 'tests/sc/test_contract.py::test_quantize_probability_rejects_just_below_zero'
+C_SCALE = 'tests/sc/test_contract.py::test_current_scale_by_hand'
+C_SEED = 'tests/sc/test_contract.py::test_an_lfsr_seed_that_hashes_to_zero_becomes_one'
+S_RO = 'tests/sc/test_sources.py::test_lfsr_states_are_read_only'
+F_INT = 'tests/sc/test_fixed.py::test_scalar_inputs_give_python_ints'
+B_WORDS = 'tests/sc/test_bitstream.py::test_words_are_64_bits'
+K_SMALL = 'tests/sc/test_counting.py::test_signs_and_minmax_of_the_smallest_codes'
+K_F32 = 'tests/sc/test_counting.py::test_counts_stay_exact_past_float32'
+K_BLOCK = 'tests/sc/test_counting.py::test_blocks_of_one_give_the_same_counts'
+N_EDGE = 'tests/sc/test_network.py::test_one_image_empty_batches_and_the_polarity_override'
+E_SIGN = 'tests/test_export.py::test_sign_and_magnitude_views'
+E_ONE = 'tests/test_export.py::test_one_element_arrays_are_scalars'
+
+#: Survivors of the first full run and the test written to kill each: ``{mutant id: test node id}``; the
 #: report shows what killed each in the current run.
-FIXED_SURVIVORS: dict[str, str] = {}
+FIXED_SURVIVORS: dict[str, str] = {
+    'sw/sc/contract.py:FixedPoint:int_bits: int = 8 -> int_bits: int = 9#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint:int_bits: int = 8 -> int_bits: int = 7#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint:frac_bits: int = 8 -> frac_bits: int = 9#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint:frac_bits: int = 8 -> frac_bits: int = 7#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint.to_float:arr.ndim == 0 -> arr.ndim != 0#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint.to_float:arr.ndim == 0 -> arr.ndim == 1#0': C_SCALAR,
+    'sw/sc/contract.py:FixedPoint.to_float:arr.ndim == 0 -> arr.ndim == -1#0': C_SCALAR,
+    'sw/sc/contract.py:quantize_probability:q.ndim == 0 -> q.ndim == -1#0': C_SCALAR,
+    'sw/sc/contract.py:quantize_probability:arr < 0 -> arr < -1#0': C_NEG,
+    'sw/sc/contract.py:derive_seed:x == 0 -> x == 1#0': C_SEED,
+    'sw/sc/contract.py:derive_seed:x == 0 -> x == -1#0': C_SEED,
+    'sw/sc/contract.py:current_scale:real_scale == 0 -> real_scale == 1#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:real_scale == 0 -> real_scale == -1#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:(0, 1) -> (1, 1)#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:(0, 1) -> (-1, 1)#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:(0, 1) -> (0, 2)#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:(0, 1) -> (0, 0)#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:sh = 62 -> sh = 63#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:sh = 62 -> sh = 61#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:math.floor(real_scale * (1 << sh) + 0.5) >= limit -> math.floor(real_scale * (1 << sh) + 0.5) > limit#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:real_scale * (1 << sh) + 0.5 -> real_scale * (1 << sh) - 0.5#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:max(m, 1) -> max(m, 2)#0': C_SCALE,
+    'sw/sc/contract.py:current_scale:max(m, 1) -> max(m, 0)#0': C_SCALE,
+    'sw/sc/sources.py:_lfsr_states_cached:out.setflags(write=False) -> out.setflags(write=True)#0': S_RO,
+    'sw/sc/sources.py:source_seed:derive_seed(config.seed, layer, role, config.lfsr_width, nonzero=True) -> derive_seed(config.seed, layer, role, config.lfsr_width, nonzero=False)#0': C_SEED,
+    'sw/sc/fixed.py:lif_step:np.ndim(v) == 0 -> np.ndim(v) == -1#0': F_INT,
+    'sw/sc/bitstream.py:<module>:WORD_BITS = 64 -> WORD_BITS = 63#0': B_WORDS,
+    'sw/sc/counting.py:prepare_layer:wq < 0 -> wq < -1#0': K_SMALL,
+    'sw/sc/counting.py:prepare_layer:span == 0 -> span == 1#0': K_SMALL,
+    'sw/sc/counting.py:_and_sum:n_in * length -> n_in + length#0': K_F32,
+    'sw/sc/counting.py:counts_from_spikes:np.abs(m).sum(axis=0) -> np.abs(m).sum(axis=1)#0': K_F32,
+    'sw/sc/counting.py:counts_from_spikes:np.abs(m).sum(axis=0) -> np.abs(m).sum(axis=-1)#0': K_F32,
+    'sw/sc/counting.py:_and_sum:t1 - t0 -> t1 + t0#0': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:t - t0 -> t + t0#0': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:t1 - t0 -> t1 + t0#1': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:t1 - t0 -> t1 + t0#2': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:r1 - r0 -> r1 + r0#0': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:ri - r0 -> ri + r0#0': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:r1 - r0 -> r1 + r0#1': K_BLOCK,
+    'sw/sc/counting.py:_and_sum:r1 - r0 -> r1 + r0#2': K_BLOCK,
+    'sw/sc/network.py:_Base._codes:xq.ndim == 1 -> xq.ndim == 0#0': N_EDGE,
+    'sw/sc/network.py:_Base.run_codes:max(len(xq), 1) -> max(len(xq), 0)#0': N_EDGE,
+    'sw/sc/network.py:SCNetwork.__init__:pol != self.config.polarity -> pol == self.config.polarity#0': N_EDGE,
+    'sw/export.py:QuantizedLayer.weight_sign:self.weight_q < 0 -> self.weight_q <= 0#0': E_SIGN,
+    'sw/export.py:QuantizedLayer.weight_sign:self.weight_q < 0 -> self.weight_q < 1#0': E_SIGN,
+    'sw/export.py:QuantizedLayer.weight_sign:self.weight_q < 0 -> self.weight_q < -1#0': E_SIGN,
+    'sw/export.py:QuantizedNet.from_float:np.size(beta) == 1 -> np.size(beta) != 1#0': E_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.size(beta) == 1 -> np.size(beta) == 2#0': E_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.size(beta) == 1 -> np.size(beta) == 0#0': E_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.size(theta) == 1 -> np.size(theta) != 1#0': E_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.size(theta) == 1 -> np.size(theta) == 2#0': E_ONE,
+    'sw/export.py:QuantizedNet.from_float:np.size(theta) == 1 -> np.size(theta) == 0#0': E_ONE,
+}
