@@ -42,6 +42,9 @@ def parse_args(argv):
     ap.add_argument("--named-only", action="store_true", help="run the named mutants only")
     ap.add_argument("--no-named", action="store_true", help="skip the named mutants")
     ap.add_argument("--goal", type=float, default=95.0, help="score (%% of non-equivalent mutants killed) to meet")
+    ap.add_argument("--check-equivalents", action="store_true",
+                    help="run the mutants listed as equivalent too (by default they are not run); one that is "
+                         "killed is reported as a stale entry of the list")
     ap.add_argument("--list", action="store_true", help="print the mutants and exit")
     ap.add_argument("--out-dir", default=str(common.REPORT_DIR), help="where mutants.md and mutants.json go")
     common.add_render_only(ap)
@@ -106,6 +109,7 @@ def experiment(args) -> dict:
         base_time[t] = out.seconds
         print(f"baseline {out.seconds:6.1f} s  {' '.join(tests)}", flush=True)
     everything = [m for ms in generated.values() for m in ms] + named
+    to_run = everything if args.check_equivalents else [m for m in everything if m.id not in plan.EQUIVALENT]
 
     def tests_of(m):
         return subsets[m.id] if m.patches else subsets[m.module]
@@ -120,19 +124,23 @@ def experiment(args) -> dict:
             counter["t"] = time.perf_counter()
             print(f"[{done}/{total}] {outcome.status:8s} {outcome.seconds:5.1f} s  {key}", flush=True)
 
-    outcomes = mutation.run_mutants(everything, tests_of, timeout_of, workers=args.jobs, progress=progress)
+    outcomes = mutation.run_mutants(to_run, tests_of, timeout_of, workers=args.jobs, progress=progress)
     wall = time.perf_counter() - t_start
-    rows = []
+    rows, stale = [], []
     for m in everything:
-        o = outcomes[m.id]
+        o = outcomes.get(m.id) or mutation.Outcome("survived", 0.0)  # an equivalent not run
         d = mutation.as_dict(m)
         status = o.status
-        if status == "survived" and m.id in plan.EQUIVALENT:
-            status = "equivalent"
+        if m.id in plan.EQUIVALENT:
+            if status == "survived":
+                status = "equivalent"
+            else:
+                stale.append(f"{m.id} (listed as equivalent, {status} by {o.killed_by})")
         d.update(status=status, seconds=round(o.seconds, 2), killed_by=o.killed_by, rc=o.rc,
-                 why=plan.EQUIVALENT.get(m.id))
+                 why=plan.EQUIVALENT.get(m.id), run=m.id in outcomes)
         rows.append(d)
-    stale = sorted(set(plan.EQUIVALENT) - {m.id for m in everything}) if not (args.modules or args.sample) else []
+    if not (args.modules or args.sample or args.named_only):
+        stale += [f"{i} (no such mutant any more)" for i in sorted(set(plan.EQUIVALENT) - {m.id for m in everything})]
     return {
         "schema": SCHEMA,
         "date": common.utc_now(),
@@ -140,6 +148,7 @@ def experiment(args) -> dict:
         "machine": common.machine_info(),
         "command": "nox -s mutants" + (f" -- {' '.join(args.argv)}" if args.argv else ""),
         "jobs": args.jobs,
+        "equivalents_run": bool(args.check_equivalents),
         "sample": args.sample,
         "seed": args.seed,
         "wall_s": round(wall, 1),
@@ -156,8 +165,19 @@ def experiment(args) -> dict:
     }
 
 
+def _classify(data: dict) -> None:
+    """Apply the plan's list of equivalent mutants to a run's survivors (the list may have grown since the run:
+    classifying a survivor is a judgement on the run's data, it needs no re-run)."""
+    import mutants_plan as plan
+
+    for row in data["mutants"]:
+        if row["status"] == "survived" and row["id"] in plan.EQUIVALENT:
+            row["status"], row["why"] = "equivalent", plan.EQUIVALENT[row["id"]]
+
+
 def summarize(data: dict) -> dict:
     """Per-module and total counts; the score is killed / (generated - equivalent), in percent."""
+    _classify(data)
     per: dict[str, dict[str, int]] = {}
     for row in data["mutants"]:
         key = "named mutants" if row["operator"] == "named" else row["module"]
@@ -234,6 +254,11 @@ def render(data: dict) -> str:
                                    for i, t in fixed.items()]), ""]
     eq = [r for r in data["mutants"] if r["status"] == "equivalent"]
     lines += [f"### Equivalent mutants ({len(eq)})", ""]
+    lines += [("They were run in this run too (`--check-equivalents`) and survived. " if data.get("equivalents_run")
+               else "They are not run by default (`--check-equivalents` runs them and reports one that a test now "
+                    "kills as a stale entry). ")
+              + (f"Stale entries: {'; '.join(data['stale_equivalents'])}." if data.get("stale_equivalents")
+                 else "No stale entries."), ""]
     if eq:
         lines += ["Each one computes the same integers as the original for every input the contract allows; "
                   "why:", "",

@@ -153,6 +153,22 @@ R_LAST_OF_ONE = "the array has one element here (np.size == 1 was checked): [0] 
 R_NEG_ZERO = "a zero weight gets code 0 either way (0 * -1 == 0)"
 R_INT_ALREADY = "FixedPoint.saturate returns a Python int for a scalar already; int() of it changes nothing"
 
+R_SAT_EDGE = ("at the bound itself both branches give the same value and spike (lif_update_split: at total = max_int "
+              "the clamp gives max_int - theta, spiking iff theta < max_int, as total - theta does; at total = "
+              "min_int both give min_int and no spike; saturate: the clamp of max_int is max_int)")
+R_ZERO_ROW = ("the constant of an all-zero matrix row: an LFSR's shift matrix is invertible, so no row is zero and "
+              "this branch is never built")
+R_IDENTITY = ("window cycle 0 reads the state directly; the mutant builds it from the matrix of 0 shifts, the "
+              "identity: the same bits")
+R_TABLE_BIG = ("a truth table with more entries than its index reaches (the index stays below 2**width): the entries "
+               "read are the same")
+R_SPLIT = ("where the code is split into high and low halves: [v < x] = [vh < xh] | ([vh == xh] & [vl < xl]) holds "
+           "for every split point, so every split gives the same bits")
+R_ITER = "a list and a Value give the same sequence of bits either way (indexed or iterated)"
+R_WIDER = "a count one bit wider than needed holds the same integers"
+R_UNUSED_PORT = ("a one-layer pipeline gets a spike-read port it never reads (elaborate reads it only for nets with "
+                 "hidden layers): the same logic")
+
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
     'sw/sc/contract.py:FixedPoint.from_float:2.0 ** 62 -> 2.0 ** 63#0': R_CLIP62,
@@ -225,6 +241,23 @@ EQUIVALENT: dict[str, str] = {
     'sw/export.py:QuantizedNet.from_float:np.asarray(theta, dtype=np.float64).reshape(-1)[0] -> np.asarray(theta, dtype=np.float64).reshape(-1)[-1]#0': R_LAST_OF_ONE,
     'sw/export.py:QuantizedNet.from_float:w < 0 -> w <= 0#0': R_NEG_ZERO,
     'sw/export.py:QuantizedNet.from_float:fmt.from_float(b).reshape(-1) -> fmt.from_float(b).reshape(-2)#0': R_RESHAPE,
+    'hw/lif.py:lif_update_split:total > fmt.max_int -> total >= fmt.max_int#0': R_SAT_EDGE,
+    'hw/lif.py:lif_update_split:total < fmt.min_int -> total <= fmt.min_int#0': R_SAT_EDGE,
+    'hw/rng.py:_apply_matrix:Const(0, 1) -> Const(1, 1)#0': R_ZERO_ROW,
+    'hw/rng.py:_apply_matrix:Const(0, 1) -> Const(-1, 1)#0': R_ZERO_ROW,
+    'hw/rng.py:LFSR.elaborate:c == 0 -> c == -1#0': R_IDENTITY,
+    'hw/thermometer.py:_table_bit:1 << width -> 2 << width#0': R_TABLE_BIG,
+    'hw/thermometer.py:ConstantComparator.elaborate:1 << hi_bits -> 2 << hi_bits#0': R_TABLE_BIG,
+    'hw/thermometer.py:ConstantComparator.elaborate:1 << hi_bits -> 2 << hi_bits#1': R_TABLE_BIG,
+    'hw/thermometer.py:ConstantComparator.elaborate:1 << lo_bits -> 2 << lo_bits#0': R_TABLE_BIG,
+    'hw/thermometer.py:ConstantComparator.elaborate:k // 2 -> k // 3#0': R_SPLIT,
+    'hw/thermometer.py:ConstantComparator.elaborate:k // 2 -> k // 1#0': R_SPLIT,
+    'hw/sc_dot.py:popcount:not isinstance(bits, Value) -> isinstance(bits, Value)#0': R_ITER,
+    'hw/sc_dot.py:sum_tree:items[0] -> items[-1]#0': R_LAST_OF_ONE,
+    'hw/sc_dot.py:saturate:value > fmt.max_int -> value >= fmt.max_int#0': R_SAT_EDGE,
+    'hw/sc_dot.py:saturate:value < fmt.min_int -> value <= fmt.min_int#0': R_SAT_EDGE,
+    'hw/sc_dot.py:count_width:(n_inputs * length).bit_length() + 1 -> (n_inputs * length).bit_length() + 2#0': R_WIDER,
+    'hw/count_pipeline.py:CountPipeline.__init__:spec.n_layers > 1 -> spec.n_layers > 0#0': R_UNUSED_PORT,
 }
 
 C_SCALAR = 'tests/sc/test_contract.py::test_scalars_stay_python_numbers'
