@@ -146,7 +146,7 @@ def experiment(args) -> dict:
         "date": common.utc_now(),
         "commit": common.git_revision(),
         "machine": common.machine_info(),
-        "command": "nox -s mutants" + (f" -- {' '.join(args.argv)}" if args.argv else ""),
+        "command": common.command_line(SCRIPT, args.argv),
         "jobs": args.jobs,
         "equivalents_run": bool(args.check_equivalents),
         "sample": args.sample,
@@ -208,7 +208,7 @@ def render(data: dict) -> str:
     lines = [
         "## Mutation testing",
         "",
-        f"`{data['command']}` (`nice -n 15 python {SCRIPT}`), {data['date']}, commit {data['commit']}; "
+        f"`nice -n 15 {data['command']}` (what `nox -s mutants` runs), {data['date']}, commit {data['commit']}; "
         f"{m['cpu']}, {m['cores']} cores, load {m['load']} when it finished (a machine shared by four agents: "
         f"the wall time is that of a busy machine). **Wall time {data['wall_s'] / 60:.1f} min** with "
         f"{data['jobs']} mutants at a time" + (f", at most {data['sample']} mutants per module (seed "
