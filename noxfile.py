@@ -7,6 +7,7 @@ Every session installs the project with the exact versions of ``constraints.txt`
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 
@@ -37,7 +38,7 @@ def _runs(version: str) -> bool:
 #: nothing and exiting 0.
 PRESENT = [v for v in ALLOWED if _runs(v)]
 PYTHON = (PRESENT or list(ALLOWED))[0]
-ALL = "training,hw,sim,boards,dev"
+ALL = "training,hw,sim,boards,dev,nir"
 
 
 def _install(session: nox.Session, extras: str = ALL) -> None:
@@ -65,7 +66,9 @@ def _tool_env(session: nox.Session) -> dict[str, str]:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, property and equivalence tests (pytest on both cores, ``-n auto --dist loadfile``: a module's tests share one worker and its fixtures); extra pytest args pass through."""
+    """Unit, property and equivalence tests, CI's cut of the co-simulation regression among them
+    (``tests/sim/test_quick_regression.py``); pytest on every core (``-n auto --dist loadfile``: a module's
+    tests share one worker and its fixtures); extra pytest args pass through."""
     _install(session)
     session.run("pytest", *(session.posargs or ["-q", "-n", "auto", "--dist", "loadfile"]), env=_tool_env(session))
 
@@ -85,9 +88,19 @@ def sim(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Board builds with the YoWASP tools; resource and timing reports."""
+    """Board builds with the YoWASP tools; resource and timing reports (``docs/bench/boards.md``).
+
+    Without ``--export``/``--standin``/``--merge`` it builds the reference net, training and exporting it
+    first (``build_all.NET_COMMANDS``) when ``build/boards/digits_export.npz`` is not there yet."""
     _install(session)
-    session.run("python", "-m", "sc_neurocore.boards.build_all", *session.posargs, env=_tool_env(session))
+    env = _tool_env(session)
+    own_source = {"--export", "--standin", "--merge"} & {a.split("=")[0] for a in session.posargs}
+    if not own_source and not os.path.exists(os.path.join("build", "boards", "digits_export.npz")):
+        listing = session.run("python", "-c", "from sc_neurocore.boards.build_all import NET_COMMANDS as C; "
+                              "print(*C, sep='\\n')", silent=True, env=env)
+        for command in listing.strip().splitlines():
+            session.run(*shlex.split(command), env=env)
+    session.run("python", "-m", "sc_neurocore.boards.build_all", *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON)
@@ -113,8 +126,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    session.install("-c", "constraints.txt", "ruff")
+    """ruff, and the import contract (``tests/test_layers.py``: imports point one way, over the import graph)."""
+    session.install("-c", "constraints.txt", "ruff", "pytest")
     session.run("ruff", "check", "sw", "hw", "sim", "boards", "tests", "bench", "examples", "noxfile.py")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-o", "addopts=", "tests/test_layers.py")
 
 
 @nox.session(python=PYTHON)

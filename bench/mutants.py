@@ -305,6 +305,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.argv = argv
     out_dir = Path(args.out_dir)
+    try:
+        return _main(args, out_dir)
+    except ValueError as exc:  # a named mutant that no longer applies, a plan that names no module: say which
+        print(f"{SCRIPT}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(args, out_dir: Path) -> int:
     if args.list:
         _, generated, named = _plan_mutants(args)
         for m in [m for ms in generated.values() for m in ms] + named:

@@ -60,9 +60,10 @@ SKIP_FUNCTIONS: dict[str, dict[str, str]] = {}
 
 #: The issue's named mutants: ``(name, [(module, old text, new text), ...])``; every one must be killed.
 NAMED: list[tuple[str, list[tuple[str, str, str]]]] = [
-    ("threshold > -> >= in the gateware (both LIF forms)", [
+    ("threshold > -> >= in the gateware (every LIF form)", [
         ("sc_neurocore.hw.lif", "spike = v1 > theta", "spike = v1 >= theta"),
         ("sc_neurocore.hw.lif", "above = total_t > 0", "above = total_t >= 0"),
+        ("sc_neurocore.hw.lif", "~low & (total_t > 0))", "~low & (total_t >= 0))"),
     ]),
     ("threshold > -> >= in the model", [
         ("sc_neurocore.sc.fixed", "spike = (v > theta_q)", "spike = (v >= theta_q)"),
@@ -104,9 +105,9 @@ NAMED: list[tuple[str, list[tuple[str, str, str]]]] = [
         ("sc_neurocore.hw.lif", "    v1 = saturate(leak + Value.cast(current).as_signed(), fmt)",
          "    v1 = saturate(((v + Value.cast(current).as_signed()) * beta.as_unsigned()) >> beta_bits, fmt)"),
         ("sc_neurocore.hw.lif", "    total = leak + Value.cast(current).as_signed()\n"
-                                "    total_t = leak + Value.cast(current_minus_theta).as_signed()",
+                                "    total_t = leak + Value.cast(current_minus_theta).as_signed()\n    high, low",
          "    total = ((v + Value.cast(current).as_signed()) * beta.as_unsigned()) >> beta_bits\n"
-         "    total_t = total - theta"),
+         "    total_t = total - theta\n    high, low"),
     ]),
     ("weight codes floored in the export", [
         ("sc_neurocore.export", "np.floor(np.abs(w) / s * qmax + 0.5)", "np.floor(np.abs(w) / s * qmax)"),

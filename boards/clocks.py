@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amaranth.hdl import ClockDomain, Instance, Module, Signal
+from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
 __all__ = ["ICE40PLL", "ECP5PLL", "ice40_pll", "ecp5_pll", "add_pll_domain"]
@@ -127,7 +128,9 @@ def add_pll_domain(m: Module, platform, f_out: float) -> float:
         )
     elif family == "ecp5":
         cfg = ecp5_pll(f_in, f_out)
-        clk_in = platform.request(platform.default_clk).i
+        pad = platform.request(platform.default_clk, dir="-")
+        m.submodules.clk_in = clk_buf = io.Buffer("i", pad)
+        clk_in = clk_buf.i
         m.submodules.pll = Instance(
             "EHXPLLL",
             a_FREQUENCY_PIN_CLKI=f"{f_in / 1e6:g}",

@@ -285,6 +285,7 @@ def net_id(qnet) -> int:
         parts.append(np.ascontiguousarray(layer.weight_q, dtype="<i8").tobytes())
         parts.append(np.ascontiguousarray(layer.bias_q, dtype="<i8").tobytes())
         parts.append(
-            struct.pack("<qqqqqq", layer.beta_q, layer.threshold_q, layer.scale_mult, layer.scale_shift, 0, 0)
+            struct.pack("<qqqqqq", layer.beta_q, layer.threshold_q, layer.scale_mult, layer.scale_shift,
+                        int(layer.reset == "zero"), layer.reset_q or 0)
         )
     return crc16(b"".join(parts))

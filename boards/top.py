@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from amaranth.build import ResourceError
 from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import io
 
 from ..hw.checks import Validated, check_int
 from ..hw.uart import baud_divisor
@@ -87,7 +88,7 @@ class BoardTop(Validated, Elaboratable):
         leds = []
         for n in range(self.led_count):
             try:
-                leds.append(platform.request("led", n))
+                leds.append(platform.request("led", n, dir="-"))
             except ResourceError:
                 break
         self.core = self.core_factory()
@@ -98,8 +99,12 @@ class BoardTop(Validated, Elaboratable):
             timeout=max(12 * round(f / self.baud), round(f * LINK_TIMEOUT_S)),
             led_width=len(leds),
         )
-        uart = platform.request("uart", 0)
-        m.d.comb += [link.rx.eq(uart.rx.i), uart.tx.o.eq(link.tx)]
+        # pads as bare ports (dir="-"), buffered by amaranth.lib.io (inversion of active-low pins included)
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
+        m.submodules.uart_tx = tx = io.Buffer("o", uart.tx)
+        m.d.comb += [link.rx.eq(rx.i), tx.o.eq(link.tx)]
         for n, led in enumerate(leds):
-            m.d.comb += led.o.eq(link.leds[n])
+            m.submodules[f"led{n}"] = buf = io.Buffer("o", led)
+            m.d.comb += buf.o.eq(link.leds[n])
         return m

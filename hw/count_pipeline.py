@@ -262,18 +262,11 @@ class CountPipeline(wiring.Component):
             return out
 
         def comparator(name, operand, wins):
-            """``{v: [v < operand]}`` as one 1-bit signal per constant ``v``.
-
-            The comparator's ``less`` port is one wide vector; its users read single bits.  An
-            event-driven simulator (Icarus) wakes every process that reads any bit of a vector when
-            any bit changes, so each bit gets a wire of its own (35x faster on Icarus; synthesis
-            sees the same logic)."""
+            """``{v: [v < operand]}``: the comparator's 1-bit port per constant ``v``."""
             values = {v for q in range(TL) for c in range(L) for v in constants(wins, q, c)}
             m.submodules[name] = cmp = ConstantComparator(k, values)
             m.d.comb += cmp.operand.eq(operand)
-            less = {v: Signal(name=f"{name}_{v}") for v in cmp.constants}
-            m.d.comb += [bit.eq(cmp.less_than(v)) for v, bit in less.items()]
-            return less
+            return {v: cmp.less_than(v) for v in cmp.constants}
 
         w_win, x_win = source_windows(spec, ROLE_WEIGHT), source_windows(spec, ROLE_INPUT)
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.tb.lay]

@@ -3,27 +3,30 @@
 Model: :func:`sc_neurocore.sc.fixed.lif_step`:
 ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
 (floor shift, strict ``>``, subtract reset, saturating).  :class:`LIFNeuron` is one neuron with
-its membrane register (:func:`lif_update`); :class:`LIFStep` is the network engine's neuron model
-(a :class:`~sc_neurocore.hw.neuron.NeuronSignature` with per-layer constants), built on
-:func:`lif_update_split`, the same step with the threshold subtraction moved off the membrane loop.
+its membrane register (:func:`lif_update`; subtract reset, a leak below 1); :class:`LIFStep` is the
+network engine's neuron model (a :class:`~sc_neurocore.hw.neuron.NeuronSignature` with per-layer
+constants), built on :func:`lif_update_split`, the same step with the threshold subtraction moved off
+the membrane loop, or, for a net whose layers use the contract's other conventions (``reset="zero"``,
+a subtract of ``reset_q`` other than the threshold, :func:`~sc_neurocore.sc.contract.check_lif_constants`),
+on :func:`lif_update_reset`.  A leak of ``beta_q = 2**beta_bits`` (no leak: integrate-and-fire) widens
+the leak constant by one bit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from amaranth.hdl import Array, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..sc.contract import Q8_8, UQ0_8, FixedPoint
+from ..sc.contract import Q8_8, UQ0_8, FixedPoint, check_lif_constants
 from ..sc.fixed import lif_step
 from .checks import Validated
 from .neuron import NeuronSignature
 from .sc_dot import saturate
 
-__all__ = ["LIFNeuron", "LIFStep", "lif_update", "lif_update_split"]
+__all__ = ["LIFNeuron", "LIFStep", "lif_update", "lif_update_split", "lif_update_reset"]
 
 
 def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
@@ -64,6 +67,32 @@ def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoi
     spike = Mux(high, fire_high, ~low & above)
     v_high = Mux(fire_high, Const(fmt.max_int, signed(fmt.width + 1)) - theta, fmt.max_int)
     v_next = Mux(high, v_high, Mux(low, fmt.min_int, Mux(above, total_t, total)))
+    return v_next[: fmt.width].as_signed(), spike
+
+
+def lif_update_reset(v, current, current_minus_theta, current_minus_reset, beta, theta, reset_q, zero,
+                     fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+    """:func:`lif_update_split` with the reset chosen per layer: ``(v_next, spike)``.
+
+    ``zero`` (1 bit): a spike sets the membrane to 0; else it subtracts ``reset_q`` (for which
+    ``current - reset_q`` is supplied, computed a clock earlier, like ``current - theta``).  The spike
+    is the one of :func:`lif_update_split`; a spiking membrane lies in ``(theta, max_int]`` (``max_int``
+    when the sum saturated high), so the subtraction stays in the format.  The integers of
+    :func:`sc_neurocore.sc.fixed.lif_step` with ``reset="zero"`` or ``reset_q`` (``tests/hw/test_lif.py``).
+    """
+    v = Value.cast(v).as_signed()
+    beta = Value.cast(beta)
+    theta = Value.cast(theta).as_signed()
+    reset_q = Value.cast(reset_q).as_signed()
+    leak = (v * beta.as_unsigned()) >> beta_bits
+    total = leak + Value.cast(current).as_signed()
+    total_t = leak + Value.cast(current_minus_theta).as_signed()
+    total_r = leak + Value.cast(current_minus_reset).as_signed()
+    high, low = total > fmt.max_int, total < fmt.min_int
+    spike = Mux(high, theta < fmt.max_int, ~low & (total_t > 0))
+    clamped = Mux(high, fmt.max_int, Mux(low, fmt.min_int, total))
+    subtracted = Mux(high, Const(fmt.max_int, signed(fmt.width + 1)) - reset_q, total_r)
+    v_next = Mux(spike, Mux(zero, 0, subtracted), clamped)
     return v_next[: fmt.width].as_signed(), spike
 
 
@@ -153,11 +182,16 @@ class LIFStep(Validated, wiring.Component):
     Parameters
     ----------
     betas, thetas : sequences of int
-        Per layer: leak in ``beta_fmt`` (``[0, 2**beta_fmt.width)``) and threshold in ``[1, fmt.max_int]``.
+        Per layer: leak in ``beta_fmt`` (``[0, 2**beta_fmt.width]``, the top value: no leak) and threshold
+        in ``[1, fmt.max_int]``.
     fmt : FixedPoint
         Membrane / current / threshold format (Q8.8).
     beta_fmt : FixedPoint
         Leak format (unsigned Q0.8).
+    resets, reset_qs : sequences or None
+        Per layer: :data:`~sc_neurocore.sc.contract.RESETS` (``None``: all ``"subtract"``) and the amount a
+        subtract reset subtracts (``None`` entries or ``None``: the threshold).  Only a net that uses them
+        gets the logic of :func:`lif_update_reset`; the others get exactly the gateware they had.
 
     Attributes
     ----------
@@ -170,7 +204,7 @@ class LIFStep(Validated, wiring.Component):
 
     @staticmethod
     def validate(betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
-                 beta_fmt: FixedPoint = UQ0_8) -> None:
+                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None) -> None:
         if not isinstance(fmt, FixedPoint) or not fmt.signed:
             raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
         if not isinstance(beta_fmt, FixedPoint) or beta_fmt.signed:
@@ -178,16 +212,21 @@ class LIFStep(Validated, wiring.Component):
         betas, thetas = list(betas), list(thetas)
         if not betas or len(betas) != len(thetas):
             raise ValueError(f"betas and thetas need one entry per layer, not {len(betas)} and {len(thetas)}")
-        for li, (b, t) in enumerate(zip(betas, thetas)):
-            if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 0 <= b < (1 << beta_fmt.width):
-                raise ValueError(f"layer {li}: beta_q must be in [0, {(1 << beta_fmt.width) - 1}], not {b!r}")
-            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= fmt.max_int:
-                raise ValueError(f"layer {li}: theta_q must be in [1, {fmt.max_int}], not {t!r}")
+        resets = ["subtract"] * len(betas) if resets is None else list(resets)
+        reset_qs = [None] * len(betas) if reset_qs is None else list(reset_qs)
+        if len(resets) != len(betas) or len(reset_qs) != len(betas):
+            raise ValueError(f"resets and reset_qs need one entry per layer ({len(betas)}), not {len(resets)} and "
+                             f"{len(reset_qs)}")
+        for li, (b, t, r, rq) in enumerate(zip(betas, thetas, resets, reset_qs)):
+            check_lif_constants(b, t, r, rq, fmt=fmt, beta_bits=beta_fmt.width, where=f"layer {li}: ")
 
     def __init__(self, betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
-                 beta_fmt: FixedPoint = UQ0_8):
+                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None):
         self.betas = tuple(int(b) for b in betas)
         self.thetas = tuple(int(t) for t in thetas)
+        self.resets = ("subtract",) * len(self.betas) if resets is None else tuple(resets)
+        self.reset_qs = (None,) * len(self.betas) if reset_qs is None else tuple(
+            None if q is None else int(q) for q in reset_qs)
         self.fmt, self.beta_fmt = fmt, beta_fmt
         super().__init__(NeuronSignature(len(self.betas), fmt, signed(fmt.width)))
 
@@ -196,21 +235,43 @@ class LIFStep(Validated, wiring.Component):
         """The LIF step of every layer of an :class:`~sc_neurocore.hw.plan.EngineSpec`'s net."""
         cfg, layers = spec.config, spec.qnet.layers
         return cls([layer.beta_q for layer in layers], [layer.threshold_q for layer in layers], fmt=cfg.membrane,
-                   beta_fmt=cfg.beta_format)
+                   beta_fmt=cfg.beta_format, resets=[layer.reset for layer in layers],
+                   reset_qs=[layer.reset_q for layer in layers])
 
     def model(self, state, current, layer: int):
         """``(next_state, spike)`` in NumPy: :func:`~sc_neurocore.sc.fixed.lif_step` with the layer's constants."""
-        return lif_step(state, current, self.betas[layer], self.thetas[layer], self.fmt, self.beta_fmt.frac_bits)
+        return lif_step(state, current, self.betas[layer], self.thetas[layer], self.fmt, self.beta_fmt.frac_bits,
+                        reset=self.resets[layer], reset_q=self.reset_qs[layer])
+
+    @property
+    def amounts(self) -> tuple[int, ...]:
+        """Per layer, what a subtract reset subtracts (the threshold unless ``reset_qs`` says otherwise)."""
+        return tuple(t if q is None else q for t, q in zip(self.thetas, self.reset_qs))
+
+    @property
+    def plain(self) -> bool:
+        """Every layer resets by subtracting its threshold (the gateware of :func:`lif_update_split`)."""
+        return all(r == "subtract" for r in self.resets) and self.amounts == self.thetas
 
     def elaborate(self, platform):
         m = Module()
-        fw = self.fmt.width
-        beta = Array([Const(b, unsigned(self.beta_fmt.width)) for b in self.betas])[self.layer]
+        fw, bw = self.fmt.width, self.beta_fmt.width
+        bw += int(max(self.betas) >> bw > 0)  # beta_q = 2**width: no leak, one bit more
+        beta = Array([Const(b, unsigned(bw)) for b in self.betas])[self.layer]
         theta = Array([Const(t, signed(fw)) for t in self.thetas])[self.layer]
         current_minus_theta = Signal(signed(fw + 1))
         with m.If(self.load):
             m.d.sync += current_minus_theta.eq(self.next_current - theta)
-        v_next, spike = lif_update_split(self.state, self.current, current_minus_theta, beta, theta, self.fmt,
-                                         self.beta_fmt.frac_bits)
+        if self.plain:
+            v_next, spike = lif_update_split(self.state, self.current, current_minus_theta, beta, theta, self.fmt,
+                                             self.beta_fmt.frac_bits)
+        else:
+            amount = Array([Const(a, signed(fw)) for a in self.amounts])[self.layer]
+            zero = Array([Const(r == "zero", 1) for r in self.resets])[self.layer]
+            current_minus_reset = Signal(signed(fw + 1))
+            with m.If(self.load):
+                m.d.sync += current_minus_reset.eq(self.next_current - amount)
+            v_next, spike = lif_update_reset(self.state, self.current, current_minus_theta, current_minus_reset, beta,
+                                             theta, amount, zero, self.fmt, self.beta_fmt.frac_bits)
         m.d.comb += [self.next_state.eq(v_next), self.spike.eq(spike)]
         return m

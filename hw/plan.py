@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..export import QuantizedNet
+from ..sc.contract import check_lif_constants
 from .checks import check_int
 from .ports import bits
 from .sc_dot import count_width
@@ -94,9 +95,8 @@ class EngineSpec:
             if not 1 <= layer.threshold_q <= cfg.membrane.max_int:
                 raise ValueError(f"layer {idx}: threshold_q must be in [1, {cfg.membrane.max_int}], "
                                  f"not {layer.threshold_q}")
-            if not 0 <= layer.beta_q < (1 << cfg.beta_format.width):
-                raise ValueError(f"layer {idx}: beta_q must be in [0, {(1 << cfg.beta_format.width) - 1}], "
-                                 f"not {layer.beta_q}")
+            check_lif_constants(layer.beta_q, layer.threshold_q, layer.reset, layer.reset_q, fmt=cfg.membrane,
+                                beta_bits=cfg.beta_format.frac_bits, where=f"layer {idx}: ")
 
     @classmethod
     def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False) -> EngineSpec:

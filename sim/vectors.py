@@ -99,6 +99,8 @@ def qnet_digest(qnet: QuantizedNet) -> str:
         h.update(np.ascontiguousarray(layer.bias_q, dtype=np.int64).tobytes())
         h.update(repr((layer.beta_q, layer.threshold_q, layer.input_kind, layer.scale_mult,
                        layer.scale_shift)).encode())
+        if layer.reset != "subtract" or layer.reset_q is not None:  # absent: the digests of older nets stay
+            h.update(repr((layer.reset, layer.reset_q)).encode())
     return h.hexdigest()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DATASETS", "load_digits_split", "load_dataset"]
+__all__ = ["DATASETS", "load_digits_split", "load_dataset", "load_data_file", "check_data"]
 
 DATASETS = ("digits",)
 
@@ -36,3 +36,74 @@ def load_dataset(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     x_tr, x_te, y_tr, y_te = load_digits_split()
     return (x_tr, y_tr) if split == "train" else (x_te, y_te)
+
+
+def check_data(x, y, n_input: int | None = None, where: str = "the data") -> tuple[np.ndarray, np.ndarray]:
+    """``(x float32 (N, n_in), y int64 (N,))`` from arrays, or ``ValueError``/``TypeError`` saying what is wrong.
+
+    ``x``: input probabilities in [0, 1] (pixel intensities), ``(N, n_input)``, float, integer or bool;
+    ``y``: integer class labels >= 0 (floats holding whole numbers are accepted), ``(N,)``.  Spike
+    rasters ``(T, N, n_input)`` are recognised and refused: the SC chain feeds the same
+    probabilities at every timestep (spike-encoded inputs down the chain: issue 12, item 6).
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{where}: x must be numbers (float, integer or bool), not dtype {x.dtype}")
+    if x.ndim == 3:
+        raise ValueError(f"{where}: x has shape {x.shape}, a (T, N, n_input) spike raster; the SC chain takes "
+                         "(N, n_input) probabilities in [0, 1], the same at every timestep (spike-encoded inputs "
+                         "are not fed down the chain yet)")
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(f"{where}: x must be (N, n_input) with N >= 1, not shape {x.shape}")
+    if n_input is not None and x.shape[1] != n_input:
+        raise ValueError(f"{where}: x has {x.shape[1]} inputs per sample; the net takes {n_input}")
+    xf = x.astype(np.float64)
+    bad = ~np.isfinite(xf)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{where}: x holds {int(bad.sum())} NaN or inf (the first at index {first})")
+    lo, hi = float(xf.min()), float(xf.max())
+    if lo < 0 or hi > 1:
+        raise ValueError(f"{where}: x must lie in [0, 1] (input probabilities), its values lie in [{lo:g}, {hi:g}]; "
+                         "scale it first (e.g. pixels / 255)")
+    if y.dtype.kind not in "fiu" or y.ndim != 1:
+        raise ValueError(f"{where}: y must be a 1-D array of integer class labels, not dtype {y.dtype} "
+                         f"shape {y.shape}")
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"{where}: x has {x.shape[0]} samples and y {y.shape[0]} labels")
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise ValueError(f"{where}: y must hold whole-number class labels")
+    if y.size and y.min() < 0:
+        raise ValueError(f"{where}: class labels must be >= 0, not {y.min()}")
+    return xf.astype(np.float32), y.astype(np.int64)
+
+
+def load_data_file(path, n_input: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` from a ``.npz`` holding the arrays ``x`` (N, n_input) in [0, 1] and ``y`` (N,): :func:`check_data`."""
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise FileNotFoundError(f"data file {p} does not exist")
+    if p.is_dir():
+        raise ValueError(f"data file {p} is a folder; give the .npz file")
+    with open(p, "rb") as fh:
+        head = fh.read(6)
+    if not head.startswith((b"PK\x03\x04", b"\x93NUMPY")):
+        raise ValueError(f"data file {p} is not a NumPy .npz archive (it starts {head!r}); save x and y with "
+                         "np.savez(path, x=x, y=y)")
+    try:
+        data = np.load(p, allow_pickle=False)
+        if not hasattr(data, "files"):
+            raise ValueError("it is a single .npy array, not an .npz archive (save x and y with np.savez)")
+        with data:
+            missing = [k for k in ("x", "y") if k not in data.files]
+            if missing:
+                raise ValueError(f"it has no array {' or '.join(map(repr, missing))} (it holds "
+                                 f"{', '.join(data.files) or 'nothing'}); save it with np.savez(path, x=x, y=y)")
+            x, y = data["x"], data["y"]
+    except ValueError as exc:
+        raise ValueError(f"data file {p}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - not a NumPy archive at all
+        raise ValueError(f"data file {p} is not a NumPy .npz archive ({type(exc).__name__}: {exc})") from None
+    return check_data(x, y, n_input, where=f"data file {p}")

@@ -18,12 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .sc.contract import FixedPoint, SCConfig, count_real_scale, current_scale
+from .sc.contract import FixedPoint, SCConfig, check_lif_constants, count_real_scale, current_scale, quantize_beta
 
-__all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA"]
+__all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS"]
 
-#: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save`.
-EXPORT_SCHEMA = 1
+#: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``).
+EXPORT_SCHEMA = 2
+#: Schemas :meth:`QuantizedNet.load` reads (a schema-1 file has subtract resets only).
+READ_SCHEMAS = (1, 2)
+#: The float models' reset names (``SpikingNet(reset=...)``) that :meth:`QuantizedNet.from_float` takes.
+FLOAT_RESETS = ("subtract", "zero", "subtract-delayed")
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +43,7 @@ class QuantizedLayer:
     bias_q : int64 array (n_out,)
         Q8.8 bias, added to the current every timestep.
     beta_q : int
-        Leak, unsigned Q0.8.
+        Leak, unsigned Q0.8 in ``[0, 256]`` (256: no leak, integrate-and-fire).
     threshold_q : int
         Threshold, Q8.8, > 0.
     input_kind : ``"prob"`` | ``"spike"``
@@ -47,6 +51,11 @@ class QuantizedLayer:
         SC count -> Q8.8 current (:func:`~sc_neurocore.sc.fixed.scale_count`).
     fxp_mult, fxp_shift : int
         Exact integer count ``sum(weight_q * x_q)`` -> Q8.8 current (fixed-point rung).
+    reset : ``"subtract"`` | ``"zero"``
+        What a spike does to the membrane (:data:`~sc_neurocore.sc.contract.RESETS`).
+    reset_q : int or None
+        Q8.8 amount a subtract reset subtracts; ``None``: ``threshold_q`` (snnTorch's delayed
+        reset: ``theta / beta``).
     """
 
     weight_q: np.ndarray
@@ -59,6 +68,15 @@ class QuantizedLayer:
     scale_shift: int
     fxp_mult: int
     fxp_shift: int
+    reset: str = "subtract"
+    reset_q: int | None = None
+
+    @property
+    def float_reset(self) -> str:
+        """The float model's name of this layer's reset (:data:`FLOAT_RESETS`)."""
+        if self.reset == "zero":
+            return "zero"
+        return "subtract" if self.reset_q is None or self.reset_q == self.threshold_q else "subtract-delayed"
 
     @property
     def n_in(self) -> int:
@@ -81,7 +99,8 @@ class QuantizedLayer:
 
 @dataclass(frozen=True, eq=False)
 class QuantizedNet:
-    """A whole SpikingNet in contract integers, for one :class:`SCConfig`."""
+    """A whole dense net in contract integers, for one :class:`SCConfig`: any widths, each layer its own leak,
+    threshold and scales (``SpikingNet(sizes=...)``, ``sc_neurocore.nir.from_nir``)."""
 
     layers: tuple[QuantizedLayer, ...]
     config: SCConfig
@@ -99,10 +118,13 @@ class QuantizedNet:
         return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
 
     @classmethod
-    def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None) -> QuantizedNet:
+    def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None, *,
+                   resets=None) -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
-        Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1), ``thresholds`` > 0.
+        Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1] (1: no leak, ``beta_q = 256``),
+        ``thresholds`` > 0.  ``resets``: ``None`` (subtract everywhere) or one of :data:`FLOAT_RESETS`
+        per layer; ``"subtract-delayed"`` becomes a subtract reset of ``theta / beta`` (``beta > 0``).
         NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
         """
         config = SCConfig() if config is None else config
@@ -113,14 +135,15 @@ class QuantizedNet:
         if n == 0:
             raise ValueError("a network needs at least one layer")
         biases, betas, thresholds = list(biases), list(betas), list(thresholds)
-        for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds)):
+        resets = ["subtract"] * n if resets is None else [resets] * n if isinstance(resets, str) else list(resets)
+        for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds), ("resets", resets)):
             if len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} layers")
         fmt, bfmt = config.membrane, config.beta_format
         qmax = config.prob_max
         layers = []
         prev_out = None
-        for i, (w, b, beta, theta) in enumerate(zip(weights, biases, betas, thresholds)):
+        for i, (w, b, beta, theta, reset) in enumerate(zip(weights, biases, betas, thresholds, resets)):
             w = np.asarray(w, dtype=np.float64)
             if w.ndim != 2:
                 raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
@@ -135,8 +158,12 @@ class QuantizedNet:
             if not np.isfinite(b).all():
                 raise ValueError(f"layer {i}: bias contains NaN or inf")
             beta = float(np.asarray(beta, dtype=np.float64).reshape(-1)[0]) if np.size(beta) == 1 else beta
-            if not isinstance(beta, float) or not 0.0 <= beta < 1.0 + 1e-12:
+            if not isinstance(beta, float) or not 0.0 <= beta <= 1.0:
                 raise ValueError(f"layer {i}: beta must be one scalar in [0, 1], not {beta!r}")
+            if reset not in FLOAT_RESETS:
+                raise ValueError(f"layer {i}: reset must be one of {FLOAT_RESETS}, not {reset!r}")
+            if reset == "subtract-delayed" and not beta > 0:
+                raise ValueError(f"layer {i}: a delayed subtract reset subtracts theta / beta: beta must be > 0")
             theta = float(np.asarray(theta, dtype=np.float64).reshape(-1)[0]) if np.size(theta) == 1 else theta
             if not isinstance(theta, float) or not theta > 0 or not np.isfinite(theta):
                 raise ValueError(f"layer {i}: threshold must be one positive scalar, not {theta!r}")
@@ -149,18 +176,23 @@ class QuantizedNet:
             theta_q = fmt.from_float(theta)
             if theta_q < 1:
                 raise ValueError(f"layer {i}: threshold {theta} rounds to 0 in {fmt}")
+            reset_q = _delayed_reset_q(theta, beta, fmt, i) if reset == "subtract-delayed" else None
+            check_lif_constants(quantize_beta(beta, bfmt), theta_q, "zero" if reset == "zero" else "subtract", reset_q,
+                                fmt=fmt, beta_bits=bfmt.frac_bits, where=f"layer {i}: ")
             layers.append(
                 QuantizedLayer(
                     weight_q=wq,
                     weight_scale=s,
                     bias_q=fmt.from_float(b).reshape(-1),
-                    beta_q=min(bfmt.from_float(beta), bfmt.max_int),
+                    beta_q=quantize_beta(beta, bfmt),
                     threshold_q=theta_q,
                     input_kind=kind,
                     scale_mult=m,
                     scale_shift=sh,
                     fxp_mult=fm,
                     fxp_shift=fsh,
+                    reset="zero" if reset == "zero" else "subtract",
+                    reset_q=reset_q,
                 )
             )
         return cls(tuple(layers), config)
@@ -189,13 +221,23 @@ class QuantizedNet:
             if "meta" not in data:
                 raise ValueError(f"{path}: not a QuantizedNet export (no 'meta' entry)")
             meta = json.loads(bytes(data["meta"]).decode())
-            if meta.get("schema") != EXPORT_SCHEMA:
-                raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads {EXPORT_SCHEMA}")
+            if meta.get("schema") not in READ_SCHEMAS:
+                raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads "
+                                 f"{', '.join(map(str, READ_SCHEMAS))}")
             layers = tuple(
                 QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64), bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
                 for i, lm in enumerate(meta["layers"])
             )
         return cls(layers, _config_from_dict(meta["config"]))
+
+
+def _delayed_reset_q(theta: float, beta: float, fmt: FixedPoint, i: int) -> int:
+    """``theta / beta`` in ``fmt`` (snnTorch's delayed reset, fired at theta); it must fit the format."""
+    q = fmt.from_float(theta / beta)
+    if not 1 <= q < fmt.max_int:
+        raise ValueError(f"layer {i}: the delayed reset subtracts theta / beta = {theta / beta:g}, which does not fit "
+                         f"{fmt.width}-bit Q{fmt.int_bits}.{fmt.frac_bits}")
+    return q
 
 
 def _config_to_dict(config: SCConfig) -> dict:

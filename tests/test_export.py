@@ -120,3 +120,67 @@ def test_one_element_arrays_are_scalars():
         QuantizedNet.from_float(w, [None], [np.array([0.5, 0.75])], [1.0])
     with pytest.raises(ValueError, match="threshold"):
         QuantizedNet.from_float(w, [None], [0.5], [np.array([1.0, 2.0])])
+
+
+# ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
+
+
+def test_resets_and_if_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(3)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(3, 4)), rng.normal(size=(2, 3))]
+    q = QuantizedNet.from_float(w, [None] * 3, [1.0, 0.8, 0.9], [1.0, 0.5, 1.0],
+                                resets=["subtract", "zero", "subtract-delayed"])
+    assert [layer.beta_q for layer in q.layers] == [256, 205, 230]  # beta 1: no leak, not 255
+    assert [layer.reset for layer in q.layers] == ["subtract", "zero", "subtract"]
+    assert [layer.reset_q for layer in q.layers] == [None, None, math.floor(256 / 0.9 + 0.5)]  # theta / beta
+    assert [layer.float_reset for layer in q.layers] == ["subtract", "zero", "subtract-delayed"]
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.reset, a.reset_q, a.beta_q) for a in back.layers] == [(a.reset, a.reset_q, a.beta_q) for a in q.layers]
+
+
+def test_a_schema_1_file_still_loads(tmp_path):
+    q, _, _ = _net()
+    path = q.save(tmp_path / "q.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["schema"] = 1
+    for lm in meta["layers"]:
+        del lm["reset"], lm["reset_q"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = QuantizedNet.load(tmp_path / "old.npz")
+    assert [(a.reset, a.reset_q) for a in old.layers] == [("subtract", None)] * 2
+
+
+@pytest.mark.parametrize("kwargs,text", [
+    (dict(resets=["hard", "zero"]), "reset must be one of"),
+    (dict(resets=["zero"]), "resets has 1 entries for 2 layers"),
+    (dict(betas=[0.0, 0.5], resets="subtract-delayed"), "beta must be > 0"),
+    (dict(betas=[1.5, 0.5]), "beta must be one scalar in"),
+    (dict(betas=[0.001, 0.5], resets="subtract-delayed"), "does not fit"),
+])
+def test_reset_errors(kwargs, text):
+    rng = np.random.default_rng(0)
+    args = dict(weights=[rng.normal(size=(4, 3)), rng.normal(size=(2, 4))], biases=[None, None], betas=[0.9, 0.9],
+                thresholds=[1.0, 1.0])
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=text):
+        QuantizedNet.from_float(**args)
+
+
+def test_spiking_net_reset_reaches_the_export_and_the_sc_model():
+    torch = pytest.importorskip("torch")
+    from sc_neurocore.sc.network import FixedPointNetwork
+    from sc_neurocore.training import SpikingNet
+
+    torch.manual_seed(0)
+    outs = {}
+    for reset in ("subtract", "zero", "subtract-delayed"):
+        torch.manual_seed(0)
+        model = SpikingNet(sizes=[6, 8, 3], reset=reset)
+        q = model.to_quantized()
+        assert all(layer.float_reset == reset for layer in q.layers)
+        x = np.random.default_rng(1).random((20, 6))
+        outs[reset] = FixedPointNetwork(q).run(x, 10).counts
+    assert not np.array_equal(outs["subtract"], outs["zero"])

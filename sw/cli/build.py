@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..boards.registry import BOARDS, board_names
 from .argtypes import PARALLELISM_SYNTAX, format_parallelism, output_dir, parallelism, positive_float, positive_int
+from .export_vectors import add_data_file_option
 from .nets import add_net_options, net_from_args
 
 #: The build's report (``BuildReport.to_json()``) in its folder, read by ``sc-neurocore report``.
@@ -53,6 +54,7 @@ def register(sub) -> None:
     add_net_options(p, sc_fields=("length", "rng", "seed"), shown={"rng": "the board's, hw.presets.BOARD_ENGINES"})
     p.add_argument("--dataset", choices=DATASETS, default=None, help="images for the clocks/image figures: this dataset's test split "
                    "(default: the checkpoint's dataset, else digits)")
+    add_data_file_option(p)
     p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
                    help=f"SCNetworkCore {PARALLELISM_SYNTAX} (default: the board's)")
     p.add_argument("--clock", type=positive_float, default=None, metavar="MHZ", help="sync clock in MHz (default: the board's)")
@@ -119,8 +121,16 @@ def run(args) -> int:
 
     spec = get_board(args.board)
     net = net_from_args(args, rng=spec.rng)
-    dataset = args.dataset or net.meta.get("dataset", "digits")
-    x, _ = load_dataset(dataset, "test")
+    if args.data is not None:
+        from ..datasets import load_data_file
+
+        if args.dataset is not None:
+            raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+        dataset = str(args.data)
+        x, _ = load_data_file(args.data, net.qnet.n_input)
+    else:
+        dataset = args.dataset or net.meta.get("dataset", "digits")
+        x, _ = load_dataset(dataset, "test")
     if x.shape[1] != net.qnet.n_input:
         raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]} "
                          "(give the net's --dataset)")

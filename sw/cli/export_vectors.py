@@ -6,6 +6,7 @@ The file (schema in :mod:`sc_neurocore.sim.vectors`) is what the cocotb network 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .argtypes import output_file, positive_int
 from .nets import add_net_options, net_from_args
@@ -23,15 +24,28 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: the checkpoint's, else digits)")
     p.add_argument("--split", choices=("train", "test"), default="test", help="split (default: test)")
+    add_data_file_option(p)
     p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="first N images only")
+
+
+def add_data_file_option(p: argparse.ArgumentParser) -> None:
+    """``--data FILE.npz``: your own data (arrays ``x`` (N, n_input) in [0, 1] and ``y``) instead of a dataset."""
+    p.add_argument("--data", type=Path, default=None, metavar="FILE.npz",
+                   help="your own data instead of --dataset: an .npz with x (N, n_input) in [0, 1] and y (N,) labels")
 
 
 def load_inputs(args, net):
     """``(x, y, dataset)``: the images the options ask for, checked against the net's input width."""
-    from ..datasets import load_dataset
+    from ..datasets import load_data_file, load_dataset
 
-    dataset = args.dataset or net.meta.get("dataset", "digits")
-    x, y = load_dataset(dataset, args.split)
+    if getattr(args, "data", None) is not None:
+        if getattr(args, "dataset", None) is not None:
+            raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+        x, y = load_data_file(args.data, net.qnet.n_input)
+        dataset = str(args.data)
+    else:
+        dataset = args.dataset or net.meta.get("dataset", "digits")
+        x, y = load_dataset(dataset, args.split)
     if x.shape[1] != net.qnet.n_input:
         raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
     if args.limit is not None:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .argtypes import PARALLELISM_SYNTAX, format_parallelism, non_negative_int, output_dir, parallelism, positive_int
+from .export_vectors import add_data_file_option
 from .nets import add_net_options, net_from_args
 
 #: RTL images per simulator unless ``--limit`` says otherwise.  Verilator: ~7 s for 50 digits images
@@ -65,6 +66,7 @@ def register(subparsers) -> None:
                    "report files (default: the folders in build/boards/)")
     p.add_argument("--dataset", default=None, help="dataset whose test split is used (default: the checkpoint's, "
                    "else digits)")
+    add_data_file_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -117,10 +119,18 @@ def run(args) -> int:
 
     _check_extras(args)
     net = net_from_args(args)
-    dataset = args.dataset or net.meta.get("dataset", "digits")
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
-    x, y = load_dataset(dataset, "test")
+    if args.data is not None:
+        from ..datasets import load_data_file
+
+        if args.dataset is not None:
+            raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+        dataset = str(args.data)
+        x, y = load_data_file(args.data, net.qnet.n_input)
+    else:
+        dataset = args.dataset or net.meta.get("dataset", "digits")
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+        x, y = load_dataset(dataset, "test")
     if x.shape[1] != net.qnet.n_input:
         raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
     if args.image >= len(x):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .argtypes import positive_int
+from .export_vectors import add_data_file_option
 from .nets import DEFAULT_T, add_sc_options, config_from_args, load_net
 
 EXAMPLES = """\
@@ -39,6 +40,7 @@ def register(subparsers) -> None:
     p.add_argument("--T", type=positive_int, default=None,
                    help=f"timesteps per image (default: the checkpoint's, else {DEFAULT_T})")
     p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: the checkpoint's, else digits)")
+    add_data_file_option(p)
     p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="first N test images only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -95,8 +97,16 @@ def run(args) -> int:
 
     config = config_from_args(args)
     net = load_net(args.checkpoint, config=config, T=args.T)
-    dataset = args.dataset or net.meta.get("dataset", "digits")
-    x, y = load_dataset(dataset, "test")
+    if args.data is not None:
+        from ..datasets import load_data_file
+
+        if args.dataset is not None:
+            raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+        dataset = str(args.data)
+        x, y = load_data_file(args.data, net.qnet.n_input)
+    else:
+        dataset = args.dataset or net.meta.get("dataset", "digits")
+        x, y = load_dataset(dataset, "test")
     if x.shape[1] != net.qnet.n_input:
         raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
     if args.limit is not None:

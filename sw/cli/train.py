@@ -16,6 +16,7 @@ EXAMPLES = """\
 examples:
   sc-neurocore train --dataset digits --epochs 10 -o digits.pt
   sc-neurocore train --hidden 64 --layers 2 --surrogate fast_sigmoid --seed 3 -o deep.pt
+  sc-neurocore train --hidden-sizes 48,24 -o tapered.pt          # 64 -> 48 -> 24 -> 10
 """
 
 
@@ -57,6 +58,8 @@ def register(subparsers) -> None:
     p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
     p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
     p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
+    p.add_argument("--hidden-sizes", type=widths, default=None, metavar="N1,N2,...",
+                   help="one width per hidden layer, e.g. 200,100 (in place of --hidden and --layers)")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
     p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
@@ -88,10 +91,21 @@ def check_device(name: str | None):
         raise ValueError(f"--device: {exc}") from None
 
 
+def widths(text: str) -> list[int]:
+    """``"200,100"`` -> ``[200, 100]`` (positive integers)."""
+    try:
+        out = [int(w) for w in str(text).split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes comma-separated positive widths like 200,100, not {text!r}") from None
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"takes comma-separated positive widths like 200,100, not {text!r}")
+    return out
+
+
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
-                sc_finetune: int = 0, sc_config=None):
+                sc_finetune: int = 0, sc_config=None, hidden_sizes=None):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
@@ -114,8 +128,12 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     generator = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
-    model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
-                       beta=beta, threshold=threshold, surrogate_fn=surrogate_fn).to(device)
+    if hidden_sizes:
+        model = SpikingNet(sizes=[x_tr.shape[1], *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
+                           surrogate_fn=surrogate_fn).to(device)
+    else:
+        model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
+                           beta=beta, threshold=threshold, surrogate_fn=surrogate_fn).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     log(f"training {'->'.join(map(str, model.sizes))} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
         f"T={T}, {epochs} epochs on {device}")
@@ -178,7 +196,7 @@ def run(args) -> int:
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
-                              sc_finetune=args.sc_finetune, sc_config=sc_config)
+                              sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

@@ -17,7 +17,11 @@ Summary of the defaults (each one a parameter):
 * count -> current: ``I = sat(((C * m + 2**(sh-1)) >> sh) + b_q)`` with the per-layer
   unsigned ``scale_bits``-wide multiplier ``m`` and shift ``sh`` (:func:`current_scale`);
 * LIF step: ``v = sat(((beta_q * v) >> 8) + I)``; ``s = v > theta_q``; ``v = v - s * theta_q``
-  (floor shift, strict ``>``, subtract reset).
+  (floor shift, strict ``>``, subtract reset).  Per layer (:func:`check_lif_constants`): ``beta_q``
+  in ``[0, 256]``, 256 being no leak at all (``(256 v) >> 8 == v``: integrate-and-fire, beta = 1
+  exactly); ``reset`` (:data:`RESETS`) ``"subtract"`` (``v - s * reset_q``, ``reset_q = theta_q``
+  unless given: snnTorch's delayed reset is ``reset_q = theta / beta``) or ``"zero"`` (``v = 0``
+  where ``s``).  Ties: a membrane equal to the threshold does not fire (strict ``>``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ __all__ = [
     "ROLE_WEIGHT",
     "derive_seed",
     "quantize_probability",
+    "RESETS",
+    "quantize_beta",
+    "check_lif_constants",
     "current_scale",
     "count_real_scale",
 ]
@@ -255,6 +262,49 @@ def quantize_probability(p, prob_bits: int):
         raise ValueError(f"probabilities must lie in [0, 1]; got values in [{lo}, {hi}]")
     q = np.floor(arr * ((1 << prob_bits) - 1) + 0.5).astype(np.int64)
     return int(q) if q.ndim == 0 else q
+
+
+#: What a spike does to the membrane in integers (per layer): ``"subtract"`` -- ``v - s * reset_q``;
+#: ``"zero"`` -- ``v = 0`` where ``s``.
+RESETS = ("subtract", "zero")
+
+
+def quantize_beta(beta: float, fmt: FixedPoint = UQ0_8) -> int:
+    """``beta_q = floor(beta * 2**frac_bits + 0.5)`` for ``beta`` in [0, 1]: ``[0, 2**frac_bits]``.
+
+    ``2**frac_bits`` (any ``beta >= 1 - 2**-(frac_bits+1)``, and beta = 1 exactly) is no leak at all:
+    ``(2**frac_bits * v) >> frac_bits == v``, the integrate-and-fire neuron, not a leak of ``255/256``.
+    """
+    if not isinstance(fmt, FixedPoint) or fmt.signed or fmt.int_bits:
+        raise TypeError(f"the leak format must be an unsigned FixedPoint with int_bits=0, not {fmt!r}")
+    b = float(beta)
+    if not (math.isfinite(b) and 0.0 <= b <= 1.0):
+        raise ValueError(f"beta must be a number in [0, 1], not {beta!r}")
+    return int(math.floor(b * fmt.one + 0.5))
+
+
+def check_lif_constants(beta_q, theta_q, reset: str = "subtract", reset_q=None, *, fmt: FixedPoint = Q8_8,
+                        beta_bits: int = 8, where: str = "") -> None:
+    """Raise ``ValueError`` unless the integers of one LIF population are in the contract's ranges.
+
+    ``beta_q`` in ``[0, 2**beta_bits]`` (the top value: no leak), ``theta_q`` in ``[1, fmt.max_int]``,
+    ``reset`` one of :data:`RESETS`, ``reset_q`` ``None`` (``theta_q``) or in ``[1, fmt.max_int]``
+    (``"subtract"`` only).  ``where`` prefixes the messages (``"layer 2: "``).
+    """
+    def is_int(x):
+        return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+    if not is_int(beta_q) or not 0 <= beta_q <= (1 << beta_bits):
+        raise ValueError(f"{where}beta_q must be an integer in [0, {1 << beta_bits}], not {beta_q!r}")
+    if not is_int(theta_q) or not 1 <= theta_q <= fmt.max_int:
+        raise ValueError(f"{where}theta_q must be an integer in [1, {fmt.max_int}], not {theta_q!r}")
+    if reset not in RESETS:
+        raise ValueError(f"{where}reset must be one of {RESETS}, not {reset!r}")
+    if reset_q is not None:
+        if reset != "subtract":
+            raise ValueError(f"{where}reset_q is the amount a subtract reset subtracts; a {reset!r} reset takes none")
+        if not is_int(reset_q) or not 1 <= reset_q <= fmt.max_int:
+            raise ValueError(f"{where}reset_q must be None or an integer in [1, {fmt.max_int}], not {reset_q!r}")
 
 
 def current_scale(real_scale: float, scale_bits: int) -> tuple[int, int]:

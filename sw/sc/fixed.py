@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contract import Q8_8, FixedPoint
+from .contract import Q8_8, FixedPoint, check_lif_constants
 
 __all__ = ["scale_count", "lif_step"]
 
@@ -38,22 +38,26 @@ def scale_count(count, mult: int, shift: int, bias=0, fmt: FixedPoint = Q8_8):
     return int(out) if np.ndim(out) == 0 else out
 
 
-def lif_step(v, current, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+def lif_step(v, current, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8, beta_bits: int = 8, *,
+             reset: str = "subtract", reset_q: int | None = None):
     """One LIF timestep in integers; returns ``(v_next, spike)``.
 
-    ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``spike = v > theta_q``;
-    ``v = v - spike * theta_q``.  ``beta_q`` is unsigned Q0.``beta_bits``, ``theta_q > 0`` in
-    ``fmt``.  Spikes are int64 0/1.
+    ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``spike = v > theta_q`` (strict: a tie does not
+    fire); then the reset (:data:`~sc_neurocore.sc.contract.RESETS`): ``"subtract"``
+    ``v = v - spike * reset_q`` (``reset_q`` defaults to ``theta_q``), ``"zero"`` ``v = 0`` where
+    ``spike``.  ``beta_q`` is unsigned Q0.``beta_bits`` in ``[0, 2**beta_bits]`` (the top value: no
+    leak, integrate-and-fire), ``theta_q > 0`` in ``fmt``.  Spikes are int64 0/1.  The subtraction
+    never leaves the format (``v > theta_q >= 1`` before it), so it needs no saturation.
     """
-    if not isinstance(beta_q, (int, np.integer)) or not 0 <= beta_q < (1 << beta_bits):
-        raise ValueError(f"beta_q must be in [0, {(1 << beta_bits) - 1}], not {beta_q!r}")
-    if not isinstance(theta_q, (int, np.integer)) or not 0 < theta_q <= fmt.max_int:
-        raise ValueError(f"theta_q must be in [1, {fmt.max_int}], not {theta_q!r}")
+    check_lif_constants(beta_q, theta_q, reset, reset_q, fmt=fmt, beta_bits=beta_bits)
     v = _as_int64("v", v)
     i = _as_int64("current", current)
     v = np.clip(((np.int64(beta_q) * v) >> np.int64(beta_bits)) + i, fmt.min_int, fmt.max_int)
     spike = (v > theta_q).astype(np.int64)
-    v = v - spike * np.int64(theta_q)
+    if reset == "zero":
+        v = v - spike * v
+    else:
+        v = v - spike * np.int64(theta_q if reset_q is None else reset_q)
     if np.ndim(v) == 0:
         return int(v), int(spike)
     return v, spike

@@ -157,7 +157,8 @@ class _Base:
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
                 m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
-                v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits)
+                v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits,
+                                    reset=layer.reset, reset_q=layer.reset_q)
                 if trace:
                     rec["sc_counts"][li][t] = c
                     rec["currents"][li][t] = cur

@@ -96,6 +96,8 @@ __all__ = [
     "RecurrentLIFState",
     # step functions
     "fire_and_reset",
+    "RESET_MODES",
+    "lif_reset",
     "lif_step",
     "synaptic_step",
     "alif_step",
@@ -163,9 +165,13 @@ class LeakyParameters:
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class LIFParameters(LeakyParameters):
-    """``v = beta v + input_gain I`` (``input_gain``: 1 for LIF and IF, ``(1 - beta) R`` for Lapicque)."""
+    """``v = beta v + input_gain I`` (``input_gain``: 1 for LIF and IF, ``(1 - beta) R`` for Lapicque).
+
+    ``reset_mode`` (one of :data:`RESET_MODES`) is what a spike does to the membrane: see :func:`lif_reset`.
+    """
 
     input_gain: float = 1.0
+    reset_mode: str = "subtract"
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -220,10 +226,36 @@ def fire_and_reset(v: torch.Tensor, threshold, surrogate_fn: Callable) -> tuple[
     return spike, v - spike.detach() * threshold
 
 
+#: What a spike does to a LIF membrane (:func:`lif_reset`); ``docs/interop.md`` maps them to the peers' names.
+RESET_MODES = ("subtract", "zero", "subtract-delayed")
+
+
+def lif_reset(v: torch.Tensor, spike: torch.Tensor, threshold, beta, reset_mode: str) -> torch.Tensor:
+    """The post-reset membrane (the spike detached from the graph):
+
+    * ``"subtract"``: ``v - s theta`` (reset by subtraction, this step);
+    * ``"zero"``: ``v - s v`` (reset to zero);
+    * ``"subtract-delayed"``: ``v - s theta / beta``: snnTorch's default ``reset_delay=True``, which
+      subtracts ``theta`` from the *next* step's membrane; ``beta (v - theta/beta) = beta v - theta``, so
+      firing at ``theta`` and subtracting ``theta / beta`` now gives the same spikes (``beta > 0``).
+    """
+    s = spike.detach()
+    if reset_mode == "subtract":
+        return v - s * threshold
+    if reset_mode == "zero":
+        return v - s * v
+    if reset_mode == "subtract-delayed":
+        return v - s * (threshold / beta)
+    raise ValueError(f"reset_mode must be one of {RESET_MODES}, not {reset_mode!r}")
+
+
 def lif_step(current, state: LIFState, p: LIFParameters) -> tuple[torch.Tensor, LIFState]:
     v = p.beta * state.v + p.input_gain * current
-    spike, v = fire_and_reset(v, p.threshold, p.surrogate_fn)
-    return spike, LIFState(v)
+    if p.reset_mode == "subtract":
+        spike, v = fire_and_reset(v, p.threshold, p.surrogate_fn)
+        return spike, LIFState(v)
+    spike = p.surrogate_fn(v - p.threshold)
+    return spike, LIFState(lif_reset(v, spike, p.threshold, p.beta, p.reset_mode))
 
 
 def synaptic_step(current, state: SynapticState, p: SynapticParameters) -> tuple[torch.Tensor, SynapticState]:
@@ -455,21 +487,32 @@ class SpikingCell(nn.Module):
 
 
 class LIFCell(SpikingCell):
-    """Leaky integrate-and-fire (:func:`lif_step`): ``v = beta v + I; s = H(v - theta); v -= s theta``."""
+    """Leaky integrate-and-fire (:func:`lif_step`): ``v = beta v + I; s = H(v - theta); v -= s theta``.
+
+    ``reset_mode`` (:data:`RESET_MODES`, :func:`lif_reset`): ``"subtract"`` (the default, above),
+    ``"zero"`` or ``"subtract-delayed"`` (snnTorch's default; needs ``beta > 0``).  Only ``"subtract"``
+    runs through the fused kernel.
+    """
 
     #: Multiplies the input current (``LapicqueCell`` sets ``(1 - beta) R``).
     input_gain = 1.0
+    reset_mode = "subtract"
 
     def __init__(self, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate, learn_beta: bool = False,
-                 learn_threshold: bool = False, fused: bool = True):
+                 learn_threshold: bool = False, fused: bool = True, *, reset_mode: str = "subtract"):
         super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
                          beta=(beta, learn_beta))
         if not isinstance(fused, bool):
             raise TypeError(f"fused must be a bool, not {fused!r}")
+        if reset_mode not in RESET_MODES:
+            raise ValueError(f"reset_mode must be one of {RESET_MODES}, not {reset_mode!r}")
+        if reset_mode == "subtract-delayed" and not float(self.beta) > 0:
+            raise ValueError("reset_mode='subtract-delayed' subtracts threshold / beta: beta must be > 0")
         self.fused = fused
+        self.reset_mode = reset_mode
 
     def _sequence(self, inputs, state, like):
-        if not (self.fused and isinstance(self.surrogate_fn, Surrogate)):
+        if not (self.fused and self.reset_mode == "subtract" and isinstance(self.surrogate_fn, Surrogate)):
             return super()._sequence(inputs, state, like)
         p = self.step_parameters()
         steps = len(inputs) if inputs[0] is like else None

@@ -58,6 +58,10 @@ def _surrogate(model, li):
 
 def _lif_constants(model, config):
     q = model.to_quantized(config)
+    for li, layer in enumerate(q.layers):
+        if layer.reset != "subtract" or layer.reset_q is not None:
+            raise ValueError(f"layer {li}: SC fine-tuning models the subtract-by-threshold reset only, not "
+                             f"{layer.float_reset!r}")
     return [(int(layer.beta_q), int(layer.threshold_q)) for layer in q.layers]
 
 

@@ -8,7 +8,16 @@
 * ``x`` of shape ``(T, batch, features)`` (or ``(T, batch, C, H, W)``) is already encoded over time
   (``rate_encode`` and friends); its first axis must equal ``T``.
 
-The rule is the number of axes: 2 or 4 is static, 3 or 5 is pre-encoded.
+The rule is the number of axes: 2 or 4 is static, 3 or 5 is pre-encoded.  With ``flatten_input=True``
+(the default, as in the published API) image batches are flattened to features first: ``(batch, C, H, W)``
+becomes ``(batch, C*H*W)`` and ``(T, batch, C, H, W)`` becomes ``(T, batch, C*H*W)`` (a ``ConvSpikingNet``
+takes either form).
+
+The keywords of the published API are accepted: ``train_epoch(model, loader, optimizer,
+n_timesteps=25, loss_fn=..., device=..., max_grad_norm=None, flatten_input=True)`` and
+``evaluate(model, loader, n_timesteps=25, flatten_input=True)``; the seed's positional ``T``
+(``train_epoch(model, loader, optimizer, T, device=device)``) keeps working, and so does a loss
+function given fifth, where the published API has it.
 
 A ``DataLoader`` over a ``TensorDataset`` (single process, default collate) is read by gathering
 each batch with one index operation over the loader's own batch sampler: the same batches in the
@@ -97,7 +106,7 @@ def _batches(loader: Iterable):
     yield from loader
 
 
-def _prepare(x, y, T: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+def _prepare(x, y, T: int, device, flatten: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(f"batches must be (tensor, tensor) pairs, not ({type(x).__name__}, {type(y).__name__})")
     if device is not None:
@@ -105,6 +114,8 @@ def _prepare(x, y, T: int, device) -> tuple[torch.Tensor, torch.Tensor]:
         y = y.to(device, non_blocking=True)
     if not x.is_floating_point():
         x = x.float()
+    if flatten and x.dim() in (4, 5):
+        x = x.flatten(x.dim() - 3)
     if x.dim() in (2, 4):
         x = x.unsqueeze(0).expand(T, *x.shape)
     elif x.dim() in (3, 5):
@@ -124,10 +135,37 @@ def _loss(loss_fn: Callable, counts, mem, y, T: int) -> torch.Tensor:
     return loss_fn(out, y)
 
 
+#: Timesteps when neither ``T`` nor ``n_timesteps`` is given (the published API's default).
+DEFAULT_TIMESTEPS = 25
+
+
 def _check_T(T) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise ValueError(f"T must be a positive integer, not {T!r}")
     return T
+
+
+def _timesteps(T, n_timesteps) -> int:
+    """``T`` (positional, the seed's name) or ``n_timesteps`` (the published API's keyword): one of them, or both equal."""
+    if T is not None and n_timesteps is not None and T != n_timesteps:
+        raise ValueError(f"T={T!r} and n_timesteps={n_timesteps!r} disagree; give one of them")
+    given = T if T is not None else n_timesteps
+    return _check_T(DEFAULT_TIMESTEPS if given is None else given)
+
+
+def _device_and_loss(device, loss_fn):
+    """The published API has ``loss_fn`` fifth where the seed has ``device``: a callable there is the loss."""
+    if callable(device) and not isinstance(device, (str, torch.device)):
+        if loss_fn is not spike_count_loss:
+            raise TypeError("a loss function was given both in the device position and as loss_fn")
+        return None, device
+    return device, loss_fn
+
+
+def _check_flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {value!r}")
+    return value
 
 
 def _progress(iterable, enabled, desc: str, total):
@@ -151,24 +189,38 @@ def train_epoch(
     model: torch.nn.Module,
     loader: Iterable,
     optimizer: torch.optim.Optimizer,
-    T: int,
+    T: int | None = None,
     device=None,
     loss_fn: Callable = spike_count_loss,
     progress: bool | None = None,
+    *,
+    n_timesteps: int | None = None,
+    max_grad_norm: float | None = None,
+    flatten_input: bool = True,
 ) -> tuple[float, float]:
     """One pass over ``loader``: ``(mean loss per sample, accuracy)``.
 
+    ``T`` or ``n_timesteps``: timesteps per sample (default 25).  ``max_grad_norm``: clip the
+    gradients' total norm to it before each step (``torch.nn.utils.clip_grad_norm_``).
+    ``flatten_input``: image batches flattened to features (see the module docstring).
     ``progress``: a tqdm bar; ``None`` shows it only when stderr is a terminal.
     """
-    _check_T(T)
+    T = _timesteps(T, n_timesteps)
+    device, loss_fn = _device_and_loss(device, loss_fn)
+    flatten = _check_flag("flatten_input", flatten_input)
+    if max_grad_norm is not None:
+        if isinstance(max_grad_norm, bool) or not isinstance(max_grad_norm, (int, float)) or not max_grad_norm > 0:
+            raise ValueError(f"max_grad_norm must be None or a number > 0, not {max_grad_norm!r}")
     model.train()
     total_loss = correct = seen = 0  # loss and hits stay tensors on the device until the end
     for x, y in _progress(_batches(loader), progress, "train", _length(loader)):
-        x, y = _prepare(x, y, T, device)
+        x, y = _prepare(x, y, T, device, flatten)
         counts, mem = model(x)
         loss = _loss(loss_fn, counts, mem, y, T)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), float(max_grad_norm))
         optimizer.step()
         n = y.shape[0]
         total_loss = loss.detach() * n + total_loss
@@ -183,19 +235,27 @@ def train_epoch(
 def evaluate(
     model: torch.nn.Module,
     loader: Iterable,
-    T: int,
+    T: int | None = None,
     device=None,
     loss_fn: Callable = spike_count_loss,
     progress: bool | None = False,
+    *,
+    n_timesteps: int | None = None,
+    flatten_input: bool = True,
 ) -> tuple[float, float]:
-    """Loss and accuracy of ``model`` over ``loader`` (no gradients): ``(mean loss, accuracy)``."""
-    _check_T(T)
+    """Loss and accuracy of ``model`` over ``loader`` (no gradients): ``(mean loss, accuracy)``.
+
+    ``T`` or ``n_timesteps`` (default 25) and ``flatten_input`` as for :func:`train_epoch`.
+    """
+    T = _timesteps(T, n_timesteps)
+    device, loss_fn = _device_and_loss(device, loss_fn)
+    flatten = _check_flag("flatten_input", flatten_input)
     model.eval()
     total_loss = 0.0
     correct = 0
     seen = 0
     for x, y in _progress(_batches(loader), progress, "eval", _length(loader)):
-        x, y = _prepare(x, y, T, device)
+        x, y = _prepare(x, y, T, device, flatten)
         counts, mem = model(x)
         n = y.shape[0]
         total_loss += float(_loss(loss_fn, counts, mem, y, T)) * n

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import LIFCell
+from .cells import RESET_MODES, LIFCell
 from .checks import check_value_range, check_values
 from .surrogates import atan_surrogate
 
@@ -45,6 +45,33 @@ def _is_static(x: torch.Tensor) -> bool:
     if x.requires_grad:
         return False
     return torch.equal(x[1], x[0]) and torch.equal(x[1:], x[:1].expand_as(x[1:]))
+
+
+def _sizes(sizes) -> list[int]:
+    """``[n_input, n_1, ..., n_output]``: at least two positive integers."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths [n_input, ..., n_output], not {sizes!r}")
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least two widths (n_input and n_output), not {sizes!r}")
+    for i, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"sizes[{i}] must be a positive integer, not {n!r} (sizes={sizes!r})")
+    return sizes
+
+
+def _per_layer(name: str, value, n: int) -> list:
+    """One value per layer: a number repeated, or a sequence of exactly ``n`` (each checked by LIFCell)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value] * n
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a number or one number per layer, not {value!r}")
+    value = [float(v) if isinstance(v, torch.Tensor) else v for v in value]
+    if len(value) != n:
+        raise ValueError(f"{name} has {len(value)} entries for {n} layers; give one number or one per layer")
+    return value
 
 
 class _SpikingClassifier(nn.Module):
@@ -74,11 +101,16 @@ class _SpikingClassifier(nn.Module):
 
 
 class SpikingNet(_SpikingClassifier):
-    """``n_layers`` hidden ``Linear -> LIF`` layers of ``n_hidden`` neurons, then ``Linear -> LIF`` out.
+    """Dense ``Linear -> LIF`` layers: ``n_layers`` hidden layers of ``n_hidden`` neurons, then the output layer.
 
-    ``SpikingNet(64, 128, 10)`` is 64 -> 128 -> 10.  ``beta``, ``threshold`` and the
-    surrogate are shared by all layers; ``learn_beta`` / ``learn_threshold`` give every layer its
-    own trainable scalar.
+    ``SpikingNet(64, 128, 10)`` is 64 -> 128 -> 10.  Any dense shape: ``SpikingNet(sizes=[784, 200, 100,
+    10])`` (``n_input``, ``n_hidden``, ``n_output`` and ``n_layers`` left out; two entries make one
+    layer).  ``beta`` and ``threshold`` are one number for all layers or one per layer
+    (``len(sizes) - 1`` entries); ``learn_beta`` / ``learn_threshold`` give every layer its own
+    trainable scalar.  ``reset`` (:data:`~sc_neurocore.training.cells.RESET_MODES`, one or one per
+    layer): what a spike does to the membrane, ``"subtract"`` (the default), ``"zero"``, or
+    ``"subtract-delayed"`` (snnTorch's ``reset_delay=True``); ``docs/interop.md`` maps them to the
+    other libraries'.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -87,44 +119,66 @@ class SpikingNet(_SpikingClassifier):
 
     def __init__(
         self,
-        n_input: int,
-        n_hidden: int,
-        n_output: int,
+        n_input: int | None = None,
+        n_hidden: int | None = None,
+        n_output: int | None = None,
         n_layers: int = 1,
-        beta: float = 0.9,
-        threshold: float = 1.0,
+        beta=0.9,
+        threshold=1.0,
         surrogate_fn: Callable = atan_surrogate,
         learn_beta: bool = False,
         learn_threshold: bool = False,
         bias: bool = True,
         *,
+        sizes=None,
+        reset: str = "subtract",
         input_range: tuple[float, float] | None = (0.0, 1.0),
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
-        self.n_input = _positive_int("n_input", n_input)
-        self.n_hidden = _positive_int("n_hidden", n_hidden)
-        self.n_output = _positive_int("n_output", n_output)
-        self.n_layers = _positive_int("n_layers", n_layers)
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be a bool, not {bias!r}")
+        if sizes is None:
+            if n_input is None or n_hidden is None or n_output is None:
+                raise TypeError("SpikingNet needs n_input, n_hidden and n_output, or sizes=[n_input, ..., n_output]")
+            self.n_input = _positive_int("n_input", n_input)
+            self.n_hidden = _positive_int("n_hidden", n_hidden)
+            self.n_output = _positive_int("n_output", n_output)
+            self.n_layers = _positive_int("n_layers", n_layers)
+            shape = dict(n_input=n_input, n_hidden=n_hidden, n_output=n_output, n_layers=n_layers)
+            sizes = [n_input] + [n_hidden] * n_layers + [n_output]
+        else:
+            if n_input is not None or n_hidden is not None or n_output is not None or n_layers != 1:
+                raise TypeError("give either sizes=[...] or n_input, n_hidden, n_output (and n_layers), not both")
+            sizes = _sizes(sizes)
+            self.n_input, self.n_output = sizes[0], sizes[-1]
+            self.n_hidden = sizes[1] if len(sizes) > 2 else None
+            self.n_layers = len(sizes) - 2
+            shape = dict(sizes=list(sizes))
+        n_fc = len(sizes) - 1
+        betas = _per_layer("beta", beta, n_fc)
+        thresholds = _per_layer("threshold", threshold, n_fc)
+        resets = [reset] * n_fc if isinstance(reset, str) else _per_layer("reset", reset, n_fc)
+        for r in resets:
+            if r not in RESET_MODES:
+                raise ValueError(f"reset must be one of {RESET_MODES} (or one per layer), not {r!r}")
         self.hparams = dict(
-            n_input=n_input,
-            n_hidden=n_hidden,
-            n_output=n_output,
-            n_layers=n_layers,
-            beta=beta,
-            threshold=threshold,
+            **shape,
+            beta=beta if isinstance(beta, (int, float)) else list(betas),
+            threshold=threshold if isinstance(threshold, (int, float)) else list(thresholds),
             surrogate_fn=surrogate_fn,
             learn_beta=learn_beta,
             learn_threshold=learn_threshold,
             bias=bias,
             input_range=self.input_range,
         )
-        sizes = [n_input] + [n_hidden] * n_layers + [n_output]
+        if reset != "subtract":  # absent from the seed's checkpoints, which keep loading unchanged
+            self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
+        self.reset = reset if isinstance(reset, str) else list(resets)
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
         self.lifs = nn.ModuleList(
-            LIFCell(beta, threshold, surrogate_fn, learn_beta, learn_threshold) for _ in self.fcs
+            LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
+            for b, t, r in zip(betas, thresholds, resets)
         )
 
     @property
@@ -178,7 +232,8 @@ class SpikingNet(_SpikingClassifier):
         biases = [None if fc.bias is None else fc.bias.detach().cpu().double().numpy() for fc in self.fcs]
         betas = [float(lif.param("beta").detach()) for lif in self.lifs]
         thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
-        return QuantizedNet.from_float(weights, biases, betas, thresholds, config)
+        resets = [lif.reset_mode for lif in self.lifs]
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets)
 
 
 class ConvSpikingNet(_SpikingClassifier):

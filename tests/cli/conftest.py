@@ -79,3 +79,35 @@ def conv_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("nets") / "conv.pt"
     save_checkpoint(ConvSpikingNet(input_shape=(1, 8, 8), channels=(2,), kernel_size=3), path, dataset="digits")
     return path
+
+
+@pytest.fixture(scope="session")
+def nir_files(tmp_path_factory, export_npz):
+    """``{"nir": ..., "nirconv": ..., "nirnorse": ...}``: NIR files (paths to nothing when nir is not installed).
+
+    ``nir``: the 64-6-10 export written by ``to_nir``; ``nirconv``: a graph with a Conv2d node named
+    ``conv``; ``nirnorse``: a LIF whose tau is written times dt, as Norse's exporter does (Norse #411).
+    """
+    import importlib.util
+
+    tmp = tmp_path_factory.mktemp("nir")
+    paths = {k: tmp / f"{k}.nir" for k in ("nir", "nirconv", "nirnorse")}
+    if importlib.util.find_spec("nir") is not None:
+        import nir
+        from sc_neurocore.export import QuantizedNet
+        from sc_neurocore.nir import to_nir
+
+        nir.write(paths["nir"], to_nir(QuantizedNet.load(export_npz), T=5))
+        conv = nir.Conv2d(input_shape=(8, 8), weight=np.ones((1, 1, 3, 3)), stride=1, padding=0, dilation=1,
+                          groups=1, bias=np.zeros(1))
+        nir.write(paths["nirconv"], nir.NIRGraph(
+            nodes={"input": nir.Input(input_type={"input": np.array([1, 8, 8])}), "conv": conv,
+                   "output": nir.Output(output_type={"output": np.array([1, 6, 6])})},
+            edges=[("input", "conv"), ("conv", "output")], type_check=False))
+        g = to_nir(small_qnet())
+        g.nodes["lif0"].tau = g.nodes["lif0"].tau * 1e-3
+        nir.write(paths["nirnorse"], g)
+    else:
+        for p in paths.values():
+            p.write_text("nir is not installed: the rows that need this file are skipped\n")
+    return {k: str(p) for k, p in paths.items()}

@@ -8,14 +8,17 @@ test's folder, ``{out}`` an empty folder that must stay empty (no silent output)
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 MISSING_DIR = "/nonexistent/dir"
+NO_NIR = {"skip_if": lambda: importlib.util.find_spec("nir") is None}
 
 # (argv, code, fragment[, extra]) -- extra: {"env": {...}, "hide": [module, ...], "skip_if": callable}
 ROWS = [
@@ -88,6 +91,34 @@ ROWS = [
     (["infer", "--port", "{tmp}/ttyNOPE", "--export", "{npz}", "--limit", "2"], 2, "is the board attached"),
     (["infer", "--export", "{npz}"], 2, "required: --port"),
     (["infer", "--port", "x", "--export", "{npz}", "--board", "nope"], 2, "invalid choice: 'nope'"),
+    # import-nir / export-nir ({nir}: a 64-6-10 graph, {nirconv}: one with a Conv2d, {nirnorse}: tau * dt)
+    (["import-nir", "{tmp}/missing.nir", "-o", "{out}/n.pt"], 2, "missing.nir does not exist", NO_NIR),
+    (["import-nir", "{txt}", "-o", "{out}/n.pt"], 2, "is not a NIR file", NO_NIR),
+    (["import-nir", "{nir}", "-o", "{out}/n.txt"], 2, "name the output .pt (a checkpoint) or .npz"),
+    (["import-nir", "{nir}", "-o", "{out}/nodir/n.pt"], 2, "does not exist (create it first)"),
+    (["import-nir", "{nir}", "--dt", "0", "-o", "{out}/n.pt"], 2, "--dt"),
+    (["import-nir", "{nir}", "--reset", "hard", "-o", "{out}/n.pt"], 2, "invalid choice: 'hard'"),
+    (["import-nir", "{nirconv}", "-o", "{out}/n.pt"], 2, "node 'conv' is a convolution", NO_NIR),
+    (["import-nir", "{nirnorse}", "--dt", "0.001", "-o", "{out}/n.pt"], 2, "Norse #411", NO_NIR),
+    (["import-nir", "{nir}", "-o", "{out}/n.pt"], 3, "pip install 'sc-neurocore[nir]'", {"hide": ["nir"]}),
+    (["export-nir", "--checkpoint", "{ckpt}", "-o", "{out}/n.txt"], 2, "name it so"),
+    (["export-nir", "--checkpoint", "{conv}", "-o", "{out}/n.nir"], 2, "issue 14", NO_NIR),
+    (["export-nir", "--checkpoint", "{txt}", "-o", "{out}/n.nir"], 2, "not an sc-neurocore checkpoint", NO_NIR),
+    (["export-nir", "-o", "{out}/n.nir"], 2, "one of the arguments --checkpoint --export is required"),
+    (["export-nir", "--export", "{npz}", "-o", "{out}/n.nir"], 3, "pip install 'sc-neurocore[nir]'",
+     {"hide": ["nir"]}),
+    # --data FILE.npz ({raster}: (T, N, 64) spikes, {wide}: x in [0, 2], {noy}: no labels)
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{raster}"], 2, "a (T, N, n_input) spike raster"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{wide}"], 2, "x must lie in [0, 1]"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{tmp}/missing.npz"], 2, "data file"),
+    (["verify", "--export", "{npz}", "--data", "{noy}", "--sim", "none"], 2, "no array 'y'"),
+    (["verify", "--export", "{npz}", "--data", "{txt}", "--sim", "none"], 2, "is not a NumPy .npz archive"),
+    (["export-vectors", "--export", "{npz}", "--data", "{raster}", "-o", "{out}/v.npz"], 2, "spike raster"),
+    (["export-vectors", "--export", "{npz}", "--data", "{wide}", "--dataset", "digits", "-o", "{out}/v.npz"], 2,
+     "not both"),
+    (["report", "--export", "{npz}", "--data", "{wide}", "--sim", "none", "-o", "{out}/r"], 2, "x must lie in [0, 1]"),
+    (["build", "--board", "icebreaker", "--export", "{npz}", "--data", "{raster}", "-o", "{out}/b"], 2,
+     "spike raster"),
     # clean
     (["clean"], 2, "refusing to remove", {"env": {"SC_NEUROCORE_CACHE": "{tmp}"}}),
     (["clean", "--force"], 2, "unrecognized arguments: --force"),
@@ -95,12 +126,17 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint):
+def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint, nir_files):
     tmp = tmp_path_factory.mktemp("bad")
     (tmp / "notes.txt").write_text("hello, not a net\n")
     (tmp / ".git").mkdir()  # {tmp} looks like a project: clean must refuse it
+    rng = np.random.default_rng(0)
+    np.savez(tmp / "raster.npz", x=rng.random((5, 4, 64)) > 0.5, y=np.zeros(4, dtype=np.int64))
+    np.savez(tmp / "wide.npz", x=rng.random((4, 64)) * 2, y=np.zeros(4, dtype=np.int64))
+    np.savez(tmp / "noy.npz", x=rng.random((4, 64)))
     return {"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
-            "txt": str(tmp / "notes.txt"), "tmp": str(tmp)}
+            "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files,
+            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy")}}
 
 
 def _id(row):
@@ -111,7 +147,7 @@ def test_the_table_is_big_enough():
     commands = {row[0][0] for row in ROWS if row[0] and not row[0][0].startswith("-")}
     assert len(ROWS) >= 30
     assert {"demo", "train", "sc-eval", "export", "export-verilog", "export-vectors", "verify", "build", "infer",
-            "clean"} <= commands
+            "clean", "import-nir", "export-nir"} <= commands
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[_id(r) for r in ROWS])

@@ -77,7 +77,7 @@ def small(argv: list[str]) -> list[str]:
     argv = argv[1:]
     if command in ("train", "demo"):
         argv = _set(_set(argv, "--epochs", "1"), "--hidden", "8")
-    if command in ("demo", "verify"):
+    if command in ("demo", "verify", "report"):
         argv = _set(argv, "--limit", "2")
     if command == "train":
         argv.append("--no-progress")
@@ -92,7 +92,7 @@ def test_readme_has_the_commands_the_tour_needs():
     assert lines[first + 1].startswith("pip install") and lines[first + 2].startswith("pip install")  # set-up
     assert lines[first + 3].startswith("```")
     assert names[0] == "demo"
-    assert {"train", "sc-eval", "export-verilog", "verify", "build"} <= set(names)
+    assert {"train", "sc-eval", "export-verilog", "verify", "build", "report"} <= set(names)
 
 
 def test_every_readme_command_parses():
@@ -151,3 +151,4 @@ def test_readme_tour_runs(tmp_path, monkeypatch, cli):
     print("\n".join(f"{s:6.1f} s  exit {code}  sc-neurocore {c}" for c, code, s in ran))
     assert (tmp_path / "runs/demo/digits.pt").is_file() and (tmp_path / "digits.pt").is_file()
     assert (tmp_path / "net.v").is_file() and (tmp_path / "digits_export.npz").is_file()
+    assert (tmp_path / "report/index.html").is_file() and (tmp_path / "report/report.json").is_file()

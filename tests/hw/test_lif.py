@@ -149,10 +149,116 @@ def test_lif_step_is_the_neuron_interface_and_equals_lif_step():
 
 
 @pytest.mark.parametrize("args,exc,text", [(([1, 2], [3]), ValueError, "one entry per layer"),
-                                           (([256], [3]), ValueError, "256"), (([1], [0]), ValueError, "theta"),
+                                           (([257], [3]), ValueError, "257"), (([1], [0]), ValueError, "theta"),
                                            (([1], [1]), TypeError, "fmt")])
 def test_lif_step_bad_arguments_raise(args, exc, text):
     from sc_neurocore.hw.lif import LIFStep
 
     with pytest.raises(exc, match=text):
         LIFStep(*args, fmt="Q8.8") if exc is TypeError else LIFStep(*args)
+
+
+# ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
+
+
+def test_reset_update_equals_lif_step():
+    """lif_update_reset (zero reset, subtract of reset_q, beta_q up to 256) against lif_step: random values
+    plus every saturation edge; exact integers, seed 12."""
+    from amaranth.hdl import Module, Signal, signed
+    from sc_neurocore.hw.lif import lif_update_reset
+
+    fmt = Q8_8
+    n = 3000
+    rng = np.random.default_rng(12)
+    cases = [(int(v), int(i), int(b), int(t), int(r), int(z)) for v, i, b, t, r, z in zip(
+        rng.integers(fmt.min_int, fmt.max_int + 1, n), rng.integers(fmt.min_int, fmt.max_int + 1, n),
+        rng.integers(0, 257, n), rng.integers(1, fmt.max_int + 1, n), rng.integers(1, fmt.max_int + 1, n),
+        rng.integers(0, 2, n))]
+    edges_v = (fmt.min_int, -1, 0, 1, fmt.max_int)
+    edges_i = (fmt.min_int, -1, 0, 1, 256, 257, fmt.max_int)
+    edges_t = (1, 256, fmt.max_int - 1, fmt.max_int)
+    cases += [(v, i, b, t, r, z) for v in edges_v for i in edges_i for b in (0, 230, 255, 256) for t in edges_t
+              for r in (1, t, fmt.max_int) for z in (0, 1)]
+    m = Module()
+    v, cur, cmt, cmr = Signal(signed(16)), Signal(signed(16)), Signal(signed(17)), Signal(signed(17))
+    beta, theta, amount, zero = Signal(9), Signal(signed(16)), Signal(signed(16)), Signal()
+    vn, sn = lif_update_reset(v, cur, cmt, cmr, beta, theta, amount, zero, fmt)
+    out_v, out_s = Signal(signed(16)), Signal()
+    m.d.comb += [out_v.eq(vn), out_s.eq(sn)]
+    got = []
+
+    async def bench(ctx):
+        for a, i, b, t, r, z in cases:
+            for sig, val in ((v, a), (cur, i), (cmt, i - t), (cmr, i - r), (beta, b), (theta, t), (amount, r),
+                             (zero, z)):
+                ctx.set(sig, val)
+            got.append((ctx.get(out_v), ctx.get(out_s)))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    expected = [lif_step(a, i, b, t, fmt, reset="zero" if z else "subtract", reset_q=None if z else r)
+                for a, i, b, t, r, z in cases]
+    assert got == expected
+    assert sum(s for _, s in got) > 1000 and any(z and s for (_, s), (*_, z) in zip(got, cases))
+
+
+def test_lif_step_with_the_peers_conventions_equals_lif_step():
+    """LIFStep with integrate-and-fire (beta_q = 256), a zero reset and a delayed-style subtract in one net."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.lif import LIFStep
+
+    fmt = Q8_8
+    betas, thetas = [256, 230, 200, 255], [256, 300, 256, 1]
+    resets, reset_qs = ["subtract", "zero", "subtract", "subtract"], [None, None, 333, None]
+    dut = LIFStep(betas, thetas, resets=resets, reset_qs=reset_qs)
+    assert not dut.plain and dut.amounts == (256, 300, 333, 1)
+    if_only = LIFStep([256], [256])
+    assert if_only.plain  # IF alone keeps the plain (split) logic
+    Fragment.get(if_only, None)
+    rng = np.random.default_rng(13)  # seed 13; exact integers
+    edges = [fmt.min_int, -1, 0, 1, 256, 300, fmt.max_int]
+    cases = [(int(li), int(v), int(i)) for li, v, i in zip(rng.integers(0, 4, 1500),
+                                                            rng.integers(fmt.min_int, fmt.max_int + 1, 1500),
+                                                            rng.integers(-600, 900, 1500))]
+    cases += [(li, v, i) for li in range(4) for v in edges for i in edges]
+    got = []
+
+    async def bench(ctx):
+        for li, v, i in cases:
+            ctx.set(dut.layer, li)
+            ctx.set(dut.next_current, i)
+            ctx.set(dut.load, 1)
+            await ctx.tick()
+            ctx.set(dut.load, 0)
+            ctx.set(dut.next_current, 0)
+            ctx.set(dut.current, i)
+            ctx.set(dut.state, v)
+            got.append((ctx.get(dut.next_state), ctx.get(dut.spike)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    want = [tuple(int(x) for x in lif_step(v, i, betas[li], thetas[li], fmt, reset=resets[li], reset_q=reset_qs[li]))
+            for li, v, i in cases]
+    assert got == want
+    assert [tuple(int(x) for x in dut.model(v, i, li)) for li, v, i in cases[:50]] == want[:50]
+    # each convention is exercised: IF keeps v exactly (no leak), a zero reset leaves 0, the subtract of 333
+    for li, v, i in cases:
+        if li == 0 and -1000 < v < 1000 and -600 < i < 900:
+            assert lif_step(v, i, 256, 256)[0] == v + i - 256 * int(v + i > 256)
+    assert any(s and nv == 0 for (nv, s), (li, _, _) in zip(got, cases) if li == 1)
+
+
+@pytest.mark.parametrize("kwargs,text", [
+    (dict(resets=["zero"], reset_qs=[5]), "takes none"),
+    (dict(resets=["nope"]), "reset must be one of"),
+    (dict(reset_qs=[0]), "reset_q must be None or an integer"),
+    (dict(resets=["zero", "zero"]), "one entry per layer"),
+])
+def test_lif_step_bad_reset_arguments_raise(kwargs, text):
+    from sc_neurocore.hw.lif import LIFStep
+
+    with pytest.raises(ValueError, match=text):
+        LIFStep([230], [256], **kwargs)

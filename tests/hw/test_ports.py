@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from amaranth.hdl import signed, unsigned
+from amaranth.hdl import Fragment, signed, unsigned
 from amaranth.lib import data, stream
 from sc_neurocore.hw import SCNetworkCore
 from sc_neurocore.hw.ports import NetworkSignature, decode_word, decode_words, output_layout, trace_layout
@@ -57,6 +57,7 @@ def test_network_signature_carries_the_core_layouts():
     cfg = SCConfig(length=8)
     qnet = random_qnet([6, 9, 3], cfg, seed=1)
     core = SCNetworkCore(qnet, 5, parallelism=(2, 3), trace=True)
+    Fragment.get(core, None)  # it elaborates with this signature
     sig = core.signature
     assert isinstance(sig, NetworkSignature)
     assert sig == NetworkSignature.for_net(qnet, 5, trace=True) != NetworkSignature.for_net(qnet, 5)

@@ -12,7 +12,9 @@ def test_every_constant_against_every_code(k):
     constants = list(range(1 << k))[::-1] + [0, 1 % (1 << k)]  # out of order, with duplicates
     cmp = ConstantComparator(k, constants)
     assert cmp.constants == tuple(range(1 << k))  # one output per distinct constant, ascending
-    assert len(cmp.less) == 1 << k
+    ports = {name for name in cmp.signature.members if name.startswith("less_")}
+    assert ports == {f"less_{v}" for v in range(1 << k)}  # a 1-bit port per constant
+    assert all(len(cmp.less_than(v)) == 1 for v in range(1 << k))
     got = []
 
     async def bench(ctx):

@@ -54,7 +54,7 @@ def test_lif_step_strict_threshold_and_no_wrap():
     assert (v.tolist(), s.tolist()) == ([-32768], [0])
     assert Q8_8.max_int == 32767
     with pytest.raises(ValueError, match="beta_q"):
-        lif_step(0, 0, 256, 1)
+        lif_step(0, 0, 257, 1)  # 256 is no leak (integrate-and-fire); above it is out of range
     with pytest.raises(ValueError, match="theta_q"):
         lif_step(0, 0, 1, 0)
 
@@ -67,3 +67,62 @@ def test_scalar_inputs_give_python_ints():
     assert type(scale_count(3, 3, 1)) is int and scale_count(3, 3, 1) == 5  # (9 + 1) >> 1
     v, s = lif_step(300, 67, 230, 256)
     assert (type(v), type(s)) == (int, int) and (v, s) == (80, 1)
+
+
+# ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
+
+
+def _reference_lif(v, i, beta_q, theta_q, reset, reset_q):
+    """One neuron, plain Python integers, from docs/sc-arithmetic.md section 8 (not from lif_step)."""
+    v = max(-32768, min(32767, (beta_q * v) // 256 + i))  # // is a floor division, as >> is
+    s = 1 if v > theta_q else 0
+    if s and reset == "zero":
+        v = 0
+    elif s:
+        v -= theta_q if reset_q is None else reset_q
+    return v, s
+
+
+@pytest.mark.parametrize("beta_q,theta_q,reset,reset_q", [
+    (256, 256, "subtract", None),  # integrate-and-fire: no leak at all
+    (230, 256, "zero", None),
+    (230, 256, "subtract", 284),  # snnTorch's delayed reset: theta / beta = 1.111 -> 284
+    (256, 300, "zero", None),
+    (0, 1, "subtract", 32767),
+])
+def test_lif_step_conventions_equal_the_reference(beta_q, theta_q, reset, reset_q):
+    rng = np.random.default_rng(beta_q + theta_q)  # seed: beta_q + theta_q; exact integers
+    cur = rng.integers(-400, 700, (60, 8))
+    cur[:5] = 32767
+    cur[10:15] = -32768
+    v = np.zeros(8, dtype=np.int64)
+    ref = [0] * 8
+    fired = 0
+    for t in range(len(cur)):
+        v, s = lif_step(v, cur[t], beta_q, theta_q, reset=reset, reset_q=reset_q)
+        for j in range(8):
+            ref[j], sj = _reference_lif(ref[j], int(cur[t, j]), beta_q, theta_q, reset, reset_q)
+            assert int(s[j]) == sj
+            fired += sj
+        assert v.tolist() == ref
+    assert fired > 50
+
+
+def test_if_has_no_leak_and_ties_do_not_fire():
+    assert lif_step(1000, 0, 256, 2000) == (1000, 0)  # beta_q = 256: v kept exactly
+    assert lif_step(-1001, 0, 256, 2000) == (-1001, 0)
+    assert lif_step(1000, 0, 255, 2000) == (996, 0)  # 255/256 would leak
+    assert lif_step(0, 256, 256, 256) == (256, 0)  # v == theta: no spike (strict >)
+    assert lif_step(0, 257, 256, 256, reset="zero") == (0, 1)
+    assert lif_step(0, 257, 256, 256, reset_q=300) == (-43, 1)
+
+
+@pytest.mark.parametrize("kwargs,text", [
+    (dict(reset="hard"), "reset must be one of"),
+    (dict(reset="zero", reset_q=3), "takes none"),
+    (dict(reset_q=0), "reset_q must be None"),
+    (dict(reset_q=True), "reset_q must be None"),
+])
+def test_lif_step_bad_reset_raises(kwargs, text):
+    with pytest.raises(ValueError, match=text):
+        lif_step(0, 0, 200, 256, **kwargs)

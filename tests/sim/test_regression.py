@@ -61,22 +61,3 @@ def test_regression_bad_usage_exits_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
-
-
-@pytest.mark.sim
-def test_regression_runs_the_reference_net(tmp_path, capsys):
-    from sc_neurocore.sim import runner
-    from sc_neurocore.sim.regression import main
-
-    try:
-        runner.check_simulator("icarus")
-    except runner.SimulatorNotFound as exc:
-        pytest.skip(str(exc))
-    report = tmp_path / "regression.md"
-    rc = main(["--sim", "icarus", "--no-units", "--icarus-limit", "1", "--board-icarus-limit", "1", "--random", "0",
-               "--T", "3", "--report", str(report)])
-    out = capsys.readouterr().out
-    assert rc == 0, out
-    text = report.read_text()
-    assert "the shipped digits reference net" in text and "0 mismatches" in text
-    assert "icebreaker setting (sobol, 1x16)" in text and "ulx3s setting (sobol, 8x25)" in text

@@ -382,3 +382,48 @@ def test_parameter_records_are_frozen_and_keyword_only():
         math.exp(-0.5)
     )
     assert float(IFCell().step_parameters().beta) == 1.0
+
+
+# ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
+
+
+def _snntorch_delayed(currents, beta, theta):
+    """snnTorch's ``Leaky`` with its defaults (subtract reset, ``reset_delay=True``), written from its
+    documented recurrence: ``m[t] = beta m[t-1] + I[t] - theta H(m[t-1] - theta)``, ``s[t] = H(m[t] - theta)``."""
+    m = torch.zeros_like(currents[0])
+    spikes = []
+    for cur in currents:
+        m = beta * m + cur - theta * (m > theta).to(m.dtype)
+        spikes.append((m > theta).to(m.dtype))
+    return torch.stack(spikes)
+
+
+@pytest.mark.parametrize("beta,theta", [(0.9, 1.0), (0.5, 0.7), (0.99, 2.0)])
+def test_subtract_delayed_reproduces_snntorch_reset_delay(beta, theta):
+    g = torch.Generator().manual_seed(21)  # seed 21, float64; the claim is equality, not closeness
+    currents = torch.rand(200, 64, generator=g, dtype=torch.float64) * 1.5 * theta - 0.2
+    cell = LIFCell(beta, theta, reset_mode="subtract-delayed").double()
+    spikes, _, _ = cell.sequence(currents)
+    want = _snntorch_delayed(currents, float(cell.beta), float(cell.threshold))
+    assert int(want.sum()) > 1000
+    assert torch.equal(spikes, want)
+    plain, _, _ = LIFCell(beta, theta).double().sequence(currents)
+    assert not torch.equal(plain, want)  # the convention matters: subtract-now differs
+
+
+def test_zero_reset_and_its_membrane():
+    cell = LIFCell(beta=0.5, threshold=1.0, reset_mode="zero")
+    spikes, mems, _ = cell.sequence(torch.tensor([[0.6], [1.0], [0.2], [1.5], [0.3]]))
+    assert spikes.flatten().tolist() == [0, 1, 0, 1, 0]  # 0.6, 1.3 -> 0, 0.2, 1.6 -> 0, 0.3
+    torch.testing.assert_close(mems.flatten(), torch.tensor([0.6, 0.0, 0.2, 0.0, 0.3]))
+
+
+def test_reset_mode_errors_and_fused_path():
+    with pytest.raises(ValueError, match="reset_mode must be one of"):
+        LIFCell(reset_mode="hard")
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        LIFCell(beta=0.0, reset_mode="subtract-delayed")
+    x = torch.rand(30, 4, 8) * 0.6
+    a, _, _ = LIFCell(0.8, 1.0, fused=True).sequence(x)
+    b, _, _ = LIFCell(0.8, 1.0, fused=False).sequence(x)
+    assert torch.equal(a, b)

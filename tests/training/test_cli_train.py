@@ -62,3 +62,14 @@ def test_train_device_that_this_torch_cannot_use(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "sc-neurocore train: --device: device 'cuda': this torch" in err and "CPU-only build" in err
     assert "Traceback" not in err and not (tmp_path / "x.pt").exists()
+
+
+def test_hidden_sizes(tmp_path, capsys):
+    """--hidden-sizes: one width per hidden layer (issue 12, item 4)."""
+    out = tmp_path / "t.pt"
+    assert main(["train", "--hidden-sizes", "12,7", "--epochs", "1", "--T", "3", "--no-progress", "-o", str(out)]) == 0
+    model, _ = load_checkpoint(out)
+    assert model.sizes == (64, 12, 7, 10)
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden-sizes", "12,0", "-o", str(tmp_path / "u.pt")])
+    assert "comma-separated positive widths" in capsys.readouterr().err

@@ -7,6 +7,7 @@ from sc_neurocore.training import (
     evaluate,
     membrane_loss,
     rate_encode,
+    spike_count_loss,
     spike_rate_loss,
     train_epoch,
 )
@@ -142,3 +143,80 @@ def test_resolve_device(monkeypatch):
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     with pytest.raises(ValueError, match="MPS"):
         resolve_device("mps")
+
+
+# ------------------------------------------------------------------ the published API's keywords (issue 12, item 7)
+
+
+def _image_loader(n=12, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, 8, 8, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return DataLoader(TensorDataset(x, y), batch_size=4), x, y
+
+
+def _trained(call, seed=3):
+    torch.manual_seed(seed)
+    model = SpikingNet(64, 16, 10)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    out = call(model, opt)
+    return out, [p.detach().clone() for p in model.parameters()]
+
+
+def test_published_keywords_equal_the_seed_positional_call():
+    loader, x, y = _image_loader()
+    flat = DataLoader(TensorDataset(x.flatten(1), y), batch_size=4)
+    seed_out, seed_params = _trained(lambda m, o: train_epoch(m, flat, o, 6, progress=False))
+    pub_out, pub_params = _trained(lambda m, o: train_epoch(
+        m, loader, o, n_timesteps=6, loss_fn=spike_count_loss,
+        device="cpu", max_grad_norm=None, flatten_input=True, progress=False))
+    assert seed_out == pub_out
+    assert all(torch.equal(a, b) for a, b in zip(seed_params, pub_params))
+    model = SpikingNet(64, 16, 10)
+    assert evaluate(model, loader, n_timesteps=6, flatten_input=True) == evaluate(model, flat, 6)
+
+
+def test_loss_fn_in_the_published_fifth_position():
+    loader, *_ = _image_loader()
+    a, pa = _trained(lambda m, o: train_epoch(m, loader, o, 5, membrane_loss, progress=False))
+    b, pb = _trained(lambda m, o: train_epoch(m, loader, o, 5, loss_fn=membrane_loss, progress=False))
+    assert a == b and all(torch.equal(p, q) for p, q in zip(pa, pb))
+    model = SpikingNet(64, 16, 10)
+    assert evaluate(model, loader, 5, membrane_loss) == evaluate(model, loader, 5, loss_fn=membrane_loss)
+
+
+def test_default_timesteps_is_25():
+    loader, *_ = _image_loader()
+    model = SpikingNet(64, 16, 10)
+    assert evaluate(model, loader) == evaluate(model, loader, 25) == evaluate(model, loader, n_timesteps=25)
+
+
+def test_flatten_input_false_passes_images_as_they_are():
+    loader, *_ = _image_loader()
+    with pytest.raises(ValueError, match=r"SpikingNet expects x of shape \(T, batch, 64\)"):
+        evaluate(SpikingNet(64, 16, 10), loader, 3, flatten_input=False)
+
+
+def test_max_grad_norm_clips_the_step():
+    loader, *_ = _image_loader()
+    _, free = _trained(lambda m, o: train_epoch(m, loader, o, 6, progress=False))
+    _, clipped = _trained(lambda m, o: train_epoch(m, loader, o, 6, max_grad_norm=1e-3, progress=False))
+    torch.manual_seed(3)
+    start = [p.detach().clone() for p in SpikingNet(64, 16, 10).parameters()]
+    moved = lambda ps: sum(float((p - q).norm() ** 2) for p, q in zip(ps, start)) ** 0.5  # noqa: E731
+    # SGD lr 0.5, 3 batches, each step's gradient norm clipped to 1e-3: the weights move at most 3 * 0.5e-3
+    assert moved(clipped) <= 3 * 0.5 * 1e-3 + 1e-9
+    assert moved(free) > 10 * moved(clipped)
+
+
+@pytest.mark.parametrize("kwargs,exc,text", [
+    (dict(T=5, n_timesteps=6), ValueError, "disagree"),
+    (dict(n_timesteps=0), ValueError, "T must be a positive integer"),
+    (dict(flatten_input="yes"), TypeError, "flatten_input must be a bool"),
+    (dict(max_grad_norm=0), ValueError, "max_grad_norm must be None or a number > 0"),
+])
+def test_keyword_errors(kwargs, exc, text):
+    loader, *_ = _image_loader()
+    model = SpikingNet(64, 16, 10)
+    with pytest.raises(exc, match=text):
+        train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)

@@ -252,3 +252,79 @@ def test_the_input_check_is_one_reduction_per_forward(monkeypatch):
     model = SpikingNet(4, 6, 2, n_layers=2)
     model.forward_static(torch.rand(5, 4), 25)
     assert calls == [(5, 4)]
+
+
+# ------------------------------------------------------------------ any dense shape (issue 12, item 4)
+
+
+def test_sizes_per_layer_widths_beta_and_threshold_match_the_reference_loop():
+    torch.manual_seed(3)
+    model = SpikingNet(sizes=[6, 20, 9, 4], beta=[0.95, 0.7, 0.5], threshold=[0.5, 0.8, 1.2]).double()
+    assert model.sizes == (6, 20, 9, 4) and (model.n_input, model.n_output, model.n_layers) == (6, 4, 2)
+    assert [float(lif.beta) for lif in model.lifs] == pytest.approx([0.95, 0.7, 0.5])
+    assert [float(lif.threshold) for lif in model.lifs] == pytest.approx([0.5, 0.8, 1.2])
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    counts, mem = model(x)
+    ref_counts, ref_mem = reference_forward(model, x)
+    assert float(ref_counts.sum()) > 0
+    assert torch.equal(counts, ref_counts)
+    torch.testing.assert_close(mem, ref_mem, rtol=1e-9, atol=1e-9)
+
+
+def test_sizes_form_equals_the_seed_form():
+    torch.manual_seed(4)
+    a = SpikingNet(10, 7, 3, n_layers=2, beta=0.8)
+    torch.manual_seed(4)
+    b = SpikingNet(sizes=[10, 7, 7, 3], beta=0.8)
+    x = torch.rand(5, 2, 10)
+    assert all(torch.equal(p, q) for p, q in zip(a(x), b(x)))
+    assert a.hparams["n_hidden"] == 7 and "sizes" not in a.hparams  # the seed's checkpoints are unchanged
+    assert b.hparams["sizes"] == [10, 7, 7, 3] and "n_input" not in b.hparams
+
+
+def test_single_layer_sizes():
+    model = SpikingNet(sizes=[5, 3])
+    assert model.sizes == (5, 3) and model.n_layers == 0 and model.n_hidden is None
+    assert model(torch.rand(4, 2, 5))[0].shape == (2, 3)
+
+
+def test_to_quantized_per_layer_constants():
+    model = SpikingNet(sizes=[5, 9, 7, 3], beta=[0.5, 0.75, 0.9], threshold=[0.25, 1.0, 2.0])
+    q = model.to_quantized()
+    assert q.sizes == (5, 9, 7, 3)
+    assert [layer.beta_q for layer in q.layers] == [128, 192, 230]  # floor(beta * 256 + 0.5)
+    assert [layer.threshold_q for layer in q.layers] == [64, 256, 512]  # theta * 256
+
+
+@pytest.mark.parametrize("kwargs,exc,text", [
+    (dict(sizes=[5]), ValueError, "at least two widths"),
+    (dict(sizes=[5, 0, 3]), ValueError, r"sizes\[1\]"),
+    (dict(sizes=[5, 2.5, 3]), ValueError, r"sizes\[1\]"),
+    (dict(sizes="5-3"), TypeError, "list of layer widths"),
+    (dict(sizes=[5, 3], n_input=5), TypeError, "not both"),
+    (dict(sizes=[5, 3], n_layers=2), TypeError, "not both"),
+    (dict(sizes=[5, 4, 3], beta=[0.9]), ValueError, "beta has 1 entries for 2 layers"),
+    (dict(sizes=[5, 4, 3], threshold=[1.0, 1.0, 1.0]), ValueError, "threshold has 3 entries for 2 layers"),
+    (dict(sizes=[5, 4, 3], beta=[0.9, 1.5]), ValueError, "beta must be in"),
+    (dict(sizes=[5, 4, 3], threshold=[1.0, -1.0]), ValueError, "threshold must be > 0"),
+    (dict(sizes=[5, 4, 3], beta="0.9"), TypeError, "beta must be a number or one number per layer"),
+    (dict(), TypeError, "n_input, n_hidden and n_output, or sizes"),
+])
+def test_sizes_errors(kwargs, exc, text):
+    with pytest.raises(exc, match=text):
+        SpikingNet(**kwargs)
+
+
+def test_per_layer_net_checkpoint_round_trip(tmp_path):
+    from sc_neurocore.training import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(5)
+    model = SpikingNet(sizes=[8, 6, 5, 3], beta=[0.9, 0.8, 0.7], threshold=[1.0, 0.6, 0.9], learn_threshold=True)
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "net.pt"))
+    assert loaded.sizes == (8, 6, 5, 3)
+    x = torch.rand(6, 3, 8)
+    assert all(torch.equal(a, b) for a, b in zip(model(x), loaded(x)))
+    assert [lq.beta_q for lq in loaded.to_quantized().layers] == [lq.beta_q for lq in model.to_quantized().layers]
