@@ -215,7 +215,7 @@ def render(data: dict) -> str:
                                                f"{data['seed']})" if data["sample"] else ", every mutant") + ".",
         "",
         f"Score = killed / (generated - equivalent); a timeout (twice the unmutated subset's time + 5 s, then "
-        f"once more alone with three times that) counts as killed. **{tot['score']:.1f} %** of the non-equivalent mutants of `hw/`, `sw/sc/` and "
+        f"once more with three times that) counts as killed. **{tot['score']:.1f} %** of the non-equivalent mutants of `hw/`, `sw/sc/` and "
         f"`sw/export.py` are killed (goal: {data['goal']:.0f} %).",
         "",
         common.md_table(["module", "generated", "killed", "of which timeouts", "survived", "equivalent", "errors",
@@ -232,12 +232,18 @@ def render(data: dict) -> str:
                   common.md_table(["mutant", "where", "status", "killed first by"],
                                   [[r["name"], r["path"], r["status"], _code(r["killed_by"] or "-")]
                                    for r in named_rows]), ""]
+    import mutants_plan as plan
+
     surv = [r for r in data["mutants"] if r["status"] in ("survived", "error") and r["operator"] != "named"]
-    lines += ["### Survivors", ""]
+    lines += [f"### Survivors ({len(surv)})", ""]
     if surv:
-        lines += [common.md_table(["where", "mutant", "status"],
+        lines += ["What no test of the module's subset tells from the original and no argument shows equivalent. "
+                  "'test since' names a test written after this run that kills it (checked on those mutants alone "
+                  "with the driver; the next full run counts it).", "",
+                  common.md_table(["where", "mutant", "status", "test since"],
                                   [[f"{r['path']}:{r['line']}", _code(f"{r['before']} -> {r['after']}"),
-                                    r["status"]] for r in surv]), ""]
+                                    r["status"], _code(plan.KILLED_AFTER_RUN[r["id"]])
+                                    if r["id"] in plan.KILLED_AFTER_RUN else "-"] for r in surv]), ""]
     else:
         lines += ["None: every non-equivalent mutant is killed.", ""]
     fixed = data.get("fixed_survivors") or {}

@@ -556,10 +556,10 @@ def run_mutants(mutants: list[Mutant], tests_of: Callable[[Mutant], list[str]], 
     """Run each mutant against its test subset; ``{mutant id: Outcome}``."""
     jobs = [Job(m.id, (lambda m=m: mutated_sources(m)), tests_of(m), timeout_of(m)) for m in mutants]
     out = run_jobs(jobs, workers=workers, progress=progress, log_dir=log_dir)
-    # a timeout on a busy machine may be load, not a hung mutant: once more, alone, with three times the time
+    # a timeout on a busy machine may be load, not a hung mutant: once more with three times the time
     again = [Job(j.key, j.codes_of, j.tests, 3 * j.timeout) for j in jobs if out[j.key].status == "timeout"]
     if again:
-        out.update(run_jobs(again, workers=1, progress=progress, log_dir=log_dir))
+        out.update(run_jobs(again, workers=workers, progress=progress, log_dir=log_dir))
     return out
 
 
