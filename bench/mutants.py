@@ -244,6 +244,7 @@ def render(data: dict) -> str:
                                   [[f"{r['path']}:{r['line']}", _code(f"{r['before']} -> {r['after']}"),
                                     r["status"], _code(plan.KILLED_AFTER_RUN[r["id"]])
                                     if r["id"] in plan.KILLED_AFTER_RUN else "-"] for r in surv]), ""]
+        lines += [f"* {note}" for note in getattr(plan, "SURVIVOR_NOTES", [])] + [""]
     else:
         lines += ["None: every non-equivalent mutant is killed.", ""]
     fixed = data.get("fixed_survivors") or {}
