@@ -130,3 +130,12 @@ def lint(session: nox.Session) -> None:
     session.install("-c", "constraints.txt", "ruff", "pytest")
     session.run("ruff", "check", "sw", "hw", "sim", "boards", "tests", "bench", "examples", "noxfile.py")
     session.run("pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-o", "addopts=", "tests/test_layers.py")
+
+
+@nox.session(python=PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of hw/, sw/sc/ and the export, niced (bench/mutants.py; writes docs/bench/mutants.md)."""
+    _install(session)
+    python = os.path.join(session.bin, "python")
+    session.run("nice", "-n", "15", python, "bench/mutants.py", *session.posargs, env=_tool_env(session),
+                external=True)

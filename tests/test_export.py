@@ -102,6 +102,26 @@ def test_zero_layer_scale_is_one():
     assert q.layers[0].weight_scale == 1.0 and not q.layers[0].weight_q.any()
 
 
+def test_sign_and_magnitude_views():
+    q = QuantizedNet.from_float([np.array([[1.0, -1.0, 0.0, -0.5, -1 / 7]])], [None], [0.5], [1.0],
+                                SCConfig(prob_bits=3))
+    layer = q.layers[0]
+    assert layer.weight_q.tolist() == [[7, -7, 0, -4, -1]]  # 0.5 * 7 = 3.5 rounds up to 4
+    assert layer.weight_sign.tolist() == [[0, 1, 0, 1, 1]] and layer.weight_sign.dtype == np.uint8
+    assert layer.weight_mag.tolist() == [[7, 7, 0, 4, 1]]
+
+
+def test_one_element_arrays_are_scalars():
+    w = [np.array([[0.5, -0.25]])]
+    a = QuantizedNet.from_float(w, [None], [np.array([0.75])], [np.array([[1.5]])])
+    b = QuantizedNet.from_float(w, [None], [0.75], [1.5])
+    assert (a.layers[0].beta_q, a.layers[0].threshold_q) == (b.layers[0].beta_q, b.layers[0].threshold_q) == (192, 384)
+    with pytest.raises(ValueError, match="beta"):
+        QuantizedNet.from_float(w, [None], [np.array([0.5, 0.75])], [1.0])
+    with pytest.raises(ValueError, match="threshold"):
+        QuantizedNet.from_float(w, [None], [0.5], [np.array([1.0, 2.0])])
+
+
 # ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
 
 

@@ -229,9 +229,8 @@ class SCNetwork(_Base):
             key = ("spike", li, self._T)
             if key not in self._sources:
                 rw = self.windows(li, ROLE_WEIGHT, self._T)
-                m = spike_weight_counts(a, rw, self.config.prob_bits)
-                self._sources[key] = m.astype(np.float32 if np.abs(m).sum(axis=1).max(initial=0) < (1 << 24) else np.float64)
-            return counts_from_spikes(spikes_prev, self._sources[key][t])
+                self._sources[key] = spike_weight_counts(a, rw, self.config.prob_bits)
+            return counts_from_spikes(spikes_prev, self._sources[key][t])  # exact: it picks float32/64 by the bound
         codes = input_codes(self.arith[li], spikes_prev, self.config.prob_bits)
         return self._count(li, codes, t, t + 1, self._T)[0]
 

@@ -29,7 +29,11 @@ def run_core(core, images, *, trace=True, trace_ready_every=1, trace_en=1):
         ctx.set(core.o.ready, 1)
         cyc = 0
         flat = [int(x) for img in images for x in img]
+        # a hung core fails the test instead of hanging it: far more clocks than the slowest schedule
+        per_image = core.cycles_per_image + core.T * sum(layer.n_out for layer in core.qnet.layers) * trace_ready_every
+        limit = 2000 + 20 * len(images) * per_image
         while len(outs) < len(images):
+            assert cyc < limit, f"no result after {cyc} clocks ({len(outs)} of {len(images)} images done): core hung?"
             if n < len(flat):
                 ctx.set(core.i.valid, 1)
                 ctx.set(core.i.payload, flat[n])

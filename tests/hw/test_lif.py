@@ -262,3 +262,33 @@ def test_lif_step_bad_reset_arguments_raise(kwargs, text):
 
     with pytest.raises(ValueError, match=text):
         LIFStep([230], [256], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, want", [
+    # subtract 300, not theta: v = 0 + 300 > 256 -> spike, 300 - 300 = 0 (theta would leave 44)
+    (dict(reset_qs=[300]), (0, 1)),
+    # reset to zero, the amount being theta: 300 > 256 -> spike, 0 (a subtract would leave 44)
+    (dict(resets=["zero"]), (0, 1)),
+])
+def test_lif_step_one_layer_reset_by_hand(kwargs, want):
+    """One layer whose reset differs from 'subtract theta' in one way only: the engine's LIF step follows it."""
+    from sc_neurocore.hw.lif import LIFStep
+
+    dut = LIFStep([230], [256], **kwargs)
+    got = []
+
+    async def bench(ctx):
+        ctx.set(dut.layer, 0)
+        ctx.set(dut.next_current, 300)
+        ctx.set(dut.load, 1)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        ctx.set(dut.current, 300)
+        ctx.set(dut.state, 0)
+        got.append((ctx.get(dut.next_state), ctx.get(dut.spike)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [want]

@@ -134,3 +134,24 @@ def test_sobol_bad_arguments_raise():
         SobolSource(33, 0)
     with pytest.raises(TypeError, match="config"):
         contract_source("cfg", 0, 0)
+
+
+@pytest.mark.parametrize("make", [lambda: LFSR(10, kind="fibonacci", seed=77, out_bits=6, window=5),
+                                  lambda: SobolSource(8, 1, mask=0x3C, window=4)])
+def test_value_is_the_first_cycle_of_the_window(make):
+    """``value`` is the window's first random number (cycle 0), not its last."""
+    dut = make()
+    got = []
+
+    async def bench(ctx):
+        ctx.set(dut.en, 1)
+        for _ in range(3):
+            got.append((ctx.get(dut.value), ctx.get(dut.values[0]), ctx.get(dut.values[dut.window - 1])))
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert all(v == first for v, first, _ in got)
+    assert any(first != last for _, first, last in got)

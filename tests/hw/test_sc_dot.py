@@ -120,3 +120,50 @@ def test_popcount():
 def test_bad_arguments_raise(args, exc, text):
     with pytest.raises(exc, match=text):
         SCDot(*args)
+
+
+@pytest.mark.parametrize("negative", [False, True])
+def test_count_at_full_scale_and_clear_alone(negative):
+    """3 lanes x 5 cycles, every product bit 1: the count reaches n * L = 15 (or -15), the edge of its
+    count_width(3, 5) = 5 signed bits; a clear without en sets it to 0."""
+    dut = SCDot(3, 5, 1, 1)
+    assert dut.count_width == 5
+    got = []
+
+    async def bench(ctx):
+        ctx.set(dut.sign, 0b111 if negative else 0)
+        ctx.set(dut.x, 0b111)
+        ctx.set(dut.w, 0b111)
+        for c in range(5):
+            ctx.set(dut.clear, int(c == 0))
+            ctx.set(dut.en, 1)
+            await ctx.tick()
+        ctx.set(dut.en, 0)
+        ctx.set(dut.clear, 0)
+        got.append(ctx.get(dut.count))
+        ctx.set(dut.clear, 1)
+        await ctx.tick()
+        got.append(ctx.get(dut.count))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [-15 if negative else 15, 0]
+
+
+def test_empty_sums_are_zero():
+    from sc_neurocore.hw.sc_dot import sum_tree
+
+    m = Module()
+    a, b = Signal(4), Signal(4)
+    m.d.comb += [a.eq(popcount([])), b.eq(sum_tree([]))]
+    got = []
+
+    async def bench(ctx):
+        got.append((ctx.get(a), ctx.get(b)))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [(0, 0)]

@@ -116,3 +116,16 @@ def test_count_tables_brute_force(k, length, seed):
     for qw in range(big_p + 1):
         assert cnt[qw] == sum(1 for c in range(length) if rw[c] < qw)
     np.testing.assert_array_equal(tab[big_p], cnt)  # code 2**k is the all-ones stream
+
+
+@pytest.mark.parametrize("n, words", [(64, 1), (128, 2), (130, 3)])
+def test_words_are_64_bits(n, words):
+    """n cycles fill ceil(n / 64) words; cycle 64 is bit 0 of word 1, cycle 127 bit 63 of word 1."""
+    bits = np.zeros(n, dtype=np.uint8)
+    bits[[c for c in (0, 63, 64, 127, 129) if c < n]] = 1
+    packed = pack_bits(bits)
+    want = [0] * words
+    for c in np.flatnonzero(bits).tolist():
+        want[c // 64] |= 1 << (c % 64)
+    assert [int(w) for w in packed] == want
+    assert unpack_bits(packed, n).tolist() == bits.tolist()

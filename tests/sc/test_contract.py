@@ -152,3 +152,46 @@ def test_seed_range_excludes_colliding_seeds():
         SCConfig(seed=2**48)
     with pytest.raises(ValueError, match="base_seed"):
         derive_seed(2**48, 0, 0, 16)
+
+
+def test_scalars_stay_python_numbers():
+    """Scalar in, scalar out (int / float), never a 0-d array."""
+    assert type(Q8_8.to_float(384)) is float and Q8_8.to_float(384) == 1.5
+    assert type(quantize_probability(0.5, 8)) is int
+    assert type(Q8_8.from_float(1.0)) is int
+    assert FixedPoint() == Q8_8  # the defaults are the contract's membrane format
+
+
+def test_quantize_probability_rejects_just_below_zero():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        quantize_probability([-0.1], 8)
+
+
+@pytest.mark.parametrize("real, bits, want", [
+    (0.0, 16, (0, 1)),              # no current per count
+    (1.0, 16, (32768, 15)),         # 2**16 at sh = 16 is not below 2**16: one shift less
+    (15 / 16, 3, (4, 2)),           # sh = 3: 7.5 rounds half up to 8 = 2**3, too big; sh = 2: 3.75 -> 4
+    (2.0 ** -50, 16, (4096, 62)),   # the largest shift, 62
+    (1e-30, 16, (1, 62)),           # rounds to 0 even at sh = 62: at least 1
+])
+def test_current_scale_by_hand(real, bits, want):
+    assert current_scale(real, bits) == want
+
+
+def _splitmix64(x):
+    m = (1 << 64) - 1
+    x = (x + 0x9E3779B97F4A7C15) & m
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+    return x ^ (x >> 31)
+
+
+def test_an_lfsr_seed_that_hashes_to_zero_becomes_one():
+    """A 4-bit LFSR seed whose hash is 0 mod 16 (found with a reference splitmix64) is replaced by 1."""
+    from sc_neurocore.sc.sources import source_seed
+
+    base = next(b for b in range(1000) if _splitmix64(b << 16) % 16 == 0)
+    assert derive_seed(base, 0, 0, 4, nonzero=False) == 0
+    assert derive_seed(base, 0, 0, 4) == 1
+    assert source_seed(SCConfig(rng="lfsr", lfsr_width=4, prob_bits=4, seed=base), 0, 0) == 1
+    assert source_seed(SCConfig(rng="sobol", prob_bits=4, seed=base), 0, 0) == 0  # a Sobol mask may be 0

@@ -131,3 +131,65 @@ def test_count_errors():
         counts_fast(np.full((1, 3), 300), arith, rw, rw, 8)
     with pytest.raises(ValueError, match="differ"):
         counts_fast(np.zeros((1, 3), dtype=np.int64), arith, rw[:, :2], rw, 8)
+
+
+def _unpacked_reference(codes, arith, rin, rw):
+    """Plain NumPy bits, summed in int64: sum_i sign_ij sum_c [rin_c < x_bi][rw_c < mag_ij]."""
+    out = np.zeros((rw.shape[0], codes.shape[0], arith.n_out), dtype=np.int64)
+    for t in range(rw.shape[0]):
+        xb = (rin[t][None, None, :] < codes[:, :, None]).astype(np.int64)  # (B, n_in, L)
+        wb = (rw[t][None, None, :] < arith.mag[:, :, None]).astype(np.int64)  # (n_out, n_in, L)
+        out[t] = np.einsum("bic,jic,ji->bj", xb, wb, arith.sign)
+    return out
+
+
+@pytest.mark.parametrize("codes_kind", ["few codes (code basis)", "many codes (cycle basis)"])
+def test_blocks_of_one_give_the_same_counts(monkeypatch, codes_kind):
+    """The matmuls run in blocks bounded by _BLOCK_ELEMS; blocks of one window / one random value add up the same."""
+    import sc_neurocore.sc.counting as counting
+
+    rng = np.random.default_rng(7)
+    cfg = SCConfig(length=8)
+    arith = prepare_layer(_layer(rng, 3, 12, cfg, "prob"), cfg)
+    rin, rw = rng.integers(0, 256, size=(3, 8)), rng.integers(0, 256, size=(3, 8))
+    codes = rng.choice([0, 64, 255], size=(2, 12)) if codes_kind.startswith("few") else rng.integers(0, 256, (2, 12))
+    want = _unpacked_reference(codes, arith, rin, rw)
+    monkeypatch.setattr(counting, "_BLOCK_ELEMS", 1)
+    np.testing.assert_array_equal(counts_fast(codes, arith, rin, rw, 8), want)
+
+
+def test_counts_stay_exact_past_float32():
+    """4096 inputs x 5000 cycles: sums near 1.8e7 > 2**24, where float32 loses integers; every count exact."""
+    from sc_neurocore.sc.counting import LayerArith
+
+    rng = np.random.default_rng(8)  # seed 8
+    n_in, length = 4096, 5000
+    rin, rw = rng.integers(0, 256, size=(1, length)), rng.integers(0, 256, size=(1, length))
+    codes = np.full((1, n_in), 255)
+    mag = (200 + np.arange(n_in) % 56)[None, :].astype(np.int64)
+
+    def exact(m):
+        return int(((rin[0] < 255)[None, :] & (rw[0][None, :] < m[0][:, None])).sum())
+
+    while exact(mag) % 2 == 0:  # an odd total above 2**24: float32 cannot hold it, so a float32 sum shows
+        mag[0, 0] += 1
+    arith = LayerArith("and", mag, np.ones_like(mag), "prob", 1, 1, np.zeros(1, np.int64), 0, 1)
+    assert exact(mag) > 2**24
+    assert counts_fast(codes, arith, rin, rw, 8)[0, 0, 0] == exact(mag)
+    # the spike path: one spike per input, each input's weight count of the window (odd total as well)
+    per_input = (rw[0][None, :] < mag[0][:, None]).sum(axis=1).astype(np.int64)[:, None]
+    per_input[0, 0] += 1 - int(per_input.sum()) % 2
+    assert int(per_input.sum()) > 2**24 and int(per_input.sum()) % 2 == 1
+    assert counts_from_spikes(np.ones((1, n_in), dtype=np.int64), per_input)[0, 0] == int(per_input.sum())
+
+
+def test_signs_and_minmax_of_the_smallest_codes():
+    cfg = SCConfig(prob_bits=8)
+    layer = QuantizedNet.from_float([np.array([[-1 / 255, 0.0, 1.0]])], [None], [0.9], [1.0], cfg).layers[0]
+    assert layer.weight_q.tolist() == [[-1, 0, 255]]
+    assert prepare_layer(layer, cfg, "signed").sign.tolist() == [[-1, 1, 1]]  # a code of -1 is negative
+    two = QuantizedNet.from_float([np.array([[0.0, 1.0]])], [None], [0.9], [1.0], cfg).layers[0]
+    two = type(two)(**{**two.__dict__, "weight_q": np.array([[0, 1]])})  # codes spanning exactly 1
+    assert prepare_layer(two, cfg, "minmax").mag.tolist() == [[0, 255]]  # (2*255*w + 1) // 2
+    flat = type(two)(**{**two.__dict__, "weight_q": np.array([[3, 3]])})
+    assert prepare_layer(flat, cfg, "minmax").mag.tolist() == [[0, 0]]  # no span: all zero

@@ -63,6 +63,12 @@ def test_lif_step_scalar():
     assert lif_step(32767, 32767, 255, 1) == (32766, 1)
 
 
+def test_scalar_inputs_give_python_ints():
+    assert type(scale_count(3, 3, 1)) is int and scale_count(3, 3, 1) == 5  # (9 + 1) >> 1
+    v, s = lif_step(300, 67, 230, 256)
+    assert (type(v), type(s)) == (int, int) and (v, s) == (80, 1)
+
+
 # ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
 
 

@@ -194,3 +194,17 @@ def test_sc_model_imports_neither_torch_nor_hw():
             "'sc_neurocore.sim', 'sc_neurocore.training'))]; print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_one_image_empty_batches_and_the_polarity_override():
+    rng = np.random.default_rng(6)
+    qnet = _random_qnet(rng, (4, 5, 3), SCConfig(length=8))
+    net = SCNetwork(qnet)
+    xq = rng.integers(0, 256, size=(2, 4))
+    both = net.run_codes(xq, 3)
+    one = net.run_codes(xq[1], 3)  # a 1-D image is a batch of one
+    assert one.counts.tolist() == both.counts[1:].tolist()
+    np.testing.assert_array_equal(net.run(xq[1] / 255, 3).counts, net.run((xq[1] / 255)[None], 3).counts)
+    empty = net.run_codes(np.zeros((0, 4), dtype=np.int64), 3)
+    assert empty.counts.shape == (0, 3) and empty.prediction.shape == (0,)
+    assert SCNetwork(qnet, polarity="bipolar").config.polarity == "bipolar"

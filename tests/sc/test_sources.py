@@ -139,3 +139,10 @@ def test_source_values_match_reference(rng_kind, kind):
     assert source_seed(cfg, 0, ROLE_INPUT) != source_seed(cfg, 0, ROLE_WEIGHT)
     with pytest.raises(ValueError, match="role"):
         source_values(cfg, 0, 2, 4)
+
+
+def test_lfsr_states_are_read_only():
+    """The states are cached and shared between callers: nobody may change them."""
+    states = lfsr_states(1, 4, 4)
+    with pytest.raises(ValueError, match="read-only"):
+        states[0] = 2
