@@ -521,6 +521,69 @@ def run_rtl_check(qnet: QuantizedNet, codes: np.ndarray, y, T: int, indices: lis
 
 
 # ----------------------------------------------------------------------------------------- collect
+def _checked_inputs(qnet, x, y, image, limit):
+    """``(x float64, y int64, image int)`` after checking what :func:`collect` was given."""
+    if not isinstance(qnet, QuantizedNet):
+        raise TypeError(f"qnet must be a QuantizedNet, not {type(qnet).__name__}")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != qnet.n_input or len(x) == 0:
+        raise ValueError(f"x must be (images, {qnet.n_input}) probabilities, got shape {x.shape}")
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, not dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.shape != (len(x),):
+        raise ValueError(f"{y.size} labels for {len(x)} images")
+    if not 0 <= int(image) < len(x):
+        raise ValueError(f"image index {image} is outside the split's {len(x)} images")
+    if int(limit) < 1:
+        raise ValueError(f"limit must be >= 1, not {limit}")
+    return x, y, int(image)
+
+
+def _ladder(y, fl_pred, fx_pred, sc_pred, ref_name, ref_pred, config, rtl_check, rtl, sim, n_rtl) -> list:
+    """The accuracy ladder's rungs: every model on the whole split, then on the images the RTL ran."""
+    n = len(y)
+    sc_name = f"SC ({source_label(config)}, L={config.length})"
+    ladder = []
+    if fl_pred is not None:
+        ladder.append(Rung("float (torch)", _acc(fl_pred, y), n, 1.0, ref_name))
+    ladder.append(Rung("fixed point", _acc(fx_pred, y), n, _agree(fx_pred, ref_pred), ref_name))
+    ladder.append(Rung(sc_name, _acc(sc_pred, y), n, _agree(sc_pred, ref_pred), ref_name))
+    if rtl_check.ran:
+        sub = slice(0, n_rtl)
+        yy = y[sub]
+        if fl_pred is not None:
+            ladder.append(Rung("float (torch)", _acc(fl_pred[sub], yy), n_rtl, 1.0, ref_name, True))
+        ladder.append(Rung("fixed point", _acc(fx_pred[sub], yy), n_rtl, _agree(fx_pred[sub], ref_pred[sub]),
+                           ref_name, True))
+        ladder.append(Rung(sc_name, _acc(sc_pred[sub], yy), n_rtl, _agree(sc_pred[sub], ref_pred[sub]),
+                           ref_name, True))
+        rtl_pred = np.asarray(rtl.prediction, dtype=np.int64)[:n_rtl]
+        ladder.append(Rung(f"RTL ({sim})", rtl_check.accuracy, n_rtl, _agree(rtl_pred, ref_pred[sub]), ref_name, True))
+    return ladder
+
+
+def _image_trace(qnet, image, label, T, float_run_, sc, rtl, indices) -> ImageTrace:
+    """One image's spikes, membranes (in units of one) and prediction from each model that ran."""
+    fl_spikes, fl_mems, fl_pred = float_run_
+    one = qnet.config.membrane.one
+    trace = ImageTrace(image, label, int(T), [layer.threshold_q / one for layer in qnet.layers])
+    if fl_spikes is not None:
+        trace.spikes["float"] = [s[:, image].astype(np.int64) for s in fl_spikes]
+        trace.membranes["float"] = [v[:, image].astype(np.float64) for v in fl_mems]
+        trace.prediction["float"] = int(fl_pred[image])
+    trace.spikes["SC"] = [s[:, image] for s in sc.spikes]
+    trace.membranes["SC"] = [v[:, image] / one for v in sc.membranes]
+    trace.prediction["SC"] = int(sc.prediction[image])
+    if rtl is not None and getattr(rtl, "spikes", None):
+        j = indices.index(image)
+        trace.spikes["RTL"] = [np.asarray(s)[:, j] for s in rtl.spikes]
+        trace.membranes["RTL"] = [np.asarray(v)[:, j] / one for v in rtl.membranes]
+        trace.prediction["RTL"] = int(np.asarray(rtl.prediction)[j])
+    return trace
+
+
 def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilator", limit: int = 50,
             image: int = 0, parallelism=None, boards: Sequence | None = None, lengths: Sequence[int] = LENGTHS,
             sources: Sequence[str] = SOURCES, source: str = "", dataset: str = "digits", split: str = "test",
@@ -534,23 +597,8 @@ def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilat
     ``boards``: build folders or report files (``None``: ``build/boards/*``).
     """
     t_start = time.perf_counter()
-    if not isinstance(qnet, QuantizedNet):
-        raise TypeError(f"qnet must be a QuantizedNet, not {type(qnet).__name__}")
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != qnet.n_input or len(x) == 0:
-        raise ValueError(f"x must be (images, {qnet.n_input}) probabilities, got shape {x.shape}")
-    y = np.asarray(y)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integers, not dtype {y.dtype}")
-    y = y.astype(np.int64)
-    if y.shape != (len(x),):
-        raise ValueError(f"{y.size} labels for {len(x)} images")
+    x, y, image = _checked_inputs(qnet, x, y, image, limit)
     n = len(x)
-    if not 0 <= int(image) < n:
-        raise ValueError(f"image index {image} is outside the split's {n} images")
-    if int(limit) < 1:
-        raise ValueError(f"limit must be >= 1, not {limit}")
-    image = int(image)
     codes = quantize_probability(x, qnet.config.prob_bits).astype(np.int64)  # ValueError for NaN / out of range
     config = qnet.config
     preset = ""
@@ -585,23 +633,7 @@ def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilat
                                        n_ladder=n_rtl, progress=progress, runner=rtl_runner)
 
     # the ladder
-    sc_name = f"SC ({source_label(config)}, L={config.length})"
-    ladder = []
-    if fl_pred is not None:
-        ladder.append(Rung("float (torch)", _acc(fl_pred, y), n, 1.0, ref_name))
-    ladder.append(Rung("fixed point", _acc(fx_pred, y), n, _agree(fx_pred, ref_pred), ref_name))
-    ladder.append(Rung(sc_name, _acc(sc.prediction, y), n, _agree(sc.prediction, ref_pred), ref_name))
-    if rtl_check.ran:
-        sub = slice(0, n_rtl)
-        yy = y[sub]
-        if fl_pred is not None:
-            ladder.append(Rung("float (torch)", _acc(fl_pred[sub], yy), n_rtl, 1.0, ref_name, True))
-        ladder.append(Rung("fixed point", _acc(fx_pred[sub], yy), n_rtl, _agree(fx_pred[sub], ref_pred[sub]),
-                           ref_name, True))
-        ladder.append(Rung(sc_name, _acc(sc.prediction[sub], yy), n_rtl, _agree(sc.prediction[sub], ref_pred[sub]),
-                           ref_name, True))
-        rtl_pred = np.asarray(rtl.prediction, dtype=np.int64)[:n_rtl]
-        ladder.append(Rung(f"RTL ({sim})", rtl_check.accuracy, n_rtl, _agree(rtl_pred, ref_pred[sub]), ref_name, True))
+    ladder = _ladder(y, fl_pred, fx_pred, sc.prediction, ref_name, ref_pred, config, rtl_check, rtl, sim, n_rtl)
 
     # the sweep
     make = model.to_quantized if model is not None else (lambda cfg: requantize(qnet, cfg))
@@ -609,21 +641,7 @@ def collect(qnet: QuantizedNet, x, y, *, T: int, model=None, sim: str = "verilat
                          progress=progress)
 
     # one image through every model
-    one = config.membrane.one
-    trace = ImageTrace(image, int(y[image]), int(T),
-                       [layer.threshold_q / one for layer in qnet.layers])
-    if fl_spikes is not None:
-        trace.spikes["float"] = [s[:, image].astype(np.int64) for s in fl_spikes]
-        trace.membranes["float"] = [v[:, image].astype(np.float64) for v in fl_mems]
-        trace.prediction["float"] = int(fl_pred[image])
-    trace.spikes["SC"] = [s[:, image] for s in sc.spikes]
-    trace.membranes["SC"] = [v[:, image] / one for v in sc.membranes]
-    trace.prediction["SC"] = int(sc.prediction[image])
-    if rtl is not None and getattr(rtl, "spikes", None):
-        j = indices.index(image)
-        trace.spikes["RTL"] = [np.asarray(s)[:, j] for s in rtl.spikes]
-        trace.membranes["RTL"] = [np.asarray(v)[:, j] / one for v in rtl.membranes]
-        trace.prediction["RTL"] = int(np.asarray(rtl.prediction)[j])
+    trace = _image_trace(qnet, image, int(y[image]), T, (fl_spikes, fl_mems, fl_pred), sc, rtl, indices)
 
     rates = firing_rates(sc.spikes, fl_spikes)
 
