@@ -11,11 +11,13 @@ __all__ = ["random_qnet", "random_codes"]
 
 
 def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=None, threshold=None,
-                bias_scale: float = 0.3) -> QuantizedNet:
+                bias_scale: float = 0.3, neuron: str = "lif", alpha=None, reset: str = "subtract") -> QuantizedNet:
     """A ``QuantizedNet`` with normal weights (``sizes = (n_input, n_1, ..., n_out)``).
 
     Weights ~ N(0, 1/sqrt(n_in)) scaled up so the layers fire; biases ~ N(0, bias_scale); betas
-    in [0.5, 0.95] and thresholds in [0.5, 1.5] unless given.
+    in [0.5, 0.95] and thresholds in [0.5, 1.5] unless given.  ``neuron`` (every layer's model,
+    ``"lif"`` or ``"synaptic"``; a Synaptic layer's ``alpha`` in [0.5, 0.95] unless given) and ``reset``
+    (one of the float models' resets) go to :meth:`QuantizedNet.from_float`.
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -27,7 +29,11 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
         bs.append(rng.normal(0.0, bias_scale, size=n_out))
         betas.append(float(rng.uniform(0.5, 0.95)) if beta is None else float(beta))
         thetas.append(float(rng.uniform(0.5, 1.5)) if threshold is None else float(threshold))
-    return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig())
+    params = None
+    if neuron == "synaptic":  # drawn after the others: a LIF net of a seed keeps its integers
+        params = [{"alpha": float(rng.uniform(0.5, 0.95)) if alpha is None else float(alpha)} for _ in ws]
+    return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig(), resets=reset, neurons=neuron,
+                                   neuron_params=params)
 
 
 def random_codes(n_images: int, n_input: int, prob_bits: int = 8, *, seed: int = 0) -> np.ndarray:

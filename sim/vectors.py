@@ -12,7 +12,10 @@ Layout (schema :data:`VECTORS_SCHEMA`), every array an integer array:
 * ``codes (B, n_input)``: k-bit input codes; ``labels (B,)`` (-1 when unknown);
 * expected, from ``SCNetwork.run_codes(codes, T, trace=True)``: ``counts (B, n_output)``,
   ``prediction (B,)`` and per layer ``l``: ``sc_counts_l``, ``currents_l``, ``membranes_l``,
-  ``spikes_l``, each ``(T, B, n_l)``.
+  ``spikes_l``, each ``(T, B, n_l)``, and for each state of the layer's neurons beyond the membrane
+  (``SCTrace.states``; schema 2) ``state_<name>_l`` (``state_i_syn_0`` for a Synaptic layer).
+
+Schema 1 files (LIF nets only, no ``state_*`` entries) are read too.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from ..sc.network import SCNetwork, SCTrace
 
 __all__ = ["VECTORS_SCHEMA", "Vectors", "make_vectors", "save_vectors", "load_vectors", "qnet_digest"]
 
-#: Version of the vector file layout; bump on any change.
-VECTORS_SCHEMA = 1
+#: Version of the vector file layout; bump on any change (2: ``state_<name>_<l>`` entries).
+VECTORS_SCHEMA = 2
+#: Schemas :func:`load_vectors` reads.
+READ_VECTORS_SCHEMAS = (1, 2)
 _TRACE_NAMES = ("sc_counts", "currents", "membranes", "spikes")
 
 
@@ -56,6 +61,7 @@ class Vectors:
         sub = SCTrace(counts=e.counts[start:stop], prediction=e.prediction[start:stop])
         for name in _TRACE_NAMES:
             setattr(sub, name, [a[:, start:stop] for a in getattr(e, name)])
+        sub.states = [{k: a[:, start:stop] for k, a in st.items()} for st in e.states]
         labels = None if self.labels is None else self.labels[start:stop]
         return Vectors(self.qnet, self.codes[start:stop], self.T, sub, labels, dict(self.meta))
 
@@ -101,6 +107,8 @@ def qnet_digest(qnet: QuantizedNet) -> str:
                        layer.scale_shift)).encode())
         if layer.reset != "subtract" or layer.reset_q is not None:  # absent: the digests of older nets stay
             h.update(repr((layer.reset, layer.reset_q)).encode())
+        if layer.neuron != "lif":
+            h.update(repr((layer.neuron, sorted(layer.neuron_params.items()))).encode())
     return h.hexdigest()
 
 
@@ -139,6 +147,9 @@ def save_vectors(vectors: Vectors, path) -> Path:
     for name in _TRACE_NAMES:
         for li, a in enumerate(getattr(e, name)):
             arrays[f"{name}_{li}"] = _small(a)
+    for li, st in enumerate(e.states):
+        for k, a in st.items():
+            arrays[f"state_{k}_{li}"] = _small(a)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
@@ -154,14 +165,17 @@ def load_vectors(path) -> Vectors:
         if "meta" not in data:
             raise ValueError(f"{path}: not an sc-neurocore vector file (no 'meta' entry)")
         meta = json.loads(bytes(data["meta"]).decode())
-        if meta.get("schema") != VECTORS_SCHEMA:
-            raise ValueError(f"{path}: vector schema {meta.get('schema')!r}, this version reads {VECTORS_SCHEMA}")
+        if meta.get("schema") not in READ_VECTORS_SCHEMAS:
+            raise ValueError(f"{path}: vector schema {meta.get('schema')!r}, this version reads "
+                             f"{', '.join(map(str, READ_VECTORS_SCHEMAS))}")
         try:
             qnet = _qnet_from_bytes(bytes(data["qnet"]))
             n_layers = int(meta["n_layers"])
             expected = SCTrace(counts=data["counts"].astype(np.int64), prediction=data["prediction"].astype(np.int64))
             for name in _TRACE_NAMES:
                 setattr(expected, name, [data[f"{name}_{li}"].astype(np.int64) for li in range(n_layers)])
+            expected.states = [{k: data[f"state_{k}_{li}"].astype(np.int64) for k in layer.model.extra_states}
+                               for li, layer in enumerate(qnet.layers)]
             codes = data["codes"].astype(np.int64)
             labels = data["labels"].astype(np.int64)
         except KeyError as exc:

@@ -7,25 +7,39 @@ Q8.8 biases and threshold, the Q0.8 leak, and the count -> current multiplier/sh
 (``scale_mult``/``scale_shift``) and for the exact fixed-point rung (``fxp_mult``/``fxp_shift``).
 
 Layer 0 takes k-bit input probabilities (``input_kind="prob"``); every later layer takes
-the previous layer's spikes (``input_kind="spike"``).
+the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
+(:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``, or ``"synaptic"`` with its ``alpha_q``), whose
+states every neuron carries.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
-from .sc.contract import FixedPoint, SCConfig, check_lif_constants, count_real_scale, current_scale, quantize_beta
+from .sc.contract import (
+    NEURONS,
+    FixedPoint,
+    NeuronModel,
+    SCConfig,
+    check_lif_constants,
+    check_neuron_constants,
+    count_real_scale,
+    current_scale,
+    quantize_beta,
+)
 
 __all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS"]
 
-#: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``).
-EXPORT_SCHEMA = 2
-#: Schemas :meth:`QuantizedNet.load` reads (a schema-1 file has subtract resets only).
-READ_SCHEMAS = (1, 2)
+#: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``;
+#: 3: per-layer ``neuron`` and ``neuron_params``).
+EXPORT_SCHEMA = 3
+#: Schemas :meth:`QuantizedNet.load` reads (a schema-1 file has subtract resets only; schemas 1 and 2 have LIF
+#: neurons only).
+READ_SCHEMAS = (1, 2, 3)
 #: The float models' reset names (``SpikingNet(reset=...)``) that :meth:`QuantizedNet.from_float` takes.
 FLOAT_RESETS = ("subtract", "zero", "subtract-delayed")
 
@@ -56,6 +70,12 @@ class QuantizedLayer:
     reset_q : int or None
         Q8.8 amount a subtract reset subtracts; ``None``: ``threshold_q`` (snnTorch's delayed
         reset: ``theta / beta``).
+    neuron : str
+        The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane) or
+        ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane).
+    neuron_params : dict
+        The model's extra constants, ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
+        in the leak's format like ``beta_q``); empty for ``"lif"``.
     """
 
     weight_q: np.ndarray
@@ -70,6 +90,13 @@ class QuantizedLayer:
     fxp_shift: int
     reset: str = "subtract"
     reset_q: int | None = None
+    neuron: str = "lif"
+    neuron_params: dict = field(default_factory=dict)
+
+    @property
+    def model(self) -> NeuronModel:
+        """The neuron model (its states and extra constants)."""
+        return NEURONS[self.neuron]
 
     @property
     def float_reset(self) -> str:
@@ -117,14 +144,26 @@ class QuantizedNet:
     def sizes(self) -> tuple[int, ...]:
         return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
 
+    @property
+    def extra_states(self) -> tuple[str, ...]:
+        """The states beyond the membrane that some layer's neurons carry (``("i_syn",)`` for a Synaptic net),
+        in the order of the models' records; ``()`` for a LIF net."""
+        out: list[str] = []
+        for layer in self.layers:
+            out += [s for s in layer.model.extra_states if s not in out]
+        return tuple(out)
+
     @classmethod
     def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None, *,
-                   resets=None) -> QuantizedNet:
+                   resets=None, neurons=None, neuron_params=None) -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
         Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1] (1: no leak, ``beta_q = 256``),
         ``thresholds`` > 0.  ``resets``: ``None`` (subtract everywhere) or one of :data:`FLOAT_RESETS`
         per layer; ``"subtract-delayed"`` becomes a subtract reset of ``theta / beta`` (``beta > 0``).
+        ``neurons``: ``None`` (LIF everywhere), one name of :data:`~sc_neurocore.sc.contract.NEURONS` or one
+        per layer; ``neuron_params``: per layer the model's float decays (``{"alpha": 0.8}`` for
+        ``"synaptic"``, each in [0, 1], quantised like ``beta``), ``None`` for none.
         NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
         """
         config = SCConfig() if config is None else config
@@ -136,7 +175,10 @@ class QuantizedNet:
             raise ValueError("a network needs at least one layer")
         biases, betas, thresholds = list(biases), list(betas), list(thresholds)
         resets = ["subtract"] * n if resets is None else [resets] * n if isinstance(resets, str) else list(resets)
-        for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds), ("resets", resets)):
+        neurons = ["lif"] * n if neurons is None else [neurons] * n if isinstance(neurons, str) else list(neurons)
+        neuron_params = [None] * n if neuron_params is None else list(neuron_params)
+        for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds), ("resets", resets),
+                          ("neurons", neurons), ("neuron_params", neuron_params)):
             if len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} layers")
         fmt, bfmt = config.membrane, config.beta_format
@@ -144,6 +186,7 @@ class QuantizedNet:
         layers = []
         prev_out = None
         for i, (w, b, beta, theta, reset) in enumerate(zip(weights, biases, betas, thresholds, resets)):
+            nparams = _neuron_params(neurons[i], neuron_params[i], bfmt, i)
             w = np.asarray(w, dtype=np.float64)
             if w.ndim != 2:
                 raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
@@ -193,6 +236,8 @@ class QuantizedNet:
                     fxp_shift=fsh,
                     reset="zero" if reset == "zero" else "subtract",
                     reset_q=reset_q,
+                    neuron=neurons[i],
+                    neuron_params=nparams,
                 )
             )
         return cls(tuple(layers), config)
@@ -224,11 +269,33 @@ class QuantizedNet:
             if meta.get("schema") not in READ_SCHEMAS:
                 raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads "
                                  f"{', '.join(map(str, READ_SCHEMAS))}")
-            layers = tuple(
-                QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64), bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
-                for i, lm in enumerate(meta["layers"])
-            )
-        return cls(layers, _config_from_dict(meta["config"]))
+            layers = []
+            for i, lm in enumerate(meta["layers"]):
+                layer = QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64),
+                                       bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
+                try:
+                    check_neuron_constants(layer.neuron, layer.neuron_params, where=f"layer {i}: ")
+                except ValueError as exc:
+                    raise ValueError(f"{path}: {exc}") from None
+                layers.append(layer)
+        return cls(tuple(layers), _config_from_dict(meta["config"]))
+
+
+def _neuron_params(neuron, decays, bfmt: FixedPoint, i: int) -> dict:
+    """A layer's float decays (``{"alpha": 0.8}``) -> its integer constants (``{"alpha_q": 205}``), checked."""
+    model = NEURONS.get(neuron) if isinstance(neuron, str) else None
+    if model is None:
+        raise ValueError(f"layer {i}: neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
+    decays = {} if decays is None else dict(decays)
+    if set(decays) != set(model.decays):
+        raise ValueError(f"layer {i}: a {neuron!r} neuron takes the decays {list(model.decays)}, not {sorted(decays)}")
+    out = {}
+    for name in model.decays:
+        try:
+            out[f"{name}_q"] = quantize_beta(decays[name], bfmt)
+        except (TypeError, ValueError):
+            raise ValueError(f"layer {i}: {name} must be a number in [0, 1], not {decays[name]!r}") from None
+    return out
 
 
 def _delayed_reset_q(theta: float, beta: float, fmt: FixedPoint, i: int) -> int:

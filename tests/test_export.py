@@ -184,3 +184,69 @@ def test_spiking_net_reset_reaches_the_export_and_the_sc_model():
         x = np.random.default_rng(1).random((20, 6))
         outs[reset] = FixedPointNetwork(q).run(x, 10).counts
     assert not np.array_equal(outs["subtract"], outs["zero"])
+
+
+# ------------------------------------------------------------------ neuron models per layer (schema 3)
+
+
+def test_synaptic_layers_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(4)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons=["synaptic", "lif"],
+                                neuron_params=[{"alpha": 0.8}, None])
+    assert [layer.neuron for layer in q.layers] == ["synaptic", "lif"]
+    assert q.layers[0].neuron_params == {"alpha_q": math.floor(0.8 * 256 + 0.5)} and q.layers[1].neuron_params == {}
+    assert q.layers[0].model.states == ("i_syn", "v") and q.extra_states == ("i_syn",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+    with np.load(tmp_path / "q.npz") as data:
+        assert json.loads(bytes(data["meta"]).decode())["schema"] == EXPORT_SCHEMA == 3
+    one = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="synaptic",
+                                  neuron_params=[{"alpha": 1.0}, {"alpha": 0.0}])
+    assert [layer.neuron_params["alpha_q"] for layer in one.layers] == [256, 0]  # 1: no decay, like beta
+
+
+def test_a_schema_2_file_loads_as_lif(tmp_path):
+    q, _, _ = _net()
+    path = q.save(tmp_path / "q.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["schema"] = 2
+    for lm in meta["layers"]:
+        del lm["neuron"], lm["neuron_params"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = QuantizedNet.load(tmp_path / "old.npz")
+    assert [(a.neuron, a.neuron_params) for a in old.layers] == [("lif", {})] * 2
+    assert old.extra_states == ()
+
+
+def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
+    q, _, _ = _net()
+    path = q.save(tmp_path / "q.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["layers"][1]["neuron"] = "synaptic"  # without its alpha_q
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match=r"bad.npz: layer 1: a 'synaptic' neuron takes the constants \['alpha_q'\]"):
+        QuantizedNet.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("kwargs,text", [
+    (dict(neurons="alif"), "layer 0: neuron must be one of"),
+    (dict(neurons=["synaptic"]), "neurons has 1 entries for 2 layers"),
+    (dict(neurons="synaptic"), r"a 'synaptic' neuron takes the decays \['alpha'\], not \[\]"),
+    (dict(neurons="synaptic", neuron_params=[{"alpha": 1.5}, {"alpha": 0.5}]), "alpha must be a number in"),
+    (dict(neurons="synaptic", neuron_params=[{"alpha": float("nan")}, {"alpha": 0.5}]), "alpha must be a number in"),
+    (dict(neuron_params=[{"alpha": 0.5}, None]), r"a 'lif' neuron takes the decays \[\]"),
+])
+def test_neuron_errors(kwargs, text):
+    rng = np.random.default_rng(0)
+    args = dict(weights=[rng.normal(size=(4, 3)), rng.normal(size=(2, 4))], biases=[None, None], betas=[0.9, 0.9],
+                thresholds=[1.0, 1.0])
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=text):
+        QuantizedNet.from_float(**args)

@@ -22,6 +22,9 @@ Summary of the defaults (each one a parameter):
   exactly); ``reset`` (:data:`RESETS`) ``"subtract"`` (``v - s * reset_q``, ``reset_q = theta_q``
   unless given: snnTorch's delayed reset is ``reset_q = theta / beta``) or ``"zero"`` (``v = 0``
   where ``s``).  Ties: a membrane equal to the threshold does not fire (strict ``>``).
+* neuron models (:data:`NEURONS`, per layer): ``"lif"`` (the step above) or ``"synaptic"`` (CUBA: a
+  synaptic current ``i = sat(((alpha_q * i) >> 8) + I)`` first, then the LIF step with ``i`` as its
+  current; ``alpha_q`` per layer, in the leak's format).
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ __all__ = [
     "RESETS",
     "quantize_beta",
     "check_lif_constants",
+    "NeuronModel",
+    "NEURONS",
+    "check_neuron_constants",
     "current_scale",
     "count_real_scale",
 ]
@@ -305,6 +311,53 @@ def check_lif_constants(beta_q, theta_q, reset: str = "subtract", reset_q=None, 
             raise ValueError(f"{where}reset_q is the amount a subtract reset subtracts; a {reset!r} reset takes none")
         if not is_int(reset_q) or not 1 <= reset_q <= fmt.max_int:
             raise ValueError(f"{where}reset_q must be None or an integer in [1, {fmt.max_int}], not {reset_q!r}")
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    """A neuron model of the contract: the states each neuron carries and the extra per-layer constants.
+
+    ``states``: every state, each in the membrane format and 0 at the start of an image, the membrane
+    ``"v"`` last (what traces report as the membrane, what the threshold reads); ``decays``: leaks beyond
+    ``beta`` (their float names; in integers ``<name>_q`` in the leak's format, ``[0, 2**beta_bits]``).
+    """
+
+    name: str
+    states: tuple[str, ...]
+    decays: tuple[str, ...] = ()
+
+    @property
+    def extra_states(self) -> tuple[str, ...]:
+        """The states other than the membrane."""
+        return tuple(s for s in self.states if s != "v")
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The names of the extra integer constants of a layer (``QuantizedLayer.neuron_params``)."""
+        return tuple(f"{d}_q" for d in self.decays)
+
+
+#: The neuron models a layer may use (``QuantizedLayer.neuron``), by name; ``"lif"`` is the default.
+NEURONS: dict[str, NeuronModel] = {
+    "lif": NeuronModel("lif", ("v",)),
+    "synaptic": NeuronModel("synaptic", ("i_syn", "v"), ("alpha",)),
+}
+
+
+def check_neuron_constants(neuron, params, *, beta_bits: int = 8, where: str = "") -> NeuronModel:
+    """The :class:`NeuronModel` named ``neuron`` once ``params`` (``{"alpha_q": int, ...}``) are exactly its
+    extra constants, each an integer in ``[0, 2**beta_bits]``; ``ValueError`` otherwise."""
+    model = NEURONS.get(neuron) if isinstance(neuron, str) else None
+    if model is None:
+        raise ValueError(f"{where}neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
+    if not isinstance(params, dict) or set(params) != set(model.param_names):
+        got = sorted(params) if isinstance(params, dict) else params
+        raise ValueError(f"{where}a {neuron!r} neuron takes the constants {list(model.param_names)}, not {got!r}")
+    for name in model.param_names:
+        q = params[name]
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= (1 << beta_bits):
+            raise ValueError(f"{where}{name} must be an integer in [0, {1 << beta_bits}], not {q!r}")
+    return model
 
 
 def current_scale(real_scale: float, scale_bits: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Integer arithmetic of the contract: count -> current scaling and the LIF step.
+"""Integer arithmetic of the contract: count -> current scaling and the neuron steps (LIF, Synaptic).
 
 These vectorised functions are the reference the gateware (``hw/sc_dot.py``,
 ``hw/lif.py``) is tested against, integer for integer.  All inputs and outputs are
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contract import Q8_8, FixedPoint, check_lif_constants
+from .contract import Q8_8, FixedPoint, check_lif_constants, check_neuron_constants
 
-__all__ = ["scale_count", "lif_step"]
+__all__ = ["scale_count", "lif_step", "synaptic_step", "neuron_step"]
 
 
 def _as_int64(name: str, value) -> np.ndarray:
@@ -61,3 +61,38 @@ def lif_step(v, current, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8, beta
     if np.ndim(v) == 0:
         return int(v), int(spike)
     return v, spike
+
+
+def synaptic_step(i_syn, v, current, alpha_q: int, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8,
+                  beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
+    """One current-based (CUBA, ``SynapticCell``) timestep in integers; returns ``(i_syn, v, spike)``.
+
+    ``i_syn = sat(((alpha_q * i_syn) >> beta_bits) + I)``, then :func:`lif_step` with ``i_syn`` as its
+    current: ``v = sat(((beta_q * v) >> beta_bits) + i_syn)``, ``spike = v > theta_q``, the reset (of
+    ``v`` only; the synaptic current keeps its value).  ``alpha_q`` in ``[0, 2**beta_bits]`` like
+    ``beta_q`` (the top value: no decay).
+    """
+    check_neuron_constants("synaptic", {"alpha_q": alpha_q}, beta_bits=beta_bits)
+    i = _as_int64("i_syn", i_syn)
+    i = np.clip(((np.int64(alpha_q) * i) >> np.int64(beta_bits)) + _as_int64("current", current),
+                fmt.min_int, fmt.max_int)
+    v, spike = lif_step(v, i, beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
+    return (int(i) if np.ndim(i) == 0 else i), v, spike
+
+
+def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, params: dict | None = None,
+                fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
+    """One timestep of the contract's neuron model ``neuron`` (:data:`~sc_neurocore.sc.contract.NEURONS`):
+    ``states`` ``{name: ints}`` (every state of the model), ``params`` its extra constants
+    (``{"alpha_q": ...}``) -> ``({name: ints}, spike)``.  ``"lif"``: :func:`lif_step`; ``"synaptic"``:
+    :func:`synaptic_step`."""
+    params = {} if params is None else params
+    model = check_neuron_constants(neuron, params, beta_bits=beta_bits)
+    if set(states) != set(model.states):
+        raise ValueError(f"a {neuron!r} neuron has the states {list(model.states)}, not {sorted(states)}")
+    if neuron == "synaptic":
+        i, v, spike = synaptic_step(states["i_syn"], states["v"], current, params["alpha_q"], beta_q, theta_q, fmt,
+                                    beta_bits, reset=reset, reset_q=reset_q)
+        return {"i_syn": i, "v": v}, spike
+    v, spike = lif_step(states["v"], current, beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
+    return {"v": v}, spike

@@ -4,12 +4,13 @@
 ``docs/sc-arithmetic.md``): layer ``l`` at timestep ``t`` uses SC cycles ``t*L .. t*L+L-1``
 of its own input and weight sources (restarted at every image), counts with the
 accumulative parallel counter, scales the count to a Q8.8 current
-(:func:`~sc_neurocore.sc.fixed.scale_count`), and steps its LIF population
-(:func:`~sc_neurocore.sc.fixed.lif_step`); layer ``l > 0`` takes layer ``l-1``'s spikes of
+(:func:`~sc_neurocore.sc.fixed.scale_count`), and steps its neuron population
+(:func:`~sc_neurocore.sc.fixed.neuron_step`: ``lif_step``, or ``synaptic_step`` for a layer of Synaptic
+neurons, whose synaptic current is a second state per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
 the same timestep.  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
 gives the integers of the bit-level path (:func:`~sc_neurocore.sc.counting.counts_packed`).
 
-:class:`FixedPointNetwork` is the exact rung between float and SC: the same LIF integers,
+:class:`FixedPointNetwork` is the exact rung between float and SC: the same neuron integers,
 the count is the exact integer dot product ``sum_i weight_q * x_q`` scaled by
 ``fxp_mult``/``fxp_shift``.
 """
@@ -31,7 +32,7 @@ from .counting import (
     prepare_layer,
     spike_weight_counts,
 )
-from .fixed import lif_step, scale_count
+from .fixed import neuron_step, scale_count
 from .sources import source_values
 
 __all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork"]
@@ -43,7 +44,9 @@ class SCTrace:
 
     ``counts (B, n_output)`` output spikes over T; ``prediction (B,)`` argmax, lowest index on
     ties; per layer ``sc_counts``, ``currents``, ``membranes`` (after step and reset) and
-    ``spikes``, each ``(T, B, n_l)``.  The per-layer lists are empty when run without ``trace``.
+    ``spikes``, each ``(T, B, n_l)``, and ``states``: the neurons' other states after the step, a dict
+    ``{name: (T, B, n_l)}`` (``{}`` for LIF; ``{"i_syn": ...}`` for Synaptic).  The per-layer lists are
+    empty when run without ``trace``.
     """
 
     counts: np.ndarray
@@ -52,6 +55,7 @@ class SCTrace:
     currents: list = field(default_factory=list)
     membranes: list = field(default_factory=list)
     spikes: list = field(default_factory=list)
+    states: list = field(default_factory=list)
 
 
 def _check_T(T) -> int:
@@ -127,6 +131,8 @@ class _Base:
             for name in ("sc_counts", "currents", "membranes", "spikes"):
                 n_layers = len(getattr(parts[0], name))
                 setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
+            res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
+                          for li, st in enumerate(parts[0].states)]
         return res
 
     # subclasses: counts of layer l at timestep t (or all timesteps for layer 0)
@@ -146,10 +152,12 @@ class _Base:
         batch = xq.shape[0]
         layers = self.qnet.layers
         c0 = self._layer0_counts(xq, T)
-        v = [np.zeros((batch, layer.n_out), dtype=np.int64) for layer in layers]
+        state = [{s: np.zeros((batch, layer.n_out), dtype=np.int64) for s in layer.model.states} for layer in layers]
         out_counts = np.zeros((batch, self.n_output), dtype=np.int64)
         rec = {name: [np.empty((T, batch, layer.n_out), dtype=np.int64) for layer in layers] for name in
                ("sc_counts", "currents", "membranes", "spikes")} if trace else None
+        extra = [{s: np.empty((T, batch, layer.n_out), dtype=np.int64) for s in layer.model.extra_states}
+                 for layer in layers] if trace else None
         scal = [self._scaling(li) for li in range(len(layers))]
         for t in range(T):
             s_prev = None
@@ -157,19 +165,23 @@ class _Base:
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
                 m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
-                v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), fmt, beta_bits,
-                                    reset=layer.reset, reset_q=layer.reset_q)
+                state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
+                                           layer.neuron_params, fmt, beta_bits, reset=layer.reset,
+                                           reset_q=layer.reset_q)
                 if trace:
                     rec["sc_counts"][li][t] = c
                     rec["currents"][li][t] = cur
-                    rec["membranes"][li][t] = v[li]
+                    rec["membranes"][li][t] = state[li]["v"]
                     rec["spikes"][li][t] = s
+                    for name, arr in extra[li].items():
+                        arr[t] = state[li][name]
                 s_prev = s
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
         if trace:
             res.sc_counts, res.currents, res.membranes, res.spikes = (
                 rec["sc_counts"], rec["currents"], rec["membranes"], rec["spikes"])
+            res.states = extra
         return res
 
 
@@ -240,7 +252,7 @@ class SCNetwork(_Base):
 
 class FixedPointNetwork(_Base):
     """The exact integer rung: ``C = sum_i weight_q * x_q`` (spikes count as 1), scaled by
-    ``fxp_mult``/``fxp_shift``, then the same LIF integers as :class:`SCNetwork`."""
+    ``fxp_mult``/``fxp_shift``, then the same neuron integers as :class:`SCNetwork`."""
 
     @classmethod
     def from_quantized(cls, qnet: QuantizedNet) -> FixedPointNetwork:

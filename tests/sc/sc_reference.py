@@ -2,7 +2,8 @@
 
 It shares no code with ``sc_neurocore.sc`` beyond reading the constants of the contract
 (``SCConfig`` fields, ``LFSR_TAPS``, a layer's exported integers): every random number, every
-bit, every count, scaling and LIF step is recomputed here with Python ints, one cycle at a time.
+bit, every count, scaling and neuron step (LIF, and the Synaptic neuron's current first) is recomputed
+here with Python ints, one cycle at a time.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def weight_codes(wq: int, polarity: str, k: int, lo: int, hi: int) -> tuple[int,
 
 
 def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tuple[int, int]]):
-    """One image: per layer lists [t][j] of counts, currents, membranes, spikes (plain ints).
+    """One image: per layer lists [t][j] of counts, currents, membranes, spikes, i_syn (plain ints).
 
     ``scalings`` are each layer's (mult, shift) for the polarity (signed/bipolar: the export's
     ``scale_mult``/``scale_shift``; minmax: recomputed by the caller from the contract).
@@ -109,7 +110,8 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     rin = [source(cfg, li, 0, T * L) for li in range(len(qnet.layers))]
     rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
     v = [[0] * layer.n_out for layer in qnet.layers]
-    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes")}
+    syn = [[0] * layer.n_out for layer in qnet.layers]
+    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", "i_syn")}
     for t in range(T):
         prev = None
         for li, layer in enumerate(qnet.layers):
@@ -142,9 +144,16 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
                             lane_sum += sg * (bx & bw)
                     acc += lane_sum
                 cur = sat(((acc * m + (1 << (sh - 1))) >> sh) + int(layer.bias_q[j]), lo_v, hi_v)
-                vv = sat(((int(layer.beta_q) * v[li][j]) >> bb) + cur, lo_v, hi_v)
+                drive = cur
+                if layer.neuron == "synaptic":  # i = sat(((alpha_q i) >> 8) + I) drives the membrane
+                    syn[li][j] = sat(((int(layer.neuron_params["alpha_q"]) * syn[li][j]) >> bb) + cur, lo_v, hi_v)
+                    drive = syn[li][j]
+                vv = sat(((int(layer.beta_q) * v[li][j]) >> bb) + drive, lo_v, hi_v)
                 s = 1 if vv > int(layer.threshold_q) else 0
-                vv -= s * int(layer.threshold_q)
+                if layer.reset == "zero":
+                    vv = 0 if s else vv
+                else:
+                    vv -= s * int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
                 v[li][j] = vv
                 counts.append(acc)
                 currents.append(cur)
@@ -152,6 +161,7 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
             rec["counts"][li].append(counts)
             rec["currents"][li].append(currents)
             rec["membranes"][li].append(list(v[li]))
+            rec["i_syn"][li].append(list(syn[li]))
             rec["spikes"][li].append(spikes)
             prev = spikes
     return rec

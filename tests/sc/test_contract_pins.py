@@ -207,6 +207,7 @@ def test_defaults_pinned():
     from sc_neurocore.export import QuantizedLayer
 
     assert {f.name: f.default for f in fields(QuantizedLayer)}["reset"] == d["reset"] == contract.RESETS[0]
+    assert {f.name: f.default for f in fields(QuantizedLayer)}["neuron"] == d["neuron"] == next(iter(contract.NEURONS))
     assert (contract.ROLE_INPUT, contract.ROLE_WEIGHT) == (int(d["ROLE_INPUT"]), int(d["ROLE_WEIGHT"]))
 
 

@@ -1,13 +1,13 @@
-"""scale_count and lif_step against plain-Python integer arithmetic."""
+"""scale_count, lif_step, synaptic_step and neuron_step against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sc_neurocore.sc.contract import Q8_8
-from sc_neurocore.sc.fixed import lif_step, scale_count
+from sc_neurocore.sc.fixed import lif_step, neuron_step, scale_count, synaptic_step
 
 
 def _sat(x):
@@ -126,3 +126,39 @@ def test_if_has_no_leak_and_ties_do_not_fire():
 def test_lif_step_bad_reset_raises(kwargs, text):
     with pytest.raises(ValueError, match=text):
         lif_step(0, 0, 200, 256, **kwargs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    alpha_q=st.integers(0, 256),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    reset=st.sampled_from(["subtract", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_synaptic_step_equals_python_ints(alpha_q, beta_q, theta_q, reset, seed):
+    """Every state against plain Python ints (floor shifts, saturation of both sums, the reset of v only)."""
+    rng = np.random.default_rng(seed)
+    i0, v0, cur = (rng.integers(-32768, 32768, 64) for _ in range(3))
+    i1, v1, s1 = synaptic_step(i0, v0, cur, alpha_q, beta_q, theta_q, reset=reset)
+    for j in range(64):
+        i = min(max((alpha_q * int(i0[j])) // 256 + int(cur[j]), -32768), 32767)
+        v = min(max((beta_q * int(v0[j])) // 256 + i, -32768), 32767)
+        s = int(v > theta_q)
+        v = (0 if s else v) if reset == "zero" else v - s * theta_q
+        assert (int(i1[j]), int(v1[j]), int(s1[j])) == (i, v, s)
+
+
+def test_neuron_step_dispatches_and_checks():
+    states, spike = neuron_step("synaptic", {"i_syn": 100, "v": 0}, 50, 230, 256, {"alpha_q": 128})
+    assert states == {"i_syn": 100, "v": 100} and spike == 0
+    states, spike = neuron_step("lif", {"v": 300}, 67, 230, 256)
+    assert states == {"v": 80} and spike == 1
+    with pytest.raises(ValueError, match="neuron must be one of"):
+        neuron_step("alpha", {"v": 0}, 0, 230, 256)
+    with pytest.raises(ValueError, match=r"takes the constants \['alpha_q'\]"):
+        neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256)
+    with pytest.raises(ValueError, match=r"alpha_q must be an integer in \[0, 256\]"):
+        neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256, {"alpha_q": 257})
+    with pytest.raises(ValueError, match="has the states"):
+        neuron_step("synaptic", {"v": 0}, 0, 230, 256, {"alpha_q": 1})

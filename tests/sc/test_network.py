@@ -66,6 +66,45 @@ def test_trace_equals_plain_python_reference(seed, n_hidden, n_in, length, T, rn
         assert tr.counts[b].tolist() == np.sum(exp["spikes"][1], axis=0).tolist()
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 6),
+    neurons=st.sampled_from([("synaptic", "synaptic"), ("synaptic", "lif"), ("lif", "synaptic")]),
+    resets=st.sampled_from(["subtract", "zero", "subtract-delayed"]),
+    alphas=st.tuples(st.sampled_from([0.0, 0.3, 0.8, 0.99, 1.0]), st.floats(0.0, 1.0)),
+    gain=st.sampled_from([1.0, 8.0]),
+)
+def test_synaptic_trace_equals_plain_python_reference(seed, n_hidden, length, T, neurons, resets, alphas, gain):
+    """Synaptic layers (alone or beside LIF ones, each reset, leaks up to 1, saturating gains): every integer,
+    the synaptic currents too, equals the reference; SCTrace.states holds i_syn for the Synaptic layers only."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    params = [{"alpha": a} if n == "synaptic" else None for n, a in zip(neurons, alphas)]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [0.8, 1.1], cfg, resets=resets, neurons=list(neurons),
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    assert [set(s) for s in tr.states] == [{"i_syn"} if n == "synaptic" else set() for n in neurons]
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            if neurons[li] == "synaptic":
+                assert tr.states[li]["i_syn"][:, b].tolist() == exp["i_syn"][li]
+    fxp = FixedPointNetwork(qnet).run_codes(xq, T)
+    assert [set(s) for s in fxp.states] == [set(s) for s in tr.states]
+
+
 def test_trace_layout_and_prediction_ties():
     rng = np.random.default_rng(1)
     qnet = _random_qnet(rng, (5, 6, 4), SCConfig(length=8))

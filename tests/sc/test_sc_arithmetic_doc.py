@@ -16,7 +16,7 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import lif_step, scale_count
+from sc_neurocore.sc.fixed import lif_step, scale_count, synaptic_step
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -96,6 +96,14 @@ def test_lif_examples():
     for row in rows:
         got_v, got_s = lif_step(np.array([row[0]]), np.array([row[1]]), row[2], 256)
         assert (int(got_v[0]), int(got_s[0])) == (row[3], row[4])
+
+
+def test_synaptic_examples():
+    rows = [(0, 0, 300, 205, 300, 44, 1), (300, 44, 0, 205, 240, 23, 1), (-300, 0, 0, 205, -241, -241, 0),
+            (32767, 32767, 32767, 256, 32767, 32511, 1)]
+    for i0, v0, cur, alpha_q, i1, v1, s1 in rows:
+        got = synaptic_step(np.array([i0]), np.array([v0]), np.array([cur]), alpha_q, 230, 256)
+        assert tuple(int(x[0]) for x in got) == (i1, v1, s1)
 
 
 def test_default_source_is_the_documented_one():

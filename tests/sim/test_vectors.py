@@ -24,6 +24,32 @@ def test_round_trip(tmp_path):
     np.testing.assert_array_equal(back.expected.counts, vec.expected.counts)
 
 
+def test_round_trip_of_a_synaptic_net_keeps_its_synaptic_currents(tmp_path):
+    qnet = random_qnet((5, 4, 3), SCConfig(length=4), seed=2, neuron="synaptic")
+    vec = make_vectors(qnet, random_codes(3, 5, seed=2), T=6)
+    assert [set(st) for st in vec.expected.states] == [{"i_syn"}, {"i_syn"}]
+    assert any(st["i_syn"].any() for st in vec.expected.states)
+    back = load_vectors(save_vectors(vec, tmp_path / "v.npz"))
+    assert [layer.neuron for layer in back.qnet.layers] == ["synaptic", "synaptic"]
+    for a, b in zip(back.expected.states, vec.expected.states):
+        np.testing.assert_array_equal(a["i_syn"], b["i_syn"])
+    sub = back.subset(1, 3)
+    np.testing.assert_array_equal(sub.expected.states[1]["i_syn"], vec.expected.states[1]["i_syn"][:, 1:3])
+
+
+def test_a_schema_1_vector_file_still_loads(tmp_path):
+    qnet = random_qnet((3, 2), seed=0)
+    path = save_vectors(make_vectors(qnet, random_codes(2, 3), T=2), tmp_path / "v.npz")
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["schema"] = 1
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    back = load_vectors(tmp_path / "old.npz")
+    assert back.expected.states == [{}] and back.expected.membranes[0].shape == (2, 2, 2)
+
+
 def test_schema_is_checked(tmp_path):
     qnet = random_qnet((3, 2), seed=0)
     path = save_vectors(make_vectors(qnet, random_codes(1, 3), T=2), tmp_path / "v.npz")
