@@ -32,12 +32,13 @@ from amaranth.lib.wiring import In, Out
 
 from ..compiler.equation_compiler import EquationNeuron, from_equations
 from ..compiler.ir import FixedNeuron, input_only
-from ..sc.contract import FixedPoint
+from ..sc.contract import NEURONS, FixedPoint
 from .checks import Validated, check_int
 from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
-           "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS"]
+           "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
+           "SYNAPTIC_EQUATIONS", "CONTRACT_EQUATIONS"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -354,22 +355,39 @@ LIF_EQUATIONS = {
 }
 
 
+#: The contract's Synaptic neuron (``sc.fixed.synaptic_step``) as equations: ``alpha``, ``beta`` (leaks), ``theta`` and
+#: the subtracted ``reset_q`` runtime parameters (per layer); ``"zero"``: the membrane's reset to zero.
+SYNAPTIC_EQUATIONS = {
+    "subtract": dict(equations=("i_syn = alpha*i_syn + I", "v = beta*v + i_syn"), threshold="v > theta",
+                     reset="v = v - reset_q", params={"alpha": 0.0, "beta": 0.0, "theta": 1.0, "reset_q": 1.0},
+                     runtime=("alpha", "beta", "theta", "reset_q")),
+    "zero": dict(equations=("i_syn = alpha*i_syn + I", "v = beta*v + i_syn"), threshold="v > theta", reset="v = 0",
+                 params={"alpha": 0.0, "beta": 0.0, "theta": 1.0}, runtime=("alpha", "beta", "theta")),
+}
+#: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
+CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS}
+
+
 class EquationNeuronStep(Validated, wiring.Component):
-    """A compiled one-state neuron as the engine's neuron model (:class:`~sc_neurocore.hw.neuron.NeuronSignature`),
-    its runtime parameters set per layer.
+    """A compiled neuron as the engine's neuron model (:class:`~sc_neurocore.hw.neuron.NeuronSignature`), its
+    runtime parameters set per layer.
 
     Model: :meth:`model`, i.e. :func:`sc_neurocore.compiler.numpy_backend.step` with ``layer_params[layer]``.
 
     Parameters
     ----------
     fixed : FixedNeuron
-        One state variable; the state and ``I`` in ``fmt`` (the engine's membrane / current format).
+        Every state and ``I`` in one format (the engine's membrane / current format).
     layer_params : sequence of dict
         Per layer, the integer of each runtime parameter (missing ones: ``fixed.params``).
+    states : sequence of str or None
+        The order of the states in the state record (default ``fixed.states``); with more than one state,
+        one of them is the membrane ``v``.
 
     Attributes
     ----------
-    The members of ``NeuronSignature(len(layer_params), fmt, signed(fmt.width))``.
+    The members of ``NeuronSignature(len(layer_params), fmt, shape)``: ``shape`` is ``signed(fmt.width)``
+    for one state, else ``StructLayout({state: signed(fmt.width)})`` in the order of ``states``.
 
     Latency: the operations that need no state (``I``, the layer's parameters, constants: :meth:`hoisted`)
     are computed from ``next_current`` into registers at each ``load``; ``next_state`` and ``spike`` are
@@ -378,12 +396,16 @@ class EquationNeuronStep(Validated, wiring.Component):
     """
 
     @staticmethod
-    def validate(fixed, layer_params: Sequence[Mapping[str, int]]) -> None:
+    def validate(fixed, layer_params: Sequence[Mapping[str, int]], states=None) -> None:
         _check_fixed(fixed)
-        if len(fixed.states) != 1:
-            raise ValueError(f"the engine's neuron unit holds one state per neuron; this neuron has {fixed.states}")
-        if fixed.formats[fixed.states[0]] != fixed.input_format:
-            raise ValueError("the state and I must share one format (the engine's membrane format)")
+        if states is not None and sorted(states) != sorted(fixed.states):
+            raise ValueError(f"states must order the neuron's states {list(fixed.states)}, not {states!r}")
+        if len(fixed.states) > 1 and "v" not in fixed.states:
+            raise ValueError(f"a neuron of several states needs the membrane 'v' among them, not {fixed.states}")
+        for name in fixed.states:
+            if fixed.formats[name] != fixed.input_format:
+                raise ValueError(f"every state and I must share one format (the engine's membrane format); "
+                                 f"{name} is {fixed.formats[name]}, I {fixed.input_format}")
         layer_params = list(layer_params)
         if not layer_params:
             raise ValueError("layer_params needs one entry per layer")
@@ -395,35 +417,51 @@ class EquationNeuronStep(Validated, wiring.Component):
                 if isinstance(q, bool) or not isinstance(q, int) or not f.min_int <= q <= f.max_int:
                     raise ValueError(f"layer {li}: {k} must be an integer in [{f.min_int}, {f.max_int}], not {q!r}")
 
-    def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]]):
+    def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None):
         self.fixed = fixed
         self.layer_params = [{**fixed.params, **p} for p in layer_params]
+        self.states = tuple(fixed.states if states is None else states)
         fmt = fixed.input_format
-        super().__init__(NeuronSignature(len(self.layer_params), fmt, signed(fmt.width)))
+        shape = (signed(fmt.width) if len(self.states) == 1 else
+                 data.StructLayout({name: signed(fmt.width) for name in self.states}))
+        super().__init__(NeuronSignature(len(self.layer_params), fmt, shape))
 
     @classmethod
-    def lif_for_spec(cls, spec) -> EquationNeuronStep:
-        """The contract's LIF, compiled from :data:`LIF_EQUATIONS`, for every layer of an ``EngineSpec``'s net
-        (``beta`` in Q2.``beta_bits``: up to 1.0, integrate-and-fire; ``theta``, ``reset_q`` and the membrane in
-        the membrane format).  One reset kind for every layer (``ValueError`` otherwise)."""
-        cfg, layers = spec.config, spec.qnet.layers
+    def for_spec(cls, spec) -> EquationNeuronStep:
+        """The contract's neuron model of an ``EngineSpec``'s net (``spec.neuron_model``: LIF or Synaptic),
+        compiled from :data:`CONTRACT_EQUATIONS`, for every layer (the leaks ``beta``, ``alpha`` in
+        Q2.``beta_bits``: up to 1.0, no leak; ``theta``, ``reset_q`` and the states in the membrane format).
+        One reset kind for every layer (``ValueError`` otherwise)."""
+        cfg, layers, model = spec.config, spec.qnet.layers, spec.neuron_model
         kinds = {layer.reset for layer in layers}
         if len(kinds) != 1:
-            raise ValueError(f"the compiled LIF takes one reset kind for every layer, not {sorted(kinds)}")
+            raise ValueError(f"the compiled {model.name} neuron takes one reset kind for every layer, not "
+                             f"{sorted(kinds)}")
         (kind,) = kinds
-        fixed = _contract_lif(cfg.membrane, cfg.beta_format.frac_bits, kind)
+        fixed = _contract_neuron(model.name, cfg.membrane, cfg.beta_format.frac_bits, kind)
         params = []
         for layer in layers:
             p = {"beta": int(layer.beta_q), "theta": int(layer.threshold_q)}
+            p.update({name[:-2]: int(q) for name, q in layer.neuron_params.items()})  # alpha_q -> alpha
             if kind == "subtract":
                 p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
             params.append(p)
-        return cls(fixed, params)
+        return cls(fixed, params, model.states)
+
+    @classmethod
+    def lif_for_spec(cls, spec) -> EquationNeuronStep:
+        """The contract's LIF compiled from :data:`LIF_EQUATIONS` (:meth:`for_spec` of a LIF net)."""
+        if spec.neuron_model.name != "lif":
+            raise ValueError(f"lif_for_spec builds LIF neurons; this net's are {spec.neuron_model.name!r} "
+                             "(EquationNeuronStep.for_spec)")
+        return cls.for_spec(spec)
 
     def model(self, state, current, layer: int):
-        """``(next_state, spike)`` in NumPy with the layer's parameters."""
-        nxt, spike = self.fixed.step({self.fixed.states[0]: state}, current, self.layer_params[layer])
-        return nxt[self.fixed.states[0]], spike
+        """``(next_state, spike)`` in NumPy with the layer's parameters; ``state`` the membrane (one state) or
+        a dict ``{state: ints}`` (and so ``next_state``)."""
+        one = len(self.states) == 1
+        nxt, spike = self.fixed.step({self.states[0]: state} if one else state, current, self.layer_params[layer])
+        return (nxt[self.states[0]] if one else dict(nxt)), spike
 
     def hoisted(self) -> list[int]:
         """Operations computed a clock early, from ``next_current``, into registers: those that need no state
@@ -453,17 +491,32 @@ class EquationNeuronStep(Validated, wiring.Component):
             reg = regs[i] = Signal.like(early[i], name=f"early{i}")
             with m.If(self.load):
                 m.d.sync += reg.eq(early[i])
-        nxt, spike = build_step(m, fixed, {fixed.states[0]: self.state}, self.current, params=params,
-                                precomputed=regs)
-        m.d.comb += [self.next_state.eq(nxt[fixed.states[0]]), self.spike.eq(spike)]
+        if len(self.states) == 1:
+            nxt, spike = build_step(m, fixed, {self.states[0]: self.state}, self.current, params=params,
+                                    precomputed=regs)
+            m.d.comb += self.next_state.eq(nxt[self.states[0]])
+        else:
+            nxt, spike = build_step(m, fixed, {s: self.state[s] for s in self.states}, self.current, params=params,
+                                    precomputed=regs)
+            m.d.comb += [self.next_state[s].eq(nxt[s]) for s in self.states]
+        m.d.comb += self.spike.eq(spike)
         return m
 
 
-def _contract_lif(fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
+def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
+    """The contract's neuron ``model`` compiled from :data:`CONTRACT_EQUATIONS` (states in ``fmt``, leaks in
+    Q2.``beta_bits``)."""
+    if model not in NEURONS:
+        raise ValueError(f"model must be one of {tuple(NEURONS)}, not {model!r}")
     name = f"Q{fmt.int_bits}.{fmt.frac_bits}"
-    spec = dict(LIF_EQUATIONS[reset])
+    spec = dict(CONTRACT_EQUATIONS[model][reset])
     neuron = from_equations(*spec.pop("equations"), **spec)
-    return neuron.compile(name, formats={"beta": f"Q2.{beta_bits}"}, split_saturation=True)
+    leaks = {p: f"Q2.{beta_bits}" for p in ("beta", "alpha") if p in spec["params"]}
+    return neuron.compile(name, formats=leaks, split_saturation=True)
+
+
+def _contract_lif(fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
+    return _contract_neuron("lif", fmt, beta_bits, reset)
 
 
 def _fixed_for(neuron, data_width: int, fraction: int, overflow: str, rounding: str, **compile_kw) -> FixedNeuron:

@@ -55,9 +55,8 @@ from .active_list import ActiveLists
 from .argmax import Argmax
 from .checks import Validated
 from .count_pipeline import CountPipeline
-from .lif import LIFStep
 from .loader import InputLoader
-from .neuron_unit import NeuronUnit
+from .neuron_unit import NeuronUnit, default_neuron
 from .plan import EngineSpec, normalize_parallelism
 from .ports import NetworkSignature, output_layout, trace_layout
 from .sequencer import Sequencer
@@ -96,8 +95,10 @@ class SCNetworkCore(Validated, wiring.Component):
     trace : bool
         Build the trace stream.
     neuron : callable or None
-        Factory of the neuron model of each lane (``hw/neuron.py``); ``None``: :class:`LIFStep`,
-        the model's ``sc.fixed.lif_step``.  Another model makes the core equal another NumPy model.
+        Factory of the neuron model of each lane (``hw/neuron.py``); ``None``:
+        :func:`~sc_neurocore.hw.neuron_unit.default_neuron` (:class:`~sc_neurocore.hw.lif.LIFStep`, the model's
+        ``sc.fixed.lif_step``, for a LIF net; the compiled Synaptic neuron of ``sc.fixed.synaptic_step``
+        for a Synaptic one).  Another model makes the core equal another NumPy model.
 
     Attributes
     ----------
@@ -111,7 +112,8 @@ class SCNetworkCore(Validated, wiring.Component):
     trace_en : In(1)   (``trace`` only)
         Stream the records of the image(s) run while high.
     trace : Out(stream.Signature(trace_layout(qnet, T)))   (``trace`` only)
-        One word ``(layer, t, neuron, count, current, membrane, spike)`` per neuron and timestep,
+        One word ``(layer, t, neuron, count, current, membrane, spike)`` (and the neuron's other states:
+        ``i_syn`` for Synaptic neurons) per neuron and timestep,
         produced as the neuron unit steps (layer by layer; inside a layer by neuron group, then
         time); the core waits for ``ready``.
 
@@ -127,7 +129,7 @@ class SCNetworkCore(Validated, wiring.Component):
 
     def __init__(self, qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False, neuron=None):
         self.spec = EngineSpec.of(qnet, T, parallelism, trace)
-        self.neuron = LIFStep.for_spec if neuron is None else neuron
+        self.neuron = default_neuron if neuron is None else neuron
         super().__init__(NetworkSignature.for_net(qnet, T, trace=trace))
 
     qnet = property(lambda self: self.spec.qnet)

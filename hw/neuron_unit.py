@@ -2,14 +2,17 @@
 
 Model, per layer ``l``, neuron ``j`` and timestep ``t`` (``SCNetwork.run_codes(trace=True)``):
 ``current = sc.fixed.scale_count(C[j, t], scale_mult, scale_shift, bias_q[j], fmt)`` (``SCTrace.currents``),
-then the neuron model's step (``SCTrace.membranes``, ``SCTrace.spikes``); LIF: ``sc.fixed.lif_step``.
+then the neuron model's step (``SCTrace.membranes``, ``SCTrace.spikes`` and ``SCTrace.states``, the other
+states of a neuron that carries more than its membrane): ``sc.fixed.neuron_step`` (LIF: ``lif_step``).
 
 The unit takes the count pipeline's output register (``hw/count_pipeline.py``) when it is full,
 reads the group's biases (one word per group, ``lanes`` Q8.8 values), prefetches two timesteps
 (the head time lane's current and count into ``next``, ``next`` into the step registers), then
 steps the ``lanes`` neurons one timestep per clock: each neuron lane is a replaceable neuron
-model (``hw/neuron.py``; :class:`~sc_neurocore.hw.lif.LIFStep` by default) that turns this
-timestep's current and the lane's state into the next state and a spike.  With tracing on it
+model (``hw/neuron.py``; by default :func:`default_neuron`: :class:`~sc_neurocore.hw.lif.LIFStep` for a
+LIF net, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for a Synaptic one) that turns
+this timestep's current and the lane's state (one register per lane, as wide as the model's state
+record: 16 bits for LIF, 32 for Synaptic) into the next state and a spike.  With tracing on it
 emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
 timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
 
@@ -19,20 +22,29 @@ while tracing), then one to hand over (hidden layers, when the writeback is free
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .argmax import step_layout
 from .count_pipeline import block_signature
+from .equation import EquationNeuronStep
 from .lif import LIFStep
-from .neuron import NeuronSignature
+from .neuron import NeuronSignature, membrane_of, state_shape
 from .plan import EngineSpec
 from .ports import bits, trace_layout
 from .sc_dot import saturate
 from .writeback import hand_layout
 
-__all__ = ["NeuronUnit", "bias_image", "unit_control"]
+__all__ = ["NeuronUnit", "bias_image", "unit_control", "default_neuron"]
+
+
+def default_neuron(spec: EngineSpec) -> wiring.Component:
+    """The neuron model of one lane for ``spec``'s net: :meth:`LIFStep.for_spec` (the hand-split LIF) for a LIF
+    net, else :meth:`EquationNeuronStep.for_spec` (the contract's model compiled from its equations)."""
+    if spec.neuron_model.name == "lif":
+        return LIFStep.for_spec(spec)
+    return EquationNeuronStep.for_spec(spec)
 
 
 def unit_control() -> wiring.Signature:
@@ -57,10 +69,11 @@ class NeuronUnit(wiring.Component):
     Parameters
     ----------
     spec : EngineSpec
-    neuron : callable
+    neuron : callable or None
         ``neuron(spec) -> wiring.Component`` whose signature is
-        ``NeuronSignature(n_layers, membrane format, signed(membrane width))`` (the state is what the
-        trace reports as the membrane); called once per neuron lane.
+        ``NeuronSignature(n_layers, membrane format, state_shape(spec.neuron_model, membrane format))``
+        (the state, or its ``v`` field, is what the trace reports as the membrane; a record's other fields
+        are traced by name); called once per neuron lane.  ``None``: :func:`default_neuron`.
 
     Attributes
     ----------
@@ -75,7 +88,8 @@ class NeuronUnit(wiring.Component):
     control : In(unit_control)
     """
 
-    def __init__(self, spec: EngineSpec, neuron=LIFStep.for_spec):
+    def __init__(self, spec: EngineSpec, neuron=None):
+        neuron = default_neuron if neuron is None else neuron
         if not callable(neuron):
             raise TypeError(f"neuron must be a factory neuron(spec) -> component, not {neuron!r}")
         self.spec, self.neuron = spec, neuron
@@ -94,7 +108,7 @@ class NeuronUnit(wiring.Component):
     def _neurons(self, m):
         """One neuron model per lane, checked against the interface the unit drives."""
         spec = self.spec
-        want = NeuronSignature(spec.n_layers, spec.config.membrane, signed(spec.config.membrane.width))
+        want = NeuronSignature(spec.n_layers, spec.config.membrane, self.state_shape)
         lanes = []
         for p in range(spec.lanes):
             n = self.neuron(spec)
@@ -103,6 +117,11 @@ class NeuronUnit(wiring.Component):
             m.submodules[f"neuron_{p}"] = n
             lanes.append(n)
         return lanes
+
+    @property
+    def state_shape(self):
+        """One lane's state register (:func:`~sc_neurocore.hw.neuron.state_shape` of the net's neuron model)."""
+        return state_shape(self.spec.neuron_model, self.spec.config.membrane)
 
     def elaborate(self, platform):
         m = Module()
@@ -117,7 +136,7 @@ class NeuronUnit(wiring.Component):
 
         lay, grp, ps = Signal(spec.layer_shape), Signal(spec.group_shape), Signal(spec.pass_shape)
         k = Signal(range(max(TL, 2)))  # time lane being stepped
-        state = [Signal(signed(fw), name=f"v_{p}") for p in range(P)]
+        state = [Signal(self.state_shape, name=f"v_{p}") for p in range(P)]
         current = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
         count = [Signal(signed(cb), name=f"count_{p}") for p in range(P)]
         next_current = [Signal(signed(fw), name=f"next_current_{p}") for p in range(P)]
@@ -156,7 +175,7 @@ class NeuronUnit(wiring.Component):
                     m.d.comb += bias_rd.en.eq(1)
                     m.d.sync += [lay.eq(block.layer), grp.eq(block.group), ps.eq(block.pass_), k.eq(0)]
                     with m.If(block.pass_ == 0):  # a new group: its neurons start the image from rest
-                        m.d.sync += [x.eq(0) for x in state] + [x.eq(0) for x in fired]
+                        m.d.sync += [Value.cast(x).eq(0) for x in state] + [x.eq(0) for x in fired]
                     m.next = "PREP"
             with m.State("PREP"):
                 m.d.comb += load.eq(1)
@@ -199,11 +218,14 @@ class NeuronUnit(wiring.Component):
             m.d.comb += commit.eq(1)
             return
         P, cfg = spec.lanes, spec.config
+        extra = spec.neuron_model.extra_states
         record = data.StructLayout({"count": signed(spec.count_bits), "current": signed(cfg.membrane.width),
-                                    "membrane": signed(cfg.membrane.width), "spike": 1})
+                                    "membrane": signed(cfg.membrane.width), "spike": 1,
+                                    **{name: signed(cfg.membrane.width) for name in extra}})
         lane = Signal(range(max(P, 2)))
         rec = Signal(record)
-        m.d.comb += rec.eq(Array([Cat(count[p], current[p], n.next_state, n.spike)
+        m.d.comb += rec.eq(Array([Cat(count[p], current[p], membrane_of(n.next_state), n.spike,
+                                      *[n.next_state[name] for name in extra])
                                   for p, n in enumerate(neurons)])[lane])
         left = Signal(signed(bits(spec.max_out) + 2))  # neurons of the group still in the layer
         n_out = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])[lay]
@@ -213,6 +235,7 @@ class NeuronUnit(wiring.Component):
         m.d.comb += [out.layer.eq(lay), out.t.eq(ps * spec.tlanes + k), out.neuron.eq(grp * P + lane),
                      out.count.eq(rec.count), out.current.eq(rec.current), out.membrane.eq(rec.membrane),
                      out.spike.eq(rec.spike)]
+        m.d.comb += [out[name].eq(rec[name]) for name in extra]
         with m.If(self.trace_en):
             m.d.comb += self.trace.valid.eq(1)
             with m.If(self.trace.ready):

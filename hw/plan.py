@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..export import QuantizedNet
-from ..sc.contract import check_lif_constants
+from ..sc.contract import NEURONS, NeuronModel, check_lif_constants, check_neuron_constants
 from .checks import check_int
 from .ports import bits
 from .sc_dot import count_width
@@ -67,7 +67,8 @@ class EngineSpec:
 
     Build it with :meth:`of` (which clamps the parallelism to the net); the constructor checks the
     rest: ``polarity == "signed"``, layer input kinds, weight codes within ``prob_bits``, thresholds
-    in ``[1, max_int]`` and leaks in the leak format (what the neuron unit's LIF step assumes).
+    in ``[1, max_int]`` and leaks in the leak format (what the neuron unit's LIF step assumes), one neuron
+    model for every layer (the neuron lanes' state registers hold its record) with its constants.
     """
 
     qnet: QuantizedNet
@@ -97,6 +98,12 @@ class EngineSpec:
                                  f"not {layer.threshold_q}")
             check_lif_constants(layer.beta_q, layer.threshold_q, layer.reset, layer.reset_q, fmt=cfg.membrane,
                                 beta_bits=cfg.beta_format.frac_bits, where=f"layer {idx}: ")
+            check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=cfg.beta_format.frac_bits,
+                                   where=f"layer {idx}: ")
+        kinds = [layer.neuron for layer in self.qnet.layers]
+        if len(set(kinds)) != 1:
+            raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "
+                             f"record), not {kinds}")
 
     @classmethod
     def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False) -> EngineSpec:
@@ -107,6 +114,11 @@ class EngineSpec:
     @property
     def config(self):
         return self.qnet.config
+
+    @property
+    def neuron_model(self) -> NeuronModel:
+        """The neuron model of every layer (:data:`~sc_neurocore.sc.contract.NEURONS`)."""
+        return NEURONS[self.qnet.layers[0].neuron]
 
     @property
     def parallelism(self) -> tuple[int, int]:

@@ -39,7 +39,9 @@ def trace_layout(qnet: QuantizedNet, T: int, count_bits: int | None = None) -> d
     """Trace word: one neuron of one layer at one timestep (after the neuron step and reset).
 
     ``count_bits`` is the width of the signed SC count; by default the engine's
-    (``count_width`` of the widest layer input over ``L`` cycles).
+    (``count_width`` of the widest layer input over ``L`` cycles).  After ``spike``, one field per state
+    beyond the membrane that the net's neurons carry (``QuantizedNet.extra_states``: ``i_syn`` for a
+    Synaptic net, in the membrane format; none for a LIF net, whose word is unchanged).
     """
     if count_bits is None:
         count_bits = count_width(max(layer.n_in for layer in qnet.layers), qnet.config.length)
@@ -52,6 +54,7 @@ def trace_layout(qnet: QuantizedNet, T: int, count_bits: int | None = None) -> d
         "current": signed(fw),
         "membrane": signed(fw),
         "spike": 1,
+        **{name: signed(fw) for name in qnet.extra_states},
     })
 
 
@@ -200,7 +203,8 @@ class NetworkSignature(wiring.Signature):
         return d["counts"], d["prediction"]
 
     def decode_trace(self, value: int) -> dict:
-        """``{layer, t, neuron, count, current, membrane, spike}`` from the integer on ``trace__payload``."""
+        """``{layer, t, neuron, count, current, membrane, spike}`` (and the extra states of a net whose neurons
+        carry more, :func:`trace_layout`) from the integer on ``trace__payload``."""
         if self._trace is None:
             raise ValueError("this core has no trace port")
         return decode_word(self._trace, value)

@@ -20,6 +20,7 @@ def run_core(core, images, *, trace=True, trace_ready_every=1, trace_en=1):
     """
     outs, words, accepts = [], [], []
     sig = core.signature
+    extra = core.qnet.extra_states  # the neurons' other states, after the membrane and the spike
 
     async def feeder_sync(ctx):
         # a transfer happens at the edge where valid & ready: sample before the tick
@@ -49,10 +50,11 @@ def run_core(core, images, *, trace=True, trace_ready_every=1, trace_en=1):
                 assert sig.decode_output(ctx.get(Value.cast(core.o.payload))) == (outs[-1][0], outs[-1][1])
             if trace and tr_ready and ctx.get(core.trace.valid):
                 w = ctx.get(core.trace.payload)
-                words.append((w.layer, w.t, w.neuron, w.count, w.current, w.membrane, w.spike))
+                words.append((w.layer, w.t, w.neuron, w.count, w.current, w.membrane, w.spike,
+                              *[w[name] for name in extra]))
                 raw = sig.decode_trace(ctx.get(Value.cast(core.trace.payload)))  # what cocotb sees
-                assert tuple(raw[k] for k in ("layer", "t", "neuron", "count", "current", "membrane", "spike")) \
-                    == words[-1]
+                assert tuple(raw[k] for k in ("layer", "t", "neuron", "count", "current", "membrane", "spike",
+                                              *extra)) == words[-1]
             if i_acc:
                 accepts.append(cyc)
                 n += 1
@@ -67,7 +69,8 @@ def run_core(core, images, *, trace=True, trace_ready_every=1, trace_en=1):
 
 
 def check_against_model(qnet, T, images, outs, words):
-    """Results (and every trace word) equal ``SCNetwork.run_codes(trace=True)`` and the independent reference."""
+    """Results (and every trace word, the neurons' other states too) equal ``SCNetwork.run_codes(trace=True)`` and
+    the independent reference."""
     res = SCNetwork.from_quantized(qnet).run_codes(images, T, trace=True)
     for b, (counts, pred, _) in enumerate(outs):
         assert counts == res.counts[b].tolist()
@@ -77,12 +80,13 @@ def check_against_model(qnet, T, images, outs, words):
     n_l = [layer.n_out for layer in qnet.layers]
     per_image = T * sum(n_l)
     assert len(words) == per_image * len(images)
+    extra = qnet.extra_states
     for b in range(len(images)):
-        got = {name: [np.zeros((T, n), np.int64) for n in n_l] for name in FIELDS}
+        got = {name: [np.zeros((T, n), np.int64) for n in n_l] for name in FIELDS + extra}
         seen = set()
         for layer, t, neuron, *vals in words[b * per_image:(b + 1) * per_image]:
             seen.add((layer, t, neuron))
-            for name, v in zip(FIELDS, vals):
+            for name, v in zip(FIELDS + extra, vals):
                 got[name][layer][t, neuron] = v
         assert len(seen) == per_image
         indep = reference_run(qnet, images[b], T)
@@ -90,4 +94,8 @@ def check_against_model(qnet, T, images, outs, words):
             for li in range(len(n_l)):
                 np.testing.assert_array_equal(got[name][li], getattr(res, name)[li][:, b], err_msg=f"{name}[{li}]")
                 np.testing.assert_array_equal(indep[name][li], getattr(res, name)[li][:, b], err_msg=f"model {name}")
+        for name in extra:
+            for li in range(len(n_l)):
+                np.testing.assert_array_equal(got[name][li], res.states[li][name][:, b], err_msg=f"{name}[{li}]")
+                np.testing.assert_array_equal(indep[name][li], res.states[li][name][:, b], err_msg=f"model {name}")
     return res

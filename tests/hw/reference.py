@@ -14,11 +14,16 @@ from sc_neurocore.sc.sources import source_values
 
 
 def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
-    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes for one image."""
+    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (and ``i_syn``) for one image.
+
+    A Synaptic layer's current is written out here (``i = sat(((alpha_q i) >> 8) + I)``, then the LIF
+    step on ``i``), not taken from ``sc.fixed.synaptic_step``."""
     cfg, L = qnet.config, qnet.config.length
     xq = np.asarray(xq, dtype=np.int64)
-    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes")}
+    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", "i_syn")}
     v = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
+    syn = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
+    fmt = cfg.membrane
     for layer in qnet.layers:
         for k in out:
             out[k].append(np.zeros((T, layer.n_out), np.int64))
@@ -35,19 +40,26 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
             prod = (wbits & xbits[None]).sum(axis=2) * np.where(layer.weight_q < 0, -1, 1)
             c = prod.sum(axis=1)
             cur = scale_count(c, layer.scale_mult, layer.scale_shift, layer.bias_q, cfg.membrane)
-            v[li], s = lif_step(v[li], cur, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
-                                cfg.beta_format.frac_bits)
-            for k, val in zip(out, (c, cur, v[li], s)):
+            drive = cur
+            if layer.neuron == "synaptic":
+                alpha_q = int(layer.neuron_params["alpha_q"])
+                syn[li] = np.clip((alpha_q * syn[li]) // (1 << cfg.beta_format.frac_bits) + cur, fmt.min_int,
+                                  fmt.max_int)
+                drive = syn[li]
+            v[li], s = lif_step(v[li], drive, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
+                                cfg.beta_format.frac_bits, reset=layer.reset, reset_q=layer.reset_q)
+            for k, val in zip(out, (c, cur, v[li], s, syn[li])):
                 out[k][li][t] = val
             prev = s
     return out
 
 
-def random_qnet(sizes, config, seed=0, *, bias=0.3, threshold=0.5, beta=0.85):
-    """A random QuantizedNet with enough drive that hidden neurons spike."""
+def random_qnet(sizes, config, seed=0, *, bias=0.3, threshold=0.5, beta=0.85, **neurons):
+    """A random QuantizedNet with enough drive that hidden neurons spike (``neurons``: ``neurons=``,
+    ``neuron_params=``, ``resets=`` of :meth:`QuantizedNet.from_float`)."""
     g = np.random.default_rng(seed)
     ws = [g.normal(0.2, 1.0, (b, a)) / np.sqrt(a) * 2 for a, b in zip(sizes[:-1], sizes[1:])]
     for w in ws:
         w[0, 0] = 0.0
     bs = [g.normal(0, bias, b) for b in sizes[1:]]
-    return QuantizedNet.from_float(ws, bs, [beta] * len(ws), [threshold] * len(ws), config)
+    return QuantizedNet.from_float(ws, bs, [beta] * len(ws), [threshold] * len(ws), config, **neurons)

@@ -240,3 +240,94 @@ def test_the_engine_runs_the_compiled_lif_like_the_model():
     outs, words, _ = run_core(core, images)
     res = check_against_model(qnet, T, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+
+
+@pytest.mark.parametrize(("alphas", "betas", "resets"), [
+    ((0.8, 0.5, 1.0), (0.9, 1.0, 0.7), "subtract"),
+    ((0.0, 0.95, 0.6), (0.85, 0.6, 1.0), "zero"),
+    ((0.9, 0.99, 1.0), (0.9, 0.8, 0.95), "subtract-delayed"),
+])
+def test_compiled_synaptic_neuron_is_the_contracts_synaptic_step(alphas, betas, resets):
+    """EquationNeuronStep.for_spec of a Synaptic net (the contract's CUBA neuron from equations) against
+    sc.fixed.synaptic_step: same next i_syn, v and spike for every layer over random states and currents plus
+    the saturation edges, for each reset of the contract."""
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import synaptic_step
+
+    g0 = np.random.default_rng(5)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, list(betas), [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
+                                   neurons="synaptic", neuron_params=[{"alpha": a} for a in alphas])
+    spec = EngineSpec.of(qnet, 4, (1, 1))
+    dut = EquationNeuronStep.for_spec(spec)
+    assert dut.states == ("i_syn", "v") and dut.signature.state_shape.size == 32
+    g = np.random.default_rng(2)
+    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (300, 3))] + [
+        (32767, 32767, 32767), (-32768, -32768, -32768), (0, 0, 0), (32767, -32768, 32767), (-32768, 32767, 256),
+        (0, 256, 1)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            for i_syn, v, cur in cases:
+                ctx.set(dut.state.i_syn, i_syn)
+                ctx.set(dut.state.v, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
+                got = (ctx.get(dut.next_state.i_syn), ctx.get(dut.next_state.v), ctx.get(dut.spike))
+                want = synaptic_step(i_syn, v, cur, layer.neuron_params["alpha_q"], layer.beta_q, layer.threshold_q,
+                                     reset=layer.reset, reset_q=layer.reset_q)
+                if got != want:
+                    diffs.append((li, i_syn, v, cur, got, want))
+
+    from amaranth.hdl import Module, Signal
+
+    top = Module()  # a clock domain even when no operation of the step is hoisted into a register
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+def test_the_engine_runs_a_synaptic_net_like_the_model():
+    """SCNetworkCore of a Synaptic net (its default neuron: the compiled CUBA step, a 32-bit state record per
+    lane): every trace word, the synaptic currents too, equals SCNetwork's and the independent reference."""
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="synaptic",
+                       neuron_params=[{"alpha": 0.8}, {"alpha": 0.6}])
+    T = 4
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True)
+    assert "i_syn" in dict(core.signature.trace_layout)
+    outs, words, _ = run_core(core, images)
+    res = check_against_model(qnet, T, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+    assert all(st["i_syn"].any() for st in res.states)
+
+
+def test_the_engine_refuses_a_net_of_mixed_neuron_models():
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(length=8), seed=2, neurons=["synaptic", "lif"],
+                       neuron_params=[{"alpha": 0.8}, None])
+    with pytest.raises(ValueError, match=r"one neuron model in every layer .* not \['synaptic', 'lif'\]"):
+        SCNetworkCore(qnet, 4)

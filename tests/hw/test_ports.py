@@ -85,3 +85,16 @@ def test_network_signature_carries_the_core_layouts():
 def test_network_signature_bad_arguments_raise(args, exc, text):
     with pytest.raises(exc, match=text):
         NetworkSignature(*args)
+
+
+def test_trace_word_of_a_synaptic_net_carries_its_synaptic_current():
+    """A LIF net's word is unchanged; a Synaptic net's word gains i_syn after the spike (the old fields stay put)."""
+    cfg = SCConfig(length=8)
+    lif = random_qnet([6, 9, 3], cfg, seed=1)
+    syn = random_qnet([6, 9, 3], cfg, seed=1, neurons="synaptic", neuron_params=[{"alpha": 0.8}] * 2)
+    a, b = dict(trace_layout(lif, 5)), dict(trace_layout(syn, 5))
+    assert list(b) == list(a) + ["i_syn"] and b["i_syn"].shape == signed(16)
+    assert all(a[k].offset == b[k].offset for k in a)
+    rec = {"layer": 1, "t": 4, "neuron": 8, "count": -37, "current": -300, "membrane": 77, "spike": 1, "i_syn": -32768}
+    word = trace_layout(syn, 5).const(rec).as_bits()
+    assert decode_word(trace_layout(syn, 5), word) == rec
