@@ -29,7 +29,8 @@ class RTLRun:
     ``counts (B, n_output)`` output spikes over T; ``prediction (B,)``; ``cycles (B,)`` clocks of
     each image with the images streamed back to back (the first image of a batch counts from the
     clock that starts the batch); with ``trace``, per layer ``sc_counts``, ``currents``,
-    ``membranes`` (after step and reset) and ``spikes``, each ``(T, B, n_l)`` as in ``SCTrace``
+    ``membranes`` (after step and reset) and ``spikes``, each ``(T, B, n_l)`` as in ``SCTrace``, and
+    ``states`` (per layer ``{name: (T, B, n_l)}``, the neurons' other states: ``i_syn`` of a Synaptic net)
     (empty lists without trace).  ``mismatches`` / ``first_mismatch``: the testbench's comparison
     with the NumPy SC model (0 / None when they agree).
     """
@@ -42,6 +43,7 @@ class RTLRun:
     currents: list = field(default_factory=list)
     membranes: list = field(default_factory=list)
     spikes: list = field(default_factory=list)
+    states: list = field(default_factory=list)
     mismatches: int = 0
     first_mismatch: dict | None = None
     build_s: float = 0.0
@@ -52,7 +54,7 @@ class RTLRun:
         from ..sc.network import SCTrace
 
         return SCTrace(self.counts, self.prediction, list(self.sc_counts), list(self.currents),
-                       list(self.membranes), list(self.spikes))
+                       list(self.membranes), list(self.spikes), list(self.states))
 
 
 def check_codes(qnet: QuantizedNet, codes) -> np.ndarray:
@@ -112,6 +114,8 @@ def run_rtl(qnet: QuantizedNet, codes, T: int, *, sim: str = "verilator", parall
             arrays = {k: np.asarray(data[k], dtype=np.int64) for k in data.files}
     n_layers = len(qnet.layers)
     per_layer = {key: [arrays[f"{key}_{li}"] for li in range(n_layers)] if trace else [] for key in _TRACE_KEYS}
+    per_layer["states"] = [{name: arrays[f"state_{name}_{li}"] for name in layer.model.extra_states}
+                           for li, layer in enumerate(qnet.layers)] if trace else []
     return RTLRun(sim, arrays["counts"], arrays["prediction"], arrays["cycles"], **per_layer,
                   mismatches=int(sb.get("mismatches", 0)), first_mismatch=sb.get("first_where"),
                   build_s=float(rep.get("build_s", 0.0)), wall_s=float(rep.get("run_s", 0.0)))

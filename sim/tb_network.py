@@ -12,8 +12,8 @@ cycles per Python interaction:
 * **model**: the expected integers come from the vector file (:mod:`.vectors`), i.e. from
   ``sc_neurocore.sc.network.SCNetwork``;
 * **scoreboard** (:class:`~sc_neurocore.sim.scoreboard.Scoreboard`): every count, current,
-  membrane and spike of every layer, timestep and image, plus the class counts and the
-  prediction; the first mismatch is reported with image, timestep, layer, neuron and clock cycle.
+  membrane and spike of every layer, timestep and image (and every other state of the neurons:
+  a Synaptic net's synaptic current ``i_syn``), plus the class counts and the prediction; the first mismatch is reported with image, timestep, layer, neuron and clock cycle.
   The words are decoded with the engine's own ``hw.ports.decode_words``.
 
 Progress: the cocotb side appends ``"<images done> <mismatches so far>"`` to the file named in
@@ -52,6 +52,19 @@ TB_MODULE = "network_tb"
 CORE_MODULE = "sc_net"
 _QUANTITIES = (("sc count", "count", "sc_counts"), ("current", "current", "currents"),
                ("membrane", "membrane", "membranes"), ("spike", "spike", "spikes"))
+
+
+def quantities(qnet) -> tuple[tuple[str, str, str], ...]:
+    """``(label, trace word field, key)`` of every traced value of ``qnet``'s core: the four of every net, then
+    one per state beyond the membrane (``("i_syn", "i_syn", "state_i_syn")``; key ``state_<name>``)."""
+    return _QUANTITIES + tuple((name, name, f"state_{name}") for name in qnet.extra_states)
+
+
+def expected_of(trace, key: str, layer: int):
+    """The model's ``(T, B, n)`` integers of ``key`` (:func:`quantities`) at ``layer`` in an ``SCTrace``."""
+    if key.startswith("state_"):
+        return trace.states[layer][key[len("state_"):]]
+    return getattr(trace, key)[layer]
 
 
 def _read_stamped(path: Path, pos: int) -> tuple[np.ndarray, list[int], int]:
@@ -114,7 +127,7 @@ async def network_matches_model(dut):
     n_in, sizes = qnet.n_input, [layer.n_out for layer in qnet.layers]
     batch = max(1, min(int(cfg["batch"]), CODE_DEPTH // n_in))
     offset = int(cfg.get("image_offset", 0))
-    rtl = _RTLArrays(vec.n_images, T, sizes, qnet.n_output, trace_on)
+    rtl = _RTLArrays(vec.n_images, T, sizes, qnet.n_output, trace_on, quantities(qnet))
 
     dut.tb_go.value = 0
     dut.tb_reload.value = 0
@@ -201,13 +214,14 @@ async def network_matches_model(dut):
 class _RTLArrays:
     """What the RTL produced, in ``SCTrace``'s layout, plus each value's clock cycle (for waves)."""
 
-    def __init__(self, n_images: int, T: int, sizes: list[int], n_output: int, trace: bool):
+    def __init__(self, n_images: int, T: int, sizes: list[int], n_output: int, trace: bool, quants=_QUANTITIES):
+        self.quantities = quants
         self.counts = np.zeros((n_images, n_output), np.int64)
         self.prediction = np.zeros(n_images, np.int64)
         self.cycles = np.zeros(n_images, np.int64)
         self.result_cycle = np.full(n_images, -1, np.int64)
         shape = (n_images, len(sizes), T, max(sizes))
-        self.grids = {key: np.zeros(shape, np.int64) for _, _, key in _QUANTITIES} if trace else {}
+        self.grids = {key: np.zeros(shape, np.int64) for _, _, key in quants} if trace else {}
         self.stamp = np.full(shape, -1, np.int64) if trace else None
         self.sizes, self.T = sizes, T
 
@@ -232,7 +246,7 @@ class _RTLArrays:
 
     def save(self, path: str, n: int) -> None:
         arrays = {"counts": self.counts[:n], "prediction": self.prediction[:n], "cycles": self.cycles[:n]}
-        for _, _, key in _QUANTITIES:
+        for _, _, key in self.quantities:
             if key in self.grids:
                 for li, size in enumerate(self.sizes):
                     arrays[f"{key}_{li}"] = np.transpose(self.grids[key][:n, li, :, :size], (1, 0, 2))
@@ -269,7 +283,7 @@ def _place_trace(sb: Scoreboard, rtl: _RTLArrays, stamps, words, layout, b, size
         return False
     img = start + np.broadcast_to(np.arange(b)[:, None], lay.shape)
     rtl.stamp[img, lay, t, neu] = stamps.reshape(b, per_img)
-    for _, field, key in _QUANTITIES:
+    for _, field, key in rtl.quantities:
         rtl.grids[key][img, lay, t, neu] = f[field]
     return True
 
@@ -283,7 +297,7 @@ def _inject(rtl: _RTLArrays, what: str, sizes, T, start, b) -> None:
     if what == "count":
         rtl.counts[start, 0] += 1
         return
-    key = {label: key for label, _, key in _QUANTITIES}[what]
+    key = {label: key for label, _, key in rtl.quantities}[what]
     rtl.grids[key][start + min(1, b - 1), len(sizes) - 1, T // 2, sizes[-1] // 2] += 1
 
 
@@ -295,8 +309,8 @@ def _compare_batch(sb: Scoreboard, rtl: _RTLArrays, sub, sizes, start, offset, t
         image = offset + start + i
         if traced:
             for li, n in enumerate(sizes):
-                for label, _, key in _QUANTITIES:
-                    sb.compare(label, getattr(sub.expected, key)[li][:, i, :], rtl.grids[key][start + i, li, :, :n],
+                for label, _, key in rtl.quantities:
+                    sb.compare(label, expected_of(sub.expected, key, li)[:, i, :], rtl.grids[key][start + i, li, :, :n],
                                axes=("timestep", "neuron"), layer=li, image=image)
         sb.compare("class count", sub.expected.counts[i], rtl.counts[start + i], axes=("class",), image=image)
         sb.compare("prediction", sub.expected.prediction[i], rtl.prediction[start + i], image=image)

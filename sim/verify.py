@@ -98,6 +98,7 @@ class ChainReport:
     waves: str | None = None
     images: int = 0
     accuracy: dict = field(default_factory=dict)
+    extra_states: tuple = ()  #: the neurons' traced states beyond the membrane (``("i_syn",)``: Synaptic)
     notes: list = field(default_factory=list)
 
     @property
@@ -127,8 +128,9 @@ class ChainReport:
             body = [[r.simulator, str(r.images), f"{r.cycles:,}", f"{r.compared:,}", str(r.mismatches),
                      _pct(r.rtl_acc), f"{r.cycles_per_s:,.0f}", f"{r.wall_s:.1f} s"] for r in sim_rows]
             lines += _markdown(header, body).splitlines()
+            extra = "".join(f"{name}, " for name in self.extra_states)
             lines.append("compared: integers compared with the NumPy SC model (counts, currents, membranes, "
-                         "spikes, results)")
+                         f"spikes, {extra}results)")
         else:
             lines.append("RTL: not simulated (sim='none')")
         fm = self.first_mismatch
@@ -202,7 +204,8 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     agreement = {"fixed_vs_float": None if fl_pred is None else float(np.mean(fx_pred == fl_pred)),
                  "sc_vs_float": None if fl_pred is None else float(np.mean(sc_pred == fl_pred))}
     report = ChainReport([], T, qnet.config, tuple(qnet.sizes), agreement, images=n,
-                         accuracy={"float": acc(fl_pred), "fixed": acc(fx_pred), "sc": acc(sc_pred)})
+                         accuracy={"float": acc(fl_pred), "fixed": acc(fx_pred), "sc": acc(sc_pred)},
+                         extra_states=qnet.extra_states)
     par = DEFAULT_PARALLELISM if parallelism is None else tuple(parallelism)
     wdir = Path(waves_dir) if waves_dir is not None else None
     for s in sims:

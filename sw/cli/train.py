@@ -17,6 +17,7 @@ examples:
   sc-neurocore train --dataset digits --epochs 10 -o digits.pt
   sc-neurocore train --hidden 64 --layers 2 --surrogate fast_sigmoid --seed 3 -o deep.pt
   sc-neurocore train --hidden-sizes 48,24 -o tapered.pt          # 64 -> 48 -> 24 -> 10
+  sc-neurocore train --neuron synaptic --alpha 0.8 -o syn.pt      # current-based (CUBA) neurons
 """
 
 
@@ -62,6 +63,11 @@ def register(subparsers) -> None:
                    help="one width per hidden layer, e.g. 200,100 (in place of --hidden and --layers)")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
+    p.add_argument("--neuron", choices=("lif", "synaptic"), default="lif",
+                   help="neuron model of every layer: lif, or synaptic (current-based, SynapticCell: "
+                        "i = alpha i + I; v = beta v + i); both go down the SC chain (default: lif)")
+    p.add_argument("--alpha", type=unit_float, default=None,
+                   help="synaptic current decay in [0, 1] (--neuron synaptic only; default: 0.8)")
     p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
@@ -105,14 +111,15 @@ def widths(text: str) -> list[int]:
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
-                sc_finetune: int = 0, sc_config=None, hidden_sizes=None):
+                sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
     ``train`` with the same settings train the same net.  ``log`` receives one line per epoch.
     ``sc_finetune`` epochs of SC-aware fine-tuning against ``sc_config`` (default ``SCConfig()``)
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
-    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.
+    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (``"lif"`` or
+    ``"synaptic"``, with its ``alpha``) is every layer's neuron model (``SpikingNet(neuron=...)``).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -128,14 +135,16 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     generator = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
+    cells = {} if neuron == "lif" else {"neuron": neuron, "alpha": alpha}
     if hidden_sizes:
         model = SpikingNet(sizes=[x_tr.shape[1], *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
-                           surrogate_fn=surrogate_fn).to(device)
+                           surrogate_fn=surrogate_fn, **cells).to(device)
     else:
         model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
-                           beta=beta, threshold=threshold, surrogate_fn=surrogate_fn).to(device)
+                           beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    log(f"training {'->'.join(map(str, model.sizes))} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
+    kind = "" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})"
+    log(f"training {'->'.join(map(str, model.sizes))}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
         f"T={T}, {epochs} epochs on {device}")
     history = []
     start = time.perf_counter()
@@ -159,7 +168,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                                     "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
         log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
-    meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size,
+    meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
                 val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
                 train_seconds=seconds, history=history, **finetune)
     return model.cpu().eval(), meta
@@ -182,6 +191,8 @@ def run(args) -> int:
 
     get_surrogate(args.surrogate)  # checked before the data is loaded
     device = check_device(args.device)
+    if args.alpha is not None and args.neuron != "synaptic":
+        raise ValueError("--alpha is the synaptic current's decay: it applies only with --neuron synaptic")
     sc_config = None
     if args.length is not None and not args.sc_finetune:
         raise ValueError("--length applies only with --sc-finetune EPOCHS")
@@ -196,7 +207,8 @@ def run(args) -> int:
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
-                              sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes)
+                              sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
+                              neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

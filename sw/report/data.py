@@ -263,7 +263,8 @@ def requantize(qnet: QuantizedNet, config: SCConfig) -> QuantizedNet:
     betas = [layer.beta_q / float(1 << old.beta_format.frac_bits) for layer in qnet.layers]
     thresholds = [layer.threshold_q / one for layer in qnet.layers]
     new = QuantizedNet.from_float(weights, biases, betas, thresholds, config)
-    new = QuantizedNet(tuple(replace(b, reset=a.reset, reset_q=a.reset_q) for a, b in zip(qnet.layers, new.layers)),
+    new = QuantizedNet(tuple(replace(b, reset=a.reset, reset_q=a.reset_q, neuron=a.neuron,
+                                     neuron_params=dict(a.neuron_params)) for a, b in zip(qnet.layers, new.layers)),
                        new.config)
     for a, b in zip(qnet.layers, new.layers):  # the promise above, checked
         if not (np.array_equal(a.weight_q, b.weight_q) and np.array_equal(a.bias_q, b.bias_q)

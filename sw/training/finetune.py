@@ -4,7 +4,8 @@ The forward of :func:`sc_forward` reproduces :class:`~sc_neurocore.sc.network.SC
 (polarity ``"signed"``) integer for integer, in torch: weights quantised to sign + k-bit codes,
 the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_c < |wq|]`` over the
 window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
-bias and saturation, and the integer LIF step.  Gradients go straight through: every exact
+bias and saturation, and the integer neuron step (LIF; a Synaptic layer's synaptic current first,
+``sc.fixed.synaptic_step``).  Gradients go straight through: every exact
 integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
 is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
 model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
@@ -62,7 +63,7 @@ def _lif_constants(model, config):
         if layer.reset != "subtract" or layer.reset_q is not None:
             raise ValueError(f"layer {li}: SC fine-tuning models the subtract-by-threshold reset only, not "
                              f"{layer.float_reset!r}")
-    return [(int(layer.beta_q), int(layer.threshold_q)) for layer in q.layers]
+    return [(int(layer.beta_q), int(layer.threshold_q), layer.neuron_params.get("alpha_q")) for layer in q.layers]
 
 
 def sc_forward(model, x, T: int, config: SCConfig, constants=None):
@@ -70,7 +71,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
 
     ``x`` is a float tensor ``(B, n_input)`` of probabilities in [0, 1].  ``constants`` (per layer
     ``(beta_q, threshold_q)``) defaults to the model's export.  Runs in float64 on the device of
-    the model's weights.
+    the model's weights.  A third entry of a layer's constants, ``alpha_q`` (not ``None``), makes it a
+    Synaptic layer (``i = sat(((alpha_q * i) >> 8) + I)`` feeds the membrane).
     """
     if config.polarity != "signed":
         raise ValueError(f"SC-aware fine-tuning models the signed polarity, not {config.polarity!r}")
@@ -108,6 +110,7 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     rin0 = window(0, ROLE_INPUT)
 
     v = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
+    syn = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
     total = 0
     x_float = xq / qmax
     for t in range(T):
@@ -126,7 +129,13 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                                   + lay["b_q"], lo, hi)
             cur_float = (inp @ lay["w"].T + lay["b"]) * one
             cur = cur_float + (cur_int - cur_float).detach()
-            beta_q, theta_q = constants[li]
+            beta_q, theta_q = constants[li][:2]
+            alpha_q = constants[li][2] if len(constants[li]) > 2 else None
+            if alpha_q is not None:  # the synaptic current integrates the input current first
+                i_float = (alpha_q / 2.0**bb) * syn[li] + cur
+                i_int = torch.clamp(torch.floor(alpha_q * syn[li].detach() / 2.0**bb) + cur_int, lo, hi)
+                syn[li] = i_float + (i_int - i_float).detach()
+                cur, cur_int = syn[li], i_int
             v_float = (beta_q / 2.0**bb) * v[li] + cur
             v_int = torch.clamp(torch.floor(beta_q * v[li].detach() / 2.0**bb) + cur_int, lo, hi)
             vv = v_float + (v_int - v_float).detach()

@@ -20,11 +20,15 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, LIFCell
+from .cells import RESET_MODES, LIFCell, SynapticCell
 from .checks import check_value_range, check_values
 from .surrogates import atan_surrogate
 
-__all__ = ["SpikingNet", "ConvSpikingNet"]
+__all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
+
+#: The neuron cells a :class:`SpikingNet` layer may use (``neuron=``), by the export's name
+#: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs both.
+NEURON_KINDS = ("lif", "synaptic")
 
 
 def _positive_int(name: str, value) -> int:
@@ -112,6 +116,11 @@ class SpikingNet(_SpikingClassifier):
     ``"subtract-delayed"`` (snnTorch's ``reset_delay=True``); ``docs/interop.md`` maps them to the
     other libraries'.
 
+    ``neuron`` (:data:`NEURON_KINDS`): ``"lif"`` (:class:`~.cells.LIFCell`, the default) or ``"synaptic"``
+    (:class:`~.cells.SynapticCell`, current-based: ``i = alpha i + I; v = beta v + i``, subtract reset only),
+    with ``alpha`` (one number or one per layer) its synaptic decay; ``learn_beta`` / ``learn_threshold`` apply
+    to either.  ``self.lifs`` holds the cells whatever their kind.
+
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
     takes); ``None`` accepts any finite value (unbounded input currents).
@@ -133,9 +142,13 @@ class SpikingNet(_SpikingClassifier):
         sizes=None,
         reset: str = "subtract",
         input_range: tuple[float, float] | None = (0.0, 1.0),
+        neuron: str = "lif",
+        alpha=0.8,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
+        if neuron not in NEURON_KINDS:
+            raise ValueError(f"neuron must be one of {NEURON_KINDS}, not {neuron!r}")
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be a bool, not {bias!r}")
         if sizes is None:
@@ -162,6 +175,9 @@ class SpikingNet(_SpikingClassifier):
         for r in resets:
             if r not in RESET_MODES:
                 raise ValueError(f"reset must be one of {RESET_MODES} (or one per layer), not {r!r}")
+            if neuron == "synaptic" and r != "subtract":
+                raise ValueError(f"a synaptic neuron resets by subtraction; reset={r!r} applies to LIF neurons only")
+        alphas = _per_layer("alpha", alpha, n_fc)
         self.hparams = dict(
             **shape,
             beta=beta if isinstance(beta, (int, float)) else list(betas),
@@ -174,12 +190,22 @@ class SpikingNet(_SpikingClassifier):
         )
         if reset != "subtract":  # absent from the seed's checkpoints, which keep loading unchanged
             self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
+        if neuron != "lif":  # likewise
+            self.hparams["neuron"] = neuron
+            self.hparams["alpha"] = alpha if isinstance(alpha, (int, float)) else list(alphas)
+        self.neuron = neuron
         self.reset = reset if isinstance(reset, str) else list(resets)
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.lifs = nn.ModuleList(
-            LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
-            for b, t, r in zip(betas, thresholds, resets)
-        )
+        if neuron == "synaptic":
+            self.lifs = nn.ModuleList(
+                SynapticCell(a, b, t, surrogate_fn, learn_beta=learn_beta, learn_threshold=learn_threshold)
+                for a, b, t in zip(alphas, betas, thresholds)
+            )
+        else:
+            self.lifs = nn.ModuleList(
+                LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
+                for b, t, r in zip(betas, thresholds, resets)
+            )
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -232,8 +258,12 @@ class SpikingNet(_SpikingClassifier):
         biases = [None if fc.bias is None else fc.bias.detach().cpu().double().numpy() for fc in self.fcs]
         betas = [float(lif.param("beta").detach()) for lif in self.lifs]
         thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
-        resets = [lif.reset_mode for lif in self.lifs]
-        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets)
+        resets = [getattr(lif, "reset_mode", "subtract") for lif in self.lifs]
+        params = None
+        if self.neuron == "synaptic":
+            params = [{"alpha": float(lif.param("alpha").detach())} for lif in self.lifs]
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets, neurons=self.neuron,
+                                       neuron_params=params)
 
 
 class ConvSpikingNet(_SpikingClassifier):

@@ -42,6 +42,9 @@ ROWS = [
     (["train", "--device", "tpu9", "-o", "{out}/x.pt"], 2, "is not a torch device"),
     (["train", "--beta", "nan", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
     (["train", "--lr", "-1", "-o", "{out}/x.pt"], 2, "must be a finite number > 0"),
+    (["train", "--alpha", "0.5", "-o", "{out}/x.pt"], 2, "--alpha is the synaptic current's decay"),
+    (["train", "--neuron", "synaptic", "--alpha", "1.5", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
+    (["train", "--neuron", "alif", "-o", "{out}/x.pt"], 2, "invalid choice: 'alif'"),
     (["train"], 2, "required: -o/--output"),
     # sc-eval: what the file is, conv nets, config checks
     (["sc-eval", "--checkpoint", "{tmp}/missing.pt"], 2, "does not exist (train one: sc-neurocore train -o"),

@@ -314,3 +314,18 @@ def test_not_a_nir_file(tmp_path):
         from_nir(tmp_path / "x.nir")
     with pytest.raises(FileNotFoundError):
         from_nir(tmp_path / "missing.nir")
+
+
+def test_a_synaptic_net_is_not_written_as_lif():
+    """A Synaptic (CUBA) net refuses the NIR export rather than silently becoming a LIF graph."""
+    from sc_neurocore.export import QuantizedNet
+
+    q = QuantizedNet.from_float([np.ones((2, 3))], [None], [0.9], [1.0], neurons="synaptic",
+                                neuron_params=[{"alpha": 0.8}])
+    with pytest.raises(ValueError, match="this net's are Synaptic"):
+        to_nir(q)
+    torch = pytest.importorskip("torch")  # noqa: F841
+    from sc_neurocore.training import SpikingNet
+
+    with pytest.raises(ValueError, match="CubaLIF"):
+        to_nir(SpikingNet(sizes=[3, 2], neuron="synaptic"))

@@ -4,6 +4,7 @@ The cocotb test lives in :mod:`sc_neurocore.sim.tb_network` (the regression runs
 the trained digits net); this file is its pytest entry point.
 """
 
+import numpy as np
 import pytest
 
 pytest.importorskip("amaranth")
@@ -59,3 +60,55 @@ def test_network_scoreboard_catches_injected_mismatch(what, tiny_vectors):
     else:
         assert first.startswith("class count at image 0, class 0"), first
     assert "NumPy model" in first and "RTL" in first
+
+
+@pytest.fixture(scope="module")
+def tiny_synaptic_vectors():
+    """The tiny net's shape with Synaptic (CUBA) neurons: two states per neuron, T=5, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="synaptic")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=5)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    assert all(st["i_syn"].any() for st in vec.expected.states)
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_synaptic_network_zero_mismatches(sim, tiny_synaptic_vectors):
+    """SC model == RTL on every integer of a Synaptic net, the synaptic currents included, on both simulators."""
+    _need(sim)
+    rep = run_network(tiny_synaptic_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"]
+    assert rep["scoreboard"]["mismatches"] == 0
+    # counts, currents, membranes, spikes and i_syn of both layers at every timestep, plus fields and results
+    assert rep["scoreboard"]["compared"] >= 4 * 5 * 5 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_synaptic_vectors.expected.prediction.tolist()
+
+
+@pytest.mark.sim
+def test_synaptic_scoreboard_catches_a_wrong_synaptic_current(tiny_synaptic_vectors):
+    sims = runner.available_simulators()
+    if not sims:
+        pytest.skip("no simulator installed")
+    rep = run_network(tiny_synaptic_vectors, sim=sims[0], parallelism=(2, 3), batch=3, stall=True, inject="i_syn",
+                      check=False)
+    assert not rep["passed"] and rep["scoreboard"]["mismatches"] == 1
+    assert rep["scoreboard"]["first"].startswith("i_syn at layer 1, image 1, timestep 2, neuron 1:")
+
+
+@pytest.mark.sim
+def test_run_rtl_returns_the_synaptic_currents(tiny_synaptic_vectors):
+    from sc_neurocore.sim.rtl import run_rtl
+
+    sims = runner.available_simulators()
+    if not sims:
+        pytest.skip("no simulator installed")
+    vec = tiny_synaptic_vectors
+    run = run_rtl(vec.qnet, vec.codes, vec.T, sim=sims[0], parallelism=(2, 3))
+    assert run.mismatches == 0
+    for li in range(2):
+        np.testing.assert_array_equal(run.states[li]["i_syn"], vec.expected.states[li]["i_syn"])
+    assert run.as_trace().states[1]["i_syn"].shape == (5, 4, 3)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 from sc_neurocore.cli import main
@@ -73,3 +74,19 @@ def test_hidden_sizes(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--hidden-sizes", "12,0", "-o", str(tmp_path / "u.pt")])
     assert "comma-separated positive widths" in capsys.readouterr().err
+
+
+def test_train_synaptic_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
+    """--neuron synaptic trains SynapticCell layers; the checkpoint exports Synaptic layers that the SC model runs."""
+    from sc_neurocore.sc.network import SCNetwork
+
+    out = tmp_path / "syn.pt"
+    rc = main(["train", "--neuron", "synaptic", "--alpha", "0.7", "--epochs", "1", "--hidden", "24", "--seed", "2",
+               "--T", "8", "--no-progress", "-o", str(out)])
+    assert rc == 0 and "synaptic neurons, alpha 0.7" in capsys.readouterr().out
+    model, meta = load_checkpoint(out)
+    assert model.neuron == "synaptic" and meta["neuron"] == "synaptic" and meta["val_accuracy"] > 0.2
+    q = model.to_quantized()
+    assert [(layer.neuron, layer.neuron_params) for layer in q.layers] == [("synaptic", {"alpha_q": 179})] * 2
+    tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
+    assert [set(st) for st in tr.states] == [{"i_syn"}, {"i_syn"}]

@@ -328,3 +328,91 @@ def test_per_layer_net_checkpoint_round_trip(tmp_path):
     x = torch.rand(6, 3, 8)
     assert all(torch.equal(a, b) for a, b in zip(model(x), loaded(x)))
     assert [lq.beta_q for lq in loaded.to_quantized().layers] == [lq.beta_q for lq in model.to_quantized().layers]
+
+
+# ------------------------------------------------------------------ Synaptic (CUBA) neurons
+
+
+def synaptic_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equations: ``i = alpha i + I; v = beta v + i``, subtract reset."""
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.alpha), float(c.beta), float(c.threshold))
+              for fc, c in zip(model.fcs, model.lifs)]
+    syn = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    mems = [torch.zeros_like(s) for s in syn]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, alpha, beta, theta) in enumerate(layers):
+            syn[i] = alpha * syn[i] + h @ w.T + b
+            v = beta * mems[i] + syn[i]
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_synaptic_net_matches_its_equations_and_exports_its_alpha():
+    from sc_neurocore.training import SynapticCell
+
+    torch.manual_seed(3)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="synaptic", alpha=[0.7, 0.5], beta=0.8, threshold=0.5).double()
+    assert all(isinstance(c, SynapticCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    ref = synaptic_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    assert torch.equal(model.forward_static(x[0], 12)[0], synaptic_reference(model, x[0].expand(12, 5, 6)))
+    q = model.to_quantized()
+    assert [layer.neuron for layer in q.layers] == ["synaptic"] * 2
+    assert [layer.neuron_params for layer in q.layers] == [{"alpha_q": 179}, {"alpha_q": 128}]  # 0.7*256+0.5 -> 179
+    assert model.hparams["neuron"] == "synaptic" and model.hparams["alpha"] == [0.7, 0.5]
+    assert "neuron" not in SpikingNet(sizes=[6, 3]).hparams  # LIF nets' hparams (and checkpoints) are unchanged
+
+
+def test_synaptic_checkpoint_round_trip(tmp_path):
+    from sc_neurocore.training import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(6)
+    model = SpikingNet(sizes=[8, 6, 3], neuron="synaptic", alpha=0.6, learn_beta=True)
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "syn.pt"))
+    assert loaded.neuron == "synaptic" and float(loaded.lifs[0].alpha) == pytest.approx(0.6)
+    x = torch.rand(6, 3, 8)
+    assert all(torch.equal(a, b) for a, b in zip(model(x), loaded(x)))
+
+
+@pytest.mark.parametrize("kwargs,text", [
+    (dict(neuron="alif"), "neuron must be one of"),
+    (dict(neuron="synaptic", reset="zero"), "a synaptic neuron resets by subtraction"),
+    (dict(neuron="synaptic", alpha=1.5), "alpha must be in"),
+    (dict(neuron="synaptic", alpha=[0.5, 0.5, 0.5]), "alpha has 3 entries for 2 layers"),
+])
+def test_synaptic_errors(kwargs, text):
+    with pytest.raises(ValueError, match=text):
+        SpikingNet(sizes=[5, 4, 3], **kwargs)
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_synaptic_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning (integers in torch) is the NumPy SC model of a Synaptic net:
+    the same output counts, integer for integer, on digits, after a short training so that the net spikes."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="synaptic", alpha=0.7)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and tr.states[0]["i_syn"].any()
+    np.testing.assert_array_equal(counts, tr.counts)
