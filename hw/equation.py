@@ -16,6 +16,9 @@ Parts:
 * :class:`EquationBank` -- ``n_neurons`` neurons whose states live in registers, stepped in turn by
   one :class:`EquationUnit`: an input stream of currents (neuron 0, 1, ..., n-1, 0, ...), an output
   stream of ``(neuron, state, spike)`` per step (what the cocotb testbench drives);
+* :class:`EquationNeuronStep` -- a compiled neuron as the network engine's neuron model (``hw/neuron.py``);
+* :class:`LookaheadNeuronStep` -- the same for a neuron whose step begins with an input filter (the Synaptic
+  neuron's current), the filter run a timestep ahead so that the membrane's loop starts from a register;
 * :func:`compile_to_verilog`, :func:`equation_to_fpga` -- the published names, on our semantics.
 
 Layering: ``hw`` imports ``sc_neurocore.compiler`` (sc-level) and the contract; nothing there
@@ -25,6 +28,7 @@ imports this module.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, memory, stream, wiring
@@ -38,7 +42,7 @@ from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "CONTRACT_EQUATIONS"]
+           "SYNAPTIC_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -413,9 +417,9 @@ class EquationNeuronStep(Validated, wiring.Component):
             for k, q in p.items():
                 if k not in fixed.param_ops:
                     raise ValueError(f"layer {li}: {k!r} is not a runtime parameter ({', '.join(fixed.param_ops)})")
-                f = fixed.formats[k]
-                if isinstance(q, bool) or not isinstance(q, int) or not f.min_int <= q <= f.max_int:
-                    raise ValueError(f"layer {li}: {k} must be an integer in [{f.min_int}, {f.max_int}], not {q!r}")
+                lo, hi = fixed.param_range(k)  # its format, or the narrower range it was declared with
+                if isinstance(q, bool) or not isinstance(q, int) or not lo <= q <= hi:
+                    raise ValueError(f"layer {li}: {k} must be an integer in [{lo}, {hi}], not {q!r}")
 
     def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None):
         self.fixed = fixed
@@ -466,31 +470,13 @@ class EquationNeuronStep(Validated, wiring.Component):
     def hoisted(self) -> list[int]:
         """Operations computed a clock early, from ``next_current``, into registers: those that need no state
         and hold logic, where a state-dependent operation (or an output) reads them."""
-        ops = self.fixed.ops
-        only = input_only(list(ops))
-        logic: list[bool] = []
-        for op in ops:
-            logic.append(op.kind not in ("input", "param", "const", "shl", "shr") or any(logic[a] for a in op.args))
-        readers = {a for i, op in enumerate(ops) if not only[i] for a in op.args}
-        outputs = set(self.fixed.next_state.values()) | ({self.fixed.spike} if self.fixed.spike is not None else set())
-        return [i for i in range(len(ops)) if only[i] and logic[i] and (i in readers or i in outputs)]
+        return _hoisted(self.fixed)
 
     def elaborate(self, platform):
         m = Module()
         fixed = self.fixed
-        params = {k: Array(Const(p[k], signed(fixed.formats[k].width)) for p in self.layer_params)[self.layer]
-                  for k in fixed.param_ops}
-        hoist = self.hoisted()
-        cone = set()
-        for i in reversed(range(len(fixed.ops))):  # what the hoisted operations read
-            if i in hoist or i in cone:
-                cone.update(fixed.ops[i].args)
-        early = build_step(m, fixed, None, self.next_current, params=params, only=cone | set(hoist), prefix="next")
-        regs = {}
-        for i in hoist:
-            reg = regs[i] = Signal.like(early[i], name=f"early{i}")
-            with m.If(self.load):
-                m.d.sync += reg.eq(early[i])
+        params = _layer_params(fixed, self.layer_params, self.layer)
+        regs = _early_registers(m, fixed, self.next_current, params, self.load)
         if len(self.states) == 1:
             nxt, spike = build_step(m, fixed, {self.states[0]: self.state}, self.current, params=params,
                                     precomputed=regs)
@@ -503,13 +489,180 @@ class EquationNeuronStep(Validated, wiring.Component):
         return m
 
 
+def _hoisted(fixed: FixedNeuron) -> list[int]:
+    """:meth:`EquationNeuronStep.hoisted` of a compiled neuron."""
+    ops = fixed.ops
+    only = input_only(list(ops))
+    logic: list[bool] = []
+    for op in ops:
+        logic.append(op.kind not in ("input", "param", "const", "shl", "shr") or any(logic[a] for a in op.args))
+    readers = {a for i, op in enumerate(ops) if not only[i] for a in op.args}
+    outputs = set(fixed.next_state.values()) | ({fixed.spike} if fixed.spike is not None else set())
+    return [i for i in range(len(ops)) if only[i] and logic[i] and (i in readers or i in outputs)]
+
+
+def _layer_params(fixed: FixedNeuron, layer_params, layer) -> dict:
+    """``{runtime parameter: the value of the layer being run}`` (a constant per layer, selected by ``layer``)."""
+    return {k: Array(Const(p[k], signed(fixed.formats[k].width)) for p in layer_params)[layer]
+            for k in fixed.param_ops}
+
+
+def _early_registers(m: Module, fixed: FixedNeuron, next_input, params, load) -> dict:
+    """The hoisted operations (:func:`_hoisted`) of ``fixed`` computed from ``next_input`` into registers that
+    take them at ``load``: ``{operation: register}``."""
+    hoist = _hoisted(fixed)
+    cone = set()
+    for i in reversed(range(len(fixed.ops))):  # what the hoisted operations read
+        if i in hoist or i in cone:
+            cone.update(fixed.ops[i].args)
+    early = build_step(m, fixed, None, next_input, params=params, only=cone | set(hoist), prefix="next")
+    regs = {}
+    for i in hoist:
+        reg = regs[i] = Signal.like(early[i], name=f"early{i}")
+        with m.If(load):
+            m.d.sync += reg.eq(early[i])
+    return regs
+
+
+#: The Synaptic neuron's input filter, the synaptic current (``sc.fixed.synaptic_step``'s first line), ``alpha`` a
+#: runtime parameter: :class:`LookaheadNeuronStep` runs it a timestep ahead of the LIF it feeds.
+SYNAPTIC_FILTER = dict(equations=("i_syn = alpha*i_syn + I",), params={"alpha": 0.0}, runtime=("alpha",))
+
+
+class LookaheadNeuronStep(Validated, wiring.Component):
+    """A neuron that begins with an input filter -- a state that reads only itself and the current, like the
+    Synaptic neuron's ``i_syn = alpha*i_syn + I`` -- as the engine's neuron model, the filter run a timestep
+    ahead: the core's loop (the LIF of the membrane) then starts from a register, as the hand-split LIF's does,
+    instead of behind the filter's multiply, sum and saturation.
+
+    Model: :meth:`model`: ``filt.step``, then ``core.step`` with the filter's new state as the core's current
+    (for :meth:`for_spec`: ``sc.fixed.synaptic_step``).
+
+    Parameters
+    ----------
+    filt : FixedNeuron
+        One state, no threshold; the state and ``I`` in one format.
+    core : FixedNeuron
+        One state, its ``I`` in the filter state's format (it reads the filter's state as its current).
+    layer_params : sequence of dict
+        Per layer, the integer of each runtime parameter of either program (missing ones: their defaults).
+    states : sequence of str
+        The order of the two states in the state record (default: the filter's, then the core's).
+
+    Attributes
+    ----------
+    The members of ``NeuronSignature(len(layer_params), fmt, StructLayout({state: signed(fmt.width)}))``.
+
+    Registers: ``ahead`` holds the filter's state after the timestep being stepped; at each ``load`` it takes the
+    filter's step with ``next_current`` from ``state`` (``prep``: the block's first timestep, whose previous
+    state the unit holds) or from ``ahead`` (after a committed step), and the core's operations that need no
+    state (:func:`_hoisted`) take their values from that new current at the same edge.  ``next_state`` is
+    ``ahead`` and the core's step; ``next_state`` and ``spike`` are combinational from ``state`` and registers.
+    """
+
+    @staticmethod
+    def validate(filt, core, layer_params: Sequence[Mapping[str, int]], states=None) -> None:
+        for fixed in (filt, core):
+            _check_fixed(fixed)
+            if len(fixed.states) != 1:
+                raise ValueError(f"the filter and the core hold one state each, not {fixed.states}")
+        (fs,), (cs,) = filt.states, core.states
+        if filt.spike is not None:
+            raise ValueError("the filter has a threshold: it must read only its state and the current")
+        fmt = filt.input_format
+        if not filt.formats[fs] == fmt == core.input_format == core.formats[cs]:
+            raise ValueError("the filter's state and current and the core's state and current must share one format")
+        if states is not None and sorted(states) != sorted((fs, cs)):
+            raise ValueError(f"states must order {[fs, cs]}, not {states!r}")
+        layer_params = list(layer_params)
+        if not layer_params:
+            raise ValueError("layer_params needs one entry per layer")
+        for li, p in enumerate(layer_params):
+            for k, q in p.items():
+                fixed = filt if k in filt.param_ops else core if k in core.param_ops else None
+                if fixed is None:
+                    raise ValueError(f"layer {li}: {k!r} is not a runtime parameter "
+                                     f"({', '.join([*filt.param_ops, *core.param_ops])})")
+                lo, hi = fixed.param_range(k)
+                if isinstance(q, bool) or not isinstance(q, int) or not lo <= q <= hi:
+                    raise ValueError(f"layer {li}: {k} must be an integer in [{lo}, {hi}], not {q!r}")
+
+    def __init__(self, filt: FixedNeuron, core: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None):
+        self.filt, self.core = filt, core
+        self.filt_params = [{**filt.params, **{k: q for k, q in p.items() if k in filt.param_ops}}
+                            for p in layer_params]
+        self.core_params = [{**core.params, **{k: q for k, q in p.items() if k in core.param_ops}}
+                            for p in layer_params]
+        self.states = tuple((filt.states[0], core.states[0]) if states is None else states)
+        fmt = filt.input_format
+        super().__init__(NeuronSignature(len(self.core_params), fmt,
+                                         data.StructLayout({name: signed(fmt.width) for name in self.states})))
+
+    @classmethod
+    def for_spec(cls, spec) -> LookaheadNeuronStep:
+        """The contract's Synaptic neuron of an ``EngineSpec``'s net: :data:`SYNAPTIC_FILTER` ahead of the LIF of
+        :data:`LIF_EQUATIONS` (the layer's reset kind, one for every layer), compiled like
+        :meth:`EquationNeuronStep.for_spec`."""
+        cfg, layers, model = spec.config, spec.qnet.layers, spec.neuron_model
+        if model.name != "synaptic":
+            raise ValueError(f"LookaheadNeuronStep.for_spec builds Synaptic neurons, not {model.name!r} ones")
+        kinds = {layer.reset for layer in layers}
+        if len(kinds) != 1:
+            raise ValueError(f"the compiled synaptic neuron takes one reset kind for every layer, not {sorted(kinds)}")
+        (kind,) = kinds
+        bb = cfg.beta_format.frac_bits
+        filt = from_equations(*SYNAPTIC_FILTER["equations"], params=SYNAPTIC_FILTER["params"],
+                              runtime={"alpha": (0, 1)})
+        filt = filt.compile(_format_name(cfg.membrane), formats={"alpha": f"Q2.{bb}"})
+        core = _contract_neuron("lif", cfg.membrane, bb, kind)
+        params = []
+        for layer in layers:
+            p = {"alpha": int(layer.neuron_params["alpha_q"]), "beta": int(layer.beta_q),
+                 "theta": int(layer.threshold_q)}
+            if kind == "subtract":
+                p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
+            params.append(p)
+        return cls(filt, core, params, model.states)
+
+    def model(self, state, current, layer: int):
+        """``(next_state, spike)`` in NumPy, ``state`` and ``next_state`` dicts ``{state: ints}``."""
+        (fs,), (cs,) = self.filt.states, self.core.states
+        f, _ = self.filt.step({fs: state[fs]}, current, self.filt_params[layer])
+        c, spike = self.core.step({cs: state[cs]}, f[fs], self.core_params[layer])
+        return {fs: f[fs], cs: c[cs]}, spike
+
+    def elaborate(self, platform):
+        m = Module()
+        filt, core = self.filt, self.core
+        (fs,), (cs,) = filt.states, core.states
+        fparams = _layer_params(filt, self.filt_params, self.layer)
+        cparams = _layer_params(core, self.core_params, self.layer)
+        ahead = Signal(signed(filt.formats[fs].width), name=f"{fs}_ahead")
+        start = Signal.like(ahead, name=f"{fs}_from")
+        m.d.comb += start.eq(Mux(self.prep, self.state[fs], ahead))
+        (f_next, _) = build_step(m, filt, {fs: start}, self.next_current, params=fparams, prefix="filt")
+        with m.If(self.load):
+            m.d.sync += ahead.eq(f_next[fs])
+        regs = _early_registers(m, core, f_next[fs], cparams, self.load)
+        nxt, spike = build_step(m, core, {cs: self.state[cs]}, ahead, params=cparams, precomputed=regs)
+        m.d.comb += [self.next_state[fs].eq(ahead), self.next_state[cs].eq(nxt[cs]), self.spike.eq(spike)]
+        return m
+
+
+def _format_name(fmt: FixedPoint) -> str:
+    return f"Q{fmt.int_bits}.{fmt.frac_bits}"
+
+
 def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
     """The contract's neuron ``model`` compiled from :data:`CONTRACT_EQUATIONS` (states in ``fmt``, leaks in
     Q2.``beta_bits``)."""
     if model not in NEURONS:
         raise ValueError(f"model must be one of {tuple(NEURONS)}, not {model!r}")
-    name = f"Q{fmt.int_bits}.{fmt.frac_bits}"
+    name = _format_name(fmt)
     spec = dict(CONTRACT_EQUATIONS[model][reset])
+    # the contract's ranges (check_lif_constants): leaks in [0, 1], theta and reset_q at least one LSB -- so the
+    # range analysis knows that v - reset_q after a spike (v > theta >= 1 LSB) stays in the format
+    spec["runtime"] = {p: ((0, 1) if p in ("beta", "alpha") else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
     neuron = from_equations(*spec.pop("equations"), **spec)
     leaks = {p: f"Q2.{beta_bits}" for p in ("beta", "alpha") if p in spec["params"]}
     return neuron.compile(name, formats=leaks, split_saturation=True)

@@ -65,6 +65,10 @@ class NeuronSignature(wiring.Signature):
         The next timestep's current, taken by the unit into ``current`` at the clock where ``load`` is high.
     load : In(1)
         ``current`` becomes ``next_current`` at this clock edge.
+    prep : In(1)
+        The unit is loading a block's first timestep (``load`` high, no step committed): ``state`` holds the
+        state before that timestep, ``next_current`` the timestep's current.  A model that runs part of its
+        step a timestep ahead (:class:`~sc_neurocore.hw.equation.LookaheadNeuronStep`) starts it from here.
     state : In(state)
         The state before this timestep.
     next_state : Out(state)
@@ -84,6 +88,7 @@ class NeuronSignature(wiring.Signature):
             "current": In(signed(current.width)),
             "next_current": In(signed(current.width)),
             "load": In(1),
+            "prep": In(1),
             "state": In(self._state),
             "next_state": Out(self._state),
             "spike": Out(1),

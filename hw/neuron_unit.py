@@ -10,7 +10,7 @@ reads the group's biases (one word per group, ``lanes`` Q8.8 values), prefetches
 (the head time lane's current and count into ``next``, ``next`` into the step registers), then
 steps the ``lanes`` neurons one timestep per clock: each neuron lane is a replaceable neuron
 model (``hw/neuron.py``; by default :func:`default_neuron`: :class:`~sc_neurocore.hw.lif.LIFStep` for a
-LIF net, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for a Synaptic one) that turns
+LIF net, the compiled :class:`~sc_neurocore.hw.equation.LookaheadNeuronStep` for a Synaptic one) that turns
 this timestep's current and the lane's state (one register per lane, as wide as the model's state
 record: 16 bits for LIF, 32 for Synaptic) into the next state and a spike.  With tracing on it
 emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
@@ -28,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 
 from .argmax import step_layout
 from .count_pipeline import block_signature
-from .equation import EquationNeuronStep
+from .equation import LookaheadNeuronStep
 from .lif import LIFStep
 from .neuron import NeuronSignature, membrane_of, state_shape
 from .plan import EngineSpec
@@ -41,10 +41,12 @@ __all__ = ["NeuronUnit", "bias_image", "unit_control", "default_neuron"]
 
 def default_neuron(spec: EngineSpec) -> wiring.Component:
     """The neuron model of one lane for ``spec``'s net: :meth:`LIFStep.for_spec` (the hand-split LIF) for a LIF
-    net, else :meth:`EquationNeuronStep.for_spec` (the contract's model compiled from its equations)."""
+    net; for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the synaptic
+    current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
+    the same integers and a longer loop)."""
     if spec.neuron_model.name == "lif":
         return LIFStep.for_spec(spec)
-    return EquationNeuronStep.for_spec(spec)
+    return LookaheadNeuronStep.for_spec(spec)
 
 
 def unit_control() -> wiring.Signature:
@@ -143,12 +145,12 @@ class NeuronUnit(wiring.Component):
         next_count = [Signal(signed(cb), name=f"next_count_{p}") for p in range(P)]
         spikes = [Signal(TL, name=f"spk_{p}") for p in range(P)]
         fired = [Signal(name=f"any_{p}") for p in range(P)]
-        load, commit, last_step = Signal(), Signal(), Signal()
+        load, commit, last_step, prep = Signal(), Signal(), Signal(), Signal()
 
         neurons = self._neurons(m)
         for p, n in enumerate(neurons):
             m.d.comb += [n.layer.eq(lay), n.current.eq(current[p]), n.next_current.eq(next_current[p]),
-                         n.load.eq(load), n.state.eq(state[p])]
+                         n.load.eq(load), n.prep.eq(prep), n.state.eq(state[p])]
 
         # load: the head time lane's current and count into next, next into the step registers; shift the register
         with m.If(load):
@@ -178,10 +180,10 @@ class NeuronUnit(wiring.Component):
                         m.d.sync += [Value.cast(x).eq(0) for x in state] + [x.eq(0) for x in fired]
                     m.next = "PREP"
             with m.State("PREP"):
-                m.d.comb += load.eq(1)
+                m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "PREP2"
             with m.State("PREP2"):
-                m.d.comb += load.eq(1)
+                m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "STEP"
             with m.State("STEP"):
                 self._emit(m, neurons, lay, grp, ps, k, current, count, commit)

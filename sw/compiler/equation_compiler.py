@@ -35,7 +35,9 @@ The language (``docs/sc-arithmetic.md`` section 11 gives the arithmetic):
   runs, in order, where the neuron spiked.
 * Names: the input current ``I``; ``dt``; ``params`` and ``constants`` (numbers, folded at compile
   time) -- except the params named in ``runtime``, which stay inputs of the step (a per-layer value the
-  engine holds in a register; their value in ``params`` is their default); state variables (an ODE's variable, a name in ``init``, a name read before it is assigned in
+  engine holds in a register; their value in ``params`` is their default; ``runtime`` as a dict
+  ``{name: (lo, hi)}`` also declares the range each takes, ``None`` for its format's edge: the range
+  analysis then starts from it, and a value outside it is refused); state variables (an ODE's variable, a name in ``init``, a name read before it is assigned in
   a step, a name the reset assigns, a name assigned and never read; they start at ``init``
   or 0); every other assigned name is a temporary of the step (assigned, then read in the same step).
 * Expressions: ``+ - * /``, ``**`` with a non-negative integer exponent, numbers, ``min``, ``max``,
@@ -197,6 +199,8 @@ class EquationNeuron:
         Index of the threshold's value (``None``: the neuron never spikes).
     runtime : dict
         Runtime parameters (inputs of the step) and their defaults (float).
+    bounds : dict
+        Declared range ``(lo, hi)`` (``Fraction`` or ``None``) of each runtime parameter.
     """
 
     def __init__(self, *, equations, threshold, reset, params, constants, init, dt, method, domains):
@@ -216,6 +220,7 @@ class EquationNeuron:
         self.temporaries: tuple[str, ...] = ()
         self.init: dict[str, float] = {}
         self.runtime: dict[str, float] = {}
+        self.bounds: dict[str, tuple] = {}
         self.used_functions: set[str] = set()
 
     # ----------------------------------------------------------------- float dynamics
@@ -592,7 +597,8 @@ def from_equations(*equations: str, threshold: str | None = None, reset: str | N
     where the neuron spiked.  ``params``/``constants``: ``name -> number``.  ``init``: initial
     state values (default 0).  ``dt``: the step (> 0).  ``method``: one of :data:`METHODS`.
     ``domains``: ``function -> (lo, hi)``, the input range of each table function used.
-    ``runtime``: names of ``params`` that stay inputs of the step (not folded).
+    ``runtime``: names of ``params`` that stay inputs of the step (not folded), or a dict of those names to
+    their declared ranges ``(lo, hi)`` (either ``None``: the format's edge).
     """
     taken: dict[str, str] = {}
     pars = _check_names("params", params, taken)
@@ -653,11 +659,13 @@ def from_equations(*equations: str, threshold: str | None = None, reset: str | N
     for r in runtime:
         if r not in pars:
             raise EquationError("", f"runtime names {r!r}, which is not in params")
+    bounds = _check_bounds(runtime, pars) if isinstance(runtime, Mapping) else {}
     numbers = {k: v for k, v in {**pars, **consts, "dt": dt_q}.items() if k not in runtime}
     b = _Builder(neuron, numbers)
     for r in dict.fromkeys(runtime):
         b.bound[r] = b.add(Value("param", r, default=float(pars[r])))
         neuron.runtime[r] = float(pars[r])
+    neuron.bounds = bounds
     for s in states:
         b.bound[s] = b.add(Value("state", s))
     b.bound[INPUT_NAME] = b.add(Value("input", INPUT_NAME))
@@ -682,6 +690,23 @@ def from_equations(*equations: str, threshold: str | None = None, reset: str | N
                                              if v.kind == "assign" and v.name not in states))
     neuron.init = {s: float(init_q.get(s, 0)) for s in states}
     return neuron
+
+
+def _check_bounds(runtime: Mapping, pars: dict) -> dict[str, tuple]:
+    """``{name: (lo, hi)}`` of declared runtime ranges, as Fractions or None; the default inside each."""
+    out = {}
+    for r, span in runtime.items():
+        if span is None:
+            span = (None, None)
+        if isinstance(span, str) or not hasattr(span, "__len__") or len(span) != 2:
+            raise EquationError("", f"runtime[{r!r}] must be a range (lo, hi), not {span!r}")
+        lo, hi = (None if x is None else _number(f"runtime[{r!r}]", x) for x in span)
+        if lo is not None and hi is not None and lo > hi:
+            raise EquationError("", f"runtime[{r!r}] = {span!r} is an empty range")
+        if (lo is not None and pars[r] < lo) or (hi is not None and pars[r] > hi):
+            raise EquationError("", f"params[{r!r}] = {float(pars[r])!r} lies outside its declared range {span!r}")
+        out[r] = (lo, hi)
+    return out
 
 
 def _compare(op: str, x) -> bool:

@@ -21,7 +21,10 @@
   step with ``N <= 2**lut_bits`` entries) as above, clamped to ``[lo_i, lo_i + N - 1]``; the entries are
   ``floor(f(x) * 2**coef_frac + 1/2)``.
 * **Threshold**: ``lhs - rhs`` exactly, compared with 0; the reset statements are assignments whose
-  result is selected where the neuron spiked.
+  result is selected where the neuron spiked.  Their range analysis knows that the threshold held: a
+  signal that enters it alone (``v`` of ``v > theta``) reaches the resets with the bound the comparison
+  gives (``v >= theta_lo + 2**-n``), so ``v - theta`` after a spike needs no saturation when ``theta``'s
+  declared range (``runtime={"theta": (lo, hi)}``) keeps it in the format.
 
 Every operation carries the interval of integers it can take (a range analysis from the formats
 of the state and the input); an operation that could need more than 63 bits (the NumPy and torch
@@ -37,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -161,6 +164,7 @@ class _Ctx:
     value_ops: dict
     text: str = ""
     memo: dict | None = None
+    original: dict | None = None  # op index -> its Op outside the reset statements (refined inside them)
 
 
 def _interval(kind, a, b, k, mode, ops, tables):
@@ -416,6 +420,11 @@ class FixedNeuron:
     def state_format(self, name: str) -> FixedPoint:
         return self.formats[name]
 
+    def param_range(self, name: str) -> tuple[int, int]:
+        """The integers runtime parameter ``name`` may take: its format, narrowed by a declared range."""
+        op = self.ops[self.param_ops[name]]
+        return op.lo, op.hi
+
     def quantize_current(self, x):
         """Real currents -> integers of ``I``'s format (half up, saturating; NaN raises)."""
         return self.input_format.from_float(x)
@@ -430,6 +439,10 @@ class FixedNeuron:
             if k not in self.param_ops:
                 raise ValueError(f"{k!r} is not a runtime parameter ({', '.join(self.param_ops) or 'none'})")
             out[k] = _fit_number(f"params[{k!r}]", x, self.formats[k])
+            lo, hi = self.param_range(k)
+            if not lo <= out[k] <= hi:
+                raise ValueError(f"params[{k!r}] = {x!r} lies outside its declared range "
+                                 f"[{lo / self.formats[k].one}, {hi / self.formats[k].one}]")
         return out
 
     def step(self, state, current, params=None):
@@ -513,10 +526,21 @@ def lower(neuron: EquationNeuron, fmt="Q8.8", *, formats=None, overflow: str = "
             input_op = ctx.value_ops[i][0]
         if v.kind == "param":
             param_ops[v.name] = ctx.value_ops[i][0]
+        if v.kind == "spike":  # the reset statements follow: they run where the threshold held
+            _enter_resets(ctx, v)
+    if ctx.original is not None:  # what the resets' analysis narrowed stays narrowed for them alone
+        for j, op in ctx.original.items():
+            ctx.ops[j] = op
+        ctx.original = None
     next_state = {s: ctx.value_ops[i][0] for s, i in neuron.next_state.items()}
     spike = ctx.value_ops[neuron.spike][0] if neuron.spike is not None else None
     init = {s: _fit_number(f"init[{s!r}]", neuron.init[s], fmts[s]) for s in neuron.states}
     defaults = {r: _fit_number(f"params[{r!r}] (a runtime parameter)", x, fmts[r]) for r, x in neuron.runtime.items()}
+    for r, q in defaults.items():
+        op = ctx.ops[param_ops[r]]
+        if not op.lo <= q <= op.hi:
+            raise EquationError("", f"params[{r!r}] = {neuron.runtime[r]!r} rounds to {q} in {format_name(fmts[r])}, "
+                                    f"outside its declared range [{op.lo}, {op.hi}] (integers)")
     if not isinstance(split_saturation, bool):
         raise TypeError(f"split_saturation must be a bool, not {split_saturation!r}")
     remap = _through_saturation(ctx) if split_saturation else {i: i for i in range(len(ctx.ops))}
@@ -604,8 +628,9 @@ def _through_saturation(ctx: _Ctx) -> dict[int, int]:
             parts = [ctx.ops[j] for j in (hi_d, lo_d, mid)]
             inner = _emit(ctx, "select", (lt, lo_d, mid), frac=rr.frac, lo=min(p.lo for p in parts[1:]),
                           hi=max(p.hi for p in parts[1:]))
-            new[i] = _emit(ctx, "select", (gt, hi_d, inner), frac=rr.frac, lo=min(p.lo for p in parts),
-                           hi=max(p.hi for p in parts), name=op.name)
+            # the same integers as the subtraction: its range (narrowed in a reset by the threshold) holds
+            new[i] = _emit(ctx, "select", (gt, hi_d, inner), frac=rr.frac, lo=max(min(p.lo for p in parts), op.lo),
+                           hi=min(max(p.hi for p in parts), op.hi), name=op.name)
             split[i] = (gt, hi_d, lt, lo_d, mid)
             continue
         if op.kind == "cmp" and old[op.args[1]].kind == "const":
@@ -640,13 +665,20 @@ def _live(ops: list[Op], roots: list[int]) -> list[int]:
 def _lower_value(ctx: _Ctx, v: Value, state_ops, ranges) -> tuple[int, int]:
     if v.kind in ("state", "input", "param"):
         f = ctx.formats[v.name]
-        idx = _emit(ctx, v.kind, k=0, frac=f.frac_bits, lo=f.min_int, hi=f.max_int, name=v.name)
+        lo, hi = f.min_int, f.max_int
+        if v.kind == "param" and v.name in ctx.neuron.bounds:  # a declared range narrows the format's
+            blo, bhi = ctx.neuron.bounds[v.name]
+            lo = lo if blo is None else max(lo, math.ceil(blo * f.one))
+            hi = hi if bhi is None else min(hi, math.floor(bhi * f.one))
+            if lo > hi:
+                raise EquationError("", f"the declared range of {v.name!r} holds no integer of {format_name(f)}")
+        idx = _emit(ctx, v.kind, k=0, frac=f.frac_bits, lo=lo, hi=hi, name=v.name)
         if v.kind == "state":
             state_ops[v.name] = idx
         return idx, f.frac_bits
     if v.kind == "select":
         cond, a, b = (ctx.value_ops[j][0] for j in (v.cond, v.a, v.b))
-        oa, ob = ctx.ops[a], ctx.ops[b]
+        oa, ob = ctx.ops[a], (ctx.original or {}).get(b, ctx.ops[b])  # b: the value where no spike came
         idx = _emit(ctx, "select", (cond, a, b), frac=oa.frac, lo=min(oa.lo, ob.lo), hi=max(oa.hi, ob.hi),
                     name=v.name)
         return idx, oa.frac
@@ -661,18 +693,69 @@ def _lower_value(ctx: _Ctx, v: Value, state_ops, ranges) -> tuple[int, int]:
     return idx, fmt.frac_bits
 
 
+def _threshold_constant(ctx: _Ctx, c: Fraction, d: int, op: str) -> int:
+    """The integer ``K`` at ``d`` fraction bits with ``P <op> K`` the same test as ``P + c <op> 0``."""
+    if c == 0:
+        return 0
+    m, s = _quantise(ctx, -c, "the threshold's constant")
+    if s <= d:
+        return m << (d - s)
+    e = s - d  # P > m / 2**e  <=>  P > floor(m / 2**e), P >= x <=> P >= ceil(x), ...
+    return m >> e if op in (">", "<=") else -((-m) >> e)
+
+
 def _threshold(ctx: _Ctx, v: Value) -> int:
     """``lhs - rhs <op> 0`` as ``P <op> K``: the signal part ``P`` exact at ``d`` fraction bits, the constant
     part moved to the right and rounded the way that keeps the comparison of integers exact."""
-    c = v.poly.const_value()
     p, d = _poly(ctx, v.poly.without(()))
-    if c == 0:
-        rhs = 0
-    else:
-        m, s = _quantise(ctx, -c, "the threshold's constant")
-        if s <= d:
-            rhs = m << (d - s)
-        else:  # P > m / 2**e  <=>  P > floor(m / 2**e), P >= x <=> P >= ceil(x), ...
-            e = s - d
-            rhs = m >> e if v.op in (">", "<=") else -((-m) >> e)
+    rhs = _threshold_constant(ctx, v.poly.const_value(), d, v.op)
     return _emit(ctx, "cmp", (p, _const(ctx, rhs, d)), frac=0, mode=v.op, lo=0, hi=1, name="spike")
+
+
+def _under_threshold(ctx: _Ctx, v: Value) -> dict[int, tuple[int, int]]:
+    """Where the threshold ``v`` holds: ``{op: (lo, hi)}`` for each signal ``X`` that enters it alone, with
+    coefficient +-1 (``P = +-X + R``, ``R`` the rest), from ``+-X + R <op> K`` over ``R``'s interval."""
+    sig = v.poly.without(())
+    out = {}
+    for mono, coef in sig.terms:
+        atom = ctx.neuron.atoms.atoms[mono[0]] if len(mono) == 1 else None
+        if atom is None or atom.kind != "value" or coef not in (1, -1):
+            continue
+        rest = sig.without(mono)
+        if mono[0] in rest.atom_ids():
+            continue
+        xi, fx = ctx.value_ops[atom.ref]
+        ri, dr = _poly(ctx, rest) if rest.terms else (None, fx)  # dead when unused: _live drops it
+        d = max(fx, dr)
+        k = _threshold_constant(ctx, v.poly.const_value(), d, v.op)
+        r_lo, r_hi = (ctx.ops[ri].lo << (d - dr), ctx.ops[ri].hi << (d - dr)) if ri is not None else (0, 0)
+        step = 1 << (d - fx)  # X at d fraction bits is X * step
+        x = ctx.ops[xi]
+        lo, hi = x.lo, x.hi
+        op = v.op if coef == 1 else {">": "<", ">=": "<=", "<": ">", "<=": ">="}[v.op]
+        if coef == 1:  # X <op> K - R
+            bound_lo, bound_hi = k - r_hi, k - r_lo
+        else:  # -X + R <op> K  <=>  X <op'> R - K
+            bound_lo, bound_hi = r_lo - k, r_hi - k
+        if op == ">":
+            lo = max(lo, -((-(bound_lo + 1)) // step))
+        elif op == ">=":
+            lo = max(lo, -((-bound_lo) // step))
+        elif op == "<":
+            hi = min(hi, (bound_hi - 1) // step)
+        else:
+            hi = min(hi, bound_hi // step)
+        if lo <= hi and (lo, hi) != (x.lo, x.hi):
+            out[xi] = (lo, hi)
+    return out
+
+
+def _enter_resets(ctx: _Ctx, v: Value) -> None:
+    """From here on (the reset statements) the signals the threshold bounds carry the narrower range
+    (:func:`_under_threshold`); :func:`lower` puts the originals back after the last statement.  An operation
+    made in a reset is valid only where the neuron spiked, which is the only place its value is used."""
+    narrowed = _under_threshold(ctx, v)
+    ctx.original = {i: ctx.ops[i] for i in narrowed}
+    for i, (lo, hi) in narrowed.items():
+        ctx.ops[i] = replace(ctx.ops[i], lo=lo, hi=hi)
+    ctx.memo, ctx.atom_cache = {}, {}  # no reuse of wider operations of the update, nor theirs after

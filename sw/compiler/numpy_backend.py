@@ -56,6 +56,10 @@ def step(fixed, state: Mapping[str, np.ndarray], current, params: Mapping[str, i
         arr = _ints(f"params[{name!r}]", given.get(name, fixed.params[name]))
         f = fixed.formats[name]
         _check_range(f"params[{name!r}]", arr, f.min_int, f.max_int)
+        op = fixed.ops[idx]
+        if arr.size and (arr.min() < op.lo or arr.max() > op.hi):  # a declared range narrows the format's
+            raise ValueError(f"params[{name!r}] holds values in [{int(arr.min())}, {int(arr.max())}], outside its "
+                             f"declared range [{op.lo}, {op.hi}]")
         vals[idx] = arr
     for i, op in enumerate(fixed.ops):
         if vals[i] is None:

@@ -300,9 +300,17 @@ def test_compiled_synaptic_neuron_is_the_contracts_synaptic_step(alphas, betas, 
     assert diffs == []
 
 
-def test_the_engine_runs_a_synaptic_net_like_the_model():
-    """SCNetworkCore of a Synaptic net (its default neuron: the compiled CUBA step, a 32-bit state record per
-    lane): every trace word, the synaptic currents too, equals SCNetwork's and the independent reference."""
+@pytest.mark.parametrize(("neuron", "trace_ready_every", "reset"), [
+    ("lookahead", 1, "subtract"), ("lookahead", 3, "zero"), ("lookahead", 2, "subtract-delayed"),
+    ("one-program", 1, "subtract"),
+])
+def test_the_engine_runs_a_synaptic_net_like_the_model(neuron, trace_ready_every, reset):
+    """SCNetworkCore of a Synaptic net (a 32-bit state record per lane; its default neuron, the synaptic current
+    a timestep ahead, or the one-program compiled step), two passes per group (T = 5, 2 time lanes), with the
+    trace stream stalled: every trace word, the synaptic currents too, equals SCNetwork's and the independent
+    reference."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep, LookaheadNeuronStep
     from sc_neurocore.hw.network import SCNetworkCore
     from sc_neurocore.sc.contract import SCConfig
 
@@ -310,15 +318,64 @@ def test_the_engine_runs_a_synaptic_net_like_the_model():
     from .reference import random_qnet
 
     qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="synaptic",
-                       neuron_params=[{"alpha": 0.8}, {"alpha": 0.6}])
-    T = 4
+                       neuron_params=[{"alpha": 0.8}, {"alpha": 0.6}], resets=reset)
+    T = 5
     images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True)
+    factory = None if neuron == "lookahead" else EquationNeuronStep.for_spec
+    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True, neuron=factory)
     assert "i_syn" in dict(core.signature.trace_layout)
-    outs, words, _ = run_core(core, images)
+    lane = core.neuron(core.spec)
+    assert isinstance(lane, LookaheadNeuronStep if neuron == "lookahead" else EquationNeuronStep)
+    Fragment.get(lane, None)  # it elaborates on its own (and is used)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
     res = check_against_model(qnet, T, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
     assert all(st["i_syn"].any() for st in res.states)
+
+
+def test_the_lookahead_neuron_without_trace_and_its_model():
+    """Trace off (one step per clock, loads back to back): the results equal SCNetwork's; the component's NumPy
+    model is sc.fixed.synaptic_step over random and saturating states and currents."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import LookaheadNeuronStep
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import synaptic_step
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=6, length=8), seed=4, neurons="synaptic",
+                       neuron_params=[{"alpha": 0.9}, {"alpha": 1.0}])
+    images = np.random.default_rng(5).integers(0, 256, (3, 7))
+    core = SCNetworkCore(qnet, 7, parallelism=(1, 3))
+    outs, words, _ = run_core(core, images, trace=False)
+    res = check_against_model(qnet, 7, images, outs, words)
+    assert res.counts.sum() > 0
+    dut = LookaheadNeuronStep.for_spec(core.spec)
+    Fragment.get(dut, None)
+    g = np.random.default_rng(9)
+    i0, v0, cur = (np.concatenate([g.integers(-32768, 32768, 500), [32767, -32768, 0]]) for _ in range(3))
+    for li, layer in enumerate(qnet.layers):
+        got, spike = dut.model({"i_syn": i0, "v": v0}, cur, li)
+        want = synaptic_step(i0, v0, cur, layer.neuron_params["alpha_q"], layer.beta_q, layer.threshold_q)
+        assert (got["i_syn"].tolist(), got["v"].tolist(), spike.tolist()) == tuple(w.tolist() for w in want)
+
+
+def test_lookahead_neuron_refuses_what_it_cannot_run():
+    from sc_neurocore.compiler import from_equations
+    from sc_neurocore.hw.equation import LookaheadNeuronStep
+
+    filt = from_equations("i = 0.5*i + I").compile()
+    core = from_equations("v = 0.9*v + I", threshold="v > 1", reset="v = 0").compile()
+    with pytest.raises(ValueError, match="the filter has a threshold"):
+        LookaheadNeuronStep(core, core, [{}])
+    with pytest.raises(ValueError, match="one state each"):
+        LookaheadNeuronStep(filt, from_equations("v = 0.9*v + w; w = w + I", threshold="v > 1").compile(), [{}])
+    with pytest.raises(ValueError, match="share one format"):
+        LookaheadNeuronStep(filt, from_equations("v = 0.9*v + I", threshold="v > 1").compile("Q4.12"), [{}])
+    with pytest.raises(ValueError, match="'alpha' is not a runtime parameter"):
+        LookaheadNeuronStep(filt, core, [{"alpha": 3}])
 
 
 def test_the_engine_refuses_a_net_of_mixed_neuron_models():
