@@ -269,3 +269,76 @@ def test_split_saturation_keeps_the_integers():
         assert np.array_equal(got[0]["v"], ev) and np.array_equal(got[1], es)
     with pytest.raises(TypeError, match="split_saturation"):
         n.compile(split_saturation="yes")
+
+
+# ------------------------------------------------------------------ declared ranges, resets under the threshold
+
+
+def _lif(runtime):
+    return from_equations("v = beta*v + I", threshold="v > theta", reset="v = v - theta",
+                          params={"beta": 0.5, "theta": 1.0}, runtime=runtime).compile(formats={"beta": "Q2.8"})
+
+
+def test_declared_runtime_ranges_narrow_the_parameters_and_are_enforced():
+    bounded = _lif({"beta": (0, 1), "theta": (1 / 256, None)})
+    free = _lif(("beta", "theta"))
+    assert bounded.param_range("beta") == (0, 256) and bounded.param_range("theta") == (1, 32767)
+    assert free.param_range("beta") == (-512, 511) and free.param_range("theta") == (-32768, 32767)
+    # theta >= 1 LSB: after a spike v - theta stays in Q8.8, the reset needs no saturation; without the range it does
+    assert [r.overflows for r in bounded.ranges] == [True, False]
+    assert [r.overflows for r in free.ranges] == [True, True]
+    assert max(op.width for op in bounded.ops) < max(op.width for op in free.ops)
+    g = np.random.default_rng(0)
+    v, cur = g.integers(-32768, 32768, 4000), g.integers(-32768, 32768, 4000)
+    for beta_q, theta_q in ((0, 1), (256, 32767), (230, 256), (128, 1)):
+        got = bounded.step({"v": v}, cur, {"beta": beta_q, "theta": theta_q})
+        want = lif_step(v, cur, beta_q, theta_q)
+        assert got[0]["v"].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    with pytest.raises(ValueError, match=r"params\['theta'\] holds values in \[0, 0\], outside its declared range"):
+        bounded.step({"v": v}, cur, {"theta": 0})
+    with pytest.raises(ValueError, match="outside its declared range"):
+        bounded.quantize_params({"beta": -0.5})
+
+
+@pytest.mark.parametrize(("runtime", "text"), [
+    ({"beta": (0.6, 1)}, "lies outside its declared range"),
+    ({"beta": (1, 0)}, "is an empty range"),
+    ({"beta": "0..1"}, "must be a range"),
+    ({"beta": (0.5001, 0.5002)}, "holds no integer"),
+])
+def test_declared_range_refusals(runtime, text):
+    beta = 0.50015 if "no integer" in text else 0.5
+    with pytest.raises(EquationError, match=text):
+        from_equations("v = beta*v + I", threshold="v > 1", params={"beta": beta}, runtime=runtime).compile()
+
+
+@pytest.mark.parametrize(("threshold", "reset", "fits"), [
+    ("v > 0.5", "v = v - 0.75", True),      # v >= 0.5 + 1 LSB: v - 0.75 >= -0.25
+    ("v >= 1", "v = v - 100", True),
+    ("v < -0.5", "v = v + 100", True),      # v <= -0.5 - 1 LSB: v + 100 < 100
+    ("-v > 1", "v = v + 120", True),        # coefficient -1: v < -1
+    ("-v > 1", "v = v - 100", False),       # v < -1 does not bound v - 100 from below
+    ("v >= 1", "v = v + 127", False),       # v + 127 >= 128 overflows
+    ("v - w > 2", "v = v - 2; w = w + 1", True),   # v > 2 + w >= 2 - 64 (w = 0.5 w in [-64, 64))
+    ("v <= -100", "v = v * 2", False),
+])
+def test_resets_under_the_threshold_equal_saturating_everything(threshold, reset, fits):
+    """Every membrane of the format and a grid of currents: the compiled step (whose reset drops its saturation
+    where the threshold bounds it) equals a reference that saturates every assignment."""
+    n = from_equations("v = v + I", "w = 0.5*w", threshold=threshold, reset=reset)
+    f = n.compile()
+    held = [r for r in f.ranges if r.text.startswith("v =") and r.text != "v = v + I"]
+    assert [r.overflows for r in held] == [not fits]
+    v = np.repeat(np.arange(-32768, 32768, 7), 3)
+    cur = np.tile([0, 300, -30000], len(v) // 3)
+    w = np.tile([0, 32767, -32768], len(v) // 3)
+    got, spike = f.step({"v": v, "w": w}, cur)
+    sat = lambda x: np.clip(x, -32768, 32767)  # noqa: E731
+    v1 = sat(v + cur)
+    w1 = (w * 32768) >> 16  # 0.5 w, floor
+    cond = {"v > 0.5": v1 > 128, "v >= 1": v1 >= 256, "v < -0.5": v1 < -128, "-v > 1": -v1 > 256,
+            "v - w > 2": v1 - w1 > 512, "v <= -100": v1 <= -25600}[threshold]
+    r = {"v = v - 0.75": v1 - 192, "v = v - 100": v1 - 25600, "v = v + 100": v1 + 25600, "v = v + 120": v1 + 30720,
+         "v = v + 127": v1 + 32512, "v = v - 2; w = w + 1": v1 - 512, "v = v * 2": v1 * 2}[reset]
+    assert spike.tolist() == cond.astype(int).tolist()
+    assert got["v"].tolist() == np.where(cond, sat(r), v1).tolist()
