@@ -119,10 +119,12 @@ def _synth_row(rep) -> dict:
 
 def _engine_neurons():
     """The engine's LIF step (``LIFStep``, hand-split) and the compiled one (``EquationNeuronStep``) for the
-    digits net's shape (64-128-10, the contract's defaults, beta 0.9, threshold 1)."""
+    digits net's shape (64-128-10, the contract's defaults, beta 0.9, threshold 1); the same net's Synaptic neuron
+    (alpha 0.5) compiled as one program (``EquationNeuronStep``) and with its current a timestep ahead
+    (``LookaheadNeuronStep``, the engine's default for Synaptic nets)."""
     import numpy as np
     from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.equation import EquationNeuronStep, LookaheadNeuronStep
     from sc_neurocore.hw.lif import LIFStep
     from sc_neurocore.hw.plan import EngineSpec
     from sc_neurocore.sc.contract import SCConfig
@@ -131,9 +133,14 @@ def _engine_neurons():
     sizes = (64, 128, 10)
     weights = [g.normal(0, 0.3, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
     qnet = QuantizedNet.from_float(weights, [np.zeros(b) for b in sizes[1:]], [0.9, 0.9], [1.0, 1.0], SCConfig())
-    spec = EngineSpec.of(qnet, 25, (1, 16))
+    syn = QuantizedNet.from_float(weights, [np.zeros(b) for b in sizes[1:]], [0.9, 0.9], [1.0, 1.0], SCConfig(),
+                                  neurons="synaptic", neuron_params=[{"alpha": 0.5}] * 2)
+    spec, syn_spec = EngineSpec.of(qnet, 25, (1, 16)), EngineSpec.of(syn, 25, (1, 16))
     return [("LIFStep (hand-split, the default)", lambda: LIFStep.for_spec(spec)),
-            ("EquationNeuronStep (compiled LIF)", lambda: EquationNeuronStep.lif_for_spec(spec))]
+            ("EquationNeuronStep (compiled LIF)", lambda: EquationNeuronStep.lif_for_spec(spec)),
+            ("EquationNeuronStep (compiled Synaptic, one program)", lambda: EquationNeuronStep.for_spec(syn_spec)),
+            ("LookaheadNeuronStep (compiled Synaptic, current ahead; the Synaptic default)",
+             lambda: LookaheadNeuronStep.for_spec(syn_spec))]
 
 
 def _synth_cell(s: dict | None) -> str:
@@ -178,8 +185,9 @@ def tables(d: dict) -> str:
             lines.append(f"* {sim}: {c.get('status', 'not run')}.")
     if d.get("engine"):
         lines += ["", "The engine's neuron step (combinational, per neuron lane; `NeuronSignature`) for the digits net, "
-                  "hand-written against compiled from `LIF_EQUATIONS` (both equal to `sc.fixed.lif_step`, "
-                  "`tests/hw/test_equation.py`); same out-of-context flow:", "",
+                  "hand-written against compiled from `LIF_EQUATIONS` (both equal to `sc.fixed.lif_step`), and the "
+                  "Synaptic neuron compiled from `SYNAPTIC_EQUATIONS` / `SYNAPTIC_FILTER` (equal to "
+                  "`sc.fixed.synaptic_step`; `tests/hw/test_equation.py`); same out-of-context flow:", "",
                   common.md_table(["engine neuron", "UP5K: LUT4 + carry / FF / DSP / fmax", "ECP5: same"],
                                   [[label, _synth_cell(r.get("ice40")), _synth_cell(r.get("ecp5"))]
                                    for label, r in d["engine"].items()]), ""]

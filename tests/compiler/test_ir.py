@@ -103,6 +103,9 @@ def test_doc_examples():
     th = from_equations("v = I", threshold="v > 0.3", init={"v": 0}).compile()  # init: v is a state
     assert [o.k for o in th.ops if o.kind == "const"] == [76]
     assert one(th, v=0, I=77)[1] == 1 and one(th, v=0, I=76)[1] == 0
+    rs = from_equations("v = v + I", threshold="v > 0.5", reset="v = v - 0.75").compile()
+    assert [r.overflows for r in rs.ranges] == [True, False] and rs.ranges[1].exact == (-63 / 256, 32575 / 256)
+    assert one(rs, v=32767, I=1) == (32575, 1)
 
 
 # ------------------------------------------------------------------------------ more rules
