@@ -57,13 +57,17 @@ def pipeline_control(spec: EngineSpec) -> wiring.Signature:
 
 
 def block_layout(spec: EngineSpec) -> data.StructLayout:
-    """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``, and
-    ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register."""
+    """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``,
+    ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register,
+    and ``ahead[p]``, the count of the time lane behind it (what ``counts[p]`` shows after a ``shift``;
+    the head itself when ``tlanes`` is 1), so that the consumer can register a function of the next
+    head one clock early."""
     return data.StructLayout({
         "layer": spec.layer_shape,
         "group": spec.group_shape,
         "pass_": spec.pass_shape,
         "counts": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
+        "ahead": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
     })
 
 
@@ -316,6 +320,7 @@ class CountPipeline(wiring.Component):
         m.d.comb += [self.o.valid.eq(full), out.layer.eq(held_tag.lay), out.group.eq(held_tag.g),
                      out.pass_.eq(held_tag.ps)]
         m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
+        m.d.comb += [out.ahead[p].eq(bank[p][min(1, TL - 1)]) for p in range(P)]
         with m.If(self.o.shift):
             m.d.sync += [bank[p][q].eq(bank[p][q + 1]) for p in range(P) for q in range(TL - 1)]
         m.d.comb += full_next.eq(write | (full & ~self.o.ready))

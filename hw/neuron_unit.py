@@ -131,10 +131,13 @@ class NeuronUnit(wiring.Component):
             m.d.comb += [n.layer.eq(lay), n.current.eq(current[p]), n.next_current.eq(next_current[p]),
                          n.load.eq(load), n.state.eq(state[p])]
 
+        # the product count * scale of the time lane at the head of the output register, one clock ahead: on a
+        # shift it takes the lane behind the head (cuts the multiplier out of the path to next_current)
+        products = self._products(m, block, self.i.shift)
         # load: the head time lane's current and count into next, next into the step registers; shift the register
         with m.If(load):
             for p in range(P):
-                m.d.sync += [next_current[p].eq(self._current(block.counts[p], bias_rd.data[p], lay)),
+                m.d.sync += [next_current[p].eq(self._current(products[p], bias_rd.data[p], lay)),
                              next_count[p].eq(block.counts[p]), current[p].eq(next_current[p]),
                              count[p].eq(next_count[p])]
         m.d.comb += self.i.shift.eq(load)
@@ -183,11 +186,32 @@ class NeuronUnit(wiring.Component):
         m.d.comb += self.control.idle.eq(fsm.ongoing("IDLE"))
         return m
 
-    def _current(self, count, bias, lay):
-        """``scale_count(count, mult_l, shift_l, bias)`` of the layer ``lay`` (:func:`sc.fixed.scale_count`)."""
+    def _products(self, m, block, shift):
+        """Per lane, a register holding ``count * mult_l`` of the count at the head of the output register
+        (the first factor of :func:`sc.fixed.scale_count`), of layer ``block.layer``.
+
+        The register follows the head one clock ahead: it takes ``ahead`` when the head shifts this
+        clock, else ``counts``.  A new block is written into the output register at least one clock
+        before the unit's first ``load`` (the unit sees ``valid`` in IDLE first), so the product of
+        its first time lane is in place for that load.  The multiplier then sits between two
+        registers only, away from the rounding, the bias and the saturation.
+        """
+        spec, cfg = self.spec, self.spec.config
+        mult = Signal(unsigned(cfg.scale_bits + 1))
+        m.d.comb += mult.eq(Array([Const(layer.scale_mult, unsigned(cfg.scale_bits + 1))
+                                   for layer in spec.qnet.layers])[block.layer])
+        products = []
+        for p in range(spec.lanes):
+            head = Mux(shift, block.ahead[p], block.counts[p])
+            prod = Signal(signed(spec.count_bits + cfg.scale_bits + 2), name=f"product_{p}")
+            m.d.sync += prod.eq(head.as_signed() * mult.as_signed())
+            products.append(prod)
+        return products
+
+    def _current(self, prod, bias, lay):
+        """``scale_count(count, mult_l, shift_l, bias)`` of the layer ``lay`` (:func:`sc.fixed.scale_count`),
+        from the registered product ``prod = count * mult_l``."""
         layers, cfg = self.spec.qnet.layers, self.spec.config
-        mult = Array([Const(layer.scale_mult, unsigned(cfg.scale_bits + 1)) for layer in layers])[lay]
-        prod = count.as_signed() * mult.as_signed()
         shifted = Array([(prod + Const(1 << (layer.scale_shift - 1), layer.scale_shift + 1).as_signed())
                          >> layer.scale_shift for layer in layers])[lay]
         return saturate(shifted + bias, cfg.membrane)

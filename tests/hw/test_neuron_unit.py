@@ -40,7 +40,8 @@ def test_unit_steps_blocks_like_the_model():
             if blocks:
                 li, g, ps = blocks[0]
                 ctx.set(dut.i.valid, 1)
-                ctx.set(dut.i.payload, {"layer": li, "group": g, "pass_": ps, "counts": lane_counts(li, g, ps, head)})
+                ctx.set(dut.i.payload, {"layer": li, "group": g, "pass_": ps, "counts": lane_counts(li, g, ps, head),
+                                        "ahead": lane_counts(li, g, ps, head + 1)})
             else:
                 ctx.set(dut.i.valid, 0)
             if ctx.get(dut.trace.valid) and ctx.get(dut.trace.ready):
