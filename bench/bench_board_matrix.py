@@ -123,6 +123,12 @@ def run(boards, nets, out: Path, jobs: int, data: dict) -> dict:
         for res in pool.map(one, cells):
             data["cells"][f"{res['board']}/{res['net']}"] = res
             data.update(machine=common.machine_info(), revision=common.git_revision(), date=common.utc_now())
+            try:  # another run (the other board's column) may have saved cells meanwhile: keep them
+                saved = common.read_json(NAME, schema=SCHEMA)
+                data["cells"] = {**saved.get("cells", {}), **data["cells"]}
+                data["nets"] = {**saved.get("nets", {}), **data["nets"]}
+            except common.RenderError:
+                pass
             common.write_json(NAME, data)  # after every cell: an interrupted run keeps what it finished
     return data
 

@@ -45,6 +45,7 @@ __all__ = [
     "parse_yosys_stat",
     "parse_nextpnr_log_fmax",
     "parse_nextpnr_log_utilization",
+    "does_not_fit",
     "toolchain_env",
     "core_for",
     "check_tools",
@@ -202,6 +203,22 @@ def parse_nextpnr_log_utilization(text: str) -> dict:
             break
         out[name] = {"used": int(used), "available": int(avail)}
     return out
+
+
+_NO_BELS_RE = re.compile(r"no BELs remaining to implement cell type '(\w+)'")
+
+
+def does_not_fit(log_text: str) -> str | None:
+    """What ran out, from a nextpnr log that failed to place (``None`` if that is not why it failed):
+    ``"it needs more ICESTORM_RAM than the 30 there are (34 after packing)"``."""
+    m = _NO_BELS_RE.search(log_text)
+    if not m:
+        return None
+    bel = m.group(1)
+    util = parse_nextpnr_log_utilization(log_text).get(bel)
+    if util is None:
+        return f"it needs more {bel} than there are"
+    return f"it needs more {bel} than the {util['available']:,} there are ({util['used']:,} after packing)"
 
 
 _FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+)\s+MHz")
@@ -405,6 +422,12 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
                 if p.exists() and p.stat().st_size:
                     tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
                     break
+            tim = build_dir / f"{TOP_NAME}.tim"
+            overflow = does_not_fit(tim.read_text(errors="replace")) if tim.exists() else None
+            if overflow:
+                raise BuildError(f"{spec.name}: the design does not fit the {platform.device}: {overflow}; use a "
+                                 f"smaller net or --parallelism, or a bigger board (full log: {build_dir / LOG_NAME})"
+                                 ) from exc
             raise BuildError(f"{spec.name}: the build failed in {build_dir} ({exc}); "
                              f"full log: {build_dir / LOG_NAME}\n{tail}") from exc
     seconds = time.perf_counter() - t0

@@ -133,3 +133,14 @@ def test_auto_clock_keeps_the_fastest_build_that_meets(tmp_path, fmax_by_clock, 
     assert [b for b, _ in builds] == want_builds
     assert [f for _, f in builds] == [f"clock-{b}" for b in want_builds]
     assert rep.clock_hz == want_clock * 1e6 and rep.meets_timing
+
+
+def test_a_design_that_does_not_fit_says_what_ran_out():
+    from sc_neurocore.boards.build import does_not_fit
+
+    log = ("Info: Device utilisation:\n"
+           "Info: \t        ICESTORM_LC:    5001/   5280    94%\n"
+           "Info: \t        ICESTORM_RAM:      35/     30   116%\n"
+           "ERROR: Unable to place cell 'x_RAM', no BELs remaining to implement cell type 'ICESTORM_RAM'\n")
+    assert does_not_fit(log) == "it needs more ICESTORM_RAM than the 30 there are (35 after packing)"
+    assert does_not_fit("ERROR: something else\n") is None
