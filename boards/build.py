@@ -54,6 +54,12 @@ __all__ = [
 ]
 
 TOP_NAME = "top"
+
+#: Yosys commands run right after reading the design: Amaranth puts a signal's attributes on its wire,
+#: not on the flip-flop that drives it, so the copies of one register that the engine keeps apart for
+#: fanout (``attrs={"keep": 1}``, e.g. ``hw/count_pipeline.py``'s per-lane ``stall``) would be merged
+#: back by ``opt_merge``; this marks the flip-flops driving such wires ``keep`` too, which it respects.
+KEEP_FLIP_FLOPS = "setattr -set keep 1 a:keep w:* %i %ci1:+$dff[Q] t:$dff %i"
 #: The tools' console output (stdout and stderr of the build script), in the build folder.
 LOG_NAME = "build.log"
 
@@ -407,8 +413,10 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     f_clk = top.achieved_clock(platform)
     # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
     # the report marks it (BuildReport.meets_timing) and the CLI says so
-    plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}".rstrip(),
-                            verbose=not quiet, **spec.extra)
+    extra = dict(spec.extra)
+    extra["script_after_read"] = "\n".join(filter(None, [KEEP_FLIP_FLOPS, extra.get("script_after_read")]))
+    plan = platform.prepare(top, TOP_NAME, verbose=not quiet, **extra,
+                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}".rstrip())
     emit(progress, "elaborate", 1, 1, core_name)
     t0 = time.perf_counter()
     reused = reuse and _up_to_date(plan, build_dir)

