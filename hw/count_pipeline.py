@@ -11,10 +11,12 @@ For each neuron group ``g`` (``lanes`` neurons) and pass ``p`` (timesteps ``p*tl
 * S1 list entry -> weight address (and the previous layer's spike word);
 * S2 the memories' words, registered (a deep memory is a cascade of block RAMs whose output
   multiplexer must not share a clock period with the comparisons);
-* S2b product bits: per neuron lane and time lane, ``L`` comparisons of the code and of the weight
-  magnitude against that timestep's random numbers, which are build-time constants
-  (:class:`~sc_neurocore.hw.thermometer.ConstantComparator`), ANDed and registered;
-* S2c popcounts; S3 signed accumulate.
+* S2b the input's ``L`` bits per time lane, ``[r_in < code]`` (comparisons against that timestep's
+  random numbers, which are build-time constants: :class:`~sc_neurocore.hw.thermometer.ConstantComparator`;
+  a spike layer's spike), shared by every neuron lane, registered beside the weight words;
+* S2c product bits: per neuron lane and time lane, the weight magnitude's ``L`` comparisons ANDed
+  with the input's bits, registered;
+* S3 popcounts; then the signed accumulate.
 
 A block's last item moves its ``lanes x tlanes`` sums into the *output register* (``o``), which the
 neuron unit reads one time lane at a time (``shift``) and frees (``ready``).  If the next block
@@ -253,34 +255,30 @@ class CountPipeline(wiring.Component):
         """S2 -> S2b: register the words; S2b -> S2c: the product bits; S2c -> S3: their popcounts."""
         spec = self.spec
         P, TL, L, k, T = spec.lanes, spec.tlanes, spec.config.length, spec.config.prob_bits, spec.T
-        code_b = Signal(k, reset_less=True)
         mag_b = [Signal(k, name=f"mag_{p}", reset_less=True) for p in range(P)]
         sgn_b = [Signal(name=f"sgn_{p}", reset_less=True) for p in range(P)]
-        spk_b = Signal(TL, reset_less=True)
         for p in range(P):
             with m.If(~s.stalls[p]):
                 m.d.sync += [mag_b[p].eq(mags[p].data), sgn_b[p].eq(signs[p].data[sel2])]
         with m.If(~s.stall):
-            m.d.sync += [s.vb.eq(s.v2), s.tb.eq(s.t2), code_b.eq(code2)]
-            if spec.n_layers > 1:
-                m.d.sync += spk_b.eq(self.spikes.data.word_select(s.t2.ps, TL))
+            m.d.sync += [s.vb.eq(s.v2), s.tb.eq(s.t2)]
 
         # the item's (layer, pass) picks each time lane's constants
         combos = [(li, pp) for li in range(spec.n_layers) for pp in range(spec.passes)]
-        combo_sel = s.tb.lay * spec.passes + s.tb.ps
 
         def constants(wins, q, c):
             """Random number ``c`` of time lane ``q`` under each (layer, pass); lanes past T in the last pass
             take a valid window (their results are unused)."""
             return [int(wins[li][t if (t := pp * TL + q) < T else q, c]) if li in wins else 0 for li, pp in combos]
 
-        def lane_bits(q, wins, less):
-            """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the item's (layer, pass)."""
+        def lane_bits(q, wins, less, tag):
+            """``L`` bits ``[r_c < operand]`` of time lane ``q`` under the (layer, pass) of ``tag``."""
+            sel = tag.lay * spec.passes + tag.ps
             out = []
             for c in range(L):
                 values = constants(wins, q, c)
                 results = [less[v] for v in values]
-                out.append(results[0] if len(set(values)) == 1 else Array(results)[combo_sel])
+                out.append(results[0] if len(set(values)) == 1 else Array(results)[sel])
             return out
 
         def comparator(name, operand, wins):
@@ -290,16 +288,24 @@ class CountPipeline(wiring.Component):
             m.d.comb += cmp.operand.eq(operand)
             return {v: cmp.less_than(v) for v in cmp.constants}
 
+        # the input's bits [r_in < x] (a spike layer: the spike, in every cycle) are shared by every neuron
+        # lane: computed from S2's code and registered at S2b, beside the weights, so that the wide fanout
+        # to the lanes starts at a flip-flop instead of at the comparator (issue 19)
         w_win, x_win = source_windows(spec, ROLE_WEIGHT), source_windows(spec, ROLE_INPUT)
-        is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.tb.lay]
-        x_cmp = comparator("lt_x", code_b, x_win) if x_win else None
+        x_cmp = comparator("lt_x", code2, x_win) if x_win else None
+        is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
+        spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.n_layers > 1 else Const(0, TL)
         xbits = []
         for q in range(TL):
+            xq = Signal(L, name=f"xbits_{q}", reset_less=True)
             if x_cmp is None:
-                xbits.append([spk_b[q]] * L)
+                value = spk2[q].replicate(L)
             else:
-                xb = lane_bits(q, x_win, x_cmp)
-                xbits.append([Mux(is_prob, b, spk_b[q]) for b in xb] if spec.n_layers > 1 else xb)
+                xb = Cat(*lane_bits(q, x_win, x_cmp, s.t2))
+                value = Mux(is_prob, xb, spk2[q].replicate(L)) if spec.n_layers > 1 else xb
+            with m.If(~s.stall):
+                m.d.sync += xq.eq(value)
+            xbits.append(list(xq))
         w_cmp = [comparator(f"lt_w{p}", mag_b[p], w_win) for p in range(P)]
         sgn_c = [Signal(name=f"sgn_c_{p}", reset_less=True) for p in range(P)]
         prod = [[Signal(L, name=f"prod_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
@@ -309,7 +315,7 @@ class CountPipeline(wiring.Component):
             with m.If(~s.stalls[p]):
                 m.d.sync += [sgn_c[p].eq(sgn_b[p]), s.sgn3[p].eq(sgn_c[p])]
                 for q in range(TL):
-                    wb = lane_bits(q, w_win, w_cmp[p])
+                    wb = lane_bits(q, w_win, w_cmp[p], s.tb)
                     m.d.sync += prod[p][q].eq(Cat(*[xbits[q][c] & wb[c] for c in range(L)]))
                     m.d.sync += s.cnt3[p][q].eq(popcount(list(prod[p][q])))
 

@@ -148,7 +148,9 @@ class NeuronUnit(wiring.Component):
                      steps.spikes.eq(Cat(*[n.spike for n in neurons]))]
         with m.If(commit):
             for p, n in enumerate(neurons):
-                m.d.sync += [state[p].eq(n.next_state), spikes[p].bit_select(k, 1).eq(n.spike),
+                # shifted in at the top (the spike reaches one flip-flop, not one per time lane); the hand-off
+                # shifts the pass's steps back down to bits 0 .. n_steps - 1
+                m.d.sync += [state[p].eq(n.next_state), spikes[p].eq(Cat(spikes[p][1:], n.spike)),
                              fired[p].eq(fired[p] | n.spike)]
             m.d.sync += k.eq(k + 1)
         n_steps = Array([Const(min(TL, spec.T - pp * TL), range(TL + 1)) for pp in range(spec.passes)])[ps]
@@ -181,7 +183,9 @@ class NeuronUnit(wiring.Component):
                     hand = self.hand.payload
                     m.d.comb += [self.hand.valid.eq(1), hand.layer.eq(lay), hand.group.eq(grp), hand.pass_.eq(ps),
                                  hand.fired.eq(Cat(*fired))]
-                    m.d.comb += [hand.spikes[p].eq(spikes[p]) for p in range(P)]
+                    last_unused = TL - (spec.T - (spec.passes - 1) * TL)  # time lanes the last pass leaves idle
+                    m.d.comb += [hand.spikes[p].eq(Mux(ps == spec.passes - 1, spikes[p] >> last_unused, spikes[p]))
+                                 for p in range(P)]
                     with m.If(self.hand.ready):
                         m.next = "IDLE"
         m.d.comb += self.control.idle.eq(fsm.ongoing("IDLE"))
