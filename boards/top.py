@@ -17,7 +17,7 @@ from amaranth.lib import io
 from ..hw.checks import Validated, check_int
 from ..hw.uart import baud_divisor
 from . import protocol as P
-from .clocks import add_pll_domain, ecp5_pll, ice40_pll
+from .clocks import achieved_clock, add_pll_domain
 from .link import LinkEngine
 
 __all__ = ["BoardTop", "DEFAULT_BAUD", "LINK_TIMEOUT_S"]
@@ -71,11 +71,7 @@ class BoardTop(Validated, Elaboratable):
 
     def achieved_clock(self, platform) -> float:
         """The ``sync`` frequency this top will run at on ``platform`` (PLL output or board clock)."""
-        if not self.uses_pll(platform):
-            return float(platform.default_clk_frequency)
-        if platform.device.startswith("iCE40"):
-            return ice40_pll(platform.default_clk_frequency, self.clock_hz).f_out
-        return ecp5_pll(platform.default_clk_frequency, self.clock_hz).f_out
+        return achieved_clock(platform, self.clock_hz)
 
     def elaborate(self, platform) -> Module:
         if platform is None:
