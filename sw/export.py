@@ -186,7 +186,10 @@ class QuantizedNet:
         layers = []
         prev_out = None
         for i, (w, b, beta, theta, reset) in enumerate(zip(weights, biases, betas, thresholds, resets)):
-            nparams = _neuron_params(neurons[i], neuron_params[i], bfmt, i)
+            nparams = _neuron_params(neurons[i], neuron_params[i], bfmt, fmt, i)
+            if neurons[i] == "alif" and reset != "subtract":
+                raise ValueError(f"layer {i}: an 'alif' neuron resets by subtracting its adaptive threshold, "
+                                 f"not {reset!r}")
             w = np.asarray(w, dtype=np.float64)
             if w.ndim != 2:
                 raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
@@ -269,32 +272,45 @@ class QuantizedNet:
             if meta.get("schema") not in READ_SCHEMAS:
                 raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads "
                                  f"{', '.join(map(str, READ_SCHEMAS))}")
+            config = _config_from_dict(meta["config"])
             layers = []
             for i, lm in enumerate(meta["layers"]):
                 layer = QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64),
                                        bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
                 try:
-                    check_neuron_constants(layer.neuron, layer.neuron_params, where=f"layer {i}: ")
+                    check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=config.beta_format.frac_bits,
+                                           fmt=config.membrane, where=f"layer {i}: ")
+                    if layer.reset not in layer.model.resets or (layer.neuron == "alif" and layer.reset_q is not None):
+                        raise ValueError(f"layer {i}: an {layer.neuron!r} neuron takes no {layer.reset!r} reset "
+                                         f"(reset_q {layer.reset_q!r})")
                 except ValueError as exc:
                     raise ValueError(f"{path}: {exc}") from None
                 layers.append(layer)
-        return cls(tuple(layers), _config_from_dict(meta["config"]))
+        return cls(tuple(layers), config)
 
 
-def _neuron_params(neuron, decays, bfmt: FixedPoint, i: int) -> dict:
-    """A layer's float decays (``{"alpha": 0.8}``) -> its integer constants (``{"alpha_q": 205}``), checked."""
+def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) -> dict:
+    """A layer's float decays and gains (``{"alpha": 0.8}``) -> its integer constants (``{"alpha_q": 205}``):
+    decays like ``beta``, gains in ``fmt`` (``>= 0``); checked."""
     model = NEURONS.get(neuron) if isinstance(neuron, str) else None
     if model is None:
         raise ValueError(f"layer {i}: neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
-    decays = {} if decays is None else dict(decays)
-    if set(decays) != set(model.decays):
-        raise ValueError(f"layer {i}: a {neuron!r} neuron takes the decays {list(model.decays)}, not {sorted(decays)}")
+    values = {} if values is None else dict(values)
+    names = model.decays + model.gains
+    if set(values) != set(names):
+        raise ValueError(f"layer {i}: a {neuron!r} neuron takes the decays {list(names)}, not {sorted(values)}")
     out = {}
     for name in model.decays:
         try:
-            out[f"{name}_q"] = quantize_beta(decays[name], bfmt)
+            out[f"{name}_q"] = quantize_beta(values[name], bfmt)
         except (TypeError, ValueError):
-            raise ValueError(f"layer {i}: {name} must be a number in [0, 1], not {decays[name]!r}") from None
+            raise ValueError(f"layer {i}: {name} must be a number in [0, 1], not {values[name]!r}") from None
+    for name in model.gains:
+        x = values[name]
+        ok = isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool) and np.isfinite(x)
+        if not ok or x < 0 or x * fmt.one >= fmt.max_int + 0.5:
+            raise ValueError(f"layer {i}: {name} must be a number in [0, {fmt.max_int / fmt.one}], not {x!r}")
+        out[f"{name}_q"] = int(fmt.from_float(x))
     return out
 
 

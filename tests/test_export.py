@@ -236,7 +236,12 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neurons="alif"), "layer 0: neuron must be one of"),
+    (dict(neurons="adex"), "layer 0: neuron must be one of"),
+    (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": -0.1}] * 2), "adapt_strength must be"),
+    (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 128.0}] * 2), "adapt_strength must"),
+    (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9}] * 2), "takes the decays"),
+    (dict(neurons="alif", resets="zero", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 0.2}] * 2),
+     "subtracting its adaptive threshold, not 'zero'"),
     (dict(neurons=["synaptic"]), "neurons has 1 entries for 2 layers"),
     (dict(neurons="synaptic"), r"a 'synaptic' neuron takes the decays \['alpha'\], not \[\]"),
     (dict(neurons="synaptic", neuron_params=[{"alpha": 1.5}, {"alpha": 0.5}]), "alpha must be a number in"),
@@ -250,3 +255,14 @@ def test_neuron_errors(kwargs, text):
     args.update(kwargs)
     with pytest.raises(ValueError, match=text):
         QuantizedNet.from_float(**args)
+
+
+def test_alif_layers_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="alif",
+                                neuron_params=[{"adapt_decay": 0.95, "adapt_strength": 0.2}] * 2)
+    assert q.layers[0].neuron_params == {"adapt_decay_q": 243, "adapt_strength_q": 51}  # 0.2 * 256 + 0.5 -> 51
+    assert q.layers[0].model.states == ("a", "v") and q.extra_states == ("a",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]

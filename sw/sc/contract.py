@@ -22,9 +22,11 @@ Summary of the defaults (each one a parameter):
   exactly); ``reset`` (:data:`RESETS`) ``"subtract"`` (``v - s * reset_q``, ``reset_q = theta_q``
   unless given: snnTorch's delayed reset is ``reset_q = theta / beta``) or ``"zero"`` (``v = 0``
   where ``s``).  Ties: a membrane equal to the threshold does not fire (strict ``>``).
-* neuron models (:data:`NEURONS`, per layer): ``"lif"`` (the step above) or ``"synaptic"`` (CUBA: a
+* neuron models (:data:`NEURONS`, per layer): ``"lif"`` (the step above), ``"synaptic"`` (CUBA: a
   synaptic current ``i = sat(((alpha_q * i) >> 8) + I)`` first, then the LIF step with ``i`` as its
-  current; ``alpha_q`` per layer, in the leak's format).
+  current; ``alpha_q`` per layer, in the leak's format) or ``"alif"`` (an adaptive threshold
+  ``th = sat(theta_q + ((adapt_strength_q * a) >> 8))``, the subtract reset by ``th``, and the adaptation
+  ``a = sat(sat((adapt_decay_q * a) >> 8) + s * 2**8)``).
 """
 
 from __future__ import annotations
@@ -319,12 +321,16 @@ class NeuronModel:
 
     ``states``: every state, each in the membrane format and 0 at the start of an image, the membrane
     ``"v"`` last (what traces report as the membrane, what the threshold reads); ``decays``: leaks beyond
-    ``beta`` (their float names; in integers ``<name>_q`` in the leak's format, ``[0, 2**beta_bits]``).
+    ``beta`` (their float names; in integers ``<name>_q`` in the leak's format, ``[0, 2**beta_bits]``);
+    ``gains``: non-negative factors (``<name>_q`` in the membrane format, ``[0, max_int]``);
+    ``resets``: the resets (:data:`RESETS`) it takes (ALIF: the subtraction of its adaptive threshold).
     """
 
     name: str
     states: tuple[str, ...]
     decays: tuple[str, ...] = ()
+    gains: tuple[str, ...] = ()
+    resets: tuple[str, ...] = ("subtract", "zero")
 
     @property
     def extra_states(self) -> tuple[str, ...]:
@@ -334,19 +340,22 @@ class NeuronModel:
     @property
     def param_names(self) -> tuple[str, ...]:
         """The names of the extra integer constants of a layer (``QuantizedLayer.neuron_params``)."""
-        return tuple(f"{d}_q" for d in self.decays)
+        return tuple(f"{d}_q" for d in self.decays + self.gains)
 
 
 #: The neuron models a layer may use (``QuantizedLayer.neuron``), by name; ``"lif"`` is the default.
 NEURONS: dict[str, NeuronModel] = {
     "lif": NeuronModel("lif", ("v",)),
     "synaptic": NeuronModel("synaptic", ("i_syn", "v"), ("alpha",)),
+    "alif": NeuronModel("alif", ("a", "v"), ("adapt_decay",), ("adapt_strength",), ("subtract",)),
 }
 
 
-def check_neuron_constants(neuron, params, *, beta_bits: int = 8, where: str = "") -> NeuronModel:
+def check_neuron_constants(neuron, params, *, beta_bits: int = 8, fmt: FixedPoint = Q8_8,
+                           where: str = "") -> NeuronModel:
     """The :class:`NeuronModel` named ``neuron`` once ``params`` (``{"alpha_q": int, ...}``) are exactly its
-    extra constants, each an integer in ``[0, 2**beta_bits]``; ``ValueError`` otherwise."""
+    extra constants, each decay an integer in ``[0, 2**beta_bits]``, each gain in ``[0, fmt.max_int]``;
+    ``ValueError`` otherwise."""
     model = NEURONS.get(neuron) if isinstance(neuron, str) else None
     if model is None:
         raise ValueError(f"{where}neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
@@ -355,8 +364,9 @@ def check_neuron_constants(neuron, params, *, beta_bits: int = 8, where: str = "
         raise ValueError(f"{where}a {neuron!r} neuron takes the constants {list(model.param_names)}, not {got!r}")
     for name in model.param_names:
         q = params[name]
-        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= (1 << beta_bits):
-            raise ValueError(f"{where}{name} must be an integer in [0, {1 << beta_bits}], not {q!r}")
+        top = (1 << beta_bits) if name[:-2] in model.decays else fmt.max_int
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= top:
+            raise ValueError(f"{where}{name} must be an integer in [0, {top}], not {q!r}")
     return model
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .contract import Q8_8, FixedPoint, check_lif_constants, check_neuron_constants
 
-__all__ = ["scale_count", "lif_step", "synaptic_step", "neuron_step"]
+__all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "neuron_step"]
 
 
 def _as_int64(name: str, value) -> np.ndarray:
@@ -80,16 +80,50 @@ def synaptic_step(i_syn, v, current, alpha_q: int, beta_q: int, theta_q: int, fm
     return (int(i) if np.ndim(i) == 0 else i), v, spike
 
 
+def alif_step(a, v, current, adapt_decay_q: int, adapt_strength_q: int, beta_q: int, theta_q: int,
+              fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+    """One adaptive-threshold (``ALIFCell``) timestep in integers; returns ``(a, v, spike)``.
+
+    ``th = sat(theta_q + ((adapt_strength_q * a) >> frac))`` (the threshold of the adaptation before the
+    step); ``v = sat(((beta_q * v) >> beta_bits) + I)``; ``spike = v > th``; ``v = v - spike * th`` (a spiking
+    ``v`` lies in ``(th, max_int]``: no saturation); ``a = sat(sat((adapt_decay_q * a) >> beta_bits) +
+    spike * 2**frac)``.  ``adapt_decay_q`` in ``[0, 2**beta_bits]`` like ``beta_q``, ``adapt_strength_q`` in
+    ``[0, max_int]`` in ``fmt``.
+    """
+    check_lif_constants(beta_q, theta_q, fmt=fmt, beta_bits=beta_bits)
+    check_neuron_constants("alif", {"adapt_decay_q": adapt_decay_q, "adapt_strength_q": adapt_strength_q},
+                           beta_bits=beta_bits, fmt=fmt)
+    a0 = _as_int64("a", a)
+    lo, hi = fmt.min_int, fmt.max_int
+    th = np.clip(np.int64(theta_q) + ((np.int64(adapt_strength_q) * a0) >> np.int64(fmt.frac_bits)), lo, hi)
+    v = np.clip(((np.int64(beta_q) * _as_int64("v", v)) >> np.int64(beta_bits)) + _as_int64("current", current),
+                lo, hi)
+    spike = (v > th).astype(np.int64)
+    v = v - spike * th
+    a1 = np.clip((np.int64(adapt_decay_q) * a0) >> np.int64(beta_bits), lo, hi)
+    a1 = np.clip(a1 + spike * np.int64(fmt.one), lo, hi)
+    if np.ndim(v) == 0:
+        return int(a1), int(v), int(spike)
+    return a1, v, spike
+
+
 def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, params: dict | None = None,
                 fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
     """One timestep of the contract's neuron model ``neuron`` (:data:`~sc_neurocore.sc.contract.NEURONS`):
     ``states`` ``{name: ints}`` (every state of the model), ``params`` its extra constants
     (``{"alpha_q": ...}``) -> ``({name: ints}, spike)``.  ``"lif"``: :func:`lif_step`; ``"synaptic"``:
-    :func:`synaptic_step`."""
+    :func:`synaptic_step`; ``"alif"``: :func:`alif_step` (subtract reset of its threshold only)."""
     params = {} if params is None else params
-    model = check_neuron_constants(neuron, params, beta_bits=beta_bits)
+    model = check_neuron_constants(neuron, params, beta_bits=beta_bits, fmt=fmt)
     if set(states) != set(model.states):
         raise ValueError(f"a {neuron!r} neuron has the states {list(model.states)}, not {sorted(states)}")
+    if neuron == "alif":
+        if reset != "subtract" or reset_q is not None:
+            raise ValueError(f"an ALIF neuron resets by subtracting its adaptive threshold, not by {reset!r} "
+                             f"(reset_q {reset_q!r})")
+        a, v, spike = alif_step(states["a"], states["v"], current, params["adapt_decay_q"],
+                                params["adapt_strength_q"], beta_q, theta_q, fmt, beta_bits)
+        return {"a": a, "v": v}, spike
     if neuron == "synaptic":
         i, v, spike = synaptic_step(states["i_syn"], states["v"], current, params["alpha_q"], beta_q, theta_q, fmt,
                                     beta_bits, reset=reset, reset_q=reset_q)

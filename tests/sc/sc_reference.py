@@ -111,7 +111,8 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
     v = [[0] * layer.n_out for layer in qnet.layers]
     syn = [[0] * layer.n_out for layer in qnet.layers]
-    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", "i_syn")}
+    adapt = [[0] * layer.n_out for layer in qnet.layers]
+    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", "i_syn", "a")}
     for t in range(T):
         prev = None
         for li, layer in enumerate(qnet.layers):
@@ -149,6 +150,19 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
                     syn[li][j] = sat(((int(layer.neuron_params["alpha_q"]) * syn[li][j]) >> bb) + cur, lo_v, hi_v)
                     drive = syn[li][j]
                 vv = sat(((int(layer.beta_q) * v[li][j]) >> bb) + drive, lo_v, hi_v)
+                if layer.neuron == "alif":  # the threshold of the adaptation before the step; a decays, +1 on spikes
+                    p = layer.neuron_params
+                    th = sat(int(layer.threshold_q) + ((p["adapt_strength_q"] * adapt[li][j]) >> fmt.frac_bits),
+                             lo_v, hi_v)
+                    s = 1 if vv > th else 0
+                    vv -= s * th
+                    a1 = sat((p["adapt_decay_q"] * adapt[li][j]) >> bb, lo_v, hi_v)
+                    adapt[li][j] = sat(a1 + s * fmt.one, lo_v, hi_v)
+                    v[li][j] = vv
+                    counts.append(acc)
+                    currents.append(cur)
+                    spikes.append(s)
+                    continue
                 s = 1 if vv > int(layer.threshold_q) else 0
                 if layer.reset == "zero":
                     vv = 0 if s else vv
@@ -162,6 +176,7 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
             rec["currents"][li].append(currents)
             rec["membranes"][li].append(list(v[li]))
             rec["i_syn"][li].append(list(syn[li]))
+            rec["a"][li].append(list(adapt[li]))
             rec["spikes"][li].append(spikes)
             prev = spikes
     return rec

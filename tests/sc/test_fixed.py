@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sc_neurocore.sc.contract import Q8_8
-from sc_neurocore.sc.fixed import lif_step, neuron_step, scale_count, synaptic_step
+from sc_neurocore.sc.fixed import alif_step, lif_step, neuron_step, scale_count, synaptic_step
 
 
 def _sat(x):
@@ -162,3 +162,32 @@ def test_neuron_step_dispatches_and_checks():
         neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256, {"alpha_q": 257})
     with pytest.raises(ValueError, match="has the states"):
         neuron_step("synaptic", {"v": 0}, 0, 230, 256, {"alpha_q": 1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    decay_q=st.integers(0, 256),
+    strength_q=st.integers(0, 32767),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_alif_step_equals_python_ints(decay_q, strength_q, beta_q, theta_q, seed):
+    """The adaptive threshold of the adaptation before the step, the subtract reset by it, the adaptation's decay
+    and its +1 on a spike, every sum saturated: against plain Python ints."""
+    rng = np.random.default_rng(seed)
+    a0, v0, cur = rng.integers(0, 32768, 64), rng.integers(-32768, 32768, 64), rng.integers(-32768, 32768, 64)
+    a1, v1, s1 = alif_step(a0, v0, cur, decay_q, strength_q, beta_q, theta_q)
+    for j in range(64):
+        th = _sat(theta_q + (strength_q * int(a0[j])) // 256)
+        v = _sat((beta_q * int(v0[j])) // 256 + int(cur[j]))
+        s = int(v > th)
+        a = _sat(_sat((decay_q * int(a0[j])) // 256) + 256 * s)
+        assert (int(a1[j]), int(v1[j]), int(s1[j])) == (a, v - s * th, s)
+
+
+def test_alif_takes_only_its_reset():
+    with pytest.raises(ValueError, match="subtracting its adaptive threshold"):
+        neuron_step("alif", {"a": 0, "v": 0}, 0, 230, 256, {"adapt_decay_q": 243, "adapt_strength_q": 51}, reset="zero")
+    with pytest.raises(ValueError, match=r"adapt_strength_q must be an integer in \[0, 32767\]"):
+        alif_step(0, 0, 0, 243, -1, 230, 256)

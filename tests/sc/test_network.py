@@ -105,6 +105,44 @@ def test_synaptic_trace_equals_plain_python_reference(seed, n_hidden, length, T,
     assert [set(s) for s in fxp.states] == [set(s) for s in tr.states]
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 8),
+    neurons=st.sampled_from([("alif", "alif"), ("alif", "lif"), ("synaptic", "alif")]),
+    decay=st.sampled_from([0.0, 0.5, 0.95, 1.0]),
+    strength=st.sampled_from([0.0, 0.2, 3.0, 127.9]),
+    gain=st.sampled_from([1.0, 8.0]),
+)
+def test_alif_trace_equals_plain_python_reference(seed, n_hidden, length, T, neurons, decay, strength, gain):
+    """ALIF layers (alone or beside others; no adaptation to a saturating one): every integer, the adaptation
+    states too, equals the reference."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    params = [{"adapt_decay": decay, "adapt_strength": strength} if n == "alif" else
+              {"alpha": 0.7} if n == "synaptic" else None for n in neurons]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [0.8, 1.1], cfg, neurons=list(neurons),
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            for name, key in (("alif", "a"), ("synaptic", "i_syn")):
+                if neurons[li] == name:
+                    assert tr.states[li][key][:, b].tolist() == exp[key][li]
+
+
 def test_trace_layout_and_prediction_ties():
     rng = np.random.default_rng(1)
     qnet = _random_qnet(rng, (5, 6, 4), SCConfig(length=8))

@@ -16,7 +16,7 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import lif_step, scale_count, synaptic_step
+from sc_neurocore.sc.fixed import alif_step, lif_step, scale_count, synaptic_step
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -104,6 +104,13 @@ def test_synaptic_examples():
     for i0, v0, cur, alpha_q, i1, v1, s1 in rows:
         got = synaptic_step(np.array([i0]), np.array([v0]), np.array([cur]), alpha_q, 230, 256)
         assert tuple(int(x[0]) for x in got) == (i1, v1, s1)
+
+
+def test_alif_examples():
+    rows = [(0, 300, 67, 256, 80, 1), (256, 300, 67, 499, 29, 1), (512, 0, 300, 486, 300, 0)]
+    for a0, v0, cur, a1, v1, s1 in rows:
+        got = alif_step(np.array([a0]), np.array([v0]), np.array([cur]), 243, 51, 230, 256)
+        assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
 
 
 def test_default_source_is_the_documented_one():
