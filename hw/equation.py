@@ -42,7 +42,7 @@ from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
+           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -368,8 +368,16 @@ SYNAPTIC_EQUATIONS = {
     "zero": dict(equations=("i_syn = alpha*i_syn + I", "v = beta*v + i_syn"), threshold="v > theta", reset="v = 0",
                  params={"alpha": 0.0, "beta": 0.0, "theta": 1.0}, runtime=("alpha", "beta", "theta")),
 }
+#: The contract's ALIF neuron (``sc.fixed.alif_step``) as equations: the threshold of the adaptation before the step,
+#: the subtract reset by it, the adaptation's decay and its +1 on a spike; every constant a runtime parameter.
+ALIF_EQUATIONS = {
+    "subtract": dict(equations=("th = theta + adapt_strength*a", "a = adapt_decay*a", "v = beta*v + I"),
+                     threshold="v > th", reset="v = v - th; a = a + 1",
+                     params={"beta": 0.0, "theta": 1.0, "adapt_decay": 0.0, "adapt_strength": 0.0},
+                     runtime=("beta", "theta", "adapt_decay", "adapt_strength")),
+}
 #: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
-CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS}
+CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS}
 
 
 class EquationNeuronStep(Validated, wiring.Component):
@@ -447,7 +455,7 @@ class EquationNeuronStep(Validated, wiring.Component):
         for layer in layers:
             p = {"beta": int(layer.beta_q), "theta": int(layer.threshold_q)}
             p.update({name[:-2]: int(q) for name, q in layer.neuron_params.items()})  # alpha_q -> alpha
-            if kind == "subtract":
+            if kind == "subtract" and "reset_q" in fixed.param_ops:
                 p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
             params.append(p)
         return cls(fixed, params, model.states)
@@ -660,11 +668,14 @@ def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "
         raise ValueError(f"model must be one of {tuple(NEURONS)}, not {model!r}")
     name = _format_name(fmt)
     spec = dict(CONTRACT_EQUATIONS[model][reset])
-    # the contract's ranges (check_lif_constants): leaks in [0, 1], theta and reset_q at least one LSB -- so the
-    # range analysis knows that v - reset_q after a spike (v > theta >= 1 LSB) stays in the format
-    spec["runtime"] = {p: ((0, 1) if p in ("beta", "alpha") else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
+    # the contract's ranges (check_lif_constants, check_neuron_constants): leaks in [0, 1], theta and reset_q at
+    # least one LSB, gains >= 0 -- so the range analysis knows that v - reset_q after a spike (v > theta >= 1 LSB)
+    # stays in the format
+    leak_names = ("beta", "alpha", "adapt_decay")
+    spec["runtime"] = {p: ((0, 1) if p in leak_names else (0, None) if p == "adapt_strength"
+                           else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
     neuron = from_equations(*spec.pop("equations"), **spec)
-    leaks = {p: f"Q2.{beta_bits}" for p in ("beta", "alpha") if p in spec["params"]}
+    leaks = {p: f"Q2.{beta_bits}" for p in leak_names if p in spec["params"]}
     return neuron.compile(name, formats=leaks, split_saturation=True)
 
 

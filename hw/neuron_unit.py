@@ -28,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 
 from .argmax import step_layout
 from .count_pipeline import block_signature
-from .equation import LookaheadNeuronStep
+from .equation import EquationNeuronStep, LookaheadNeuronStep
 from .lif import LIFStep
 from .neuron import NeuronSignature, membrane_of, state_shape
 from .plan import EngineSpec
@@ -43,10 +43,13 @@ def default_neuron(spec: EngineSpec) -> wiring.Component:
     """The neuron model of one lane for ``spec``'s net: :meth:`LIFStep.for_spec` (the hand-split LIF) for a LIF
     net; for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the synaptic
     current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
-    the same integers and a longer loop)."""
+    the same integers and a longer loop); for an ALIF one :meth:`EquationNeuronStep.for_spec` (its threshold
+    reads its adaptation: no input filter to run ahead)."""
     if spec.neuron_model.name == "lif":
         return LIFStep.for_spec(spec)
-    return LookaheadNeuronStep.for_spec(spec)
+    if spec.neuron_model.name == "synaptic":
+        return LookaheadNeuronStep.for_spec(spec)
+    return EquationNeuronStep.for_spec(spec)
 
 
 def unit_control() -> wiring.Signature:

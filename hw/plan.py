@@ -99,7 +99,7 @@ class EngineSpec:
             check_lif_constants(layer.beta_q, layer.threshold_q, layer.reset, layer.reset_q, fmt=cfg.membrane,
                                 beta_bits=cfg.beta_format.frac_bits, where=f"layer {idx}: ")
             check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=cfg.beta_format.frac_bits,
-                                   where=f"layer {idx}: ")
+                                   fmt=cfg.membrane, where=f"layer {idx}: ")
         kinds = [layer.neuron for layer in self.qnet.layers]
         if len(set(kinds)) != 1:
             raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "

@@ -20,9 +20,10 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
     step on ``i``), not taken from ``sc.fixed.synaptic_step``."""
     cfg, L = qnet.config, qnet.config.length
     xq = np.asarray(xq, dtype=np.int64)
-    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", "i_syn")}
+    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", "i_syn", "a")}
     v = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
     syn = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
+    adapt = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
     fmt = cfg.membrane
     for layer in qnet.layers:
         for k in out:
@@ -46,9 +47,19 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
                 syn[li] = np.clip((alpha_q * syn[li]) // (1 << cfg.beta_format.frac_bits) + cur, fmt.min_int,
                                   fmt.max_int)
                 drive = syn[li]
-            v[li], s = lif_step(v[li], drive, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
-                                cfg.beta_format.frac_bits, reset=layer.reset, reset_q=layer.reset_q)
-            for k, val in zip(out, (c, cur, v[li], s, syn[li])):
+            if layer.neuron == "alif":  # the threshold of the adaptation before the step, reset by it
+                p, bb = layer.neuron_params, cfg.beta_format.frac_bits
+                th = np.clip(int(layer.threshold_q) + (p["adapt_strength_q"] * adapt[li]) // fmt.one, fmt.min_int,
+                             fmt.max_int)
+                vv = np.clip((int(layer.beta_q) * v[li]) // (1 << bb) + cur, fmt.min_int, fmt.max_int)
+                s = (vv > th).astype(np.int64)
+                v[li] = vv - s * th
+                adapt[li] = np.clip(np.clip((p["adapt_decay_q"] * adapt[li]) // (1 << bb), fmt.min_int, fmt.max_int)
+                                    + s * fmt.one, fmt.min_int, fmt.max_int)
+            else:
+                v[li], s = lif_step(v[li], drive, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
+                                    cfg.beta_format.frac_bits, reset=layer.reset, reset_q=layer.reset_q)
+            for k, val in zip(out, (c, cur, v[li], s, syn[li], adapt[li])):
                 out[k][li][t] = val
             prev = s
     return out

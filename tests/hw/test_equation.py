@@ -388,3 +388,77 @@ def test_the_engine_refuses_a_net_of_mixed_neuron_models():
                        neuron_params=[{"alpha": 0.8}, None])
     with pytest.raises(ValueError, match=r"one neuron model in every layer .* not \['synaptic', 'lif'\]"):
         SCNetworkCore(qnet, 4)
+
+
+
+@pytest.mark.parametrize(("decays", "strengths"), [((0.95, 0.5, 1.0), (0.2, 3.0, 0.0)), ((0.0, 0.99, 0.8), (127.0, 1.0, 0.5))])
+def test_compiled_alif_neuron_is_the_contracts_alif_step(decays, strengths):
+    """EquationNeuronStep.for_spec of an ALIF net (ALIF_EQUATIONS) against sc.fixed.alif_step: same next a, v and
+    spike for every layer over random states and currents plus the saturation edges."""
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import alif_step
+
+    g0 = np.random.default_rng(6)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), neurons="alif",
+                                   neuron_params=[{"adapt_decay": d, "adapt_strength": k} for d, k in zip(decays, strengths)])
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
+    assert dut.states == ("a", "v")
+    g = np.random.default_rng(3)
+    cases = [(int(a), int(v), int(c)) for a, v, c in zip(g.integers(0, 32768, 300), g.integers(-32768, 32768, 300),
+                                                         g.integers(-32768, 32768, 300))]
+    cases += [(32767, 32767, 32767), (0, -32768, -32768), (0, 0, 0), (32767, 32767, -32768), (256, 300, 67)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            p = layer.neuron_params
+            for a, v, cur in cases:
+                ctx.set(dut.state.a, a)
+                ctx.set(dut.state.v, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()
+                got = (ctx.get(dut.next_state.a), ctx.get(dut.next_state.v), ctx.get(dut.spike))
+                want = alif_step(a, v, cur, p["adapt_decay_q"], p["adapt_strength_q"], layer.beta_q, layer.threshold_q)
+                if got != want:
+                    diffs.append((li, a, v, cur, got, want))
+
+    top = Module()
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+@pytest.mark.parametrize("trace_ready_every", [1, 3])
+def test_the_engine_runs_an_alif_net_like_the_model(trace_ready_every):
+    """SCNetworkCore of an ALIF net (its default neuron: the compiled ALIF step; a state record of a and v per lane),
+    several passes, the trace stalled: every trace word, the adaptations too, equals SCNetwork's and the reference."""
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="alif",
+                       neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 0.3}, {"adapt_decay": 0.7,
+                                                                                       "adapt_strength": 1.5}])
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    assert "a" in dict(core.signature.trace_layout)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
+    res = check_against_model(qnet, 5, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+    assert all(st["a"].any() for st in res.states)
