@@ -112,3 +112,28 @@ def test_run_rtl_returns_the_synaptic_currents(tiny_synaptic_vectors):
     for li in range(2):
         np.testing.assert_array_equal(run.states[li]["i_syn"], vec.expected.states[li]["i_syn"])
     assert run.as_trace().states[1]["i_syn"].shape == (5, 4, 3)
+
+
+
+@pytest.fixture(scope="module")
+def tiny_alif_vectors():
+    """The tiny net's shape with ALIF neurons (an adaptation state per neuron), T=6, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="alif")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    assert all(st["a"].any() for st in vec.expected.states)
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_alif_network_zero_mismatches(sim, tiny_alif_vectors):
+    """SC model == RTL on every integer of an ALIF net, the adaptations included, on both simulators."""
+    _need(sim)
+    rep = run_network(tiny_alif_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_alif_vectors.expected.prediction.tolist()
