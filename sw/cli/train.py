@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .argtypes import non_negative_int, output_file, positive_float, positive_int, unit_float
+from .argtypes import non_negative_float, non_negative_int, output_file, positive_float, positive_int, unit_float
 
 EXAMPLES = """\
 examples:
@@ -18,6 +18,7 @@ examples:
   sc-neurocore train --hidden 64 --layers 2 --surrogate fast_sigmoid --seed 3 -o deep.pt
   sc-neurocore train --hidden-sizes 48,24 -o tapered.pt          # 64 -> 48 -> 24 -> 10
   sc-neurocore train --neuron synaptic --alpha 0.8 -o syn.pt      # current-based (CUBA) neurons
+  sc-neurocore train --neuron alif --adapt-strength 0.2 -o alif.pt   # adaptive thresholds
 """
 
 
@@ -63,11 +64,17 @@ def register(subparsers) -> None:
                    help="one width per hidden layer, e.g. 200,100 (in place of --hidden and --layers)")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
-    p.add_argument("--neuron", choices=("lif", "synaptic"), default="lif",
-                   help="neuron model of every layer: lif, or synaptic (current-based, SynapticCell: "
-                        "i = alpha i + I; v = beta v + i); both go down the SC chain (default: lif)")
+    p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default="lif",
+                   help="neuron model of every layer: lif; synaptic (current-based, SynapticCell: "
+                        "i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
+                        "threshold + adapt_strength a, a = adapt_decay a + spike); each goes down the SC chain "
+                        "(default: lif)")
     p.add_argument("--alpha", type=unit_float, default=None,
                    help="synaptic current decay in [0, 1] (--neuron synaptic only; default: 0.8)")
+    p.add_argument("--adapt-decay", type=unit_float, default=None,
+                   help="adaptation decay in [0, 1] (--neuron alif only; default: 0.95)")
+    p.add_argument("--adapt-strength", type=non_negative_float, default=None,
+                   help="threshold added per unit of adaptation, >= 0 (--neuron alif only; default: 0.2)")
     p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
@@ -111,7 +118,8 @@ def widths(text: str) -> list[int]:
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
-                sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8):
+                sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
+                adapt_decay: float = 0.95, adapt_strength: float = 0.2):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
@@ -119,7 +127,8 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     ``sc_finetune`` epochs of SC-aware fine-tuning against ``sc_config`` (default ``SCConfig()``)
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
     are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (``"lif"`` or
-    ``"synaptic"``, with its ``alpha``) is every layer's neuron model (``SpikingNet(neuron=...)``).
+    ``"synaptic"`` with its ``alpha``, ``"alif"`` with ``adapt_decay`` and ``adapt_strength``) is every layer's
+    neuron model (``SpikingNet(neuron=...)``).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -135,7 +144,8 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     generator = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
-    cells = {} if neuron == "lif" else {"neuron": neuron, "alpha": alpha}
+    cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
+             else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
     if hidden_sizes:
         model = SpikingNet(sizes=[x_tr.shape[1], *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
                            surrogate_fn=surrogate_fn, **cells).to(device)
@@ -143,7 +153,8 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
         model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
                            beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    kind = "" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})"
+    kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
+            else f" ({neuron} neurons, adapt_decay {adapt_decay:g}, adapt_strength {adapt_strength:g})")
     log(f"training {'->'.join(map(str, model.sizes))}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
         f"T={T}, {epochs} epochs on {device}")
     history = []
@@ -193,6 +204,9 @@ def run(args) -> int:
     device = check_device(args.device)
     if args.alpha is not None and args.neuron != "synaptic":
         raise ValueError("--alpha is the synaptic current's decay: it applies only with --neuron synaptic")
+    for opt, value in (("--adapt-decay", args.adapt_decay), ("--adapt-strength", args.adapt_strength)):
+        if value is not None and args.neuron != "alif":
+            raise ValueError(f"{opt} is an adaptive threshold's: it applies only with --neuron alif")
     sc_config = None
     if args.length is not None and not args.sc_finetune:
         raise ValueError("--length applies only with --sc-finetune EPOCHS")
@@ -208,7 +222,9 @@ def run(args) -> int:
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
-                              neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha)
+                              neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha,
+                              adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
+                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

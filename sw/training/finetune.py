@@ -63,7 +63,12 @@ def _lif_constants(model, config):
         if layer.reset != "subtract" or layer.reset_q is not None:
             raise ValueError(f"layer {li}: SC fine-tuning models the subtract-by-threshold reset only, not "
                              f"{layer.float_reset!r}")
-    return [(int(layer.beta_q), int(layer.threshold_q), layer.neuron_params.get("alpha_q")) for layer in q.layers]
+    out = []
+    for layer in q.layers:
+        p = layer.neuron_params
+        adapt = (p["adapt_decay_q"], p["adapt_strength_q"]) if layer.neuron == "alif" else None
+        out.append((int(layer.beta_q), int(layer.threshold_q), p.get("alpha_q"), adapt))
+    return out
 
 
 def sc_forward(model, x, T: int, config: SCConfig, constants=None):
@@ -72,7 +77,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     ``x`` is a float tensor ``(B, n_input)`` of probabilities in [0, 1].  ``constants`` (per layer
     ``(beta_q, threshold_q)``) defaults to the model's export.  Runs in float64 on the device of
     the model's weights.  A third entry of a layer's constants, ``alpha_q`` (not ``None``), makes it a
-    Synaptic layer (``i = sat(((alpha_q * i) >> 8) + I)`` feeds the membrane).
+    Synaptic layer (``i = sat(((alpha_q * i) >> 8) + I)`` feeds the membrane); a fourth,
+    ``(adapt_decay_q, adapt_strength_q)``, an ALIF layer (``sc.fixed.alif_step``).
     """
     if config.polarity != "signed":
         raise ValueError(f"SC-aware fine-tuning models the signed polarity, not {config.polarity!r}")
@@ -111,6 +117,7 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
 
     v = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
     syn = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
+    adapt = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
     total = 0
     x_float = xq / qmax
     for t in range(T):
@@ -139,8 +146,20 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
             v_float = (beta_q / 2.0**bb) * v[li] + cur
             v_int = torch.clamp(torch.floor(beta_q * v[li].detach() / 2.0**bb) + cur_int, lo, hi)
             vv = v_float + (v_int - v_float).detach()
-            spike = _surrogate(model, li)((vv - theta_q) / one).to(dtype)
-            v[li] = vv - spike * theta_q
+            ad = constants[li][3] if len(constants[li]) > 3 else None
+            if ad is None:
+                theta = theta_q
+            else:  # the adaptive threshold of the adaptation before the step
+                th_float = theta_q + (ad[1] / one) * adapt[li]
+                th_int = torch.clamp(theta_q + torch.floor(ad[1] * adapt[li].detach() / one), lo, hi)
+                theta = th_float + (th_int - th_float).detach()
+            spike = _surrogate(model, li)((vv - theta) / one).to(dtype)
+            v[li] = vv - spike * theta
+            if ad is not None:  # the adaptation decays, then a spike adds one
+                a_float = (ad[0] / 2.0**bb) * adapt[li] + spike * one
+                a_int = torch.clamp(torch.clamp(torch.floor(ad[0] * adapt[li].detach() / 2.0**bb), lo, hi)
+                                    + spike.detach() * one, lo, hi)
+                adapt[li] = a_float + (a_int - a_float).detach()
             h = spike
         total = total + h
     return total

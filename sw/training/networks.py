@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, LIFCell, SynapticCell
+from .cells import RESET_MODES, ALIFCell, LIFCell, SynapticCell
 from .checks import check_value_range, check_values
 from .surrogates import atan_surrogate
 
@@ -28,7 +28,7 @@ __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
 
 #: The neuron cells a :class:`SpikingNet` layer may use (``neuron=``), by the export's name
 #: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs both.
-NEURON_KINDS = ("lif", "synaptic")
+NEURON_KINDS = ("lif", "synaptic", "alif")
 
 
 def _positive_int(name: str, value) -> int:
@@ -118,8 +118,9 @@ class SpikingNet(_SpikingClassifier):
 
     ``neuron`` (:data:`NEURON_KINDS`): ``"lif"`` (:class:`~.cells.LIFCell`, the default) or ``"synaptic"``
     (:class:`~.cells.SynapticCell`, current-based: ``i = alpha i + I; v = beta v + i``, subtract reset only),
-    with ``alpha`` (one number or one per layer) its synaptic decay; ``learn_beta`` / ``learn_threshold`` apply
-    to either.  ``self.lifs`` holds the cells whatever their kind.
+    with ``alpha`` (one number or one per layer) its synaptic decay, or ``"alif"`` (:class:`~.cells.ALIFCell`,
+    an adaptive threshold ``theta + adapt_strength * a``, ``a = adapt_decay * a + s``; subtract reset only);
+    ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -144,6 +145,8 @@ class SpikingNet(_SpikingClassifier):
         input_range: tuple[float, float] | None = (0.0, 1.0),
         neuron: str = "lif",
         alpha=0.8,
+        adapt_decay=0.95,
+        adapt_strength=0.2,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
@@ -175,9 +178,11 @@ class SpikingNet(_SpikingClassifier):
         for r in resets:
             if r not in RESET_MODES:
                 raise ValueError(f"reset must be one of {RESET_MODES} (or one per layer), not {r!r}")
-            if neuron == "synaptic" and r != "subtract":
-                raise ValueError(f"a synaptic neuron resets by subtraction; reset={r!r} applies to LIF neurons only")
+            if neuron != "lif" and r != "subtract":
+                raise ValueError(f"{neuron!r} neurons reset by subtraction; reset={r!r} applies to LIF neurons only")
         alphas = _per_layer("alpha", alpha, n_fc)
+        decays = _per_layer("adapt_decay", adapt_decay, n_fc)
+        strengths = _per_layer("adapt_strength", adapt_strength, n_fc)
         self.hparams = dict(
             **shape,
             beta=beta if isinstance(beta, (int, float)) else list(betas),
@@ -192,7 +197,12 @@ class SpikingNet(_SpikingClassifier):
             self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
         if neuron != "lif":  # likewise
             self.hparams["neuron"] = neuron
+        if neuron == "synaptic":
             self.hparams["alpha"] = alpha if isinstance(alpha, (int, float)) else list(alphas)
+        if neuron == "alif":
+            self.hparams["adapt_decay"] = adapt_decay if isinstance(adapt_decay, (int, float)) else list(decays)
+            self.hparams["adapt_strength"] = (adapt_strength if isinstance(adapt_strength, (int, float))
+                                              else list(strengths))
         self.neuron = neuron
         self.reset = reset if isinstance(reset, str) else list(resets)
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
@@ -200,6 +210,11 @@ class SpikingNet(_SpikingClassifier):
             self.lifs = nn.ModuleList(
                 SynapticCell(a, b, t, surrogate_fn, learn_beta=learn_beta, learn_threshold=learn_threshold)
                 for a, b, t in zip(alphas, betas, thresholds)
+            )
+        elif neuron == "alif":
+            self.lifs = nn.ModuleList(
+                ALIFCell(b, t, d, k, surrogate_fn, learn_beta=learn_beta, learn_threshold=learn_threshold)
+                for b, t, d, k in zip(betas, thresholds, decays, strengths)
             )
         else:
             self.lifs = nn.ModuleList(
@@ -262,6 +277,9 @@ class SpikingNet(_SpikingClassifier):
         params = None
         if self.neuron == "synaptic":
             params = [{"alpha": float(lif.param("alpha").detach())} for lif in self.lifs]
+        elif self.neuron == "alif":
+            params = [{"adapt_decay": float(lif.param("adapt_decay").detach()),
+                       "adapt_strength": float(lif.param("adapt_strength").detach())} for lif in self.lifs]
         return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets, neurons=self.neuron,
                                        neuron_params=params)
 

@@ -44,7 +44,9 @@ ROWS = [
     (["train", "--lr", "-1", "-o", "{out}/x.pt"], 2, "must be a finite number > 0"),
     (["train", "--alpha", "0.5", "-o", "{out}/x.pt"], 2, "--alpha is the synaptic current's decay"),
     (["train", "--neuron", "synaptic", "--alpha", "1.5", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
-    (["train", "--neuron", "alif", "-o", "{out}/x.pt"], 2, "invalid choice: 'alif'"),
+    (["train", "--neuron", "adex", "-o", "{out}/x.pt"], 2, "invalid choice: 'adex'"),
+    (["train", "--adapt-strength", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron alif"),
+    (["train", "--neuron", "alif", "--adapt-strength", "-1", "-o", "{out}/x.pt"], 2, ">= 0"),
     (["train"], 2, "required: -o/--output"),
     # sc-eval: what the file is, conv nets, config checks
     (["sc-eval", "--checkpoint", "{tmp}/missing.pt"], 2, "does not exist (train one: sc-neurocore train -o"),

@@ -90,3 +90,18 @@ def test_train_synaptic_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
     assert [(layer.neuron, layer.neuron_params) for layer in q.layers] == [("synaptic", {"alpha_q": 179})] * 2
     tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
     assert [set(st) for st in tr.states] == [{"i_syn"}, {"i_syn"}]
+
+
+def test_train_alif_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
+    from sc_neurocore.sc.network import SCNetwork
+
+    out = tmp_path / "alif.pt"
+    rc = main(["train", "--neuron", "alif", "--adapt-decay", "0.9", "--adapt-strength", "0.5", "--epochs", "1",
+               "--hidden", "24", "--seed", "2", "--T", "8", "--no-progress", "-o", str(out)])
+    assert rc == 0 and "alif neurons, adapt_decay 0.9, adapt_strength 0.5" in capsys.readouterr().out
+    model, meta = load_checkpoint(out)
+    assert model.neuron == "alif" and meta["neuron"] == "alif"
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"adapt_decay_q": 230, "adapt_strength_q": 128}] * 2
+    tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
+    assert [set(st) for st in tr.states] == [{"a"}, {"a"}]

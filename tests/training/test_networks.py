@@ -386,8 +386,9 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neuron="alif"), "neuron must be one of"),
-    (dict(neuron="synaptic", reset="zero"), "a synaptic neuron resets by subtraction"),
+    (dict(neuron="adex"), "neuron must be one of"),
+    (dict(neuron="alif", reset="zero"), "'alif' neurons reset by subtraction"),
+    (dict(neuron="synaptic", reset="zero"), "'synaptic' neurons reset by subtraction"),
     (dict(neuron="synaptic", alpha=1.5), "alpha must be in"),
     (dict(neuron="synaptic", alpha=[0.5, 0.5, 0.5]), "alpha has 3 entries for 2 layers"),
 ])
@@ -415,4 +416,69 @@ def test_synaptic_sc_forward_equals_scnetwork(digits, cfg):
         counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
     tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
     assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and tr.states[0]["i_syn"].any()
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+# ------------------------------------------------------------------ ALIF neurons
+
+
+def alif_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equations: fire at ``theta + k a``, subtract it, ``a = rho a + s``."""
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.adapt_decay),
+               float(c.adapt_strength)) for fc, c in zip(model.fcs, model.lifs)]
+    adapt = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    mems = [torch.zeros_like(a) for a in adapt]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, rho, k) in enumerate(layers):
+            th = theta + k * adapt[i]
+            v = beta * mems[i] + h @ w.T + b
+            s = (v - th > 0).double()
+            mems[i] = v - s * th
+            adapt[i] = rho * adapt[i] + s
+            h = s
+        counts += h
+    return counts
+
+
+def test_alif_net_matches_its_equations_and_exports_its_constants():
+    from sc_neurocore.training import ALIFCell
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="alif", adapt_decay=[0.9, 0.8], adapt_strength=0.3, beta=0.8,
+                       threshold=0.5).double()
+    assert all(isinstance(c, ALIFCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    ref = alif_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"adapt_decay_q": 230, "adapt_strength_q": 77},
+                                                            {"adapt_decay_q": 205, "adapt_strength_q": 77}]
+    assert model.hparams["neuron"] == "alif" and "alpha" not in model.hparams
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_alif_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of an ALIF net (integers in torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="alif", adapt_strength=0.5)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and tr.states[0]["a"].any()
     np.testing.assert_array_equal(counts, tr.counts)
