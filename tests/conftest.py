@@ -6,6 +6,16 @@ import numpy as np
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """``pnr`` tests (board place-and-route, minutes each) run only when selected: ``pytest -m pnr``."""
+    if "pnr" in (config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason="board place-and-route of minutes: run with -m pnr")
+    for item in items:
+        if item.get_closest_marker("pnr") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def digits():
     from sc_neurocore.datasets import load_digits_split

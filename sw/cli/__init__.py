@@ -39,6 +39,7 @@ COMMANDS = (
     "compile_neuron",
     "verify",
     "build",
+    "sweep",
     "infer",
     "import_nir",
     "export_nir",
