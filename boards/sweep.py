@@ -296,12 +296,12 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _board_clock(spec, factory, info) -> float | None:
+def _board_clock(spec) -> float | None:
     """The ``sync`` clock a build for ``spec`` would run at (the PLL's output), without building."""
-    from .top import BoardTop
+    from .top import sync_clock_hz
 
     try:
-        return float(BoardTop(factory, info, clock_hz=spec.clock_hz).achieved_clock(spec.make_platform()))
+        return float(sync_clock_hz(spec.make_platform(), spec.clock_hz))
     except MissingTool:
         return spec.clock_hz
 
@@ -311,15 +311,12 @@ def _evaluate(job: PointJob, row: dict, log: list[str]) -> None:
     from ..hw.plan import normalize_parallelism
     from ..hw.timing import cycles_per_image, image_cycles
     from ..sc.network import SCNetwork
-    from .build import core_for
 
     qnet, T = job.qnet, job.T
     engine = normalize_parallelism(qnet, T, job.point.parallelism)
     pred = SCNetwork.from_quantized(qnet).run_codes(job.codes, T, trace=False).prediction
     cycles = image_cycles(qnet, T, engine, job.codes)
-    spec = get_board(job.point.board)
-    factory, info, _, _ = core_for(spec, qnet, T, engine)
-    clock = _board_clock(spec, factory, info)
+    clock = _board_clock(get_board(job.point.board))
     row.update(engine=f"{engine[0]}x{engine[1]}", sc_accuracy=float(np.mean(pred == job.labels)),
                agreement=None if job.float_pred is None else float(np.mean(pred == job.float_pred)),
                clocks_mean=float(cycles.mean()), clocks_worst=int(cycles.max()),
@@ -344,7 +341,8 @@ def _build(job: PointJob, row: dict, log: list[str], files: dict) -> None:
             log.append(f"build: {exc}")
             return
         except Exception as exc:  # noqa: BLE001 - a failed build is the point's result
-            tool_log = Path(tmp, "build.log").read_text(errors="replace") if Path(tmp, "build.log").exists() else ""
+            tool_log = "\n".join(Path(tmp, name).read_text(errors="replace") for name in ("build.log", "top.tim")
+                                 if Path(tmp, name).is_file())
             status = classify_build_error(exc, tool_log)
             if not isinstance(exc, BuildError) and status == "tool-error":
                 status = "error"
