@@ -296,6 +296,18 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def _failure_detail(exc: BaseException, tool_log: str) -> str:
+    """One line on a failed build: the tools' first ``ERROR:`` line (and an over-full resource), else the exception."""
+    from .build import parse_nextpnr_log_utilization
+
+    error = next((line.strip() for line in tool_log.splitlines() if line.startswith("ERROR:")), "")
+    if not error:
+        return _first_line(f"{type(exc).__name__}: {exc}")
+    full = [f"{name} {u['used']:,} of {u['available']:,}" for name, u in
+            parse_nextpnr_log_utilization(tool_log).items() if u["used"] > u["available"]]
+    return _first_line(error + (f" (needs {', '.join(full)})" if full else ""), 300)
+
+
 def _board_clock(spec) -> float | None:
     """The ``sync`` clock a build for ``spec`` would run at (the PLL's output), without building."""
     from .top import sync_clock_hz
@@ -346,8 +358,9 @@ def _build(job: PointJob, row: dict, log: list[str], files: dict) -> None:
             status = classify_build_error(exc, tool_log)
             if not isinstance(exc, BuildError) and status == "tool-error":
                 status = "error"
-            row.update(status=status, detail=_first_line(f"{type(exc).__name__}: {exc}"))
-            log.append(f"build failed ({status}):\n{traceback.format_exc()}")
+            here = f"points/{job.key}"  # the worker's temporary folder, as the driver keeps it
+            row.update(status=status, detail=_failure_detail(exc, tool_log).replace(tmp, here))
+            log.append(f"build failed ({status}):\n{traceback.format_exc().replace(tmp, here)}")
         else:
             report = rep.to_json()
             report.update(build_dir=".", bitstream=Path(rep.bitstream).name if rep.bitstream else "",
@@ -366,11 +379,22 @@ def _build(job: PointJob, row: dict, log: list[str], files: dict) -> None:
                 files[name] = p.read_bytes()
 
 
+def _children_peak_rss_mb() -> float | None:
+    """Peak resident memory of the largest finished child process of this worker (the tools), in MiB."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return None
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+
+
 def run_point(job: PointJob) -> dict:
     """Evaluate (and build) one point; never raises for the point's own failure.
 
     Returns ``{"row": {column: value}, "files": {name: bytes}, "log": text, "seconds": {...}}``:
-    the files to keep in the point's folder (the tool log, bitstream and reports of a build).
+    the files to keep in the point's folder (the tool log, bitstream and reports of a build);
+    ``seconds`` holds ``evaluate``, ``build``, ``total`` and the tools' peak memory
+    (``tools_peak_rss_mb``: of the largest tool this worker ran so far, an upper bound).
     """
     t0 = time.perf_counter()
     row: dict = {**job.point.as_dict(), "status": "error", "detail": "", "key": job.key}
@@ -384,6 +408,7 @@ def run_point(job: PointJob) -> dict:
             t1 = time.perf_counter()
             _build(job, row, log, files)
             seconds["build"] = time.perf_counter() - t1
+            seconds["tools_peak_rss_mb"] = _children_peak_rss_mb()
     except Exception as exc:  # noqa: BLE001 - a point that fails is a row
         row.update(status="error", detail=_first_line(f"{type(exc).__name__}: {exc}"))
         log.append(traceback.format_exc())

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .render import CSS, _e, _figure, _img, _png, _table
 
 __all__ = ["AXES", "pareto_front", "dominates", "preset_rows", "preset_verdicts", "render_sweep_html",
@@ -21,6 +23,12 @@ __all__ = ["AXES", "pareto_front", "dominates", "preset_rows", "preset_verdicts"
 VALID = ("ok", "evaluated")
 #: Axis -> (row column, larger is better).
 AXES = {"accuracy": ("sc_accuracy", True), "images/s": ("images_per_s", True), "LUTs": ("luts", False)}
+
+#: Additions to the report page's style: the points' table is wide.
+SWEEP_CSS = """
+#points .scroll { overflow-x: auto; }
+#points table { font-size: 12px; } #points th, #points td { padding: 2px 6px; white-space: nowrap; }
+"""
 
 BOARD_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 RNG_MARKERS = {"sobol": "o", "lfsr": "^"}
@@ -83,7 +91,8 @@ def _label(r: dict) -> str:
 
 
 def front_figure(rows: Sequence[dict], x_axis: str, title: str):
-    """Accuracy against ``x_axis`` (log scale): every valid point, the front joined and labelled, presets ringed."""
+    """Accuracy against ``x_axis`` (a log axis where the points span more than 3x): every valid point, the front
+    joined and labelled, the presets ringed."""
     xcol = AXES[x_axis][0]
     pts = [i for i, r in enumerate(rows) if r.get("status") in VALID and r.get(xcol) is not None
            and r.get("sc_accuracy") is not None]
@@ -110,7 +119,14 @@ def front_figure(rows: Sequence[dict], x_axis: str, title: str):
     if ring:
         ax.scatter([rows[i][xcol] for i in ring], [100 * rows[i]["sc_accuracy"] for i in ring], s=190,
                    facecolors="none", edgecolors="black", lw=1.4, label="board preset")
-    ax.set_xscale("log")
+    xs = [rows[i][xcol] for i in pts]
+    if min(xs) > 0 and max(xs) / min(xs) > 3:  # a log axis only when the points span more than a factor of 3
+        ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    digits = max(0, 2 - int(np.floor(np.log10(max(max(xs) - min(xs), 1e-9)))))  # ticks that differ
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.{digits}f}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel(x_axis + (" (fewer is better)" if not AXES[x_axis][1] else ""))
     ax.set_ylabel("SC accuracy (%)")
     ax.set_title(title)
@@ -149,6 +165,9 @@ def _presets_html(rows: Sequence[dict]) -> str:
         return ("<p class='note'>No board preset (<code>hw.presets.BOARD_ENGINES</code> at the contract's bitstream "
                 "length) is in this grid.</p>")
     items = []
+    if not any(rows[v["index"]].get("luts") is not None for v in verdicts):
+        items.append("<li class='note'>Without builds the axes are accuracy and images/s only: more lanes then "
+                     "win at no visible cost. A sweep with builds adds LUTs.</li>")
     for v in verdicts:
         r = rows[v["index"]]
         what = f"<b>{_e(v['board'])}</b> preset ({_e(_label(r))}; axes: {', '.join(v['axes'])})"
@@ -189,14 +208,14 @@ def render_sweep_html(rows: Sequence[dict], *, title: str, summary: str, subtitl
                     "(Yosys' count where it gives one).") if fig_luts else
                "<p class='note'>No point was built and met timing (a <code>--no-build</code> sweep has no LUTs).</p>")
             + "</section><section id='presets'><h2>Today's presets</h2>" + _presets_html(rows) + "</section>"
-            "<section id='points'><h2>All points</h2>" + _rows_table(rows, fronts)
+            "<section id='points'><h2>All points</h2><div class='scroll'>" + _rows_table(rows, fronts) + "</div>"
             + (f"<ul>{legend}</ul>" if legend else "") + "</section>")
     foot = (f"<footer>Made by sc-neurocore {__version__}" + (f" with <code>{_e(command)}</code>" if command else "")
             + ". The numbers are in <code>results.csv</code> and <code>results.json</code> beside this page; each "
             "point's files in <code>points/KEY/</code>.</footer>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>{body}{foot}</main></body></html>\n")
+            f"<title>{_e(title)}</title><style>{CSS}{SWEEP_CSS}</style></head><body><main>{body}{foot}</main></body></html>\n")
 
 
 def write_sweep_page(rows: Sequence[dict], folder, **kwargs) -> Path:
