@@ -186,8 +186,14 @@ def _import_ray():
     try:
         import ray
     except ImportError as exc:
-        from .errors import missing_extra
+        import sys
 
+        from .errors import MissingTool, missing_extra
+
+        if sys.version_info >= (3, 13):
+            raise MissingTool("--executor ray needs Ray, and the pinned Ray (2.40) has wheels for Python 3.9 to 3.12 "
+                              f"only, not {sys.version_info.major}.{sys.version_info.minor}: run the command with "
+                              "Python 3.12 or older", "pip install 'sc-neurocore[cluster]'") from exc
         raise missing_extra("cluster", exc, what="--executor ray needs Ray") from exc
     return ray
 
