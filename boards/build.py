@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ from .top import DEFAULT_BAUD, BoardTop
 __all__ = [
     "BuildReport",
     "BuildError",
+    "RoutingTimeout",
     "ProgrammerError",
     "build_board",
     "program_board",
@@ -43,6 +45,7 @@ __all__ = [
     "parse_yosys_stat",
     "parse_nextpnr_log_fmax",
     "parse_nextpnr_log_utilization",
+    "does_not_fit",
     "toolchain_env",
     "core_for",
     "check_tools",
@@ -51,6 +54,12 @@ __all__ = [
 ]
 
 TOP_NAME = "top"
+
+#: Yosys commands run right after reading the design: Amaranth puts a signal's attributes on its wire,
+#: not on the flip-flop that drives it, so the copies of one register that the engine keeps apart for
+#: fanout (``attrs={"keep": 1}``, e.g. ``hw/count_pipeline.py``'s per-lane ``stall``) would be merged
+#: back by ``opt_merge``; this marks the flip-flops driving such wires ``keep`` too, which it respects.
+KEEP_FLIP_FLOPS = "setattr -set keep 1 a:keep w:* %i %ci1:+$dff[Q] t:$dff %i"
 #: The tools' console output (stdout and stderr of the build script), in the build folder.
 LOG_NAME = "build.log"
 
@@ -66,6 +75,10 @@ YOWASP_TOOLS = {
 
 class BuildError(CheckFailed):
     """The toolchain failed: the design did not build (the message carries the log's end and the build folder)."""
+
+
+class RoutingTimeout(BuildError):
+    """The router ran past its time budget without converging (a congested design); the build was stopped."""
 
 
 class ProgrammerError(RuntimeError):
@@ -198,6 +211,22 @@ def parse_nextpnr_log_utilization(text: str) -> dict:
     return out
 
 
+_NO_BELS_RE = re.compile(r"no BELs remaining to implement cell type '(\w+)'")
+
+
+def does_not_fit(log_text: str) -> str | None:
+    """What ran out, from a nextpnr log that failed to place (``None`` if that is not why it failed):
+    ``"it needs more ICESTORM_RAM than the 30 there are (34 after packing)"``."""
+    m = _NO_BELS_RE.search(log_text)
+    if not m:
+        return None
+    bel = m.group(1)
+    util = parse_nextpnr_log_utilization(log_text).get(bel)
+    if util is None:
+        return f"it needs more {bel} than there are"
+    return f"it needs more {bel} than the {util['available']:,} there are ({util['used']:,} after packing)"
+
+
 _FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+)\s+MHz")
 
 
@@ -302,23 +331,45 @@ def check_tools(platform, env=None) -> None:
                           "come with the 'boards' extra", EXTRA_INSTALL["boards"])
 
 
-def _run_plan(plan, build_dir: Path, env: dict, progress=None, poll_s: float = 0.25) -> None:
-    """Run the plan's build script in ``build_dir`` (output to :data:`LOG_NAME`), reporting stages from the logs."""
+def _stop(proc) -> None:
+    """Kill the build script and every tool it started (they share its process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _run_plan(plan, build_dir: Path, env: dict, progress=None, poll_s: float = 0.25,
+              route_budget_s: float | None = None) -> None:
+    """Run the plan's build script in ``build_dir`` (output to :data:`LOG_NAME`), reporting stages from the logs.
+
+    ``route_budget_s``: stop the build (:class:`RoutingTimeout`) when the router has run longer than
+    this without finishing; ``None``: no limit.
+    """
     plan.extract(str(build_dir))
     for stale in (f"{TOP_NAME}.rpt", f"{TOP_NAME}.tim", f"{TOP_NAME}.report.json"):
         (build_dir / stale).unlink(missing_ok=True)
     watcher = ToolLogWatcher(build_dir, TOP_NAME, progress)
     log = build_dir / LOG_NAME
     with open(log, "wb") as out:
+        # its own process group, so that stopping the build stops nextpnr too, not only the shell
         proc = subprocess.Popen(["sh", f"build_{TOP_NAME}.sh"], cwd=build_dir, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, start_new_session=True)
         try:
             while proc.poll() is None:
                 time.sleep(poll_s)
                 watcher.poll()
+                if route_budget_s is not None and watcher.seconds_in("route") > route_budget_s:
+                    _stop(proc)
+                    raise RoutingTimeout(
+                        f"routing did not finish within its budget of {route_budget_s / 60:g} min "
+                        f"(last router report: {watcher.note or 'none yet'}); the design is congested at this "
+                        f"parallelism: try a smaller --parallelism or a lower --clock, or give routing more time "
+                        f"with --route-budget MINUTES; tool log: {build_dir / f'{TOP_NAME}.tim'}")
         except BaseException:
-            proc.kill()
-            proc.wait()
+            if proc.poll() is None:
+                _stop(proc)
             raise
     watcher.finish()
     if proc.returncode:
@@ -327,7 +378,8 @@ def _run_plan(plan, build_dir: Path, env: dict, progress=None, poll_s: float = 0
 
 def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
                 baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True,
-                reuse: bool = True, images=None, images_name: str = "", progress=None) -> BuildReport:
+                reuse: bool = True, images=None, images_name: str = "", progress=None,
+                route_budget_s: float | str | None = "board") -> BuildReport:
     """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
 
     ``images`` (codes, ``(B, n_input)``): also report the core's exact clocks per image over them
@@ -339,7 +391,9 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     ``build/boards/<board>``; created).  With ``reuse``, a folder that already holds a finished
     build of byte-identical input files (RTLIL, scripts, constraints) is not rebuilt; its reports
     are parsed again.  Missing tools raise :class:`~sc_neurocore.errors.MissingTool`, a failed
-    build :class:`BuildError`.
+    build :class:`BuildError`, a router still busy after ``route_budget_s`` seconds (``"board"``:
+    the board's :attr:`~sc_neurocore.boards.registry.BoardSpec.route_budget_s`; ``None``: no limit)
+    :class:`RoutingTimeout`, after stopping the tools.
     """
     spec = get_board(board) if isinstance(board, str) else board
     if not isinstance(spec, BoardSpec):
@@ -349,20 +403,26 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     env = toolchain_env()
     check_tools(platform, env)
     factory, info, core_name, par = core_for(spec, qnet, T, parallelism)
+    if isinstance(route_budget_s, str) and route_budget_s == "board":
+        route_budget_s = spec.route_budget_s
+    if route_budget_s is not None and not route_budget_s > 0:
+        raise ValueError(f"route_budget_s must be a positive number of seconds or None, not {route_budget_s!r}")
     build_dir.mkdir(parents=True, exist_ok=True)
     emit(progress, "elaborate", 0, None, core_name)
     top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
     f_clk = top.achieved_clock(platform)
     # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
     # the report marks it (BuildReport.meets_timing) and the CLI says so
-    plan = platform.prepare(top, TOP_NAME, nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail",
-                            verbose=not quiet, **spec.extra)
+    extra = dict(spec.extra)
+    extra["script_after_read"] = "\n".join(filter(None, [KEEP_FLIP_FLOPS, extra.get("script_after_read")]))
+    plan = platform.prepare(top, TOP_NAME, verbose=not quiet, **extra,
+                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}".rstrip())
     emit(progress, "elaborate", 1, 1, core_name)
     t0 = time.perf_counter()
     reused = reuse and _up_to_date(plan, build_dir)
     if not reused:
         try:
-            _run_plan(plan, build_dir, env, progress)
+            _run_plan(plan, build_dir, env, progress, route_budget_s=route_budget_s)
         except (subprocess.CalledProcessError, OSError) as exc:
             tail = ""
             for name in (LOG_NAME, f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
@@ -370,6 +430,12 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
                 if p.exists() and p.stat().st_size:
                     tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
                     break
+            tim = build_dir / f"{TOP_NAME}.tim"
+            overflow = does_not_fit(tim.read_text(errors="replace")) if tim.exists() else None
+            if overflow:
+                raise BuildError(f"{spec.name}: the design does not fit the {platform.device}: {overflow}; use a "
+                                 f"smaller net or --parallelism, or a bigger board (full log: {build_dir / LOG_NAME})"
+                                 ) from exc
             raise BuildError(f"{spec.name}: the build failed in {build_dir} ({exc}); "
                              f"full log: {build_dir / LOG_NAME}\n{tail}") from exc
     seconds = time.perf_counter() - t0

@@ -13,7 +13,14 @@ from amaranth.hdl import ClockDomain, Instance, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
-__all__ = ["ICE40PLL", "ECP5PLL", "ice40_pll", "ecp5_pll", "add_pll_domain"]
+__all__ = ["ICE40PLL", "ECP5PLL", "ice40_pll", "ecp5_pll", "add_pll_domain", "STANDARD_CLOCKS_MHZ",
+           "achieved_clock", "fastest_standard_clock"]
+
+#: The clocks ``sc-neurocore build --clock auto`` and the timing-failure advice choose from, in MHz:
+#: round figures that the iCE40 and ECP5 PLLs make (exactly or within a fraction of a percent) from
+#: the boards' 12 MHz and 25 MHz oscillators.
+STANDARD_CLOCKS_MHZ = (12, 16, 18, 20, 24, 25, 27, 30, 32, 33, 36, 40, 42, 45, 48, 50, 54, 60, 64, 66, 72, 75,
+                       80, 90, 96, 100, 108, 120)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,35 @@ def ecp5_pll(f_in: float, f_out: float) -> ECP5PLL:
         raise ValueError(f"no ECP5 PLL setting makes {f_out / 1e6:g} MHz from {f_in / 1e6:g} MHz")
     _, clki, fb, clkop, out = best
     return ECP5PLL(f_in, out, clki, fb, clkop)
+
+
+def achieved_clock(platform, f_hz: float | None) -> float:
+    """The ``sync`` frequency in Hz a top asking for ``f_hz`` runs at on ``platform``: the board's own
+    clock when ``f_hz`` is ``None`` or equal to it, else the PLL's output (``ValueError`` if the PLL
+    cannot make it)."""
+    f_in = float(platform.default_clk_frequency)
+    if f_hz is None or abs(f_hz - f_in) <= 1.0:
+        return f_in
+    if platform.device.startswith("iCE40"):
+        return ice40_pll(f_in, f_hz).f_out
+    if getattr(platform, "family", None) == "ecp5":
+        return ecp5_pll(f_in, f_hz).f_out
+    raise ValueError(f"no PLL support for {type(platform).__name__}")
+
+
+def fastest_standard_clock(platform, fmax_hz: float) -> float | None:
+    """The highest :data:`STANDARD_CLOCKS_MHZ` entry whose achieved frequency on ``platform`` is at most
+    ``fmax_hz`` (the target, in Hz; the PLL's achieved value is :func:`achieved_clock`); ``None`` when
+    none is."""
+    best = None
+    for mhz in STANDARD_CLOCKS_MHZ:
+        try:
+            f = achieved_clock(platform, mhz * 1e6)
+        except ValueError:
+            continue
+        if f <= fmax_hz:
+            best = mhz * 1e6
+    return best
 
 
 def add_pll_domain(m: Module, platform, f_out: float) -> float:

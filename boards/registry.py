@@ -39,6 +39,12 @@ class BoardSpec:
         One line for ``--help``: device and its resources.
     extra : dict
         Extra arguments of ``platform.prepare`` (e.g. Yosys ``synth_opts``).
+    nextpnr_opts : str
+        Extra nextpnr options (the ECP5 boards route with ``--router router2``: on the engine's ~30k-LUT
+        designs router1 did not converge in 26 min where router2 finishes in about 2).
+    route_budget_s : float or None
+        Seconds the router may run before the build is stopped as congested (``None``: no limit);
+        ``sc-neurocore build --route-budget`` overrides it.
     """
 
     name: str
@@ -50,6 +56,8 @@ class BoardSpec:
     install_hint: str = ""
     description: str = ""
     extra: dict = field(default_factory=dict)
+    nextpnr_opts: str = ""
+    route_budget_s: float | None = 1200.0
 
     def _setting(self) -> tuple[tuple[int, int], str]:
         if isinstance(self.engine, str):
@@ -101,6 +109,7 @@ _REFERENCE = [
     ),
     BoardSpec(
         "ulx3s", "sc_neurocore.boards.ulx3s:ULX3S85F", clock_hz=50e6, engine="ulx3s",
+        nextpnr_opts="--router router2",
         programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
         description="ULX3S, ECP5 LFE5U-85F (83,640 LUT4, 208 DP16KD, 156 MULT18), 50 MHz",
     ),
@@ -109,6 +118,7 @@ _REFERENCE = [
 #: Further amaranth-boards platforms the design fits, one line each.
 EXTRA_BOARDS = [
     BoardSpec("ulx3s-45f", "sc_neurocore.boards.ulx3s:ULX3S45F", clock_hz=50e6, engine=((4, 25), "sobol"),
+              nextpnr_opts="--router router2",
               programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
               description="ULX3S with the LFE5U-45F, 50 MHz"),
     BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, engine="icebreaker",

@@ -242,7 +242,9 @@ class PointJob:
     """What a worker needs for one point (picklable: the net and the images travel with it).
 
     ``codes``: the test images as k-bit codes ``(B, n_input)``; ``labels`` ``(B,)``; ``float_pred``:
-    the float model's predictions on them (``None``: no agreement column); ``build``: run the tools.
+    the float model's predictions on them (``None``: no agreement column); ``build``: run the tools;
+    ``route_budget_s``: ``build_board``'s (``"board"``: the board's budget; a build stopped by it is
+    ``timeout``).
     """
 
     point: Point
@@ -255,6 +257,7 @@ class PointJob:
     build: bool
     images_name: str = "test images"
     command: str = ""
+    route_budget_s: float | str | None = "board"
 
 
 def _used(util: dict, *names: str) -> int | None:
@@ -276,7 +279,8 @@ def resources_of(rep) -> dict:
             "dsps": _used(util, "ICESTORM_DSP", "MULT18X18D")}
 
 
-_NO_FIT = re.compile(r"no BELs remaining|Unable to place|not enough|too many|exceeds|insufficient|Design too large",
+_NO_FIT = re.compile(r"does not fit|no BELs remaining|Unable to place|not enough|too many|exceeds|insufficient|"
+                     r"Design too large",
                      re.I)
 _TIMEOUT = re.compile(r"time ?out|timed out|time budget|budget of", re.I)
 
@@ -297,23 +301,23 @@ def _first_line(text: str, limit: int = 200) -> str:
 
 
 def _failure_detail(exc: BaseException, tool_log: str) -> str:
-    """One line on a failed build: the tools' first ``ERROR:`` line (and an over-full resource), else the exception."""
-    from .build import parse_nextpnr_log_utilization
+    """One line on a failed build: what ran out (``build.does_not_fit``), else the tools' first ``ERROR:``
+    line, else the exception's first line."""
+    from .build import does_not_fit
 
+    overflow = does_not_fit(tool_log)
+    if overflow:
+        return _first_line(f"does not fit: {overflow}", 300)
     error = next((line.strip() for line in tool_log.splitlines() if line.startswith("ERROR:")), "")
-    if not error:
-        return _first_line(f"{type(exc).__name__}: {exc}")
-    full = [f"{name} {u['used']:,} of {u['available']:,}" for name, u in
-            parse_nextpnr_log_utilization(tool_log).items() if u["used"] > u["available"]]
-    return _first_line(error + (f" (needs {', '.join(full)})" if full else ""), 300)
+    return _first_line(error or f"{type(exc).__name__}: {exc}", 300)
 
 
 def _board_clock(spec) -> float | None:
     """The ``sync`` clock a build for ``spec`` would run at (the PLL's output), without building."""
-    from .top import sync_clock_hz
+    from .clocks import achieved_clock
 
     try:
-        return float(sync_clock_hz(spec.make_platform(), spec.clock_hz))
+        return float(achieved_clock(spec.make_platform(), spec.clock_hz))
     except MissingTool:
         return spec.clock_hz
 
@@ -347,7 +351,7 @@ def _build(job: PointJob, row: dict, log: list[str], files: dict) -> None:
         try:
             rep = build_board(job.point.board, job.qnet, T=job.T, build_dir=tmp, parallelism=job.point.parallelism,
                               command=job.command or "sc-neurocore sweep", images=job.codes,
-                              images_name=job.images_name, reuse=False)
+                              images_name=job.images_name, reuse=False, route_budget_s=job.route_budget_s)
         except MissingTool as exc:
             row.update(status="tool-missing", detail=_first_line(exc))
             log.append(f"build: {exc}")
@@ -476,7 +480,8 @@ def _task_of(job: PointJob) -> Task:
 
 def run_sweep(points: Sequence[Point], make_qnet: Callable[[int, str], object], codes, labels, *, T: int,
               source_id: str, out_dir, float_pred=None, build: bool = True, executor: Executor | None = None,
-              images_name: str = "test images", command: str = "", progress=None) -> SweepResult:
+              images_name: str = "test images", command: str = "", route_budget_s: float | str | None = "board",
+              progress=None) -> SweepResult:
     """Evaluate (and build) every point; the finished ones from ``out_dir/points`` without work.
 
     ``make_qnet(length, rng)``: the net quantised for a point's source (called here, in the
@@ -509,7 +514,7 @@ def run_sweep(points: Sequence[Point], make_qnet: Callable[[int, str], object], 
         if (p.length, p.rng) not in qnets:
             qnets[p.length, p.rng] = make_qnet(p.length, p.rng)
         jobs.append(PointJob(p, keys[i], qnets[p.length, p.rng], int(T), codes, labels, fpred, build,
-                             images_name, command))
+                             images_name, command, route_budget_s))
     # the biggest builds first: the last task to start is then a short one
     order = sorted(range(len(jobs)), key=lambda j: -_task_of(jobs[j]).memory)
     tasks = [_task_of(jobs[j]) for j in order]

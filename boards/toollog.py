@@ -19,6 +19,7 @@ reads their new lines every few hundred milliseconds and turns them into
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from ..progress import emit
@@ -108,6 +109,8 @@ class ToolLogWatcher:
         self.yosys = _Tail(Path(build_dir) / f"{name}.rpt")
         self.nextpnr = _Tail(Path(build_dir) / f"{name}.tim")
         self.stage: str | None = None
+        #: ``time.monotonic()`` when the current stage began (the routing budget counts from it)
+        self.stage_started = time.monotonic()
         self.count = 0
         self.note = ""
         self.notes: dict[str, str] = {}
@@ -118,6 +121,7 @@ class ToolLogWatcher:
         if self.stage is not None:
             self._finish_stage()
         self.stage, self.count, self.note = stage, 0, note
+        self.stage_started = time.monotonic()
         emit(self.progress, stage, 0, None, note)
 
     def _finish_stage(self) -> None:
@@ -158,6 +162,10 @@ class ToolLogWatcher:
                     self._enter("timing analysis")
             if "Program finished normally" in line:
                 self._enter("bitstream")
+
+    def seconds_in(self, stage: str) -> float:
+        """Seconds spent so far in ``stage`` if it is the current one, else 0."""
+        return time.monotonic() - self.stage_started if self.stage == stage else 0.0
 
     def finish(self) -> None:
         """The script ended: read the rest and close the last stage."""

@@ -17,25 +17,15 @@ from amaranth.lib import io
 from ..hw.checks import Validated, check_int
 from ..hw.uart import baud_divisor
 from . import protocol as P
-from .clocks import add_pll_domain, ecp5_pll, ice40_pll
+from .clocks import achieved_clock, add_pll_domain
 from .link import LinkEngine
 
-__all__ = ["BoardTop", "DEFAULT_BAUD", "LINK_TIMEOUT_S", "sync_clock_hz"]
+__all__ = ["BoardTop", "DEFAULT_BAUD", "LINK_TIMEOUT_S"]
 
 #: Default serial rate: an exact divisor of the FTDI bridges' 3 MHz / 12 MHz bases and of the clocks used here.
 DEFAULT_BAUD = 1_000_000
 #: Idle time that ends a frame in progress (covers USB scheduling gaps inside one request).
 LINK_TIMEOUT_S = 0.02
-
-
-def sync_clock_hz(platform, clock_hz: float | None) -> float:
-    """The ``sync`` frequency a top asking for ``clock_hz`` runs at on ``platform`` (PLL output or board clock)."""
-    f_board = float(platform.default_clk_frequency)
-    if clock_hz is None or abs(clock_hz - f_board) <= 1.0:
-        return f_board
-    if platform.device.startswith("iCE40"):
-        return ice40_pll(f_board, clock_hz).f_out
-    return ecp5_pll(f_board, clock_hz).f_out
 
 
 class BoardTop(Validated, Elaboratable):
@@ -81,7 +71,7 @@ class BoardTop(Validated, Elaboratable):
 
     def achieved_clock(self, platform) -> float:
         """The ``sync`` frequency this top will run at on ``platform`` (PLL output or board clock)."""
-        return sync_clock_hz(platform, self.clock_hz)
+        return achieved_clock(platform, self.clock_hz)
 
     def elaborate(self, platform) -> Module:
         if platform is None:

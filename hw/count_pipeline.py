@@ -22,6 +22,14 @@ finishes while the register is still full, the pipeline stalls: ``stall`` is a r
 clock ahead, and the memories' read ports have no enable (an iCE40 would add a hold multiplexer on
 the data path): during a stall each port re-reads the address of the item its stage holds.
 
+Fanout: the decisions that reach every register of a neuron lane -- ``stall`` (the clock enable of
+the lane's products, popcounts and sums) and ``write`` (the output register's load) -- are registers
+computed a clock ahead, one copy per neuron lane (``keep``, so that synthesis does not merge them
+back), and the consumer's ``shift`` arrives as one bit per lane: no single net drives all of the
+``lanes x tlanes`` sums, which on the ECP5 cost up to 16 ns of routing (issue 19).  Datapath
+registers have no reset (they are written before they are read); only the valid bits, the state
+and the output register's ``full`` do.
+
 Latency: an item's count is in the sums :data:`~sc_neurocore.hw.timing.PIPE` clocks after it issued;
 one item per clock (an empty list still issues one null item per block).
 """
@@ -57,23 +65,30 @@ def pipeline_control(spec: EngineSpec) -> wiring.Signature:
 
 
 def block_layout(spec: EngineSpec) -> data.StructLayout:
-    """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``, and
-    ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register."""
+    """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``,
+    ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register,
+    and ``ahead[p]``, the count of the time lane behind it (what ``counts[p]`` shows after a ``shift``;
+    the head itself when ``tlanes`` is 1), so that the consumer can register a function of the next
+    head one clock early."""
     return data.StructLayout({
         "layer": spec.layer_shape,
         "group": spec.group_shape,
         "pass_": spec.pass_shape,
         "counts": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
+        "ahead": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
     })
 
 
 def block_signature(spec: EngineSpec) -> wiring.Signature:
     """A stream of finished blocks (the pipeline's side) whose payload shows one time lane at a time.
 
-    ``valid``: a block is held; ``shift``: the next time lane moves to the head (``counts``);
-    ``ready``: the consumer is done with the block, which frees the register at the clock edge.
+    ``valid``: a block is held; ``shift``: the next time lane moves to the head (``counts``), one bit
+    per neuron lane (bit ``p`` shifts lane ``p``; the consumer drives them alike, as copies of one
+    decision that each reach one lane's registers); ``ready``: the consumer is done with the block,
+    which frees the register at the clock edge.
     """
-    return wiring.Signature({"valid": Out(1), "payload": Out(block_layout(spec)), "shift": In(1), "ready": In(1)})
+    return wiring.Signature({"valid": Out(1), "payload": Out(block_layout(spec)), "shift": In(spec.lanes),
+                             "ready": In(1)})
 
 
 def weight_images(spec: EngineSpec) -> tuple[list[list[int]], list[list[list[int]]]]:
@@ -140,12 +155,18 @@ class CountPipeline(wiring.Component):
         tag = data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
                                  "first": 1, "last": 1, "real": 1})
         s = SimpleNamespace(  # the registers the stages share: S1, S2, S2b, S2c, S3 valid and tag; S3 operands
-            stall=Signal(), v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
-            t1=Signal(tag), t2=Signal(tag), tb=Signal(tag), tc=Signal(tag), t3=Signal(tag),
+            v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
+            t1=Signal(tag, reset_less=True), t2=Signal(tag, reset_less=True), tb=Signal(tag, reset_less=True),
+            tc=Signal(tag, reset_less=True), t3=Signal(tag, reset_less=True),
             issuing=Signal(),
-            cnt3=[[Signal(range(spec.config.length + 1), name=f"cnt_{p}_{q}") for q in range(TL)] for p in range(P)],
-            sgn3=[Signal(name=f"sign_{p}") for p in range(P)],
+            cnt3=[[Signal(range(spec.config.length + 1), name=f"cnt_{p}_{q}", reset_less=True) for q in range(TL)]
+                  for p in range(P)],
+            sgn3=[Signal(name=f"sign_{p}", reset_less=True) for p in range(P)],
+            # copies of one register each (see the module docstring): lane p's stall and output-register load
+            stalls=[Signal(name=f"stall_{p}", attrs={"keep": 1}) for p in range(P)],
+            writes=[Signal(name=f"write_{p}", attrs={"keep": 1}) for p in range(P)],
         )
+        s.stall = s.stalls[0]  # the copy of the stages' shared registers
         mags, signs = self._weight_memories(m)
         wrow1 = self._issue(m, s)
         code2, sel2 = self._read(m, s, wrow1, mags, signs)
@@ -178,10 +199,10 @@ class CountPipeline(wiring.Component):
         ps = Signal(spec.pass_shape)
         cur = Signal(range(max_in + 1))
         wrow = Signal(range(spec.weight_rows + max_in + 1))
-        wrow1 = Signal.like(wrow)
+        wrow1 = Signal.like(wrow, reset_less=True)
         region = layer[0] if spec.n_layers > 1 else Const(0, 1)
         n_cur = self.lists.count[region]
-        laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr)
+        laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr, reset_less=True)
         m.d.comb += [laddr0.eq(region * max_in + cur), self.lists.addr.eq(Mux(s.stall, laddr1, laddr0))]
         item_last = cur + 1 >= n_cur
         with m.If(~s.stall):
@@ -210,19 +231,19 @@ class CountPipeline(wiring.Component):
         entry = self.lists.data
         sp_bits = int(math.log2(SIGN_PACK))
         waddr = Signal(max(sp_bits + 1, bits(spec.weight_rows + spec.max_in)))
-        waddr2 = Signal.like(waddr)
+        waddr2 = Signal.like(waddr, reset_less=True)
         m.d.comb += waddr.eq(wrow1 + entry.index)
-        w_rd_addr = Mux(s.stall, waddr2, waddr)
-        for mag, sign in zip(mags, signs):
+        for p, (mag, sign) in enumerate(zip(mags, signs)):
+            w_rd_addr = Mux(s.stalls[p], waddr2, waddr)
             m.d.comb += [mag.addr.eq(w_rd_addr), sign.addr.eq(w_rd_addr >> sp_bits)]
         if spec.n_layers > 1:
-            saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr)
+            saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
             m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + entry.index),
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
             with m.If(~s.stall):
                 m.d.sync += saddr2.eq(saddr)
-        code2 = Signal(spec.config.prob_bits)
-        sel2 = Signal(range(SIGN_PACK))
+        code2 = Signal(spec.config.prob_bits, reset_less=True)
+        sel2 = Signal(range(SIGN_PACK), reset_less=True)
         with m.If(~s.stall):
             m.d.sync += [s.v2.eq(s.v1), s.t2.eq(s.t1), code2.eq(entry.code), sel2.eq(waddr[:sp_bits]),
                          waddr2.eq(waddr)]
@@ -232,14 +253,15 @@ class CountPipeline(wiring.Component):
         """S2 -> S2b: register the words; S2b -> S2c: the product bits; S2c -> S3: their popcounts."""
         spec = self.spec
         P, TL, L, k, T = spec.lanes, spec.tlanes, spec.config.length, spec.config.prob_bits, spec.T
-        code_b = Signal(k)
-        mag_b = [Signal(k, name=f"mag_{p}") for p in range(P)]
-        sgn_b = [Signal(name=f"sgn_{p}") for p in range(P)]
-        spk_b = Signal(TL)
+        code_b = Signal(k, reset_less=True)
+        mag_b = [Signal(k, name=f"mag_{p}", reset_less=True) for p in range(P)]
+        sgn_b = [Signal(name=f"sgn_{p}", reset_less=True) for p in range(P)]
+        spk_b = Signal(TL, reset_less=True)
+        for p in range(P):
+            with m.If(~s.stalls[p]):
+                m.d.sync += [mag_b[p].eq(mags[p].data), sgn_b[p].eq(signs[p].data[sel2])]
         with m.If(~s.stall):
             m.d.sync += [s.vb.eq(s.v2), s.tb.eq(s.t2), code_b.eq(code2)]
-            m.d.sync += [mag_b[p].eq(mags[p].data) for p in range(P)]
-            m.d.sync += [sgn_b[p].eq(signs[p].data[sel2]) for p in range(P)]
             if spec.n_layers > 1:
                 m.d.sync += spk_b.eq(self.spikes.data.word_select(s.t2.ps, TL))
 
@@ -279,11 +301,12 @@ class CountPipeline(wiring.Component):
                 xb = lane_bits(q, x_win, x_cmp)
                 xbits.append([Mux(is_prob, b, spk_b[q]) for b in xb] if spec.n_layers > 1 else xb)
         w_cmp = [comparator(f"lt_w{p}", mag_b[p], w_win) for p in range(P)]
-        sgn_c = [Signal(name=f"sgn_c_{p}") for p in range(P)]
-        prod = [[Signal(L, name=f"prod_{p}_{q}") for q in range(TL)] for p in range(P)]
+        sgn_c = [Signal(name=f"sgn_c_{p}", reset_less=True) for p in range(P)]
+        prod = [[Signal(L, name=f"prod_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
         with m.If(~s.stall):
             m.d.sync += [s.vc.eq(s.vb), s.tc.eq(s.tb), s.v3.eq(s.vc), s.t3.eq(s.tc)]
-            for p in range(P):
+        for p in range(P):
+            with m.If(~s.stalls[p]):
                 m.d.sync += [sgn_c[p].eq(sgn_b[p]), s.sgn3[p].eq(sgn_c[p])]
                 for q in range(TL):
                     wb = lane_bits(q, w_win, w_cmp[p])
@@ -294,33 +317,45 @@ class CountPipeline(wiring.Component):
         """S3: signed accumulate; a block's last item moves the sums into the output register."""
         spec = self.spec
         P, TL, cb = spec.lanes, spec.tlanes, spec.count_bits
-        acc = [[Signal(signed(cb), name=f"acc_{p}_{q}") for q in range(TL)] for p in range(P)]
-        bank = [[Signal(signed(cb), name=f"bank_{p}_{q}") for q in range(TL)] for p in range(P)]
-        full, full_next, write = Signal(), Signal(), Signal()
-        held_tag = Signal(data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}))
-        # stall = v3 & t3.last & full, kept in a register (computed from next-cycle values) so that it
-        # reaches the clock enables and address multiplexers straight from a flip-flop
-        m.d.sync += s.stall.eq(Mux(s.stall, s.v3 & s.t3.last, s.vc & s.tc.last) & full_next)
-        m.d.comb += write.eq(s.v3 & s.t3.last & ~full)  # the register's own state only: no wait on the unit
+        acc = [[Signal(signed(cb), name=f"acc_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
+        bank = [[Signal(signed(cb), name=f"bank_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
+        full, full_next = Signal(), Signal()
+        held_tag = Signal(data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}),
+                          reset_less=True)
+        # ending: a block's last item is in S3 in the next clock.  stall = v3 & t3.last & full and
+        # write = v3 & t3.last & ~full (the register's own state only: no wait on the unit), both kept in
+        # registers computed from next-clock values, so that they reach the enables and multiplexers
+        # straight from a flip-flop -- one copy per lane
+        ending = Mux(s.stall, s.v3 & s.t3.last, s.vc & s.tc.last)
+        m.d.sync += [x.eq(ending & full_next) for x in s.stalls]
+        m.d.sync += [x.eq(ending & ~full_next) for x in s.writes]
+        write = s.writes[0]
         acc_next = [[None] * TL for _ in range(P)]
         for p in range(P):
+            # lane p's copies of S3's valid bit and the tag bits every sum reads
+            v3, first, real = (Signal(name=f"{n}_{p}", attrs={"keep": 1}) for n in ("v3", "first3", "real3"))
+            with m.If(~s.stalls[p]):
+                m.d.sync += [v3.eq(s.vc), first.eq(s.tc.first), real.eq(s.tc.real)]
             for q in range(TL):
-                term = Mux(s.t3.real, Mux(s.sgn3[p], -s.cnt3[p][q], s.cnt3[p][q]), 0)
+                term = Mux(real, Mux(s.sgn3[p], -s.cnt3[p][q], s.cnt3[p][q]), 0)
                 nxt = Signal(signed(cb), name=f"acc_next_{p}_{q}")
-                m.d.comb += nxt.eq(Mux(s.t3.first, 0, acc[p][q]) + term)
+                m.d.comb += nxt.eq(Mux(first, 0, acc[p][q]) + term)
                 acc_next[p][q] = nxt
-                with m.If(s.v3 & ~s.stall):
+                with m.If(v3 & ~s.stalls[p]):
                     m.d.sync += acc[p][q].eq(nxt)
 
         out = self.o.payload
         m.d.comb += [self.o.valid.eq(full), out.layer.eq(held_tag.lay), out.group.eq(held_tag.g),
                      out.pass_.eq(held_tag.ps)]
         m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
-        with m.If(self.o.shift):
-            m.d.sync += [bank[p][q].eq(bank[p][q + 1]) for p in range(P) for q in range(TL - 1)]
+        m.d.comb += [out.ahead[p].eq(bank[p][min(1, TL - 1)]) for p in range(P)]
+        for p in range(P):
+            with m.If(self.o.shift[p]):
+                m.d.sync += [bank[p][q].eq(bank[p][q + 1]) for q in range(TL - 1)]
+            with m.If(s.writes[p]):  # after the shifts: a new block wins over the old one's last shift
+                m.d.sync += [bank[p][q].eq(acc_next[p][q]) for q in range(TL)]
         m.d.comb += full_next.eq(write | (full & ~self.o.ready))
-        with m.If(write):  # after the shifts: a new block wins over the old one's last shift
+        with m.If(write):
             m.d.sync += [full.eq(1), held_tag.lay.eq(s.t3.lay), held_tag.g.eq(s.t3.g), held_tag.ps.eq(s.t3.ps)]
-            m.d.sync += [bank[p][q].eq(acc_next[p][q]) for p in range(P) for q in range(TL)]
         with m.Elif(self.o.ready):
             m.d.sync += full.eq(0)

@@ -120,24 +120,28 @@ class NeuronUnit(wiring.Component):
         state = [Signal(signed(fw), name=f"v_{p}") for p in range(P)]
         current = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
         count = [Signal(signed(cb), name=f"count_{p}") for p in range(P)]
-        next_current = [Signal(signed(fw), name=f"next_current_{p}") for p in range(P)]
-        next_count = [Signal(signed(cb), name=f"next_count_{p}") for p in range(P)]
+        next_current = [Signal(signed(fw), name=f"next_current_{p}", reset_less=True) for p in range(P)]
+        next_count = [Signal(signed(cb), name=f"next_count_{p}", reset_less=True) for p in range(P)]
         spikes = [Signal(TL, name=f"spk_{p}") for p in range(P)]
         fired = [Signal(name=f"any_{p}") for p in range(P)]
         load, commit, last_step = Signal(), Signal(), Signal()
+        loads = self._lane_loads(m, load, last_step)
 
         neurons = self._neurons(m)
         for p, n in enumerate(neurons):
             m.d.comb += [n.layer.eq(lay), n.current.eq(current[p]), n.next_current.eq(next_current[p]),
-                         n.load.eq(load), n.state.eq(state[p])]
+                         n.load.eq(loads[p]), n.state.eq(state[p])]
 
+        # the product count * scale of the time lane at the head of the output register, one clock ahead: on a
+        # shift it takes the lane behind the head (cuts the multiplier out of the path to next_current)
+        products = self._products(m, block, loads)
         # load: the head time lane's current and count into next, next into the step registers; shift the register
-        with m.If(load):
-            for p in range(P):
-                m.d.sync += [next_current[p].eq(self._current(block.counts[p], bias_rd.data[p], lay)),
+        for p in range(P):
+            with m.If(loads[p]):
+                m.d.sync += [next_current[p].eq(self._current(products[p], bias_rd.data[p], lay)),
                              next_count[p].eq(block.counts[p]), current[p].eq(next_current[p]),
                              count[p].eq(next_count[p])]
-        m.d.comb += self.i.shift.eq(load)
+        m.d.comb += self.i.shift.eq(Cat(*loads))
 
         steps = self.steps.payload
         m.d.comb += [self.steps.valid.eq(commit), steps.layer.eq(lay), steps.group.eq(grp),
@@ -181,13 +185,52 @@ class NeuronUnit(wiring.Component):
                     with m.If(self.hand.ready):
                         m.next = "IDLE"
         m.d.comb += self.control.idle.eq(fsm.ongoing("IDLE"))
+        if not spec.trace:
+            # without tracing every STEP clock commits, so the next clock's load is known now: PREP and PREP2
+            # follow IDLE with a block, STEP follows PREP2 and itself until the last step
+            load_next = ((fsm.ongoing("IDLE") & self.i.valid) | fsm.ongoing("PREP") | fsm.ongoing("PREP2")
+                         | (fsm.ongoing("STEP") & ~last_step))
+            m.d.sync += [x.eq(load_next) for x in loads]
         return m
 
-    def _current(self, count, bias, lay):
-        """``scale_count(count, mult_l, shift_l, bias)`` of the layer ``lay`` (:func:`sc.fixed.scale_count`)."""
+    def _lane_loads(self, m, load, last_step):
+        """Per neuron lane, the signal that loads its current registers and shifts its time lanes.
+
+        With tracing, ``load`` itself (a STEP commits when the trace is taken, which no register can
+        know a clock ahead).  Without, one register per lane holding the same decision (``keep``:
+        synthesis must not merge them), set a clock ahead in :meth:`elaborate`, so that no single net
+        reaches every register of every lane (issue 19).
+        """
+        if self.spec.trace:
+            return [load] * self.spec.lanes
+        return [Signal(name=f"load_{p}", attrs={"keep": 1}) for p in range(self.spec.lanes)]
+
+    def _products(self, m, block, shifts):
+        """Per lane, a register holding ``count * mult_l`` of the count at the head of the output register
+        (the first factor of :func:`sc.fixed.scale_count`), of layer ``block.layer``.
+
+        The register follows the head one clock ahead: it takes ``ahead`` when the lane's head shifts
+        this clock (``shifts[p]``), else ``counts``.  A new block is written into the output register at least one clock
+        before the unit's first ``load`` (the unit sees ``valid`` in IDLE first), so the product of
+        its first time lane is in place for that load.  The multiplier then sits between two
+        registers only, away from the rounding, the bias and the saturation.
+        """
+        spec, cfg = self.spec, self.spec.config
+        mult = Signal(unsigned(cfg.scale_bits + 1))
+        m.d.comb += mult.eq(Array([Const(layer.scale_mult, unsigned(cfg.scale_bits + 1))
+                                   for layer in spec.qnet.layers])[block.layer])
+        products = []
+        for p in range(spec.lanes):
+            head = Mux(shifts[p], block.ahead[p], block.counts[p])
+            prod = Signal(signed(spec.count_bits + cfg.scale_bits + 2), name=f"product_{p}", reset_less=True)
+            m.d.sync += prod.eq(head.as_signed() * mult.as_signed())
+            products.append(prod)
+        return products
+
+    def _current(self, prod, bias, lay):
+        """``scale_count(count, mult_l, shift_l, bias)`` of the layer ``lay`` (:func:`sc.fixed.scale_count`),
+        from the registered product ``prod = count * mult_l``."""
         layers, cfg = self.spec.qnet.layers, self.spec.config
-        mult = Array([Const(layer.scale_mult, unsigned(cfg.scale_bits + 1)) for layer in layers])[lay]
-        prod = count.as_signed() * mult.as_signed()
         shifted = Array([(prod + Const(1 << (layer.scale_shift - 1), layer.scale_shift + 1).as_signed())
                          >> layer.scale_shift for layer in layers])[lay]
         return saturate(shifted + bias, cfg.membrane)

@@ -71,6 +71,21 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text}")
+    return value
+
+
+def clock_mhz(text: str):
+    """A clock in MHz (a finite number > 0) or ``"auto"``."""
+    return "auto" if text.strip().lower() == "auto" else positive_float(text)
+
+
 def unit_float(text: str) -> float:
     """A number in [0, 1] (NaN refused)."""
     try:

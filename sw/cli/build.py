@@ -7,7 +7,11 @@ figures parsed from the tools' reports: resources, fmax against the clock, and c
 -- mean and worst over the net's test set, and the theoretical worst case -- with the images/s
 each gives.  The tools' console output goes to ``DIR/build.log``.  With ``--program`` it loads
 the bitstream with the board's programmer.  Exit 1 when timing is not met or the build fails,
-3 when a tool, the boards extra or the programmer/board is missing.
+3 when a tool, the boards extra or the programmer/board is missing.  A design that misses its
+clock exits 1 with its fmax, the clock domain, and the options: the highest standard clock it meets
+(with images/s there) and a smaller parallelism (with its images/s); ``--clock auto`` takes the
+first of them itself.  A router that runs past ``--route-budget`` is stopped and reported as
+congested (exit 1).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import sys
 from pathlib import Path
 
 from ..boards.registry import BOARDS, board_names
-from .argtypes import PARALLELISM_SYNTAX, format_parallelism, output_dir, parallelism, positive_float, positive_int
+from .argtypes import (
+    PARALLELISM_SYNTAX,
+    clock_mhz,
+    format_parallelism,
+    non_negative_float,
+    output_dir,
+    parallelism,
+    positive_int,
+)
 from .export_vectors import add_data_file_option
 from .nets import add_net_options, net_from_args
 
@@ -30,6 +42,7 @@ examples:
   sc-neurocore build --board icebreaker --checkpoint digits.pt
   sc-neurocore build --board ulx3s --export digits_export.npz --parallelism 8x25 --clock 50 -o build/u
   sc-neurocore build --board icebreaker --checkpoint digits.pt --program
+  sc-neurocore build --board ulx3s --checkpoint digits.pt --clock auto
 
 boards:
 """ + "\n".join(f"  {spec.name:17s} {spec.description}" for spec in BOARDS.values()) + """
@@ -57,7 +70,12 @@ def register(sub) -> None:
     add_data_file_option(p)
     p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
                    help=f"SCNetworkCore {PARALLELISM_SYNTAX} (default: the board's)")
-    p.add_argument("--clock", type=positive_float, default=None, metavar="MHZ", help="sync clock in MHz (default: the board's)")
+    p.add_argument("--clock", type=clock_mhz, default=None, metavar="MHZ|auto",
+                   help="sync clock in MHz (default: the board's); 'auto': build at the board's clock, then at the "
+                   "highest standard clock the placed design meets (up to 3 builds, each in DIR/clock-MHZ)")
+    p.add_argument("--route-budget", type=non_negative_float, default=None, metavar="MINUTES",
+                   help="stop a build whose router is still busy after this long, as congested (default: the "
+                   "board's, 20; 0: no limit)")
     p.add_argument("--baud", type=positive_int, default=None, help="UART baud rate (default: 1000000)")
     p.add_argument("-o", "--output", type=output_dir, default=None, metavar="DIR",
                    help="build folder, created if missing (default: build/boards/BOARD)")
@@ -138,11 +156,18 @@ def run(args) -> int:
     out = args.output or Path("build") / "boards" / spec.name
     command = "sc-neurocore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
         if sys.argv and sys.argv[0].endswith("sc-neurocore") else None
-    with Bars("build") as bars:
-        rep = build_board(spec, net.qnet, T=net.T, build_dir=out, parallelism=args.parallelism,
-                          clock_hz=None if args.clock is None else args.clock * 1e6,
-                          baud=args.baud or DEFAULT_BAUD, command=command, images=codes,
-                          images_name=f"{dataset} test", progress=bars)
+    budget = spec.route_budget_s if args.route_budget is None else (args.route_budget * 60 or None)
+
+    def build(clock_hz, folder):
+        with Bars("build") as bars:
+            return build_board(spec, net.qnet, T=net.T, build_dir=folder, parallelism=args.parallelism,
+                               clock_hz=clock_hz, baud=args.baud or DEFAULT_BAUD, command=command, images=codes,
+                               images_name=f"{dataset} test", progress=bars, route_budget_s=budget)
+
+    if args.clock == "auto":
+        rep = _auto_clock(spec, build, out)
+    else:
+        rep = build(None if args.clock is None else args.clock * 1e6, out)
     from ..fileio import atomic_write_text
 
     atomic_write_text(Path(out) / REPORT_FILE, json.dumps(rep.to_json(), indent=1, default=str))  # 'report' reads it
@@ -151,14 +176,58 @@ def run(args) -> int:
     else:
         print("\n".join(format_report(rep)) + f"\n  report: {Path(out) / REPORT_FILE}")
     if rep.meets_timing is False:
-        raise CheckFailed(f"timing not met: fmax {rep.sync_fmax_hz / 1e6:.2f} MHz is below the "
-                          f"{rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream} may fail on the board"
-                          + (" and was not programmed" if args.program else "")
-                          + " (try a lower --clock or a smaller --parallelism)")
+        raise CheckFailed(timing_failure(spec, rep, net.qnet, codes)
+                          + (" The board was not programmed." if args.program else ""))
     if args.program:
         try:
-            program_board(spec, out)
+            program_board(spec, rep.build_dir)
         except ProgrammerError as exc:
             raise MissingTool(str(exc)) from exc
         print(f"programmed {spec.name} with {rep.bitstream}")
     return 0
+
+
+def _auto_clock(spec, build, out: Path, attempts: int = 3):
+    """``--clock auto``: build at the board's clock, then at the fastest standard clock below the fmax
+    found, until a build meets its clock at the fastest standard clock its own fmax allows (each
+    build in ``out/clock-MHZ``); the fastest build that meets timing wins, else the last one."""
+    from ..boards.clocks import fastest_standard_clock
+
+    platform = spec.make_platform()
+    reports, clock = {}, spec.clock_hz
+    for _ in range(attempts):
+        key = round((clock or platform.default_clk_frequency) / 1e6, 3)
+        rep = build(clock, out / f"clock-{key:g}")
+        reports[key] = rep
+        print(f"clock auto: {rep.clock_hz / 1e6:.2f} MHz -> fmax "
+              f"{(rep.sync_fmax_hz or 0) / 1e6:.2f} MHz ({'meets' if rep.meets_timing else 'fails'})", file=sys.stderr)
+        best = fastest_standard_clock(platform, rep.sync_fmax_hz) if rep.sync_fmax_hz else None
+        if best is None or round(best / 1e6, 3) in reports:
+            break
+        clock = best
+    met = [r for r in reports.values() if r.meets_timing]
+    return max(met, key=lambda r: r.clock_hz) if met else rep
+
+
+def timing_failure(spec, rep, qnet, codes) -> str:
+    """The message of a build that misses its clock: fmax, the clock domain, and what to change."""
+    from ..boards.clocks import fastest_standard_clock
+    from ..hw.timing import image_cycles
+
+    fmax = rep.sync_fmax_hz
+    domains = ", ".join(f"'{name}' {f / 1e6:.2f} MHz" for name, f in rep.fmax_hz.items())
+    lines = [f"timing not met: the 'sync' clock domain (nextpnr: {domains}) reaches fmax {fmax / 1e6:.2f} MHz, "
+             f"below its {rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream or '(none)'} may fail on "
+             "the board. Options:"]
+    mean = rep.cycles_mean or rep.cycles_per_image
+    best = fastest_standard_clock(spec.make_platform(), fmax)
+    if best is not None and mean:
+        lines.append(f"  --clock {best / 1e6:g}: the fastest standard clock below fmax, {best / mean:,.0f} images/s "
+                     "(mean); or --clock auto to build at it")
+    lanes, tlanes = rep.parallelism or (1, 1)
+    smaller = (lanes // 2, tlanes) if lanes > 1 else (lanes, max(1, tlanes // 2)) if tlanes > 1 else None
+    if smaller is not None:
+        cyc = float(image_cycles(qnet, rep.net["timesteps"], smaller, codes).mean())
+        lines.append(f"  --parallelism {format_parallelism(smaller)}: less logic per clock, {rep.clock_hz / cyc:,.0f} "
+                     f"images/s (mean) at {rep.clock_hz / 1e6:.2f} MHz if it meets timing")
+    return "\n".join(lines)

@@ -21,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .argtypes import non_negative_int, output_dir, positive_int
+from .argtypes import non_negative_float, non_negative_int, output_dir, positive_int
 from .export_vectors import add_data_file_option
 
 EXAMPLES = """\
@@ -72,6 +72,9 @@ def register(subparsers) -> None:
                    help="points at a time on the local pool, CPUs of a local Ray instance (default: the cores)")
     p.add_argument("--address", default=None, metavar="ADDR",
                    help="Ray cluster: auto (this machine's) or ray://HOST:PORT (default: start a local Ray instance)")
+    p.add_argument("--route-budget", type=non_negative_float, default=None, metavar="MINUTES",
+                   help="stop a build whose router runs longer (status timeout; default: the board's, as 'build'; "
+                   "0: no limit)")
     p.add_argument("--retries", type=non_negative_int, default=DEFAULT_RETRIES, metavar="N",
                    help=f"runs again of a point whose worker died (default: {DEFAULT_RETRIES})")
     p.add_argument("--T", type=positive_int, default=None, help="timesteps per image (default: the checkpoint's)")
@@ -129,7 +132,8 @@ def run(args) -> int:
                  + ("" if args.no_build else ", with builds") + f", on {executor.describe()}")
             result = run_sweep(points, make_qnet, codes, y, T=net.T, source_id=source_id, out_dir=out,
                                float_pred=float_pred, build=not args.no_build, executor=executor,
-                               images_name=f"{dataset} test", command=command, progress=bars)
+                               images_name=f"{dataset} test", command=command, progress=bars,
+                               route_budget_s="board" if args.route_budget is None else (args.route_budget * 60 or None))
     meta = {"command": command, "checkpoint": str(args.checkpoint), "dataset": dataset, "images": int(len(y)),
             "T": net.T, "build": not args.no_build, "executor": result.executor}
     atomic_write_text(out / "results.csv", rows_csv(result.rows))

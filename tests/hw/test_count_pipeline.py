@@ -65,12 +65,15 @@ def test_blocks_equal_model_counts(rng_name, par, T):
             await ctx.tick().repeat(int(rng.integers(0, 4)) + 1)  # a slow neuron unit: the pipeline stalls
             head = ctx.get(pipe.o.payload)
             key = (int(head.layer), int(head.group), int(head.pass_))
-            counts = np.zeros((P, TL), np.int64)
+            counts, ahead = np.zeros((P, TL), np.int64), np.zeros((P, TL), np.int64)
             for q in range(TL):
                 counts[:, q] = [int(c) for c in ctx.get(pipe.o.payload).counts]
-                ctx.set(pipe.o.shift, 1)
+                ahead[:, q] = [int(c) for c in ctx.get(pipe.o.payload).ahead]
+                ctx.set(pipe.o.shift, (1 << P) - 1)  # every lane shifts
                 await ctx.tick()
                 ctx.set(pipe.o.shift, 0)
+            # `ahead` shows the time lane behind the head: what `counts` shows after the shift
+            assert (ahead[:, :-1] == counts[:, 1:]).all()
             ctx.set(pipe.o.ready, 1)
             await ctx.tick()
             ctx.set(pipe.o.ready, 0)

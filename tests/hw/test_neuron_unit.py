@@ -40,7 +40,8 @@ def test_unit_steps_blocks_like_the_model():
             if blocks:
                 li, g, ps = blocks[0]
                 ctx.set(dut.i.valid, 1)
-                ctx.set(dut.i.payload, {"layer": li, "group": g, "pass_": ps, "counts": lane_counts(li, g, ps, head)})
+                ctx.set(dut.i.payload, {"layer": li, "group": g, "pass_": ps, "counts": lane_counts(li, g, ps, head),
+                                        "ahead": lane_counts(li, g, ps, head + 1)})
             else:
                 ctx.set(dut.i.valid, 0)
             if ctx.get(dut.trace.valid) and ctx.get(dut.trace.ready):
@@ -53,8 +54,9 @@ def test_unit_steps_blocks_like_the_model():
                 s = ctx.get(dut.steps.payload)
                 steps.append((int(s.layer), int(s.group), int(s.spikes)))
             shift, release = ctx.get(dut.i.shift), ctx.get(dut.i.ready)
+            assert shift in (0, (1 << P) - 1)  # the lanes' copies agree
             await ctx.tick()
-            head += shift
+            head += bool(shift)
             if release:
                 blocks.pop(0)
                 head = 0

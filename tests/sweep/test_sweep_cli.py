@@ -151,6 +151,7 @@ def test_failed_points_are_rows_with_status_and_log(small_ckpt, sweep_cli, tmp_p
         ("timing", "90", "40", "3", "20.500")
     assert timing["images_per_s"] == "1234.5" and timing["log"].endswith("/build.log")
     assert nofit["status"] == "no-fit" and nofit["luts"] == "" and nofit["sc_accuracy"] != ""
+    assert nofit["detail"] == "does not fit: it needs more ICESTORM_LC than there are"
     assert "no BELs remaining" in (out / nofit["log"]).read_text()
     point_log = (out / nofit["log"]).with_name("point.log").read_text()
     assert "Traceback" in point_log and "BuildError" in point_log

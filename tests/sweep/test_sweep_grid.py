@@ -80,12 +80,20 @@ def test_the_key_changes_with_every_input():
      "'ICESTORM_LC'", "no-fit"),
     ("icebreaker: the build failed", "ERROR: Max frequency...\nERROR: Design uses 6000 ICESTORM_LC, too many", "no-fit"),
     ("routing did not finish within its time budget of 600 s", "", "timeout"),
+    ("icebreaker: the design does not fit the iCE40UP5K: it needs more ICESTORM_LC than the 5,280 there are", "",
+     "no-fit"),
     ("icebreaker: the build failed", "ERROR: syntax error in top.il", "tool-error"),
 ])
 def test_build_failures_are_classified(message, log, status):
     from sc_neurocore.boards.build import BuildError
 
     assert classify_build_error(BuildError(message), log) == status
+
+
+def test_a_stopped_router_is_a_timeout():
+    from sc_neurocore.boards.build import RoutingTimeout
+
+    assert classify_build_error(RoutingTimeout("routing did not finish"), "ERROR: Unable to place") == "timeout"
 
 
 def test_resources_prefer_yosys_cells_then_nextpnr():
