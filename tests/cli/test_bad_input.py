@@ -110,6 +110,8 @@ ROWS = [
      "--address is for --executor ray"),
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--no-build", "--executor", "ray", "-o", "{out}/s"], 3,
      "pip install 'sc-neurocore[cluster]'", {"hide": ["ray"]}),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--route-budget", "-1", "-o", "{out}/s"], 2,
+     "--route-budget"),
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "-o", "{out}/s"], 3, "yosys",
      {"env": {"YOSYS": "/nonexistent/yosys"}}),
     # infer
