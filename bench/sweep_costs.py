@@ -103,7 +103,8 @@ def costs(d: dict) -> dict:
         else:
             ref = d["reference"][board]
             out[board] = (ref["build_s"], f"the reference build ({ref['parallelism']}, `{ref['command']}`, "
-                                          "docs/bench/boards.md): an upper bound for the grid's smaller engines")
+                                          "docs/bench/boards.md): an upper bound for the grid's smaller engines "
+                                          "(and made before the ECP5 boards routed with router2)")
     return out
 
 
