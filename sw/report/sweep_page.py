@@ -142,8 +142,8 @@ def _fmt(v, spec: str = "") -> str:
 
 
 def _rows_table(rows: Sequence[dict], fronts: dict[str, set]) -> str:
-    head = ["point", "board", "engine", "SC accuracy", "agreement", "clocks/image mean", "worst", "LUTs", "FFs",
-            "BRAM", "DSP", "fmax MHz", "clock MHz", "images/s", "front", "status", "log"]
+    head = ["point", "board", "status", "SC accuracy", "images/s", "LUTs", "fmax MHz", "front", "engine", "agreement",
+            "clocks/image mean", "worst", "FFs", "BRAM", "DSP", "clock MHz", "log"]
     body, classes = [], []
     for i, r in enumerate(rows):
         on = ", ".join(name for name, idx in fronts.items() if i in idx)
@@ -151,10 +151,11 @@ def _rows_table(rows: Sequence[dict], fronts: dict[str, set]) -> str:
         agr = None if r.get("agreement") is None else 100 * r["agreement"]
         status = _e(r["status"]) + (f"<br><small>{_e(r['detail'])}</small>" if r.get("detail") else "")
         log = f'<a href="{_e(r["log"])}">log</a>' if r.get("log") else "–"
-        body.append([_e(_label(r)), _e(r["board"]), _e(r.get("engine") or "–"), _fmt(acc, ".2f"), _fmt(agr, ".2f"),
-                     _fmt(r.get("clocks_mean"), ",.0f"), _fmt(r.get("clocks_worst"), ","), _fmt(r.get("luts"), ","),
-                     _fmt(r.get("ffs"), ","), _fmt(r.get("brams")), _fmt(r.get("dsps")), _fmt(r.get("fmax_mhz"), ".2f"),
-                     _fmt(r.get("clock_mhz"), ".2f"), _fmt(r.get("images_per_s"), ",.0f"), _e(on or "–"), status, log])
+        body.append([_e(_label(r)), _e(r["board"]), status, _fmt(acc, ".2f"), _fmt(r.get("images_per_s"), ",.0f"),
+                     _fmt(r.get("luts"), ","), _fmt(r.get("fmax_mhz"), ".2f"), _e(on or "–"), _e(r.get("engine") or "–"),
+                     _fmt(agr, ".2f"), _fmt(r.get("clocks_mean"), ",.0f"), _fmt(r.get("clocks_worst"), ","),
+                     _fmt(r.get("ffs"), ","), _fmt(r.get("brams")), _fmt(r.get("dsps")), _fmt(r.get("clock_mhz"), ".2f"),
+                     log])
         classes.append("subset" if on else "")
     return _table(head, body, classes)
 
