@@ -155,7 +155,8 @@ class LocalExecutor(Executor):
         context = multiprocessing.get_context("spawn")
         while todo:
             lost: list[int] = []
-            with ProcessPoolExecutor(max_workers=max(1, min(self.workers, len(todo))), mp_context=context) as pool:
+            pool = ProcessPoolExecutor(max_workers=max(1, min(self.workers, len(todo))), mp_context=context)
+            try:
                 futures = {}
                 for i in todo:
                     attempts[i] += 1
@@ -173,6 +174,10 @@ class LocalExecutor(Executor):
                             yield Outcome(i, error=_error_text(exc), attempts=attempts[i])
                         else:
                             yield Outcome(i, value, attempts=attempts[i])
+            except BaseException:  # interrupted, or the caller stopped reading: start nothing more
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
             todo = []
             for i in sorted(lost):
                 if attempts[i] > self.max_retries:
@@ -246,8 +251,6 @@ class RayExecutor(Executor):
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         ray = _import_ray()
-        from ray.exceptions import RayTaskError
-
         if not tasks:
             return
         cpu_max, mem_max = self._largest_node()
@@ -260,8 +263,19 @@ class RayExecutor(Executor):
                 options["memory"] = int(min(task.memory, mem_max))
             refs[remote.options(**options).remote(task.fn, task.args)] = i
         pending = list(refs)
+        try:
+            yield from self._collect(ray, refs, pending, tasks)
+        except BaseException:  # interrupted, or the caller stopped reading: cancel what has not finished
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+
+    def _collect(self, ray, refs: dict, pending: list, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        from ray.exceptions import RayTaskError
+
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
+            done, rest = ray.wait(pending, num_returns=1)
+            pending[:] = rest
             for ref in done:
                 i = refs[ref]
                 try:

@@ -37,6 +37,14 @@ def always_die() -> None:
     os._exit(14)
 
 
+def mark_after(path: str, seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    Path(path).write_text("ran\n")
+    return path
+
+
 TASKS = [Task(square_or_fail, (x,), label=f"x={x}") for x in (3, -1, 5, 0)]
 
 
@@ -88,6 +96,19 @@ def test_local_pool_gives_up_after_the_retries():
     with LocalExecutor(workers=2, max_retries=1) as ex:
         (outcome,) = ex.run([Task(always_die, label="doomed")])
     assert outcome.worker_lost and outcome.attempts == 2 and "doomed" in outcome.error
+
+
+def test_local_pool_starts_nothing_more_when_the_caller_stops(tmp_path):
+    import time
+
+    marks = [tmp_path / f"{i}" for i in range(8)]
+    with LocalExecutor(workers=1) as ex:
+        outcomes = ex.run([Task(mark_after, (str(m), 0.3)) for m in marks])
+        first = next(outcomes)
+        outcomes.close()  # the caller stops reading (an error, Ctrl-C)
+    time.sleep(1.0)
+    # the one done and those already handed to the worker's queue; not all eight
+    assert first.ok and 1 <= sum(m.exists() for m in marks) <= 5
 
 
 def test_ray_missing_is_exit_3_with_the_install_command(monkeypatch):
