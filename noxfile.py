@@ -38,7 +38,7 @@ def _runs(version: str) -> bool:
 #: nothing and exiting 0.
 PRESENT = [v for v in ALLOWED if _runs(v)]
 PYTHON = (PRESENT or list(ALLOWED))[0]
-ALL = "training,hw,sim,boards,dev,nir"
+ALL = "training,hw,sim,boards,dev,nir,cluster"  # cluster: Ray, for the executors' tests (import + a local instance: ~6 s)
 
 
 def _install(session: nox.Session, extras: str = ALL) -> None:

@@ -90,19 +90,47 @@ def build(board: str, name: str, out: Path) -> dict:
     except ValueError:
         cell["error"] = (stderr.strip().splitlines() or ["no output"])[-1][:300]
         return cell
+    cell.update(_figures(rep), built=_built_at(out / board / name))
+    if code and not cell.get("meets", True):
+        cell["error"] = stderr.strip().splitlines()[-1][:300] if stderr.strip() else ""
+    return cell
+
+
+def _figures(rep: dict) -> dict:
+    """A cell's figures from a ``BuildReport.to_json()`` (the build's ``--json`` output or ``build_report.json``)."""
     util = rep.get("utilization", {})
     lut = next((util[k]["used"] for k in ("ICESTORM_LC", "TRELLIS_COMB") if k in util), None)
     ff = rep.get("yosys_cells", {}).get("TRELLIS_FF") or sum(v for k, v in rep.get("yosys_cells", {}).items()
                                                              if k.startswith("SB_DFF"))
     bram = next((util[k]["used"] for k in ("ICESTORM_RAM", "DP16KD") if k in util), None)
     dsp = next((util[k]["used"] for k in ("ICESTORM_DSP", "MULT18X18D") if k in util), None)
-    cell.update(clock_mhz=rep["clock_hz"] / 1e6, fmax_mhz=(rep.get("sync_fmax_hz") or 0) / 1e6,
+    return dict(clock_mhz=rep["clock_hz"] / 1e6, fmax_mhz=(rep.get("sync_fmax_hz") or 0) / 1e6,
                 meets=rep.get("meets_timing"), luts=lut, ffs=ff, brams=bram, dsps=dsp,
                 images_per_s=rep.get("images_per_s"), tool_s=rep.get("seconds"), reused=rep.get("reused"),
                 parallelism=rep.get("parallelism"))
-    if code and not cell.get("meets", True):
-        cell["error"] = stderr.strip().splitlines()[-1][:300] if stderr.strip() else ""
-    return cell
+
+
+def _built_at(folder: Path) -> str | None:
+    """When the build's design was written (``top.il``'s time, UTC): which version of the engine it is."""
+    il = folder / "top.il"
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(il.stat().st_mtime)) if il.exists() else None
+
+
+def collect(boards, nets, out: Path, data: dict) -> dict:
+    """Re-read every cell's figures from its build folder's ``build_report.json`` (written by the build
+    command itself), keeping the recorded exit code and wall time; runs nothing."""
+    for name, _ in nets:
+        for board in boards:
+            key, path = f"{board}/{name}", out / board / name / "build_report.json"
+            if path.exists():
+                cell = data["cells"].get(key, {"board": board, "net": name, "exit": None, "wall_s": None,
+                                                   "command": " ".join(build_command(board, name, out))})
+                cell.update(_figures(json.loads(path.read_text())))
+                cell["exit"] = 0 if cell["meets"] else 1
+                cell["built"] = _built_at(out / board / name)
+                cell.pop("error", None)
+                data["cells"][key] = cell
+    return data
 
 
 def run(boards, nets, out: Path, jobs: int, data: dict) -> dict:
@@ -121,16 +149,18 @@ def run(boards, nets, out: Path, jobs: int, data: dict) -> dict:
               f"at {res.get('clock_mhz', 0):.2f}, {res['wall_s']:.0f} s", file=sys.stderr)
         return res
 
+    mine = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for res in pool.map(one, cells):
-            data["cells"][f"{res['board']}/{res['net']}"] = res
+            mine[f"{res['board']}/{res['net']}"] = res
             data.update(machine=common.machine_info(), revision=common.git_revision(), date=common.utc_now())
             try:  # another run (the other board's column) may have saved cells meanwhile: keep them
                 saved = common.read_json(NAME, schema=SCHEMA)
-                data["cells"] = {**saved.get("cells", {}), **data["cells"]}
-                data["nets"] = {**saved.get("nets", {}), **data["nets"]}
+                data["cells"] = {**data["cells"], **saved.get("cells", {})}
+                data["nets"] = {**data["nets"], **saved.get("nets", {})}
             except common.RenderError:
                 pass
+            data["cells"].update(mine)  # this run's cells win over what was saved before
             common.write_json(NAME, data)  # after every cell: an interrupted run keeps what it finished
     return data
 
@@ -143,8 +173,8 @@ def render(data: dict) -> str:
            f"{data.get('machine', {}).get('cores', '?')} cores, load {data.get('machine', {}).get('load', '?')}.\n",
            "Every net is trained with the command in the first table and built with the user's command, "
            "`sc-neurocore build --board BOARD --checkpoint NET.pt` (the board's preset parallelism and clock; "
-           "nothing tuned per net).  *Build* is the wall time of that command (elaboration, synthesis, place, "
-           "route, bitstream); images/s is the core's rate at the board clock, mean over the 360 digits test "
+           "nothing tuned per net).  *Build* is the tools' time (synthesis, place, route, bitstream: the "
+           "report's `seconds`; elaboration and the clock model add about half a minute); images/s is the core's rate at the board clock, mean over the 360 digits test "
            "images (the exact clock model).\n",
            "## Nets\n",
            common.md_table(["net", "float val. accuracy", "train command"],
@@ -157,18 +187,20 @@ def render(data: dict) -> str:
             if c is None:
                 continue
             if c.get("fmax_mhz") is None:
-                rows.append([n, f"exit {c['exit']}", c.get("error", ""), "", "", "", "", "", f"{c['wall_s']:.0f} s"])
+                rows.append([n, f"exit {c['exit']}", c.get("error", ""), "", "", "", "", "", f"{c['wall_s']:.0f} s",
+                             c.get("built") or "-"])
                 continue
             status = "meets" if c.get("meets") else "**FAILS**"
             rows.append([n, f"exit {c['exit']}", f"{c['fmax_mhz']:.2f} MHz at {c['clock_mhz']:.2f} ({status})",
                          f"{c['luts']:,}" if c.get("luts") else "-", f"{c['ffs']:,}" if c.get("ffs") else "-",
                          c.get("brams", "-"), c.get("dsps", "-"),
                          f"{c['images_per_s']:,.0f}" if c.get("images_per_s") else "-",
-                         f"{c['wall_s']:.0f} s" + (" (reused)" if c.get("reused") else "")])
+                         f"{c['tool_s']:.0f} s" if c.get("tool_s") else f"{c['wall_s']:.0f} s", c.get("built") or "-"])
         if rows:
             unit = "LC" if board == "icebreaker" else "LUT4"
             out += [f"## {board}\n",
-                    common.md_table(["net", "exit", "fmax", unit, "FF", "BRAM", "DSP", "images/s (mean)", "build"],
+                    common.md_table(["net", "exit", "fmax", unit, "FF", "BRAM", "DSP", "images/s (mean)", "build",
+                                     "design written (UTC)"],
                                     rows), ""]
     return "\n".join(out)
 
@@ -179,10 +211,15 @@ def main(argv=None) -> int:
     ap.add_argument("--nets", default=",".join(n for n, _ in NETS))
     ap.add_argument("--jobs", type=int, default=1, help="builds at once (default 1)")
     ap.add_argument("--out", type=Path, default=Path("build/matrix"))
+    ap.add_argument("--collect", action="store_true",
+                    help="build nothing: re-read each cell's build_report.json from its build folder, then render")
     common.add_render_only(ap)
     args = ap.parse_args(argv)
     if args.render_only:
         data = common.read_json(NAME, schema=SCHEMA)
+    elif args.collect:
+        data = collect([b for b in args.boards.split(",") if b], NETS, args.out, common.read_json(NAME, schema=SCHEMA))
+        common.write_json(NAME, data)
     else:
         boards = [b for b in args.boards.split(",") if b]
         wanted = args.nets.split(",")

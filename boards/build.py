@@ -211,7 +211,8 @@ def parse_nextpnr_log_utilization(text: str) -> dict:
     return out
 
 
-_NO_BELS_RE = re.compile(r"no BELs remaining to implement cell type '(\w+)'")
+_NO_BELS_RE = re.compile(r"no BELs remaining to implement cell type '(\w+)'"
+                         r"|Failed to expand region \([^)]*\) \|_> \([^)]*\) of \d+ (\w+?)s\b")
 
 
 def does_not_fit(log_text: str) -> str | None:
@@ -220,7 +221,7 @@ def does_not_fit(log_text: str) -> str | None:
     m = _NO_BELS_RE.search(log_text)
     if not m:
         return None
-    bel = m.group(1)
+    bel = m.group(1) or m.group(2)
     util = parse_nextpnr_log_utilization(log_text).get(bel)
     if util is None:
         return f"it needs more {bel} than there are"

@@ -11,6 +11,9 @@
 4. hypothesis-drawn random nets and configurations on each simulator;
 
 then a summary table.  ``--quick`` is the CI's cut (fewer images, the same kinds of check).
+``--executor local|ray`` shards the images of parts 2 and 3 over a local process pool or a Ray
+cluster (:mod:`.shards`; ``--jobs``, ``--address``, ``--shards``): the same table as the serial
+run, but for the rates and times.
 Exit status 0 when every integer matched, 1 on any mismatch or failure, 2 for bad usage, 3 when
 a simulator is missing.  It trains nothing and imports neither torch nor scikit-learn.
 """
@@ -144,6 +147,8 @@ def _progress_printer(prefix: str):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ..executors import EXECUTORS
+
     p = argparse.ArgumentParser(prog="python -m sc_neurocore.sim.regression", description=__doc__.splitlines()[0])
     p.add_argument("--sim", choices=("icarus", "verilator", "both"), default="both")
     p.add_argument("--export", type=Path, default=None, metavar="FILE",
@@ -164,6 +169,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--random", type=int, default=None, metavar="N",
                    help=f"hypothesis random nets per simulator (default {FULL['random']})")
     p.add_argument("--no-units", action="store_true", help="skip the unit testbenches")
+    p.add_argument("--executor", choices=EXECUTORS, default=None,
+                   help="shard the net's images over a local process pool or Ray (default: one process, serially)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes of the local pool, CPUs of a local Ray instance (default: the cores)")
+    p.add_argument("--address", default=None, metavar="ADDR",
+                   help="Ray cluster: auto or ray://HOST:PORT (default: start a local Ray instance)")
+    p.add_argument("--shards", type=int, default=None, metavar="N",
+                   help="shards per part (default: one per worker)")
     p.add_argument("--json", type=Path, default=None, help="write the rows as JSON too")
     p.add_argument("--report", type=Path, default=None, metavar="MD",
                    help="write the table as a Markdown report with its command (e.g. docs/bench/regression.md)")
@@ -178,6 +191,11 @@ def _settings(args) -> dict:
     for k, v in out.items():
         if k not in ("units", "boards") and v is not None and v < 0:
             raise ValueError(f"--{k.replace('_', '-')} must be >= 0, not {v}")
+    for k in ("jobs", "shards"):
+        if getattr(args, k) is not None and getattr(args, k) < 1:
+            raise ValueError(f"--{k} must be >= 1, not {getattr(args, k)}")
+    if args.executor is None and (args.jobs, args.address, args.shards) != (None, None, None):
+        raise ValueError("--jobs, --address and --shards need --executor local or ray")
     return out
 
 
@@ -188,11 +206,10 @@ def _usage_error(p, message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from ..errors import MissingTool
+    from ..executors import make_executor
     from ..export import QuantizedNet
     from ..fileio import OutputPathError, check_output_path
-    from ..hw.presets import BOARD_ENGINES
-    from ..sc.contract import SCConfig
-    from .reference import digits_test, reference_info, reference_net, with_source
+    from .reference import reference_net
     from .runner import SIMULATORS, check_simulator
 
     p = _parser()
@@ -211,9 +228,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for s in sims:
             check_simulator(s)
+        executor = None if args.executor is None else make_executor(args.executor, jobs=args.jobs,
+                                                                     address=args.address)
     except MissingTool as exc:
         print(f"{p.prog}: {exc}", file=sys.stderr)
         return 3
+    except ValueError as exc:
+        return _usage_error(p, str(exc))
+    try:
+        return _run(args, limits, qnet, sims, executor, argv)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _run(args, limits: dict, qnet, sims: list[str], executor, argv) -> int:
+    """The regression's parts once the arguments, the net and the simulators are checked."""
+    from ..hw.presets import BOARD_ENGINES
+    from ..sc.contract import SCConfig
+    from .reference import digits_test, reference_info, with_source
+
     rng = args.rng or SCConfig().rng
     qnet = with_source(qnet, rng=rng)
     x, y = digits_test()
@@ -240,9 +274,21 @@ def main(argv: list[str] | None = None) -> int:
         if limit == 0:
             return
         n = len(x) if limit is None else min(limit, len(x))
-        print(f"{what} on {s}: {n} digits test images", flush=True)
-        rep = verify_chain(q, x, y, T=args.T, sim=s, limit=n, float_pred=float_pred, parallelism=parallelism,
-                           what=what, waves="never", progress=_progress_printer("  "))
+        print(f"{what} on {s}: {n} digits test images"
+              + ("" if executor is None else f", sharded over {executor.describe()}"), flush=True)
+        if executor is None:
+            rep = verify_chain(q, x, y, T=args.T, sim=s, limit=n, float_pred=float_pred, parallelism=parallelism,
+                               what=what, waves="never", progress=_progress_printer("  "))
+        else:
+            from .shards import verify_sharded
+
+            try:
+                rep = verify_sharded(q, x, y, executor=executor, shards=args.shards, limit=n, T=args.T, sim=s,
+                                     float_pred=float_pred, parallelism=parallelism, what=what)
+            except RuntimeError as exc:  # a shard's worker was lost, or its simulation broke down
+                print(f"  {what} on {s}: FAILED: {exc}", flush=True)
+                failures.append(f"{what} on {s}: {str(exc).splitlines()[0]}")
+                return
         rows.extend(rep.rows)
         failures.extend(f"{what} on {s}: {r.first_mismatch}" for r in rep.rows if r.mismatches)
         if rep.agreement.get("sc_vs_float") is not None:

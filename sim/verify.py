@@ -153,7 +153,7 @@ class ChainReport:
 
 def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator", limit: int | None = None,
                  float_pred=None, parallelism=None, trace: bool = True, progress=None, waves: str = "on-failure",
-                 waves_dir=None, batch: int = 32, what: str = "trained net") -> ChainReport:
+                 waves_dir=None, batch: int = 32, what: str = "trained net", image_offset: int = 0) -> ChainReport:
     """Run fixed / SC / RTL on the first ``limit`` images of ``x`` (probabilities in [0, 1]).
 
     ``qnet``: the ``QuantizedNet`` to check; ``y``: labels (for accuracies), or None;
@@ -165,7 +165,8 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     :class:`~sc_neurocore.progress.ProgressEvent` (builds, then images simulated with the
     mismatches so far).  ``waves``: ``"on-failure"`` (re-run the first mismatching image with
     an FST dump), ``"always"`` (dump every run), ``"never"``; FST files go to ``waves_dir``
-    (default ``cache_dir("sim", "waves")``).
+    (default ``cache_dir("sim", "waves")``).  ``image_offset``: the number of ``x[0]`` in a larger set
+    (a shard of it, :mod:`.shards`), added to the image numbers of the report.
     """
     from .rtl import check_T
     from .tb_network import DEFAULT_PARALLELISM
@@ -209,26 +210,26 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     par = DEFAULT_PARALLELISM if parallelism is None else tuple(parallelism)
     wdir = Path(waves_dir) if waves_dir is not None else None
     for s in sims:
-        row, rep = _run_one(vec, s, par, trace, batch, progress, waves, wdir, y, report, what)
+        row, rep = _run_one(vec, s, par, trace, batch, progress, waves, wdir, y, report, what, image_offset)
         report.rows.append(row)
         if row.mismatches and report.first_mismatch is None:
             report.first_mismatch = _location(s, rep, n)
             if waves == "on-failure":
-                _rerun_with_waves(vec, s, par, trace, progress, wdir, report)
+                _rerun_with_waves(vec, s, par, trace, progress, wdir, report, image_offset)
     if not sims:
         report.rows.append(ChainRow("none", n, 0, 0, report.accuracy["float"], report.accuracy["fixed"],
                                     report.accuracy["sc"], None, 0.0, 0.0, what=what))
     return report
 
 
-def _run_one(vec, s, par, trace, batch, progress, waves, wdir, y, report, what):
+def _run_one(vec, s, par, trace, batch, progress, waves, wdir, y, report, what, offset=0):
     from .tb_network import run_network
 
     n = vec.n_images
     t0 = time.perf_counter()
-    dump = _waves_path(wdir, f"{s}_images0-{n - 1}.fst") if waves == "always" else None
+    dump = _waves_path(wdir, f"{s}_images{offset}-{offset + n - 1}.fst") if waves == "always" else None
     rep = run_network(vec, sim=s, parallelism=par, trace=trace, batch=batch, check=False, progress=progress,
-                      waves=dump)
+                      waves=dump, image_offset=offset)
     if rep.get("waves"):
         report.waves = rep["waves"]
     wall = time.perf_counter() - t0
@@ -270,19 +271,19 @@ def _location(sim: str, rep: dict, n: int) -> dict:
     return loc
 
 
-def _rerun_with_waves(vec, s, par, trace, progress, wdir, report) -> None:
+def _rerun_with_waves(vec, s, par, trace, progress, wdir, report, offset=0) -> None:
     """Run the first mismatching image alone with an FST dump; put the file and its cycle in the report."""
     from .simulators import display_name
     from .tb_network import run_network
 
     fm = report.first_mismatch
-    k = fm.get("image")
-    if k is None or not 0 <= k < vec.n_images:
+    k = fm.get("image")  # numbered in the whole set: the shard's own index is k - offset
+    if k is None or not 0 <= k - offset < vec.n_images:
         report.notes.append("waves: no image to re-run (the failure names none)")
         return
     path = _waves_path(wdir, f"{s}_image{k}.fst")
-    rep = run_network(vec.subset(k, k + 1), sim=s, parallelism=par, trace=trace, batch=1, check=False,
-                      progress=progress, waves=path, image_offset=k)
+    rep = run_network(vec.subset(k - offset, k - offset + 1), sim=s, parallelism=par, trace=trace, batch=1,
+                      check=False, progress=progress, waves=path, image_offset=k)
     report.waves = rep.get("waves")
     if report.waves and report.waves.endswith(".vcd"):
         from .simulators import LZ4_INSTALL

@@ -25,7 +25,7 @@ class MissingTool(RuntimeError):
 
 
 #: pip command per extra of ``pyproject.toml``.
-EXTRA_INSTALL = {name: f"pip install 'sc-neurocore[{name}]'" for name in ("training", "hw", "sim", "boards", "bench", "nir")}
+EXTRA_INSTALL = {name: f"pip install 'sc-neurocore[{name}]'" for name in ("training", "hw", "sim", "boards", "bench", "nir", "cluster")}
 
 
 def missing_extra(extra: str, exc: ImportError | None = None, what: str = "") -> MissingTool:

@@ -6,6 +6,16 @@ import numpy as np
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """``pnr`` tests (board place-and-route, minutes each) run only when selected: ``pytest -m pnr``."""
+    if "pnr" in (config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason="board place-and-route of minutes: run with -m pnr")
+    for item in items:
+        if item.get_closest_marker("pnr") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def digits():
     from sc_neurocore.datasets import load_digits_split
@@ -38,3 +48,23 @@ def trained_digits_net(digits):
     finally:
         torch.set_num_threads(threads)
     return model, np.asarray(pred)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A local Ray instance with 2 CPUs for the session (started by ``RayExecutor``, as ``--executor ray`` does).
+
+    Commands run with ``--executor ray`` meanwhile use it instead of starting their own.  Its
+    workers get this process's ``sys.path`` (so that they import the test modules' task functions).
+    Skipped without Ray (the optional ``cluster`` extra).
+    """
+    import os
+    import sys
+
+    pytest.importorskip("ray", reason="Ray is the optional 'cluster' extra: pip install 'sc-neurocore[cluster]'")
+    from sc_neurocore.executors import RayExecutor
+
+    ex = RayExecutor(workers=2, runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}})
+    assert ex.started and ex.workers == 2
+    yield ex
+    ex.close()

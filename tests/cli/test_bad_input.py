@@ -95,6 +95,30 @@ ROWS = [
      {"hide": ["amaranth_boards"]}),
     (["build", "--board", "icebreaker", "--export", "{npz}", "-o", "{out}/b"], 3, "yosys",
      {"env": {"YOSYS": "/nonexistent/yosys"}}),
+    # sweep: the grid, the executor and the tools before any point runs, nothing written
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "lenght=8", "-o", "{out}/s"], 2,
+     "unknown grid key 'lenght'; the keys are length, rng, parallelism, board"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "", "-o", "{out}/s"], 2, "the grid is empty"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8,x", "-o", "{out}/s"], 2, "length takes positive integers"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8 length=16", "-o", "{out}/s"], 2, "is given twice"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "rng=sobol,xorshift", "-o", "{out}/s"], 2, "rng takes lfsr, sobol"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "parallelism=16", "-o", "{out}/s"], 2, "LANESxTLANES"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "board=de10nano", "-o", "{out}/s"], 2, "board takes icebreaker"),
+    (["sweep", "--checkpoint", "{ckpt}", "-o", "{out}/s"], 2, "required: --grid"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "-o", "{txt}"], 2, "exists and is not a folder"),
+    (["sweep", "--checkpoint", "{conv}", "--grid", "length=8", "--no-build", "-o", "{out}/s"], 2, "issue 14"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--no-build", "--data", "{wide}", "-o", "{out}/s"], 2,
+     "x must lie in [0, 1]"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--executor", "dask", "-o", "{out}/s"], 2,
+     "invalid choice: 'dask'"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--no-build", "--address", "auto", "-o", "{out}/s"], 2,
+     "--address is for --executor ray"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--no-build", "--executor", "ray", "-o", "{out}/s"], 3,
+     "pip install 'sc-neurocore[cluster]'", {"hide": ["ray"]}),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--route-budget", "-1", "-o", "{out}/s"], 2,
+     "--route-budget"),
+    (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "-o", "{out}/s"], 3, "yosys",
+     {"env": {"YOSYS": "/nonexistent/yosys"}}),
     # infer
     (["infer", "--port", "{tmp}/ttyNOPE", "--export", "{npz}", "--limit", "2"], 2, "is the board attached"),
     (["infer", "--export", "{npz}"], 2, "required: --port"),
@@ -174,7 +198,7 @@ def test_the_table_is_big_enough():
     commands = {row[0][0] for row in ROWS if row[0] and not row[0][0].startswith("-")}
     assert len(ROWS) >= 30
     assert {"demo", "train", "sc-eval", "export", "export-verilog", "export-vectors", "verify", "build", "infer",
-            "clean", "import-nir", "export-nir"} <= commands
+            "clean", "import-nir", "export-nir", "sweep"} <= commands
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[_id(r) for r in ROWS])
