@@ -296,7 +296,6 @@ EQUIVALENT: dict[str, str] = {
     'hw/count_pipeline.py:CountPipeline._products.constants:int(wins[li][t if (t := (pp * TL + q)) < T else q, c]) if li in wins else 0 -> int(wins[li][t if (t := (pp * TL + q)) < T else q, c]) if li in wins else 1#0': R_PLACEHOLDER,
     'hw/count_pipeline.py:CountPipeline._products.lane_bits:len(set(values)) == 1 -> len(set(values)) == 0#0': R_SAME_MUX,
     'hw/count_pipeline.py:CountPipeline._products.lane_bits:results[0] -> results[-1]#0': R_SAME_MUX,
-    'hw/count_pipeline.py:CountPipeline._products:[spk_b[q]] * L -> [spk_b[q]] + L#0': R_ALWAYS_PROB,
     'hw/count_pipeline.py:CountPipeline._products:spec.n_layers > 1 -> spec.n_layers >= 1#1': R_ONE_LAYER,
     'hw/count_pipeline.py:CountPipeline._products:spec.n_layers > 1 -> spec.n_layers > 0#1': R_ONE_LAYER,
     'hw/count_pipeline.py:CountPipeline._accumulate:s.v3 & s.t3.last -> s.v3 | s.t3.last#0': R_STALL,
