@@ -116,16 +116,48 @@ def _built_at(folder: Path) -> str | None:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(il.stat().st_mtime)) if il.exists() else None
 
 
+def _report_from_tools(board: str, name: str, out: Path) -> dict | None:
+    """A ``BuildReport.to_json()``-like dict from the tools' own reports in a build folder whose build
+    command died after the tools had finished (nextpnr's report and Yosys' log; the clocks per image
+    from the exact clock model over the digits test images)."""
+    folder = out / board / name
+    if not (folder / "top.report.json").exists():
+        return None
+    import numpy as np
+    from sc_neurocore.boards.build import parse_nextpnr_report, parse_yosys_stat
+    from sc_neurocore.boards.registry import get_board
+    from sc_neurocore.cli.nets import load_net
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.hw.timing import image_cycles
+    from sc_neurocore.sc.contract import SCConfig, quantize_probability
+
+    spec = get_board(board)
+    util, fmax = parse_nextpnr_report(folder / "top.report.json")
+    net = load_net(out / f"{name}.pt", config=SCConfig(rng=spec.rng))
+    x, _ = load_dataset("digits", "test")
+    cycles = image_cycles(net.qnet, net.T, spec.parallelism, quantize_probability(x, net.qnet.config.prob_bits))
+    f = min(fmax.values())
+    stamp = folder / "sc_neurocore_build.json"
+    return {"clock_hz": spec.clock_hz, "sync_fmax_hz": f, "meets_timing": f >= spec.clock_hz, "utilization": util,
+            "yosys_cells": parse_yosys_stat((folder / "top.rpt").read_text(errors="replace")),
+            "images_per_s": spec.clock_hz / float(np.mean(cycles)),
+            "seconds": json.loads(stamp.read_text()).get("seconds") if stamp.exists() else None,
+            "reused": False, "parallelism": list(spec.parallelism)}
+
+
 def collect(boards, nets, out: Path, data: dict) -> dict:
     """Re-read every cell's figures from its build folder's ``build_report.json`` (written by the build
-    command itself), keeping the recorded exit code and wall time; runs nothing."""
+    command itself; else from the tools' own reports, :func:`_report_from_tools`), keeping the recorded
+    wall time; runs nothing."""
     for name, _ in nets:
         for board in boards:
             key, path = f"{board}/{name}", out / board / name / "build_report.json"
-            if path.exists():
+            rep = json.loads(path.read_text()) if path.exists() else _report_from_tools(board, name, out)
+            if rep is not None:
                 cell = data["cells"].get(key, {"board": board, "net": name, "exit": None, "wall_s": None,
                                                    "command": " ".join(build_command(board, name, out))})
-                cell.update(_figures(json.loads(path.read_text())))
+                cell.update(_figures(rep))
+                cell["source"] = "build_report.json" if path.exists() else "the tools' reports"
                 cell["exit"] = 0 if cell["meets"] else 1
                 cell["built"] = _built_at(out / board / name)
                 cell.pop("error", None)
@@ -171,6 +203,7 @@ def render(data: dict) -> str:
            f"Made by `{data.get('command', 'python ' + SCRIPT)}` at {data.get('revision', '?')} on "
            f"{data.get('date', '?')}; machine: {data.get('machine', {}).get('cpu', '?')}, "
            f"{data.get('machine', {}).get('cores', '?')} cores, load {data.get('machine', {}).get('load', '?')}.\n",
+           (data["note"] + "\n" if data.get("note") else "") +
            "Every net is trained with the command in the first table and built with the user's command, "
            "`sc-neurocore build --board BOARD --checkpoint NET.pt` (the board's preset parallelism and clock; "
            "nothing tuned per net).  *Build* is the tools' time (synthesis, place, route, bitstream: the "
@@ -191,7 +224,8 @@ def render(data: dict) -> str:
                              c.get("built") or "-"])
                 continue
             status = "meets" if c.get("meets") else "**FAILS**"
-            rows.append([n, f"exit {c['exit']}", f"{c['fmax_mhz']:.2f} MHz at {c['clock_mhz']:.2f} ({status})",
+            star = "*" if c.get("source") == "the tools' reports" else ""
+            rows.append([n, f"exit {c['exit']}{star}", f"{c['fmax_mhz']:.2f} MHz at {c['clock_mhz']:.2f} ({status})",
                          f"{c['luts']:,}" if c.get("luts") else "-", f"{c['ffs']:,}" if c.get("ffs") else "-",
                          c.get("brams", "-"), c.get("dsps", "-"),
                          f"{c['images_per_s']:,.0f}" if c.get("images_per_s") else "-",
@@ -202,6 +236,10 @@ def render(data: dict) -> str:
                     common.md_table(["net", "exit", "fmax", unit, "FF", "BRAM", "DSP", "images/s (mean)", "build",
                                      "design written (UTC)"],
                                     rows), ""]
+            if any(cells.get(f"{board}/{n}", {}).get("source") == "the tools' reports" for n in nets):
+                out += ["\\* read from the tools' own reports (`--collect`): the build command stopped after the tools "
+                        "had finished (it imported a module changed under it by a merge during the run), so its "
+                        "exit code is the one the figures imply.", ""]
     return "\n".join(out)
 
 
