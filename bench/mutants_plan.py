@@ -177,7 +177,6 @@ R_ONE_LAYER = ("for a one-layer net the hidden-layer logic this adds is driven b
 R_PLACEHOLDER = ("the placeholder random number of a (layer, pass) whose layer has no input source (a spike layer): "
                  "the multiplexer selects it only for that layer's items, whose input bits are the spike word")
 R_SAME_MUX = "every entry is the same signal here: a multiplexer over them, or any one of them, is that signal"
-R_ALWAYS_PROB = "layer 0 always takes probability codes, so there is always an input comparator: the branch is never built"
 R_STALL = ("during a stall the held item is valid and the last of its block (that is what stalls), so v3 & last and "
            "v3 | last are both 1")
 R_PAD = "the bias of a lane past the layer's last neuron: that lane's results are never reported, counted or stored"
