@@ -132,7 +132,7 @@ def render(verdicts: dict) -> str:
         "and 6 silent loads (NaN/inf weights); exports 355 tracebacks of 600 damages (zipfile/zlib errors; the CLI "
         "wrapped them) and 15 silent loads of 24 invalid files (float, NaN, out-of-range weight codes, layers that do "
         "not chain, leak/threshold out of range); vector files 339 tracebacks of 600 and 6 silent loads of 14; data "
-        "and NIR files: no hole.",
+        "files: no hole; NIR files: every invalid content refused, but a damaged file could crash the process.",
         "",
         f"**Half-written files**: {verdict('atomic writes')}.  Every output goes through "
         "`sc_neurocore.fileio.atomic_output` (a temporary file in the same folder, renamed over the target when "
@@ -179,8 +179,8 @@ def render(verdicts: dict) -> str:
         "* GPU training is not bit-reproducible (atomic adds in the backward kernels; `torch.use_deterministic_"
         "algorithms` would be needed and is not set): not measured here (no GPU in this run).",
         "* Bitstreams: the Verilog is identical; a bitstream is then fixed by the tool versions (Yosys, nextpnr, "
-        "icepack/ecppack, pinned in `constraints.txt` as YoWASP wheels) and nextpnr's placement seed (`--seed`, "
-        "default fixed).  Two builds from the same inputs should give the same bits; not checked here (place-and-"
+        "icepack/ecppack: the YoWASP wheels pinned in `constraints.txt`) and nextpnr's placement seed (`--seed`: "
+        "the flow passes none, so nextpnr's default).  Two builds from the same inputs should give the same bits; not checked here (place-and-"
         "route is out of this run's budget): `sc-neurocore build` twice and `cmp` of the `.bin` is the check.",
         "",
         "## Soak",
