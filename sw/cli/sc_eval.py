@@ -47,7 +47,8 @@ def register(subparsers) -> None:
 
 
 def float_predictions(model, x, T: int):
-    """The float model's predictions for constant-current inputs ``x`` repeated over ``T`` timesteps (None without a model)."""
+    """The float model's predictions for constant-current inputs ``x`` ``(N, n)`` repeated over ``T`` timesteps, or
+    for a spike raster ``x`` ``(T, N, n)`` (None without a model)."""
     if model is None:
         return None
     import numpy as np
@@ -56,7 +57,7 @@ def float_predictions(model, x, T: int):
     model.eval()
     with torch.no_grad():
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        counts, _ = model(xt[None].expand(T, -1, -1))
+        counts, _ = model(xt if xt.ndim == 3 else xt[None].expand(T, -1, -1))
     return counts.argmax(1).cpu().numpy().astype(np.int64)
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import argparse
 import time
 
-from .argtypes import non_negative_float, non_negative_int, output_file, positive_float, positive_int, unit_float
+from .argtypes import (
+    INPUT_ENCODINGS,
+    non_negative_float,
+    non_negative_int,
+    output_file,
+    positive_float,
+    positive_int,
+    unit_float,
+)
 
 EXAMPLES = """\
 examples:
@@ -75,6 +83,9 @@ def register(subparsers) -> None:
                    help="adaptation decay in [0, 1] (--neuron alif only; default: 0.95)")
     p.add_argument("--adapt-strength", type=non_negative_float, default=None,
                    help="threshold added per unit of adaptation, >= 0 (--neuron alif only; default: 0.2)")
+    p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
+                   help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
+                   "current; the SC chain and the gateware then take spike inputs (default: constant current)")
     p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
@@ -119,7 +130,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
-                adapt_decay: float = 0.95, adapt_strength: float = 0.2):
+                adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
@@ -128,7 +139,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
     are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (``"lif"`` or
     ``"synaptic"`` with its ``alpha``, ``"alif"`` with ``adapt_decay`` and ``adapt_strength``) is every layer's
-    neuron model (``SpikingNet(neuron=...)``).
+    neuron model (``SpikingNet(neuron=...)``).  ``input_encoding`` (``"rate"``, ``"latency"``, ``"delta"``;
+    ``sc_neurocore.training.encode_images``) trains on spike rasters instead of a constant current (a rate code
+    draws fresh spikes every epoch; the test split's rasters use seed 0), and ``meta["input_encoding"]`` records it:
+    the SC chain then runs the net with a spike-input first layer.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -142,8 +156,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
     x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
     generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
-    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
+    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
+                              collate_fn=_encoder(input_encoding, T, None))
+    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
              else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
     if hidden_sizes:
@@ -179,10 +194,28 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                                     "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
         log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
+    if input_encoding:
+        finetune["input_encoding"] = input_encoding
     meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
                 val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
                 train_seconds=seconds, history=history, **finetune)
     return model.cpu().eval(), meta
+
+
+def _encoder(encoding: str | None, T: int, seed: int | None):
+    """A DataLoader ``collate_fn`` that turns a batch of images into a ``(T, batch, n)`` raster (``None``: the default
+    collation, static images)."""
+    if encoding is None:
+        return None
+    import torch
+
+    from ..training.encoders import encode_images
+
+    def collate(batch):
+        x = torch.stack([b[0] for b in batch])
+        return encode_images(x, T, encoding, seed=seed), torch.stack([b[1] for b in batch])
+
+    return collate
 
 
 def save_trained(model, meta: dict, path) -> None:
@@ -208,6 +241,8 @@ def run(args) -> int:
         if value is not None and args.neuron != "alif":
             raise ValueError(f"{opt} is an adaptive threshold's: it applies only with --neuron alif")
     sc_config = None
+    if args.input_encoding and args.sc_finetune:
+        raise ValueError("--sc-finetune runs the SC model on constant-current inputs: not with --input-encoding")
     if args.length is not None and not args.sc_finetune:
         raise ValueError("--length applies only with --sc-finetune EPOCHS")
     if args.sc_finetune:
@@ -224,7 +259,8 @@ def run(args) -> int:
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
                               neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha,
                               adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
-                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength)
+                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength,
+                              input_encoding=args.input_encoding)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

@@ -35,7 +35,7 @@ from .counting import (
 from .fixed import neuron_step, scale_count
 from .sources import source_values
 
-__all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork"]
+__all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork", "MAX_SPIKE_T", "spike_raster", "spike_words"]
 
 
 @dataclass
@@ -56,6 +56,38 @@ class SCTrace:
     membranes: list = field(default_factory=list)
     spikes: list = field(default_factory=list)
     states: list = field(default_factory=list)
+
+
+#: Longest spike word (timesteps) a spike-input net takes: the words are int64.
+MAX_SPIKE_T = 62
+
+
+def spike_words(spikes) -> np.ndarray:
+    """A spike raster ``(T, B, n)`` (or ``(T, n)``) of 0/1 -> spike words ``(B, n)`` int64: bit ``t`` is the
+    spike at timestep ``t`` (the gateware's input word of a spike-input net).  Values other than 0/1, NaN,
+    or ``T`` outside ``[1, MAX_SPIKE_T]`` raise ``ValueError``."""
+    s = np.asarray(spikes)
+    if s.dtype == bool:
+        s = s.astype(np.int64)
+    if s.dtype.kind not in "iuf":
+        raise TypeError(f"a spike raster must hold numbers, not dtype {s.dtype}")
+    if s.ndim == 2:
+        s = s[:, None]
+    if s.ndim != 3:
+        raise ValueError(f"a spike raster must be (T, batch, n_input) or (T, n_input), got shape {np.shape(spikes)}")
+    if not 1 <= s.shape[0] <= MAX_SPIKE_T:
+        raise ValueError(f"a spike raster must have 1..{MAX_SPIKE_T} timesteps, got {s.shape[0]}")
+    if s.size and not np.isin(s, (0, 1)).all():
+        raise ValueError("a spike raster must hold only 0 and 1 (NaN and other values are refused)")
+    bits = s.astype(np.int64)
+    weights = np.left_shift(np.int64(1), np.arange(s.shape[0], dtype=np.int64))
+    return np.tensordot(weights, bits, axes=(0, 0)).astype(np.int64)
+
+
+def spike_raster(words, T: int) -> np.ndarray:
+    """Spike words ``(B, n)`` -> the raster ``(T, B, n)`` int64 of 0/1 (inverse of :func:`spike_words`)."""
+    w = np.asarray(words, dtype=np.int64)
+    return (w[None] >> np.arange(T, dtype=np.int64).reshape((T,) + (1,) * w.ndim)) & 1
 
 
 def _check_T(T) -> int:
@@ -85,24 +117,52 @@ class _Base:
     def n_output(self) -> int:
         return self.qnet.n_output
 
-    def _codes(self, xq) -> np.ndarray:
+    @property
+    def spike_input(self) -> bool:
+        """The first layer takes spikes (``input_kind == "spike"``): its inputs are spike words, not codes."""
+        return self.qnet.spike_input
+
+    def _codes(self, xq, T: int | None = None) -> np.ndarray:
         xq = np.asarray(xq)
+        what = "spike words" if self.spike_input else "input codes"
         if xq.dtype.kind not in "iu":
-            raise TypeError(f"input codes must be integers, not dtype {xq.dtype}")
+            raise TypeError(f"{what} must be integers, not dtype {xq.dtype}")
         if xq.ndim == 1:
             xq = xq[None]
         if xq.ndim != 2 or xq.shape[1] != self.n_input:
-            raise ValueError(f"input codes must be (batch, {self.n_input}), got shape {xq.shape}")
-        q = self.config.prob_max
-        if xq.size and (xq.min() < 0 or xq.max() > q):
-            raise ValueError(f"input codes must be in [0, {q}], got [{xq.min()}, {xq.max()}]")
+            raise ValueError(f"{what} must be (batch, {self.n_input}), got shape {xq.shape}")
+        if self.spike_input:
+            q = (1 << (T if T is not None else MAX_SPIKE_T)) - 1
+            if xq.size and (xq.min() < 0 or int(xq.max()) > q):
+                raise ValueError(f"spike words of T={T} timesteps must be in [0, 2**{T} - 1], "
+                                 f"got [{xq.min()}, {xq.max()}]")
+        else:
+            q = self.config.prob_max
+            if xq.size and (xq.min() < 0 or xq.max() > q):
+                raise ValueError(f"input codes must be in [0, {q}], got [{xq.min()}, {xq.max()}]")
         return xq.astype(np.int64)
 
     def _quantize(self, x) -> np.ndarray:
+        if self.spike_input:
+            raise ValueError("this net takes spike-encoded inputs: use run_spikes/predict_spikes with a (T, batch, "
+                             f"{self.n_input}) raster, or run_codes with spike words")
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             x = x[None]
         return self._codes(quantize_probability(x, self.config.prob_bits))
+
+    def predict_spikes(self, spikes) -> np.ndarray:
+        """Output spike counts for a spike raster ``(T, B, n_input)`` of 0/1 (a spike-input net)."""
+        return self.run_spikes(spikes, trace=False).counts
+
+    def run_spikes(self, spikes, trace: bool = True) -> SCTrace:
+        """Run a spike raster ``(T, B, n_input)`` (or ``(T, n_input)``) of 0/1 values through a spike-input net
+        (``rate_encode``/``latency_encode``/``delta_encode`` output); T is the raster's first axis."""
+        if not self.spike_input:
+            raise ValueError("this net's first layer takes probability codes (input_kind 'prob'), not spikes: "
+                             "export it with input_kind='spike' to run rasters")
+        words = spike_words(spikes)
+        return self.run_codes(words, int(np.shape(spikes)[0]), trace=trace)
 
     def predict(self, x, T: int = 25) -> np.ndarray:
         """Output spike counts ``(B, n_output)`` for probabilities ``x`` ``(B, n_input)`` in [0, 1]."""
@@ -117,9 +177,12 @@ class _Base:
         return self.run_codes(self._quantize(x), T, trace=trace)
 
     def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096) -> SCTrace:
-        """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`."""
-        xq = self._codes(xq)
+        """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`.
+
+        A spike-input net (``qnet.spike_input``) takes *spike words* instead: input ``i``'s spike at timestep
+        ``t`` is bit ``t`` of ``xq[b, i]`` (:func:`spike_words`; what the gateware's input stream carries)."""
         T = _check_T(T)
+        xq = self._codes(xq, T)
         parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
         if len(parts) == 1:
             return parts[0]
@@ -232,6 +295,9 @@ class SCNetwork(_Base):
         return super()._run_batch(xq, T, trace)
 
     def _layer0_counts(self, xq, T):
+        if self.spike_input:
+            raster = spike_raster(xq, T)
+            return np.stack([self._spike_counts(0, t, raster[t]) for t in range(T)])
         codes = input_codes(self.arith[0], xq, self.config.prob_bits)
         return self._count(0, codes, 0, T, T)
 
@@ -263,6 +329,8 @@ class FixedPointNetwork(_Base):
         self._w = [np.asarray(layer.weight_q, dtype=np.float64).T for layer in qnet.layers]
 
     def _layer0_counts(self, xq, T):
+        if self.spike_input:
+            return np.stack([self._spike_counts(0, t, s) for t, s in enumerate(spike_raster(xq, T))])
         c = np.rint(xq.astype(np.float64) @ self._w[0]).astype(np.int64)  # |C| < 2**53: exact
         return np.broadcast_to(c, (T,) + c.shape)
 
