@@ -332,7 +332,7 @@ def test_constant_leak_equals_the_floor_shifted_product():
         m.d.comb += out.eq(constant_leak(v, betas, layer, 8))
         got = []
 
-        async def bench(ctx, betas=betas):
+        async def bench(ctx, v=v, layer=layer, out=out, got=got):
             for li in range(3):
                 for a in vs:
                     ctx.set(v, int(a))
