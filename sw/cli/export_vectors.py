@@ -46,7 +46,7 @@ def encoded_inputs(args, net, x):
     if not net.qnet.spike_input:
         return x
     encoding = getattr(args, "input_encoding", None) or net.meta.get("input_encoding")
-    if encoding is None:
+    if encoding not in INPUT_ENCODINGS:
         raise ValueError("this net's first layer takes spikes: give --input-encoding rate|latency|delta")
     from ..training.encoders import encode_images
 

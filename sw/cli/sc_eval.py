@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .argtypes import positive_int
-from .export_vectors import add_data_file_option
+from .export_vectors import add_data_file_option, add_encoding_options, encoded_inputs
 from .nets import DEFAULT_T, add_sc_options, config_from_args, load_net
 
 EXAMPLES = """\
@@ -43,6 +43,7 @@ def register(subparsers) -> None:
     add_data_file_option(p)
     p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="first N test images only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_encoding_options(p)
     p.set_defaults(func=run)
 
 
@@ -69,10 +70,15 @@ def evaluate_checkpoint(model, config, x, y, T: int, qnet=None) -> dict:
 
     float_pred = float_predictions(model, x, T)
     qnet = model.to_quantized(config) if qnet is None else qnet
-    fx_pred = FixedPointNetwork.from_quantized(qnet).run(x, T, trace=False).prediction
-    net = SCNetwork.from_quantized(qnet)
-    t0 = time.perf_counter()
-    sc_pred = net.run(x, T, trace=False).prediction
+    fixed, net = FixedPointNetwork.from_quantized(qnet), SCNetwork.from_quantized(qnet)
+    if qnet.spike_input:  # x: the (T, N, n) raster
+        fx_pred = fixed.run_spikes(x, trace=False).prediction
+        t0 = time.perf_counter()
+        sc_pred = net.run_spikes(x, trace=False).prediction
+    else:
+        fx_pred = fixed.run(x, T, trace=False).prediction
+        t0 = time.perf_counter()
+        sc_pred = net.run(x, T, trace=False).prediction
     dt = time.perf_counter() - t0
 
     def acc(p):
@@ -97,7 +103,7 @@ def run(args) -> int:
     from ..datasets import load_dataset
 
     config = config_from_args(args)
-    net = load_net(args.checkpoint, config=config, T=args.T)
+    net = load_net(args.checkpoint, config=config, T=args.T, input_kind="spike" if args.input_encoding else None)
     if args.data is not None:
         from ..datasets import load_data_file
 
@@ -112,6 +118,7 @@ def run(args) -> int:
         raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
     if args.limit is not None:
         x, y = x[: args.limit], y[: args.limit]
+    x = encoded_inputs(args, net, x)
     from .bars import Bars
 
     with Bars("sc-eval") as bars, bars.step(f"float, fixed-point and SC models on {len(y)} images"):

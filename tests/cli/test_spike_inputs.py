@@ -1,0 +1,80 @@
+"""Spike-encoded inputs from the command line: ``train --input-encoding``, ``sc-eval``, ``export-vectors`` and
+``verify --input-encoding`` run a net whose first layer takes spikes, and refuse what does not fit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def rate_checkpoint(tmp_path_factory):
+    """A 64-8-10 net trained one epoch on rate-coded digits (T=6)."""
+    from sc_neurocore.cli.train import save_trained, train_model
+
+    model, meta = train_model(hidden=8, T=6, epochs=1, input_encoding="rate", log=lambda line: None, progress=False)
+    path = tmp_path_factory.mktemp("spike") / "rate.pt"
+    save_trained(model, meta, path)
+    return path
+
+
+def test_train_records_the_encoding_and_the_chain_takes_spikes(rate_checkpoint, cli, tmp_path):
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.sim.vectors import load_vectors
+    from sc_neurocore.training.checkpoint import load_checkpoint
+
+    _, meta = load_checkpoint(rate_checkpoint)
+    assert meta["input_encoding"] == "rate"
+    r = cli("sc-eval", "--checkpoint", rate_checkpoint, "--limit", "30", "--json")
+    assert r.code == 0, r.err
+    res = json.loads(r.out)
+    assert res["n_test"] == 30 and 0.0 <= res["sc_accuracy"] <= 1.0
+    r = cli("export-vectors", "--checkpoint", rate_checkpoint, "--limit", "5", "-o", tmp_path / "v.npz")
+    assert r.code == 0, r.err
+    vec = load_vectors(tmp_path / "v.npz")
+    assert vec.qnet.spike_input and vec.T == 6
+    assert vec.codes.max() < 2 ** 6 and vec.codes.max() > 1  # spike words, several timesteps set
+    again = SCNetwork.from_quantized(vec.qnet).run_codes(vec.codes, 6, trace=False)
+    assert np.array_equal(again.counts, vec.expected.counts)
+
+
+def test_the_encodings_give_different_rasters(rate_checkpoint, cli, tmp_path):
+    from sc_neurocore.sim.vectors import load_vectors
+
+    words = {}
+    for enc in ("rate", "latency", "delta"):
+        r = cli("export-vectors", "--checkpoint", rate_checkpoint, "--limit", "4", "--input-encoding", enc,
+                "-o", tmp_path / f"{enc}.npz")
+        assert r.code == 0, r.err
+        words[enc] = load_vectors(tmp_path / f"{enc}.npz").codes
+    # delta of a still image: the onset only, bit 0; latency: one spike per input at most
+    assert set(np.unique(words["delta"]).tolist()) <= {0, 1}
+    assert all(bin(int(w)).count("1") <= 1 for w in words["latency"].reshape(-1))
+    assert not np.array_equal(words["rate"], words["latency"])
+
+
+def test_verify_models_only_on_a_current_net_fed_rate_codes(checkpoint, cli):
+    """A constant-current checkpoint run with --input-encoding rate: quantised with a spike-input first layer."""
+    r = cli("verify", "--checkpoint", checkpoint, "--input-encoding", "rate", "--sim", "none", "--limit", "5")
+    assert r.code == 0, r.err
+    assert "5 images" in r.out
+
+
+def test_refusals(export_npz, cli, tmp_path):
+    r = cli("verify", "--export", export_npz, "--input-encoding", "rate", "--sim", "none", "--limit", "3")
+    assert r.code == 2 and "input kind" in r.err
+    r = cli("train", "--input-encoding", "rate", "--sc-finetune", "1", "-o", tmp_path / "x.pt")
+    assert r.code == 2 and "--input-encoding" in r.err
+    r = cli("verify", "--checkpoint", tmp_path / "none.pt", "--input-encoding", "morse")
+    assert r.code == 2 and "invalid choice" in r.err
+
+
+def test_the_command_line_knows_the_training_encoders():
+    from sc_neurocore.cli.argtypes import INPUT_ENCODINGS
+    from sc_neurocore.training.encoders import ENCODINGS
+
+    assert INPUT_ENCODINGS == ENCODINGS
