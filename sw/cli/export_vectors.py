@@ -43,7 +43,7 @@ def add_encoding_options(p: argparse.ArgumentParser) -> None:
 def encoded_inputs(args, net, x):
     """``x`` as the net takes it: the probabilities ``(N, n_input)`` for a net of probability inputs, the
     ``(T, N, n_input)`` raster (uint8) of ``--input-encoding`` (or the checkpoint's) for a spike-input net."""
-    if not net.qnet.spike_input:
+    if not net.qnet.spike_input or x.ndim == 3:  # probabilities for a probability net; a raster from --data
         return x
     encoding = getattr(args, "input_encoding", None) or net.meta.get("input_encoding")
     if encoding not in INPUT_ENCODINGS:
@@ -67,15 +67,18 @@ def load_inputs(args, net):
     if getattr(args, "data", None) is not None:
         if getattr(args, "dataset", None) is not None:
             raise ValueError("give --data FILE.npz or --dataset NAME, not both")
-        x, y = load_data_file(args.data, net.qnet.n_input)
+        x, y = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
         dataset = str(args.data)
     else:
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, y = load_dataset(dataset, args.split)
-    if x.shape[1] != net.qnet.n_input:
-        raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
+    if x.shape[-1] != net.qnet.n_input:
+        raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[-1]}")
+    if x.ndim == 3 and x.shape[0] != net.T:
+        raise ValueError(f"{dataset} holds rasters of {x.shape[0]} timesteps; the net runs T={net.T} (give --T "
+                         f"{x.shape[0]})")
     if args.limit is not None:
-        x, y = x[: args.limit], y[: args.limit]
+        x, y = (x[:, : args.limit] if x.ndim == 3 else x[: args.limit]), y[: args.limit]
     return x, y, dataset
 
 

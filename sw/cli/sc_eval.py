@@ -110,14 +110,17 @@ def run(args) -> int:
         if args.dataset is not None:
             raise ValueError("give --data FILE.npz or --dataset NAME, not both")
         dataset = str(args.data)
-        x, y = load_data_file(args.data, net.qnet.n_input)
+        x, y = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
     else:
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, y = load_dataset(dataset, "test")
-    if x.shape[1] != net.qnet.n_input:
-        raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
+    if x.shape[-1] != net.qnet.n_input:
+        raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[-1]}")
+    if x.ndim == 3 and x.shape[0] != net.T:
+        raise ValueError(f"{dataset} holds rasters of {x.shape[0]} timesteps; the net runs T={net.T} (give --T "
+                         f"{x.shape[0]})")
     if args.limit is not None:
-        x, y = x[: args.limit], y[: args.limit]
+        x, y = (x[:, : args.limit] if x.ndim == 3 else x[: args.limit]), y[: args.limit]
     x = encoded_inputs(args, net, x)
     from .bars import Bars
 

@@ -78,3 +78,25 @@ def test_the_command_line_knows_the_training_encoders():
     from sc_neurocore.training.encoders import ENCODINGS
 
     assert INPUT_ENCODINGS == ENCODINGS
+
+
+def test_your_own_rasters_as_data(rate_checkpoint, cli, tmp_path):
+    """--data with a (T, N, n) raster feeds a spike-input net as is; wrong T, non-binary values are refused."""
+    rng = np.random.default_rng(2)
+    raster = (rng.random((6, 7, 64)) < 0.3).astype(np.uint8)
+    np.savez(tmp_path / "r.npz", x=raster, y=np.arange(7) % 10)
+    r = cli("sc-eval", "--checkpoint", rate_checkpoint, "--data", tmp_path / "r.npz", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["n_test"] == 7
+    r = cli("export-vectors", "--checkpoint", rate_checkpoint, "--data", tmp_path / "r.npz", "-o", tmp_path / "v.npz")
+    assert r.code == 0, r.err
+    from sc_neurocore.sc.network import spike_words
+    from sc_neurocore.sim.vectors import load_vectors
+
+    assert np.array_equal(load_vectors(tmp_path / "v.npz").codes, spike_words(raster))
+    np.savez(tmp_path / "t9.npz", x=np.zeros((9, 2, 64), np.uint8), y=np.zeros(2, int))
+    r = cli("sc-eval", "--checkpoint", rate_checkpoint, "--data", tmp_path / "t9.npz")
+    assert r.code == 2 and "T=6" in r.err
+    np.savez(tmp_path / "half.npz", x=np.full((6, 2, 64), 0.5), y=np.zeros(2, int))
+    r = cli("sc-eval", "--checkpoint", rate_checkpoint, "--data", tmp_path / "half.npz")
+    assert r.code == 2 and "only 0 and 1" in r.err
