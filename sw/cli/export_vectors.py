@@ -47,7 +47,8 @@ def encoded_inputs(args, net, x):
         return x
     encoding = getattr(args, "input_encoding", None) or net.meta.get("input_encoding")
     if encoding not in INPUT_ENCODINGS:
-        raise ValueError("this net's first layer takes spikes: give --input-encoding rate|latency|delta")
+        raise ValueError("this net's first layer takes spikes: give --input-encoding rate|latency|delta"
+                         + (", or --data with (T, N, n_input) rasters" if encoding == "raster" else ""))
     from ..training.encoders import encode_images
 
     raster = encode_images(x, net.T, encoding, seed=getattr(args, "encode_seed", 0))
@@ -70,6 +71,9 @@ def load_inputs(args, net):
         x, y = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
         dataset = str(args.data)
     else:
+        if getattr(args, "dataset", None) is None and net.meta.get("data_file"):
+            raise ValueError(f"this net was trained on {net.meta['data_file']}: give --data FILE.npz (its held-out "
+                             "samples, or others of the same width), or --dataset NAME")
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, y = load_dataset(dataset, args.split)
     if x.shape[-1] != net.qnet.n_input:

@@ -140,8 +140,8 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
     looks like, a conv net ``ValueError`` (:data:`CONV_UNSUPPORTED`), missing torch
     :class:`~sc_neurocore.errors.MissingTool`.  ``input_kind``: what the first layer takes, ``"prob"`` or
     ``"spike"`` (spike-encoded inputs); ``None``: ``"spike"`` for a checkpoint trained on encoded inputs
-    (``meta["input_encoding"]`` one of ``rate``, ``latency``, ``delta``; NIR's ``"constant"`` is a constant
-    current), else ``"prob"``; an export keeps its own.
+    (``meta["input_encoding"]`` one of ``rate``, ``latency``, ``delta``, or ``raster`` for a net trained on your
+    own rasters; NIR's ``"constant"`` is a constant current), else ``"prob"``; an export keeps its own.
     """
     from ..sc.contract import SCConfig
 
@@ -157,7 +157,7 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
         if not callable(getattr(model, "to_quantized", None)):
             raise ValueError(f"{path} holds a {type(model).__name__}: {CONV_UNSUPPORTED}; "
                              "the SC chain takes a dense SpikingNet")
-        kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS else "prob")
+        kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS + ("raster",) else "prob")
         qnet = model.to_quantized(config if config is not None else SCConfig(), input_kind=kind)
     else:
         path = _existing(export, "export", "write one: sc-neurocore export --checkpoint CKPT -o NPZ")

@@ -112,6 +112,9 @@ def run(args) -> int:
         dataset = str(args.data)
         x, y = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
     else:
+        if args.dataset is None and net.meta.get("data_file"):
+            raise ValueError(f"this net was trained on {net.meta['data_file']}: give --data FILE.npz (its held-out "
+                             "samples, or others of the same width), or --dataset NAME")
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, y = load_dataset(dataset, "test")
     if x.shape[-1] != net.qnet.n_input:

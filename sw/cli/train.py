@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from .argtypes import (
     INPUT_ENCODINGS,
@@ -64,7 +65,12 @@ def register(subparsers) -> None:
         "gradients and save one self-describing checkpoint that every later command reads.",
         epilog=EXAMPLES,
     )
-    p.add_argument("--dataset", choices=DATASETS, default="digits", help="dataset (default: digits)")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: digits)")
+    p.add_argument("--data", type=Path, default=None, metavar="FILE.npz",
+                   help="your own data instead of --dataset: an .npz with x (N, n_input) in [0, 1] (or a (T, N, "
+                   "n_input) spike raster) and y (N,) labels; a seeded --test-fraction is held out")
+    p.add_argument("--test-fraction", type=unit_float, default=0.2, metavar="F",
+                   help="share of --data held out as the test split (default: 0.2)")
     p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
     p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
     p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
@@ -130,7 +136,8 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
-                adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None):
+                adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
+                data=None, test_fraction: float = 0.2):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
@@ -142,7 +149,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     neuron model (``SpikingNet(neuron=...)``).  ``input_encoding`` (``"rate"``, ``"latency"``, ``"delta"``;
     ``sc_neurocore.training.encode_images``) trains on spike rasters instead of a constant current (a rate code
     draws fresh spikes every epoch; the test split's rasters use seed 0), and ``meta["input_encoding"]`` records it:
-    the SC chain then runs the net with a spike-input first layer.
+    the SC chain then runs the net with a spike-input first layer.  ``data``: a ``.npz`` file of your own
+    (``sc_neurocore.datasets.load_data_file``) instead of ``dataset``; a seeded ``test_fraction`` of it is held
+    out (``meta["data_file"]``, ``meta["test_fraction"]``); a file of spike rasters ``(T, N, n_input)`` trains a
+    spike-input net on them as they are (``meta["input_encoding"] = "raster"``, ``T`` from the file).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -153,19 +163,29 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
     device = check_device(device) if not isinstance(device, torch.device) else device
     torch.manual_seed(seed)
-    x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
-    x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
+    source = {}
+    if data is not None:
+        (x_tr, y_tr), (x_te, y_te), raster = _split_data_file(data, test_fraction, seed)
+        dataset, source = str(data), {"data_file": str(data), "test_fraction": test_fraction}
+        if raster:
+            if input_encoding is not None:
+                raise ValueError("--data holds spike rasters already: no --input-encoding")
+            input_encoding, T = "raster", int(x_tr.shape[1])
+    else:
+        x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
+        x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
     generator = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
                               collate_fn=_encoder(input_encoding, T, None))
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
+    n_in = int(x_tr.shape[-1])
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
              else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
     if hidden_sizes:
-        model = SpikingNet(sizes=[x_tr.shape[1], *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
+        model = SpikingNet(sizes=[n_in, *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
                            surrogate_fn=surrogate_fn, **cells).to(device)
     else:
-        model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
+        model = SpikingNet(n_input=n_in, n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
                            beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
@@ -196,6 +216,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     seconds = time.perf_counter() - start
     if input_encoding:
         finetune["input_encoding"] = input_encoding
+    finetune.update(source)
     meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
                 val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
                 train_seconds=seconds, history=history, **finetune)
@@ -204,7 +225,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
 
 def _encoder(encoding: str | None, T: int, seed: int | None):
     """A DataLoader ``collate_fn`` that turns a batch of images into a ``(T, batch, n)`` raster (``None``: the default
-    collation, static images)."""
+    collation, static images; ``"raster"``: samples that are ``(T, n)`` rasters already)."""
     if encoding is None:
         return None
     import torch
@@ -212,10 +233,33 @@ def _encoder(encoding: str | None, T: int, seed: int | None):
     from ..training.encoders import encode_images
 
     def collate(batch):
-        x = torch.stack([b[0] for b in batch])
-        return encode_images(x, T, encoding, seed=seed), torch.stack([b[1] for b in batch])
+        x, y = torch.stack([b[0] for b in batch]), torch.stack([b[1] for b in batch])
+        if encoding == "raster":
+            return x.transpose(0, 1).contiguous(), y
+        return encode_images(x, T, encoding, seed=seed), y
 
     return collate
+
+
+def _split_data_file(path, test_fraction: float, seed: int):
+    """``((x_train, y_train), (x_test, y_test), raster)`` tensors from a ``--data`` file: a seeded permutation, the
+    last ``test_fraction`` (at least one sample) held out; a raster's samples are ``(T, n)`` (axis 1 first)."""
+    import numpy as np
+    import torch
+
+    from ..datasets import load_data_file
+
+    x, y = load_data_file(path, rasters=True)
+    raster = x.ndim == 3
+    n = x.shape[1] if raster else x.shape[0]
+    if not 0.0 < test_fraction < 1.0 or n < 2:
+        raise ValueError(f"--test-fraction must lie in (0, 1) and --data hold at least 2 samples (it holds {n})")
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction)))
+    tr, te = order[:-n_test], order[-n_test:]
+    samples = np.ascontiguousarray(x.transpose(1, 0, 2)).astype(np.float32) if raster else x
+    pick = (lambda idx: (torch.as_tensor(samples[idx]), torch.as_tensor(y[idx])))  # noqa: E731
+    return pick(tr), pick(te), raster
 
 
 def save_trained(model, meta: dict, path) -> None:
@@ -252,7 +296,10 @@ def run(args) -> int:
             sc_config = SCConfig() if args.length is None else SCConfig(length=args.length)
         except ValueError as exc:
             raise ValueError(f"--length: {exc}") from None
-    model, meta = train_model(dataset=args.dataset, hidden=args.hidden, layers=args.layers, beta=args.beta,
+    if args.data is not None and args.dataset is not None:
+        raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+    model, meta = train_model(dataset=args.dataset or "digits", data=args.data, test_fraction=args.test_fraction,
+                              hidden=args.hidden, layers=args.layers, beta=args.beta,
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,

@@ -100,3 +100,34 @@ def test_your_own_rasters_as_data(rate_checkpoint, cli, tmp_path):
     np.savez(tmp_path / "half.npz", x=np.full((6, 2, 64), 0.5), y=np.zeros(2, int))
     r = cli("sc-eval", "--checkpoint", rate_checkpoint, "--data", tmp_path / "half.npz")
     assert r.code == 2 and "only 0 and 1" in r.err
+
+
+def test_train_on_your_own_data_and_rasters(cli, tmp_path):
+    """train --data: probabilities (a seeded 80/20 split) and rasters (a spike-input net, T from the file)."""
+    from sc_neurocore.training.checkpoint import load_checkpoint
+
+    rng = np.random.default_rng(9)
+    x = rng.random((40, 12))
+    y = (x[:, 0] > 0.5).astype(int)
+    np.savez(tmp_path / "mine.npz", x=x, y=y)
+    r = cli("train", "--data", tmp_path / "mine.npz", "--hidden", "6", "--epochs", "2", "--T", "4", "--no-progress",
+            "-o", tmp_path / "mine.pt")
+    assert r.code == 0, r.err
+    assert "32 train / 8 test" in r.out
+    _, meta = load_checkpoint(tmp_path / "mine.pt")
+    assert meta["data_file"] == str(tmp_path / "mine.npz") and meta["test_fraction"] == 0.2
+    r = cli("sc-eval", "--checkpoint", tmp_path / "mine.pt")
+    assert r.code == 2 and "--data" in r.err  # the digits split is not this net's data
+    r = cli("sc-eval", "--checkpoint", tmp_path / "mine.pt", "--data", tmp_path / "mine.npz", "--json")
+    assert r.code == 0, r.err
+    raster = (rng.random((5, 40, 12)) < x[None]).astype(np.uint8)
+    np.savez(tmp_path / "spikes.npz", x=raster, y=y)
+    r = cli("train", "--data", tmp_path / "spikes.npz", "--hidden", "6", "--epochs", "2", "--no-progress",
+            "-o", tmp_path / "spikes.pt")
+    assert r.code == 0, r.err
+    _, meta = load_checkpoint(tmp_path / "spikes.pt")
+    assert meta["input_encoding"] == "raster" and meta["T"] == 5
+    r = cli("sc-eval", "--checkpoint", tmp_path / "spikes.pt", "--data", tmp_path / "spikes.npz", "--json")
+    assert r.code == 0, r.err
+    r = cli("train", "--data", tmp_path / "mine.npz", "--dataset", "digits", "-o", tmp_path / "x.pt")
+    assert r.code == 2 and "not both" in r.err
