@@ -32,6 +32,7 @@ from .counting import (
     prepare_layer,
     spike_weight_counts,
 )
+from .faults import FaultModel, binary_product_deltas, bitstream_deltas, corrupt_weights, flip_bits
 from .fixed import neuron_step, scale_count
 from .sources import source_values
 
@@ -88,6 +89,23 @@ def spike_raster(words, T: int) -> np.ndarray:
     """Spike words ``(B, n)`` -> the raster ``(T, B, n)`` int64 of 0/1 (inverse of :func:`spike_words`)."""
     w = np.asarray(words, dtype=np.int64)
     return (w[None] >> np.arange(T, dtype=np.int64).reshape((T,) + (1,) * w.ndim)) & 1
+
+
+def _concat(parts: list, trace: bool) -> SCTrace:
+    """One :class:`SCTrace` of consecutive batches."""
+    if len(parts) == 1:
+        return parts[0]
+    res = SCTrace(
+        counts=np.concatenate([p.counts for p in parts]),
+        prediction=np.concatenate([p.prediction for p in parts]),
+    )
+    if trace:
+        for name in ("sc_counts", "currents", "membranes", "spikes"):
+            n_layers = len(getattr(parts[0], name))
+            setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
+        res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
+                      for li, st in enumerate(parts[0].states)]
+    return res
 
 
 def _check_T(T) -> int:
@@ -176,27 +194,49 @@ class _Base:
         """Run float probabilities ``x`` (quantised with ``quantize_probability``)."""
         return self.run_codes(self._quantize(x), T, trace=trace)
 
-    def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096) -> SCTrace:
+    def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096, *, faults=None) -> SCTrace:
         """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`.
+
+        ``faults``: a :class:`~sc_neurocore.sc.faults.FaultModel` (bit flips into the bitstreams, counts,
+        membranes or weights, drawn per batch of ``batch_size`` images), or ``None``.
 
         A spike-input net (``qnet.spike_input``) takes *spike words* instead: input ``i``'s spike at timestep
         ``t`` is bit ``t`` of ``xq[b, i]`` (:func:`spike_words`; what the gateware's input stream carries)."""
         T = _check_T(T)
         xq = self._codes(xq, T)
-        parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
-        if len(parts) == 1:
-            return parts[0]
-        res = SCTrace(
-            counts=np.concatenate([p.counts for p in parts]),
-            prediction=np.concatenate([p.prediction for p in parts]),
-        )
-        if trace:
-            for name in ("sc_counts", "currents", "membranes", "spikes"):
-                n_layers = len(getattr(parts[0], name))
-                setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
-            res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
-                          for li, st in enumerate(parts[0].states)]
-        return res
+        if faults is not None:
+            if not isinstance(faults, FaultModel):
+                raise TypeError(f"faults must be a sc.faults.FaultModel or None, not {faults!r}")
+            if faults.site == "weights":
+                return self._run_corrupted(xq, T, trace, batch_size, faults)
+            if faults.site == "bitstream" and self.config.polarity != "signed":
+                raise ValueError("bitstream faults are modelled for the signed polarity (the gateware's) only")
+        self._faults = faults
+        try:
+            parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
+        finally:
+            self._faults = None
+        return _concat(parts, trace)
+
+    def _run_corrupted(self, xq, T, trace, batch_size, faults) -> SCTrace:
+        """A weights fault: the same net with upset weight words, for the run or drawn per image."""
+        if faults.persist == "run":
+            return self._with_qnet(corrupt_weights(self.qnet, faults)).run_codes(xq, T, trace, batch_size)
+        parts = [self._with_qnet(corrupt_weights(self.qnet, faults, b)).run_codes(xq[b : b + 1], T, trace)
+                 for b in range(len(xq))]
+        return _concat(parts, trace)
+
+    def _with_qnet(self, qnet):  # the same kind of model for another net
+        return type(self)(qnet)
+
+    def _layer_inputs(self, li, t, xq, T, s_prev):
+        """The values layer ``li`` takes at ``t``: codes (layer 0 of a probability net) or spikes."""
+        if li > 0:
+            return s_prev
+        return spike_raster(xq, T)[t] if self.spike_input else xq
+
+    def _fault_counts(self, li, t, c, inputs, faults):  # counts under a bitstream or count fault
+        raise NotImplementedError
 
     # subclasses: counts of layer l at timestep t (or all timesteps for layer 0)
     def _layer0_counts(self, xq, T) -> np.ndarray:  # (T, B, n_0)
@@ -222,15 +262,20 @@ class _Base:
         extra = [{s: np.empty((T, batch, layer.n_out), dtype=np.int64) for s in layer.model.extra_states}
                  for layer in layers] if trace else None
         scal = [self._scaling(li) for li in range(len(layers))]
+        faults = getattr(self, "_faults", None)
         for t in range(T):
             s_prev = None
             for li, layer in enumerate(layers):
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
+                if faults is not None and faults.site in ("bitstream", "count"):
+                    c = self._fault_counts(li, t, c, self._layer_inputs(li, t, xq, T, s_prev), faults)
                 m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
                 state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
                                            layer.neuron_params, fmt, beta_bits, reset=layer.reset,
                                            reset_q=layer.reset_q)
+                if faults is not None and faults.site == "membrane":
+                    state[li]["v"] = flip_bits(state[li]["v"], fmt.width, faults.rate, faults.rng(li, t))
                 if trace:
                     rec["sc_counts"][li][t] = c
                     rec["currents"][li][t] = cur
@@ -294,6 +339,20 @@ class SCNetwork(_Base):
         self._T = T
         return super()._run_batch(xq, T, trace)
 
+    def _with_qnet(self, qnet):
+        return type(self)(qnet, self.polarity, exact_bits=self.exact_bits)
+
+    def _fault_counts(self, li, t, c, inputs, faults):
+        a, cfg = self.arith[li], self.config
+        rng = faults.rng(li, t)
+        if faults.site == "count":  # the count word: the engine's width, (n_in * L).bit_length() + 1
+            return flip_bits(c, (a.n_in * cfg.length).bit_length() + 1, faults.rate, rng)
+        codes = input_codes(a, inputs, cfg.prob_bits)
+        rin = self.windows(li, ROLE_INPUT, self._T)[t] if a.needs_input_source else None
+        rw = self.windows(li, ROLE_WEIGHT, self._T)[t]
+        return c + bitstream_deltas(rng, faults.rate, codes, a.mag, a.sign, rin, rw, a.needs_input_source,
+                                    1 << cfg.prob_bits)
+
     def _layer0_counts(self, xq, T):
         if self.spike_input:
             raster = spike_raster(xq, T)
@@ -336,6 +395,15 @@ class FixedPointNetwork(_Base):
 
     def _spike_counts(self, li, t, spikes_prev):
         return np.rint(spikes_prev.astype(np.float64) @ self._w[li]).astype(np.int64)
+
+    def _fault_counts(self, li, t, c, inputs, faults):
+        layer, k = self.qnet.layers[li], self.config.prob_bits
+        prob = layer.input_kind == "prob"
+        rng = faults.rng(li, t)
+        if faults.site == "count":  # the exact count's word: room for n_in products of 2k (or k) bits
+            top = layer.n_in * ((1 << k) - 1) * (((1 << k) - 1) if prob else 1)
+            return flip_bits(c, top.bit_length() + 1, faults.rate, rng)
+        return c + binary_product_deltas(rng, faults.rate, inputs, np.asarray(layer.weight_q), 2 * k if prob else k)
 
     def _scaling(self, li):
         layer = self.qnet.layers[li]
