@@ -17,7 +17,8 @@ stochastic net and the binary net meet the same per-bit error rate on the bits e
     ``n_in * (2**k - 1)**2``) flips with probability ``rate``, every timestep.
 ``"membrane"``
     Every bit of each neuron's 16-bit membrane register flips with probability ``rate`` after every step (a
-    single-event upset in the state; the spike of the step is already out).
+    single-event upset in the register between steps: the trace holds the step's result and its spike, the next
+    step starts from the upset value).
 ``"weights"``
     Every bit of every stored weight word (``k`` magnitude bits and the sign) flips with probability ``rate``
     once: an upset that persists for the rest of the run (``persist="run"``, the weight memory is not reloaded),

@@ -274,8 +274,6 @@ class _Base:
                 state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
                                            layer.neuron_params, fmt, beta_bits, reset=layer.reset,
                                            reset_q=layer.reset_q)
-                if faults is not None and faults.site == "membrane":
-                    state[li]["v"] = flip_bits(state[li]["v"], fmt.width, faults.rate, faults.rng(li, t))
                 if trace:
                     rec["sc_counts"][li][t] = c
                     rec["currents"][li][t] = cur
@@ -283,6 +281,9 @@ class _Base:
                     rec["spikes"][li][t] = s
                     for name, arr in extra[li].items():
                         arr[t] = state[li][name]
+                if faults is not None and faults.site == "membrane":  # an upset of the register between steps:
+                    # the trace holds the step's result, the next step starts from the upset value
+                    state[li]["v"] = flip_bits(state[li]["v"], fmt.width, faults.rate, faults.rng(li, t))
                 s_prev = s
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))

@@ -118,12 +118,20 @@ def test_rate_zero_is_the_clean_run_and_seeds_repeat(cls, site):
 
 
 def test_membrane_fault_flips_the_stored_state():
-    """Rate 1 on the membrane: every stored state is the complement of the step's result."""
+    """Rate 1 on the membrane: the trace holds each step's result, and the next step starts from its complement
+    (checked against lif_step by hand)."""
+    from sc_neurocore.sc.fixed import lif_step
+
     qnet = _net(6, sizes=(6, 3))
+    layer, cfg = qnet.layers[0], qnet.config
     xq = np.random.default_rng(1).integers(0, 256, (2, 6))
-    hit = SCNetwork(qnet).run_codes(xq, 1, faults=FaultModel("membrane", 1.0))
-    clean = SCNetwork(qnet).run_codes(xq, 1)
-    assert np.array_equal(hit.membranes[0], -clean.membranes[0] - 1)
+    hit = SCNetwork(qnet).run_codes(xq, 3, faults=FaultModel("membrane", 1.0))
+    clean = SCNetwork(qnet).run_codes(xq, 3)
+    assert np.array_equal(hit.membranes[0][0], clean.membranes[0][0])  # the first step is untouched
+    for t in (1, 2):
+        v, _ = lif_step(-hit.membranes[0][t - 1] - 1, hit.currents[0][t], layer.beta_q, layer.threshold_q,
+                        cfg.membrane, cfg.beta_format.frac_bits)
+        assert np.array_equal(hit.membranes[0][t], v)
 
 
 def test_bad_fault_models_raise():
