@@ -1,4 +1,4 @@
-"""Entry points: ``nox -s tests | sim | build | bench | demo | lint``.
+"""Entry points: ``nox -s tests | sim | build | bench | demo | lint | reliability``.
 
 Every session installs the project with the exact versions of ``constraints.txt``.
 ``nox -s tests`` is the command CI runs (``.ci/run``).
@@ -139,3 +139,15 @@ def mutants(session: nox.Session) -> None:
     python = os.path.join(session.bin, "python")
     session.run("nice", "-n", "15", python, "bench/mutants.py", *session.posargs, env=_tool_env(session),
                 external=True)
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """Issue 15's figures, niced: the bad-input table and the loader campaign, determinism, the 10,000-image soak,
+    then docs/reliability.md (bench/reliability_report.py runs the atomic-write and link-robustness tests)."""
+    _install(session)
+    python = os.path.join(session.bin, "python")
+    env = _tool_env(session)
+    for script in (["bench/bad_input_table.py"], ["bench/bad_input_campaign.py", "-n", "200"], ["bench/determinism.py"],
+                   ["bench/soak.py", "-n", "10000"], ["bench/reliability_report.py"]):
+        session.run("nice", "-n", "10", python, *script, env=env, external=True)

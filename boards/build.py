@@ -292,9 +292,11 @@ def _up_to_date(plan, build_dir: Path) -> bool:
     """``build_dir`` already holds a finished build of exactly this plan.
 
     True when every input file of the plan (RTLIL, Yosys script, constraints, build script) is on
-    disk with identical content and nextpnr's report and the bitstream are newer than all of them.
+    disk with identical content and nextpnr's report, the bitstream and the :data:`STAMP` (written
+    when the whole flow has finished, removed when one starts) are newer than all of them: a build
+    killed half-way (a bitstream cut short by a killed packer) is never reused.
     """
-    outputs = [build_dir / f"{TOP_NAME}.report.json"]
+    outputs = [build_dir / STAMP, build_dir / f"{TOP_NAME}.report.json"]
     outputs.append(next((build_dir / f"{TOP_NAME}{e}" for e in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{e}").exists()),
                         build_dir / f"{TOP_NAME}.bin"))
     if not all(p.exists() for p in outputs):
@@ -423,6 +425,7 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     t0 = time.perf_counter()
     reused = reuse and _up_to_date(plan, build_dir)
     if not reused:
+        (build_dir / STAMP).unlink(missing_ok=True)  # written again only when the whole flow has finished
         try:
             _run_plan(plan, build_dir, env, progress, route_budget_s=route_budget_s)
         except (subprocess.CalledProcessError, OSError) as exc:

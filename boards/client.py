@@ -16,7 +16,10 @@ import numpy as np
 
 from . import protocol as P
 
-__all__ = ["BoardClient", "BoardError", "BoardTimeout", "InferenceRun", "open_serial", "run_dataset"]
+__all__ = ["BoardClient", "BoardError", "BoardTimeout", "InferenceRun", "open_serial", "run_dataset", "RETRIED_ERRORS"]
+
+#: Error codes the board gives for a request damaged on the line (worth sending again).
+RETRIED_ERRORS = (P.ERR_CRC, P.ERR_LENGTH, P.ERR_TRUNCATED, P.ERR_LINE)
 
 
 class BoardError(RuntimeError):
@@ -50,20 +53,47 @@ def open_serial(port: str, baud: int, timeout: float = 1.0):
 class BoardClient:
     """Request/response client over a byte transport."""
 
-    def __init__(self, transport, *, max_polls: int = 8):
+    def __init__(self, transport, *, max_polls: int = 8, retries: int = 2):
         for name in ("read", "write"):
             if not callable(getattr(transport, name, None)):
                 raise TypeError(f"transport must have read(n) and write(data) methods; {transport!r} lacks {name}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(f"retries must be a non-negative integer, not {retries!r}")
         self.transport = transport
         self.max_polls = max_polls
+        self.retries = retries
+        self.retried = 0  #: requests sent again so far (a count for reports)
         self._info: P.BoardInfo | None = None
 
     def _exchange(self, cmd: int, payload: bytes = b"") -> P.Frame:
-        self.transport.write(P.encode_frame(cmd, payload))
-        flush = getattr(self.transport, "flush", None)
-        if callable(flush):
-            flush()
-        return self.read_frame()
+        frame = P.encode_frame(cmd, payload)
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.drain()
+                self.retried += 1
+            self.transport.write(frame)
+            flush = getattr(self.transport, "flush", None)
+            if callable(flush):
+                flush()
+            try:
+                return self.read_frame()
+            except BoardError as exc:
+                if exc.code not in RETRIED_ERRORS or attempt == self.retries:
+                    raise
+            except (BoardTimeout, P.ProtocolError):
+                if attempt == self.retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def drain(self, limit: int = 1 << 16) -> int:
+        """Read and drop bytes until the transport returns none (one read timeout of silence); the count."""
+        dropped = 0
+        while dropped < limit:
+            chunk = self.transport.read(256)
+            if not chunk:
+                break
+            dropped += len(chunk)
+        return dropped
 
     def read_frame(self) -> P.Frame:
         """Read one answer frame; ``BoardError`` for an error frame, ``ProtocolError`` for a damaged one."""

@@ -211,7 +211,10 @@ class EquationTestbench:
                            f"b{k}_state_names": np.array(c.fixed.states), f"b{k}_fields": np.array(rows, np.int64),
                            f"b{k}_in_width": c.fixed.input_format.width, f"b{k}_seed": c.seed,
                            **{f"b{k}_state_{s}": v for s, v in c.states.items()}})
-        np.savez(path, **arrays)
+        from ..fileio import atomic_output
+
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:  # np.savez(name) would add .npz
+            np.savez(fh, **arrays)
         return Path(path)
 
     def run(self, sim: str | None = None, *, inject: bool = False, progress=None) -> EquationResult:

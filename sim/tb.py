@@ -51,8 +51,9 @@ def write_report(report: dict) -> None:
         with open(path) as fh:
             existing = json.load(fh)
     existing.update(report)
-    with open(path, "w") as fh:
-        json.dump(existing, fh, indent=1, default=_jsonable)
+    from ..fileio import atomic_write_text
+
+    atomic_write_text(path, json.dumps(existing, indent=1, default=_jsonable))
 
 
 def _jsonable(o):

@@ -250,7 +250,10 @@ class _RTLArrays:
             if key in self.grids:
                 for li, size in enumerate(self.sizes):
                     arrays[f"{key}_{li}"] = np.transpose(self.grids[key][:n, li, :, :size], (1, 0, 2))
-        np.savez(path, **arrays)
+        from ..fileio import atomic_output
+
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:  # np.savez(name) would add .npz
+            np.savez(fh, **arrays)
 
 
 def _place_trace(sb: Scoreboard, rtl: _RTLArrays, stamps, words, layout, b, sizes, T, start, offset) -> bool:

@@ -21,7 +21,6 @@ Schema 1 files (LIF nets only, no ``state_*`` entries) are read too.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..export import QuantizedNet
+from ..fileio import atomic_output
 from ..sc.network import SCNetwork, SCTrace
 
 __all__ = ["VECTORS_SCHEMA", "Vectors", "make_vectors", "save_vectors", "load_vectors", "qnet_digest"]
@@ -151,36 +151,72 @@ def save_vectors(vectors: Vectors, path) -> Path:
         for k, a in st.items():
             arrays[f"state_{k}_{li}"] = _small(a)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
-    os.replace(tmp, path)
     return path
 
 
 def load_vectors(path) -> Vectors:
-    """Read a vector file; a missing entry or another schema raises ``ValueError``."""
+    """Read a vector file; anything wrong with it (damaged, another schema, a missing entry, arrays whose
+    shapes disagree with the net, ``T`` and the number of images, codes beyond ``2**k - 1``) raises
+    ``ValueError`` naming the file; a missing file ``FileNotFoundError``."""
     path = Path(path)
-    with np.load(path) as data:
-        if "meta" not in data:
-            raise ValueError(f"{path}: not an sc-neurocore vector file (no 'meta' entry)")
-        meta = json.loads(bytes(data["meta"]).decode())
-        if meta.get("schema") not in READ_VECTORS_SCHEMAS:
-            raise ValueError(f"{path}: vector schema {meta.get('schema')!r}, this version reads "
-                             f"{', '.join(map(str, READ_VECTORS_SCHEMAS))}")
-        try:
-            qnet = _qnet_from_bytes(bytes(data["qnet"]))
-            n_layers = int(meta["n_layers"])
-            expected = SCTrace(counts=data["counts"].astype(np.int64), prediction=data["prediction"].astype(np.int64))
-            for name in _TRACE_NAMES:
-                setattr(expected, name, [data[f"{name}_{li}"].astype(np.int64) for li in range(n_layers)])
-            expected.states = [{k: data[f"state_{k}_{li}"].astype(np.int64) for k in layer.model.extra_states}
-                               for li, layer in enumerate(qnet.layers)]
-            codes = data["codes"].astype(np.int64)
-            labels = data["labels"].astype(np.int64)
-        except KeyError as exc:
-            raise ValueError(f"{path}: vector file lacks entry {exc}") from None
-    if list(qnet.sizes) != list(meta["sizes"]) or codes.shape != (meta["n_images"], qnet.n_input):
-        raise ValueError(f"{path}: inconsistent vector file (sizes {qnet.sizes}, codes {codes.shape}, meta {meta})")
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # np.load leaks its own handle
+            return _vectors_from_npz(data, path)  # when the zip is damaged
+    except (FileNotFoundError, IsADirectoryError):
+        raise
+    except ValueError as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
+        raise ValueError(f"{path}: not a readable vector file ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, json and NumPy raise many kinds for a damaged file
+        raise ValueError(f"{path}: not a readable vector file ({type(exc).__name__}: {exc})") from exc
+
+
+def _vectors_from_npz(data, path: Path) -> Vectors:
+    if not hasattr(data, "files") or "meta" not in data:
+        raise ValueError(f"{path}: not an sc-neurocore vector file (no 'meta' entry)")
+    meta = json.loads(bytes(data["meta"]).decode())
+    if not isinstance(meta, dict) or meta.get("schema") not in READ_VECTORS_SCHEMAS:
+        schema = meta.get("schema") if isinstance(meta, dict) else None
+        raise ValueError(f"{path}: vector schema {schema!r}, this version reads "
+                         f"{', '.join(map(str, READ_VECTORS_SCHEMAS))}")
+    try:
+        qnet = _qnet_from_bytes(bytes(data["qnet"]))
+    except ValueError as exc:  # names the temporary copy: name the vector file instead
+        raise ValueError(f"{path}: its net: {str(exc).split(': ', 1)[-1]}") from None
+    try:
+        T, n_images, n_layers = int(meta["T"]), int(meta["n_images"]), int(meta["n_layers"])
+        arrays = {k: data[k] for k in data.files if k not in ("meta", "qnet")}
+    except KeyError as exc:
+        raise ValueError(f"{path}: vector file lacks entry {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: bad meta entry ({exc})") from None
+    sizes = [layer.n_out for layer in qnet.layers]
+    want = {"codes": (n_images, qnet.n_input), "labels": (n_images,), "counts": (n_images, qnet.n_output),
+            "prediction": (n_images,)}
+    for li, layer in enumerate(qnet.layers):
+        want.update({f"{name}_{li}": (T, n_images, sizes[li]) for name in _TRACE_NAMES})
+        if meta["schema"] >= 2:
+            want.update({f"state_{k}_{li}": (T, n_images, sizes[li]) for k in layer.model.extra_states})
+    if T < 1 or n_images < 1 or n_layers != len(qnet.layers) or list(meta.get("sizes", [])) != list(qnet.sizes):
+        raise ValueError(f"{path}: inconsistent vector file (T {T}, {n_images} images, {n_layers} layers, sizes "
+                         f"{meta.get('sizes')} for a net of sizes {list(qnet.sizes)})")
+    for key, shape in want.items():
+        if key not in arrays:
+            raise ValueError(f"{path}: vector file lacks entry {key!r}")
+        a = arrays[key]
+        if a.dtype.kind not in "iu" or a.shape != shape:
+            raise ValueError(f"{path}: entry {key!r} is {a.dtype} {a.shape}, expected integers of shape {shape}")
+    codes = arrays["codes"].astype(np.int64)
+    if codes.min() < 0 or codes.max() > qnet.config.prob_max:
+        raise ValueError(f"{path}: input codes outside [0, {qnet.config.prob_max}] (k = {qnet.config.prob_bits})")
+    expected = SCTrace(counts=arrays["counts"].astype(np.int64), prediction=arrays["prediction"].astype(np.int64))
+    for name in _TRACE_NAMES:
+        setattr(expected, name, [arrays[f"{name}_{li}"].astype(np.int64) for li in range(n_layers)])
+    expected.states = [{k: arrays[f"state_{k}_{li}"].astype(np.int64) for k in layer.model.extra_states}
+                       for li, layer in enumerate(qnet.layers)]
+    labels = arrays["labels"].astype(np.int64)
     labels = None if (labels < 0).all() else labels
-    return Vectors(qnet, codes, int(meta["T"]), expected, labels, meta)
+    return Vectors(qnet, codes, T, expected, labels, meta)

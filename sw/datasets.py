@@ -115,15 +115,16 @@ def load_data_file(path, n_input: int | None = None, *, rasters: bool = False) -
         raise ValueError(f"data file {p} is not a NumPy .npz archive (it starts {head!r}); save x and y with "
                          "np.savez(path, x=x, y=y)")
     try:
-        data = np.load(p, allow_pickle=False)
-        if not hasattr(data, "files"):
-            raise ValueError("it is a single .npy array, not an .npz archive (save x and y with np.savez)")
-        with data:
-            missing = [k for k in ("x", "y") if k not in data.files]
-            if missing:
-                raise ValueError(f"it has no array {' or '.join(map(repr, missing))} (it holds "
-                                 f"{', '.join(data.files) or 'nothing'}); save it with np.savez(path, x=x, y=y)")
-            x, y = data["x"], data["y"]
+        with open(p, "rb") as fh:  # np.load leaks its own handle when the zip is damaged
+            data = np.load(fh, allow_pickle=False)
+            if not hasattr(data, "files"):
+                raise ValueError("it is a single .npy array, not an .npz archive (save x and y with np.savez)")
+            with data:
+                missing = [k for k in ("x", "y") if k not in data.files]
+                if missing:
+                    raise ValueError(f"it has no array {' or '.join(map(repr, missing))} (it holds "
+                                     f"{', '.join(data.files) or 'nothing'}); save it with np.savez(path, x=x, y=y)")
+                x, y = data["x"], data["y"]
     except ValueError as exc:
         raise ValueError(f"data file {p}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - not a NumPy archive at all

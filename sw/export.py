@@ -257,7 +257,9 @@ class QuantizedNet:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
-        """Write a versioned ``.npz`` (schema :data:`EXPORT_SCHEMA`)."""
+        """Write a versioned ``.npz`` (schema :data:`EXPORT_SCHEMA`), atomically (``sc_neurocore.fileio``)."""
+        from .fileio import atomic_output
+
         path = Path(path)
         arrays = {}
         meta = {"schema": EXPORT_SCHEMA, "config": _config_to_dict(self.config), "layers": []}
@@ -268,35 +270,100 @@ class QuantizedNet:
                 {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in ("weight_q", "bias_q")}
             )
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        with open(path, "wb") as fh:
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
         return path
 
     @classmethod
     def load(cls, path) -> QuantizedNet:
-        """Read a file written by :meth:`save`; a wrong schema raises ``ValueError``."""
-        with np.load(Path(path)) as data:
-            if "meta" not in data:
-                raise ValueError(f"{path}: not a QuantizedNet export (no 'meta' entry)")
-            meta = json.loads(bytes(data["meta"]).decode())
-            if meta.get("schema") not in READ_SCHEMAS:
-                raise ValueError(f"{path}: export schema {meta.get('schema')!r}, this version reads "
-                                 f"{', '.join(map(str, READ_SCHEMAS))}")
+        """Read a file written by :meth:`save`.
+
+        Anything wrong with the file raises ``ValueError`` naming it: not an ``.npz`` or a damaged one
+        (the zip CRCs are checked), another schema, a missing entry, or integers outside the contract
+        (weight codes beyond ``2**k - 1``, layers whose widths do not chain, leak, threshold, reset and
+        neuron constants out of range); a missing file raises ``FileNotFoundError``.
+        """
+        path = Path(path)
+        try:
+            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # np.load leaks its own handle
+                return cls._from_npz(data, path)  # when the zip is damaged
+        except (FileNotFoundError, IsADirectoryError):
+            raise
+        except ValueError as exc:
+            if str(exc).startswith(f"{path}:"):
+                raise
+            raise ValueError(f"{path}: not a readable QuantizedNet export ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001 - zipfile, zlib, json and NumPy raise many kinds for a damaged file
+            raise ValueError(f"{path}: not a readable QuantizedNet export ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def _from_npz(cls, data, path: Path) -> QuantizedNet:
+        if not hasattr(data, "files"):
+            raise ValueError(f"{path}: not a QuantizedNet export (a single .npy array, not an .npz archive)")
+        if "meta" not in data:
+            raise ValueError(f"{path}: not a QuantizedNet export (no 'meta' entry)")
+        meta = json.loads(bytes(data["meta"]).decode())
+        if not isinstance(meta, dict) or meta.get("schema") not in READ_SCHEMAS:
+            schema = meta.get("schema") if isinstance(meta, dict) else None
+            raise ValueError(f"{path}: export schema {schema!r}, this version reads "
+                             f"{', '.join(map(str, READ_SCHEMAS))}")
+        try:
             config = _config_from_dict(meta["config"])
+            if not isinstance(meta["layers"], list) or not meta["layers"]:
+                raise ValueError("'layers' must be a non-empty list")
             layers = []
             for i, lm in enumerate(meta["layers"]):
-                layer = QuantizedLayer(weight_q=data[f"weight_q_{i}"].astype(np.int64),
-                                       bias_q=data[f"bias_q_{i}"].astype(np.int64), **lm)
-                try:
-                    check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=config.beta_format.frac_bits,
-                                           fmt=config.membrane, where=f"layer {i}: ")
-                    if layer.reset not in layer.model.resets or (layer.neuron == "alif" and layer.reset_q is not None):
-                        raise ValueError(f"layer {i}: an {layer.neuron!r} neuron takes no {layer.reset!r} reset "
-                                         f"(reset_q {layer.reset_q!r})")
-                except ValueError as exc:
-                    raise ValueError(f"{path}: {exc}") from None
+                layer = _loaded_layer(data, i, lm, config)
+                if layers and layer.n_in != layers[-1].n_out:
+                    raise ValueError(f"layer {i} takes {layer.n_in} inputs but layer {i - 1} has {layers[-1].n_out} "
+                                     "outputs")
                 layers.append(layer)
+        except (ValueError, TypeError, KeyError) as exc:
+            what = f"damaged QuantizedNet export: no entry {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(f"{path}: {what}") from None
         return cls(tuple(layers), config)
+
+
+#: The per-layer entries of an export's ``meta`` (every field of :class:`QuantizedLayer` but the two arrays).
+_LAYER_KEYS = tuple(f.name for f in fields(QuantizedLayer) if f.name not in ("weight_q", "bias_q"))
+_OLD_LAYER_KEYS = {"reset", "reset_q", "neuron", "neuron_params"}  # absent from schemas 1 and 2: defaults
+
+
+def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
+    """Layer ``i`` of an export, every integer checked against the contract (``ValueError`` saying which)."""
+    where = f"layer {i}: "
+    if not isinstance(lm, dict) or not set(_LAYER_KEYS) - _OLD_LAYER_KEYS <= set(lm) <= set(_LAYER_KEYS):
+        got = sorted(lm) if isinstance(lm, dict) else lm
+        raise ValueError(f"{where}entries {got!r}, expected {list(_LAYER_KEYS)}")
+    w, b = data[f"weight_q_{i}"], data[f"bias_q_{i}"]
+    fmt = config.membrane
+    if w.dtype.kind not in "iu" or w.ndim != 2 or 0 in w.shape:
+        raise ValueError(f"{where}weight codes must be a non-empty 2-D integer array, not {w.dtype} {w.shape}")
+    w = w.astype(np.int64)
+    if np.abs(w).max() > config.prob_max:
+        raise ValueError(f"{where}weight codes reach {int(np.abs(w).max())}, beyond 2**k - 1 = {config.prob_max}")
+    if b.dtype.kind not in "iu" or b.shape != (w.shape[0],):
+        raise ValueError(f"{where}bias must be ({w.shape[0]},) integers, not {b.dtype} {b.shape}")
+    b = b.astype(np.int64)
+    if b.min() < fmt.min_int or b.max() > fmt.max_int:
+        raise ValueError(f"{where}bias codes outside {fmt}'s [{fmt.min_int}, {fmt.max_int}]")
+    scale = lm["weight_scale"]
+    if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"{where}weight_scale must be a finite number > 0, not {scale!r}")
+    if lm["input_kind"] != ("prob" if i == 0 else "spike"):
+        raise ValueError(f"{where}input_kind {lm['input_kind']!r}: layer 0 takes 'prob', later layers 'spike'")
+    for name in ("scale_mult", "scale_shift", "fxp_mult", "fxp_shift"):
+        v = lm[name]
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < (1 << 63):
+            raise ValueError(f"{where}{name} must be a non-negative integer, not {v!r}")
+    layer = QuantizedLayer(weight_q=w, bias_q=b, **lm)
+    check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=config.beta_format.frac_bits, fmt=fmt,
+                           where=where)
+    if layer.reset not in layer.model.resets or (layer.neuron == "alif" and layer.reset_q is not None):
+        raise ValueError(f"{where}an {layer.neuron!r} neuron takes no {layer.reset!r} reset (reset_q {layer.reset_q!r})")
+    check_lif_constants(layer.beta_q, layer.threshold_q, layer.reset, layer.reset_q, fmt=fmt,
+                        beta_bits=config.beta_format.frac_bits, where=where)
+    return layer
 
 
 def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) -> dict:

@@ -219,7 +219,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     finetune.update(source)
     meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
                 val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
-                train_seconds=seconds, history=history, **finetune)
+                train_seconds=seconds, history=history, **finetune,
+                # what else fixes the bits (docs/reliability.md): CPU kernels sum in an order that depends on
+                # the thread count; GPU kernels (atomics) are not bit-reproducible at all
+                device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
     return model.cpu().eval(), meta
 
 

@@ -55,7 +55,12 @@ _SPIKING = ("LIF", "IF", "Threshold")
 
 
 def read_graph(path):
-    """``nir.read`` of a file, without NIR's type check (snnTorch's scalar parameters fail it: NIR #176)."""
+    """``nir.read`` of a file, without NIR's type check (snnTorch's scalar parameters fail it: NIR #176).
+
+    The HDF5 library under h5py can crash the process (a segmentation fault) on a damaged file, so the
+    file is read once in a child process first (:func:`_survives_reading`): a file that kills the child
+    raises :class:`NIRImportError` here instead of killing the caller.
+    """
     import nir
 
     p = Path(path)
@@ -63,11 +68,31 @@ def read_graph(path):
         raise FileNotFoundError(f"NIR file {p} does not exist")
     if p.is_dir():
         raise ValueError(f"NIR file {p} is a folder; give the .nir file")
+    signal = _survives_reading(p)
+    if signal:
+        raise NIRImportError(f"{p} is not a NIR file that this nir ({nir.version}) reads: it is damaged (the HDF5 "
+                             f"library crashed reading it, signal {signal})")
     try:
         return nir.read(p, type_check=False)
     except Exception as exc:  # noqa: BLE001 - h5py and NIR raise many kinds for a bad file
         raise NIRImportError(f"{p} is not a NIR file that this nir ({nir.version}) reads: "
                              f"{type(exc).__name__}: {exc}") from exc
+
+
+#: The child's program: read the file; exit 0 whatever Python raises (the parent reads it again for the message).
+_PROBE = "import sys, nir\ntry:\n    nir.read(sys.argv[1], type_check=False)\nexcept Exception:\n    pass\n"
+
+
+def _survives_reading(p: Path) -> int:
+    """0 when a child process reads ``p`` with ``nir.read`` and lives; else the signal that killed it."""
+    import subprocess
+    import sys
+
+    try:
+        r = subprocess.run([sys.executable, "-c", _PROBE, str(p)], capture_output=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired:
+        return 9
+    return -r.returncode if r.returncode < 0 else 0
 
 
 def _plain(value):

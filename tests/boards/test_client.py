@@ -110,3 +110,44 @@ def test_check_net_refuses_another_net():
 def test_transport_checked():
     with pytest.raises(TypeError, match="read"):
         BoardClient(object())
+
+
+class FlakyLine(SoftBoard):
+    """A SoftBoard whose line damages the first ``bad`` requests (one flipped bit) or swallows them."""
+
+    def __init__(self, info, *, bad: int, how: str = "flip"):
+        super().__init__(info)
+        self.bad, self.how, self.requests = bad, how, 0
+
+    def write(self, data):
+        self.requests += 1
+        if self.requests <= self.bad:
+            if self.how == "drop":
+                return len(data)
+            data = bytearray(data)
+            data[6] ^= 0x10
+            self.dec = P.FrameDecoder()
+        return super().write(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["flip", "drop"])
+def test_the_client_retries_a_damaged_or_lost_request(how):
+    codes = np.arange(16) * 15
+    want, want_pred = standin_model(codes, 4, 8, 25)
+    line = FlakyLine(INFO, bad=2, how=how)
+    client = BoardClient(line, max_polls=2, retries=2)
+    client._info = INFO
+    pred, counts, _ = client.infer(codes)
+    assert counts.tolist() == want.tolist() and pred == want_pred
+    assert client.retried == 2 and line.requests == 3
+
+
+def test_the_client_gives_up_after_its_retries():
+    line = FlakyLine(INFO, bad=3)
+    client = BoardClient(line, max_polls=2, retries=2)
+    client._info = INFO
+    with pytest.raises(BoardError, match="bad checksum"):
+        client.infer(np.zeros(16, dtype=np.int64))
+    assert line.requests == 3
+    with pytest.raises(ValueError, match="retries"):
+        BoardClient(line, retries=-1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -170,6 +171,14 @@ ROWS = [
     (["report", "--export", "{npz}", "--data", "{wide}", "--sim", "none", "-o", "{out}/r"], 2, "x must lie in [0, 1]"),
     (["build", "--board", "icebreaker", "--export", "{npz}", "--data", "{raster}", "-o", "{out}/b"], 2,
      "spike raster"),
+    # damaged and invalid files (the whole campaign per loader: tests/reliability/test_bad_files.py)
+    (["sc-eval", "--checkpoint", "{ckptcut}"], 2, "not an sc-neurocore checkpoint"),
+    (["sc-eval", "--checkpoint", "{ckptnan}"], 2, "holds NaN or inf"),
+    (["sc-eval", "--checkpoint", "{ckptflip}"], 2, "does not match the digest"),
+    (["verify", "--export", "{npzcut}", "--sim", "none"], 2, "is not a QuantizedNet export"),
+    (["export-verilog", "--export", "{npzbig}", "-o", "{out}/n.v"], 2, "beyond 2**k - 1"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{datanan}"], 2, "NaN or inf"),
+    (["import-nir", "{nircut}", "-o", "{out}/n.pt"], 2, "is not a NIR file", NO_NIR),
     # clean
     (["clean"], 2, "refusing to remove", {"env": {"SC_NEUROCORE_CACHE": "{tmp}"}}),
     (["clean", "--force"], 2, "unrecognized arguments: --force"),
@@ -185,9 +194,40 @@ def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint, nir_files):
     np.savez(tmp / "raster.npz", x=rng.random((5, 4, 64)) > 0.5, y=np.zeros(4, dtype=np.int64))
     np.savez(tmp / "wide.npz", x=rng.random((4, 64)) * 2, y=np.zeros(4, dtype=np.int64))
     np.savez(tmp / "noy.npz", x=rng.random((4, 64)))
-    return {"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
+    np.savez(tmp / "datanan.npz", x=np.where(np.eye(4, 64) > 0, np.nan, 0.5), y=np.zeros(4, dtype=np.int64))
+    damaged = _damaged_files(tmp, Path(export_npz), Path(checkpoint), Path(nir_files["nir"]))
+    return {**damaged,"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
             "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files,
-            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy")}}
+            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy", "datanan")}}
+
+
+def _damaged_files(tmp, npz, ckpt, nir_file) -> dict:
+    """Cut, flipped and invalid copies of the good files: ``{placeholder: path}``."""
+    import json
+
+    import torch
+
+    out = {}
+    for name, src, keep in (("ckptcut", ckpt, 0.6), ("npzcut", npz, 0.6), ("nircut", nir_file, 0.3)):
+        raw = src.read_bytes()
+        (tmp / f"{name}{src.suffix}").write_bytes(raw[: int(len(raw) * keep)])
+        out[name] = str(tmp / f"{name}{src.suffix}")
+    record = torch.load(ckpt, weights_only=True)
+    weight = next(k for k, v in record["state_dict"].items() if v.ndim == 2)
+    record["state_dict"][weight].view(-1)[0] = 0.125  # changed behind the digest's back
+    torch.save(record, tmp / "ckptflip.pt")
+    from sc_neurocore.training.checkpoint import checkpoint_digest
+
+    record["state_dict"][weight].view(-1)[0] = float("nan")
+    record["digest"] = checkpoint_digest(record)  # a consistent file, NaN inside
+    torch.save(record, tmp / "ckptnan.pt")
+    with np.load(npz) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    arrays["weight_q_0"][0, 0] = (1 << meta["config"]["prob_bits"]) + 5
+    np.savez(tmp / "npzbig.npz", **arrays)
+    return {**out, "ckptflip": str(tmp / "ckptflip.pt"), "ckptnan": str(tmp / "ckptnan.pt"),
+            "npzbig": str(tmp / "npzbig.npz")}
 
 
 def _id(row):
