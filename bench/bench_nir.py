@@ -96,8 +96,9 @@ def render(data: dict) -> str:
               "snnTorch's default delayed reset is `subtract-delayed` (fire at theta, subtract theta / beta), "
               "Norse's and SpikingJelly's hard reset is `zero` (SpikingJelly fires at >=, we at >: no tie occurred). "
               "Rockpool's `LIFNeuronTorch` (with `max_spikes_per_dt=1`) subtracts its threshold (it fires at >=); its "
-              "file is read as Rockpool steps (beta = exp(-dt/tau), the input unscaled, dt = 1 ms derived from the "
-              "file's r and tau); Rockpool's default `LIFTorch` exports `CubaLIF`, which the import refuses. "
+              "file is read as Rockpool steps (beta = exp(-dt/tau), the input unscaled; dt = 1 ms, which the import also "
+              "derives from the file's r and tau); Rockpool's default `LIFTorch` exports `CubaLIF`, which the import "
+              "refuses. "
               "lava-dl has no fixture: its last release does not install on Python 3.11 (docs/interop.md)."]
     return "\n".join(lines)
 
