@@ -1,7 +1,7 @@
 """NIR fixtures down the chain: library float -> our float import -> fixed point -> SC (L=16) == RTL.
 
-For each file of ``tests/interop/fixtures`` (snnTorch with both reset timings, Norse, SpikingJelly, each
-written by the library's own exporter with its own saved outputs): the library's accuracy on the
+For each file of ``tests/interop/fixtures`` (snnTorch with both reset timings, Norse, SpikingJelly, Rockpool,
+each written by the library's own exporter with its own saved outputs): the library's accuracy on the
 digits test split, our float import's agreement with it (predictions, exact spike counts), the
 fixed-point and SC (Sobol, L = 16) accuracies and agreement with our float, and the RTL on
 Verilator against the NumPy SC model on the first ``--rtl-images`` test images (integers compared,
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "interop" / "fixtures"
-NAMES = ("snntorch_delayed", "snntorch_immediate", "norse", "spikingjelly")
+NAMES = ("snntorch_delayed", "snntorch_immediate", "norse", "spikingjelly", "rockpool")
 SCHEMA = 1
 
 
@@ -94,7 +94,12 @@ def render(data: dict) -> str:
               "membrane is still above the threshold after its reset (snnTorch's next step then fires only above "
               "2 theta), hence the inexact counts; the predictions agree. The others are exact conventions: "
               "snnTorch's default delayed reset is `subtract-delayed` (fire at theta, subtract theta / beta), "
-              "Norse's and SpikingJelly's hard reset is `zero` (SpikingJelly fires at >=, we at >: no tie occurred)."]
+              "Norse's and SpikingJelly's hard reset is `zero` (SpikingJelly fires at >=, we at >: no tie occurred). "
+              "Rockpool's `LIFNeuronTorch` (with `max_spikes_per_dt=1`) subtracts its threshold (it fires at >=); its "
+              "file is read as Rockpool steps (beta = exp(-dt/tau), the input unscaled; dt = 1 ms, which the import also "
+              "derives from the file's r and tau); Rockpool's default `LIFTorch` exports `CubaLIF`, which the import "
+              "refuses. "
+              "lava-dl has no fixture: its last release does not install on Python 3.11 (docs/interop.md)."]
     return "\n".join(lines)
 
 

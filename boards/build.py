@@ -277,9 +277,10 @@ def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
         info = P.BoardInfo(P.VERSION, n_in, n_out, k, T, P.count_bytes(T), 0)
         return (lambda: StandInCore(n_in, n_out, k, T, latency=1000)), info, "StandInCore (flow check)", ()
     from ..hw.network import SCNetworkCore
+    from ..hw.ports import input_bits
 
     par = spec.parallelism if parallelism is None else parallelism
-    info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, qnet.config.prob_bits, T, P.count_bytes(T),
+    info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, input_bits(qnet, T), T, P.count_bytes(T),
                        P.net_id(qnet))
     return (lambda: SCNetworkCore(qnet, T, parallelism=par)), info, "SCNetworkCore", tuple(par)
 

@@ -125,7 +125,8 @@ class BoardClient:
     def check_net(self, qnet, T: int | None = None) -> P.BoardInfo:
         """``info()`` and verify that the board holds ``qnet`` (net id, sizes, k, T); ``ValueError`` if not."""
         info = self.info()
-        want = (qnet.n_input, qnet.n_output, qnet.config.prob_bits, P.net_id(qnet))
+        width = (T if T is not None else info.timesteps) if qnet.spike_input else qnet.config.prob_bits
+        want = (qnet.n_input, qnet.n_output, width, P.net_id(qnet))
         got = (info.n_input, info.n_output, info.prob_bits, info.net_id)
         if want != got or (T is not None and T != info.timesteps):
             raise ValueError(
@@ -135,7 +136,8 @@ class BoardClient:
         return info
 
     def infer(self, codes) -> tuple[int, np.ndarray, int]:
-        """One image's k-bit input codes -> ``(prediction, counts (n_output,), cycles)``."""
+        """One image's k-bit input codes (a spike-input net: its T-bit spike words) -> ``(prediction, counts
+        (n_output,), cycles)``."""
         info = self._info or self.info()
         codes = np.asarray(codes).reshape(-1)
         if codes.size != info.n_input:

@@ -20,7 +20,8 @@ timesteps u16, count_bytes u8, net_id u16`` (all little-endian; ``net_id`` = :fu
 built into the bitstream, so a client can tell whether the board holds the net it expects).
 
 ``CMD_INFER`` (payload: ``n_input`` k-bit input codes, ``code_bytes(k)`` bytes each, little-endian,
-in input order) -> ``RSP_RESULT``: ``prediction u8, counts[n_output] (count_bytes each, LE),
+in input order; for a spike-input net, ``n_input`` spike words of ``T`` bits, bit ``t`` the input's spike at
+timestep ``t``, and ``RSP_INFO``'s ``prob_bits`` is ``T``: the width of an input word) -> ``RSP_RESULT``: ``prediction u8, counts[n_output] (count_bytes each, LE),
 cycles u32`` where ``cycles`` is the number of clock cycles the network core took for this image
 (from its first input code to its result), counted by the gateware.
 
@@ -107,9 +108,9 @@ def crc16(data: bytes) -> int:
 
 
 def code_bytes(prob_bits: int) -> int:
-    """Bytes per input code on the wire."""
-    if not 1 <= prob_bits <= 16:
-        raise ValueError(f"prob_bits must be in [1, 16], not {prob_bits!r}")
+    """Bytes per input word on the wire (``prob_bits``: the word's width, a code's k or a spike word's T)."""
+    if not 1 <= prob_bits <= 64:
+        raise ValueError(f"the input word width must be in [1, 64], not {prob_bits!r}")
     return (prob_bits + 7) // 8
 
 
@@ -288,4 +289,6 @@ def net_id(qnet) -> int:
             struct.pack("<qqqqqq", layer.beta_q, layer.threshold_q, layer.scale_mult, layer.scale_shift,
                         int(layer.reset == "zero"), layer.reset_q or 0)
         )
+    if qnet.spike_input:  # the same weights fed spikes are another net (a probability net's id is unchanged)
+        parts.append(b"spike-input")
     return crc16(b"".join(parts))

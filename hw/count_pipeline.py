@@ -131,8 +131,8 @@ class CountPipeline(wiring.Component):
         ``start`` (one clock) issues every block of ``layer``; ``busy`` until they are all taken.
     lists : In(list_read_signature)
         The active lists (``hw/active_list.py``).
-    spikes : In(spike_read_signature)   (nets with hidden layers only)
-        The previous layer's spikes (``hw/writeback.py``).
+    spikes : In(spike_read_signature)   (nets with hidden layers or a spike-input first layer)
+        The previous layer's spikes, or the input's spike words (``hw/writeback.py``).
     o : Out(block_signature)
         The output register: one finished block at a time.
     """
@@ -144,7 +144,7 @@ class CountPipeline(wiring.Component):
             "lists": In(list_read_signature(spec)),
             "o": Out(block_signature(spec)),
         }
-        if spec.n_layers > 1:
+        if spec.has_spike_memory:
             members["spikes"] = In(spike_read_signature(spec))
         super().__init__(members)
 
@@ -238,7 +238,7 @@ class CountPipeline(wiring.Component):
         for p, (mag, sign) in enumerate(zip(mags, signs)):
             w_rd_addr = Mux(s.stalls[p], waddr2, waddr)
             m.d.comb += [mag.addr.eq(w_rd_addr), sign.addr.eq(w_rd_addr >> sp_bits)]
-        if spec.n_layers > 1:
+        if spec.has_spike_memory:
             saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
             m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + entry.index),
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
@@ -294,7 +294,7 @@ class CountPipeline(wiring.Component):
         w_win, x_win = source_windows(spec, ROLE_WEIGHT), source_windows(spec, ROLE_INPUT)
         x_cmp = comparator("lt_x", code2, x_win) if x_win else None
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
-        spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.n_layers > 1 else Const(0, TL)
+        spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
         xbits = []
         for q in range(TL):
             xq = Signal(L, name=f"xbits_{q}", reset_less=True)

@@ -121,13 +121,15 @@ def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
 
 
 def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=None, stage_of=None, delay=None,
-               precomputed=None, only=None, prefix: str = "op"):
+               precomputed=None, only=None, prefix: str = "op", last_stage: int | None = None):
     """The step's logic in ``m``: ``state`` ``{name: signed value}``, ``current`` a signed value ->
     ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).  ``params``:
     ``{runtime parameter: signed value}`` (default: constants, ``fixed.params``).
 
     With ``stage_of`` (a list: pipeline stage of each operation) and ``delay(value, name, n)`` (``value``
-    ``n`` clocks later) an operand from an earlier stage is delayed to the stage that reads it.
+    ``n`` clocks later) an operand from an earlier stage is delayed to the stage that reads it, and the
+    outputs to ``last_stage`` (default: the last stage any operation occupies; a pipeline whose operations all
+    fit an earlier stage must still give its result in its last one).
     ``precomputed`` ``{operation: value}`` replaces operations by values computed elsewhere (a register);
     with ``only`` (a set of operations) just those are built and the list of every value is returned.
     """
@@ -156,7 +158,7 @@ def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=No
         vals[i] = sig
     if only is not None:
         return vals
-    last = max(stage_of) if stage_of else 0
+    last = last_stage if last_stage is not None else max(stage_of) if stage_of else 0
 
     def out(idx):
         v = vals[idx]
@@ -272,7 +274,7 @@ class EquationUnit(Validated, wiring.Component):
 
         p = self.i.payload
         nxt, spike = build_step(m, fixed, {s: p.state[s] for s in fixed.states}, p.current, stage_of=stage_of,
-                                delay=delay)
+                                delay=delay, last_stage=n - 1 if n > 1 else None)
         advance = Signal()
         m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
         valid = self.i.valid

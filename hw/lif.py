@@ -26,7 +26,47 @@ from .checks import Validated
 from .neuron import NeuronSignature
 from .sc_dot import saturate
 
-__all__ = ["LIFNeuron", "LIFStep", "lif_update", "lif_update_split", "lif_update_reset"]
+__all__ = ["LIFNeuron", "LIFStep", "constant_leak", "constant_product", "csd_digits", "lif_update", "lif_update_split",
+           "lif_update_reset"]
+
+
+def csd_digits(value: int) -> list[tuple[int, int]]:
+    """The canonical signed-digit form of ``value >= 0``: ``[(shift, +1 or -1), ...]`` with
+    ``value == sum(d << k for k, d in digits)`` and no two adjacent non-zero digits (the fewest adders)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"csd_digits takes a non-negative int, not {value!r}")
+    out, k = [], 0
+    while value:
+        if value & 1:
+            d = 2 - (value & 3)  # +1 if the next bit is 0, else -1 (a run of ones becomes 2**n - 1)
+            out.append((k, d))
+            value -= d
+        value >>= 1
+        k += 1
+    return out
+
+
+def constant_product(v, constant: int):
+    """``v * constant`` for a constant ``>= 0`` as shifts and adds of its signed digits (:func:`csd_digits`), a
+    balanced tree of adders in LUTs: no multiplier block, so the membrane loop of a lane does not travel to a
+    DSP tile and back (on the ECP5 that trip cost up to 8 ns of routing and made the loop net-dependent)."""
+    v = Value.cast(v).as_signed()
+    terms = [(v << k) if d > 0 else -(v << k) for k, d in csd_digits(int(constant))]
+    if not terms:
+        return Const(0, signed(2))
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
+
+
+def constant_leak(v, betas: Sequence[int], layer, beta_bits: int = 8):
+    """``(v * betas[layer]) >> beta_bits`` with per-layer constant leaks: one :func:`constant_product` per
+    distinct leak, chosen by ``layer`` (floor shift: the integers of ``sc.fixed.lif_step``'s leak)."""
+    distinct = sorted(set(int(b) for b in betas))
+    products = {b: constant_product(v, b) for b in distinct}
+    if len(distinct) == 1:
+        return products[distinct[0]] >> beta_bits
+    return Array([products[int(b)] for b in betas])[layer] >> beta_bits
 
 
 def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
@@ -45,7 +85,8 @@ def lif_update(v, current, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int =
     return v2, spike
 
 
-def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoint = Q8_8, beta_bits: int = 8, *,
+                     leak=None):
     """:func:`lif_update` with ``current - theta`` supplied (computed a clock earlier): ``(v_next, spike)``.
 
     The membrane loop then holds one multiply, two adders side by side and a multiplexer, not
@@ -54,11 +95,12 @@ def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoi
     clamped value is ``max_int`` (it spikes iff ``max_int > theta``), below it ``min_int`` (no
     spike, ``theta > 0``), else it spikes iff ``sum_t > 0`` and becomes ``sum_t``.  The same
     integers as :func:`lif_update` for ``theta`` in ``[1, max_int]`` (``tests/hw/test_lif.py``).
+    ``leak``: ``(v * beta) >> beta_bits`` computed by the caller (:func:`constant_leak`), or ``None``.
     """
     v = Value.cast(v).as_signed()
     beta = Const(beta, beta_bits) if isinstance(beta, int) else Value.cast(beta)
     theta = Const(theta, signed(fmt.width)) if isinstance(theta, int) else Value.cast(theta).as_signed()
-    leak = (v * beta.as_unsigned()) >> beta_bits
+    leak = (v * beta.as_unsigned()) >> beta_bits if leak is None else Value.cast(leak)
     total = leak + Value.cast(current).as_signed()
     total_t = leak + Value.cast(current_minus_theta).as_signed()
     high, low = total > fmt.max_int, total < fmt.min_int
@@ -71,7 +113,7 @@ def lif_update_split(v, current, current_minus_theta, beta, theta, fmt: FixedPoi
 
 
 def lif_update_reset(v, current, current_minus_theta, current_minus_reset, beta, theta, reset_q, zero,
-                     fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+                     fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, leak=None):
     """:func:`lif_update_split` with the reset chosen per layer: ``(v_next, spike)``.
 
     ``zero`` (1 bit): a spike sets the membrane to 0; else it subtracts ``reset_q`` (for which
@@ -84,7 +126,7 @@ def lif_update_reset(v, current, current_minus_theta, current_minus_reset, beta,
     beta = Value.cast(beta)
     theta = Value.cast(theta).as_signed()
     reset_q = Value.cast(reset_q).as_signed()
-    leak = (v * beta.as_unsigned()) >> beta_bits
+    leak = (v * beta.as_unsigned()) >> beta_bits if leak is None else Value.cast(leak)
     total = leak + Value.cast(current).as_signed()
     total_t = leak + Value.cast(current_minus_theta).as_signed()
     total_r = leak + Value.cast(current_minus_reset).as_signed()
@@ -199,7 +241,8 @@ class LIFStep(Validated, wiring.Component):
     the state is the membrane.
 
     Latency: at each ``load`` a register takes ``next_current - theta`` (:func:`lif_update_split`);
-    ``next_state`` and ``spike`` are combinational from ``state``, ``current`` and that register.
+    ``next_state`` and ``spike`` are combinational from ``state``, ``current`` and that register.  The leak
+    multiplies by the layers' constants in LUTs (:func:`constant_leak`), not in a multiplier block.
     """
 
     @staticmethod
@@ -262,9 +305,10 @@ class LIFStep(Validated, wiring.Component):
         current_minus_theta = Signal(signed(fw + 1))
         with m.If(self.load):
             m.d.sync += current_minus_theta.eq(self.next_current - theta)
+        leak = constant_leak(self.state, self.betas, self.layer, self.beta_fmt.frac_bits)
         if self.plain:
             v_next, spike = lif_update_split(self.state, self.current, current_minus_theta, beta, theta, self.fmt,
-                                             self.beta_fmt.frac_bits)
+                                             self.beta_fmt.frac_bits, leak=leak)
         else:
             amount = Array([Const(a, signed(fw)) for a in self.amounts])[self.layer]
             zero = Array([Const(r == "zero", 1) for r in self.resets])[self.layer]
@@ -272,6 +316,6 @@ class LIFStep(Validated, wiring.Component):
             with m.If(self.load):
                 m.d.sync += current_minus_reset.eq(self.next_current - amount)
             v_next, spike = lif_update_reset(self.state, self.current, current_minus_theta, current_minus_reset, beta,
-                                             theta, amount, zero, self.fmt, self.beta_fmt.frac_bits)
+                                             theta, amount, zero, self.fmt, self.beta_fmt.frac_bits, leak=leak)
         m.d.comb += [self.next_state.eq(v_next), self.spike.eq(spike)]
         return m

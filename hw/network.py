@@ -78,7 +78,7 @@ __all__ = [
 class SCNetworkCore(Validated, wiring.Component):
     """A QuantizedNet as a streaming inference core (see the module docstring).
 
-    Model: ``SCNetwork.from_quantized(qnet).run_codes(xq, T, trace=True)``.
+    Model: ``SCNetwork.from_quantized(qnet).run_codes(xq, T, trace=True)`` (``xq``: codes, or spike words).
 
     Parameters
     ----------
@@ -104,8 +104,11 @@ class SCNetworkCore(Validated, wiring.Component):
     ----------
     signature : NetworkSignature
         ``i``, ``o`` (and ``trace_en``, ``trace``), with their word layouts and decoders.
-    i : In(stream.Signature(unsigned(prob_bits)))
-        Input codes of one image, ``n_input`` transfers in input order.
+    i : In(stream.Signature(unsigned(input_bits)))
+        Input codes of one image, ``n_input`` transfers in input order; for a spike-input net
+        (``qnet.spike_input``) spike words of ``T`` bits instead (bit ``t``: the input's spike at timestep
+        ``t``; ``sc.network.spike_words``), stored in the spike memory and read by layer 0 as a hidden layer
+        reads the spikes of the layer before.
     o : Out(stream.Signature(output_layout(n_output, T)))
         One transfer per image: ``counts[c]`` output spikes of class ``c`` over T, and
         ``prediction`` (argmax, lowest index on ties).
@@ -162,11 +165,14 @@ class SCNetworkCore(Validated, wiring.Component):
         wiring.connect(m, pipeline.o, unit.i)
         wiring.connect(m, unit.steps, argmax.steps)
         wiring.connect(m, argmax.o, wiring.flipped(self.o))
-        if spec.n_layers > 1:
+        if spec.has_spike_memory:
             m.submodules.writeback = writeback = SpikeWriteback(spec)
+            wiring.connect(m, writeback.read, pipeline.spikes)
+        if spec.spike_input:
+            wiring.connect(m, loader.spikes, writeback.load)
+        if spec.n_layers > 1:
             wiring.connect(m, unit.hand, writeback.hand)
             wiring.connect(m, writeback.append, lists.spikes)
-            wiring.connect(m, writeback.read, pipeline.spikes)
             wiring.connect(m, seq.writeback, writeback.control)
         if spec.trace:
             wiring.connect(m, unit.trace, wiring.flipped(self.trace))

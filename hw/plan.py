@@ -17,6 +17,7 @@ from functools import cached_property
 
 from ..export import QuantizedNet
 from ..sc.contract import NEURONS, NeuronModel, check_lif_constants, check_neuron_constants
+from ..sc.network import MAX_SPIKE_T
 from .checks import check_int
 from .ports import bits
 from .sc_dot import count_width
@@ -100,6 +101,9 @@ class EngineSpec:
                                 beta_bits=cfg.beta_format.frac_bits, where=f"layer {idx}: ")
             check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=cfg.beta_format.frac_bits,
                                    fmt=cfg.membrane, where=f"layer {idx}: ")
+        if self.qnet.spike_input and self.T > MAX_SPIKE_T:
+            raise ValueError(f"a spike-input net's input word holds T bits: T must be at most {MAX_SPIKE_T}, "
+                             f"not {self.T}")
         kinds = [layer.neuron for layer in self.qnet.layers]
         if len(set(kinds)) != 1:
             raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "
@@ -147,9 +151,26 @@ class EngineSpec:
         return max(pl.n_out for pl in self.plans)
 
     @property
+    def spike_input(self) -> bool:
+        """The first layer takes spike words (``QuantizedNet.spike_input``), stored in the spike memory at LOAD."""
+        return self.qnet.spike_input
+
+    @property
+    def has_spike_memory(self) -> bool:
+        """The engine has a spike memory (and its writeback): hidden layers, or a spike-input first layer."""
+        return self.n_layers > 1 or self.spike_input
+
+    @property
+    def input_bits(self) -> int:
+        """Width of an input word: ``prob_bits``, or ``T`` for a spike-input net (``hw.ports.input_bits``)."""
+        return self.T if self.spike_input else self.config.prob_bits
+
+    @property
     def max_hidden(self) -> int:
-        """Neurons of the widest hidden layer (rows of one spike-memory region; 1 without hidden layers)."""
-        return max([pl.n_out for pl in self.plans[:-1]], default=1)
+        """Rows of one spike-memory region: the widest hidden layer, and for a spike-input net the inputs
+        (their spike words sit in region 1, which layer 0 reads); 1 if neither."""
+        return max([pl.n_out for pl in self.plans[:-1]] + ([self.qnet.n_input] if self.spike_input else []),
+                   default=1)
 
     @property
     def index_bits(self) -> int:

@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In, Out
 from ..export import QuantizedNet
 from .sc_dot import count_width
 
-__all__ = ["NetworkSignature", "bits", "decode_word", "decode_words", "output_layout", "trace_layout"]
+__all__ = ["NetworkSignature", "bits", "decode_word", "decode_words", "input_bits", "output_layout", "trace_layout"]
 
 
 def bits(n: int) -> int:
@@ -121,13 +121,20 @@ def decode_words(layout: data.Layout, words) -> dict[str, np.ndarray]:
     return out
 
 
+def input_bits(qnet: QuantizedNet, T: int) -> int:
+    """Width of the core's input word: ``config.prob_bits`` (a probability code), or ``T`` for a spike-input net
+    (a spike word, bit ``t`` the input's spike at timestep ``t``: ``sc.network.spike_words``)."""
+    return T if qnet.spike_input else qnet.config.prob_bits
+
+
 class NetworkSignature(wiring.Signature):
     """Ports of a network core, with the layouts of its words.
 
     Parameters
     ----------
-    prob_bits : int
-        Width of an input code.
+    input_bits : int
+        Width of an input word: ``prob_bits`` for a net fed probability codes; ``T`` for a spike-input net
+        (``QuantizedNet.spike_input``: one spike word per input, bit ``t`` the spike at timestep ``t``).
     output : data.StructLayout
         Layout of a result word (:func:`output_layout`: ``counts`` and ``prediction``).
     trace : data.StructLayout or None
@@ -135,8 +142,8 @@ class NetworkSignature(wiring.Signature):
 
     Members
     -------
-    i : In(stream.Signature(unsigned(prob_bits)))
-        Input codes of one image, ``n_input`` transfers in input order.
+    i : In(stream.Signature(unsigned(input_bits)))
+        Input codes (or spike words) of one image, ``n_input`` transfers in input order.
     o : Out(stream.Signature(output))
         One result per image.
     trace_en : In(1)   (with ``trace``)
@@ -145,16 +152,16 @@ class NetworkSignature(wiring.Signature):
         One record per neuron and timestep.
     """
 
-    def __init__(self, prob_bits: int, output: data.StructLayout, trace: data.StructLayout | None = None):
-        if isinstance(prob_bits, bool) or not isinstance(prob_bits, int) or not 1 <= prob_bits <= 16:
-            raise ValueError(f"prob_bits must be an integer in [1, 16], not {prob_bits!r}")
+    def __init__(self, input_bits: int, output: data.StructLayout, trace: data.StructLayout | None = None):
+        if isinstance(input_bits, bool) or not isinstance(input_bits, int) or not 1 <= input_bits <= 64:
+            raise ValueError(f"input_bits must be an integer in [1, 64], not {input_bits!r}")
         if not isinstance(output, data.StructLayout) or {"counts", "prediction"} - {n for n, _ in output}:
             raise TypeError(f"output must be a StructLayout with 'counts' and 'prediction', not {output!r}")
         if trace is not None and not isinstance(trace, data.StructLayout):
             raise TypeError(f"trace must be a StructLayout or None, not {trace!r}")
-        self._prob_bits, self._output, self._trace = prob_bits, output, trace
+        self._prob_bits, self._output, self._trace = input_bits, output, trace
         members = {
-            "i": In(stream.Signature(unsigned(prob_bits))),
+            "i": In(stream.Signature(unsigned(input_bits))),
             "o": Out(stream.Signature(output)),
         }
         if trace is not None:
@@ -167,10 +174,16 @@ class NetworkSignature(wiring.Signature):
         """The signature of ``SCNetworkCore(qnet, T, trace=trace)`` (any parallelism)."""
         if not isinstance(qnet, QuantizedNet):
             raise TypeError(f"qnet must be a QuantizedNet, not {qnet!r}")
-        return cls(qnet.config.prob_bits, output_layout(qnet.n_output, T), trace_layout(qnet, T) if trace else None)
+        return cls(input_bits(qnet, T), output_layout(qnet.n_output, T), trace_layout(qnet, T) if trace else None)
+
+    @property
+    def input_bits(self) -> int:
+        """Width of an input word (:func:`input_bits`)."""
+        return self._prob_bits
 
     @property
     def prob_bits(self) -> int:
+        """Width of an input word (the name the board protocol's ``INFO`` uses; ``T`` for a spike-input net)."""
         return self._prob_bits
 
     @property

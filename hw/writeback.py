@@ -2,7 +2,8 @@
 
 Model: the spikes of hidden layer ``l`` as ``SCNetwork.run_codes(trace=True).spikes[l]`` holds
 them, one word per neuron (bit ``t``: the spike at timestep ``t``), and the next layer's active
-list ``np.flatnonzero(spikes[l].any(axis=0))`` in neuron order.
+list ``np.flatnonzero(spikes[l].any(axis=0))`` in neuron order.  A spike-input net's input words
+(``sc.network.spike_words``) are written at LOAD into region 1, which layer 0 reads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .active_list import spike_list_signature
+from .loader import spike_load_signature
 from .plan import EngineSpec
 
 __all__ = ["SpikeWriteback", "hand_layout", "spike_read_signature", "writeback_control"]
@@ -41,7 +43,8 @@ def writeback_control() -> wiring.Signature:
 
 
 class SpikeWriteback(wiring.Component):
-    """Spike memory (two regions, ping-pong by layer parity) and its writer (nets with hidden layers).
+    """Spike memory (two regions, ping-pong by layer parity) and its writer (nets with hidden layers or a
+    spike-input first layer).
 
     Parameters
     ----------
@@ -56,18 +59,24 @@ class SpikeWriteback(wiring.Component):
     read : Out(spike_read_signature)
         The count pipeline's read port (no enable).
     control : In(writeback_control)
+    load : In(spike_load_signature)   (spike-input nets only)
+        The input loader's spike words, written to region 1 (row = input index) in the clock they arrive
+        (the engine loads an image only while no group is being written).
 
     Latency: one clock per neuron of the group (``min(lanes, n_out - group * lanes)``) after the hand-off.
     """
 
     def __init__(self, spec: EngineSpec):
         self.spec = spec
-        super().__init__({
+        members = {
             "hand": In(stream.Signature(hand_layout(spec))),
             "append": Out(spike_list_signature(spec)),
             "read": Out(spike_read_signature(spec)),
             "control": In(writeback_control()),
-        })
+        }
+        if spec.spike_input:
+            members["load"] = In(spike_load_signature(spec))
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
@@ -100,4 +109,8 @@ class SpikeWriteback(wiring.Component):
                 m.d.sync += busy.eq(0)
             with m.Else():
                 m.d.sync += lane.eq(lane + 1)
+        if spec.spike_input:  # an input's spike word, whole (every pass's slice), into region 1
+            with m.If(self.load.valid):
+                m.d.comb += [wr.addr.eq(max_hid + self.load.payload.index), wr.data.eq(self.load.payload.word),
+                             wr.en.eq((1 << passes) - 1)]
         return m

@@ -15,7 +15,7 @@
 // The driver and monitors are ordinary rising-edge logic: they see what the core sees.
 //
 // Parameters (set by the Python half through the simulator's build, `-G` / `-P`):
-//   PROB_BITS  width of an input code (i__payload), bits
+//   PROB_BITS  width of an input word (i__payload), bits: a code, or T for a spike-input net
 //   O_BITS     width of the result word (o__payload), bits
 //   TR_BITS    width of the trace word (trace__payload), bits; used only with `define SC_TRACE
 //   DEPTH      words of the code memory (images per batch <= DEPTH / n_input)

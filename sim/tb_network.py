@@ -324,10 +324,10 @@ def _compare_batch(sb: Scoreboard, rtl: _RTLArrays, sub, sizes, start, offset, t
 
 def network_parameters(qnet, T: int) -> dict[str, int]:
     """The HDL parameters of ``network_tb.sv`` for a core of ``qnet`` at ``T`` timesteps."""
-    from ..hw.ports import output_layout, trace_layout
+    from ..hw.ports import input_bits, output_layout, trace_layout
     from .verilog import HALF_PERIOD_NS
 
-    return {"PROB_BITS": qnet.config.prob_bits, "O_BITS": output_layout(qnet.n_output, T).size,
+    return {"PROB_BITS": input_bits(qnet, T), "O_BITS": output_layout(qnet.n_output, T).size,
             "TR_BITS": trace_layout(qnet, T).size, "DEPTH": CODE_DEPTH,
             "HALF_PERIOD_NS": HALF_PERIOD_NS}
 

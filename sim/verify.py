@@ -20,7 +20,7 @@ import numpy as np
 
 from ..export import QuantizedNet
 from ..sc.contract import SCConfig, quantize_probability
-from ..sc.network import FixedPointNetwork
+from ..sc.network import FixedPointNetwork, spike_words
 from .vectors import make_vectors
 
 __all__ = ["ChainRow", "ChainReport", "verify_chain", "format_table", "WAVES_MODES", "TABLE_WIDTH"]
@@ -154,7 +154,8 @@ class ChainReport:
 def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator", limit: int | None = None,
                  float_pred=None, parallelism=None, trace: bool = True, progress=None, waves: str = "on-failure",
                  waves_dir=None, batch: int = 32, what: str = "trained net", image_offset: int = 0) -> ChainReport:
-    """Run fixed / SC / RTL on the first ``limit`` images of ``x`` (probabilities in [0, 1]).
+    """Run fixed / SC / RTL on the first ``limit`` images of ``x`` (probabilities in [0, 1]; for a spike-input net,
+    ``qnet.spike_input``, a ``(T, images, n_input)`` raster of 0/1).
 
     ``qnet``: the ``QuantizedNet`` to check; ``y``: labels (for accuracies), or None;
     ``float_pred``: the float model's predictions for ``x`` computed by the caller (for the
@@ -179,13 +180,20 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise ValueError(f"limit must be a positive integer or None, not {limit!r}")
     sims = _sims(sim)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[None]
-    if x.ndim != 2 or x.shape[1] != qnet.n_input:
-        raise ValueError(f"x must have shape (images, {qnet.n_input}), not {x.shape}")
-    n = len(x) if limit is None else min(int(limit), len(x))
-    x = x[:n]
+    if qnet.spike_input:  # a raster (T, images, n_input) of 0/1 -> spike words (images, n_input)
+        x = np.asarray(x)
+        if x.ndim != 3 or x.shape[0] != T or x.shape[2] != qnet.n_input:
+            raise ValueError(f"this net takes spike rasters of shape ({T}, images, {qnet.n_input}), not {x.shape}")
+        n = x.shape[1] if limit is None else min(int(limit), x.shape[1])
+        codes = spike_words(x[:, :n])
+    else:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != qnet.n_input:
+            raise ValueError(f"x must have shape (images, {qnet.n_input}), not {x.shape}")
+        n = len(x) if limit is None else min(int(limit), len(x))
+        codes = quantize_probability(x[:n], qnet.config.prob_bits)
     if y is not None:
         y = np.asarray(y, dtype=np.int64).reshape(-1)
         if len(y) < n:
@@ -197,7 +205,6 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
         if len(fl_pred) < n:
             raise ValueError(f"{len(fl_pred)} float predictions for {n} images")
         fl_pred = fl_pred[:n]
-    codes = quantize_probability(x, qnet.config.prob_bits)
     vec = make_vectors(qnet, codes, T, labels=y, what=what)
     acc = (lambda p: None if y is None or n == 0 or p is None else float(np.mean(p == y)))  # noqa: E731
     sc_pred = vec.expected.prediction

@@ -38,21 +38,24 @@ def load_dataset(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray
     return (x_tr, y_tr) if split == "train" else (x_te, y_te)
 
 
-def check_data(x, y, n_input: int | None = None, where: str = "the data") -> tuple[np.ndarray, np.ndarray]:
+def check_data(x, y, n_input: int | None = None, where: str = "the data", *,
+               rasters: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``(x float32 (N, n_in), y int64 (N,))`` from arrays, or ``ValueError``/``TypeError`` saying what is wrong.
 
     ``x``: input probabilities in [0, 1] (pixel intensities), ``(N, n_input)``, float, integer or bool;
-    ``y``: integer class labels >= 0 (floats holding whole numbers are accepted), ``(N,)``.  Spike
-    rasters ``(T, N, n_input)`` are recognised and refused: the SC chain feeds the same
-    probabilities at every timestep (spike-encoded inputs down the chain: issue 12, item 6).
+    ``y``: integer class labels >= 0 (floats holding whole numbers are accepted), ``(N,)``.  With
+    ``rasters=True`` a spike raster ``(T, N, n_input)`` of 0/1 is also accepted and returned as uint8 (the input
+    of a net whose first layer takes spikes); without, it is recognised and refused.
     """
     x, y = np.asarray(x), np.asarray(y)
     if x.dtype.kind not in "fiub":
         raise TypeError(f"{where}: x must be numbers (float, integer or bool), not dtype {x.dtype}")
     if x.ndim == 3:
-        raise ValueError(f"{where}: x has shape {x.shape}, a (T, N, n_input) spike raster; the SC chain takes "
-                         "(N, n_input) probabilities in [0, 1], the same at every timestep (spike-encoded inputs "
-                         "are not fed down the chain yet)")
+        if not rasters:
+            raise ValueError(f"{where}: x has shape {x.shape}, a (T, N, n_input) spike raster; this net takes "
+                             "(N, n_input) probabilities in [0, 1] (a net trained with --input-encoding, or "
+                             "--input-encoding on the command line, takes rasters)")
+        return _check_raster(x, y, n_input, where)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"{where}: x must be (N, n_input) with N >= 1, not shape {x.shape}")
     if n_input is not None and x.shape[1] != n_input:
@@ -78,8 +81,27 @@ def check_data(x, y, n_input: int | None = None, where: str = "the data") -> tup
     return xf.astype(np.float32), y.astype(np.int64)
 
 
-def load_data_file(path, n_input: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, y)`` from a ``.npz`` holding the arrays ``x`` (N, n_input) in [0, 1] and ``y`` (N,): :func:`check_data`."""
+def _check_raster(x, y, n_input, where) -> tuple[np.ndarray, np.ndarray]:
+    """A ``(T, N, n_input)`` raster of 0/1 and its labels, checked."""
+    if min(x.shape) < 1:
+        raise ValueError(f"{where}: a spike raster x must be (T, N, n_input) with every size >= 1, not {x.shape}")
+    if n_input is not None and x.shape[2] != n_input:
+        raise ValueError(f"{where}: the raster has {x.shape[2]} inputs per sample; the net takes {n_input}")
+    if not np.isin(x, (0, 1)).all():
+        raise ValueError(f"{where}: a spike raster x must hold only 0 and 1 (NaN and other values are refused)")
+    if y.dtype.kind not in "fiu" or y.ndim != 1 or y.shape[0] != x.shape[1]:
+        raise ValueError(f"{where}: y must be one integer label per sample ({x.shape[1]}), not dtype {y.dtype} "
+                         f"shape {y.shape}")
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise ValueError(f"{where}: y must hold whole-number class labels")
+    if y.size and y.min() < 0:
+        raise ValueError(f"{where}: class labels must be >= 0, not {y.min()}")
+    return x.astype(np.uint8), y.astype(np.int64)
+
+
+def load_data_file(path, n_input: int | None = None, *, rasters: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` from a ``.npz`` holding the arrays ``x`` (N, n_input) in [0, 1] (or, with ``rasters``, a
+    ``(T, N, n_input)`` spike raster) and ``y`` (N,): :func:`check_data`."""
     from pathlib import Path
 
     p = Path(path).expanduser()
@@ -107,4 +129,4 @@ def load_data_file(path, n_input: int | None = None) -> tuple[np.ndarray, np.nda
         raise ValueError(f"data file {p}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - not a NumPy archive at all
         raise ValueError(f"data file {p} is not a NumPy .npz archive ({type(exc).__name__}: {exc})") from None
-    return check_data(x, y, n_input, where=f"data file {p}")
+    return check_data(x, y, n_input, where=f"data file {p}", rasters=rasters)

@@ -6,8 +6,8 @@ A :class:`QuantizedNet` is a trained SpikingNet turned into the contract's integ
 Q8.8 biases and threshold, the Q0.8 leak, and the count -> current multiplier/shift for SC
 (``scale_mult``/``scale_shift``) and for the exact fixed-point rung (``fxp_mult``/``fxp_shift``).
 
-Layer 0 takes k-bit input probabilities (``input_kind="prob"``); every later layer takes
-the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
+Layer 0 takes k-bit input probabilities (``input_kind="prob"``) or, for a net fed spike-encoded inputs,
+spikes (``input_kind="spike"``); every later layer takes the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
 (:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``, or ``"synaptic"`` with its ``alpha_q``), whose
 states every neuron carries.
 """
@@ -141,6 +141,12 @@ class QuantizedNet:
         return self.layers[-1].n_out
 
     @property
+    def spike_input(self) -> bool:
+        """The first layer takes spikes (``input_kind == "spike"``: a rate/latency/delta-encoded input, one spike
+        word per input, bit ``t`` the spike at timestep ``t``) instead of probability codes."""
+        return self.layers[0].input_kind == "spike"
+
+    @property
     def sizes(self) -> tuple[int, ...]:
         return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
 
@@ -155,7 +161,7 @@ class QuantizedNet:
 
     @classmethod
     def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None, *,
-                   resets=None, neurons=None, neuron_params=None) -> QuantizedNet:
+                   resets=None, neurons=None, neuron_params=None, input_kind: str = "prob") -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
         Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1] (1: no leak, ``beta_q = 256``),
@@ -164,8 +170,12 @@ class QuantizedNet:
         ``neurons``: ``None`` (LIF everywhere), one name of :data:`~sc_neurocore.sc.contract.NEURONS` or one
         per layer; ``neuron_params``: per layer the model's float decays (``{"alpha": 0.8}`` for
         ``"synaptic"``, each in [0, 1], quantised like ``beta``), ``None`` for none.
+        ``input_kind``: what the first layer takes: ``"prob"`` (probability codes, a constant current) or
+        ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
         NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
         """
+        if input_kind not in ("prob", "spike"):
+            raise ValueError(f"input_kind must be 'prob' or 'spike', not {input_kind!r}")
         config = SCConfig() if config is None else config
         if not isinstance(config, SCConfig):
             raise TypeError(f"config must be an SCConfig, not {config!r}")
@@ -216,7 +226,7 @@ class QuantizedNet:
             s = float(np.abs(w).max())
             s = s if s > 0 else 1.0
             wq = (np.floor(np.abs(w) / s * qmax + 0.5).astype(np.int64)) * np.where(w < 0, -1, 1)
-            kind = "prob" if i == 0 else "spike"
+            kind = input_kind if i == 0 else "spike"
             m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
             fm, fsh = current_scale(count_real_scale(s, config, kind, stochastic=False), config.scale_bits)
             theta_q = fmt.from_float(theta)

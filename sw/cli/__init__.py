@@ -41,6 +41,7 @@ COMMANDS = (
     "build",
     "sweep",
     "infer",
+    "faults",
     "import_nir",
     "export_nir",
     "report",

@@ -15,6 +15,10 @@ PARALLELISM_SYNTAX = "LANESxTLANES (neurons x timesteps per clock, e.g. 1x16)"
 
 _PARALLELISM_RE = re.compile(r"\s*(\d+)\s*[xX]\s*(\d+)\s*")
 
+#: ``--input-encoding`` choices (``sc_neurocore.training.encoders.ENCODINGS``, repeated here so that building the
+#: parsers imports no torch; a test holds them equal).
+INPUT_ENCODINGS = ("rate", "latency", "delta")
+
 
 def parse_parallelism(text) -> tuple[int, int]:
     """``"1x16"`` -> ``(1, 16)``; anything else (a bare ``"16"``, ``"1,16"``, zeros) raises ``ValueError``."""

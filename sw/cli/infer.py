@@ -8,7 +8,7 @@ and with the NumPy SC model (``SCNetwork``), which must agree exactly (exit 1 ot
 from __future__ import annotations
 
 from .argtypes import positive_float, positive_int
-from .export_vectors import add_data_options, load_inputs
+from .export_vectors import add_data_options, encoded_inputs, load_inputs
 from .nets import add_net_options, net_from_args
 
 EXAMPLES = """\
@@ -47,6 +47,7 @@ def run(args) -> int:
     from ..boards.protocol import ProtocolError
     from ..errors import CheckFailed
     from ..sc.contract import quantize_probability
+    from ..sc.network import spike_words
 
     defaults = {}
     if args.board is not None:
@@ -55,7 +56,8 @@ def run(args) -> int:
         defaults["rng"] = get_board(args.board).rng
     net = net_from_args(args, **defaults)
     x, y, _ = load_inputs(args, net)
-    codes = quantize_probability(x, net.qnet.config.prob_bits)
+    x = encoded_inputs(args, net, x)  # a spike-input net: the raster, sent as T-bit spike words
+    codes = spike_words(x) if net.qnet.spike_input else quantize_probability(x, net.qnet.config.prob_bits)
     port = open_serial(args.port, args.baud, args.timeout)
     with port:
         client = BoardClient(port)

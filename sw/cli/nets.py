@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .argtypes import non_negative_int, positive_int
+from .argtypes import INPUT_ENCODINGS, non_negative_int, positive_int
 
 __all__ = ["DEFAULT_T", "LoadedNet", "load_net", "describe_file", "add_net_options", "add_sc_options",
            "config_from_args", "net_from_args", "sc_default", "CONV_UNSUPPORTED"]
@@ -130,14 +130,18 @@ def _load_export(path: Path):
         ) from exc
 
 
-def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None) -> LoadedNet:
+def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
+             input_kind: str | None = None) -> LoadedNet:
     """The net of a checkpoint (quantised with ``config``, default ``SCConfig()``) or of an export.
 
     ``T`` defaults to the checkpoint's ``T`` metadata, else :data:`DEFAULT_T`.  An export keeps
     its own config: a ``config`` that differs raises ``ValueError``.  A missing file raises
     ``FileNotFoundError``, a file that is not what it should be ``ValueError`` saying what it
     looks like, a conv net ``ValueError`` (:data:`CONV_UNSUPPORTED`), missing torch
-    :class:`~sc_neurocore.errors.MissingTool`.
+    :class:`~sc_neurocore.errors.MissingTool`.  ``input_kind``: what the first layer takes, ``"prob"`` or
+    ``"spike"`` (spike-encoded inputs); ``None``: ``"spike"`` for a checkpoint trained on encoded inputs
+    (``meta["input_encoding"]`` one of ``rate``, ``latency``, ``delta``, or ``raster`` for a net trained on your
+    own rasters; NIR's ``"constant"`` is a constant current), else ``"prob"``; an export keeps its own.
     """
     from ..sc.contract import SCConfig
 
@@ -153,13 +157,17 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None)
         if not callable(getattr(model, "to_quantized", None)):
             raise ValueError(f"{path} holds a {type(model).__name__}: {CONV_UNSUPPORTED}; "
                              "the SC chain takes a dense SpikingNet")
-        qnet = model.to_quantized(config if config is not None else SCConfig())
+        kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS + ("raster",) else "prob")
+        qnet = model.to_quantized(config if config is not None else SCConfig(), input_kind=kind)
     else:
         path = _existing(export, "export", "write one: sc-neurocore export --checkpoint CKPT -o NPZ")
         qnet = _load_export(path)
         if config is not None and config != qnet.config:
             raise ValueError(f"{path} was exported with {_short(qnet.config)}; an export keeps its SC config "
                              f"(asked: {_short(config)}): give --checkpoint to quantise differently")
+        if input_kind == "spike" and not qnet.spike_input:
+            raise ValueError(f"{path} was exported for probability inputs; an export keeps its input kind: give "
+                             "--checkpoint to run it on spike-encoded inputs")
     T = int(T if T is not None else meta.get("T", DEFAULT_T))
     if T < 1:
         raise ValueError(f"T must be >= 1, not {T}")
@@ -259,4 +267,5 @@ def config_from_args(args, **defaults):
 def net_from_args(args, **defaults) -> LoadedNet:
     """:func:`load_net` for the options of :func:`add_net_options`."""
     return load_net(getattr(args, "checkpoint", None), getattr(args, "export", None),
-                    config=config_from_args(args, **defaults), T=getattr(args, "T", None))
+                    config=config_from_args(args, **defaults), T=getattr(args, "T", None),
+                    input_kind="spike" if getattr(args, "input_encoding", None) else None)

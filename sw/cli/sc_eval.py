@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .argtypes import positive_int
-from .export_vectors import add_data_file_option
+from .export_vectors import add_data_file_option, add_encoding_options, encoded_inputs
 from .nets import DEFAULT_T, add_sc_options, config_from_args, load_net
 
 EXAMPLES = """\
@@ -43,11 +43,13 @@ def register(subparsers) -> None:
     add_data_file_option(p)
     p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="first N test images only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_encoding_options(p)
     p.set_defaults(func=run)
 
 
 def float_predictions(model, x, T: int):
-    """The float model's predictions for constant-current inputs ``x`` repeated over ``T`` timesteps (None without a model)."""
+    """The float model's predictions for constant-current inputs ``x`` ``(N, n)`` repeated over ``T`` timesteps, or
+    for a spike raster ``x`` ``(T, N, n)`` (None without a model)."""
     if model is None:
         return None
     import numpy as np
@@ -56,7 +58,7 @@ def float_predictions(model, x, T: int):
     model.eval()
     with torch.no_grad():
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        counts, _ = model(xt[None].expand(T, -1, -1))
+        counts, _ = model(xt if xt.ndim == 3 else xt[None].expand(T, -1, -1))
     return counts.argmax(1).cpu().numpy().astype(np.int64)
 
 
@@ -68,10 +70,15 @@ def evaluate_checkpoint(model, config, x, y, T: int, qnet=None) -> dict:
 
     float_pred = float_predictions(model, x, T)
     qnet = model.to_quantized(config) if qnet is None else qnet
-    fx_pred = FixedPointNetwork.from_quantized(qnet).run(x, T, trace=False).prediction
-    net = SCNetwork.from_quantized(qnet)
-    t0 = time.perf_counter()
-    sc_pred = net.run(x, T, trace=False).prediction
+    fixed, net = FixedPointNetwork.from_quantized(qnet), SCNetwork.from_quantized(qnet)
+    if qnet.spike_input:  # x: the (T, N, n) raster
+        fx_pred = fixed.run_spikes(x, trace=False).prediction
+        t0 = time.perf_counter()
+        sc_pred = net.run_spikes(x, trace=False).prediction
+    else:
+        fx_pred = fixed.run(x, T, trace=False).prediction
+        t0 = time.perf_counter()
+        sc_pred = net.run(x, T, trace=False).prediction
     dt = time.perf_counter() - t0
 
     def acc(p):
@@ -96,21 +103,28 @@ def run(args) -> int:
     from ..datasets import load_dataset
 
     config = config_from_args(args)
-    net = load_net(args.checkpoint, config=config, T=args.T)
+    net = load_net(args.checkpoint, config=config, T=args.T, input_kind="spike" if args.input_encoding else None)
     if args.data is not None:
         from ..datasets import load_data_file
 
         if args.dataset is not None:
             raise ValueError("give --data FILE.npz or --dataset NAME, not both")
         dataset = str(args.data)
-        x, y = load_data_file(args.data, net.qnet.n_input)
+        x, y = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
     else:
+        if args.dataset is None and net.meta.get("data_file"):
+            raise ValueError(f"this net was trained on {net.meta['data_file']}: give --data FILE.npz (its held-out "
+                             "samples, or others of the same width), or --dataset NAME")
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, y = load_dataset(dataset, "test")
-    if x.shape[1] != net.qnet.n_input:
-        raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]}")
+    if x.shape[-1] != net.qnet.n_input:
+        raise ValueError(f"{args.checkpoint} takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[-1]}")
+    if x.ndim == 3 and x.shape[0] != net.T:
+        raise ValueError(f"{dataset} holds rasters of {x.shape[0]} timesteps; the net runs T={net.T} (give --T "
+                         f"{x.shape[0]})")
     if args.limit is not None:
-        x, y = x[: args.limit], y[: args.limit]
+        x, y = (x[:, : args.limit] if x.ndim == 3 else x[: args.limit]), y[: args.limit]
+    x = encoded_inputs(args, net, x)
     from .bars import Bars
 
     with Bars("sc-eval") as bars, bars.step(f"float, fixed-point and SC models on {len(y)} images"):

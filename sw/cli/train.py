@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
-from .argtypes import non_negative_float, non_negative_int, output_file, positive_float, positive_int, unit_float
+from .argtypes import (
+    INPUT_ENCODINGS,
+    non_negative_float,
+    non_negative_int,
+    output_file,
+    positive_float,
+    positive_int,
+    unit_float,
+)
 
 EXAMPLES = """\
 examples:
@@ -56,7 +65,12 @@ def register(subparsers) -> None:
         "gradients and save one self-describing checkpoint that every later command reads.",
         epilog=EXAMPLES,
     )
-    p.add_argument("--dataset", choices=DATASETS, default="digits", help="dataset (default: digits)")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: digits)")
+    p.add_argument("--data", type=Path, default=None, metavar="FILE.npz",
+                   help="your own data instead of --dataset: an .npz with x (N, n_input) in [0, 1] (or a (T, N, "
+                   "n_input) spike raster) and y (N,) labels; a seeded --test-fraction is held out")
+    p.add_argument("--test-fraction", type=unit_float, default=0.2, metavar="F",
+                   help="share of --data held out as the test split (default: 0.2)")
     p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
     p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
     p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
@@ -75,6 +89,9 @@ def register(subparsers) -> None:
                    help="adaptation decay in [0, 1] (--neuron alif only; default: 0.95)")
     p.add_argument("--adapt-strength", type=non_negative_float, default=None,
                    help="threshold added per unit of adaptation, >= 0 (--neuron alif only; default: 0.2)")
+    p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
+                   help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
+                   "current; the SC chain and the gateware then take spike inputs (default: constant current)")
     p.add_argument("--surrogate", action=SurrogateOption, default="atan_surrogate", metavar="NAME")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--T", type=positive_int, default=25, help="timesteps per sample (default: 25)")
@@ -119,7 +136,8 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
-                adapt_decay: float = 0.95, adapt_strength: float = 0.2):
+                adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
+                data=None, test_fraction: float = 0.2):
     """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
@@ -128,7 +146,13 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
     are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (``"lif"`` or
     ``"synaptic"`` with its ``alpha``, ``"alif"`` with ``adapt_decay`` and ``adapt_strength``) is every layer's
-    neuron model (``SpikingNet(neuron=...)``).
+    neuron model (``SpikingNet(neuron=...)``).  ``input_encoding`` (``"rate"``, ``"latency"``, ``"delta"``;
+    ``sc_neurocore.training.encode_images``) trains on spike rasters instead of a constant current (a rate code
+    draws fresh spikes every epoch; the test split's rasters use seed 0), and ``meta["input_encoding"]`` records it:
+    the SC chain then runs the net with a spike-input first layer.  ``data``: a ``.npz`` file of your own
+    (``sc_neurocore.datasets.load_data_file``) instead of ``dataset``; a seeded ``test_fraction`` of it is held
+    out (``meta["data_file"]``, ``meta["test_fraction"]``); a file of spike rasters ``(T, N, n_input)`` trains a
+    spike-input net on them as they are (``meta["input_encoding"] = "raster"``, ``T`` from the file).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -139,18 +163,29 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
     device = check_device(device) if not isinstance(device, torch.device) else device
     torch.manual_seed(seed)
-    x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
-    x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
+    source = {}
+    if data is not None:
+        (x_tr, y_tr), (x_te, y_te), raster = _split_data_file(data, test_fraction, seed)
+        dataset, source = str(data), {"data_file": str(data), "test_fraction": test_fraction}
+        if raster:
+            if input_encoding is not None:
+                raise ValueError("--data holds spike rasters already: no --input-encoding")
+            input_encoding, T = "raster", int(x_tr.shape[1])
+    else:
+        x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
+        x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
     generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator)
-    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256)
+    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
+                              collate_fn=_encoder(input_encoding, T, None))
+    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
+    n_in = int(x_tr.shape[-1])
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
              else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
     if hidden_sizes:
-        model = SpikingNet(sizes=[x_tr.shape[1], *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
+        model = SpikingNet(sizes=[n_in, *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
                            surrogate_fn=surrogate_fn, **cells).to(device)
     else:
-        model = SpikingNet(n_input=x_tr.shape[1], n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
+        model = SpikingNet(n_input=n_in, n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
                            beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
@@ -179,6 +214,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                                     "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
         log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
+    if input_encoding:
+        finetune["input_encoding"] = input_encoding
+    finetune.update(source)
     meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
                 val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
                 train_seconds=seconds, history=history, **finetune,
@@ -186,6 +224,45 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 # the thread count; GPU kernels (atomics) are not bit-reproducible at all
                 device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
     return model.cpu().eval(), meta
+
+
+def _encoder(encoding: str | None, T: int, seed: int | None):
+    """A DataLoader ``collate_fn`` that turns a batch of images into a ``(T, batch, n)`` raster (``None``: the default
+    collation, static images; ``"raster"``: samples that are ``(T, n)`` rasters already)."""
+    if encoding is None:
+        return None
+    import torch
+
+    from ..training.encoders import encode_images
+
+    def collate(batch):
+        x, y = torch.stack([b[0] for b in batch]), torch.stack([b[1] for b in batch])
+        if encoding == "raster":
+            return x.transpose(0, 1).contiguous(), y
+        return encode_images(x, T, encoding, seed=seed), y
+
+    return collate
+
+
+def _split_data_file(path, test_fraction: float, seed: int):
+    """``((x_train, y_train), (x_test, y_test), raster)`` tensors from a ``--data`` file: a seeded permutation, the
+    last ``test_fraction`` (at least one sample) held out; a raster's samples are ``(T, n)`` (axis 1 first)."""
+    import numpy as np
+    import torch
+
+    from ..datasets import load_data_file
+
+    x, y = load_data_file(path, rasters=True)
+    raster = x.ndim == 3
+    n = x.shape[1] if raster else x.shape[0]
+    if not 0.0 < test_fraction < 1.0 or n < 2:
+        raise ValueError(f"--test-fraction must lie in (0, 1) and --data hold at least 2 samples (it holds {n})")
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction)))
+    tr, te = order[:-n_test], order[-n_test:]
+    samples = np.ascontiguousarray(x.transpose(1, 0, 2)).astype(np.float32) if raster else x
+    pick = (lambda idx: (torch.as_tensor(samples[idx]), torch.as_tensor(y[idx])))  # noqa: E731
+    return pick(tr), pick(te), raster
 
 
 def save_trained(model, meta: dict, path) -> None:
@@ -211,6 +288,8 @@ def run(args) -> int:
         if value is not None and args.neuron != "alif":
             raise ValueError(f"{opt} is an adaptive threshold's: it applies only with --neuron alif")
     sc_config = None
+    if args.input_encoding and args.sc_finetune:
+        raise ValueError("--sc-finetune runs the SC model on constant-current inputs: not with --input-encoding")
     if args.length is not None and not args.sc_finetune:
         raise ValueError("--length applies only with --sc-finetune EPOCHS")
     if args.sc_finetune:
@@ -220,14 +299,18 @@ def run(args) -> int:
             sc_config = SCConfig() if args.length is None else SCConfig(length=args.length)
         except ValueError as exc:
             raise ValueError(f"--length: {exc}") from None
-    model, meta = train_model(dataset=args.dataset, hidden=args.hidden, layers=args.layers, beta=args.beta,
+    if args.data is not None and args.dataset is not None:
+        raise ValueError("give --data FILE.npz or --dataset NAME, not both")
+    model, meta = train_model(dataset=args.dataset or "digits", data=args.data, test_fraction=args.test_fraction,
+                              hidden=args.hidden, layers=args.layers, beta=args.beta,
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
                               neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha,
                               adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
-                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength)
+                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength,
+                              input_encoding=args.input_encoding)
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from .argtypes import PARALLELISM_SYNTAX, output_file, parallelism
-from .export_vectors import add_data_options, load_inputs
+from .export_vectors import add_data_options, encoded_inputs, load_inputs
 from .nets import add_net_options, net_from_args
 
 EXAMPLES = """\
@@ -18,6 +18,7 @@ examples:
   sc-neurocore verify --checkpoint digits.pt --limit 50
   sc-neurocore verify --export digits_export.npz --sim both --limit 10 --json report.json
   sc-neurocore verify --checkpoint digits.pt --sim none          # the models only, no simulator
+  sc-neurocore verify --checkpoint digits.pt --input-encoding rate --limit 20   # rate-coded spike inputs
 """
 
 
@@ -64,6 +65,7 @@ def run(args) -> int:
 
     net = net_from_args(args)
     x, y, _ = load_inputs(args, net)
+    x = encoded_inputs(args, net, x)
     float_pred = float_predictions(net.model, x, net.T)
     with Bars("verify") as bars:  # a missing simulator raises SimulatorNotFound, a MissingTool (exit 3)
         report = verify_chain(net.qnet, x, y, T=net.T, sim=args.sim, float_pred=float_pred,

@@ -12,6 +12,12 @@ unless told otherwise (``discretization="exact"``)::
 
 A threshold that differs between the neurons of a layer is divided into their rows (the layer's
 threshold becomes 1); ``r`` may differ between neurons; ``tau`` may not (one leak per layer).
+
+Rockpool's exporter (``LIFNeuronTorch`` -> ``LIF``) writes ``r = tau exp(-dt/tau) / dt`` and no ``dt``,
+while Rockpool itself steps ``v = exp(-dt/tau) v + W x``: a LIF node whose ``r`` has that form at the
+``dt`` in force is read as Rockpool steps it (``beta = exp(-dt/tau)``, the input unscaled), with a note;
+without a ``dt``, one is derived from a ``*LIFNeuronTorch`` node's ``r`` and ``tau``
+(:func:`rockpool_dt`).  An explicit ``discretization`` reads such a file by NIR's own equations.
 Everything else is refused with a :class:`~sc_neurocore.nir.graph.NIRImportError` naming the node.
 """
 
@@ -25,7 +31,7 @@ import numpy as np
 from ..export import FLOAT_RESETS
 from .graph import DEFAULT_DT, METADATA_KEYS, ImportedNet, NIRImportError, NIRLayer
 
-__all__ = ["from_nir", "read_graph", "DISCRETIZATIONS", "REFUSED"]
+__all__ = ["from_nir", "read_graph", "rockpool_dt", "DISCRETIZATIONS", "REFUSED"]
 
 #: How a continuous-time neuron becomes a step: forward Euler (what snnTorch, Norse and SpikingJelly
 #: compute) or the exact solution for an input held over ``dt``.
@@ -39,8 +45,10 @@ REFUSED = {
     "Conv2d": "a convolution: the SC chain takes dense layers only (conv nets: issue 14)",
     "SumPool2d": "pooling: the SC chain takes dense layers only",
     "AvgPool2d": "pooling: the SC chain takes dense layers only",
-    "CubaLIF": "a current-based LIF (a synaptic current and a membrane, two states); the contract's neuron has "
-               "one state (use a plain LIF, e.g. snnTorch's Leaky rather than Synaptic)",
+    "CubaLIF": "a current-based LIF (NIR CubaLIF: a synaptic current and a membrane, two states); the contract's "
+               "neuron has "
+               "one state (use a plain LIF: snnTorch's Leaky rather than Synaptic, Rockpool's LIFNeuronTorch "
+               "rather than LIFTorch)",
     "CubaLI": "a non-spiking integrator: every layer of the SC chain spikes and it reads out spike counts",
     "LI": "a non-spiking leaky integrator (membrane readout): every layer of the SC chain spikes and it reads "
           "out spike counts",
@@ -49,6 +57,9 @@ REFUSED = {
     "NIRGraph": "a nested graph (how snnTorch writes its recurrent RLeaky/RSynaptic layers): recurrent layers "
                 "are not supported",
 }
+
+#: How close ``r dt / tau`` must come to ``exp(-dt/tau)`` to be Rockpool's ``r`` (its files hold float32).
+ROCKPOOL_RTOL = 1e-5
 
 _LINEAR = ("Affine", "Linear", "Scale", "Flatten", "Identity")
 _SPIKING = ("LIF", "IF", "Threshold")
@@ -168,6 +179,44 @@ def _chain(graph) -> list[str]:
     return order
 
 
+def rockpool_dt(tau: float, r: float) -> float:
+    """The ``dt`` (seconds) for which ``r = tau exp(-dt/tau) / dt``, the ``r`` Rockpool's exporter writes.
+
+    With ``x = dt / tau`` that is ``r x = exp(-x)``, i.e. ``x + ln x + ln r = 0``: increasing in ``x``,
+    one root for every ``r > 0`` (Newton from ``x = 1 / r``, which is the root when ``exp(-x)`` ~ 1).
+    """
+    if not (tau > 0 and r > 0 and math.isfinite(tau) and math.isfinite(r)):
+        raise ValueError(f"tau and r must be finite and > 0, not {tau!r}, {r!r}")
+    x, lr = 1.0 / r, math.log(r)
+    for _ in range(100):
+        step = (x + math.log(x) + lr) / (1 + 1 / x)
+        x = max(x - step, x / 10)
+        if abs(step) <= 1e-15 * x:
+            break
+    return tau * x
+
+
+def _rockpool_file_dt(graph) -> tuple[float, list[str]] | None:
+    """``(dt, names)`` derived from the LIF nodes Rockpool's exporter named (``*LIFNeuronTorch``), if they agree."""
+    found = [(str(k), v) for k, v in graph.nodes.items()
+             if type(v).__name__ == "LIF" and str(k).endswith("LIFNeuronTorch")]
+    if not found:
+        return None
+    dts = []
+    for _, node in found:
+        tau = np.asarray(node.tau, dtype=np.float64).reshape(-1)
+        r = np.asarray(node.r, dtype=np.float64).reshape(-1)
+        if tau.size == 0 or r.size == 0 or not (np.isfinite(tau).all() and np.isfinite(r).all()) or (
+                tau <= 0).any() or (r <= 0).any():
+            return None
+        dts.append(rockpool_dt(float(tau[0]), float(r[0])))
+    dt = dts[0]
+    if any(abs(d - dt) > ROCKPOOL_RTOL * dt for d in dts):
+        return None
+    digits = float(f"{dt:.5g}")  # float32 parameters: the dt Rockpool was given, to 5 digits
+    return (digits if abs(digits - dt) <= ROCKPOOL_RTOL * dt else dt), [k for k, _ in found]
+
+
 def _shape_size(shape) -> int:
     a = np.asarray(shape if shape is not None else [], dtype=np.int64).reshape(-1)
     return int(np.prod(a)) if a.size else 0
@@ -202,6 +251,12 @@ class _Reader:
         unknown = sorted(set(self.graph_md) - set(METADATA_KEYS) - {"generator", "source"})
         self.unknown = unknown
         given_dt = dt if dt is not None else self.graph_md.get("dt")
+        rockpool = _rockpool_file_dt(graph) if given_dt is None else None
+        if rockpool is not None:
+            given_dt, names = rockpool
+            self.notes.append(f"the file gives no dt: dt = {given_dt:g} s derived from the r and tau of "
+                              f"{', '.join(names)} (Rockpool's exporter writes r = tau exp(-dt/tau) / dt); pass "
+                              "--dt to change it")
         if given_dt is None:
             self.notes.append(f"the file gives no dt: assumed dt = {DEFAULT_DT:g} s (what snnTorch, SpikingJelly "
                               "and lava-dl write with; Norse uses 0.001); pass --dt to change it")
@@ -213,6 +268,8 @@ class _Reader:
         self.reset_arg = reset
         if reset is not None and reset not in FLOAT_RESETS:
             raise ValueError(f"reset must be one of {FLOAT_RESETS}, not {reset!r}")
+        self.disc_given = discretization is not None or "discretization" in self.graph_md
+        self.rockpool_nodes: list[str] = []
         disc = discretization if discretization is not None else self.graph_md.get("discretization", "euler")
         if disc not in DISCRETIZATIONS:
             raise ValueError(f"discretization must be one of {DISCRETIZATIONS}, not {disc!r}")
@@ -257,6 +314,11 @@ class _Reader:
             raise NIRImportError(f"LIF {name!r}: tau differs between neurons ({tau.min():g} .. {tau.max():g} s): "
                                  "the contract has one leak per layer (per-neuron tau is not supported)")
         t = float(tau[0])
+        decay = math.exp(-self.dt / t)
+        if np.all(np.abs(r * self.dt / tau - decay) <= ROCKPOOL_RTOL * decay):
+            self.rockpool_nodes.append(name)
+            if not self.disc_given:  # Rockpool's own step: v = exp(-dt/tau) v + W x
+                return decay, np.ones(n), (1 - decay) * v_leak, _array(name, "v_threshold", node.v_threshold, n)
         if self.disc == "exact":
             beta = math.exp(-self.dt / t)
             gain = r * (1 - beta)
@@ -340,6 +402,14 @@ class _Reader:
                 A, c, since = np.eye(width), np.zeros(width), []
                 continue
             raise NIRImportError(f"node {name!r} is a {kind}: not mapped to the SC chain")
+        if self.rockpool_nodes:
+            how = ("by NIR's equations, as the discretization given says" if self.disc_given else
+                   "as Rockpool steps it: beta = exp(-dt/tau), the input unscaled (NIR's Euler would scale it by "
+                   "exp(-dt/tau), its exact solution by r (1 - beta))")
+            if not self.disc_given:
+                self.disc = "exact"  # what meta records: beta = exp(-dt/tau)
+            self.notes.append(f"LIF {', '.join(self.rockpool_nodes)}: r = tau exp(-dt/tau) / dt, what Rockpool's "
+                              f"exporter writes (LIFNeuronTorch): read {how}")
         return layers
 
 

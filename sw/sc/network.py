@@ -32,10 +32,11 @@ from .counting import (
     prepare_layer,
     spike_weight_counts,
 )
+from .faults import FaultModel, binary_product_deltas, bitstream_deltas, corrupt_weights, flip_bits
 from .fixed import neuron_step, scale_count
 from .sources import source_values
 
-__all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork"]
+__all__ = ["SCTrace", "SCNetwork", "FixedPointNetwork", "MAX_SPIKE_T", "spike_raster", "spike_words"]
 
 
 @dataclass
@@ -56,6 +57,55 @@ class SCTrace:
     membranes: list = field(default_factory=list)
     spikes: list = field(default_factory=list)
     states: list = field(default_factory=list)
+
+
+#: Longest spike word (timesteps) a spike-input net takes: the words are int64.
+MAX_SPIKE_T = 62
+
+
+def spike_words(spikes) -> np.ndarray:
+    """A spike raster ``(T, B, n)`` (or ``(T, n)``) of 0/1 -> spike words ``(B, n)`` int64: bit ``t`` is the
+    spike at timestep ``t`` (the gateware's input word of a spike-input net).  Values other than 0/1, NaN,
+    or ``T`` outside ``[1, MAX_SPIKE_T]`` raise ``ValueError``."""
+    s = np.asarray(spikes)
+    if s.dtype == bool:
+        s = s.astype(np.int64)
+    if s.dtype.kind not in "iuf":
+        raise TypeError(f"a spike raster must hold numbers, not dtype {s.dtype}")
+    if s.ndim == 2:
+        s = s[:, None]
+    if s.ndim != 3:
+        raise ValueError(f"a spike raster must be (T, batch, n_input) or (T, n_input), got shape {np.shape(spikes)}")
+    if not 1 <= s.shape[0] <= MAX_SPIKE_T:
+        raise ValueError(f"a spike raster must have 1..{MAX_SPIKE_T} timesteps, got {s.shape[0]}")
+    if s.size and not np.isin(s, (0, 1)).all():
+        raise ValueError("a spike raster must hold only 0 and 1 (NaN and other values are refused)")
+    bits = s.astype(np.int64)
+    weights = np.left_shift(np.int64(1), np.arange(s.shape[0], dtype=np.int64))
+    return np.tensordot(weights, bits, axes=(0, 0)).astype(np.int64)
+
+
+def spike_raster(words, T: int) -> np.ndarray:
+    """Spike words ``(B, n)`` -> the raster ``(T, B, n)`` int64 of 0/1 (inverse of :func:`spike_words`)."""
+    w = np.asarray(words, dtype=np.int64)
+    return (w[None] >> np.arange(T, dtype=np.int64).reshape((T,) + (1,) * w.ndim)) & 1
+
+
+def _concat(parts: list, trace: bool) -> SCTrace:
+    """One :class:`SCTrace` of consecutive batches."""
+    if len(parts) == 1:
+        return parts[0]
+    res = SCTrace(
+        counts=np.concatenate([p.counts for p in parts]),
+        prediction=np.concatenate([p.prediction for p in parts]),
+    )
+    if trace:
+        for name in ("sc_counts", "currents", "membranes", "spikes"):
+            n_layers = len(getattr(parts[0], name))
+            setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
+        res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
+                      for li, st in enumerate(parts[0].states)]
+    return res
 
 
 def _check_T(T) -> int:
@@ -85,24 +135,52 @@ class _Base:
     def n_output(self) -> int:
         return self.qnet.n_output
 
-    def _codes(self, xq) -> np.ndarray:
+    @property
+    def spike_input(self) -> bool:
+        """The first layer takes spikes (``input_kind == "spike"``): its inputs are spike words, not codes."""
+        return self.qnet.spike_input
+
+    def _codes(self, xq, T: int | None = None) -> np.ndarray:
         xq = np.asarray(xq)
+        what = "spike words" if self.spike_input else "input codes"
         if xq.dtype.kind not in "iu":
-            raise TypeError(f"input codes must be integers, not dtype {xq.dtype}")
+            raise TypeError(f"{what} must be integers, not dtype {xq.dtype}")
         if xq.ndim == 1:
             xq = xq[None]
         if xq.ndim != 2 or xq.shape[1] != self.n_input:
-            raise ValueError(f"input codes must be (batch, {self.n_input}), got shape {xq.shape}")
-        q = self.config.prob_max
-        if xq.size and (xq.min() < 0 or xq.max() > q):
-            raise ValueError(f"input codes must be in [0, {q}], got [{xq.min()}, {xq.max()}]")
+            raise ValueError(f"{what} must be (batch, {self.n_input}), got shape {xq.shape}")
+        if self.spike_input:
+            q = (1 << (T if T is not None else MAX_SPIKE_T)) - 1
+            if xq.size and (xq.min() < 0 or int(xq.max()) > q):
+                raise ValueError(f"spike words of T={T} timesteps must be in [0, 2**{T} - 1], "
+                                 f"got [{xq.min()}, {xq.max()}]")
+        else:
+            q = self.config.prob_max
+            if xq.size and (xq.min() < 0 or xq.max() > q):
+                raise ValueError(f"input codes must be in [0, {q}], got [{xq.min()}, {xq.max()}]")
         return xq.astype(np.int64)
 
     def _quantize(self, x) -> np.ndarray:
+        if self.spike_input:
+            raise ValueError("this net takes spike-encoded inputs: use run_spikes/predict_spikes with a (T, batch, "
+                             f"{self.n_input}) raster, or run_codes with spike words")
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             x = x[None]
         return self._codes(quantize_probability(x, self.config.prob_bits))
+
+    def predict_spikes(self, spikes) -> np.ndarray:
+        """Output spike counts for a spike raster ``(T, B, n_input)`` of 0/1 (a spike-input net)."""
+        return self.run_spikes(spikes, trace=False).counts
+
+    def run_spikes(self, spikes, trace: bool = True) -> SCTrace:
+        """Run a spike raster ``(T, B, n_input)`` (or ``(T, n_input)``) of 0/1 values through a spike-input net
+        (``rate_encode``/``latency_encode``/``delta_encode`` output); T is the raster's first axis."""
+        if not self.spike_input:
+            raise ValueError("this net's first layer takes probability codes (input_kind 'prob'), not spikes: "
+                             "export it with input_kind='spike' to run rasters")
+        words = spike_words(spikes)
+        return self.run_codes(words, int(np.shape(spikes)[0]), trace=trace)
 
     def predict(self, x, T: int = 25) -> np.ndarray:
         """Output spike counts ``(B, n_output)`` for probabilities ``x`` ``(B, n_input)`` in [0, 1]."""
@@ -116,24 +194,49 @@ class _Base:
         """Run float probabilities ``x`` (quantised with ``quantize_probability``)."""
         return self.run_codes(self._quantize(x), T, trace=trace)
 
-    def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096) -> SCTrace:
-        """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`."""
-        xq = self._codes(xq)
+    def run_codes(self, xq, T: int = 25, trace: bool = True, batch_size: int = 4096, *, faults=None) -> SCTrace:
+        """Run k-bit input codes ``(B, n_input)`` for ``T`` timesteps; see :class:`SCTrace`.
+
+        ``faults``: a :class:`~sc_neurocore.sc.faults.FaultModel` (bit flips into the bitstreams, counts,
+        membranes or weights, drawn per batch of ``batch_size`` images), or ``None``.
+
+        A spike-input net (``qnet.spike_input``) takes *spike words* instead: input ``i``'s spike at timestep
+        ``t`` is bit ``t`` of ``xq[b, i]`` (:func:`spike_words`; what the gateware's input stream carries)."""
         T = _check_T(T)
-        parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
-        if len(parts) == 1:
-            return parts[0]
-        res = SCTrace(
-            counts=np.concatenate([p.counts for p in parts]),
-            prediction=np.concatenate([p.prediction for p in parts]),
-        )
-        if trace:
-            for name in ("sc_counts", "currents", "membranes", "spikes"):
-                n_layers = len(getattr(parts[0], name))
-                setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
-            res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
-                          for li, st in enumerate(parts[0].states)]
-        return res
+        xq = self._codes(xq, T)
+        if faults is not None:
+            if not isinstance(faults, FaultModel):
+                raise TypeError(f"faults must be a sc.faults.FaultModel or None, not {faults!r}")
+            if faults.site == "weights":
+                return self._run_corrupted(xq, T, trace, batch_size, faults)
+            if faults.site == "bitstream" and self.config.polarity != "signed":
+                raise ValueError("bitstream faults are modelled for the signed polarity (the gateware's) only")
+        self._faults = faults
+        try:
+            parts = [self._run_batch(xq[i : i + batch_size], T, trace) for i in range(0, max(len(xq), 1), batch_size)]
+        finally:
+            self._faults = None
+        return _concat(parts, trace)
+
+    def _run_corrupted(self, xq, T, trace, batch_size, faults) -> SCTrace:
+        """A weights fault: the same net with upset weight words, for the run or drawn per image."""
+        if faults.persist == "run":
+            return self._with_qnet(corrupt_weights(self.qnet, faults)).run_codes(xq, T, trace, batch_size)
+        parts = [self._with_qnet(corrupt_weights(self.qnet, faults, b)).run_codes(xq[b : b + 1], T, trace)
+                 for b in range(len(xq))]
+        return _concat(parts, trace)
+
+    def _with_qnet(self, qnet):  # the same kind of model for another net
+        return type(self)(qnet)
+
+    def _layer_inputs(self, li, t, xq, T, s_prev):
+        """The values layer ``li`` takes at ``t``: codes (layer 0 of a probability net) or spikes."""
+        if li > 0:
+            return s_prev
+        return spike_raster(xq, T)[t] if self.spike_input else xq
+
+    def _fault_counts(self, li, t, c, inputs, faults):  # counts under a bitstream or count fault
+        raise NotImplementedError
 
     # subclasses: counts of layer l at timestep t (or all timesteps for layer 0)
     def _layer0_counts(self, xq, T) -> np.ndarray:  # (T, B, n_0)
@@ -159,10 +262,13 @@ class _Base:
         extra = [{s: np.empty((T, batch, layer.n_out), dtype=np.int64) for s in layer.model.extra_states}
                  for layer in layers] if trace else None
         scal = [self._scaling(li) for li in range(len(layers))]
+        faults = getattr(self, "_faults", None)
         for t in range(T):
             s_prev = None
             for li, layer in enumerate(layers):
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
+                if faults is not None and faults.site in ("bitstream", "count"):
+                    c = self._fault_counts(li, t, c, self._layer_inputs(li, t, xq, T, s_prev), faults)
                 m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
                 state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
@@ -175,6 +281,9 @@ class _Base:
                     rec["spikes"][li][t] = s
                     for name, arr in extra[li].items():
                         arr[t] = state[li][name]
+                if faults is not None and faults.site == "membrane":  # an upset of the register between steps:
+                    # the trace holds the step's result, the next step starts from the upset value
+                    state[li]["v"] = flip_bits(state[li]["v"], fmt.width, faults.rate, faults.rng(li, t))
                 s_prev = s
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
@@ -231,7 +340,24 @@ class SCNetwork(_Base):
         self._T = T
         return super()._run_batch(xq, T, trace)
 
+    def _with_qnet(self, qnet):
+        return type(self)(qnet, self.polarity, exact_bits=self.exact_bits)
+
+    def _fault_counts(self, li, t, c, inputs, faults):
+        a, cfg = self.arith[li], self.config
+        rng = faults.rng(li, t)
+        if faults.site == "count":  # the count word: the engine's width, (n_in * L).bit_length() + 1
+            return flip_bits(c, (a.n_in * cfg.length).bit_length() + 1, faults.rate, rng)
+        codes = input_codes(a, inputs, cfg.prob_bits)
+        rin = self.windows(li, ROLE_INPUT, self._T)[t] if a.needs_input_source else None
+        rw = self.windows(li, ROLE_WEIGHT, self._T)[t]
+        return c + bitstream_deltas(rng, faults.rate, codes, a.mag, a.sign, rin, rw, a.needs_input_source,
+                                    1 << cfg.prob_bits)
+
     def _layer0_counts(self, xq, T):
+        if self.spike_input:
+            raster = spike_raster(xq, T)
+            return np.stack([self._spike_counts(0, t, raster[t]) for t in range(T)])
         codes = input_codes(self.arith[0], xq, self.config.prob_bits)
         return self._count(0, codes, 0, T, T)
 
@@ -263,11 +389,22 @@ class FixedPointNetwork(_Base):
         self._w = [np.asarray(layer.weight_q, dtype=np.float64).T for layer in qnet.layers]
 
     def _layer0_counts(self, xq, T):
+        if self.spike_input:
+            return np.stack([self._spike_counts(0, t, s) for t, s in enumerate(spike_raster(xq, T))])
         c = np.rint(xq.astype(np.float64) @ self._w[0]).astype(np.int64)  # |C| < 2**53: exact
         return np.broadcast_to(c, (T,) + c.shape)
 
     def _spike_counts(self, li, t, spikes_prev):
         return np.rint(spikes_prev.astype(np.float64) @ self._w[li]).astype(np.int64)
+
+    def _fault_counts(self, li, t, c, inputs, faults):
+        layer, k = self.qnet.layers[li], self.config.prob_bits
+        prob = layer.input_kind == "prob"
+        rng = faults.rng(li, t)
+        if faults.site == "count":  # the exact count's word: room for n_in products of 2k (or k) bits
+            top = layer.n_in * ((1 << k) - 1) * (((1 << k) - 1) if prob else 1)
+            return flip_bits(c, top.bit_length() + 1, faults.rate, rng)
+        return c + binary_product_deltas(rng, faults.rate, inputs, np.asarray(layer.weight_q), 2 * k if prob else k)
 
     def _scaling(self, li):
         layer = self.qnet.layers[li]

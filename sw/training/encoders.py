@@ -9,6 +9,9 @@
   rose by more than ``threshold`` since the previous step (the step before the first is 0).
   ``off_spikes=True`` also emits ``-1`` where it fell by more than ``threshold``.  Deterministic.
 
+``encode_images(x, T, encoding)`` applies one of them to static images ``(batch, n)`` in [0, 1] (the
+command line's ``--input-encoding``); a still image's delta code is the onset of the image at ``t = 0``.
+
 Inputs are tensors or array-likes (converted to float32); ``rate_encode`` and ``latency_encode``
 need values in [0, 1] and raise ``ValueError`` otherwise (saying how many NaN or inf values there
 are and where the finite values lie).
@@ -22,7 +25,10 @@ import torch
 
 from .checks import check_values
 
-__all__ = ["rate_encode", "latency_encode", "delta_encode"]
+__all__ = ["rate_encode", "latency_encode", "delta_encode", "encode_images", "ENCODINGS"]
+
+#: The input encodings :func:`encode_images` applies to static images (``sc-neurocore ... --input-encoding``).
+ENCODINGS = ("rate", "latency", "delta")
 
 
 def _as_float_tensor(name: str, x) -> torch.Tensor:
@@ -87,3 +93,23 @@ def delta_encode(x, threshold: float = 0.1, *, off_spikes: bool = False) -> torc
     if off_spikes:
         out = out - (change < -threshold).to(x.dtype)
     return out
+
+
+def encode_images(x, T: int, encoding: str, *, seed: int | None = 0, tau: float = 5,
+                  threshold: float = 0.1) -> torch.Tensor:
+    """Static images ``x`` ``(batch, n)`` in [0, 1] -> a ``(T, batch, n)`` raster of 0/1.
+
+    ``"rate"``: :func:`rate_encode` with ``seed`` (``None``: torch's global generator); ``"latency"``:
+    :func:`latency_encode` with ``tau``; ``"delta"``: :func:`delta_encode` of the image shown from ``t = 0``
+    (a spike at ``t = 0`` where a pixel exceeds ``threshold``, none after: a still image does not change).
+    """
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}, not {encoding!r}")
+    x = _as_float_tensor("encode_images", x)
+    _check_steps("encode_images", T)
+    if encoding == "rate":
+        return rate_encode(x, T, seed=seed)
+    if encoding == "latency":
+        return latency_encode(x, T, tau=tau)
+    check_values("encode_images", x)
+    return delta_encode(x.unsqueeze(0).expand(T, *x.shape), threshold=threshold)

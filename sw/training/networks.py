@@ -265,8 +265,11 @@ class SpikingNet(_SpikingClassifier):
             out.append((w - lo) / span if span > 0 else torch.zeros_like(w))
         return out
 
-    def to_quantized(self, config=None):
-        """The signed integer export (:class:`sc_neurocore.export.QuantizedNet`) for ``config``."""
+    def to_quantized(self, config=None, *, input_kind: str = "prob"):
+        """The signed integer export (:class:`sc_neurocore.export.QuantizedNet`) for ``config``.
+
+        ``input_kind="spike"``: the first layer takes spike rasters (a net trained on ``rate_encode``,
+        ``latency_encode`` or ``delta_encode`` inputs) instead of probability codes."""
         from ..export import QuantizedNet
 
         weights = [fc.weight.detach().cpu().double().numpy() for fc in self.fcs]
@@ -281,7 +284,7 @@ class SpikingNet(_SpikingClassifier):
             params = [{"adapt_decay": float(lif.param("adapt_decay").detach()),
                        "adapt_strength": float(lif.param("adapt_strength").detach())} for lif in self.lifs]
         return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets, neurons=self.neuron,
-                                       neuron_params=params)
+                                       neuron_params=params, input_kind=input_kind)
 
 
 class ConvSpikingNet(_SpikingClassifier):

@@ -161,14 +161,15 @@ if _in_sim:
 
 # ------------------------------------------------------------------------------------------- pytest side
 
-def _small_net(seed=3, sizes=(12, 10, 4), length=8):
+def _small_net(seed=3, sizes=(12, 10, 4), length=8, input_kind="prob"):
     from sc_neurocore.export import QuantizedNet
     from sc_neurocore.sc.contract import SCConfig
 
     rng = np.random.default_rng(seed)
     ws = [rng.normal(scale=1.0, size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
     bs = [rng.normal(scale=0.2, size=sizes[i + 1]) for i in range(len(sizes) - 1)]
-    return QuantizedNet.from_float(ws, bs, [0.8] * len(ws), [0.5] * len(ws), SCConfig(length=length, rng="lfsr"))
+    return QuantizedNet.from_float(ws, bs, [0.8] * len(ws), [0.5] * len(ws), SCConfig(length=length, rng="lfsr"),
+                                   input_kind=input_kind)
 
 
 def _run(core, info, codes, tmp_path, sim):
@@ -225,6 +226,32 @@ def test_client_against_network_core(tmp_path):
         assert own <= a["cycles"] <= own + 2 * qnet.n_input + 4
     assert report["errors"] == {"crc": P.ERR_CRC, "truncated": P.ERR_TRUNCATED}
     assert report["after_errors"]["counts"] == model[0].tolist()
+
+
+@pytest.mark.sim
+def test_client_against_spike_input_core(tmp_path):
+    """A spike-input net over the serial link: each input is a T-bit spike word on the wire (two bytes at T = 11),
+    the board's INFO says so (prob_bits = T), and the answers equal the model run on the rasters."""
+    from sc_neurocore.boards import protocol as P
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.hw.ports import input_bits
+    from sc_neurocore.sc.network import SCNetwork, spike_words
+
+    sim = _sim_or_skip()
+    qnet, T = _small_net(input_kind="spike"), 11
+    core = SCNetworkCore(qnet, T, parallelism=(2, 4))
+    info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, input_bits(qnet, T), T, P.count_bytes(T),
+                       P.net_id(qnet))
+    assert info.prob_bits == T and info.code_bytes == 2
+    raster = (np.random.default_rng(5).random((T, 3, qnet.n_input)) < 0.4).astype(np.uint8)
+    words = spike_words(raster)
+    report = _run(core, info, words, tmp_path, sim)
+
+    model = SCNetwork.from_quantized(qnet).predict_spikes(raster)
+    assert model.sum() > 0
+    assert [a["counts"] for a in report["answers"]] == model.tolist()
+    assert [a["prediction"] for a in report["answers"]] == np.argmax(model, axis=1).tolist()
+    assert P.net_id(qnet) != P.net_id(_small_net())  # the same weights fed codes are another net
 
 
 @pytest.mark.sim

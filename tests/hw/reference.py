@@ -37,7 +37,8 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
                 rin = source_values(cfg, li, ROLE_INPUT, T * L).astype(np.int64)[t * L:(t + 1) * L]
                 xbits = rin[None, :] < xq[:, None]  # (n_in, L)
             else:
-                xbits = np.repeat(prev[:, None].astype(bool), L, axis=1)
+                spk = (xq >> t) & 1 if li == 0 else prev  # a spike-input net's layer 0: bit t of the spike word
+                xbits = np.repeat(spk[:, None].astype(bool), L, axis=1)
             prod = (wbits & xbits[None]).sum(axis=2) * np.where(layer.weight_q < 0, -1, 1)
             c = prod.sum(axis=1)
             cur = scale_count(c, layer.scale_mult, layer.scale_shift, layer.bias_q, cfg.membrane)

@@ -82,6 +82,17 @@ def test_random_polynomial_neurons_equal_numpy(spec):
     assert run_bank(EquationBank(fixed, n, stages), cur) == expected(fixed, cur)
 
 
+@pytest.mark.parametrize("stages", [2, 3])
+def test_shallow_neuron_in_a_deep_pipeline_keeps_its_steps_in_order(stages):
+    """A step whose logic all fits the first stage (a shift only) still gives its result after ``stages`` clocks:
+    the outputs are delayed to the last stage, not to the last stage an operation occupies (hypothesis found
+    ``v = (1/64)*I`` with 2 stages one step early)."""
+    fixed = from_equations("v = (1/64)*I").compile(formats={"v": "Q8.8", "I": "Q8.8"}, overflow="saturate",
+                                                   rounding="truncate", split_saturation=False)
+    cur = random_currents(fixed, 10, stages, seed=3)
+    assert run_bank(EquationBank(fixed, stages, stages), cur) == expected(fixed, cur)
+
+
 @pytest.mark.parametrize("stages,n", [(1, 1), (2, 2), (3, 3), (2, 5)])
 def test_expif_bank_with_its_table(stages, n):
     fixed = from_equations(EXPIF_EQ, "w = 0.5*w + v", **EXPIF).compile(rounding="round")

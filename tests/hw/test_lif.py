@@ -292,3 +292,54 @@ def test_lif_step_one_layer_reset_by_hand(kwargs, want):
     sim.add_testbench(bench)
     sim.run()
     assert got == [want]
+
+
+@given(st.integers(0, 1 << 20))
+@settings(max_examples=300, deadline=None)
+def test_csd_digits_sum_to_the_value_with_no_adjacent_digits(value):
+    from sc_neurocore.hw.lif import csd_digits
+
+    digits = csd_digits(value)
+    assert sum(d << k for k, d in digits) == value
+    shifts = [k for k, _ in digits]
+    assert all(b - a >= 2 for a, b in zip(shifts, shifts[1:]))  # canonical: no two adjacent non-zero digits
+    assert len(digits) <= bin(value).count("1")  # never more adders than the plain binary form
+
+
+def test_csd_digits_of_known_values():
+    from sc_neurocore.hw.lif import csd_digits
+
+    assert csd_digits(0) == []
+    assert csd_digits(230) == [(1, -1), (3, 1), (5, -1), (8, 1)]  # 230 = 256 - 32 + 8 - 2
+    assert csd_digits(256) == [(8, 1)]
+    assert csd_digits(7) == [(0, -1), (3, 1)]
+    with pytest.raises(ValueError):
+        csd_digits(-1)
+
+
+def test_constant_leak_equals_the_floor_shifted_product():
+    """constant_leak (shift-add per layer constant, chosen by layer) against (v * beta) >> 8 in Python integers,
+    for every leak 0..256 and membranes across the Q8.8 range (seed 4)."""
+    from amaranth.hdl import Module, Signal, signed
+    from sc_neurocore.hw.lif import constant_leak
+
+    rng = np.random.default_rng(4)
+    vs = [Q8_8.min_int, -1, 0, 1, Q8_8.max_int] + rng.integers(Q8_8.min_int, Q8_8.max_int + 1, 20).tolist()
+    for betas in ([b, 256 - b, 230] for b in range(0, 257)):
+        m = Module()
+        v, layer = Signal(signed(16)), Signal(range(3))
+        out = Signal(signed(26))
+        m.d.comb += out.eq(constant_leak(v, betas, layer, 8))
+        got = []
+
+        async def bench(ctx, v=v, layer=layer, out=out, got=got):
+            for li in range(3):
+                for a in vs:
+                    ctx.set(v, int(a))
+                    ctx.set(layer, li)
+                    got.append(ctx.get(out))
+
+        sim = Simulator(m)
+        sim.add_testbench(bench)
+        sim.run()
+        assert got == [(int(a) * betas[li]) >> 8 for li in range(3) for a in vs], betas

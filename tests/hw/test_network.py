@@ -148,3 +148,47 @@ def test_another_neuron_model_plugs_in():
         assert outs[b][0] == spikes.sum(axis=0).tolist()
         assert outs[b][1] == int(np.argmax(spikes.sum(axis=0)))
     assert any(w[-1] for w in words) and not all(w[-1] for w in words)
+
+
+def _spike_words(seed, n, n_in, T, rate=0.3):
+    """Random spike words (bit t: the input's spike at timestep t), some inputs silent for the whole image."""
+    g = np.random.default_rng(seed)
+    raster = (g.random((T, n, n_in)) < rate).astype(np.int64)
+    raster[:, g.random((n, n_in)) < 0.3] = 0
+    return (raster << np.arange(T).reshape(T, 1, 1)).sum(axis=0)
+
+
+@pytest.mark.parametrize("rng,sizes,par,T", [
+    ("lfsr", [6, 8, 4], (3, 2), 6),     # a hidden layer (its spikes in region 0), three passes
+    ("sobol", [9, 5, 3], (2, 4), 5),    # more inputs than hidden neurons: region 1 sized by the inputs
+    ("lfsr", [7, 3], (1, 1), 4),        # no hidden layer: the spike memory holds only the input words
+    ("sobol", [5, 7, 6, 3], (4, 5), 5),  # one pass
+])
+def test_spike_input_core_equals_model(rng, sizes, par, T):
+    """A spike-input net (rate-encoded inputs): the core takes T-bit spike words and equals the model and the
+    independent reference at every timestep, with exact clocks."""
+    cfg = SCConfig(rng=rng, seed=5, length=8, lfsr_steps=3)
+    qnet = random_qnet(sizes, cfg, seed=len(sizes), input_kind="spike")
+    assert qnet.spike_input
+    words = _spike_words(7, 3, sizes[0], T)
+    words[1] = 0  # an image without a spike: every block still runs one null item
+    core = SCNetworkCore(qnet, T, parallelism=par, trace=True)
+    assert core.signature.input_bits == T
+    outs, trace_words, accepts = run_core(core, words, trace_ready_every=1)
+    res = check_against_model(qnet, T, words, outs, trace_words)
+    assert res.sc_counts[0].any()  # the input spikes reached layer 0's counts
+    assert not res.sc_counts[0][:, 1].any()  # the silent image counts nothing
+    core_plain = SCNetworkCore(qnet, T, parallelism=par)
+    _, _, acc = run_core(core_plain, words, trace=False)
+    n = sizes[0]
+    for b in range(2):
+        assert acc[n * (b + 1)] - acc[n * b] == core_plain.image_cycles(words[b])
+
+
+def test_spike_input_words_are_checked():
+    cfg = SCConfig(length=8)
+    qnet = random_qnet([4, 3], cfg, seed=1, input_kind="spike")
+    with pytest.raises(ValueError, match="at most 62"):
+        SCNetworkCore(qnet, 63)
+    with pytest.raises(ValueError, match=r"2\*\*4 - 1"):
+        SCNetwork(qnet).run_codes(np.array([[16, 0, 0, 0]]), 4)

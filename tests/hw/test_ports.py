@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from amaranth.hdl import Fragment, signed, unsigned
 from amaranth.lib import data, stream
+from sc_neurocore.export import QuantizedNet
 from sc_neurocore.hw import SCNetworkCore
 from sc_neurocore.hw.ports import NetworkSignature, decode_word, decode_words, output_layout, trace_layout
 from sc_neurocore.sc.contract import SCConfig
@@ -79,7 +80,8 @@ def test_network_signature_carries_the_core_layouts():
         NetworkSignature.for_net(qnet, 5).decode_trace(0)
 
 
-@pytest.mark.parametrize("args,exc,text", [((0, output_layout(2, 3)), ValueError, "prob_bits"),
+@pytest.mark.parametrize("args,exc,text", [((0, output_layout(2, 3)), ValueError, "input_bits"),
+                                           ((65, output_layout(2, 3)), ValueError, "input_bits"),
                                            ((8, data.StructLayout({"x": 1})), TypeError, "counts"),
                                            ((8, output_layout(2, 3), "t"), TypeError, "trace")])
 def test_network_signature_bad_arguments_raise(args, exc, text):
@@ -98,3 +100,12 @@ def test_trace_word_of_a_synaptic_net_carries_its_synaptic_current():
     rec = {"layer": 1, "t": 4, "neuron": 8, "count": -37, "current": -300, "membrane": 77, "spike": 1, "i_syn": -32768}
     word = trace_layout(syn, 5).const(rec).as_bits()
     assert decode_word(trace_layout(syn, 5), word) == rec
+
+
+def test_spike_input_net_takes_T_bit_words():
+    """A spike-input net's input word is T bits (one spike per timestep); a probability net's is prob_bits."""
+    cfg = SCConfig(length=8, prob_bits=6)
+    w = [np.ones((3, 4)) * 0.5]
+    for kind, width in (("prob", 6), ("spike", 13)):
+        qnet = QuantizedNet.from_float(w, [None], [0.9], [1.0], cfg, input_kind=kind)
+        assert NetworkSignature.for_net(qnet, 13).input_bits == width

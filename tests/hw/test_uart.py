@@ -219,3 +219,94 @@ def test_loopback():
     sim.add_process(monitor)
     sim.run()
     assert got == data
+
+
+# ------------------------------------------------------------- edges the mutation run found untested (issue 18)
+
+def test_decode_bits_at_the_end_of_the_line():
+    """A frame that ends exactly at the end of the line is read; one cut short (9 of 10 bits) is dropped without an
+    error; idle bits before, between and after frames are skipped; back-to-back frames realign on each start bit."""
+    a, b = uart_frame_bits(0xA5), uart_frame_bits(0x3C)
+    assert uart_decode_bits(a) == ([0xA5], 0)  # exactly ten bits, nothing after
+    assert uart_decode_bits(a[:9]) == ([], 0)  # the stop bit is missing: no byte, no error
+    assert uart_decode_bits([1, 1] + a + b) == ([0xA5, 0x3C], 0)  # back to back: the next start bit follows
+    assert uart_decode_bits([1] + a + [1] + b[:5]) == ([0xA5], 0)
+    assert uart_decode_bits(a + [0]) == ([0xA5], 0)  # a line that ends low after a frame: a truncated start
+    assert uart_decode_bits([]) == ([], 0)
+    bad = a[:9] + [0]
+    assert uart_decode_bits(bad + b) == ([0x3C], 1)  # a framing error, then the next frame from its own start
+
+
+def test_tx_line_idles_high_after_a_frame():
+    """After the stop bit the line stays high (idle), with ready high, until the next byte."""
+    divisor = 5
+    dut = UARTTx(divisor)
+    seen = []
+
+    async def bench(ctx):
+        seen.append((ctx.get(dut.tx), ctx.get(dut.data.ready)))  # at reset: idle and ready
+        ctx.set(dut.data.payload, 0x00)  # all-zero data: the idle level after it comes only from the shift-ins
+        ctx.set(dut.data.valid, 1)
+        await ctx.tick()
+        ctx.set(dut.data.valid, 0)
+        for _ in range(14 * divisor):
+            seen.append((ctx.get(dut.tx), ctx.get(dut.data.ready)))
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen[0] == (1, 1)
+    line = [tx for tx, _ in seen[1:]]
+    assert line[:9 * divisor] == [0] * (9 * divisor)  # start bit and eight 0 data bits
+    assert line[9 * divisor:] == [1] * (5 * divisor)  # the stop bit, then idle: high for good
+    assert all(ready for _, ready in seen[1 + 10 * divisor:])
+
+
+def _rx_cycles(divisor, levels):
+    """Drive UARTRx with one line level per clock cycle; the bytes it offers and its framing errors."""
+    dut = UARTRx(divisor)
+    got, errors = [], [0]
+
+    async def bench(ctx):
+        ctx.set(dut.data.ready, 1)
+        for level in levels + [1] * (4 * divisor):
+            ctx.set(dut.rx, level)
+            await ctx.tick()
+
+    async def monitor(ctx):
+        async for _clk, _rst, valid, payload, err in ctx.tick().sample(dut.data.valid, dut.data.payload, dut.error):
+            if valid:
+                got.append(payload)
+            errors[0] += err
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.add_process(monitor)
+    sim.run()
+    return got, errors[0]
+
+
+@pytest.mark.parametrize("divisor", [8, 9, 12])
+def test_rx_samples_each_bit_at_its_middle_cycle(divisor):
+    """The receiver samples data and stop bits exactly ``divisor // 2`` cycles into each bit cell (counted from
+    the start bit's falling edge; the synchroniser's two cycles cancel out, as the start is detected through it
+    too).  Each data and stop bit carries its value only in that one cycle and the opposite level in all
+    others: the byte is read right only if every sample lands on it; one cycle early or late reads garbage."""
+    byte = 0b1011_0010
+    frame = uart_frame_bits(byte)
+    levels = [1] * (2 * divisor) + [0] * divisor  # idle, then a whole start bit
+    for bit in frame[1:]:
+        cell = [1 - bit] * divisor
+        cell[divisor // 2] = bit
+        levels += cell
+    assert _rx_cycles(divisor, levels) == ([byte], 0)
+    for shift in (-1, 1):  # the same window one cycle off: the receiver must not read the byte
+        off = [1] * (2 * divisor) + [0] * divisor
+        for bit in frame[1:]:
+            cell = [1 - bit] * divisor
+            cell[divisor // 2 + shift] = bit
+            off += cell
+        assert _rx_cycles(divisor, off)[0] != [byte]

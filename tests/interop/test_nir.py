@@ -329,3 +329,39 @@ def test_a_synaptic_net_is_not_written_as_lif():
 
     with pytest.raises(ValueError, match="CubaLIF"):
         to_nir(SpikingNet(sizes=[3, 2], neuron="synaptic"))
+
+
+# ------------------------------------------------------------------ Rockpool's r (its exporter: LIFNeuronTorch)
+
+
+def _rockpool_lif(n, tau, dt):
+    return lif(n, tau, r=np.full(n, tau * np.exp(-dt / tau) / dt))
+
+
+def test_rockpool_r_is_read_as_rockpool_steps():
+    """r = tau exp(-dt/tau) / dt at the dt in force: beta = exp(-dt/tau) and W, b unscaled (Rockpool's own step)."""
+    g = chain(nir.Affine(weight=W1, bias=B1), _rockpool_lif(5, 20e-3, 1e-3), n_in=4)
+    imp = from_nir(g, dt=1e-3)
+    la = imp.layers[0]
+    assert la.beta == np.exp(-1e-3 / 20e-3)
+    np.testing.assert_array_equal(la.weight, W1)
+    np.testing.assert_array_equal(la.bias, B1)
+    assert imp.meta["discretization"] == "exact" and any("Rockpool" in n for n in imp.notes)
+    for disc, gain in (("euler", np.exp(-1e-3 / 20e-3)), ("exact", 20 * np.exp(-0.05) * (1 - np.exp(-0.05)))):
+        lit = from_nir(g, dt=1e-3, discretization=disc).layers[0]  # NIR's own equations, as asked
+        np.testing.assert_allclose(lit.weight, gain * W1, rtol=1e-12)
+    # at another dt the same r is no Rockpool r: NIR's Euler reading, and no dt is derived from unnamed nodes
+    other = from_nir(g)
+    assert other.meta["dt"] == 1e-4 and not any("Rockpool" in n for n in other.notes)
+    np.testing.assert_allclose(other.layers[0].weight, W1 * (1e-4 / 20e-3) * 20e-3 * np.exp(-0.05) / 1e-3)
+
+
+def test_rockpool_dt_is_derived_from_its_named_nodes():
+    nodes = {"input": nir.Input(input_type={"input": np.array([4])}), "0_LinearTorch": nir.Affine(weight=W1, bias=B1),
+             "1_LIFNeuronTorch": _rockpool_lif(5, 20e-3, 2e-3), "output": nir.Output(output_type={"output": np.array([5])})}
+    g = nir.NIRGraph(nodes=nodes, edges=[("input", "0_LinearTorch"), ("0_LinearTorch", "1_LIFNeuronTorch"),
+                                         ("1_LIFNeuronTorch", "output")], metadata={}, type_check=False)
+    imp = from_nir(g)
+    assert imp.meta["dt"] == 2e-3 and imp.layers[0].beta == np.exp(-0.1)
+    assert any("derived from the r and tau of 1_LIFNeuronTorch" in n for n in imp.notes)
+    assert from_nir(g, dt=1e-3).meta["dt"] == 1e-3  # a given dt wins

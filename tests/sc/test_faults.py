@@ -1,0 +1,145 @@
+"""The fault model (sc.faults) and its use by SCNetwork and FixedPointNetwork: each site checked against an
+independent bit-level or closed-form reference (every bit flipped at rate 1), rate 0 against the clean run, the
+draws' statistics and repeatability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sc_neurocore.export import QuantizedNet
+from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig
+from sc_neurocore.sc.faults import (
+    SITES,
+    FaultModel,
+    _sparse_positions,
+    binary_product_deltas,
+    bitstream_deltas,
+    corrupt_weights,
+    flip_bits,
+)
+from sc_neurocore.sc.network import FixedPointNetwork, SCNetwork
+from sc_neurocore.sc.sources import source_values
+
+
+def _net(seed=0, sizes=(6, 5, 3), kind="prob"):
+    g = np.random.default_rng(seed)
+    ws = [g.normal(0, 1, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    return QuantizedNet.from_float(ws, [g.normal(0, 0.2, b) for b in sizes[1:]], [0.9] * len(ws), [0.7] * len(ws),
+                                   SCConfig(length=8, rng="lfsr"), input_kind=kind)
+
+
+def test_flip_every_bit_is_the_complement():
+    v = np.array([-32768, -1, 0, 1, 1234, 32767])
+    got = flip_bits(v, 16, 1.0, np.random.default_rng(0))
+    assert got.tolist() == (-v - 1).tolist()  # ~v in two's complement
+    assert flip_bits(v, 16, 0.0, np.random.default_rng(0)).tolist() == v.tolist()
+
+
+def test_sparse_positions_are_a_bernoulli_process():
+    """n = 10**6 bits at rate 0.01 (seed 3): distinct, ascending, in range; the count within 5 sigma of n*p."""
+    pos = _sparse_positions(np.random.default_rng(3), 10 ** 6, 0.01)
+    assert np.all(np.diff(pos) > 0) and pos[0] >= 0 and pos[-1] < 10 ** 6
+    sigma = np.sqrt(10 ** 6 * 0.01 * 0.99)
+    assert abs(pos.size - 10 ** 4) < 5 * sigma
+    assert abs(np.mean(pos < 5 * 10 ** 5) - 0.5) < 0.02  # uniform over the range
+
+
+def test_bitstream_deltas_equal_a_bit_level_reference():
+    """The count changes of product-bit flips, recomputed from every product bit of the layer."""
+    qnet = _net(1)
+    cfg, layer = qnet.config, qnet.layers[0]
+    L, k, T = cfg.length, cfg.prob_bits, 3
+    codes = np.random.default_rng(2).integers(0, 256, (4, 6))
+    mag, sign = np.abs(layer.weight_q), np.where(layer.weight_q < 0, -1, 1)
+    for t in range(T):
+        rin = source_values(cfg, 0, ROLE_INPUT, T * L).astype(np.int64)[t * L:(t + 1) * L]
+        rw = source_values(cfg, 0, ROLE_WEIGHT, T * L).astype(np.int64)[t * L:(t + 1) * L]
+        got = bitstream_deltas(np.random.default_rng(t), 0.2, codes, mag, sign, rin, rw, True, 1 << k)
+        bits = (rin[None, None, None, :] < codes[:, None, :, None]) & (rw[None, None, None, :] < mag[None, :, :, None])
+        flips = np.zeros(bits.size, bool)
+        flips[_sparse_positions(np.random.default_rng(t), bits.size, 0.2)] = True
+        flipped = bits ^ flips.reshape(bits.shape)
+        want = ((flipped.sum(axis=3) - bits.sum(axis=3)) * sign[None]).sum(axis=2)
+        assert np.array_equal(got, want)
+        assert np.abs(got).sum() > 0
+
+
+@pytest.mark.parametrize("kind", ["prob", "spike"])
+def test_every_product_bit_flipped(kind):
+    """Rate 1: every product bit flips, so each synapse counts L - popcount: C' = L * sum_i sign_ij - C."""
+    qnet = _net(2, kind=kind)
+    T = 3
+    xq = (np.random.default_rng(4).integers(0, 256, (3, 6)) if kind == "prob"
+          else np.random.default_rng(4).integers(0, 1 << T, (3, 6)))
+    net = SCNetwork(qnet)
+    clean = net.run_codes(xq, T)
+    hit = net.run_codes(xq, T, faults=FaultModel("bitstream", 1.0))
+    L = qnet.config.length
+    signs0 = np.where(qnet.layers[0].weight_q < 0, -1, 1).sum(axis=1)
+    assert np.array_equal(hit.sc_counts[0], L * signs0[None, None, :] - clean.sc_counts[0])
+
+
+def test_binary_product_words_all_flipped():
+    x = np.array([[3, 0, 255], [17, 200, 1]])
+    wq = np.array([[5, -7, 255], [-1, 0, 9]])
+    got = binary_product_deltas(np.random.default_rng(0), 1.0, x, wq, 16)
+    prod = x[:, None, :] * np.abs(wq)[None]
+    want = (np.where(wq < 0, -1, 1)[None] * ((2 ** 16 - 1) - 2 * prod)).sum(axis=2)
+    assert np.array_equal(got, want)
+
+
+def test_weights_all_flipped_and_persistence():
+    qnet = _net(3)
+    k = qnet.config.prob_bits
+    bad = corrupt_weights(qnet, FaultModel("weights", 1.0))
+    for a, b in zip(qnet.layers, bad.layers):
+        assert np.array_equal(np.abs(b.weight_q), (2 ** k - 1) - np.abs(a.weight_q))
+        flipped_sign = np.where(a.weight_q < 0, 1, -1) * np.where(np.abs(b.weight_q) > 0, 1, 0)
+        assert np.array_equal(np.sign(b.weight_q), flipped_sign)
+    m = FaultModel("weights", 0.05, seed=1, persist="image")
+    assert not np.array_equal(corrupt_weights(qnet, m, 0).layers[0].weight_q, corrupt_weights(qnet, m, 1).layers[0].weight_q)
+
+
+@pytest.mark.parametrize("cls", [SCNetwork, FixedPointNetwork])
+@pytest.mark.parametrize("site", SITES)
+def test_rate_zero_is_the_clean_run_and_seeds_repeat(cls, site):
+    qnet = _net(4)
+    xq = np.random.default_rng(5).integers(0, 256, (5, 6))
+    net = cls(qnet)
+    clean = net.run_codes(xq, 4)
+    zero = net.run_codes(xq, 4, faults=FaultModel(site, 0.0))
+    assert np.array_equal(clean.membranes[1], zero.membranes[1])
+    a = net.run_codes(xq, 4, faults=FaultModel(site, 0.2, seed=7))
+    b = net.run_codes(xq, 4, faults=FaultModel(site, 0.2, seed=7))
+    c = net.run_codes(xq, 4, faults=FaultModel(site, 0.2, seed=8))
+    assert np.array_equal(a.membranes[0], b.membranes[0])
+    assert not np.array_equal(a.membranes[0], c.membranes[0])
+    assert not np.array_equal(a.membranes[0], clean.membranes[0])
+
+
+def test_membrane_fault_flips_the_stored_state():
+    """Rate 1 on the membrane: the trace holds each step's result, and the next step starts from its complement
+    (checked against lif_step by hand)."""
+    from sc_neurocore.sc.fixed import lif_step
+
+    qnet = _net(6, sizes=(6, 3))
+    layer, cfg = qnet.layers[0], qnet.config
+    xq = np.random.default_rng(1).integers(0, 256, (2, 6))
+    hit = SCNetwork(qnet).run_codes(xq, 3, faults=FaultModel("membrane", 1.0))
+    clean = SCNetwork(qnet).run_codes(xq, 3)
+    assert np.array_equal(hit.membranes[0][0], clean.membranes[0][0])  # the first step is untouched
+    for t in (1, 2):
+        v, _ = lif_step(-hit.membranes[0][t - 1] - 1, hit.currents[0][t], layer.beta_q, layer.threshold_q,
+                        cfg.membrane, cfg.beta_format.frac_bits)
+        assert np.array_equal(hit.membranes[0][t], v)
+
+
+def test_bad_fault_models_raise():
+    for kwargs, text in (({"site": "dram", "rate": 0.1}, "site"), ({"site": "count", "rate": 1.5}, "rate"),
+                         ({"site": "count", "rate": float("nan")}, "rate"), ({"site": "count", "rate": 0.1, "seed": -1},
+                                                                             "seed"),
+                         ({"site": "weights", "rate": 0.1, "persist": "forever"}, "persist")):
+        with pytest.raises(ValueError, match=text):
+            FaultModel(**kwargs)
+    with pytest.raises(TypeError):
+        SCNetwork(_net()).run_codes(np.zeros((1, 6), int), 2, faults="count")
