@@ -177,6 +177,35 @@ class CountPipeline(wiring.Component):
         m.d.comb += self.control.busy.eq(s.issuing | s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
         return m
 
+    def _fault_deltas(self, m, s, write):
+        """A fault build (``hw/faults.py``): the count changes of the block being written, from a ROM row per
+        (image, layer, group, pass) holding lane ``p``'s change at time lane ``q`` as entry ``p * tlanes + q``;
+        the image counter steps after the image's last block."""
+        spec, plan = self.spec, self.spec.faults
+        P, TL, cb, NL, passes = spec.lanes, spec.tlanes, spec.count_bits, spec.n_layers, spec.passes
+        G = max(pl.groups for pl in spec.plans)
+        rows = []
+        for img in range(plan.images):
+            for li, pl in enumerate(spec.plans):
+                for g in range(G):
+                    for ps in range(passes):
+                        row = []
+                        for p in range(P):
+                            for q in range(TL):
+                                j, t = g * P + p, ps * TL + q
+                                ok = g < pl.groups and j < pl.n_out and t < spec.T
+                                row.append(int(plan.count_delta[li][t, img, j]) if ok else 0)
+                        rows.append(row)
+        rom = memory.Memory(shape=data.ArrayLayout(signed(cb), P * TL), depth=len(rows), init=rows)
+        m.submodules.fault_counts = rom
+        rd = rom.read_port(domain="comb")
+        img = Signal(range(max(plan.images, 2)), name="fault_image")
+        m.d.comb += rd.addr.eq(((img * NL + s.t3.lay) * G + s.t3.g) * passes + s.t3.ps)
+        last = spec.plans[-1]
+        with m.If(write & (s.t3.lay == NL - 1) & (s.t3.g == last.groups - 1) & (s.t3.ps == passes - 1)):
+            m.d.sync += img.eq(Mux(img == plan.images - 1, 0, img + 1))
+        return [rd.data[i] for i in range(P * TL)]
+
     def _weight_memories(self, m):
         """One magnitude and one sign memory per neuron lane; their read ports (no enable)."""
         mags, signs = weight_images(self.spec)
@@ -355,11 +384,13 @@ class CountPipeline(wiring.Component):
                      out.pass_.eq(held_tag.ps)]
         m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
         m.d.comb += [out.ahead[p].eq(bank[p][min(1, TL - 1)]) for p in range(P)]
+        delta = self._fault_deltas(m, s, write) if spec.faults is not None else None
         for p in range(P):
             with m.If(self.o.shift[p]):
                 m.d.sync += [bank[p][q].eq(bank[p][q + 1]) for q in range(TL - 1)]
             with m.If(s.writes[p]):  # after the shifts: a new block wins over the old one's last shift
-                m.d.sync += [bank[p][q].eq(acc_next[p][q]) for q in range(TL)]
+                m.d.sync += [bank[p][q].eq(acc_next[p][q] if delta is None else acc_next[p][q] + delta[p * TL + q])
+                             for q in range(TL)]
         m.d.comb += full_next.eq(write | (full & ~self.o.ready))
         with m.If(write):
             m.d.sync += [full.eq(1), held_tag.lay.eq(s.t3.lay), held_tag.g.eq(s.t3.g), held_tag.ps.eq(s.t3.ps)]

@@ -94,6 +94,9 @@ class SCNetworkCore(Validated, wiring.Component):
         the weights.
     trace : bool
         Build the trace stream.
+    faults : FaultPlan or None
+        A fault build (:mod:`~sc_neurocore.hw.faults`): the count changes and membrane upsets of a NumPy run
+        under faults, injected image by image, so that the core equals ``run_codes(..., faults=model)``.
     neuron : callable or None
         Factory of the neuron model of each lane (``hw/neuron.py``); ``None``:
         :func:`~sc_neurocore.hw.neuron_unit.default_neuron` (:class:`~sc_neurocore.hw.lif.LIFStep`, the model's
@@ -125,13 +128,15 @@ class SCNetworkCore(Validated, wiring.Component):
     """
 
     @staticmethod
-    def validate(qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False, neuron=None) -> None:
-        EngineSpec.of(qnet, T, parallelism, trace)
+    def validate(qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False, neuron=None,
+                 faults=None) -> None:
+        EngineSpec.of(qnet, T, parallelism, trace, faults)
         if neuron is not None and not callable(neuron):
             raise TypeError(f"neuron must be None or a factory neuron(spec) -> component, not {neuron!r}")
 
-    def __init__(self, qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False, neuron=None):
-        self.spec = EngineSpec.of(qnet, T, parallelism, trace)
+    def __init__(self, qnet: QuantizedNet, T: int, *, parallelism=(1, 1), trace: bool = False, neuron=None,
+                 faults=None):
+        self.spec = EngineSpec.of(qnet, T, parallelism, trace, faults)
         self.neuron = default_neuron if neuron is None else neuron
         super().__init__(NetworkSignature.for_net(qnet, T, trace=trace))
 

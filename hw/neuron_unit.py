@@ -170,15 +170,17 @@ class NeuronUnit(wiring.Component):
         steps = self.steps.payload
         m.d.comb += [self.steps.valid.eq(commit), steps.layer.eq(lay), steps.group.eq(grp),
                      steps.spikes.eq(Cat(*[n.spike for n in neurons]))]
+        n_steps = Array([Const(min(TL, spec.T - pp * TL), range(TL + 1)) for pp in range(spec.passes)])[ps]
+        m.d.comb += [last_step.eq(commit & (k == n_steps - 1)), self.i.ready.eq(last_step)]
+        upset = self._fault_masks(m, lay, grp, ps, k, commit, last_step) if spec.faults is not None else None
         with m.If(commit):
             for p, n in enumerate(neurons):
                 # shifted in at the top (the spike reaches one flip-flop, not one per time lane); the hand-off
                 # shifts the pass's steps back down to bits 0 .. n_steps - 1
-                m.d.sync += [state[p].eq(n.next_state), spikes[p].eq(Cat(spikes[p][1:], n.spike)),
+                nxt = n.next_state if upset is None else Value.cast(n.next_state) ^ upset[p]
+                m.d.sync += [state[p].eq(nxt), spikes[p].eq(Cat(spikes[p][1:], n.spike)),
                              fired[p].eq(fired[p] | n.spike)]
             m.d.sync += k.eq(k + 1)
-        n_steps = Array([Const(min(TL, spec.T - pp * TL), range(TL + 1)) for pp in range(spec.passes)])[ps]
-        m.d.comb += [last_step.eq(commit & (k == n_steps - 1)), self.i.ready.eq(last_step)]
 
         with m.FSM(name="unit") as fsm:
             with m.State("IDLE"):
@@ -220,6 +222,32 @@ class NeuronUnit(wiring.Component):
                          | (fsm.ongoing("STEP") & ~last_step))
             m.d.sync += [x.eq(load_next) for x in loads]
         return m
+
+    def _fault_masks(self, m, lay, grp, ps, k, commit, last_step):
+        """A fault build (``hw/faults.py``): the membrane bits an upset flips after this step, per lane, from a ROM
+        row per (image, layer, group, pass, time lane); the image counter steps after the image's last step."""
+        spec, plan = self.spec, self.spec.faults
+        P, TL, NL, passes, fw = spec.lanes, spec.tlanes, spec.n_layers, spec.passes, spec.config.membrane.width
+        G = max(pl.groups for pl in spec.plans)
+        rows = []
+        for img in range(plan.images):
+            for li, pl in enumerate(spec.plans):
+                for g in range(G):
+                    for pp in range(passes):
+                        for q in range(TL):
+                            t = pp * TL + q
+                            rows.append([int(plan.state_xor[li][t, img, g * P + p])
+                                         if g < pl.groups and g * P + p < pl.n_out and t < spec.T else 0
+                                         for p in range(P)])
+        rom = memory.Memory(shape=data.ArrayLayout(unsigned(fw), P), depth=len(rows), init=rows)
+        m.submodules.fault_upsets = rom
+        rd = rom.read_port(domain="comb")
+        img = Signal(range(max(plan.images, 2)), name="fault_image")
+        m.d.comb += rd.addr.eq((((img * NL + lay) * G + grp) * passes + ps) * TL + k)
+        last = spec.plans[-1]
+        with m.If(last_step & (lay == NL - 1) & (grp == last.groups - 1) & (ps == passes - 1)):
+            m.d.sync += img.eq(Mux(img == plan.images - 1, 0, img + 1))
+        return [rd.data[p] for p in range(P)]
 
     def _lane_loads(self, m, load, last_step):
         """Per neuron lane, the signal that loads its current registers and shifts its time lanes.

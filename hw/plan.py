@@ -77,6 +77,7 @@ class EngineSpec:
     lanes: int
     tlanes: int
     trace: bool = False
+    faults: object = None  #: a :class:`~sc_neurocore.hw.faults.FaultPlan` (a fault build), or None
 
     def __post_init__(self):
         if not isinstance(self.qnet, QuantizedNet):
@@ -104,16 +105,24 @@ class EngineSpec:
         if self.qnet.spike_input and self.T > MAX_SPIKE_T:
             raise ValueError(f"a spike-input net's input word holds T bits: T must be at most {MAX_SPIKE_T}, "
                              f"not {self.T}")
+        if self.faults is not None:
+            from .faults import FaultPlan
+
+            if not isinstance(self.faults, FaultPlan):
+                raise TypeError(f"faults must be a hw.faults.FaultPlan or None, not {self.faults!r}")
+            self.faults.check(self.qnet, self.T)
+            if any(layer.neuron != "lif" for layer in self.qnet.layers):
+                raise ValueError("a fault build injects membrane upsets into LIF neurons only")
         kinds = [layer.neuron for layer in self.qnet.layers]
         if len(set(kinds)) != 1:
             raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "
                              f"record), not {kinds}")
 
     @classmethod
-    def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False) -> EngineSpec:
-        """The spec of ``SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace)``."""
+    def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False, faults=None) -> EngineSpec:
+        """The spec of ``SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace, faults=faults)``."""
         lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
-        return cls(qnet, T, lanes, tlanes, trace)
+        return cls(qnet, T, lanes, tlanes, trace, faults)
 
     @property
     def config(self):

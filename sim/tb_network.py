@@ -340,18 +340,26 @@ def tb_source_text() -> str:
 
 
 def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
-                  waves: bool = False, progress=None):
-    """Build (cached by the net's integers, T, parallelism and the gateware sources) the network testbench."""
+                  waves: bool = False, progress=None, faults=None):
+    """Build (cached by the net's integers, T, parallelism and the gateware sources) the network testbench.
+
+    ``faults``: a :class:`~sc_neurocore.hw.faults.FaultPlan` (a fault build), or None."""
+    import hashlib
+
+    import numpy as np
+
     from ..hw.network import SCNetworkCore
     from . import runner
     from .vectors import qnet_digest
 
     def make():
-        return SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace)
+        return SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace, faults=faults)
 
     tb_text = tb_source_text()
+    plan = None if faults is None else hashlib.sha256(b"".join(
+        np.ascontiguousarray(a, dtype="<i8").tobytes() for a in (*faults.count_delta, *faults.state_xor))).hexdigest()
     key = json.dumps({"qnet": qnet_digest(qnet), "T": T, "par": repr(parallelism), "trace": trace,
-                      "tb": tb_text})
+                      "tb": tb_text, **({"faults": plan} if plan else {})})
     return runner.build(make, CORE_MODULE, sim=sim, key=key, wrapper=lambda v, top: tb_text, top=TB_MODULE, waves=waves,
                         parameters=network_parameters(qnet, T), defines={"SC_TRACE": 1} if trace else {},
                         progress=progress)
@@ -360,7 +368,7 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
 def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
                 batch: int = 32, stall: bool = False, inject: str | None = None, check: bool = True,
                 run_dir: Path | None = None, waves: Path | None = None, progress=None, rtl_out: Path | None = None,
-                stop_at_first: bool = True, image_offset: int = 0) -> dict:
+                stop_at_first: bool = True, image_offset: int = 0, faults=None) -> dict:
     """Run the network testbench on a :class:`~sc_neurocore.sim.vectors.Vectors` (or a path to one).
 
     Returns the testbench's report (``scoreboard``, ``images``, ``cycles``, ``rtl_prediction``,
@@ -370,7 +378,9 @@ def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLEL
     receives :class:`~sc_neurocore.progress.ProgressEvent`: the build (``"compiling Verilator
     model"``, a spinner) and then ``"simulating on Verilator"`` (images done of the total, note
     ``"N mismatches so far"``).  ``rtl_out``: write the RTL's integers there (an ``.npz``, see
-    :mod:`.rtl`).  ``image_offset`` is added to image numbers in reports (a re-run of one image).
+    :mod:`.rtl`).  ``image_offset`` is added to image numbers in reports (a re-run of one image).  ``faults``:
+    a fault build (:class:`~sc_neurocore.hw.faults.FaultPlan` of the vectors' images, whose expected integers
+    come from the same faulty run).
     """
     import tempfile
 
@@ -380,6 +390,7 @@ def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLEL
     vec = load_vectors(vectors) if not isinstance(vectors, Vectors) else vectors
     t0 = time.perf_counter()
     design = build_network(vec.qnet, vec.T, sim=sim, parallelism=parallelism, trace=trace, waves=waves is not None,
+                           faults=faults,
                            progress=progress)
     build_s = time.perf_counter() - t0
     own_dir = run_dir is None

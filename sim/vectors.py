@@ -66,14 +66,15 @@ class Vectors:
         return Vectors(self.qnet, self.codes[start:stop], self.T, sub, labels, dict(self.meta))
 
 
-def make_vectors(qnet: QuantizedNet, codes, T: int, labels=None, **meta) -> Vectors:
-    """Run the NumPy SC model on ``codes`` (``(B, n_input)`` k-bit integers) and keep its trace."""
+def make_vectors(qnet: QuantizedNet, codes, T: int, labels=None, *, faults=None, **meta) -> Vectors:
+    """Run the NumPy SC model on ``codes`` (``(B, n_input)`` k-bit integers) and keep its trace (under ``faults``,
+    a :class:`~sc_neurocore.sc.faults.FaultModel`, if given: the expected integers of a fault build)."""
     if not isinstance(qnet, QuantizedNet):
         raise TypeError(f"qnet must be a QuantizedNet, not {type(qnet).__name__}")
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.dtype.kind not in "iu":
         raise ValueError(f"codes must be a 2-D integer array (images, inputs), not {codes.dtype} {codes.shape}")
-    expected = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True)
+    expected = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True, faults=faults)
     labels = None if labels is None else np.asarray(labels, dtype=np.int64).reshape(-1)
     if labels is not None and labels.shape[0] != codes.shape[0]:
         raise ValueError(f"{labels.shape[0]} labels for {codes.shape[0]} images")

@@ -5,7 +5,9 @@ Every (site, rate) of the grid runs the bit-exact NumPy SC model and the binary 
 (:mod:`sc_neurocore.sc.faults`): per-bit flips into the bitstreams (the SC net's product bits; the binary
 net's product words), the count words, the membrane registers or the stored weights.  ``--repeats N``
 averages N seeds.  The table goes to stdout, ``--json`` prints one object instead, ``--plot`` writes the
-curves (accuracy against bit-error rate, one panel per site).
+curves (accuracy against bit-error rate, one panel per site).  ``--rtl SIM`` also runs a fault build of the
+network core (``hw.faults``) on the first ``--rtl-images`` images of each row and counts the integers that
+differ from the NumPy model under the same faults (exit 1 if any).
 """
 
 from __future__ import annotations
@@ -70,15 +72,42 @@ def register(subparsers) -> None:
     p.add_argument("--repeats", type=positive_int, default=1, metavar="N",
                    help="seeds averaged per point (default: 1)")
     p.add_argument("--fault-seed", type=int, default=0, metavar="SEED", help="first fault seed (default: 0)")
+    p.add_argument("--rtl", choices=("verilator", "icarus", "both"), default=None,
+                   help="also run a fault build of the network core on the simulator(s) under each row's faults and "
+                   "count the integers that differ from the NumPy model (0 expected)")
+    p.add_argument("--rtl-images", type=positive_int, default=20, metavar="N",
+                   help="images the fault builds run (the first N; default: 20)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--plot", type=output_file, default=None, metavar="PNG", help="also write the curves as a PNG")
     p.set_defaults(func=run)
 
 
+def rtl_mismatches(qnet, codes, T: int, model, sim: str, *, progress=None) -> tuple[int, int]:
+    """``(mismatches, integers compared)`` of a fault build of the core on ``sim`` against the NumPy model under
+    ``model`` (a weights fault: the core built from the corrupted weights), images ``codes``."""
+    from ..hw.faults import FaultPlan
+    from ..sc.faults import corrupt_weights
+    from ..sim.tb_network import run_network
+    from ..sim.vectors import make_vectors
+
+    if model.site == "weights":
+        if model.persist != "run":
+            raise ValueError("--rtl checks weight upsets that persist for the run (--persist run)")
+        vec, plan = make_vectors(corrupt_weights(qnet, model), codes, T), None
+    else:
+        vec = make_vectors(qnet, codes, T, faults=model)
+        plan = FaultPlan.from_trace(vec.expected)
+    rep = run_network(vec, sim=sim, trace=True, check=False, faults=plan, progress=progress)
+    sb = rep.get("scoreboard", {})
+    bad = int(sb.get("mismatches", 0)) + (0 if rep.get("passed") else 1)
+    return bad, int(sb.get("compared", 0))
+
+
 def fault_table(qnet, x, y, T: int, rates_, sites_, *, persist: str = "run", repeats: int = 1, seed: int = 0,
-                progress=None) -> dict:
+                progress=None, rtl=None, rtl_images: int = 20, rtl_progress=None) -> dict:
     """The figures of ``faults``: ``{"clean": {...}, "rows": [...]}`` (``x``: probabilities, or a raster for a
-    spike-input net; ``rtl_mismatches`` is ``None``: this command runs the NumPy models)."""
+    spike-input net).  ``rtl``: ``None`` (``rtl_mismatches`` is ``None``), or ``"verilator"``, ``"icarus"`` or
+    ``"both"``: each row's first seed also runs as a fault build on the first ``rtl_images`` images."""
     import numpy as np
 
     from ..sc.contract import quantize_probability
@@ -102,6 +131,13 @@ def fault_table(qnet, x, y, T: int, rates_, sites_, *, persist: str = "run", rep
                 accs = [accuracy(net, FaultModel(site, rate, seed + r, persist)) for r in range(repeats)]
                 row[f"{key}_accuracy"] = float(np.mean(accs))
             row["rtl_mismatches"] = None
+            if rtl is not None:
+                sims = ("icarus", "verilator") if rtl == "both" else (rtl,)
+                found = [rtl_mismatches(qnet, codes[:rtl_images], T, FaultModel(site, rate, seed, persist), s,
+                                        progress=rtl_progress) for s in sims]
+                row["rtl_mismatches"] = sum(b for b, _ in found)
+                row["rtl_compared"] = sum(c for _, c in found)
+                row["rtl_images"] = int(min(rtl_images, len(codes)))
             out["rows"].append(row)
     return out
 
@@ -153,7 +189,8 @@ def run(args) -> int:
             bars(ProgressEvent(f"{len(y)} images under faults", next(done), total, text))
 
         table = fault_table(net.qnet, x, y, net.T, args.rates, args.sites, persist=args.persist,
-                            repeats=args.repeats, seed=args.fault_seed, progress=note)
+                            repeats=args.repeats, seed=args.fault_seed, progress=note, rtl=args.rtl,
+                            rtl_images=args.rtl_images, rtl_progress=bars)
         bars(ProgressEvent(f"{len(y)} images under faults", total, total, "done"))
     table["dataset"] = dataset
     if args.plot is not None:
@@ -164,10 +201,16 @@ def run(args) -> int:
     c = table["clean"]
     print(f"{table['images']} images, T={table['T']}, {table['repeats']} seed(s) per point; clean: SC "
           f"{c['sc_accuracy']:.2%}, binary {c['binary_accuracy']:.2%}")
-    print("| site | bit-error rate | SC accuracy | binary accuracy |")
-    print("|---|---|---|---|")
+    rtl = args.rtl is not None
+    print("| site | bit-error rate | SC accuracy | binary accuracy |" + (" RTL mismatches |" if rtl else ""))
+    print("|---|---|---|---|" + ("---|" if rtl else ""))
     for r in table["rows"]:
-        print(f"| {r['site']} | {r['rate']:g} | {r['sc_accuracy']:.2%} | {r['binary_accuracy']:.2%} |")
+        extra = f" {r['rtl_mismatches']:,} of {r['rtl_compared']:,} integers ({r['rtl_images']} images) |" if rtl else ""
+        print(f"| {r['site']} | {r['rate']:g} | {r['sc_accuracy']:.2%} | {r['binary_accuracy']:.2%} |" + extra)
     if args.plot is not None:
         print(f"wrote {args.plot}")
+    if rtl and any(r["rtl_mismatches"] for r in table["rows"]):
+        from ..errors import CheckFailed
+
+        raise CheckFailed("the fault build differs from the NumPy model under the same faults")
     return 0

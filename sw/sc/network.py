@@ -47,7 +47,10 @@ class SCTrace:
     ties; per layer ``sc_counts``, ``currents``, ``membranes`` (after step and reset) and
     ``spikes``, each ``(T, B, n_l)``, and ``states``: the neurons' other states after the step, a dict
     ``{name: (T, B, n_l)}`` (``{}`` for LIF; ``{"i_syn": ...}`` for Synaptic).  The per-layer lists are
-    empty when run without ``trace``.
+    empty when run without ``trace``.  A traced run under a bitstream, count or membrane fault also keeps what the
+    faults did, per layer ``(T, B, n_l)``: ``faults["count_delta"]`` (the recorded count minus the fault-free count
+    of the same inputs) and ``faults["state_xor"]`` (the bits flipped in the membrane after the step): what a fault
+    build of the gateware injects (``hw.faults.FaultPlan``).
     """
 
     counts: np.ndarray
@@ -57,6 +60,7 @@ class SCTrace:
     membranes: list = field(default_factory=list)
     spikes: list = field(default_factory=list)
     states: list = field(default_factory=list)
+    faults: dict = field(default_factory=dict)
 
 
 #: Longest spike word (timesteps) a spike-input net takes: the words are int64.
@@ -105,6 +109,8 @@ def _concat(parts: list, trace: bool) -> SCTrace:
             setattr(res, name, [np.concatenate([getattr(p, name)[li] for p in parts], axis=1) for li in range(n_layers)])
         res.states = [{k: np.concatenate([p.states[li][k] for p in parts], axis=1) for k in st}
                       for li, st in enumerate(parts[0].states)]
+        res.faults = {k: [np.concatenate([p.faults[k][li] for p in parts], axis=1) for li in range(len(v))]
+                      for k, v in parts[0].faults.items()}
     return res
 
 
@@ -261,14 +267,19 @@ class _Base:
                ("sc_counts", "currents", "membranes", "spikes")} if trace else None
         extra = [{s: np.empty((T, batch, layer.n_out), dtype=np.int64) for s in layer.model.extra_states}
                  for layer in layers] if trace else None
-        scal = [self._scaling(li) for li in range(len(layers))]
         faults = getattr(self, "_faults", None)
+        injected = ({k: [np.zeros((T, batch, layer.n_out), dtype=np.int64) for layer in layers]
+                     for k in ("count_delta", "state_xor")} if trace and faults is not None else None)
+        scal = [self._scaling(li) for li in range(len(layers))]
         for t in range(T):
             s_prev = None
             for li, layer in enumerate(layers):
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
                 if faults is not None and faults.site in ("bitstream", "count"):
+                    clean = c
                     c = self._fault_counts(li, t, c, self._layer_inputs(li, t, xq, T, s_prev), faults)
+                    if injected is not None:
+                        injected["count_delta"][li][t] = c - clean
                 m, sh = scal[li]
                 cur = scale_count(c, m, sh, layer.bias_q, fmt)
                 state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
@@ -283,7 +294,10 @@ class _Base:
                         arr[t] = state[li][name]
                 if faults is not None and faults.site == "membrane":  # an upset of the register between steps:
                     # the trace holds the step's result, the next step starts from the upset value
-                    state[li]["v"] = flip_bits(state[li]["v"], fmt.width, faults.rate, faults.rng(li, t))
+                    before = state[li]["v"]
+                    state[li]["v"] = flip_bits(before, fmt.width, faults.rate, faults.rng(li, t))
+                    if injected is not None:
+                        injected["state_xor"][li][t] = (before ^ state[li]["v"]) & ((1 << fmt.width) - 1)
                 s_prev = s
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
@@ -291,6 +305,7 @@ class _Base:
             res.sc_counts, res.currents, res.membranes, res.spikes = (
                 rec["sc_counts"], rec["currents"], rec["membranes"], rec["spikes"])
             res.states = extra
+            res.faults = injected or {}
         return res
 
 
