@@ -350,8 +350,9 @@ def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
     scale = lm["weight_scale"]
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"{where}weight_scale must be a finite number > 0, not {scale!r}")
-    if lm["input_kind"] != ("prob" if i == 0 else "spike"):
-        raise ValueError(f"{where}input_kind {lm['input_kind']!r}: layer 0 takes 'prob', later layers 'spike'")
+    if lm["input_kind"] not in (("prob", "spike") if i == 0 else ("spike",)):
+        raise ValueError(f"{where}input_kind {lm['input_kind']!r}: layer 0 takes 'prob' or 'spike' (spike-encoded "
+                         "inputs), later layers 'spike'")
     for name in ("scale_mult", "scale_shift", "fxp_mult", "fxp_shift"):
         v = lm[name]
         if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < (1 << 63):
