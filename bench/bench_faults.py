@@ -7,6 +7,11 @@ averaged.  Writes ``docs/bench/faults.md``, ``docs/bench/faults.json`` and ``doc
 reference net's curves)::
 
     python bench/bench_faults.py [--repeats 3] [--nets h128-b0.90-s0,h64-b0.90-s1] [--render-only]
+    python bench/bench_faults.py --rtl-only verilator [--rtl-images 20]   # add NumPy == RTL under faults
+
+``--rtl-only SIM`` keeps the saved curves and adds, for each site at the rate :data:`RTL_RATE`, a fault build of
+the network core (``hw.faults``) on the simulator over the first ``--rtl-images`` test images of the first net,
+compared integer for integer with the NumPy model under the same faults (``sc-neurocore faults --rtl``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ SCHEMA = 1
 RATES = (1e-4, 1e-3, 1e-2, 5e-2)
 SITES = ("bitstream", "count", "membrane", "weights")
 DEFAULT_NETS = ("h128-b0.90-s0", "h64-b0.90-s1", "h96-b0.85-s2")
+#: The bit-error rate of the RTL checks.
+RTL_RATE = 1e-2
 
 
 def _checkpoint(name: str, out: Path) -> Path:
@@ -59,6 +66,28 @@ def run(nets: list[str], repeats: int, out: Path) -> dict:
             "when": common.utc_now(), "repeats": repeats, "nets": results}
 
 
+def run_rtl(data: dict, sim: str, images: int, out: Path) -> list[dict]:
+    """NumPy == RTL under each site's faults at :data:`RTL_RATE` (seed 0) on the first net's first images."""
+    from sc_neurocore.cli.faults import rtl_mismatches
+    from sc_neurocore.cli.nets import load_net
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.sc.contract import quantize_probability
+    from sc_neurocore.sc.faults import FaultModel
+
+    name = data["nets"][0]["net"]
+    net = load_net(_checkpoint(name, out))
+    x, _ = load_dataset("digits", "test")
+    codes = quantize_probability(x[:images], net.qnet.config.prob_bits)
+    rows = []
+    for site in SITES:
+        t0 = time.perf_counter()
+        bad, compared = rtl_mismatches(net.qnet, codes, net.T, FaultModel(site, RTL_RATE, 0), sim)
+        rows.append({"net": name, "site": site, "rate": RTL_RATE, "sim": sim, "images": images, "mismatches": bad,
+                     "compared": compared, "seconds": time.perf_counter() - t0})
+        print(f"[faults] RTL {site}: {bad} mismatches in {compared} integers", flush=True)
+    return rows
+
+
 def render(data: dict, argv: list[str]) -> str:
     lines = ["# Fault injection: SC beside binary fixed point (issue 15)", "",
              f"Made by `{common.command_line(SCRIPT, argv)}` at {data['revision']} on {data['when']}; "
@@ -83,6 +112,18 @@ def render(data: dict, argv: list[str]) -> str:
                          f"{100 * r['binary_accuracy']:.2f} % ({d_bin:+.2f})"])
         lines += [common.md_table(["site", "rate", "SC accuracy (change)", "binary accuracy (change)"], rows), ""]
     lines += ["![accuracy against bit-error rate, per site](../img/faults.png)", ""]
+    if data.get("rtl"):
+        r0 = data["rtl"][0]
+        lines += ["## NumPy == RTL under faults", "",
+                  f"`{data.get('rtl_command', 'python bench/bench_faults.py --rtl-only ' + r0['sim'])}`: a fault build of "
+                  f"the network core (`hw.faults`: the count changes and membrane upsets of the NumPy run, injected "
+                  f"image by image; weight upsets as a core built from the corrupted weights) for {r0['net']} on "
+                  f"{r0['sim']}, the first {r0['images']} test images, every count, current, membrane and spike of "
+                  f"every layer at every timestep and the results compared with the NumPy model under the same "
+                  f"faults (rate {r0['rate']:g}, seed 0).", ""]
+        lines += [common.md_table(["site", "integers compared", "mismatches", "seconds"],
+                                  [[r["site"], f"{r['compared']:,}", r["mismatches"], f"{r['seconds']:.0f}"]
+                                   for r in data["rtl"]]), ""]
     return "\n".join(lines)
 
 
@@ -92,9 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nets", default=",".join(DEFAULT_NETS))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("build/matrix"), help="trained nets (default: build/matrix)")
+    ap.add_argument("--rtl-only", choices=("verilator", "icarus"), default=None,
+                    help="keep the saved curves, add the NumPy == RTL checks on this simulator")
+    ap.add_argument("--rtl-images", type=int, default=20)
     common.add_render_only(ap)
     args = ap.parse_args(argv)
-    if args.render_only:
+    if args.rtl_only:
+        data = common.read_json(NAME, schema=SCHEMA)
+        data["rtl"] = run_rtl(data, args.rtl_only, args.rtl_images, args.out)
+        data["rtl_command"] = common.command_line(SCRIPT, argv)
+        common.write_json(NAME, data)
+    elif args.render_only:
         data = common.read_json(NAME, schema=SCHEMA)
     else:
         args.out.mkdir(parents=True, exist_ok=True)
