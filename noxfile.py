@@ -144,10 +144,11 @@ def mutants(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def reliability(session: nox.Session) -> None:
     """Issue 15's figures, niced: the bad-input table and the loader campaign, determinism, the 10,000-image soak,
-    then docs/reliability.md (bench/reliability_report.py runs the atomic-write and link-robustness tests)."""
+    the fault curves and NumPy == RTL under faults, then docs/reliability.md (bench/reliability_report.py runs the atomic-write and link-robustness tests)."""
     _install(session)
     python = os.path.join(session.bin, "python")
     env = _tool_env(session)
     for script in (["bench/bad_input_table.py"], ["bench/bad_input_campaign.py", "-n", "200"], ["bench/determinism.py"],
-                   ["bench/soak.py", "-n", "10000"], ["bench/reliability_report.py"]):
+                   ["bench/soak.py", "-n", "10000"], ["bench/bench_faults.py", "--repeats", "3"],
+                   ["bench/bench_faults.py", "--rtl-only", "verilator"], ["bench/reliability_report.py"]):
         session.run("nice", "-n", "10", python, *script, env=env, external=True)
