@@ -276,13 +276,17 @@ def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
         n_in, n_out, k = 64, 10, 8
         info = P.BoardInfo(P.VERSION, n_in, n_out, k, T, P.count_bytes(T), 0)
         return (lambda: StandInCore(n_in, n_out, k, T, latency=1000)), info, "StandInCore (flow check)", ()
+    from functools import partial
+
     from ..hw.network import SCNetworkCore
+    from ..hw.neuron_unit import default_neuron
     from ..hw.ports import input_bits
 
     par = spec.parallelism if parallelism is None else parallelism
     info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, input_bits(qnet, T), T, P.count_bytes(T),
                        P.net_id(qnet))
-    return (lambda: SCNetworkCore(qnet, T, parallelism=par)), info, "SCNetworkCore", tuple(par)
+    neuron = partial(default_neuron, leak=spec.leak)
+    return (lambda: SCNetworkCore(qnet, T, parallelism=par, neuron=neuron)), info, "SCNetworkCore", tuple(par)
 
 
 STAMP = "sc_neurocore_build.json"

@@ -45,6 +45,11 @@ class BoardSpec:
     route_budget_s : float or None
         Seconds the router may run before the build is stopped as congested (``None``: no limit);
         ``sc-neurocore build --route-budget`` overrides it.
+    leak : str
+        How a LIF lane multiplies its membrane by the leak (:data:`~sc_neurocore.hw.lif.LEAKS`): ``"lut"``
+        (shift-adds of the layers' constants: the ECP5's membrane loop stays in its slices; 55-62 MHz on every
+        net of the robustness matrix against 49-58 with the DSP) or ``"multiplier"`` (the iCE40's ``SB_MAC16``
+        beside the lane: its carry chains are slow, 25-27 MHz in LUTs against 27-34 with the DSP).
     """
 
     name: str
@@ -58,6 +63,7 @@ class BoardSpec:
     extra: dict = field(default_factory=dict)
     nextpnr_opts: str = ""
     route_budget_s: float | None = 1200.0
+    leak: str = "lut"
 
     def _setting(self) -> tuple[tuple[int, int], str]:
         if isinstance(self.engine, str):
@@ -102,7 +108,7 @@ _REFERENCE = [
     BoardSpec(
         "icebreaker", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=24e6, engine="icebreaker",
         # map the multipliers (current scaling, leak) onto the UP5K's SB_MAC16 DSPs instead of logic cells
-        extra={"synth_opts": "-dsp"},
+        extra={"synth_opts": "-dsp"}, leak="multiplier",
         programmer="iceprog", programmer_env="ICEPROG",
         install_hint="apt-get install fpga-icestorm (or build iceprog from the icestorm sources)",
         description="iCEBreaker, iCE40 UP5K (5,280 logic cells, 30 EBR, 4 SPRAM, 8 DSP), 24 MHz",
@@ -122,7 +128,7 @@ EXTRA_BOARDS = [
               programmer="openFPGALoader", programmer_env="OPENFPGALOADER", install_hint="apt-get install openfpgaloader",
               description="ULX3S with the LFE5U-45F, 50 MHz"),
     BoardSpec("icebreaker-12mhz", "sc_neurocore.boards.icebreaker:ICEBreaker", clock_hz=None, engine="icebreaker",
-              extra={"synth_opts": "-dsp"},
+              extra={"synth_opts": "-dsp"}, leak="multiplier",
               programmer="iceprog", programmer_env="ICEPROG", install_hint="apt-get install fpga-icestorm",
               description="iCEBreaker at its 12 MHz oscillator, no PLL"),
 ]

@@ -26,7 +26,10 @@ from .checks import Validated
 from .neuron import NeuronSignature
 from .sc_dot import saturate
 
-__all__ = ["LIFNeuron", "LIFStep", "constant_leak", "constant_product", "csd_digits", "lif_update", "lif_update_split",
+#: How :class:`LIFStep` multiplies the membrane by the leak.
+LEAKS = ("lut", "multiplier")
+
+__all__ = ["LEAKS", "LIFNeuron", "LIFStep", "constant_leak", "constant_product", "csd_digits", "lif_update", "lif_update_split",
            "lif_update_reset"]
 
 
@@ -241,13 +244,18 @@ class LIFStep(Validated, wiring.Component):
     the state is the membrane.
 
     Latency: at each ``load`` a register takes ``next_current - theta`` (:func:`lif_update_split`);
-    ``next_state`` and ``spike`` are combinational from ``state``, ``current`` and that register.  The leak
-    multiplies by the layers' constants in LUTs (:func:`constant_leak`), not in a multiplier block.
+    ``next_state`` and ``spike`` are combinational from ``state``, ``current`` and that register.
+    ``leak="lut"`` (the default) multiplies by the layers' constants in LUTs (:func:`constant_leak`): on the
+    ECP5 the membrane loop then stays in its lane's slices instead of travelling to a DSP tile and back;
+    ``leak="multiplier"`` multiplies ``v`` by the layer's leak (a DSP block), the faster form on the iCE40,
+    whose carry chains are slow and whose ``SB_MAC16`` sits beside the lane.  The same integers either way.
     """
 
     @staticmethod
     def validate(betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
-                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None) -> None:
+                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None, leak: str = "lut") -> None:
+        if leak not in LEAKS:
+            raise ValueError(f"leak must be one of {LEAKS}, not {leak!r}")
         if not isinstance(fmt, FixedPoint) or not fmt.signed:
             raise TypeError(f"fmt must be a signed FixedPoint, not {fmt!r}")
         if not isinstance(beta_fmt, FixedPoint) or beta_fmt.signed:
@@ -264,7 +272,8 @@ class LIFStep(Validated, wiring.Component):
             check_lif_constants(b, t, r, rq, fmt=fmt, beta_bits=beta_fmt.width, where=f"layer {li}: ")
 
     def __init__(self, betas: Sequence[int], thetas: Sequence[int], *, fmt: FixedPoint = Q8_8,
-                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None):
+                 beta_fmt: FixedPoint = UQ0_8, resets=None, reset_qs=None, leak: str = "lut"):
+        self.leak = leak
         self.betas = tuple(int(b) for b in betas)
         self.thetas = tuple(int(t) for t in thetas)
         self.resets = ("subtract",) * len(self.betas) if resets is None else tuple(resets)
@@ -274,12 +283,12 @@ class LIFStep(Validated, wiring.Component):
         super().__init__(NeuronSignature(len(self.betas), fmt, signed(fmt.width)))
 
     @classmethod
-    def for_spec(cls, spec) -> LIFStep:
+    def for_spec(cls, spec, *, leak: str = "lut") -> LIFStep:
         """The LIF step of every layer of an :class:`~sc_neurocore.hw.plan.EngineSpec`'s net."""
         cfg, layers = spec.config, spec.qnet.layers
         return cls([layer.beta_q for layer in layers], [layer.threshold_q for layer in layers], fmt=cfg.membrane,
                    beta_fmt=cfg.beta_format, resets=[layer.reset for layer in layers],
-                   reset_qs=[layer.reset_q for layer in layers])
+                   reset_qs=[layer.reset_q for layer in layers], leak=leak)
 
     def model(self, state, current, layer: int):
         """``(next_state, spike)`` in NumPy: :func:`~sc_neurocore.sc.fixed.lif_step` with the layer's constants."""
@@ -305,7 +314,8 @@ class LIFStep(Validated, wiring.Component):
         current_minus_theta = Signal(signed(fw + 1))
         with m.If(self.load):
             m.d.sync += current_minus_theta.eq(self.next_current - theta)
-        leak = constant_leak(self.state, self.betas, self.layer, self.beta_fmt.frac_bits)
+        leak = (constant_leak(self.state, self.betas, self.layer, self.beta_fmt.frac_bits) if self.leak == "lut"
+                else None)  # None: the multiplier of lif_update_split / lif_update_reset
         if self.plain:
             v_next, spike = lif_update_split(self.state, self.current, current_minus_theta, beta, theta, self.fmt,
                                              self.beta_fmt.frac_bits, leak=leak)

@@ -39,14 +39,15 @@ from .writeback import hand_layout
 __all__ = ["NeuronUnit", "bias_image", "unit_control", "default_neuron"]
 
 
-def default_neuron(spec: EngineSpec) -> wiring.Component:
+def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     """The neuron model of one lane for ``spec``'s net: :meth:`LIFStep.for_spec` (the hand-split LIF) for a LIF
     net; for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the synaptic
     current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
     the same integers and a longer loop); for an ALIF one :meth:`EquationNeuronStep.for_spec` (its threshold
-    reads its adaptation: no input filter to run ahead)."""
+    reads its adaptation: no input filter to run ahead).  ``leak``: how a LIF lane multiplies by the leak
+    (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
-        return LIFStep.for_spec(spec)
+        return LIFStep.for_spec(spec, leak=leak)
     if spec.neuron_model.name == "synaptic":
         return LookaheadNeuronStep.for_spec(spec)
     return EquationNeuronStep.for_spec(spec)

@@ -192,3 +192,22 @@ def test_spike_input_words_are_checked():
         SCNetworkCore(qnet, 63)
     with pytest.raises(ValueError, match=r"2\*\*4 - 1"):
         SCNetwork(qnet).run_codes(np.array([[16, 0, 0, 0]]), 4)
+
+
+@pytest.mark.parametrize("leak", ["lut", "multiplier"])
+def test_both_leak_forms_equal_the_model(leak):
+    """The LIF lane's leak in LUTs (shift-adds of the layers' constants) or in a multiplier: the same integers,
+    with per-layer leaks that differ (one of them no leak at all) and a zero reset."""
+    from functools import partial
+
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.neuron_unit import default_neuron
+
+    g = np.random.default_rng(3)
+    ws = [g.normal(0.2, 1.0, (7, 6)), g.normal(0.2, 1.0, (3, 7))]
+    qnet = QuantizedNet.from_float(ws, [g.normal(0, 0.3, 7), None], [0.83, 1.0], [0.6, 0.8], SCConfig(length=8),
+                                   resets=["subtract", "zero"])
+    images = _images(1, 2, 6)
+    core = SCNetworkCore(qnet, 5, parallelism=(3, 5), trace=True, neuron=partial(default_neuron, leak=leak))
+    outs, words, _ = run_core(core, images)
+    check_against_model(qnet, 5, images, outs, words)
