@@ -310,3 +310,16 @@ def test_rx_samples_each_bit_at_its_middle_cycle(divisor):
             cell[divisor // 2 + shift] = bit
             off += cell
         assert _rx_cycles(divisor, off)[0] != [byte]
+
+
+def test_rx_frame_starting_at_reset():
+    """A start bit from the very first cycle: the synchroniser holds the idle level (1) through reset, so the
+    falling edge is seen two cycles in, as for any frame, and the one-cycle windows still land."""
+    divisor = 8
+    byte = 0x5A
+    levels = [0] * divisor  # no idle before the start bit
+    for bit in uart_frame_bits(byte)[1:]:
+        cell = [1 - bit] * divisor
+        cell[divisor // 2] = bit
+        levels += cell
+    assert _rx_cycles(divisor, levels) == ([byte], 0)
