@@ -102,26 +102,38 @@ class SimSerial:
         _bridge.resume(_idle)()
 
 
-try:
+def in_simulation() -> bool:
+    """This module (or one that imports it) runs inside a simulator under cocotb."""
+    try:
+        import cocotb
+
+        return bool(cocotb.is_simulation)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+async def open_link(dut, env_var: str, divisor: int = DIV):
+    """The cocotb side's start: ``(config, SimSerial)`` -- the JSON the pytest side put in ``env_var``, the
+    line idle, the design reset, a transport over its UART pins (the config's ``divisor`` if it has one)."""
+    from sc_neurocore.sim.tb import reset
+
+    cfg = json.loads(os.environ[env_var])
+    dut.rx.value = 1
+    await reset(dut, 4)
+    return cfg, SimSerial(dut, cfg.get("divisor", divisor), cfg["read_timeout_cycles"])
+
+
+if in_simulation():
     import cocotb
-
-    _in_sim = cocotb.is_simulation
-except Exception:  # noqa: BLE001
-    _in_sim = False
-
-if _in_sim:
 
     @cocotb.test()
     async def client_against_board(dut):
         from cocotb import task as _bridge
         from sc_neurocore.boards import protocol as P
         from sc_neurocore.boards.client import BoardClient, BoardError
-        from sc_neurocore.sim.tb import reset, write_report
+        from sc_neurocore.sim.tb import write_report
 
-        cfg = json.loads(os.environ["SC_BOARD_COSIM"])
-        dut.rx.value = 1
-        await reset(dut, 4)
-        link = SimSerial(dut, cfg["divisor"], cfg["read_timeout_cycles"])
+        cfg, link = await open_link(dut, "SC_BOARD_COSIM")
         codes = np.array(cfg["codes"], dtype=np.int64)
         results = {"answers": [], "errors": {}}
 

@@ -16,11 +16,11 @@ gets the right answer.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cosim import in_simulation, open_link  # this folder is on the path under pytest and cocotb
 
 DIV = 4  # UART cycles per bit
 TIMEOUT = 16 * DIV  # the link's idle timeout (cycles)
@@ -70,27 +70,17 @@ def _scenarios(P, frame, codes, rng):
     ]
 
 
-try:
+if in_simulation():
     import cocotb
-
-    _in_sim = cocotb.is_simulation
-except Exception:  # noqa: BLE001
-    _in_sim = False
-
-if _in_sim:
 
     @cocotb.test()
     async def link_against_a_bad_line(dut):
         from cocotb import task as _bridge
         from sc_neurocore.boards import protocol as P
         from sc_neurocore.boards.client import BoardClient
-        from sc_neurocore.sim.tb import reset, write_report
-        from test_cosim import SimSerial
+        from sc_neurocore.sim.tb import write_report
 
-        cfg = json.loads(os.environ["SC_LINK_ROBUST"])
-        dut.rx.value = 1
-        await reset(dut, 4)
-        link = SimSerial(dut, DIV, cfg["read_timeout_cycles"])
+        cfg, link = await open_link(dut, "SC_LINK_ROBUST", DIV)
         codes = np.array(cfg["codes"], dtype=np.int64)
         report = {"scenarios": [], "client": {}}
 

@@ -12,12 +12,12 @@ equal to the model's counts and prediction for that image (0 wrong), client retr
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cosim import in_simulation, open_link  # this folder is on the path under pytest and cocotb
 
 DIV = 4
 TIMEOUT = 16 * DIV
@@ -35,26 +35,16 @@ def soak_net():
     return QuantizedNet.from_float(ws, bs, [0.8] * len(ws), [0.5] * len(ws), SCConfig(length=LENGTH, rng="lfsr"))
 
 
-try:
+if in_simulation():
     import cocotb
-
-    _in_sim = cocotb.is_simulation
-except Exception:  # noqa: BLE001
-    _in_sim = False
-
-if _in_sim:
 
     @cocotb.test()
     async def soak(dut):
         from cocotb import task as _bridge
         from sc_neurocore.boards.client import BoardClient
-        from sc_neurocore.sim.tb import reset, write_report
-        from test_cosim import SimSerial
+        from sc_neurocore.sim.tb import write_report
 
-        cfg = json.loads(os.environ["SC_SOAK"])
-        dut.rx.value = 1
-        await reset(dut, 4)
-        link = SimSerial(dut, DIV, cfg["read_timeout_cycles"])
+        cfg, link = await open_link(dut, "SC_SOAK", DIV)
         codes = np.load(cfg["codes"])
         frames_seen = []
         real_read = link.read
