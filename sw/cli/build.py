@@ -31,7 +31,7 @@ from .argtypes import (
     parallelism,
     positive_int,
 )
-from .export_vectors import add_data_file_option
+from .export_vectors import add_data_file_option, add_encoding_options, encoded_inputs
 from .nets import add_net_options, net_from_args
 
 #: The build's report (``BuildReport.to_json()``) in its folder, read by ``sc-neurocore report``.
@@ -68,6 +68,7 @@ def register(sub) -> None:
     p.add_argument("--dataset", choices=DATASETS, default=None, help="images for the clocks/image figures: this dataset's test split "
                    "(default: the checkpoint's dataset, else digits)")
     add_data_file_option(p)
+    add_encoding_options(p)
     p.add_argument("--parallelism", type=parallelism, default=None, metavar="LANESxTLANES",
                    help=f"SCNetworkCore {PARALLELISM_SYNTAX} (default: the board's)")
     p.add_argument("--clock", type=clock_mhz, default=None, metavar="MHZ|auto",
@@ -135,6 +136,7 @@ def run(args) -> int:
     from ..datasets import load_dataset
     from ..errors import CheckFailed, MissingTool
     from ..sc.contract import quantize_probability
+    from ..sc.network import spike_words
     from .bars import Bars
 
     spec = get_board(args.board)
@@ -145,14 +147,17 @@ def run(args) -> int:
         if args.dataset is not None:
             raise ValueError("give --data FILE.npz or --dataset NAME, not both")
         dataset = str(args.data)
-        x, _ = load_data_file(args.data, net.qnet.n_input)
+        x, _ = load_data_file(args.data, net.qnet.n_input, rasters=net.qnet.spike_input)
     else:
         dataset = args.dataset or net.meta.get("dataset", "digits")
         x, _ = load_dataset(dataset, "test")
-    if x.shape[1] != net.qnet.n_input:
-        raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[1]} "
+    if x.shape[-1] != net.qnet.n_input:
+        raise ValueError(f"the net takes {net.qnet.n_input} inputs; {dataset} images have {x.shape[-1]} "
                          "(give the net's --dataset)")
-    codes = quantize_probability(x, net.qnet.config.prob_bits)
+    if x.ndim == 3 and x.shape[0] != net.T:
+        raise ValueError(f"{dataset} holds rasters of {x.shape[0]} timesteps; the net runs T={net.T}")
+    x = encoded_inputs(args, net, x)  # a spike-input net: the rasters its images/s are measured on
+    codes = spike_words(x) if net.qnet.spike_input else quantize_probability(x, net.qnet.config.prob_bits)
     out = args.output or Path("build") / "boards" / spec.name
     command = "sc-neurocore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
         if sys.argv and sys.argv[0].endswith("sc-neurocore") else None
