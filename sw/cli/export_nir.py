@@ -40,6 +40,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..nir import to_nir
+    from .argtypes import INPUT_ENCODINGS
     from .nets import load_net
 
     if args.output.suffix != ".nir":
@@ -47,7 +48,10 @@ def run(args) -> int:
     import nir  # before loading the net: a missing extra is said first
 
     net = load_net(args.checkpoint, args.export, T=args.T)
-    graph = to_nir(net.model if net.model is not None else net.qnet, dt=args.dt, T=net.T)
+    enc = net.meta.get("input_encoding") if net.meta.get("input_encoding") in INPUT_ENCODINGS else "constant"
+    if enc == "constant" and net.qnet.spike_input:  # an export of a spike-input net: the encoding is not known
+        enc = "spike"
+    graph = to_nir(net.model if net.model is not None else net.qnet, dt=args.dt, T=net.T, input_encoding=enc)
     from ..fileio import atomic_output
 
     with atomic_output(args.output) as tmp:

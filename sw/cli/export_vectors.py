@@ -48,7 +48,7 @@ def encoded_inputs(args, net, x):
     encoding = getattr(args, "input_encoding", None) or net.meta.get("input_encoding")
     if encoding not in INPUT_ENCODINGS:
         raise ValueError("this net's first layer takes spikes: give --input-encoding rate|latency|delta"
-                         + (", or --data with (T, N, n_input) rasters" if encoding == "raster" else ""))
+                         + (", or --data with (T, N, n_input) rasters" if encoding in ("raster", "spike") else ""))
     from ..training.encoders import encode_images
 
     raster = encode_images(x, net.T, encoding, seed=getattr(args, "encode_seed", 0))

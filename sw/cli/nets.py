@@ -157,7 +157,8 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
         if not callable(getattr(model, "to_quantized", None)):
             raise ValueError(f"{path} holds a {type(model).__name__}: {CONV_UNSUPPORTED}; "
                              "the SC chain takes a dense SpikingNet")
-        kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS + ("raster",) else "prob")
+        kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS + ("raster", "spike")
+                                    else "prob")
         qnet = model.to_quantized(config if config is not None else SCConfig(), input_kind=kind)
     else:
         path = _existing(export, "export", "write one: sc-neurocore export --checkpoint CKPT -o NPZ")

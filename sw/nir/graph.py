@@ -69,13 +69,17 @@ class ImportedNet:
     def sizes(self) -> tuple[int, ...]:
         return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
 
-    def to_quantized(self, config=None):
-        """The :class:`~sc_neurocore.export.QuantizedNet` of these layers for ``config`` (default ``SCConfig()``)."""
+    def to_quantized(self, config=None, *, input_kind: str | None = None):
+        """The :class:`~sc_neurocore.export.QuantizedNet` of these layers for ``config`` (default ``SCConfig()``);
+        ``input_kind`` ``None``: ``"spike"`` when the file's ``input_encoding`` is a spike code, else ``"prob"``."""
         from ..export import QuantizedNet
+        from .reader import SPIKE_ENCODINGS
 
+        if input_kind is None:
+            input_kind = "spike" if self.meta.get("input_encoding") in SPIKE_ENCODINGS else "prob"
         return QuantizedNet.from_float([la.weight for la in self.layers], [la.bias for la in self.layers],
                                        [la.beta for la in self.layers], [la.threshold for la in self.layers], config,
-                                       resets=[la.reset for la in self.layers])
+                                       resets=[la.reset for la in self.layers], input_kind=input_kind)
 
     def to_spiking_net(self, **kwargs):
         """The float :class:`~sc_neurocore.training.SpikingNet` (float32 weights), in eval mode.

@@ -413,6 +413,11 @@ class _Reader:
         return layers
 
 
+#: ``input_encoding`` values that make an imported net's first layer take spikes (``sc-neurocore ...
+#: --input-encoding``; ``"spike"``: spike inputs of an unknown code, fed as ``--data`` rasters).
+SPIKE_ENCODINGS = ("rate", "latency", "delta", "spike")
+
+
 def from_nir(graph, dt: float | None = None, *, reset: str | None = None, T: int | None = None,
              discretization: str | None = None, tau_times_dt: bool = False) -> ImportedNet:
     """Read a NIR graph (a ``nir.NIRGraph`` or the path of a ``.nir`` file) into an :class:`ImportedNet`.
@@ -442,7 +447,10 @@ def from_nir(graph, dt: float | None = None, *, reset: str | None = None, T: int
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
         raise ValueError(f"T must be a positive integer, not {T!r}")
     enc = md.get("input_encoding", "constant")
-    if enc != "constant":
+    if enc in SPIKE_ENCODINGS:
+        notes.append(f"the file's input encoding is {enc!r}: the net's first layer takes spikes, and the commands "
+                     "encode images so (--input-encoding changes the code; --data takes your own rasters)")
+    elif enc != "constant":
         notes.append(f"the file's input encoding is {enc!r}: the SC chain feeds each sample as the same input "
                      "probabilities at every timestep")
     readout = md.get("readout", "spike_count")

@@ -131,3 +131,22 @@ def test_train_on_your_own_data_and_rasters(cli, tmp_path):
     assert r.code == 0, r.err
     r = cli("train", "--data", tmp_path / "mine.npz", "--dataset", "digits", "-o", tmp_path / "x.pt")
     assert r.code == 2 and "not both" in r.err
+
+
+def test_a_rate_coded_net_out_to_nir_and_back_stays_a_spike_input_net(rate_checkpoint, cli, tmp_path):
+    pytest.importorskip("nir")
+    import nir
+    from sc_neurocore.export import QuantizedNet
+
+    r = cli("export-nir", "--checkpoint", rate_checkpoint, "-o", tmp_path / "r.nir")
+    assert r.code == 0, r.err
+    assert nir.read(str(tmp_path / "r.nir")).metadata["input_encoding"] == "rate"
+    r = cli("import-nir", tmp_path / "r.nir", "-o", tmp_path / "back.pt")
+    assert r.code == 0, r.err
+    assert "first layer takes spikes" in r.err
+    a = json.loads(cli("sc-eval", "--checkpoint", rate_checkpoint, "--limit", "20", "--json").out)
+    b = json.loads(cli("sc-eval", "--checkpoint", tmp_path / "back.pt", "--limit", "20", "--json").out)
+    assert a["sc_predictions_sha"] == b["sc_predictions_sha"]
+    r = cli("import-nir", tmp_path / "r.nir", "-o", tmp_path / "back.npz")
+    assert r.code == 0, r.err
+    assert QuantizedNet.load(tmp_path / "back.npz").spike_input
