@@ -49,6 +49,7 @@ from amaranth.lib.wiring import In, Out
 from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT
 from ..sc.sources import source_values
 from .active_list import list_read_signature
+from .faults import image_counter
 from .plan import EngineSpec
 from .ports import bits
 from .sc_dot import popcount
@@ -182,28 +183,17 @@ class CountPipeline(wiring.Component):
         (image, layer, group, pass) holding lane ``p``'s change at time lane ``q`` as entry ``p * tlanes + q``;
         the image counter steps after the image's last block."""
         spec, plan = self.spec, self.spec.faults
-        P, TL, cb, NL, passes = spec.lanes, spec.tlanes, spec.count_bits, spec.n_layers, spec.passes
+        P, TL, NL, passes = spec.lanes, spec.tlanes, spec.n_layers, spec.passes
         G = max(pl.groups for pl in spec.plans)
-        rows = []
-        for img in range(plan.images):
-            for li, pl in enumerate(spec.plans):
-                for g in range(G):
-                    for ps in range(passes):
-                        row = []
-                        for p in range(P):
-                            for q in range(TL):
-                                j, t = g * P + p, ps * TL + q
-                                ok = g < pl.groups and j < pl.n_out and t < spec.T
-                                row.append(int(plan.count_delta[li][t, img, j]) if ok else 0)
-                        rows.append(row)
-        rom = memory.Memory(shape=data.ArrayLayout(signed(cb), P * TL), depth=len(rows), init=rows)
+        rows = [[plan.value("count_delta", spec, li, img, g, p, ps * TL + q) for p in range(P) for q in range(TL)]
+                for img in range(plan.images) for li in range(NL) for g in range(G) for ps in range(passes)]
+        rom = memory.Memory(shape=data.ArrayLayout(signed(spec.count_bits), P * TL), depth=len(rows), init=rows)
         m.submodules.fault_counts = rom
         rd = rom.read_port(domain="comb")
-        img = Signal(range(max(plan.images, 2)), name="fault_image")
-        m.d.comb += rd.addr.eq(((img * NL + s.t3.lay) * G + s.t3.g) * passes + s.t3.ps)
         last = spec.plans[-1]
-        with m.If(write & (s.t3.lay == NL - 1) & (s.t3.g == last.groups - 1) & (s.t3.ps == passes - 1)):
-            m.d.sync += img.eq(Mux(img == plan.images - 1, 0, img + 1))
+        img = image_counter(m, write & (s.t3.lay == NL - 1) & (s.t3.g == last.groups - 1) & (s.t3.ps == passes - 1),
+                            plan.images)
+        m.d.comb += rd.addr.eq(((img * NL + s.t3.lay) * G + s.t3.g) * passes + s.t3.ps)
         return [rd.data[i] for i in range(P * TL)]
 
     def _weight_memories(self, m):

@@ -16,8 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from amaranth.hdl import Mux, Signal
 
-__all__ = ["FaultPlan"]
+__all__ = ["FaultPlan", "image_counter"]
+
+
+def image_counter(m, advance, images: int) -> Signal:
+    """A fault build's image number: steps at ``advance`` (the image's last block or step), wraps after
+    ``images``."""
+    img = Signal(range(max(images, 2)), name="fault_image")
+    with m.If(advance):
+        m.d.sync += img.eq(Mux(img == images - 1, 0, img + 1))
+    return img
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +60,14 @@ class FaultPlan:
     @property
     def images(self) -> int:
         return int(np.shape(self.count_delta[0])[1])
+
+    def value(self, name: str, spec, layer: int, image: int, group: int, lane: int, t: int) -> int:
+        """``count_delta`` or ``state_xor`` (``name``) of neuron lane ``lane`` of ``group`` at timestep ``t``; 0 for
+        the lanes and time lanes past the layer's neurons or ``T`` (the ROM rows are padded to the widest layer)."""
+        pl, j = spec.plans[layer], group * spec.lanes + lane
+        if group >= pl.groups or j >= pl.n_out or t >= spec.T:
+            return 0
+        return int(getattr(self, name)[layer][t, image, j])
 
     def check(self, qnet, T: int) -> None:
         """``ValueError`` unless the plan fits ``qnet`` at ``T`` timesteps."""

@@ -29,6 +29,7 @@ from amaranth.lib.wiring import In, Out
 from .argmax import step_layout
 from .count_pipeline import block_signature
 from .equation import EquationNeuronStep, LookaheadNeuronStep
+from .faults import image_counter
 from .lif import LIFStep
 from .neuron import NeuronSignature, membrane_of, state_shape
 from .plan import EngineSpec
@@ -228,26 +229,19 @@ class NeuronUnit(wiring.Component):
         """A fault build (``hw/faults.py``): the membrane bits an upset flips after this step, per lane, from a ROM
         row per (image, layer, group, pass, time lane); the image counter steps after the image's last step."""
         spec, plan = self.spec, self.spec.faults
-        P, TL, NL, passes, fw = spec.lanes, spec.tlanes, spec.n_layers, spec.passes, spec.config.membrane.width
+        P, TL, NL, passes = spec.lanes, spec.tlanes, spec.n_layers, spec.passes
         G = max(pl.groups for pl in spec.plans)
-        rows = []
-        for img in range(plan.images):
-            for li, pl in enumerate(spec.plans):
-                for g in range(G):
-                    for pp in range(passes):
-                        for q in range(TL):
-                            t = pp * TL + q
-                            rows.append([int(plan.state_xor[li][t, img, g * P + p])
-                                         if g < pl.groups and g * P + p < pl.n_out and t < spec.T else 0
-                                         for p in range(P)])
-        rom = memory.Memory(shape=data.ArrayLayout(unsigned(fw), P), depth=len(rows), init=rows)
+        rows = [[plan.value("state_xor", spec, li, img, g, p, pp * TL + q) for p in range(P)]
+                for img in range(plan.images) for li in range(NL) for g in range(G) for pp in range(passes)
+                for q in range(TL)]
+        rom = memory.Memory(shape=data.ArrayLayout(unsigned(spec.config.membrane.width), P), depth=len(rows),
+                            init=rows)
         m.submodules.fault_upsets = rom
         rd = rom.read_port(domain="comb")
-        img = Signal(range(max(plan.images, 2)), name="fault_image")
-        m.d.comb += rd.addr.eq((((img * NL + lay) * G + grp) * passes + ps) * TL + k)
         last = spec.plans[-1]
-        with m.If(last_step & (lay == NL - 1) & (grp == last.groups - 1) & (ps == passes - 1)):
-            m.d.sync += img.eq(Mux(img == plan.images - 1, 0, img + 1))
+        img = image_counter(m, last_step & (lay == NL - 1) & (grp == last.groups - 1) & (ps == passes - 1),
+                            plan.images)
+        m.d.comb += rd.addr.eq((((img * NL + lay) * G + grp) * passes + ps) * TL + k)
         return [rd.data[p] for p in range(P)]
 
     def _lane_loads(self, m, load, last_step):
