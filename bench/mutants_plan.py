@@ -47,6 +47,15 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.network": [_HW_TIES, _HW_NET],
     "sc_neurocore.hw.uart": ["tests/hw/test_uart.py"],
     "sc_neurocore.hw.checks": ["tests/hw/test_checks.py"],
+    # fault injection (issue 15): the model's flips against bit-level references, the fault build against the model
+    "sc_neurocore.sc.faults": ["tests/sc/test_faults.py"],
+    "sc_neurocore.hw.faults": ["tests/hw/test_fault_build.py"],
+    # the equation compiler (issue 13): front end, IR and its NumPy back end
+    "sc_neurocore.compiler.ir": ["tests/compiler/test_ir.py", "tests/compiler/test_equation_compiler.py"],
+    "sc_neurocore.compiler.equation_compiler": ["tests/compiler/test_equation_compiler.py",
+                                                "tests/compiler/test_ir.py"],
+    "sc_neurocore.compiler.numpy_backend": ["tests/compiler/test_equation_compiler.py", "tests/compiler/test_ir.py"],
+    "sc_neurocore.compiler.cells": ["tests/compiler/test_cells.py"],
 }
 
 #: Modules of ``hw/`` not mutated, and why.
