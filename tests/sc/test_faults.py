@@ -143,3 +143,19 @@ def test_bad_fault_models_raise():
             FaultModel(**kwargs)
     with pytest.raises(TypeError):
         SCNetwork(_net()).run_codes(np.zeros((1, 6), int), 2, faults="count")
+
+
+def test_every_position_is_equally_likely_across_draw_chunks(monkeypatch):
+    """With draws split into chunks of 4 (so chunk boundaries fall everywhere), each of 40 positions is chosen in
+    a share of 2,000 seeded draws (seeds 0..1999) within 0.5 +- 0.06 at rate 0.5 (about 5 sigma): the first
+    position is reachable and no position after a chunk's end is skipped."""
+    import sc_neurocore.sc.faults as faults
+
+    monkeypatch.setattr(faults, "_CHUNK", 4)
+    hits = np.zeros(40)
+    for seed in range(2000):
+        pos = _sparse_positions(np.random.default_rng(seed), 40, 0.5)
+        assert np.all(np.diff(pos) > 0)
+        hits[pos] += 1
+    share = hits / 2000
+    assert np.all(np.abs(share - 0.5) < 0.06), share
