@@ -161,18 +161,9 @@ def load_vectors(path) -> Vectors:
     """Read a vector file; anything wrong with it (damaged, another schema, a missing entry, arrays whose
     shapes disagree with the net, ``T`` and the number of images, codes beyond ``2**k - 1``) raises
     ``ValueError`` naming the file; a missing file ``FileNotFoundError``."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # np.load leaks its own handle
-            return _vectors_from_npz(data, path)  # when the zip is damaged
-    except (FileNotFoundError, IsADirectoryError):
-        raise
-    except ValueError as exc:
-        if str(exc).startswith(f"{path}:"):
-            raise
-        raise ValueError(f"{path}: not a readable vector file ({exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, json and NumPy raise many kinds for a damaged file
-        raise ValueError(f"{path}: not a readable vector file ({type(exc).__name__}: {exc})") from exc
+    from ..fileio import read_npz
+
+    return read_npz(path, _vectors_from_npz, "vector file")
 
 
 def _vectors_from_npz(data, path: Path) -> Vectors:

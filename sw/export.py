@@ -283,18 +283,9 @@ class QuantizedNet:
         (weight codes beyond ``2**k - 1``, layers whose widths do not chain, leak, threshold, reset and
         neuron constants out of range); a missing file raises ``FileNotFoundError``.
         """
-        path = Path(path)
-        try:
-            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # np.load leaks its own handle
-                return cls._from_npz(data, path)  # when the zip is damaged
-        except (FileNotFoundError, IsADirectoryError):
-            raise
-        except ValueError as exc:
-            if str(exc).startswith(f"{path}:"):
-                raise
-            raise ValueError(f"{path}: not a readable QuantizedNet export ({exc})") from exc
-        except Exception as exc:  # noqa: BLE001 - zipfile, zlib, json and NumPy raise many kinds for a damaged file
-            raise ValueError(f"{path}: not a readable QuantizedNet export ({type(exc).__name__}: {exc})") from exc
+        from .fileio import read_npz
+
+        return read_npz(path, cls._from_npz, "QuantizedNet export")
 
     @classmethod
     def _from_npz(cls, data, path: Path) -> QuantizedNet:

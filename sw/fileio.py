@@ -93,3 +93,23 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 def atomic_write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; return ``path``."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_npz(path, parse, what: str):
+    """``parse(data, path)`` of the ``.npz`` at ``path``; anything wrong with the file (damaged, not a zip, a
+    ``ValueError`` of ``parse`` that does not name it) raises ``ValueError`` naming ``path`` and ``what`` it should
+    be; a missing file ``FileNotFoundError``."""
+    import numpy as np
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # np.load leaks its own handle
+            return parse(data, path)  # when the zip is damaged
+    except (FileNotFoundError, IsADirectoryError):
+        raise
+    except ValueError as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
+        raise ValueError(f"{path}: not a readable {what} ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, json and NumPy raise many kinds for a damaged file
+        raise ValueError(f"{path}: not a readable {what} ({type(exc).__name__}: {exc})") from exc
