@@ -100,6 +100,7 @@ class ChainReport:
     accuracy: dict = field(default_factory=dict)
     extra_states: tuple = ()  #: the neurons' traced states beyond the membrane (``("i_syn",)``: Synaptic)
     notes: list = field(default_factory=list)
+    shape: str = ""  #: the net in words (``QuantizedNet.describe``), e.g. ``1x8x8-4c3-pool2-10``
 
     @property
     def ok(self) -> bool:
@@ -111,7 +112,7 @@ class ChainReport:
         No line is longer than :data:`TABLE_WIDTH` characters.
         """
         c = self.config
-        lines = [f"net {'-'.join(map(str, self.sizes))}, T={self.T}, L={c.length}, rng={c.rng}, "
+        lines = [f"net {self.shape or '-'.join(map(str, self.sizes))}, T={self.T}, L={c.length}, rng={c.rng}, "
                  f"k={c.prob_bits}, seed={c.seed}; {self.images} images"]
         acc = self.accuracy
         ladder = [f"{name} {_pct(acc.get(key))}" for name, key in (("float", "float"), ("fixed", "fixed"),
@@ -213,7 +214,7 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
                  "sc_vs_float": None if fl_pred is None else float(np.mean(sc_pred == fl_pred))}
     report = ChainReport([], T, qnet.config, tuple(qnet.sizes), agreement, images=n,
                          accuracy={"float": acc(fl_pred), "fixed": acc(fx_pred), "sc": acc(sc_pred)},
-                         extra_states=qnet.extra_states)
+                         extra_states=qnet.extra_states, shape=qnet.describe())
     par = DEFAULT_PARALLELISM if parallelism is None else tuple(parallelism)
     wdir = Path(waves_dir) if waves_dir is not None else None
     for s in sims:

@@ -140,7 +140,7 @@ def run(args) -> int:
     from .bars import Bars
 
     spec = get_board(args.board)
-    net = net_from_args(args, rng=spec.rng)
+    net = net_from_args(args, conv=True, rng=spec.rng)
     if args.data is not None:
         from ..datasets import load_data_file
 

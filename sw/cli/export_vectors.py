@@ -107,7 +107,7 @@ def run(args) -> int:
     from ..sim.vectors import make_vectors, save_vectors
     from .bars import Bars
 
-    net = net_from_args(args)
+    net = net_from_args(args, conv=True)
     x, y, dataset = load_inputs(args, net)
     x = encoded_inputs(args, net, x)
     codes = spike_words(x) if net.qnet.spike_input else quantize_probability(x, net.qnet.config.prob_bits)
@@ -118,6 +118,6 @@ def run(args) -> int:
     path = save_vectors(vec, args.output)  # written atomically (temporary file + rename)
     acc = float((vec.expected.prediction == y).mean())
     c = net.qnet.config
-    print(f"wrote {path}: {vec.n_images} images, net {'-'.join(map(str, net.qnet.sizes))}, T={net.T}, "
+    print(f"wrote {path}: {vec.n_images} images, net {net.qnet.describe()}, T={net.T}, "
           f"L={c.length}, rng={c.rng}; SC model accuracy {acc:.2%}")
     return 0

@@ -127,7 +127,7 @@ def run(args) -> int:
     if args.unit == "net":
         if args.checkpoint is None and args.export is None:
             raise ValueError("--unit net needs the net: --checkpoint CKPT or --export NPZ")
-        net = net_from_args(args)
+        net = net_from_args(args, conv=True)
         qnet, T, config = net.qnet, net.T, net.qnet.config
     else:
         if args.checkpoint is not None or args.export is not None:
@@ -142,7 +142,7 @@ def run(args) -> int:
     summary = f"wrote {args.output} ({len(text.splitlines())} lines, top module {args.name})"
     if args.unit == "net":
         c = config
-        summary += (f": net {'-'.join(map(str, qnet.sizes))}, T={T}, L={c.length}, rng={c.rng}, "
+        summary += (f": net {qnet.describe()}, T={T}, L={c.length}, rng={c.rng}, "
                     f"parallelism {format_parallelism(comp.parallelism)}; at most {comp.cycles_per_image:,} "
                     "clocks per image")
     print(summary)

@@ -54,7 +54,7 @@ def run(args) -> int:
         from ..boards.registry import get_board
 
         defaults["rng"] = get_board(args.board).rng
-    net = net_from_args(args, **defaults)
+    net = net_from_args(args, conv=True, **defaults)
     x, y, _ = load_inputs(args, net)
     x = encoded_inputs(args, net, x)  # a spike-input net: the raster, sent as T-bit spike words
     codes = spike_words(x) if net.qnet.spike_input else quantize_probability(x, net.qnet.config.prob_bits)

@@ -21,8 +21,8 @@ __all__ = ["DEFAULT_T", "LoadedNet", "load_net", "describe_file", "add_net_optio
 #: Timesteps per image when neither the command line nor the checkpoint says.
 DEFAULT_T = 25
 
-CONV_UNSUPPORTED = ("the engine and the co-simulation do not run conv layers yet (issue 14); sc-eval and export run "
-                    "conv nets in the SC model")
+CONV_UNSUPPORTED = ("this command does not take conv layers yet (issue 14); sc-eval, export, export-vectors, "
+                    "export-verilog, verify, build and infer do")
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def run(args) -> int:
     from .bars import Bars
     from .sc_eval import float_predictions
 
-    net = net_from_args(args)
+    net = net_from_args(args, conv=True)
     x, y, _ = load_inputs(args, net)
     x = encoded_inputs(args, net, x)
     float_pred = float_predictions(net.model, x, net.T)

@@ -40,3 +40,24 @@ def test_a_mismatch_is_a_failed_check(export_npz, tmp_path, cli, monkeypatch):
     assert "layer 0, neuron 2: membrane 17 != 18" in r.err and "waves: /tmp/w/image1.fst" in r.err
     assert json.loads(out.read_text()) == {"ok": False}  # the report is kept for a failed check
     assert seen["parallelism"] == (1, 5) and seen["waves"] == "always" and seen["sim"] == "verilator"
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_a_conv_checkpoint_verifies_on_both_simulators(conv_checkpoint, tmp_path, cli, sim):
+    """A ConvSpikingNet checkpoint through the RTL: every integer equal to the SC model's (0 mismatches)."""
+    from sc_neurocore.sim import runner
+
+    try:
+        runner.check_simulator(sim)
+    except runner.SimulatorNotFound as exc:
+        pytest.skip(str(exc))
+    out = tmp_path / "r.json"
+    r = cli("verify", "--checkpoint", conv_checkpoint, "--sim", sim, "--limit", "2", "--T", "3", "--parallelism",
+            "2x3", "--json", out)
+    assert r.code == 0, r.err
+    rep = json.loads(out.read_text())
+    row = rep["rows"][0]
+    assert rep["ok"] and row["simulator"] == sim and row["mismatches"] == 0
+    assert row["compared"] >= 2 * 3 * (2 * 36 + 10) * 4  # every count, current, membrane and spike of both layers
+    assert "net 1x8x8-2c3-pool2-10" in r.out

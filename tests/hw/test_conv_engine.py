@@ -1,0 +1,115 @@
+"""Conv layers on the engine: every traced integer equals the SC model's, the clock model is exact, and what the
+engine does not build is refused by name."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sc_neurocore.export import QuantizedNet
+from sc_neurocore.hw.network import SCNetworkCore, cycles_per_image
+from sc_neurocore.hw.plan import EngineSpec, group_rows
+from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.sc.geometry import ConvGeometry
+from sc_neurocore.sc.network import spike_words
+
+from .helpers import check_against_model, run_core
+
+
+def conv_net(seed, in_shape=(1, 6, 6), channels=(3,), k=3, pad=1, pool=2, n_out=4, config=None, input_kind="prob",
+             dense=()):
+    """Conv blocks, optional dense hidden layers, a dense readout; thresholds low enough that every layer fires."""
+    rng = np.random.default_rng(seed)
+    config = config or SCConfig(length=8)
+    c, h, w = in_shape
+    weights, convs = [], []
+    for oc in channels:
+        g = ConvGeometry(c, h, w, k, pad, pool)
+        convs.append(g)
+        weights.append(rng.normal(size=(oc, c * k * k)))
+        c, h, w = oc, g.pooled_height, g.pooled_width
+    n_prev = c * h * w
+    for n in (*dense, n_out):
+        weights.append(rng.normal(size=(n, n_prev)))
+        convs.append(None)
+        n_prev = n
+    n = len(weights)
+    return QuantizedNet.from_float(weights, [rng.normal(size=x.shape[0]) * 0.2 for x in weights], [0.8] * n,
+                                   [0.4] * n, config, convs=convs, input_kind=input_kind)
+
+
+def _images(seed, n, n_in, zero_frac=0.3):
+    rng = np.random.default_rng(seed)
+    img = rng.integers(1, 256, (n, n_in))
+    img[rng.random((n, n_in)) < zero_frac] = 0
+    return img
+
+
+def _check(qnet, T, par, images, *, clocks=True, fire=True):
+    core = SCNetworkCore(qnet, T, parallelism=par, trace=True)
+    outs, words, _ = run_core(core, images, trace=True)
+    res = check_against_model(qnet, T, images, outs, words)
+    if fire:
+        assert all(s.any() for s in res.spikes), "every layer should fire for the test to reach it"
+    if clocks:  # without the trace: the clock model, image by image
+        outs, _, accepts = run_core(SCNetworkCore(qnet, T, parallelism=par), images, trace=False)
+        check_against_model(qnet, T, images, outs, [])
+        n = qnet.n_input
+        for b in range(len(images) - 1):
+            assert accepts[n * (b + 1)] - accepts[n * b] == cycles_per_image(qnet, T, par, xq=images[b])
+
+
+@pytest.mark.parametrize("kw, par, T", [
+    (dict(), (2, 2), 4),  # channel groups of 2 over 3 channels, 2 passes, padding
+    (dict(pad=0, in_shape=(2, 5, 5), k=2, channels=(4,)), (4, 3), 3),  # 2 input channels, 4x4 -> pool 2
+    (dict(pool=1, channels=(2,), dense=(5,)), (3, 1), 3),  # no pooling, a dense hidden layer after the conv
+    (dict(in_shape=(1, 8, 8), channels=(2, 3), k=3, pad=1, pool=2), (2, 4), 4),  # two conv blocks
+])
+def test_conv_core_equals_model(kw, par, T):
+    qnet = conv_net(1, **kw)
+    _check(qnet, T, par, _images(2, 3, qnet.n_input))
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**16), k=st.integers(1, 3), pad=st.integers(0, 1), c_in=st.integers(1, 2),
+       oc=st.integers(1, 3), lanes=st.integers(1, 4), tlanes=st.integers(1, 3), rng_kind=st.sampled_from(["lfsr", "sobol"]))
+def test_random_conv_nets_equal_the_model(seed, k, pad, c_in, oc, lanes, tlanes, rng_kind):
+    size = 4 + k - 1 - 2 * pad  # a 4x4 conv output, pooled to 2x2
+    qnet = conv_net(seed, in_shape=(c_in, size, size), channels=(oc,), k=k, pad=pad, pool=2,
+                    config=SCConfig(length=6, rng=rng_kind, seed=seed % 97))
+    _check(qnet, 3, (lanes, tlanes), _images(seed, 2, qnet.n_input), clocks=False, fire=False)
+
+
+def test_spike_input_conv_net_equals_model():
+    qnet = conv_net(3, in_shape=(1, 6, 6), channels=(2,), input_kind="spike")
+    T = 4
+    raster = (np.random.default_rng(0).random((T, 3, qnet.n_input)) < 0.4).astype(np.int64)
+    _check(qnet, T, (2, 2), spike_words(raster))
+
+
+def test_group_rows_walk_windows_channel_groups_outermost():
+    """Hand-worked: 3 channels on 2 lanes, a 4x4 output pooled 2: channel group 0's 16 positions window by window,
+    then group 1's (one valid lane)."""
+    qnet = conv_net(0, in_shape=(1, 4, 4), channels=(3,), k=3, pad=1, pool=2)
+    spec = EngineSpec.of(qnet, 2, (2, 1))
+    rows = group_rows(spec.plans, 2, 0)
+    assert len(rows) == 32
+    assert [(r.neuron0, r.first, r.last) for r in rows[:5]] == [(0, True, False), (1, False, False),
+                                                               (4, False, False), (5, False, True),
+                                                               (2, True, False)]
+    assert (rows[16].neuron0, rows[16].valid, rows[16].brow, rows[16].out0) == (2 * 16, 1, 1, 2 * 4)
+    assert (rows[0].valid, rows[0].stride, rows[0].out_stride, rows[4].out0) == (2, 16, 4, 1)
+    assert (rows[0].yy0, rows[0].xx0, rows[0].idx0) == (-1, -1, -5)
+
+
+def test_what_the_engine_does_not_build_is_refused():
+    rng = np.random.default_rng(0)
+    odd = QuantizedNet.from_float([rng.normal(size=(2, 9)), rng.normal(size=(3, 8))], [None, None], [0.9, 0.9],
+                                  [1.0, 1.0], convs=[ConvGeometry(1, 7, 7, 3, 0, 2), None])
+    with pytest.raises(ValueError, match="layer 0: the engine pools whole windows: the 5x5 conv output"):
+        SCNetworkCore(odd, 2)
+    last = QuantizedNet.from_float([rng.normal(size=(2, 9))], [None], [0.9], [1.0],
+                                   convs=[ConvGeometry(1, 4, 4, 3, 0, 2)])
+    with pytest.raises(ValueError, match="layer 0: the engine's output layer must be dense"):
+        SCNetworkCore(last, 2)
