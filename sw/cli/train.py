@@ -94,17 +94,18 @@ def register(subparsers) -> None:
     p.add_argument("--hidden-sizes", type=widths, default=None, metavar="N1,N2,...",
                    help="one width per hidden layer, e.g. 200,100 (dense; in place of --hidden and --layers)")
     p.add_argument("--channels", type=widths, default=None, metavar="C1,C2,...",
-                   help="output channels of each conv block (conv; default: 12,32 for 28x28 images, 8 for smaller)")
+                   help="output channels of each conv block (conv; default: 12,32 for images of 28x28 and larger, "
+                   "8 for smaller)")
     p.add_argument("--kernel", type=positive_int, default=None, metavar="K",
-                   help="square kernel side of every conv, stride 1, no padding (conv; default: 5 for 28x28 images, "
-                   "3 for smaller)")
+                   help="square kernel side of every conv, stride 1, no padding (conv; default: 5 for images of "
+                   "28x28 and larger, 3 for smaller)")
     p.add_argument("--pool", type=positive_int, default=None, metavar="P",
                    help="max-pooling window and stride after every conv (conv; default: 2)")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
     p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default=None,
-                   help="neuron model of every layer (dense; conv nets are LIF): lif; synaptic (current-based, SynapticCell: "
-                        "i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
+                   help="neuron model of every layer (dense; conv nets are LIF): lif; synaptic (current-based, "
+                        "SynapticCell: i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
                         "threshold + adapt_strength a, a = adapt_decay a + spike); each goes down the SC chain "
                         "(default: lif)")
     p.add_argument("--alpha", type=unit_float, default=None,

@@ -116,8 +116,8 @@ def test_train_conv_on_digits_reloads_and_evaluates_the_same(tmp_path, capsys):
     from torch.utils.data import DataLoader, TensorDataset
 
     out = tmp_path / "conv.pt"
-    rc = main(["train", "--arch", "conv", "--channels", "4", "--kernel", "3", "--pool", "2", "--epochs", "1", "--T", "6",
-               "--lr", "0.01", "--seed", "1", "--no-progress", "-o", str(out)])
+    rc = main(["train", "--arch", "conv", "--channels", "4", "--kernel", "3", "--pool", "2", "--epochs", "1",
+               "--T", "6", "--lr", "0.01", "--seed", "1", "--no-progress", "-o", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
     assert "training 1x8x8 -> 4c3 -> pool 2 -> 36 -> 10 on digits (1437 train / 360 test images)" in text

@@ -35,7 +35,8 @@ def test_mnist_example_says_when_torchvision_cannot_download(tmp_path, capsys, m
     def offline(*args, **kwargs):
         raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
-    monkeypatch.setitem(sys.modules, "torchvision", types.SimpleNamespace(datasets=types.SimpleNamespace(MNIST=offline)))
+    fake = types.SimpleNamespace(datasets=types.SimpleNamespace(MNIST=offline))
+    monkeypatch.setitem(sys.modules, "torchvision", fake)
     main = load("mnist_surrogate")["main"]
     assert main(["--epochs", "1", "--torchvision", str(tmp_path)]) == 2
     err = capsys.readouterr().err
