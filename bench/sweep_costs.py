@@ -73,9 +73,13 @@ def _reference_builds() -> dict:
 
 
 def experiment(ckpt: Path, builds: list[Path]) -> dict:
+    measured = {}
+    for folder in builds:
+        data = json.loads((folder / "results.json").read_text())
+        measured[str(folder)] = [sec.get("total", 0.0) for sec in data["seconds"]]
     return dict(schema=SCHEMA, bench=NAME, when=common.utc_now(), revision=common.git_revision(),
                 machine=common.machine_info(), checkpoint=str(ckpt), grid=ISSUE_GRID, no_build=_run_no_build(ckpt),
-                builds=_builds(builds), reference=_reference_builds())
+                builds=_builds(builds), reference=_reference_builds(), measured=measured)
 
 
 def lpt_makespan(durations: list[float], workers: int) -> float:
@@ -89,6 +93,41 @@ def lpt_makespan(durations: list[float], workers: int) -> float:
 
 def _hms(s: float) -> str:
     return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h"
+
+
+def _size(parallelism: str) -> int:
+    lanes, tl = (int(v) for v in parallelism.split("x"))
+    return lanes * tl
+
+
+def engine_build_s(d: dict, board: str, parallelism: str) -> tuple[float, str] | None:
+    """Build seconds of a grid point from the measured builds of the *same or the next larger* engine on its board
+    (lanes x time lanes; the largest measured when none is larger): the mean of that engine's builds, an upper
+    bound for a smaller one.  ``None`` when the board has no measured build."""
+    done = [b for b in d["builds"].get(board, []) if b["status"] in ("ok", "timing", "no-fit")]
+    if not done:
+        return None
+    sizes = sorted({_size(b["parallelism"]) for b in done})
+    want = _size(parallelism)
+    pick = next((z for z in sizes if z >= want), sizes[-1])
+    sel = [b["build_s"] for b in done if _size(b["parallelism"]) == pick]
+    eng = next(b["parallelism"] for b in done if _size(b["parallelism"]) == pick)
+    return sum(sel) / len(sel), f"{eng} builds ({len(sel)})"
+
+
+def grid_durations(d: dict, eval_s: float) -> tuple[list[float], list[str]]:
+    """Per point of the issue's grid: eval + its engine's build (:func:`engine_build_s`, else the board's cost)."""
+    c = costs(d)
+    parts = dict(kv.split("=") for kv in d["grid"].split())
+    lengths, rngs = parts["length"].split(","), parts["rng"].split(",")
+    out, notes = [], []
+    for board in parts["board"].split(","):
+        for par in parts["parallelism"].split(","):
+            got = engine_build_s(d, board, par)
+            secs, why = got if got is not None else (c[board][0], "the board's cost")
+            out += [eval_s + secs] * (len(lengths) * len(rngs))
+            notes.append(f"{board} {par}: {secs:.0f} s ({why})")
+    return out, notes
 
 
 def costs(d: dict) -> dict:
@@ -141,7 +180,7 @@ def render(d: dict) -> str:
     if rows:
         lines += ["Builds measured (the sweeps given with `--builds`):", "",
                   common.md_table(["board", "point", "status", "build s", "LUTs", "tools' peak memory MiB"], rows), ""]
-    durations = [eval_s + c["icebreaker"][0]] * per_board + [eval_s + c["ulx3s"][0]] * per_board
+    durations, notes = grid_durations(d, eval_s)
     startup = max(0.0, d["no_build"]["wall_s"] - sum(d["no_build"]["point_s"]))
     table = []
     for cores in CORES:
@@ -157,13 +196,29 @@ def render(d: dict) -> str:
         f"(a few seconds) and to ship results back is left out; the command's own start ({startup:.0f} s: torch, the "
         "checkpoint, the float model's predictions) is added. *bound*: all the work divided by the workers. The "
         "builds were measured on this shared machine under the load above: on an idle core they take about half "
-        "as long (the iCEBreaker reference build: 124 s, docs/bench/boards.md).",
+        "as long (the iCEBreaker reference build: 124 s, docs/bench/boards.md). A point's build is the mean of the "
+        "measured builds of its engine on its board, or of the next larger engine measured (an upper bound): "
+        + "; ".join(notes) + ".",
         "",
         common.md_table(["machines", "cores each", "workers", "--no-build", "with builds", "bound"], table),
         "",
-        f"With builds the ULX3S points decide: {per_board} of them at {_hms(c['ulx3s'][0])} each need "
-        f"{per_board} workers to finish in one build's time; more workers than points do not help.",
+        f"With builds the longest points decide: beyond {n_points} workers nothing is gained, and the longest "
+        f"point ({_hms(max(durations))}) is the floor.",
     ]
+    for folder, rows_s in d.get("measured", {}).items():
+        if len(rows_s) < 12:  # a sweep of a few points says little about scheduling
+            continue
+        lines += [
+            "",
+            f"## The measured sweep `{folder}` on N machines",
+            "",
+            f"Its own {len(rows_s)} points with the seconds each took (sum {_hms(sum(rows_s))}, longest "
+            f"{_hms(max(rows_s))}), scheduled the same way:",
+            "",
+            common.md_table(["machines", "cores each", "workers", "with builds", "bound"],
+                            [[str(m), str(cores), str(m * cores), _hms(lpt_makespan(rows_s, m * cores)),
+                              _hms(sum(rows_s) / (m * cores))] for cores in CORES for m in MACHINES]),
+        ]
     return "\n".join(lines) + "\n"
 
 

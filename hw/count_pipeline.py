@@ -56,7 +56,8 @@ from .sc_dot import popcount
 from .thermometer import ConstantComparator
 from .writeback import spike_read_signature
 
-__all__ = ["SIGN_PACK", "CountPipeline", "block_layout", "block_signature", "pipeline_control", "weight_images"]
+__all__ = ["SIGN_PACK", "CountPipeline", "block_layout", "block_signature", "group_layout", "group_table",
+           "pipeline_control", "weight_images"]
 
 #: Weight sign bits per word of a lane's sign memory (iCE40 block RAMs are 16 bits wide).
 SIGN_PACK = 16
@@ -67,19 +68,54 @@ def pipeline_control(spec: EngineSpec) -> wiring.Signature:
     return wiring.Signature({"layer": Out(spec.layer_shape), "start": Out(1), "busy": In(1)})
 
 
+def group_layout(spec: EngineSpec) -> data.StructLayout:
+    """A conv net's per-group facts that travel with a block (:class:`~sc_neurocore.hw.plan.GroupRow`):
+    ``neuron0`` (the model's index of lane 0's neuron), ``valid`` lanes, ``brow`` (bias row in the layer),
+    ``out0`` (lane 0's row in the next layer's spike memory), ``wfirst``/``wlast`` (the group opens/closes its
+    pooling window)."""
+    n_rows = max(max(r.brow for r in rows) for rows in spec.groups) + 1
+    return data.StructLayout({"neuron0": range(spec.max_neurons + 1), "valid": range(spec.lanes + 1),
+                              "brow": range(max(n_rows, 2)), "out0": range(spec.max_hidden + spec.lanes + 1),
+                              "wfirst": 1, "wlast": 1})
+
+
+def _walk_layout(spec: EngineSpec) -> data.StructLayout:
+    """A group-table row: the block's facts, its first weight row, and where its receptive field starts."""
+    span = max(pl.n_in for pl in spec.plans) + 1
+    pos = max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) + 1
+    return data.StructLayout({"grp": group_layout(spec), "wrow": range(spec.weight_rows + 1),
+                              "idx0": signed(bits(span) + 2), "yy0": signed(bits(pos) + 2),
+                              "xx0": signed(bits(pos) + 2)})
+
+
+def group_table(spec: EngineSpec) -> tuple[list[int], list[dict]]:
+    """``(first row of each layer, rows)``: the group table of a conv net (:func:`~sc_neurocore.hw.plan.group_rows`
+    of every layer, one after the other)."""
+    bases, rows = [], []
+    for li in range(spec.n_layers):
+        bases.append(len(rows))
+        rows += [{"grp": {"neuron0": r.neuron0, "valid": r.valid, "brow": r.brow, "out0": r.out0,
+                          "wfirst": int(r.first), "wlast": int(r.last)},
+                  "wrow": r.wrow, "idx0": r.idx0, "yy0": r.yy0, "xx0": r.xx0} for r in spec.groups[li]]
+    return bases, rows
+
+
 def block_layout(spec: EngineSpec) -> data.StructLayout:
     """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``,
     ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register,
     and ``ahead[p]``, the count of the time lane behind it (what ``counts[p]`` shows after a ``shift``;
     the head itself when ``tlanes`` is 1), so that the consumer can register a function of the next
     head one clock early."""
-    return data.StructLayout({
+    fields = {
         "layer": spec.layer_shape,
         "group": spec.group_shape,
         "pass_": spec.pass_shape,
         "counts": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
         "ahead": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
-    })
+    }
+    if spec.has_conv:  # a conv net's group facts (:func:`group_layout`)
+        fields["grp"] = group_layout(spec)
+    return data.StructLayout(fields)
 
 
 def block_signature(spec: EngineSpec) -> wiring.Signature:
@@ -95,16 +131,20 @@ def block_signature(spec: EngineSpec) -> wiring.Signature:
 
 
 def weight_images(spec: EngineSpec) -> tuple[list[list[int]], list[list[list[int]]]]:
-    """Per neuron lane: weight magnitudes (row ``wbase + g*n_in + i``) and signs (``SIGN_PACK`` per word, 1 = negative)."""
+    """Per neuron lane: weight magnitudes (row ``wbase + g*n_in + i``; a conv layer's ``wbase + cg*taps + tap``) and
+    signs (``SIGN_PACK`` per word, 1 = negative)."""
     P = spec.lanes
     mags: list[list[int]] = [[] for _ in range(P)]
     signs: list[list[int]] = [[] for _ in range(P)]
     for layer, pl in zip(spec.qnet.layers, spec.plans):
         wq = np.asarray(layer.weight_q, dtype=np.int64)
-        for g in range(pl.groups):
+        # a dense layer: a row per group and input; a conv layer: a row per channel group and tap (its kernels)
+        n_rows, width, n_valid = ((pl.groups, pl.n_in, pl.n_out) if pl.conv is None else
+                                  (math.ceil(pl.channels / P), pl.taps, pl.channels))
+        for g in range(n_rows):
             for p in range(P):
                 j = g * P + p
-                row = wq[j] if j < pl.n_out else np.zeros(pl.n_in, dtype=np.int64)
+                row = wq[j] if j < n_valid else np.zeros(width, dtype=np.int64)
                 mags[p].extend(int(abs(v)) for v in row)
                 signs[p].extend(int(v < 0) for v in row)
     words = [[s[r:r + SIGN_PACK] for r in range(0, len(s), SIGN_PACK)] for s in signs]
@@ -155,8 +195,11 @@ class CountPipeline(wiring.Component):
         P, TL = spec.lanes, spec.tlanes
         # an item's tag: its block (layer, group, pass), first and last item of the block, and whether it is
         # a real input (an empty list issues one null item); one valid bit and one tag per stage
-        tag = data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
-                                 "first": 1, "last": 1, "real": 1})
+        tag_fields = {"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
+                      "first": 1, "last": 1, "real": 1}
+        if spec.has_conv:  # the group's facts, and whether the item is a padding tap (it counts nothing)
+            tag_fields.update(grp=group_layout(spec), pad=1)
+        tag = data.StructLayout(tag_fields)
         s = SimpleNamespace(  # the registers the stages share: S1, S2, S2b, S2c, S3 valid and tag; S3 operands
             v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
             t1=Signal(tag, reset_less=True), t2=Signal(tag, reset_less=True), tb=Signal(tag, reset_less=True),
@@ -223,6 +266,9 @@ class CountPipeline(wiring.Component):
         wrow1 = Signal.like(wrow, reset_less=True)
         region = layer[0] if spec.n_layers > 1 else Const(0, 1)
         n_cur = self.lists.count[region]
+        if spec.has_conv:  # a conv layer's blocks walk its taps, not the list
+            is_conv = per_layer([pl.conv is not None for pl in spec.plans], 1)
+            n_cur = Mux(is_conv, per_layer([pl.taps for pl in spec.plans], range(max_in + 1)), n_cur)
         laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr, reset_less=True)
         m.d.comb += [laddr0.eq(region * max_in + cur), self.lists.addr.eq(Mux(s.stall, laddr1, laddr0))]
         item_last = cur + 1 >= n_cur
@@ -244,7 +290,57 @@ class CountPipeline(wiring.Component):
         with m.If(self.control.start):
             wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
             m.d.sync += [s.issuing.eq(1), g.eq(0), ps.eq(0), cur.eq(0), wrow.eq(wbase)]
+        if spec.has_conv:
+            self._walk(m, s, g, ps, cur, item_last, wrow1, per_layer)
         return wrow1
+
+    def _walk(self, m, s, g, ps, cur, item_last, wrow1, per_layer):
+        """A conv net's S0: the group table (one row per group, :func:`group_table`) gives each block's facts and
+        first weight row; a conv layer's items are its taps ``(c, dy, dx)``, walked by a running input index
+        ``idx`` and its row and column ``yy``, ``xx`` (a tap outside the input is padding: it counts nothing);
+        S1 gets the tap and the index."""
+        spec = self.spec
+        bases, rows = group_table(spec)
+        layout = _walk_layout(spec)
+        m.submodules.groups = rom = memory.Memory(shape=layout, depth=max(len(rows), 2), init=rows)
+        rd = rom.read_port(domain="comb")
+        row = Signal(layout)  # the current group's row
+        gbase = per_layer(bases, range(len(rows) + 1))
+        g_next = Mux(ps == spec.passes - 1, g + 1, g)
+        m.d.comb += rd.addr.eq(Mux(self.control.start, gbase, gbase + g_next))
+        convs = [pl.conv for pl in spec.plans]
+        kmax = max([c.kernel for c in convs if c is not None])
+
+        def geo(fn, shape):
+            return per_layer([fn(c) if c is not None else 0 for c in convs], shape)
+
+        k, width, height = (geo(lambda c: c.kernel, range(kmax + 1)), geo(lambda c: c.width, range(spec.max_in + 1)),
+                            geo(lambda c: c.height, range(spec.max_in + 1)))
+        span = signed(layout["idx0"].shape.width)
+        inc_row = geo(lambda c: c.width - (c.kernel - 1), span)
+        inc_ch = geo(lambda c: c.height * c.width - (c.kernel - 1) * c.width - (c.kernel - 1), span)
+        idx, yy, xx = (Signal(layout[n].shape, name=f"walk_{n}") for n in ("idx0", "yy0", "xx0"))
+        dx, dy = Signal(range(kmax + 1)), Signal(range(kmax + 1))
+        is_conv = per_layer([c is not None for c in convs], 1)
+        inside = ~is_conv | ((yy >= 0) & (yy < height) & (xx >= 0) & (xx < width))  # a dense item is never padding
+        s.idx1 = Signal(range(spec.max_in + 1), reset_less=True)
+        s.tap1 = Signal(range(max(pl.taps for pl in spec.plans) + 1), reset_less=True)
+        with m.If(~s.stall):
+            m.d.sync += [s.t1.grp.eq(row.grp), s.t1.pad.eq(~inside), wrow1.eq(row.wrow), s.tap1.eq(cur),
+                         s.idx1.eq(Mux(inside, idx, 0))]
+            with m.If(s.issuing):
+                with m.If(item_last):  # the next block's first tap: its group's row (the same group's, or the next)
+                    m.d.sync += [row.eq(rd.data), idx.eq(rd.data.idx0), yy.eq(rd.data.yy0), xx.eq(rd.data.xx0),
+                                 dx.eq(0), dy.eq(0)]
+                with m.Elif(dx != k - 1):
+                    m.d.sync += [dx.eq(dx + 1), xx.eq(xx + 1), idx.eq(idx + 1)]
+                with m.Elif(dy != k - 1):
+                    m.d.sync += [dx.eq(0), xx.eq(row.xx0), dy.eq(dy + 1), yy.eq(yy + 1), idx.eq(idx + inc_row)]
+                with m.Else():
+                    m.d.sync += [dx.eq(0), xx.eq(row.xx0), dy.eq(0), yy.eq(row.yy0), idx.eq(idx + inc_ch)]
+        with m.If(self.control.start):
+            m.d.sync += [row.eq(rd.data), idx.eq(rd.data.idx0), yy.eq(rd.data.yy0), xx.eq(rd.data.xx0), dx.eq(0),
+                         dy.eq(0)]
 
     def _read(self, m, s, wrow1, mags, signs):
         """S1: the list entry addresses the weights (and the previous layer's spikes); S2: their words arrive."""
@@ -253,13 +349,19 @@ class CountPipeline(wiring.Component):
         sp_bits = int(math.log2(SIGN_PACK))
         waddr = Signal(max(sp_bits + 1, bits(spec.weight_rows + spec.max_in)))
         waddr2 = Signal.like(waddr, reset_less=True)
-        m.d.comb += waddr.eq(wrow1 + entry.index)
+        index = entry.index
+        if spec.has_conv:  # a conv layer's item is a tap: its weight row and input index come from the walk
+            conv1 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t1.lay]
+            index = Mux(conv1, s.idx1, entry.index)
+            m.d.comb += waddr.eq(wrow1 + Mux(conv1, s.tap1, entry.index))
+        else:
+            m.d.comb += waddr.eq(wrow1 + entry.index)
         for p, (mag, sign) in enumerate(zip(mags, signs)):
             w_rd_addr = Mux(s.stalls[p], waddr2, waddr)
             m.d.comb += [mag.addr.eq(w_rd_addr), sign.addr.eq(w_rd_addr >> sp_bits)]
         if spec.has_spike_memory:
             saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
-            m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + entry.index),
+            m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + index),
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
             with m.If(~s.stall):
                 m.d.sync += saddr2.eq(saddr)
@@ -268,6 +370,11 @@ class CountPipeline(wiring.Component):
         with m.If(~s.stall):
             m.d.sync += [s.v2.eq(s.v1), s.t2.eq(s.t1), code2.eq(entry.code), sel2.eq(waddr[:sp_bits]),
                          waddr2.eq(waddr)]
+        if spec.has_conv:  # a first conv layer reads its code from the spike memory (the loader put it there)
+            conv2 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t2.lay]
+            code = Signal(spec.config.prob_bits)
+            m.d.comb += code.eq(Mux(s.t2.pad, 0, Mux(conv2, self.spikes.data[:spec.config.prob_bits], code2)))
+            return code, sel2
         return code2, sel2
 
     def _products(self, m, s, code2, sel2, mags, signs):
@@ -314,6 +421,8 @@ class CountPipeline(wiring.Component):
         x_cmp = comparator("lt_x", code2, x_win) if x_win else None
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
         spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
+        if spec.has_conv:  # a padding tap reads no spike
+            spk2 = Mux(s.t2.pad, 0, spk2)
         xbits = []
         for q in range(TL):
             xq = Signal(L, name=f"xbits_{q}", reset_less=True)
@@ -345,8 +454,10 @@ class CountPipeline(wiring.Component):
         acc = [[Signal(signed(cb), name=f"acc_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
         bank = [[Signal(signed(cb), name=f"bank_{p}_{q}", reset_less=True) for q in range(TL)] for p in range(P)]
         full, full_next = Signal(), Signal()
-        held_tag = Signal(data.StructLayout({"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}),
-                          reset_less=True)
+        held_fields = {"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}
+        if spec.has_conv:
+            held_fields["grp"] = group_layout(spec)
+        held_tag = Signal(data.StructLayout(held_fields), reset_less=True)
         # ending: a block's last item is in S3 in the next clock.  stall = v3 & t3.last & full and
         # write = v3 & t3.last & ~full (the register's own state only: no wait on the unit), both kept in
         # registers computed from next-clock values, so that they reach the enables and multiplexers
@@ -372,6 +483,8 @@ class CountPipeline(wiring.Component):
         out = self.o.payload
         m.d.comb += [self.o.valid.eq(full), out.layer.eq(held_tag.lay), out.group.eq(held_tag.g),
                      out.pass_.eq(held_tag.ps)]
+        if spec.has_conv:
+            m.d.comb += out.grp.eq(held_tag.grp)
         m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
         m.d.comb += [out.ahead[p].eq(bank[p][min(1, TL - 1)]) for p in range(P)]
         delta = self._fault_deltas(m, s, write) if spec.faults is not None else None
@@ -384,5 +497,7 @@ class CountPipeline(wiring.Component):
         m.d.comb += full_next.eq(write | (full & ~self.o.ready))
         with m.If(write):
             m.d.sync += [full.eq(1), held_tag.lay.eq(s.t3.lay), held_tag.g.eq(s.t3.g), held_tag.ps.eq(s.t3.ps)]
+            if spec.has_conv:
+                m.d.sync += held_tag.grp.eq(s.t3.grp)
         with m.Elif(self.o.ready):
             m.d.sync += full.eq(0)

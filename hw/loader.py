@@ -19,10 +19,10 @@ __all__ = ["InputLoader", "loader_control", "spike_load_signature"]
 
 
 def spike_load_signature(spec: EngineSpec) -> stream.Signature:
-    """A spike-input net's input word to the spike memory (the loader's side): ``index``, ``word`` (T bits);
-    never waits."""
-    return stream.Signature(data.StructLayout({"index": unsigned(spec.index_bits), "word": unsigned(spec.T)}),
-                            always_ready=True)
+    """An input word to the spike memory (the loader's side): ``index``, ``word`` (a spike-input net's T bits, or a
+    first conv layer's code, which it reads by position); never waits."""
+    return stream.Signature(data.StructLayout({"index": unsigned(spec.index_bits),
+                                               "word": unsigned(spec.input_bits)}), always_ready=True)
 
 
 def loader_control() -> wiring.Signature:
@@ -44,8 +44,8 @@ class InputLoader(wiring.Component):
         ``control.en``.
     append : Out(load_signature)
         Each non-zero code, with its index, to list region 0 (a spike word's entry has code 0).
-    spikes : Out(spike_load_signature)   (spike-input nets only)
-        Every spike word, with its index, to the spike memory.
+    spikes : Out(spike_load_signature)   (spike-input nets, and nets whose first layer is a conv layer)
+        Every spike word (or code), with its index, to the spike memory.
     control : In(loader_control)
 
     Latency: one code per clock (``n_input`` clocks per image with the input always valid).
@@ -58,7 +58,7 @@ class InputLoader(wiring.Component):
             "append": Out(load_signature(spec)),
             "control": In(loader_control()),
         }
-        if spec.spike_input:
+        if spec.loads_spike_memory:
             members["spikes"] = Out(spike_load_signature(spec))
         super().__init__(members)
 
@@ -72,7 +72,7 @@ class InputLoader(wiring.Component):
                 m.d.comb += [self.append.valid.eq(1), entry.index.eq(index)]
                 if not self.spec.spike_input:
                     m.d.comb += entry.code.eq(self.i.payload)
-            if self.spec.spike_input:
+            if self.spec.loads_spike_memory:
                 m.d.comb += [self.spikes.valid.eq(1), self.spikes.payload.index.eq(index),
                              self.spikes.payload.word.eq(self.i.payload)]
             with m.If(index == self.spec.qnet.n_input - 1):

@@ -173,7 +173,7 @@ class SCNetworkCore(Validated, wiring.Component):
         if spec.has_spike_memory:
             m.submodules.writeback = writeback = SpikeWriteback(spec)
             wiring.connect(m, writeback.read, pipeline.spikes)
-        if spec.spike_input:
+        if spec.loads_spike_memory:
             wiring.connect(m, loader.spikes, writeback.load)
         if spec.n_layers > 1:
             wiring.connect(m, unit.hand, writeback.hand)

@@ -61,11 +61,13 @@ def unit_control() -> wiring.Signature:
 
 def bias_image(spec: EngineSpec) -> list[list[int]]:
     """Bias memory rows: row ``bbase_l + g`` holds the Q8.8 biases of neurons ``g*lanes .. g*lanes+lanes-1``
-    of layer ``l`` (0 past the layer's last neuron), one ``ArrayLayout(signed(16), lanes)`` word."""
+    of layer ``l`` (0 past the layer's last neuron), one ``ArrayLayout(signed(16), lanes)`` word; a conv layer has
+    a row per channel group (``brow`` of :class:`~sc_neurocore.hw.plan.GroupRow`)."""
     rows = []
     for layer, pl in zip(spec.qnet.layers, spec.plans):
-        for g in range(pl.groups):
-            rows.append([int(layer.bias_q[j]) if (j := g * spec.lanes + p) < pl.n_out else 0
+        n_rows, n_valid = (pl.groups, pl.n_out) if pl.conv is None else (-(-pl.channels // spec.lanes), pl.channels)
+        for g in range(n_rows):
+            rows.append([int(layer.bias_q[j]) if (j := g * spec.lanes + p) < n_valid else 0
                          for p in range(spec.lanes)])
     return rows
 
@@ -139,9 +141,10 @@ class NeuronUnit(wiring.Component):
                                                      depth=max(spec.bias_rows, 2), init=bias_image(spec))
         bias_rd = bias_mem.read_port()
         bbase = Array([Const(pl.bbase, range(spec.bias_rows + 1)) for pl in spec.plans])
-        m.d.comb += bias_rd.addr.eq(bbase[block.layer] + block.group)
+        m.d.comb += bias_rd.addr.eq(bbase[block.layer] + (block.grp.brow if spec.has_conv else block.group))
 
         lay, grp, ps = Signal(spec.layer_shape), Signal(spec.group_shape), Signal(spec.pass_shape)
+        facts = Signal(block.grp.shape()) if spec.has_conv else None  # a conv net's group facts, held
         k = Signal(range(max(TL, 2)))  # time lane being stepped
         state = [Signal(self.state_shape, name=f"v_{p}") for p in range(P)]
         current = [Signal(signed(fw), name=f"current_{p}") for p in range(P)]
@@ -189,6 +192,8 @@ class NeuronUnit(wiring.Component):
                 with m.If(self.i.valid):
                     m.d.comb += bias_rd.en.eq(1)
                     m.d.sync += [lay.eq(block.layer), grp.eq(block.group), ps.eq(block.pass_), k.eq(0)]
+                    if facts is not None:
+                        m.d.sync += facts.eq(block.grp)
                     with m.If(block.pass_ == 0):  # a new group: its neurons start the image from rest
                         m.d.sync += [Value.cast(x).eq(0) for x in state] + [x.eq(0) for x in fired]
                     m.next = "PREP"
@@ -199,7 +204,7 @@ class NeuronUnit(wiring.Component):
                 m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "STEP"
             with m.State("STEP"):
-                self._emit(m, neurons, lay, grp, ps, k, current, count, commit)
+                self._emit(m, neurons, lay, grp, ps, k, current, count, commit, facts)
                 m.d.comb += load.eq(commit)
                 with m.If(last_step):
                     m.next = "HAND" if spec.n_layers > 1 else "IDLE"
@@ -211,6 +216,8 @@ class NeuronUnit(wiring.Component):
                     hand = self.hand.payload
                     m.d.comb += [self.hand.valid.eq(1), hand.layer.eq(lay), hand.group.eq(grp), hand.pass_.eq(ps),
                                  hand.fired.eq(Cat(*fired))]
+                    if facts is not None:
+                        m.d.comb += hand.grp.eq(facts)
                     last_unused = TL - (spec.T - (spec.passes - 1) * TL)  # time lanes the last pass leaves idle
                     m.d.comb += [hand.spikes[p].eq(Mux(ps == spec.passes - 1, spikes[p] >> last_unused, spikes[p]))
                                  for p in range(P)]
@@ -286,7 +293,7 @@ class NeuronUnit(wiring.Component):
                          >> layer.scale_shift for layer in layers])[lay]
         return saturate(shifted + bias, cfg.membrane)
 
-    def _emit(self, m, neurons, lay, grp, ps, k, current, count, commit):
+    def _emit(self, m, neurons, lay, grp, ps, k, current, count, commit, facts=None):
         """STEP: with tracing on, one record per valid lane (waiting for each), then commit; else commit."""
         spec = self.spec
         if not spec.trace:
@@ -302,12 +309,19 @@ class NeuronUnit(wiring.Component):
         m.d.comb += rec.eq(Array([Cat(count[p], current[p], membrane_of(n.next_state), n.spike,
                                       *[n.next_state[name] for name in extra])
                                   for p, n in enumerate(neurons)])[lane])
-        left = Signal(signed(bits(spec.max_out) + 2))  # neurons of the group still in the layer
-        n_out = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])[lay]
         n_valid = Signal(range(P + 1))
-        m.d.comb += [left.eq(n_out - grp * P), n_valid.eq(Mux(left >= P, P, left))]
+        if facts is None:
+            left = Signal(signed(bits(spec.max_out) + 2))  # neurons of the group still in the layer
+            n_out = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])[lay]
+            m.d.comb += [left.eq(n_out - grp * P), n_valid.eq(Mux(left >= P, P, left))]
+            neuron = grp * P + lane
+        else:  # a conv net: the model's index of lane 0's neuron, and the step between lanes, from the group facts
+            stride = Array([Const(1 if pl.conv is None else pl.conv.positions, range(spec.max_neurons + 1))
+                            for pl in spec.plans])[lay]
+            m.d.comb += n_valid.eq(facts.valid)
+            neuron = facts.neuron0 + lane * stride
         out = self.trace.payload
-        m.d.comb += [out.layer.eq(lay), out.t.eq(ps * spec.tlanes + k), out.neuron.eq(grp * P + lane),
+        m.d.comb += [out.layer.eq(lay), out.t.eq(ps * spec.tlanes + k), out.neuron.eq(neuron),
                      out.count.eq(rec.count), out.current.eq(rec.current), out.membrane.eq(rec.membrane),
                      out.spike.eq(rec.spike)]
         m.d.comb += [out[name].eq(rec[name]) for name in extra]

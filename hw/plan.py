@@ -17,12 +17,13 @@ from functools import cached_property
 
 from ..export import QuantizedNet
 from ..sc.contract import NEURONS, NeuronModel, check_lif_constants, check_neuron_constants
+from ..sc.geometry import ConvGeometry
 from ..sc.network import MAX_SPIKE_T
 from .checks import check_int
 from .ports import bits
 from .sc_dot import count_width
 
-__all__ = ["EngineSpec", "LayerPlan", "layer_plans", "normalize_parallelism"]
+__all__ = ["EngineSpec", "GroupRow", "LayerPlan", "group_rows", "layer_plans", "normalize_parallelism"]
 
 
 def normalize_parallelism(qnet: QuantizedNet, T: int, parallelism) -> tuple[int, int]:
@@ -41,25 +42,99 @@ def normalize_parallelism(qnet: QuantizedNet, T: int, parallelism) -> tuple[int,
 
 @dataclass(frozen=True)
 class LayerPlan:
-    """Static facts of one layer for the engine (all derived from the ``QuantizedLayer``)."""
+    """Static facts of one layer for the engine (all derived from the ``QuantizedLayer``).
+
+    A conv layer's neuron groups are (channel group ``cg``, output position): ``lanes`` output channels at one
+    position, the positions walked window by window of its pooling (``hw.plan.group_rows``), channel groups
+    outermost; its blocks walk the ``taps`` of the position's receptive field instead of an active list.
+    """
 
     n_in: int
-    n_out: int
+    n_out: int  #: values handed to the next layer (a conv layer's pooled spikes)
     groups: int  #: neuron groups of ``lanes`` neurons
     prob: bool  #: the layer's inputs are probability codes (else spikes of the layer before)
     wbase: int  #: first weight-memory row of the layer
     bbase: int  #: first bias-memory row of the layer
+    conv: ConvGeometry | None = None
+    channels: int = 0  #: a conv layer's output channels (its kernels)
+    neurons: int = 0  #: neurons (states) of the layer: ``n_out`` for a dense layer
+
+    @property
+    def taps(self) -> int:
+        """Items of a conv block: the kernel's ``C*k*k`` taps (0 for a dense layer, whose blocks walk a list)."""
+        return 0 if self.conv is None else self.conv.taps
 
 
 def layer_plans(qnet: QuantizedNet, lanes: int) -> tuple[LayerPlan, ...]:
     """One :class:`LayerPlan` per layer, for ``lanes`` neurons per group."""
     plans, wbase, bbase = [], 0, 0
     for layer in qnet.layers:
-        groups = math.ceil(layer.n_out / lanes)
-        plans.append(LayerPlan(layer.n_in, layer.n_out, groups, layer.input_kind == "prob", wbase, bbase))
-        wbase += groups * layer.n_in
-        bbase += groups
+        g = layer.conv
+        if g is None:
+            groups = math.ceil(layer.n_out / lanes)
+            plans.append(LayerPlan(layer.n_in, layer.n_out, groups, layer.input_kind == "prob", wbase, bbase,
+                                   neurons=layer.n_out))
+            wbase += groups * layer.n_in
+            bbase += groups
+            continue
+        out_c = int(layer.weight_q.shape[0])
+        cgs = math.ceil(out_c / lanes)
+        plans.append(LayerPlan(layer.n_in, layer.n_out, cgs * g.positions, layer.input_kind == "prob", wbase, bbase,
+                               conv=g, channels=out_c, neurons=layer.n_neurons))
+        wbase += cgs * g.taps
+        bbase += cgs
     return tuple(plans)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """What the engine needs to know of one neuron group (a block's group), the same numbers the gateware's
+    group table holds for a conv net (``hw/count_pipeline.py``).
+
+    ``neuron0``/``stride``: the model's index (``SCTrace`` order) of lane 0's neuron and the step between lanes
+    (1 dense; a conv layer's positions per channel); ``valid``: lanes that hold a neuron; ``brow``: the bias row
+    (from the layer's ``bbase``); ``wrow``: the first weight row of the block; ``out0``/``out_stride``: where lane
+    0's output goes in the next layer's input (dense: the neuron; conv: the pooled value) and the step between
+    lanes; ``first``/``last``: the group opens/closes its pooling window (dense: both); ``yy0``/``xx0``: a conv
+    position's top-left receptive-field row and column (may be negative with padding), ``idx0 = yy0 * W + xx0``.
+    """
+
+    neuron0: int
+    stride: int
+    valid: int
+    brow: int
+    wrow: int
+    out0: int
+    out_stride: int
+    first: bool
+    last: bool
+    yy0: int = 0
+    xx0: int = 0
+    idx0: int = 0
+
+
+def group_rows(plans: Sequence[LayerPlan], lanes: int, li: int) -> list[GroupRow]:
+    """The :class:`GroupRow` of every group of layer ``li``, in the order the engine runs them."""
+    pl = plans[li]
+    if pl.conv is None:
+        return [GroupRow(g * lanes, 1, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.n_in, g * lanes, 1,
+                         True, True) for g in range(pl.groups)]
+    geo, q = pl.conv, pl.conv.pool
+    phw = geo.pooled_height * geo.pooled_width
+    rows = []
+    for cg in range(math.ceil(pl.channels / lanes)):
+        for py in range(geo.pooled_height):
+            for px in range(geo.pooled_width):
+                for ey in range(q):
+                    for ex in range(q):
+                        y, x = py * q + ey, px * q + ex
+                        yy0, xx0 = y - geo.padding, x - geo.padding
+                        rows.append(GroupRow(cg * lanes * geo.positions + y * geo.out_width + x, geo.positions,
+                                             min(lanes, pl.channels - cg * lanes), cg, pl.wbase + cg * geo.taps,
+                                             cg * lanes * phw + py * geo.pooled_width + px, phw,
+                                             ey == 0 and ex == 0, ey == q - 1 and ex == q - 1, yy0, xx0,
+                                             yy0 * geo.width + xx0))
+    return rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +188,17 @@ class EngineSpec:
             self.faults.check(self.qnet, self.T)
             if any(layer.neuron != "lif" for layer in self.qnet.layers):
                 raise ValueError("a fault build injects membrane upsets into LIF neurons only")
+        for idx, layer in enumerate(self.qnet.layers):
+            g = layer.conv
+            if g is None:
+                continue
+            if idx == len(self.qnet.layers) - 1:
+                raise ValueError(f"layer {idx}: the engine's output layer must be dense, not a conv layer")
+            if g.out_height % g.pool or g.out_width % g.pool:
+                raise ValueError(f"layer {idx}: the engine pools whole windows: the {g.out_height}x{g.out_width} conv "
+                                 f"output is not a multiple of pool {g.pool} (the SC model runs it)")
+            if self.faults is not None:
+                raise ValueError("a fault build of a conv net is not supported")
         kinds = [layer.neuron for layer in self.qnet.layers]
         if len(set(kinds)) != 1:
             raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "
@@ -165,9 +251,28 @@ class EngineSpec:
         return self.qnet.spike_input
 
     @property
+    def has_conv(self) -> bool:
+        """Some layer is a conv layer (the pipeline walks receptive fields, the groups come from a table)."""
+        return any(pl.conv is not None for pl in self.plans)
+
+    @property
+    def loads_spike_memory(self) -> bool:
+        """The loader writes the image into the spike memory's region 1: spike words, or a first conv layer's
+        codes (which it reads by position)."""
+        return self.spike_input or self.plans[0].conv is not None
+
+    @property
     def has_spike_memory(self) -> bool:
-        """The engine has a spike memory (and its writeback): hidden layers, or a spike-input first layer."""
-        return self.n_layers > 1 or self.spike_input
+        """The engine has a spike memory (and its writeback): hidden layers, or an image the loader stores."""
+        return self.n_layers > 1 or self.loads_spike_memory
+
+    @property
+    def spike_word_bits(self) -> int:
+        """Width of a spike-memory row: ``passes * tlanes`` spike bits (and a first conv layer's code)."""
+        w = self.passes * self.tlanes
+        if self.plans[0].conv is not None and not self.spike_input and self.config.prob_bits > w:
+            return self.tlanes * math.ceil(self.config.prob_bits / self.tlanes)  # whole time-lane slices
+        return w
 
     @property
     def input_bits(self) -> int:
@@ -178,7 +283,7 @@ class EngineSpec:
     def max_hidden(self) -> int:
         """Rows of one spike-memory region: the widest hidden layer, and for a spike-input net the inputs
         (their spike words sit in region 1, which layer 0 reads); 1 if neither."""
-        return max([pl.n_out for pl in self.plans[:-1]] + ([self.qnet.n_input] if self.spike_input else []),
+        return max([pl.n_out for pl in self.plans[:-1]] + ([self.qnet.n_input] if self.loads_spike_memory else []),
                    default=1)
 
     @property
@@ -193,7 +298,8 @@ class EngineSpec:
 
     @property
     def weight_rows(self) -> int:
-        """Rows of each lane's weight memory (every layer's groups x inputs)."""
+        """Rows of each lane's weight memory (every layer's groups x inputs; a conv layer's channel groups x
+        taps).  The output layer is dense."""
         last = self.plans[-1]
         return last.wbase + last.groups * last.n_in
 
@@ -201,6 +307,16 @@ class EngineSpec:
     def bias_rows(self) -> int:
         last = self.plans[-1]
         return last.bbase + last.groups
+
+    @property
+    def max_neurons(self) -> int:
+        """Neurons of the largest layer (a conv layer's output positions x channels)."""
+        return max(pl.neurons for pl in self.plans)
+
+    @cached_property
+    def groups(self) -> tuple[tuple[GroupRow, ...], ...]:
+        """Per layer, its :class:`GroupRow` list (:func:`group_rows`)."""
+        return tuple(tuple(group_rows(self.plans, self.lanes, li)) for li in range(self.n_layers))
 
     # shapes of the registers that name a layer, a neuron group, a pass
     @property

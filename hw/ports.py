@@ -49,7 +49,7 @@ def trace_layout(qnet: QuantizedNet, T: int, count_bits: int | None = None) -> d
     return data.StructLayout({
         "layer": unsigned(bits(len(qnet.layers) - 1)),
         "t": unsigned(bits(T - 1)),
-        "neuron": unsigned(bits(max(layer.n_out for layer in qnet.layers) - 1)),
+        "neuron": unsigned(bits(max(layer.n_neurons for layer in qnet.layers) - 1)),
         "count": signed(count_bits),
         "current": signed(fw),
         "membrane": signed(fw),

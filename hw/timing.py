@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..export import QuantizedNet
-from .plan import LayerPlan, layer_plans, normalize_parallelism
+from .plan import LayerPlan, group_rows, layer_plans, normalize_parallelism
 
 __all__ = ["PIPE", "PREP", "active_inputs", "cycles_per_image", "image_clocks", "image_cycles"]
 
@@ -41,19 +41,22 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
     spends ``PREP`` clocks, then 1 clock per timestep (with tracing: one per neuron record), then
     hands the spikes to the writeback unit (hidden layers: one clock per neuron of the group, and
     the neuron unit waits for it to be free).  A layer starts 2 clocks after the previous one is done.
+    A conv layer's blocks walk the receptive field: ``taps`` items each, whatever ``active[l]`` says; its groups'
+    valid lanes are their channels (:func:`~sc_neurocore.hw.plan.group_rows`).
     """
     passes = math.ceil(T / tlanes)
     n_layers = len(plans)
     now = n_input + 1  # LOAD (one code per clock), START
     for li, pl in enumerate(plans):
         now += 1  # LAYER_START
-        items = max(1, active[li])
+        items = pl.taps if pl.conv is not None else max(1, active[li])
+        valids = [row.valid for row in group_rows(plans, lanes, li)]
         issue = now  # cycle the next item enters S0
         unit_free = now  # first cycle the neuron unit is idle
         bank_free = now  # first cycle the output register may be written
         wb_free = now  # first cycle the writeback unit is idle
         for g in range(pl.groups):
-            valid = min(lanes, pl.n_out - g * lanes)
+            valid = valids[g]
             for p in range(passes):
                 nt = min(tlanes, T - p * tlanes)
                 write = max(issue + items - 1 + PIPE, bank_free)  # cycle the block's last item is in S3
@@ -77,6 +80,7 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
 def active_inputs(qnet: QuantizedNet, T: int, xq) -> np.ndarray:
     """``(B, n_layers)`` active inputs per image and layer: non-zero codes, then neurons of the
     previous layer that spiked at least once in the image (from ``SCNetwork.run_codes``)."""
+    from ..sc.conv import or_pool
     from ..sc.network import SCNetwork
 
     codes = np.asarray(xq, dtype=np.int64)
@@ -86,7 +90,11 @@ def active_inputs(qnet: QuantizedNet, T: int, xq) -> np.ndarray:
     cols = [(codes != 0).sum(axis=1)]
     if len(qnet.layers) > 1:
         spikes = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
-        cols += [np.asarray(spikes[li]).any(axis=0).sum(axis=1) for li in range(len(qnet.layers) - 1)]
+        for li, layer in enumerate(qnet.layers[:-1]):
+            fired = np.asarray(spikes[li]).any(axis=0)
+            if layer.conv is not None:  # the pooled values that spiked: what the next layer's list holds
+                fired = or_pool(fired, int(layer.weight_q.shape[0]), layer.conv)
+            cols.append(fired.sum(axis=1))
     return np.stack(cols, axis=1).astype(np.int64)
 
 

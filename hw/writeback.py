@@ -8,7 +8,7 @@ list ``np.flatnonzero(spikes[l].any(axis=0))`` in neuron order.  A spike-input n
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Const, Module, Signal, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -21,20 +21,26 @@ __all__ = ["SpikeWriteback", "hand_layout", "spike_read_signature", "writeback_c
 
 def hand_layout(spec: EngineSpec) -> data.StructLayout:
     """One neuron group's spikes over one pass: ``spikes[p]`` bit ``q`` = lane ``p`` at timestep
-    ``pass_ * tlanes + q``; ``fired[p]``: lane ``p`` spiked in an earlier pass of this image or this one."""
-    return data.StructLayout({
+    ``pass_ * tlanes + q``; ``fired[p]``: lane ``p`` spiked in an earlier pass of this image or this one; a conv
+    net's groups also carry ``grp`` (``hw.count_pipeline.group_layout``: where the lanes' outputs go)."""
+    fields = {
         "layer": spec.layer_shape,
         "group": spec.group_shape,
         "pass_": spec.pass_shape,
         "spikes": data.ArrayLayout(unsigned(spec.tlanes), spec.lanes),
         "fired": unsigned(spec.lanes),
-    })
+    }
+    if spec.has_conv:
+        from .count_pipeline import group_layout
+
+        fields["grp"] = group_layout(spec)
+    return data.StructLayout(fields)
 
 
 def spike_read_signature(spec: EngineSpec) -> memory.ReadPort.Signature:
     """The spike memory's read port: row ``region * max_hidden + neuron``, bits ``pass * tlanes + q``."""
     return memory.ReadPort.Signature(addr_width=(2 * spec.max_hidden - 1).bit_length(),
-                                     shape=spec.passes * spec.tlanes)
+                                     shape=spec.spike_word_bits)
 
 
 def writeback_control() -> wiring.Signature:
@@ -74,7 +80,7 @@ class SpikeWriteback(wiring.Component):
             "read": Out(spike_read_signature(spec)),
             "control": In(writeback_control()),
         }
-        if spec.spike_input:
+        if spec.loads_spike_memory:
             members["load"] = In(spike_load_signature(spec))
         super().__init__(members)
 
@@ -82,7 +88,7 @@ class SpikeWriteback(wiring.Component):
         m = Module()
         spec = self.spec
         P, TL, passes, max_hid = spec.lanes, spec.tlanes, spec.passes, spec.max_hidden
-        m.submodules.spikes = mem = memory.Memory(shape=passes * TL, depth=2 * max_hid, init=[])
+        m.submodules.spikes = mem = memory.Memory(shape=spec.spike_word_bits, depth=2 * max_hid, init=[])
         wiring.connect(m, wiring.flipped(self.read), mem.read_port())
         wr = mem.write_port(granularity=TL)
 
@@ -93,24 +99,64 @@ class SpikeWriteback(wiring.Component):
         with m.If(self.hand.valid & ~busy):
             m.d.sync += [busy.eq(1), lane.eq(0), held.eq(self.hand.payload)]
 
-        n_out_of = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])
-        neuron = Signal(range(max_hid + P + 1))
-        m.d.comb += neuron.eq(held.group * P + lane)
+        if spec.has_conv:
+            self._pooled(m, wr, busy, held, lane)
+        else:
+            n_out_of = Array([Const(pl.n_out, range(spec.max_out + 1)) for pl in spec.plans])
+            neuron = Signal(range(max_hid + P + 1))
+            m.d.comb += neuron.eq(held.group * P + lane)
+            word = Signal(TL)
+            m.d.comb += word.eq(held.spikes[lane])
+            m.d.comb += [wr.addr.eq(held.layer[0] * max_hid + neuron), wr.data.eq(Cat(*[word] * passes))]
+            with m.If(busy):
+                with m.If(neuron < n_out_of[held.layer]):
+                    m.d.comb += wr.en.eq(1 << held.pass_)
+                    with m.If((held.pass_ == passes - 1) & held.fired.bit_select(lane, 1)):
+                        m.d.comb += [self.append.valid.eq(1), self.append.payload.region.eq(~held.layer[0]),
+                                     self.append.payload.index.eq(neuron)]
+                with m.If((lane == P - 1) | (neuron + 1 >= n_out_of[held.layer])):
+                    m.d.sync += busy.eq(0)
+                with m.Else():
+                    m.d.sync += lane.eq(lane + 1)
+        if spec.loads_spike_memory:  # an input's spike word (or a first conv layer's code), whole, into region 1
+            with m.If(self.load.valid):
+                m.d.comb += [wr.addr.eq(max_hid + self.load.payload.index), wr.data.eq(self.load.payload.word),
+                             wr.en.eq((1 << wr.en.shape().width) - 1)]
+        return m
+
+    def _pooled(self, m, wr, busy, held, lane):
+        """A conv net's writer: lane ``p``'s output goes to row ``out0 + p * out_stride`` of the next region; a conv
+        layer's groups come window by window of its pooling, so each lane ORs its spikes into an accumulator that
+        the window's first group clears, and every group writes the window's OR so far (the last write holds the
+        whole window: ``sc.conv.or_pool``); the pooled value joins the next list after the window's last group,
+        if it spiked.  Dense groups (``out_stride`` 1, every group a window of one) write their own spikes."""
+        spec = self.spec
+        P, TL, passes, max_hid = spec.lanes, spec.tlanes, spec.passes, spec.max_hidden
+        stride = Array([Const(1 if pl.conv is None else pl.conv.pooled_height * pl.conv.pooled_width,
+                              range(spec.max_hidden + 1)) for pl in spec.plans])[held.layer]
+        accs = [Signal(passes * TL, name=f"pool_{p}") for p in range(P)]
+        pools = [Signal(name=f"pool_fired_{p}") for p in range(P)]
+        acc, pooled = Array(accs), Array(pools)
+        out = Signal(range(2 * max_hid + P * max_hid + 1))
+        m.d.comb += out.eq(held.grp.out0 + lane * stride)
+        old = Mux(held.grp.wfirst, 0, acc[lane].word_select(held.pass_, TL))
         word = Signal(TL)
-        m.d.comb += word.eq(held.spikes[lane])
-        m.d.comb += [wr.addr.eq(held.layer[0] * max_hid + neuron), wr.data.eq(Cat(*[word] * passes))]
+        m.d.comb += word.eq(old | held.spikes[lane])
+        fired = Mux(held.grp.wfirst, 0, pooled[lane]) | held.fired.bit_select(lane, 1)
+        m.d.comb += [wr.addr.eq(held.layer[0] * max_hid + out), wr.data.eq(Cat(*[word] * passes))]
         with m.If(busy):
-            with m.If(neuron < n_out_of[held.layer]):
+            with m.If(lane < held.grp.valid):
                 m.d.comb += wr.en.eq(1 << held.pass_)
-                with m.If((held.pass_ == passes - 1) & held.fired.bit_select(lane, 1)):
-                    m.d.comb += [self.append.valid.eq(1), self.append.payload.region.eq(~held.layer[0]),
-                                 self.append.payload.index.eq(neuron)]
-            with m.If((lane == P - 1) | (neuron + 1 >= n_out_of[held.layer])):
+                for p in range(P):
+                    with m.If(lane == p):
+                        m.d.sync += accs[p].word_select(held.pass_, TL).eq(word)
+                        with m.If(held.pass_ == passes - 1):
+                            m.d.sync += pools[p].eq(fired)
+                with m.If(held.pass_ == passes - 1):
+                    with m.If(held.grp.wlast & fired):
+                        m.d.comb += [self.append.valid.eq(1), self.append.payload.region.eq(~held.layer[0]),
+                                     self.append.payload.index.eq(out)]
+            with m.If((lane == P - 1) | (lane + 1 >= held.grp.valid)):
                 m.d.sync += busy.eq(0)
             with m.Else():
                 m.d.sync += lane.eq(lane + 1)
-        if spec.spike_input:  # an input's spike word, whole (every pass's slice), into region 1
-            with m.If(self.load.valid):
-                m.d.comb += [wr.addr.eq(max_hid + self.load.payload.index), wr.data.eq(self.load.payload.word),
-                             wr.en.eq((1 << passes) - 1)]
-        return m

@@ -124,7 +124,7 @@ async def network_matches_model(dut):
     trace_on, stall, inject = cfg["trace"], cfg["stall"], cfg.get("inject") or ""
     o_lay = output_layout(qnet.n_output, T)
     t_lay = trace_layout(qnet, T)
-    n_in, sizes = qnet.n_input, [layer.n_out for layer in qnet.layers]
+    n_in, sizes = qnet.n_input, [layer.n_neurons for layer in qnet.layers]
     batch = max(1, min(int(cfg["batch"]), CODE_DEPTH // n_in))
     offset = int(cfg.get("image_offset", 0))
     rtl = _RTLArrays(vec.n_images, T, sizes, qnet.n_output, trace_on, quantities(qnet))
@@ -158,7 +158,7 @@ async def network_matches_model(dut):
             dut.tb_reload.value = 0
             dut.tb_go.value = 0
             # watchdog: far more than the slowest schedule (one pair per clock, every stream stalled)
-            bound = 20_000 + b * (n_in + T * sum(layer.n_in * layer.n_out + 3 * layer.n_out + 8
+            bound = 20_000 + b * (n_in + T * sum(layer.n_in * layer.n_neurons + 3 * layer.n_neurons + 8
                                                  for layer in qnet.layers)) * (4 if stall else 1)
             try:
                 await with_timeout(RisingEdge(dut.tb_done), bound * 10, "ns")

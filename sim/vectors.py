@@ -185,7 +185,7 @@ def _vectors_from_npz(data, path: Path) -> Vectors:
         raise ValueError(f"{path}: vector file lacks entry {exc}") from None
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad meta entry ({exc})") from None
-    sizes = [layer.n_out for layer in qnet.layers]
+    sizes = [layer.n_neurons for layer in qnet.layers]
     want = {"codes": (n_images, qnet.n_input), "labels": (n_images,), "counts": (n_images, qnet.n_output),
             "prediction": (n_images,)}
     for li, layer in enumerate(qnet.layers):

@@ -31,31 +31,33 @@ from .sc.contract import (
     current_scale,
     quantize_beta,
 )
+from .sc.geometry import ConvGeometry
 
 __all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS"]
 
 #: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``;
-#: 3: per-layer ``neuron`` and ``neuron_params``).
-EXPORT_SCHEMA = 3
+#: 3: per-layer ``neuron`` and ``neuron_params``; 4: per-layer ``conv`` geometry).
+EXPORT_SCHEMA = 4
 #: Schemas :meth:`QuantizedNet.load` reads (a schema-1 file has subtract resets only; schemas 1 and 2 have LIF
-#: neurons only).
-READ_SCHEMAS = (1, 2, 3)
+#: neurons only; schemas 1 to 3 dense layers only).
+READ_SCHEMAS = (1, 2, 3, 4)
 #: The float models' reset names (``SpikingNet(reset=...)``) that :meth:`QuantizedNet.from_float` takes.
 FLOAT_RESETS = ("subtract", "zero", "subtract-delayed")
 
 
 @dataclass(frozen=True, eq=False)
 class QuantizedLayer:
-    """One dense layer + LIF population in contract integers.
+    """One dense or conv layer + its neuron population in contract integers.
 
     Attributes
     ----------
-    weight_q : int64 array (n_out, n_in)
-        Signed weight codes in ``[-(2**k-1), 2**k-1]``: ``round((2**k-1) * |w| / s) * sign(w)``.
+    weight_q : int64 array (n_out, n_in), or (out_c, C*k*k) for a conv layer
+        Signed weight codes in ``[-(2**k-1), 2**k-1]``: ``round((2**k-1) * |w| / s) * sign(w)``; a conv layer's
+        rows are its kernels, taps in ``(c, dy, dx)`` order.
     weight_scale : float
         ``s = max |W|`` of the float layer (1.0 for an all-zero layer).
-    bias_q : int64 array (n_out,)
-        Q8.8 bias, added to the current every timestep.
+    bias_q : int64 array (n_out,), or (out_c,) for a conv layer
+        Q8.8 bias, added to the current every timestep (a conv layer's: one per output channel).
     beta_q : int
         Leak, unsigned Q0.8 in ``[0, 256]`` (256: no leak, integrate-and-fire).
     threshold_q : int
@@ -76,6 +78,10 @@ class QuantizedLayer:
     neuron_params : dict
         The model's extra constants, ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
         in the leak's format like ``beta_q``); empty for ``"lif"``.
+    conv : :class:`~sc_neurocore.sc.conv.ConvGeometry` or None
+        ``None`` for a dense layer; a conv layer's input shape, kernel, padding and OR pooling
+        (:mod:`sc_neurocore.sc.conv`): its neurons are the ``out_c * H' * W'`` output positions and it hands the
+        next layer their pooled spikes.
     """
 
     weight_q: np.ndarray
@@ -92,6 +98,7 @@ class QuantizedLayer:
     reset_q: int | None = None
     neuron: str = "lif"
     neuron_params: dict = field(default_factory=dict)
+    conv: ConvGeometry | None = None
 
     @property
     def model(self) -> NeuronModel:
@@ -106,12 +113,29 @@ class QuantizedLayer:
         return "subtract" if self.reset_q is None or self.reset_q == self.threshold_q else "subtract-delayed"
 
     @property
+    def is_conv(self) -> bool:
+        return self.conv is not None
+
+    @property
     def n_in(self) -> int:
-        return int(self.weight_q.shape[1])
+        """Inputs the layer takes (``C*H*W`` for a conv layer)."""
+        return int(self.weight_q.shape[1]) if self.conv is None else self.conv.n_in
+
+    @property
+    def n_neurons(self) -> int:
+        """Neurons (states) of the layer: ``n_out`` for a dense layer, ``out_c * H' * W'`` for a conv layer."""
+        return int(self.weight_q.shape[0]) if self.conv is None else self.conv.n_neurons(self.weight_q.shape[0])
 
     @property
     def n_out(self) -> int:
-        return int(self.weight_q.shape[0])
+        """Values the layer hands on (a conv layer's pooled spikes: ``out_c * (H'//pool) * (W'//pool)``)."""
+        return int(self.weight_q.shape[0]) if self.conv is None else self.conv.n_out(self.weight_q.shape[0])
+
+    def neuron_bias_q(self) -> np.ndarray:
+        """The Q8.8 bias of every neuron, ``(n_neurons,)`` (a conv layer's channel bias repeated over positions)."""
+        if self.conv is None:
+            return self.bias_q
+        return np.repeat(self.bias_q, self.conv.positions)
 
     @property
     def weight_sign(self) -> np.ndarray:
@@ -150,6 +174,26 @@ class QuantizedNet:
     def sizes(self) -> tuple[int, ...]:
         return (self.n_input,) + tuple(layer.n_out for layer in self.layers)
 
+    def describe(self) -> str:
+        """The shape in words: ``64-128-10`` for a dense net; ``1x28x28-12c5-pool2-32c5-pool2-10`` with conv
+        layers (``p1`` after the kernel for a padding of 1)."""
+        first = self.layers[0].conv
+        parts = [f"{first.in_channels}x{first.height}x{first.width}" if first is not None else str(self.n_input)]
+        for layer in self.layers:
+            g = layer.conv
+            if g is None:
+                parts.append(str(layer.n_out))
+                continue
+            parts.append(f"{layer.weight_q.shape[0]}c{g.kernel}" + (f"p{g.padding}" if g.padding else ""))
+            if g.pool > 1:
+                parts.append(f"pool{g.pool}")
+        return "-".join(parts)
+
+    @property
+    def has_conv(self) -> bool:
+        """Some layer is a conv layer (:attr:`QuantizedLayer.conv`)."""
+        return any(layer.conv is not None for layer in self.layers)
+
     @property
     def extra_states(self) -> tuple[str, ...]:
         """The states beyond the membrane that some layer's neurons carry (``("i_syn",)`` for a Synaptic net),
@@ -161,7 +205,8 @@ class QuantizedNet:
 
     @classmethod
     def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None, *,
-                   resets=None, neurons=None, neuron_params=None, input_kind: str = "prob") -> QuantizedNet:
+                   resets=None, neurons=None, neuron_params=None, input_kind: str = "prob",
+                   convs=None) -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
         Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1] (1: no leak, ``beta_q = 256``),
@@ -172,6 +217,8 @@ class QuantizedNet:
         ``"synaptic"``, each in [0, 1], quantised like ``beta``), ``None`` for none.
         ``input_kind``: what the first layer takes: ``"prob"`` (probability codes, a constant current) or
         ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
+        ``convs``: ``None`` (every layer dense) or per layer a :class:`~sc_neurocore.sc.conv.ConvGeometry` (a conv
+        layer: weights ``(out_c, C*k*k)``, one bias per output channel) or ``None`` (dense).
         NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
         """
         if input_kind not in ("prob", "spike"):
@@ -187,8 +234,9 @@ class QuantizedNet:
         resets = ["subtract"] * n if resets is None else [resets] * n if isinstance(resets, str) else list(resets)
         neurons = ["lif"] * n if neurons is None else [neurons] * n if isinstance(neurons, str) else list(neurons)
         neuron_params = [None] * n if neuron_params is None else list(neuron_params)
+        convs = [None] * n if convs is None else list(convs)
         for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds), ("resets", resets),
-                          ("neurons", neurons), ("neuron_params", neuron_params)):
+                          ("neurons", neurons), ("neuron_params", neuron_params), ("convs", convs)):
             if len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} layers")
         fmt, bfmt = config.membrane, config.beta_format
@@ -205,9 +253,16 @@ class QuantizedNet:
                 raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
             if not np.isfinite(w).all():
                 raise ValueError(f"layer {i}: weights contain NaN or inf")
-            if prev_out is not None and w.shape[1] != prev_out:
-                raise ValueError(f"layer {i}: takes {w.shape[1]} inputs but layer {i - 1} has {prev_out} outputs")
-            prev_out = w.shape[0]
+            geom = convs[i]
+            if geom is not None and not isinstance(geom, ConvGeometry):
+                raise TypeError(f"layer {i}: convs entries must be ConvGeometry or None, not {geom!r}")
+            if geom is not None and w.shape[1] != geom.taps:
+                raise ValueError(f"layer {i}: kernels of {w.shape[1]} taps, the geometry has {geom.taps} "
+                                 f"({geom.in_channels}x{geom.kernel}x{geom.kernel})")
+            n_in = w.shape[1] if geom is None else geom.n_in
+            if prev_out is not None and n_in != prev_out:
+                raise ValueError(f"layer {i}: takes {n_in} inputs but layer {i - 1} has {prev_out} outputs")
+            prev_out = w.shape[0] if geom is None else geom.n_out(w.shape[0])
             b = np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=np.float64).reshape(-1)
             if b.shape != (w.shape[0],):
                 raise ValueError(f"layer {i}: bias has shape {b.shape}, expected ({w.shape[0]},)")
@@ -251,6 +306,7 @@ class QuantizedNet:
                     reset_q=reset_q,
                     neuron=neurons[i],
                     neuron_params=nparams,
+                    conv=geom,
                 )
             )
         return cls(tuple(layers), config)
@@ -266,9 +322,9 @@ class QuantizedNet:
         for i, layer in enumerate(self.layers):
             arrays[f"weight_q_{i}"] = layer.weight_q
             arrays[f"bias_q_{i}"] = layer.bias_q
-            meta["layers"].append(
-                {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in ("weight_q", "bias_q")}
-            )
+            lm = {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in ("weight_q", "bias_q")}
+            lm["conv"] = None if layer.conv is None else layer.conv.to_dict()
+            meta["layers"].append(lm)
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with atomic_output(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -317,7 +373,7 @@ class QuantizedNet:
 
 #: The per-layer entries of an export's ``meta`` (every field of :class:`QuantizedLayer` but the two arrays).
 _LAYER_KEYS = tuple(f.name for f in fields(QuantizedLayer) if f.name not in ("weight_q", "bias_q"))
-_OLD_LAYER_KEYS = {"reset", "reset_q", "neuron", "neuron_params"}  # absent from schemas 1 and 2: defaults
+_OLD_LAYER_KEYS = {"reset", "reset_q", "neuron", "neuron_params", "conv"}  # absent from older schemas: defaults
 
 
 def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
@@ -331,6 +387,11 @@ def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
     if w.dtype.kind not in "iu" or w.ndim != 2 or 0 in w.shape:
         raise ValueError(f"{where}weight codes must be a non-empty 2-D integer array, not {w.dtype} {w.shape}")
     w = w.astype(np.int64)
+    lm = dict(lm)
+    if lm.get("conv") is not None:
+        lm["conv"] = ConvGeometry.from_dict(lm["conv"])
+        if w.shape[1] != lm["conv"].taps:
+            raise ValueError(f"{where}kernels of {w.shape[1]} taps, the conv geometry has {lm['conv'].taps}")
     if np.abs(w).max() > config.prob_max:
         raise ValueError(f"{where}weight codes reach {int(np.abs(w).max())}, beyond 2**k - 1 = {config.prob_max}")
     if b.dtype.kind not in "iu" or b.shape != (w.shape[0],):

@@ -11,8 +11,9 @@ Layers (a layer may import itself and what its row names):
 layer      modules                                                                may import
 =========  =====================================================================  ===========================
 base       ``sc_neurocore`` (errors, fileio, paths, progress, datasets, __init__)  --
-contract   ``sc.contract``, ``sc.sources``, ``export`` (the formats every side      base
-           reads: the frozen records, the sources' definitions, ``QuantizedNet``)
+contract   ``sc.contract``, ``sc.sources``, ``sc.geometry``, ``export`` (the         base
+           formats every side reads: the frozen records, the sources'
+           definitions, conv shapes, ``QuantizedNet``)
 training   ``training``                                                           base, contract
 sc         ``sc``, ``layers``, ``compiler``                                       base, contract
 hw         ``hw``                                                                 base, contract, sc
@@ -36,7 +37,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: package directory -> dotted package (pyproject's package-dir mapping)
 PACKAGE_DIRS = {"sw": "sc_neurocore", "hw": "sc_neurocore.hw", "sim": "sc_neurocore.sim", "boards": "sc_neurocore.boards"}
-CONTRACT = ("sc_neurocore.sc.contract", "sc_neurocore.sc.sources", "sc_neurocore.export")
+CONTRACT = ("sc_neurocore.sc.contract", "sc_neurocore.sc.sources", "sc_neurocore.sc.geometry", "sc_neurocore.export")
 BELOW = {
     "base": set(),
     "contract": {"base"},

@@ -48,6 +48,6 @@ def run(args) -> int:
     net = load_net(args.checkpoint, config=config_from_args(args))
     save_export(net.qnet, args.output)
     c = net.qnet.config
-    print(f"wrote {args.output}: net {'-'.join(map(str, net.qnet.sizes))}, L={c.length}, k={c.prob_bits}, "
+    print(f"wrote {args.output}: net {net.qnet.describe()}, L={c.length}, k={c.prob_bits}, "
           f"rng={c.rng}, seed={c.seed}")
     return 0

@@ -41,13 +41,13 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..nir import to_nir
     from .argtypes import INPUT_ENCODINGS
-    from .nets import load_net
+    from .nets import dense_only, load_net
 
     if args.output.suffix != ".nir":
         raise ValueError(f"the output is a NIR file; name it so ({args.output.with_suffix('.nir')})")
     import nir  # before loading the net: a missing extra is said first
 
-    net = load_net(args.checkpoint, args.export, T=args.T)
+    net = dense_only(load_net(args.checkpoint, args.export, T=args.T), args.checkpoint or args.export)
     enc = net.meta.get("input_encoding") if net.meta.get("input_encoding") in INPUT_ENCODINGS else "constant"
     if enc == "constant" and net.qnet.spike_input:  # an export of a spike-input net: the encoding is not known
         enc = "spike"

@@ -16,12 +16,13 @@ from pathlib import Path
 from .argtypes import INPUT_ENCODINGS, non_negative_int, positive_int
 
 __all__ = ["DEFAULT_T", "LoadedNet", "load_net", "describe_file", "add_net_options", "add_sc_options",
-           "config_from_args", "net_from_args", "sc_default", "CONV_UNSUPPORTED"]
+           "config_from_args", "net_from_args", "sc_default", "CONV_UNSUPPORTED", "dense_only"]
 
 #: Timesteps per image when neither the command line nor the checkpoint says.
 DEFAULT_T = 25
 
-CONV_UNSUPPORTED = "conv nets are not supported by the SC chain yet (issue 14)"
+CONV_UNSUPPORTED = ("the engine and the co-simulation do not run conv layers yet (issue 14); sc-eval and export run "
+                    "conv nets in the SC model")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
     ``T`` defaults to the checkpoint's ``T`` metadata, else :data:`DEFAULT_T`.  An export keeps
     its own config: a ``config`` that differs raises ``ValueError``.  A missing file raises
     ``FileNotFoundError``, a file that is not what it should be ``ValueError`` saying what it
-    looks like, a conv net ``ValueError`` (:data:`CONV_UNSUPPORTED`), missing torch
+    looks like, missing torch
     :class:`~sc_neurocore.errors.MissingTool`.  ``input_kind``: what the first layer takes, ``"prob"`` or
     ``"spike"`` (spike-encoded inputs); ``None``: ``"spike"`` for a checkpoint trained on encoded inputs
     (``meta["input_encoding"]`` one of ``rate``, ``latency``, ``delta``, or ``raster`` for a net trained on your
@@ -155,8 +156,7 @@ def load_net(checkpoint=None, export=None, *, config=None, T: int | None = None,
         path = _existing(checkpoint, "checkpoint", f"train one: sc-neurocore train -o {checkpoint}")
         model, meta = _load_checkpoint(path)
         if not callable(getattr(model, "to_quantized", None)):
-            raise ValueError(f"{path} holds a {type(model).__name__}: {CONV_UNSUPPORTED}; "
-                             "the SC chain takes a dense SpikingNet")
+            raise ValueError(f"{path} holds a {type(model).__name__}, which has no integer export (to_quantized)")
         kind = input_kind or ("spike" if meta.get("input_encoding") in INPUT_ENCODINGS + ("raster", "spike")
                                     else "prob")
         qnet = model.to_quantized(config if config is not None else SCConfig(), input_kind=kind)
@@ -265,8 +265,19 @@ def config_from_args(args, **defaults):
     return SCConfig(**changes)
 
 
-def net_from_args(args, **defaults) -> LoadedNet:
-    """:func:`load_net` for the options of :func:`add_net_options`."""
-    return load_net(getattr(args, "checkpoint", None), getattr(args, "export", None),
-                    config=config_from_args(args, **defaults), T=getattr(args, "T", None),
-                    input_kind="spike" if getattr(args, "input_encoding", None) else None)
+def net_from_args(args, *, conv: bool = False, **defaults) -> LoadedNet:
+    """:func:`load_net` for the options of :func:`add_net_options`; a conv net is refused (:func:`dense_only`)
+    unless ``conv``."""
+    net = load_net(getattr(args, "checkpoint", None), getattr(args, "export", None),
+                   config=config_from_args(args, **defaults), T=getattr(args, "T", None),
+                   input_kind="spike" if getattr(args, "input_encoding", None) else None)
+    return net if conv else dense_only(net, getattr(args, "checkpoint", None) or getattr(args, "export", None))
+
+
+def dense_only(net: LoadedNet, path) -> LoadedNet:
+    """``net``, or ``ValueError`` (:data:`CONV_UNSUPPORTED`) when some layer is a conv layer: for the commands that
+    reach the gateware."""
+    if net.qnet.has_conv:
+        n = sum(layer.conv is not None for layer in net.qnet.layers)
+        raise ValueError(f"{path} holds a conv net ({n} conv layer{'s' if n > 1 else ''}): {CONV_UNSUPPORTED}")
+    return net

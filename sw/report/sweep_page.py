@@ -120,10 +120,11 @@ def front_figure(rows: Sequence[dict], x_axis: str, title: str):
         ax.scatter([rows[i][xcol] for i in ring], [100 * rows[i]["sc_accuracy"] for i in ring], s=190,
                    facecolors="none", edgecolors="black", lw=1.4, label="board preset")
     xs = [rows[i][xcol] for i in pts]
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     if min(xs) > 0 and max(xs) / min(xs) > 3:  # a log axis only when the points span more than a factor of 3
         ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter
-
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5 per decade, each labelled
     digits = max(0, 2 - int(np.floor(np.log10(max(max(xs) - min(xs), 1e-9)))))  # ticks that differ
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.{digits}f}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
@@ -131,7 +132,7 @@ def front_figure(rows: Sequence[dict], x_axis: str, title: str):
     ax.set_ylabel("SC accuracy (%)")
     ax.set_title(title)
     ax.grid(True, alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="best")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside right upper")  # off the points
     return fig
 
 

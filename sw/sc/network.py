@@ -23,6 +23,7 @@ import numpy as np
 
 from ..export import QuantizedNet
 from .contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, quantize_probability
+from .conv import conv_counts_gather, or_pool, patches, to_positions
 from .counting import (
     LayerArith,
     counts_fast,
@@ -210,7 +211,12 @@ class _Base:
         ``t`` is bit ``t`` of ``xq[b, i]`` (:func:`spike_words`; what the gateware's input stream carries)."""
         T = _check_T(T)
         xq = self._codes(xq, T)
+        if self.qnet.has_conv:  # bound the (T, batch, neurons) arrays of a conv layer's positions
+            widest = max(layer.n_neurons for layer in self.qnet.layers)
+            batch_size = max(1, min(batch_size, (1 << 24) // (T * widest)))
         if faults is not None:
+            if self.qnet.has_conv:
+                raise ValueError("fault injection is not modelled for conv layers yet: run it on a dense net")
             if not isinstance(faults, FaultModel):
                 raise TypeError(f"faults must be a sc.faults.FaultModel or None, not {faults!r}")
             if faults.site == "weights":
@@ -261,16 +267,18 @@ class _Base:
         batch = xq.shape[0]
         layers = self.qnet.layers
         c0 = self._layer0_counts(xq, T)
-        state = [{s: np.zeros((batch, layer.n_out), dtype=np.int64) for s in layer.model.states} for layer in layers]
+        state = [{s: np.zeros((batch, layer.n_neurons), dtype=np.int64) for s in layer.model.states}
+                 for layer in layers]
         out_counts = np.zeros((batch, self.n_output), dtype=np.int64)
-        rec = {name: [np.empty((T, batch, layer.n_out), dtype=np.int64) for layer in layers] for name in
+        rec = {name: [np.empty((T, batch, layer.n_neurons), dtype=np.int64) for layer in layers] for name in
                ("sc_counts", "currents", "membranes", "spikes")} if trace else None
-        extra = [{s: np.empty((T, batch, layer.n_out), dtype=np.int64) for s in layer.model.extra_states}
+        extra = [{s: np.empty((T, batch, layer.n_neurons), dtype=np.int64) for s in layer.model.extra_states}
                  for layer in layers] if trace else None
         faults = getattr(self, "_faults", None)
-        injected = ({k: [np.zeros((T, batch, layer.n_out), dtype=np.int64) for layer in layers]
+        injected = ({k: [np.zeros((T, batch, layer.n_neurons), dtype=np.int64) for layer in layers]
                      for k in ("count_delta", "state_xor")} if trace and faults is not None else None)
         scal = [self._scaling(li) for li in range(len(layers))]
+        biases = [layer.neuron_bias_q() for layer in layers]
         for t in range(T):
             s_prev = None
             for li, layer in enumerate(layers):
@@ -281,7 +289,7 @@ class _Base:
                     if injected is not None:
                         injected["count_delta"][li][t] = c - clean
                 m, sh = scal[li]
-                cur = scale_count(c, m, sh, layer.bias_q, fmt)
+                cur = scale_count(c, m, sh, biases[li], fmt)
                 state[li], s = neuron_step(layer.neuron, state[li], cur, int(layer.beta_q), int(layer.threshold_q),
                                            layer.neuron_params, fmt, beta_bits, reset=layer.reset,
                                            reset_q=layer.reset_q)
@@ -298,7 +306,8 @@ class _Base:
                     state[li]["v"] = flip_bits(before, fmt.width, faults.rate, faults.rng(li, t))
                     if injected is not None:
                         injected["state_xor"][li][t] = (before ^ state[li]["v"]) & ((1 << fmt.width) - 1)
-                s_prev = s
+                # a conv layer hands on its spikes OR-pooled (the trace keeps every position's)
+                s_prev = s if layer.conv is None else or_pool(s, layer.weight_q.shape[0], layer.conv)
             out_counts += s_prev
         res = SCTrace(counts=out_counts, prediction=np.argmax(out_counts, axis=1).astype(np.int64))
         if trace:
@@ -373,19 +382,34 @@ class SCNetwork(_Base):
         if self.spike_input:
             raster = spike_raster(xq, T)
             return np.stack([self._spike_counts(0, t, raster[t]) for t in range(T)])
-        codes = input_codes(self.arith[0], xq, self.config.prob_bits)
-        return self._count(0, codes, 0, T, T)
+        geom = self.qnet.layers[0].conv
+        if geom is None:
+            codes = input_codes(self.arith[0], xq, self.config.prob_bits)
+            return self._count(0, codes, 0, T, T)
+        a = self.arith[0]  # a first conv layer: every position's patch, counted against the kernels
+        codes = input_codes(a, patches(xq, geom), self.config.prob_bits)
+        rin = self.windows(0, ROLE_INPUT, T) if a.needs_input_source else None
+        rw = self.windows(0, ROLE_WEIGHT, T)
+        if self.exact_bits:
+            rows = counts_packed(codes, a, rin, rw, self.config.prob_bits)
+        else:
+            rows = conv_counts_gather(codes, a.op, a.mag, a.sign, rin, rw, self.config.prob_bits)
+        return to_positions(rows, xq.shape[0], geom)
 
     def _spike_counts(self, li, t, spikes_prev):
         a = self.arith[li]
+        geom = self.qnet.layers[li].conv
+        inputs = spikes_prev if geom is None else patches(spikes_prev, geom)  # a conv layer: patch rows
         if a.op == "and" and not self.exact_bits:  # spikes gate precomputed per-window weight counts
             key = ("spike", li, self._T)
             if key not in self._sources:
                 rw = self.windows(li, ROLE_WEIGHT, self._T)
                 self._sources[key] = spike_weight_counts(a, rw, self.config.prob_bits)
-            return counts_from_spikes(spikes_prev, self._sources[key][t])  # exact: it picks float32/64 by the bound
-        codes = input_codes(self.arith[li], spikes_prev, self.config.prob_bits)
-        return self._count(li, codes, t, t + 1, self._T)[0]
+            c = counts_from_spikes(inputs, self._sources[key][t])  # exact: it picks float32/64 by the bound
+        else:
+            codes = input_codes(self.arith[li], inputs, self.config.prob_bits)
+            c = self._count(li, codes, t, t + 1, self._T)[0]
+        return c if geom is None else to_positions(c, spikes_prev.shape[0], geom)
 
     def _scaling(self, li):
         return self.arith[li].mult, self.arith[li].shift
@@ -406,11 +430,18 @@ class FixedPointNetwork(_Base):
     def _layer0_counts(self, xq, T):
         if self.spike_input:
             return np.stack([self._spike_counts(0, t, s) for t, s in enumerate(spike_raster(xq, T))])
-        c = np.rint(xq.astype(np.float64) @ self._w[0]).astype(np.int64)  # |C| < 2**53: exact
+        c = self._exact(0, xq)
         return np.broadcast_to(c, (T,) + c.shape)
 
     def _spike_counts(self, li, t, spikes_prev):
-        return np.rint(spikes_prev.astype(np.float64) @ self._w[li]).astype(np.int64)
+        return self._exact(li, spikes_prev)
+
+    def _exact(self, li, values):
+        """``sum_i weight_q * x`` per neuron (a conv layer: per patch row, then per position); ``|C| < 2**53``."""
+        geom = self.qnet.layers[li].conv
+        rows = values if geom is None else patches(values, geom)
+        c = np.rint(rows.astype(np.float64) @ self._w[li]).astype(np.int64)
+        return c if geom is None else to_positions(c, values.shape[0], geom)
 
     def _fault_counts(self, li, t, c, inputs, faults):
         layer, k = self.qnet.layers[li], self.config.prob_bits

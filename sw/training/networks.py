@@ -291,8 +291,9 @@ class ConvSpikingNet(_SpikingClassifier):
     """``Conv2d -> LIF -> MaxPool`` blocks, then ``Linear -> LIF`` readout, for images.
 
     Input ``(T, batch, C*H*W)`` (flattened, like :class:`SpikingNet`) or ``(T, batch, C, H, W)``.
-    The default is 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10.  ``input_range`` as for
-    :class:`SpikingNet`.
+    The default is 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10.  Every convolution has stride 1 and
+    ``padding`` zeros on each side (0: "valid"; ``kernel_size // 2`` for an odd kernel: "same").  ``input_range``
+    as for :class:`SpikingNet`.
     """
 
     def __init__(
@@ -309,11 +310,14 @@ class ConvSpikingNet(_SpikingClassifier):
         learn_threshold: bool = False,
         *,
         input_range: tuple[float, float] | None = (0.0, 1.0),
+        padding: int = 0,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
         input_shape = tuple(input_shape)
         channels = tuple(channels)
+        if not isinstance(padding, int) or isinstance(padding, bool) or padding < 0:
+            raise ValueError(f"padding must be an integer >= 0, not {padding!r}")
         if len(input_shape) != 3:
             raise ValueError(f"input_shape must be (channels, height, width), not {input_shape!r}")
         for name, value in (("n_output", n_output), ("kernel_size", kernel_size), ("pool", pool)):
@@ -334,15 +338,19 @@ class ConvSpikingNet(_SpikingClassifier):
             learn_beta=learn_beta,
             learn_threshold=learn_threshold,
             input_range=self.input_range,
+            padding=padding,
         )
+        self.padding = padding
+        self.kernel_size = kernel_size
+        self.pool_size = pool
         self.input_shape = input_shape
         self.n_input = math.prod(input_shape)
         self.n_output = n_output
         c, h, w = input_shape
         convs = []
         for out_c in channels:
-            convs.append(nn.Conv2d(c, out_c, kernel_size))
-            h, w = (h - kernel_size + 1) // pool, (w - kernel_size + 1) // pool
+            convs.append(nn.Conv2d(c, out_c, kernel_size, padding=padding))
+            h, w = (h + 2 * padding - kernel_size + 1) // pool, (w + 2 * padding - kernel_size + 1) // pool
             if h < 1 or w < 1:
                 raise ValueError(f"input_shape {input_shape} is too small for {len(channels)} conv/pool blocks")
             c = out_c
@@ -377,3 +385,42 @@ class ConvSpikingNet(_SpikingClassifier):
         cur = self.fc(h.reshape(T * B, -1)).view(T, B, -1)
         spikes, mem, _ = self.lifs[-1].sequence(cur)
         return spikes.sum(0), mem.sum(0)
+
+    # ---------------------------------------------------------------- export
+    def to_sc_weights(self) -> list[torch.Tensor]:
+        """Per layer, the weights min-max scaled to [0, 1] (as :meth:`SpikingNet.to_sc_weights`): each conv's
+        ``(out_c, C, k, k)`` kernels, then the readout's ``(n_out, n_in)``."""
+        out = []
+        for mod in (*self.convs, self.fc):
+            w = mod.weight.detach()
+            lo, hi = w.min(), w.max()
+            span = hi - lo
+            out.append((w - lo) / span if span > 0 else torch.zeros_like(w))
+        return out
+
+    def conv_geometries(self) -> list:
+        """Per conv block its :class:`~sc_neurocore.sc.conv.ConvGeometry` (input shape, kernel, padding, pool)."""
+        from ..sc.geometry import ConvGeometry
+
+        c, h, w = self.input_shape
+        out = []
+        for conv in self.convs:
+            g = ConvGeometry(c, h, w, self.kernel_size, self.padding, self.pool_size)
+            out.append(g)
+            c, h, w = conv.out_channels, g.pooled_height, g.pooled_width
+        return out
+
+    def to_quantized(self, config=None, *, input_kind: str = "prob"):
+        """The signed integer export (:class:`sc_neurocore.export.QuantizedNet`) for ``config``: one conv layer
+        per block (kernels ``(out_c, C*k*k)``, a bias per channel, the block's LIF constants, OR pooling of its
+        spikes), then the dense readout.  ``input_kind`` as for :meth:`SpikingNet.to_quantized`."""
+        from ..export import QuantizedNet
+
+        mods = (*self.convs, self.fc)
+        weights = [m.weight.detach().cpu().double().reshape(m.weight.shape[0], -1).numpy() for m in mods]
+        biases = [None if m.bias is None else m.bias.detach().cpu().double().numpy() for m in mods]
+        betas = [float(lif.param("beta").detach()) for lif in self.lifs]
+        thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
+        resets = [getattr(lif, "reset_mode", "subtract") for lif in self.lifs]
+        return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets,
+                                       input_kind=input_kind, convs=[*self.conv_geometries(), None])

@@ -34,3 +34,25 @@ def test_sc_eval_text_and_lfsr_options(checkpoint, cli):
             "--seed", "3", "--T", "3")
     assert r.code == 0, r.err
     assert "fixed-point" in r.out and "lfsr_steps=8" in r.out and "agreement with float" in r.out
+
+
+def test_a_conv_checkpoint_runs_through_sc_eval_and_export(conv_checkpoint, cli, tmp_path):
+    """A ConvSpikingNet checkpoint: the SC model's predictions are the export's, through both commands."""
+    import numpy as np
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.sc.network import SCNetwork
+
+    r = cli("sc-eval", "--checkpoint", conv_checkpoint, "--limit", "30", "--T", "5", "--json")
+    assert r.code == 0, r.err
+    res = json.loads(r.out)
+    assert res["n_test"] == 30 and 0.0 <= res["sc_accuracy"] <= 1.0
+    out = tmp_path / "conv.npz"
+    r = cli("export", "--checkpoint", conv_checkpoint, "-o", out)
+    assert r.code == 0, r.err
+    assert "1x8x8-2c3-pool2-10" in r.out
+    qnet = QuantizedNet.load(out)
+    assert qnet.layers[0].conv is not None and qnet.layers[0].conv.kernel == 3
+    x, y = load_dataset("digits", "test")
+    pred = SCNetwork(qnet).run(x[:30], T=5, trace=False).prediction
+    assert res["sc_accuracy"] == pytest.approx(float(np.mean(pred == y[:30])))
