@@ -33,6 +33,7 @@ examples:
   sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
+  sc-neurocore train --arch conv --dataset mnist5k --channels 8,16 --kernel 3 --padding 1 -o same.pt
 """
 
 #: ``--arch conv`` defaults by image side: ConvSpikingNet's own from 28x28 up (MNIST), and below that a net
@@ -97,10 +98,13 @@ def register(subparsers) -> None:
                    help="output channels of each conv block (conv; default: 12,32 for images of 28x28 and larger, "
                    "8 for smaller)")
     p.add_argument("--kernel", type=positive_int, default=None, metavar="K",
-                   help="square kernel side of every conv, stride 1, no padding (conv; default: 5 for images of "
+                   help="square kernel side of every conv, stride 1 (conv; default: 5 for images of "
                    "28x28 and larger, 3 for smaller)")
     p.add_argument("--pool", type=positive_int, default=None, metavar="P",
                    help="max-pooling window and stride after every conv (conv; default: 2)")
+    p.add_argument("--padding", type=non_negative_int, default=None, metavar="P",
+                   help="zeros added on each side of every conv's input (conv; default: 0; kernel // 2 keeps the "
+                   "side for an odd kernel, 'same')")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
     p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default=None,
@@ -168,10 +172,10 @@ def image_shape(n_input: int) -> tuple[int, int, int]:
 
 
 def conv_net(n_input: int, n_output: int, channels=None, kernel: int | None = None, pool: int | None = None,
-             **cell):
+             padding: int = 0, **cell):
     """The ConvSpikingNet ``--arch conv`` trains: ``channels``, ``kernel``, ``pool`` or, left ``None``, their
-    :data:`CONV_DEFAULTS` for the image side; ``cell``: ``beta``, ``threshold``, ``surrogate_fn``.  ``ValueError``
-    when the image is too small for the blocks."""
+    :data:`CONV_DEFAULTS` for the image side, ``padding`` zeros on each side of every conv's input; ``cell``:
+    ``beta``, ``threshold``, ``surrogate_fn``.  ``ValueError`` when the image is too small for the blocks."""
     from ..training import ConvSpikingNet
 
     shape = image_shape(n_input)
@@ -181,21 +185,22 @@ def conv_net(n_input: int, n_output: int, channels=None, kernel: int | None = No
     pool = default["pool"] if pool is None else pool
     try:
         return ConvSpikingNet(n_output=n_output, input_shape=shape, channels=channels, kernel_size=kernel, pool=pool,
-                              **cell)
+                              padding=padding, **cell)
     except ValueError as exc:
         raise ValueError(f"--arch conv: {exc} (channels {','.join(map(str, channels))}, kernel {kernel}, "
-                         f"pool {pool}: each block takes kernel - 1 pixels off the side, then divides it by pool)"
-                         ) from None
+                         f"pool {pool}, padding {padding}: each block adds 2 x padding to the side, takes kernel - 1 "
+                         "off, then divides it by pool)") from None
 
 
 def describe(model) -> str:
     """``"64->128->10"`` for a SpikingNet, ``"1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 512 -> 10"`` for a
-    ConvSpikingNet."""
+    ConvSpikingNet (``"8c3p1"``: a conv padded by 1 on each side)."""
     if not hasattr(model, "convs"):
         return "->".join(map(str, model.sizes))
     parts = ["x".join(map(str, model.input_shape))]
     for conv in model.convs:
-        parts += [f"{conv.out_channels}c{conv.kernel_size[0]}", f"pool {model.hparams['pool']}"]
+        pad = f"p{conv.padding[0]}" if conv.padding[0] else ""
+        parts += [f"{conv.out_channels}c{conv.kernel_size[0]}{pad}", f"pool {model.hparams['pool']}"]
     return " -> ".join([*parts, str(model.fc.in_features), str(model.fc.out_features)])
 
 
@@ -205,7 +210,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
                 adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
                 data=None, test_fraction: float = 0.2, arch: str = "dense", channels=None, kernel: int | None = None,
-                pool: int | None = None):
+                pool: int | None = None, padding: int = 0):
     """Train a SpikingNet (or a ConvSpikingNet) as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint
     metadata)``.
 
@@ -222,9 +227,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     (``sc_neurocore.datasets.load_data_file``) instead of ``dataset``; a seeded ``test_fraction`` of it is held
     out (``meta["data_file"]``, ``meta["test_fraction"]``); a file of spike rasters ``(T, N, n_input)`` trains a
     spike-input net on them as they are (``meta["input_encoding"] = "raster"``, ``T`` from the file).
-    ``arch="conv"``: a ConvSpikingNet (:func:`conv_net`: ``channels``, ``kernel``, ``pool``, defaults by image
-    side) instead of the dense net (``hidden``, ``layers``, ``hidden_sizes``, ``neuron`` then do not apply); LIF
-    neurons only, no SC-aware fine-tuning.
+    ``arch="conv"``: a ConvSpikingNet (:func:`conv_net`: ``channels``, ``kernel``, ``pool`` with defaults by image
+    side, ``padding``) instead of the dense net (``hidden``, ``layers``, ``hidden_sizes``, ``neuron`` then do not
+    apply); LIF neurons only, no SC-aware fine-tuning.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -260,7 +265,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
              else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
     if arch == "conv":
-        model = conv_net(n_in, int(y_tr.max()) + 1, channels, kernel, pool, beta=beta, threshold=threshold,
+        model = conv_net(n_in, int(y_tr.max()) + 1, channels, kernel, pool, padding, beta=beta, threshold=threshold,
                          surrogate_fn=surrogate_fn).to(device)
     elif hidden_sizes:
         model = SpikingNet(sizes=[n_in, *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
@@ -359,7 +364,7 @@ def _check_arch_options(args) -> None:
     """``ValueError`` for an option of the other architecture: conv shapes with ``--arch dense``, dense ones with
     ``--arch conv``."""
     conv_only = [opt for opt, value in (("--channels", args.channels), ("--kernel", args.kernel),
-                                         ("--pool", args.pool)) if value is not None]
+                                         ("--pool", args.pool), ("--padding", args.padding)) if value is not None]
     dense_only = [opt for opt, value in (("--hidden", args.hidden), ("--layers", args.layers),
                                           ("--hidden-sizes", args.hidden_sizes), ("--neuron", args.neuron))
                   if value is not None]
@@ -368,7 +373,7 @@ def _check_arch_options(args) -> None:
                          "add --arch conv (the default, --arch dense, takes --hidden, --layers or --hidden-sizes)")
     if args.arch == "conv" and dense_only:
         raise ValueError(f"{', '.join(dense_only)} appl{'ies' if len(dense_only) == 1 else 'y'} to --arch dense; "
-                         "a conv net (LIF neurons) is shaped by --channels, --kernel and --pool")
+                         "a conv net (LIF neurons) is shaped by --channels, --kernel, --pool and --padding")
     if args.arch == "conv" and args.sc_finetune:
         raise ValueError("--sc-finetune fine-tunes dense nets only: not with --arch conv")
 
@@ -403,6 +408,7 @@ def run(args) -> int:
         raise ValueError("give --data FILE.npz or --dataset NAME, not both")
     model, meta = train_model(dataset=args.dataset or "digits", data=args.data, test_fraction=args.test_fraction,
                               arch=args.arch, channels=args.channels, kernel=args.kernel, pool=args.pool,
+                              padding=args.padding or 0,
                               hidden=128 if args.hidden is None else args.hidden,
                               layers=1 if args.layers is None else args.layers, beta=args.beta,
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,

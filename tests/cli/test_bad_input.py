@@ -53,6 +53,7 @@ ROWS = [
     (["train", "--arch", "cnn", "-o", "{out}/x.pt"], 2, "invalid choice: 'cnn'"),
     (["train", "--kernel", "3", "-o", "{out}/x.pt"], 2, "--kernel shapes a conv net: add --arch conv"),
     (["train", "--channels", "8", "--pool", "2", "-o", "{out}/x.pt"], 2, "--channels, --pool shape a conv net"),
+    (["train", "--arch", "conv", "--padding", "-1", "-o", "{out}/x.pt"], 2, "--padding"),
     (["train", "--arch", "conv", "--hidden-sizes", "8,8", "-o", "{out}/x.pt"], 2,
      "--hidden-sizes applies to --arch dense"),
     (["train", "--arch", "conv", "--neuron", "alif", "-o", "{out}/x.pt"], 2, "--neuron applies to --arch dense"),
