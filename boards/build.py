@@ -474,7 +474,7 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     net = {"n_input": info.n_input, "n_output": info.n_output, "prob_bits": info.prob_bits, "timesteps": T,
            "net_id": info.net_id}
     if qnet is not None:
-        net.update(sizes=list(qnet.sizes), length=qnet.config.length, rng=qnet.config.rng)
+        net.update(sizes=list(qnet.sizes), shape=qnet.describe(), length=qnet.config.length, rng=qnet.config.rng)
     return BuildReport(
         board=spec.name,
         device=f"{platform.device}-{platform.package}",

@@ -95,7 +95,8 @@ def format_report(rep) -> list[str]:
              .rstrip()]
     if rep.net.get("sizes"):
         n = rep.net
-        lines.append(f"  net {'-'.join(map(str, n['sizes']))}, T={n['timesteps']}, L={n['length']}, rng={n['rng']}")
+        shape = n.get("shape") or "-".join(map(str, n["sizes"]))
+        lines.append(f"  net {shape}, T={n['timesteps']}, L={n['length']}, rng={n['rng']}")
     fmax = rep.sync_fmax_hz
     if fmax is not None:
         lines.append(f"  clock {rep.clock_hz / 1e6:.2f} MHz, fmax {fmax / 1e6:.2f} MHz "
