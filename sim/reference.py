@@ -39,6 +39,17 @@ def reference_net() -> QuantizedNet:
         return QuantizedNet.load(path)
 
 
+def conv_reference_net() -> QuantizedNet:
+    """The shipped conv digits net (``1x8x8-8c3-pool2-10``, ``bench/make_sim_reference_net.py --net conv``)."""
+    with as_file(_data("digits_conv_reference.npz")) as path:
+        return QuantizedNet.load(path)
+
+
+def conv_reference_info() -> dict:
+    """Provenance of :func:`conv_reference_net` and its float predictions (test split, T = 25)."""
+    return json.loads(_data("digits_conv_reference.json").read_text())
+
+
 def reference_info() -> dict:
     """Provenance of :func:`reference_net` and its float predictions (``float_prediction``, test split, T = 25)."""
     return json.loads(_data("digits_reference.json").read_text())

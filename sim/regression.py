@@ -8,7 +8,9 @@
 3. the same net at each reference board's setting (``hw.presets.BOARD_ENGINES``: its source and
    parallelism, the configuration the board builds measure): all images on Verilator, the first
    3 on Icarus;
-4. hypothesis-drawn random nets and configurations on each simulator;
+4. the shipped conv digits net (``1x8x8-8c3-pool2-10``, :func:`.reference.conv_reference_net`): all images on
+   Verilator, the first 10 on Icarus;
+5. hypothesis-drawn random nets and configurations on each simulator;
 
 then a summary table.  ``--quick`` is the CI's cut (fewer images, the same kinds of check).
 ``--executor local|ray`` shards the images of parts 2 and 3 over a local process pool or a Ray
@@ -35,9 +37,9 @@ __all__ = ["main", "random_net_rows", "QUICK", "FULL"]
 #: (units, random nets), checks the iCEBreaker setting on Icarus only, and leaves the ULX3S setting to the
 #: full run: its 8x25 core is an 11 MB netlist that takes 3-5 minutes to build on either simulator.
 FULL = {"limit": None, "icarus_limit": 50, "board_limit": None, "board_icarus_limit": 3, "random": 3, "units": True,
-        "boards": ("icebreaker", "ulx3s")}
+        "boards": ("icebreaker", "ulx3s"), "conv_limit": None, "conv_icarus_limit": 10}
 QUICK = {"limit": 60, "icarus_limit": 2, "board_limit": 0, "board_icarus_limit": 2, "random": 0, "units": False,
-         "boards": ("icebreaker",)}
+         "boards": ("icebreaker",), "conv_limit": 0, "conv_icarus_limit": 0}
 
 
 def random_net_rows(sim: str, examples: int, seed: int = 0, *, log=print) -> list[ChainRow]:
@@ -163,6 +165,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--board-icarus-limit", type=int, default=None, metavar="N",
                    help=f"per board setting on Icarus (default {FULL['board_icarus_limit']})")
     p.add_argument("--no-boards", dest="boards", action="store_false", help="skip the board settings")
+    p.add_argument("--conv-limit", type=int, default=None, metavar="N",
+                   help="conv digits net: test images on Verilator (default: all; --quick: none, pytest runs it)")
+    p.add_argument("--conv-icarus-limit", type=int, default=None, metavar="N",
+                   help=f"conv digits net on Icarus (default {FULL['conv_icarus_limit']})")
     p.add_argument("--rng", choices=("lfsr", "sobol"), default=None,
                    help="random source of the main rows (default: SCConfig()'s)")
     p.add_argument("--T", type=int, default=25, help="timesteps (default 25)")
@@ -303,6 +309,16 @@ def _run(args, limits: dict, qnet, sims: list[str], executor, argv) -> int:
             for s in sims:
                 chain(bq, s, limits["board_limit"] if s == "verilator" else limits["board_icarus_limit"],
                       f"digits at the {name} setting ({setting.rng}, {par})", setting.parallelism)
+
+    if args.export is None:  # the conv digits net, with its own float predictions
+        from .reference import conv_reference_info, conv_reference_net
+
+        cinfo = conv_reference_info()
+        float_pred = cinfo.get("float_prediction") if cinfo.get("T") == args.T else None
+        cq = with_source(conv_reference_net(), rng=rng)
+        for s in sims:
+            chain(cq, s, limits["conv_limit"] if s == "verilator" else limits["conv_icarus_limit"],
+                  f"conv digits {cinfo.get('shape', '')} ({rng})".replace("  ", " "))
 
     if limits["random"]:
         for s in sims:

@@ -41,6 +41,18 @@ def test_reference_net_and_inputs_ship_with_the_package():
     assert info["float_accuracy"] == pytest.approx(np.mean(pred == y)) and info["float_accuracy"] > 0.9
 
 
+def test_the_conv_reference_net_ships_with_the_package():
+    from sc_neurocore.sim.reference import conv_reference_info, conv_reference_net
+
+    qnet = conv_reference_net()
+    assert qnet.describe() == "1x8x8-8c3-pool2-10" and qnet.layers[0].conv is not None
+    _, y = digits_test()
+    info = conv_reference_info()
+    pred = np.asarray(info["float_prediction"])
+    assert pred.shape == (360,) and info["T"] == 25 and info["shape"] == qnet.describe()
+    assert info["float_accuracy"] == pytest.approx(np.mean(pred == y)) and info["float_accuracy"] > 0.9
+
+
 def test_regression_imports_no_torch_training_or_cli():
     code = ("import sys, sc_neurocore.sim.regression, sc_neurocore.sim.bench, sc_neurocore.sim.verify, "
             "sc_neurocore.sim.rtl; bad = [m for m in sys.modules if m == 'torch' or m == 'sklearn' or "
