@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_T", "LoadedNet", "load_net", "describe_file", "add_net_optio
 DEFAULT_T = 25
 
 CONV_UNSUPPORTED = ("this command does not take conv layers yet (issue 14); sc-eval, export, export-vectors, "
-                    "export-verilog, verify, build and infer do")
+                    "export-verilog, verify, build, infer and sweep do")
 
 
 @dataclass(frozen=True)

@@ -107,11 +107,11 @@ def run(args) -> int:
     from ..sc.contract import SCConfig, quantize_probability
     from .bars import Bars
     from .export_vectors import load_inputs
-    from .nets import dense_only, load_net
+    from .nets import load_net
     from .sc_eval import float_predictions
 
     points = grid_points(args.grid)
-    net = dense_only(load_net(args.checkpoint, config=SCConfig(), T=args.T), args.checkpoint)
+    net = load_net(args.checkpoint, config=SCConfig(), T=args.T)
     x, y, dataset = load_inputs(args, net)
     if not args.no_build:
         _check_tools(points)

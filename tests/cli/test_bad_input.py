@@ -119,7 +119,6 @@ ROWS = [
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "board=de10nano", "-o", "{out}/s"], 2, "board takes icebreaker"),
     (["sweep", "--checkpoint", "{ckpt}", "-o", "{out}/s"], 2, "required: --grid"),
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "-o", "{txt}"], 2, "exists and is not a folder"),
-    (["sweep", "--checkpoint", "{conv}", "--grid", "length=8", "--no-build", "-o", "{out}/s"], 2, "issue 14"),
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--no-build", "--data", "{wide}", "-o", "{out}/s"], 2,
      "x must lie in [0, 1]"),
     (["sweep", "--checkpoint", "{ckpt}", "--grid", "length=8", "--executor", "dask", "-o", "{out}/s"], 2,

@@ -187,3 +187,27 @@ def test_a_lost_worker_is_a_row_and_is_tried_again(small_ckpt, tmp_path):
     assert "died 3 times" in (tmp_path / res.rows[0]["log"]).read_text()
     again = run_sweep(points, make, codes, labels, executor=SerialExecutor(), **kwargs)
     assert (again.computed, again.cached) == (1, 1) and [r["status"] for r in again.rows] == ["evaluated"] * 2
+
+
+def test_a_conv_checkpoint_sweeps(sweep_cli, tmp_path):
+    """A ConvSpikingNet checkpoint: each row's clocks are the engine's clock model of the conv net."""
+    import torch
+    from sc_neurocore.datasets import load_dataset
+    from sc_neurocore.hw.timing import image_cycles
+    from sc_neurocore.sc.contract import SCConfig, quantize_probability
+    from sc_neurocore.training import ConvSpikingNet, save_checkpoint
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "conv.pt"
+    model = ConvSpikingNet(input_shape=(1, 8, 8), channels=(2,), kernel_size=3)
+    save_checkpoint(model, ckpt, dataset="digits", T=3)
+    r = sweep_cli("--checkpoint", ckpt, "--grid", "length=8 parallelism=1x3,2x3", "--no-build", "--limit", 6,
+                  "--jobs", 1, "-o", tmp_path / "s")
+    assert r.code == 0, r.err
+    rows = read_rows(tmp_path / "s")
+    x, _ = load_dataset("digits", "test")
+    codes = quantize_probability(x[:6], 8)
+    qnet = model.to_quantized(SCConfig(length=8))
+    for row, par in zip(rows, [(1, 3), (2, 3)]):
+        assert row["clocks_mean"] == f"{image_cycles(qnet, 3, par, codes).mean():.1f}" and row["status"] == "evaluated"
+    assert rows[0]["clocks_mean"] != rows[1]["clocks_mean"]
