@@ -1,4 +1,4 @@
-"""Conv vs dense on the 28x28 MNIST subset (``mnist5k``): float test accuracy, training time.
+"""Conv vs dense on the 28x28 MNIST subset (``mnist5k``): float, fixed-point and SC test accuracy, training time.
 
 Writes ``docs/bench/mnist5k.md``.
 
@@ -7,11 +7,13 @@ the 4000 training images of ``mnist5k`` and reads the float accuracy on its 1000
 checkpoint: the dense 784-128-128-10 SpikingNet (``--arch dense --hidden-sizes 128,128``) and the default
 ConvSpikingNet (``--arch conv``: 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10).  Wall time is the whole
 command (start-up, loading the csv, training, the per-epoch test pass, saving); training time is the
-checkpoint's ``train_seconds`` (the epochs and their test passes).  The checkpoints stay in
-``build/mnist5k/`` for the SC and RTL figures.  The experiment saves ``docs/bench/mnist5k.json``; the report
+checkpoint's ``train_seconds`` (the epochs and their test passes).  Each checkpoint then goes through
+``sc-neurocore sc-eval --dataset mnist5k --length L --json`` for L = 8 and 16 (fixed point and SC on the same
+1000 images).  The checkpoints stay in ``build/mnist5k/`` for the RTL figures; ``--reuse`` evaluates the
+checkpoints there instead of training again.  The experiment saves ``docs/bench/mnist5k.json``; the report
 (:func:`render`) reads only that.  Usage::
 
-    python bench/bench_mnist5k.py [--epochs 10] [--seed 0] [--archs dense,conv] [--quick] [--render-only]
+    python bench/bench_mnist5k.py [--epochs 10] [--seed 0] [--archs dense,conv] [--reuse] [--quick] [--render-only]
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import common  # noqa: E402
 
 NAME = "mnist5k"
 SCRIPT = "bench/bench_mnist5k.py"
-SCHEMA = 1
+SCHEMA = 2
+LENGTHS = (8, 16)
 CHECKPOINTS = common.ROOT / "build" / "mnist5k"
 #: ``sc-neurocore train`` options of each net, after ``--dataset mnist5k``.
 NETS = {"dense": ["--arch", "dense", "--hidden-sizes", "128,128"], "conv": ["--arch", "conv"]}
@@ -39,15 +42,28 @@ def train_command(arch: str, epochs: int, seed: int, out: Path) -> list[str]:
             "--device", "cpu", "--no-progress", "-o", str(out)]
 
 
-def run_net(arch: str, epochs: int, seed: int, out_dir: Path) -> dict:
-    """One ``sc-neurocore train`` in a fresh process: its figures from the checkpoint it wrote."""
+def sc_eval(ckpt: Path, length: int) -> dict:
+    """``sc-neurocore sc-eval --dataset mnist5k --length L --json`` of a checkpoint, in a fresh process."""
+    import json
+
+    argv = ["sc-eval", "--checkpoint", str(ckpt), "--dataset", "mnist5k", "--length", str(length), "--json"]
+    print(f"[{NAME}] sc-neurocore {' '.join(argv)}", flush=True)
+    out = subprocess.run([sys.executable, "-m", "sc_neurocore.cli", *argv], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out)
+
+
+def run_net(arch: str, epochs: int, seed: int, out_dir: Path, reuse: bool = False) -> dict:
+    """One ``sc-neurocore train`` in a fresh process (or the checkpoint already there, ``reuse``): its figures from
+    the checkpoint, then the fixed-point and SC figures of ``sc-eval``."""
     from sc_neurocore.training.checkpoint import load_checkpoint
 
     out = out_dir / f"{arch}.pt"
     argv = train_command(arch, epochs, seed, out)
-    print(f"[{NAME}] sc-neurocore {' '.join(argv)}", flush=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sc_neurocore.cli", *argv], check=True)
+    if not (reuse and out.exists()):
+        print(f"[{NAME}] sc-neurocore {' '.join(argv)}", flush=True)
+        subprocess.run([sys.executable, "-m", "sc_neurocore.cli", *argv], check=True)
     wall = time.perf_counter() - t0
     model, meta = load_checkpoint(out)
     shown = out.relative_to(common.ROOT) if out.is_relative_to(common.ROOT) else out
@@ -57,14 +73,25 @@ def run_net(arch: str, epochs: int, seed: int, out_dir: Path) -> dict:
         "test_accuracy": meta["val_accuracy"], "train_accuracy": meta["train_accuracy"],
         "val_accuracy_per_epoch": [h["val_accuracy"] for h in meta["history"]],
         "train_seconds": meta["train_seconds"], "wall_seconds": wall, "T": meta["T"], "epochs": meta["epochs"],
-        "torch_threads": meta["torch_threads"], "checkpoint": str(shown),
+        "torch_threads": meta["torch_threads"], "checkpoint": str(shown), "reused": bool(reuse and wall < 60),
+        "sc": {str(n): {k: ev[k] for k in ("float_accuracy", "fixed_accuracy", "sc_accuracy", "sc_agreement",
+                                           "sc_samples_per_s", "n_test")}
+               for n in LENGTHS for ev in [sc_eval(out, n)]},
     }
 
 
-def experiment(archs: list[str], epochs: int, seed: int, out_dir: Path) -> dict:
+def experiment(archs: list[str], epochs: int, seed: int, out_dir: Path, reuse: bool = False) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows = [run_net(arch, epochs, seed, out_dir) for arch in archs]
+    rows = [run_net(arch, epochs, seed, out_dir, reuse) for arch in archs]
+    if reuse:  # a reused checkpoint keeps the wall time of the run that trained it (the last report's)
+        try:
+            old = {r["arch"]: r for r in common.read_json(NAME, None, schema=None)["rows"]}
+        except (common.RenderError, KeyError, TypeError):
+            old = {}
+        for r in rows:
+            if r["reused"] and r["arch"] in old:
+                r["wall_seconds"] = old[r["arch"]]["wall_seconds"]
     return {"schema": SCHEMA, "rows": rows, "when": common.utc_now(), "revision": common.git_revision(),
             "machine": common.machine_info(), "load_average_after": common.load_average(),
             "minutes": (time.perf_counter() - started) / 60}
@@ -90,6 +117,17 @@ def render(data: dict, command: str) -> str:
              "trained by:", ""]
     lines += [f"- {r['arch']}: `{r['command']}`" for r in rows]
     lines += ["", table, ""]
+    sc_rows = []
+    for r in rows:
+        for n, ev in r.get("sc", {}).items():
+            sc_rows.append([r["arch"], n, f"{ev['float_accuracy']:.2%}", f"{ev['fixed_accuracy']:.2%}",
+                            f"{ev['sc_accuracy']:.2%}", f"{(ev['sc_accuracy'] - ev['float_accuracy']) * 100:+.1f}",
+                            f"{ev['sc_agreement']:.1%}", f"{ev['sc_samples_per_s']:.1f}"])
+    if sc_rows:
+        lines += ["The same checkpoints through `sc-neurocore sc-eval --checkpoint CKPT --dataset mnist5k --length L "
+                  "--json` (the bit-exact NumPy models, default source Sobol, T as trained):", "",
+                  common.md_table(["net", "L", "float", "fixed point", "SC", "SC - float (points)",
+                                   "SC agreement with float", "SC images/s"], sc_rows), ""]
     if "dense" in by_arch and "conv" in by_arch:
         gap = (by_arch["conv"]["test_accuracy"] - by_arch["dense"]["test_accuracy"]) * 100
         lines.append(f"Conv minus dense: {gap:+.1f} points (the issue's goal: at least +1).")
@@ -102,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--archs", default="dense,conv", help="comma-separated: dense, conv (default: both)")
     ap.add_argument("--quick", action="store_true", help="one epoch each, written to a temporary folder")
+    ap.add_argument("--reuse", action="store_true", help="evaluate the checkpoints in build/mnist5k/ if they are there")
     ap.add_argument("--out-dir", type=Path, default=None, help="report folder (default: docs/bench)")
     common.add_render_only(ap)
     args = ap.parse_args(argv)
@@ -124,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print(render(dict(data, command=command), command))
         return 0
     else:
-        data = experiment(archs, args.epochs, args.seed, CHECKPOINTS)
+        data = experiment(archs, args.epochs, args.seed, CHECKPOINTS, args.reuse)
         data["command"] = command
         common.write_json(NAME, data, args.out_dir)
     path = common.write_report(NAME, render(data, command), args.out_dir)

@@ -132,3 +132,29 @@ def test_float_program_is_plain_data():
     assert json.loads(json.dumps(prog)) == prog
     assert prog["states"] == ["v"] and prog["spike"] is not None
     assert {a["kind"] for a in prog["atoms"]} == {"value", "lut"}
+
+
+def test_exponential_euler_without_a_state_term_is_euler():
+    """dv/dt = 2*I has A = 0: exp(A dt) would divide by A; the step is v + 2*I*dt, as Euler's (worked: 1.0, 2.0)."""
+    for method in ("exponential_euler", "euler"):
+        n = from_equations("dv/dt = 2*I", dt=0.5, method=method)
+        _, tr = n.run_float(np.array([[1.0], [1.0]]))
+        np.testing.assert_allclose(tr["v"][:, 0], [1.0, 2.0], rtol=0, atol=0)
+
+
+def test_float_program_carries_each_parameter_default():
+    n = from_equations("v = beta*v + I", params={"beta": 0.5}, runtime=("beta",))  # a runtime parameter: not folded
+    params = [v for v in n.float_program()["values"] if v["kind"] == "param"]
+    assert [(p["name"], p["default"]) for p in params] == [("beta", 0.5)]
+
+
+def test_fixed_run_starts_from_the_neurons_own_init():
+    """``numpy_backend.run`` without ``init`` starts at the compiled neuron's initial state (v = 0.5 in Q8.8 = 128):
+    the first step of v = v + I from 128 with I = 256 is 384."""
+    from sc_neurocore.compiler.numpy_backend import run
+
+    fixed = from_equations("v = v + I", init={"v": 0.5}).compile("Q8.8")
+    _, tr = run(fixed, np.array([[256]]))
+    assert tr["v"][0, 0] == 384
+    _, tr = run(fixed, np.array([[256]]), init={"v": 0})
+    assert tr["v"][0, 0] == 256
