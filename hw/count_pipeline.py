@@ -298,7 +298,7 @@ class CountPipeline(wiring.Component):
         """A conv net's S0: the group table (one row per group, :func:`group_table`) gives each block's facts and
         first weight row; a conv layer's items are its taps ``(c, dy, dx)``, walked by a running input index
         ``idx`` and its row and column ``yy``, ``xx`` (a tap outside the input is padding: it counts nothing);
-        S1 gets the tap and the index."""
+        S1 gets the tap; the spike memory reads the index at S0 (:meth:`_read`)."""
         spec = self.spec
         bases, rows = group_table(spec)
         layout = _walk_layout(spec)
@@ -323,11 +323,11 @@ class CountPipeline(wiring.Component):
         dx, dy = Signal(range(kmax + 1)), Signal(range(kmax + 1))
         is_conv = per_layer([c is not None for c in convs], 1)
         inside = ~is_conv | ((yy >= 0) & (yy < height) & (xx >= 0) & (xx < width))  # a dense item is never padding
-        s.idx1 = Signal(range(spec.max_in + 1), reset_less=True)
+        s.idx0 = Signal(range(spec.max_in + 1))  # the S0 item's input index (the spike memory reads it a stage early)
+        m.d.comb += s.idx0.eq(Mux(inside, idx, 0))
         s.tap1 = Signal(range(max(pl.taps for pl in spec.plans) + 1), reset_less=True)
         with m.If(~s.stall):
-            m.d.sync += [s.t1.grp.eq(row.grp), s.t1.pad.eq(~inside), wrow1.eq(row.wrow), s.tap1.eq(cur),
-                         s.idx1.eq(Mux(inside, idx, 0))]
+            m.d.sync += [s.t1.grp.eq(row.grp), s.t1.pad.eq(~inside), wrow1.eq(row.wrow), s.tap1.eq(cur)]
             with m.If(s.issuing):
                 with m.If(item_last):  # the next block's first tap: its group's row (the same group's, or the next)
                     m.d.sync += [row.eq(rd.data), idx.eq(rd.data.idx0), yy.eq(rd.data.yy0), xx.eq(rd.data.xx0),
@@ -350,9 +350,8 @@ class CountPipeline(wiring.Component):
         waddr = Signal(max(sp_bits + 1, bits(spec.weight_rows + spec.max_in)))
         waddr2 = Signal.like(waddr, reset_less=True)
         index = entry.index
-        if spec.has_conv:  # a conv layer's item is a tap: its weight row and input index come from the walk
+        if spec.has_conv:  # a conv layer's item is a tap: its weight row comes from the walk
             conv1 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t1.lay]
-            index = Mux(conv1, s.idx1, entry.index)
             m.d.comb += waddr.eq(wrow1 + Mux(conv1, s.tap1, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
@@ -365,6 +364,21 @@ class CountPipeline(wiring.Component):
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
             with m.If(~s.stall):
                 m.d.sync += saddr2.eq(saddr)
+        if spec.has_conv:
+            # a conv layer knows its item's input index at S0, so it reads the spike memory a stage early and
+            # registers the word at S2 (the BRAM's output then reaches a flip-flop, not the code's comparators);
+            # the pipeline holds one layer's items at a time, so the layer being run picks the address
+            layer = self.control.layer
+            conv_now = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[layer]
+            caddr0, caddr1 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
+            m.d.comb += caddr0.eq((~layer[0]) * spec.max_hidden + s.idx0)
+            with m.If(~s.stall):
+                m.d.sync += caddr1.eq(caddr0)
+            with m.If(conv_now):
+                m.d.comb += self.spikes.addr.eq(Mux(s.stall, caddr1, caddr0))
+            s.word2 = Signal(spec.spike_word_bits, reset_less=True)
+            with m.If(~s.stall):
+                m.d.sync += s.word2.eq(self.spikes.data)
         code2 = Signal(spec.config.prob_bits, reset_less=True)
         sel2 = Signal(range(SIGN_PACK), reset_less=True)
         with m.If(~s.stall):
@@ -373,7 +387,7 @@ class CountPipeline(wiring.Component):
         if spec.has_conv:  # a first conv layer reads its code from the spike memory (the loader put it there)
             conv2 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t2.lay]
             code = Signal(spec.config.prob_bits)
-            m.d.comb += code.eq(Mux(s.t2.pad, 0, Mux(conv2, self.spikes.data[:spec.config.prob_bits], code2)))
+            m.d.comb += code.eq(Mux(s.t2.pad, 0, Mux(conv2, s.word2[:spec.config.prob_bits], code2)))
             return code, sel2
         return code2, sel2
 
@@ -421,8 +435,9 @@ class CountPipeline(wiring.Component):
         x_cmp = comparator("lt_x", code2, x_win) if x_win else None
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
         spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
-        if spec.has_conv:  # a padding tap reads no spike
-            spk2 = Mux(s.t2.pad, 0, spk2)
+        if spec.has_conv:  # a conv layer's word was registered at S2; a padding tap reads no spike
+            conv2 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t2.lay]
+            spk2 = Mux(s.t2.pad, 0, Mux(conv2, s.word2.word_select(s.t2.ps, TL), spk2))
         xbits = []
         for q in range(TL):
             xq = Signal(L, name=f"xbits_{q}", reset_less=True)
