@@ -37,10 +37,10 @@ __all__ = ["sc_forward", "sc_finetune"]
 
 
 def _linears(model) -> list:
-    if not callable(getattr(model, "to_quantized", None)):
+    if not callable(getattr(model, "to_quantized", None)) or getattr(model, "convs", None) is not None:
         raise TypeError(
-            f"SC-aware fine-tuning needs a dense SpikingNet (a model with to_quantized), not {type(model).__name__}; "
-            "only dense nets go down the SC chain"
+            f"SC-aware fine-tuning needs a dense SpikingNet (a model with to_quantized and fcs), not "
+            f"{type(model).__name__}; it models dense layers only"
         )
     fcs = getattr(model, "fcs", None)
     if fcs is None:

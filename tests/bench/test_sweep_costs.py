@@ -30,7 +30,22 @@ def test_the_report_renders_from_the_stored_data(tmp_path):
     data = json.loads(src.read_text())
     assert data["no_build"]["points"] == 36 and f"{data['no_build']['point_mean_s']:.2f}" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
-    assert [r.split("|")[1].strip() for r in rows] == ["1", "4", "16", "1", "4", "16"]
+    measured = [k for k, v in data.get("measured", {}).items() if len(v) >= 12]  # each: its own N-machine table
+    assert [r.split("|")[1].strip() for r in rows] == ["1", "4", "16", "1", "4", "16"] * (1 + len(measured))
+    for folder in measured:
+        assert f"## The measured sweep `{folder}` on N machines" in text
+
+
+def test_a_grid_point_costs_its_own_engine_or_the_next_larger():
+    d = {"builds": {"ulx3s": [{"parallelism": "1x16", "status": "ok", "build_s": 80.0},
+                              {"parallelism": "1x16", "status": "no-fit", "build_s": 100.0},
+                              {"parallelism": "4x25", "status": "ok", "build_s": 300.0},
+                              {"parallelism": "8x25", "status": "tool-error", "build_s": 5.0}]}}
+    assert sweep_costs.engine_build_s(d, "ulx3s", "1x16")[0] == 90.0  # the mean of that engine's builds
+    assert sweep_costs.engine_build_s(d, "ulx3s", "1x8")[0] == 90.0  # a smaller engine: the next larger measured
+    assert sweep_costs.engine_build_s(d, "ulx3s", "2x16")[0] == 300.0
+    assert sweep_costs.engine_build_s(d, "ulx3s", "16x25")[0] == 300.0  # none larger: the largest measured
+    assert sweep_costs.engine_build_s(d, "icebreaker", "1x16") is None
 
 
 def test_render_only_without_data_is_exit_2(tmp_path, capsys):
