@@ -6,8 +6,9 @@ import numpy as np
 
 from ..export import QuantizedNet
 from ..sc.contract import SCConfig
+from ..sc.geometry import ConvGeometry
 
-__all__ = ["random_qnet", "random_codes"]
+__all__ = ["random_qnet", "random_conv_qnet", "random_codes"]
 
 
 def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=None, threshold=None,
@@ -38,6 +39,33 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
                   for _ in ws]
     return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig(), resets=reset, neurons=neuron,
                                    neuron_params=params)
+
+
+def random_conv_qnet(seed, config: SCConfig | None = None, *, in_shape=(1, 6, 6), channels=(3,), k: int = 3,
+                     pad: int = 1, pool: int = 2, n_out: int = 4, dense=(), beta=None, theta=(0.3, 0.6),
+                     input_kind: str = "prob") -> QuantizedNet:
+    """A conv net with N(0, 1) weights: conv blocks (``channels``, a ``k x k`` kernel, ``pad``, ``pool``), dense hidden
+    layers ``dense``, a dense readout of ``n_out``.  Biases ~ N(0, 0.2); ``beta`` one number, or ``None`` (each in
+    [0.5, 0.95]); ``theta`` one number or a ``(lo, hi)`` range (low, so that every layer fires).  ``seed``: an int
+    or a ``numpy.random.Generator``."""
+    rng = np.random.default_rng(seed)
+    c, h, w = in_shape
+    weights, convs = [], []
+    for oc in channels:
+        g = ConvGeometry(c, h, w, k, pad, pool)
+        convs.append(g)
+        weights.append(rng.normal(size=(oc, c * k * k)))
+        c, h, w = oc, g.pooled_height, g.pooled_width
+    n_prev = c * h * w
+    for n in (*dense, n_out):
+        weights.append(rng.normal(size=(n, n_prev)))
+        convs.append(None)
+        n_prev = n
+    biases = [rng.normal(size=x.shape[0]) * 0.2 for x in weights]
+    betas = [float(rng.uniform(0.5, 0.95)) if beta is None else float(beta) for _ in weights]
+    thetas = [float(rng.uniform(*theta)) if isinstance(theta, tuple) else float(theta) for _ in weights]
+    return QuantizedNet.from_float(weights, biases, betas, thetas, config or SCConfig(), convs=convs,
+                                   input_kind=input_kind)
 
 
 def random_codes(n_images: int, n_input: int, prob_bits: int = 8, *, seed: int = 0) -> np.ndarray:

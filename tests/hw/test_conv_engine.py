@@ -13,6 +13,7 @@ from sc_neurocore.hw.plan import EngineSpec, group_rows
 from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.sc.geometry import ConvGeometry
 from sc_neurocore.sc.network import spike_words
+from sc_neurocore.sim.nets import random_conv_qnet
 
 from .helpers import check_against_model, run_core
 
@@ -20,23 +21,8 @@ from .helpers import check_against_model, run_core
 def conv_net(seed, in_shape=(1, 6, 6), channels=(3,), k=3, pad=1, pool=2, n_out=4, config=None, input_kind="prob",
              dense=()):
     """Conv blocks, optional dense hidden layers, a dense readout; thresholds low enough that every layer fires."""
-    rng = np.random.default_rng(seed)
-    config = config or SCConfig(length=8)
-    c, h, w = in_shape
-    weights, convs = [], []
-    for oc in channels:
-        g = ConvGeometry(c, h, w, k, pad, pool)
-        convs.append(g)
-        weights.append(rng.normal(size=(oc, c * k * k)))
-        c, h, w = oc, g.pooled_height, g.pooled_width
-    n_prev = c * h * w
-    for n in (*dense, n_out):
-        weights.append(rng.normal(size=(n, n_prev)))
-        convs.append(None)
-        n_prev = n
-    n = len(weights)
-    return QuantizedNet.from_float(weights, [rng.normal(size=x.shape[0]) * 0.2 for x in weights], [0.8] * n,
-                                   [0.4] * n, config, convs=convs, input_kind=input_kind)
+    return random_conv_qnet(seed, config or SCConfig(length=8), in_shape=in_shape, channels=channels, k=k, pad=pad,
+                            pool=pool, n_out=n_out, dense=dense, beta=0.8, theta=0.4, input_kind=input_kind)
 
 
 def _images(seed, n, n_in, zero_frac=0.3):

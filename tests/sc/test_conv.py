@@ -12,6 +12,7 @@ from sc_neurocore.sc.contract import SCConfig
 from sc_neurocore.sc.conv import conv_counts_gather, or_pool, patches
 from sc_neurocore.sc.geometry import ConvGeometry
 from sc_neurocore.sc.network import FixedPointNetwork, SCNetwork
+from sc_neurocore.sim.nets import random_conv_qnet
 
 from . import sc_reference as ref
 
@@ -76,20 +77,8 @@ def test_the_worked_example_of_the_docs():
 
 def _conv_net(rng, config, in_shape=(1, 5, 5), channels=(2,), k=3, pad=0, pool=2, n_out=3, theta=(0.3, 0.6)):
     """A random conv net (conv blocks, then a dense readout) with low thresholds so that every layer fires."""
-    c, h, w = in_shape
-    weights, convs = [], []
-    for oc in channels:
-        g = ConvGeometry(c, h, w, k, pad, pool)
-        convs.append(g)
-        weights.append(rng.normal(size=(oc, c * k * k)))
-        c, h, w = oc, g.pooled_height, g.pooled_width
-    weights.append(rng.normal(size=(n_out, c * h * w)))
-    convs.append(None)
-    n = len(weights)
-    biases = [rng.normal(size=wt.shape[0]) * 0.2 for wt in weights]
-    betas = [float(rng.uniform(0.5, 0.95)) for _ in range(n)]
-    thetas = [float(rng.uniform(*theta)) for _ in range(n)]
-    return QuantizedNet.from_float(weights, biases, betas, thetas, config, convs=convs)
+    return random_conv_qnet(rng, config, in_shape=in_shape, channels=channels, k=k, pad=pad, pool=pool, n_out=n_out,
+                            theta=theta)
 
 
 def _reference(qnet, xq, T, polarity):
