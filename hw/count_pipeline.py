@@ -100,6 +100,11 @@ def group_table(spec: EngineSpec) -> tuple[list[int], list[dict]]:
     return bases, rows
 
 
+def _is_conv(spec: EngineSpec, layer):
+    """1 while ``layer`` (a layer-index signal) names a conv layer."""
+    return Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[layer]
+
+
 def block_layout(spec: EngineSpec) -> data.StructLayout:
     """The output register as the neuron unit sees it: the block's ``layer``, ``group``, ``pass_``,
     ``counts[p]``, the signed count of neuron lane ``p`` at the time lane at the head of the register,
@@ -351,7 +356,7 @@ class CountPipeline(wiring.Component):
         waddr2 = Signal.like(waddr, reset_less=True)
         index = entry.index
         if spec.has_conv:  # a conv layer's item is a tap: its weight row comes from the walk
-            conv1 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t1.lay]
+            conv1 = _is_conv(spec, s.t1.lay)
             m.d.comb += waddr.eq(wrow1 + Mux(conv1, s.tap1, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
@@ -369,7 +374,7 @@ class CountPipeline(wiring.Component):
             # registers the word at S2 (the BRAM's output then reaches a flip-flop, not the code's comparators);
             # the pipeline holds one layer's items at a time, so the layer being run picks the address
             layer = self.control.layer
-            conv_now = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[layer]
+            conv_now = _is_conv(spec, layer)
             caddr0, caddr1 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
             m.d.comb += caddr0.eq((~layer[0]) * spec.max_hidden + s.idx0)
             with m.If(~s.stall):
@@ -385,7 +390,7 @@ class CountPipeline(wiring.Component):
             m.d.sync += [s.v2.eq(s.v1), s.t2.eq(s.t1), code2.eq(entry.code), sel2.eq(waddr[:sp_bits]),
                          waddr2.eq(waddr)]
         if spec.has_conv:  # a first conv layer reads its code from the spike memory (the loader put it there)
-            conv2 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t2.lay]
+            conv2 = _is_conv(spec, s.t2.lay)
             code = Signal(spec.config.prob_bits)
             m.d.comb += code.eq(Mux(s.t2.pad, 0, Mux(conv2, s.word2[:spec.config.prob_bits], code2)))
             return code, sel2
@@ -436,7 +441,7 @@ class CountPipeline(wiring.Component):
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
         spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
         if spec.has_conv:  # a conv layer's word was registered at S2; a padding tap reads no spike
-            conv2 = Array([Const(int(pl.conv is not None), 1) for pl in spec.plans])[s.t2.lay]
+            conv2 = _is_conv(spec, s.t2.lay)
             spk2 = Mux(s.t2.pad, 0, Mux(conv2, s.word2.word_select(s.t2.ps, TL), spk2))
         xbits = []
         for q in range(TL):
