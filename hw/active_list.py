@@ -5,6 +5,11 @@ loader appends the non-zero input codes of an image to region 0; the spike write
 each hidden neuron that spiked at least once to the next layer's region; the count pipeline
 reads a region entry by entry.  Model: ``np.flatnonzero(codes)`` (with the codes) for layer 0,
 ``np.flatnonzero(spikes.any(axis=0))`` for a spike layer (``hw.timing.active_inputs`` counts them).
+
+A conv net also keeps each list as a *bit set*: ``active_r`` bit ``i`` is 1 while input ``i`` is in region
+``r``'s list (set by the append, cleared with the region), for the inputs of the conv layers that read region
+``r``; a conv layer's walk reads it to skip the taps whose input is silent (``hw/count_pipeline.py``).
+Model: ``codes != 0`` (a first layer), ``or_pool(spikes.any(axis=0))`` (a conv layer's pooled spikes).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from amaranth.lib.wiring import In, Out
 
 from .plan import EngineSpec
 
-__all__ = ["ActiveLists", "entry_layout", "list_control", "list_read_signature", "load_signature",
+__all__ = ["ActiveLists", "active_bits", "entry_layout", "list_control", "list_read_signature", "load_signature",
            "spike_list_signature"]
 
 
@@ -35,14 +40,25 @@ def spike_list_signature(spec: EngineSpec) -> stream.Signature:
     return stream.Signature(data.StructLayout({"region": 1, "index": unsigned(spec.index_bits)}), always_ready=True)
 
 
+def active_bits(spec: EngineSpec) -> tuple[int, int]:
+    """Bits of each region's bit set: the widest input of a conv layer that reads the region (layer ``l`` reads
+    region ``l % 2``), 0 if none does."""
+    return tuple(max([pl.n_in for li, pl in enumerate(spec.plans) if pl.conv is not None and li % 2 == r],
+                     default=0) for r in range(2))
+
+
 def list_read_signature(spec: EngineSpec) -> wiring.Signature:
     """Reading the lists (the lists' side): ``addr`` in (``region * max_in + position``), ``data`` out a clock
-    later, and the length of each region."""
-    return wiring.Signature({
+    later, and the length of each region; a conv net's bit sets ``active_0``/``active_1`` (:func:`active_bits`
+    wide; bit ``i``: input ``i`` is listed)."""
+    members = {
         "addr": In(range(2 * spec.max_in)),
         "data": Out(entry_layout(spec)),
         "count": Out(data.ArrayLayout(range(spec.max_in + 1), 2)),
-    })
+    }
+    if spec.has_conv:
+        members.update({f"active_{r}": Out(max(n, 1)) for r, n in enumerate(active_bits(spec))})
+    return wiring.Signature(members)
 
 
 def list_control() -> wiring.Signature:
@@ -97,4 +113,23 @@ class ActiveLists(wiring.Component):
         for r in range(2):
             with m.If(self.control.clear[r]):
                 m.d.sync += length[r].eq(0)
+        if self.spec.has_conv:
+            self._bit_sets(m, spiked)
         return m
+
+    def _bit_sets(self, m, spiked):
+        """A conv net's lists as bit sets (a register per listed input of a conv layer): an append sets its bit,
+        a clear empties the region (the clear wins: the engine never does both in one clock)."""
+        for r, n in enumerate(active_bits(self.spec)):
+            if not n:
+                continue
+            bits_r = Signal(n, name=f"active_{r}")
+            m.d.comb += getattr(self.read, f"active_{r}").eq(bits_r)
+            appends = [(self.spikes.valid & (self.spikes.payload.region == r), spiked.index)]
+            if r == 0:
+                appends.append((self.load.valid, self.load.payload.index))
+            for valid, index in appends:
+                with m.If(valid & (index < n)):
+                    m.d.sync += bits_r.bit_select(index, 1).eq(1)
+            with m.If(self.control.clear[r]):
+                m.d.sync += bits_r.eq(0)

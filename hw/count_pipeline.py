@@ -42,7 +42,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Shape, Signal, signed
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -118,8 +118,9 @@ def block_layout(spec: EngineSpec) -> data.StructLayout:
         "counts": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
         "ahead": data.ArrayLayout(signed(spec.count_bits), spec.lanes),
     }
-    if spec.has_conv:  # a conv net's group facts (:func:`group_layout`)
+    if spec.has_conv:  # a conv net's group facts (:func:`group_layout`); the block was silent (no listed input)
         fields["grp"] = group_layout(spec)
+        fields["silent"] = 1
     return data.StructLayout(fields)
 
 
@@ -202,8 +203,9 @@ class CountPipeline(wiring.Component):
         # a real input (an empty list issues one null item); one valid bit and one tag per stage
         tag_fields = {"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
                       "first": 1, "last": 1, "real": 1}
-        if spec.has_conv:  # the group's facts, and whether the item is a padding tap (it counts nothing)
-            tag_fields.update(grp=group_layout(spec), pad=1)
+        if spec.has_conv:  # the group's facts, whether the item is a null item (it counts nothing), and on a block's
+            # last item whether the block was silent (no listed input under its receptive field)
+            tag_fields.update(grp=group_layout(spec), pad=1, silent=1)
         tag = data.StructLayout(tag_fields)
         s = SimpleNamespace(  # the registers the stages share: S1, S2, S2b, S2c, S3 valid and tag; S3 operands
             v1=Signal(), v2=Signal(), vb=Signal(), vc=Signal(), v3=Signal(),
@@ -223,7 +225,7 @@ class CountPipeline(wiring.Component):
         code2, sel2 = self._read(m, s, wrow1, mags, signs)
         self._products(m, s, code2, sel2, mags, signs)
         self._accumulate(m, s)
-        m.d.comb += self.control.busy.eq(s.issuing | s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
+        m.d.comb += self.control.busy.eq(s.issuing | s.walking | s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
         return m
 
     def _fault_deltas(self, m, s, write):
@@ -257,7 +259,8 @@ class CountPipeline(wiring.Component):
         return mag_rd, sign_rd
 
     def _issue(self, m, s):
-        """S0: walk (group, pass, position) over the layer's active list; the item reads its list entry."""
+        """S0: walk (group, pass, position) over the layer's active list; the item reads its list entry (a conv
+        layer: :meth:`_walk`)."""
         spec = self.spec
         layer, passes, max_in = self.control.layer, spec.passes, spec.max_in
 
@@ -271,12 +274,10 @@ class CountPipeline(wiring.Component):
         wrow1 = Signal.like(wrow, reset_less=True)
         region = layer[0] if spec.n_layers > 1 else Const(0, 1)
         n_cur = self.lists.count[region]
-        if spec.has_conv:  # a conv layer's blocks walk its taps, not the list
-            is_conv = per_layer([pl.conv is not None for pl in spec.plans], 1)
-            n_cur = Mux(is_conv, per_layer([pl.taps for pl in spec.plans], range(max_in + 1)), n_cur)
         laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr, reset_less=True)
         m.d.comb += [laddr0.eq(region * max_in + cur), self.lists.addr.eq(Mux(s.stall, laddr1, laddr0))]
         item_last = cur + 1 >= n_cur
+        g_next = Mux(item_last & (ps == passes - 1), g + 1, g)  # the group of the next item
         with m.If(~s.stall):
             m.d.sync += [s.v1.eq(s.issuing), laddr1.eq(laddr0), s.t1.lay.eq(layer), s.t1.g.eq(g), s.t1.ps.eq(ps),
                          s.t1.first.eq(cur == 0), s.t1.last.eq(item_last), s.t1.real.eq(n_cur != 0), wrow1.eq(wrow)]
@@ -292,60 +293,137 @@ class CountPipeline(wiring.Component):
                         m.d.sync += [ps.eq(0), g.eq(g + 1), wrow.eq(wrow + n_in)]
                         with m.If(g == per_layer([pl.groups for pl in spec.plans], spec.group_shape) - 1):
                             m.d.sync += s.issuing.eq(0)
+        s.walking = Const(0, 1)
         with m.If(self.control.start):
             wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
             m.d.sync += [s.issuing.eq(1), g.eq(0), ps.eq(0), cur.eq(0), wrow.eq(wbase)]
         if spec.has_conv:
-            self._walk(m, s, g, ps, cur, item_last, wrow1, per_layer)
+            self._walk(m, s, g_next, item_last, wrow1, per_layer)
         return wrow1
 
-    def _walk(self, m, s, g, ps, cur, item_last, wrow1, per_layer):
-        """A conv net's S0: the group table (one row per group, :func:`group_table`) gives each block's facts and
-        first weight row; a conv layer's items are its taps ``(c, dy, dx)``, walked by a running input index
-        ``idx`` and its row and column ``yy``, ``xx`` (a tap outside the input is padding: it counts nothing);
-        S1 gets the tap; the spike memory reads the index at S0 (:meth:`_read`)."""
+    def _walk(self, m, s, g_next_dense, item_last_dense, wrow1, per_layer):
+        """A conv net's S0.  The group table (one row per group, :func:`group_table`) gives each block's facts and
+        first weight row (a dense layer's too).  A conv layer's block walks its receptive field a *slice* at a
+        time: kernel row ``dy`` of every input channel, ``C * k`` taps, whose listed inputs (the lists' bit sets,
+        ``hw/active_list.py``) form the slice's mask.  A walker fetches the next slice's mask into a register
+        while the issue stage issues the current one's set bits, lowest first, one item per clock (an empty
+        slice issues one null item, which counts nothing); the item's input index and weight row are the
+        slice's bases plus the bit's offsets.  So a block costs ``sum_dy max(1, listed taps of row dy)`` clocks
+        (:func:`~sc_neurocore.hw.timing.slice_items`) and silent inputs cost none."""
         spec = self.spec
+        layer = self.control.layer
         bases, rows = group_table(spec)
         layout = _walk_layout(spec)
         m.submodules.groups = rom = memory.Memory(shape=layout, depth=max(len(rows), 2), init=rows)
         rd = rom.read_port(domain="comb")
-        row = Signal(layout)  # the current group's row
-        gbase = per_layer(bases, range(len(rows) + 1))
-        g_next = Mux(ps == spec.passes - 1, g + 1, g)
-        m.d.comb += rd.addr.eq(Mux(self.control.start, gbase, gbase + g_next))
         convs = [pl.conv for pl in spec.plans]
-        kmax = max([c.kernel for c in convs if c is not None])
+        kmax = max(c.kernel for c in convs if c is not None)
+        cmax = max(c.in_channels for c in convs if c is not None)
+        J = cmax * kmax  # a slice mask: bit c * kmax + dx is the tap (c, dy, dx)
+        is_conv = per_layer([c is not None for c in convs], 1)
 
         def geo(fn, shape):
             return per_layer([fn(c) if c is not None else 0 for c in convs], shape)
 
-        k, width, height = (geo(lambda c: c.kernel, range(kmax + 1)), geo(lambda c: c.width, range(spec.max_in + 1)),
-                            geo(lambda c: c.height, range(spec.max_in + 1)))
-        span = signed(layout["idx0"].shape.width)
-        inc_row = geo(lambda c: c.width - (c.kernel - 1), span)
-        inc_ch = geo(lambda c: c.height * c.width - (c.kernel - 1) * c.width - (c.kernel - 1), span)
-        idx, yy, xx = (Signal(layout[n].shape, name=f"walk_{n}") for n in ("idx0", "yy0", "xx0"))
-        dx, dy = Signal(range(kmax + 1)), Signal(range(kmax + 1))
-        is_conv = per_layer([c is not None for c in convs], 1)
-        inside = ~is_conv | ((yy >= 0) & (yy < height) & (xx >= 0) & (xx < width))  # a dense item is never padding
+        k = geo(lambda c: c.kernel, range(kmax + 1))
+        gbase = per_layer(bases, range(len(rows) + 1))
+
+        # a dense layer's group row (a conv net's dense layers read their facts from the table too)
+        drow = Signal(layout)
+        # the walker: the slice it fetches next (group, pass, dy), its group's row, the slice's bases
+        wg, wps, wdy, wbusy = Signal(spec.group_shape), Signal(spec.pass_shape), Signal(range(kmax + 1)), Signal()
+        row = Signal(layout)
+        wyy = Signal(layout["yy0"].shape, name="walk_yy")
+        widx = Signal(layout["idx0"].shape, name="walk_idx")
+        wtap = Signal(range(spec.weight_rows + 1), name="walk_wrow")
+        last_slice = wdy == k - 1
+        wg_next = Mux(last_slice & (wps == spec.passes - 1), wg + 1, wg)
+        m.d.comb += rd.addr.eq(Mux(self.control.start, gbase, gbase + Mux(is_conv, wg_next, g_next_dense)))
+
+        mask = Signal(J)  # the fetched slice's listed taps
+        m.d.comb += mask.eq(Array([self._slice_mask(li, c, wyy, row.xx0, kmax) if c is not None else Const(0, J)
+                                   for li, c in enumerate(convs)])[layer])
+        sl = data.StructLayout({"mask": J, "g": spec.group_shape, "ps": spec.pass_shape, "grp": group_layout(spec),
+                                "wrow": range(spec.weight_rows + 1), "idx": layout["idx0"].shape, "first": 1,
+                                "last": 1})
+        nxt, nv = Signal(sl, reset_less=True), Signal()  # the fetched slice
+        cur, cv = Signal(sl, reset_less=True), Signal()  # the slice being issued
+        low, rest = Signal(J), Signal(J)
+        m.d.comb += [low.eq(cur.mask & (~cur.mask + 1)), rest.eq(cur.mask & ~low)]
+        done = rest == 0  # this clock's item is the slice's last (an empty slice's null item too)
+        take = ~s.stall & (~cv | done)  # the issue stage takes the fetched slice at the clock edge
+        fill = wbusy & (~nv | take)
+        with m.If(take):
+            m.d.sync += [cv.eq(nv), cur.eq(nxt)]
+        with m.Elif(~s.stall & cv):
+            m.d.sync += [cur.mask.eq(rest), cur.first.eq(0)]
+        with m.If(fill):
+            m.d.sync += [nv.eq(1), nxt.mask.eq(mask), nxt.g.eq(wg), nxt.ps.eq(wps), nxt.grp.eq(row.grp),
+                         nxt.wrow.eq(wtap), nxt.idx.eq(widx), nxt.first.eq(wdy == 0), nxt.last.eq(last_slice)]
+            with m.If(~last_slice):
+                m.d.sync += [wdy.eq(wdy + 1), wyy.eq(wyy + 1), wtap.eq(wtap + k),
+                             widx.eq(widx + geo(lambda c: c.width, range(spec.max_in + 1)))]
+            with m.Else():  # the next block: the same group's next pass, or the next group (its row)
+                m.d.sync += [wdy.eq(0), row.eq(rd.data), wyy.eq(rd.data.yy0), wtap.eq(rd.data.wrow),
+                             widx.eq(rd.data.idx0), wps.eq(Mux(wps == spec.passes - 1, 0, wps + 1)), wg.eq(wg_next)]
+                with m.If((wps == spec.passes - 1) & (wg == per_layer([pl.groups for pl in spec.plans],
+                                                                        spec.group_shape) - 1)):
+                    m.d.sync += wbusy.eq(0)
+        with m.Elif(take):
+            m.d.sync += nv.eq(0)
+
+        # the item: the lowest set bit's input index and weight row (offsets of the one-hot bit, per layer)
+        def offsets(fn, shape):
+            per = []
+            for c in convs:
+                table = [fn(c, j // kmax, j % kmax) if c is not None and j // kmax < c.in_channels
+                         and j % kmax < c.kernel else 0 for j in range(J)]
+                width = Shape.cast(shape).width
+                per.append(Cat(*[Cat(*[low[j] & ((table[j] >> b) & 1) for j in range(J)]).any()
+                                 for b in range(width)]))
+            return Array(per)[layer]
+
+        ioff = offsets(lambda c, ch, dx: ch * c.height * c.width + dx, range(spec.max_in + 1))
+        toff = offsets(lambda c, ch, dx: ch * c.kernel * c.kernel + dx, range(spec.weight_rows + 1))
+        null = cur.mask == 0
+        quiet = Signal()  # the block's items so far were all null
+        with m.If(~s.stall & cv & is_conv):
+            m.d.sync += quiet.eq(null & (quiet | cur.first))
         s.idx0 = Signal(range(spec.max_in + 1))  # the S0 item's input index (the spike memory reads it a stage early)
-        m.d.comb += s.idx0.eq(Mux(inside, idx, 0))
-        s.tap1 = Signal(range(max(pl.taps for pl in spec.plans) + 1), reset_less=True)
+        m.d.comb += s.idx0.eq(Mux(null, 0, cur.idx + ioff))
+        s.walking = cv | nv | wbusy
         with m.If(~s.stall):
-            m.d.sync += [s.t1.grp.eq(row.grp), s.t1.pad.eq(~inside), wrow1.eq(row.wrow), s.tap1.eq(cur)]
-            with m.If(s.issuing):
-                with m.If(item_last):  # the next block's first tap: its group's row (the same group's, or the next)
-                    m.d.sync += [row.eq(rd.data), idx.eq(rd.data.idx0), yy.eq(rd.data.yy0), xx.eq(rd.data.xx0),
-                                 dx.eq(0), dy.eq(0)]
-                with m.Elif(dx != k - 1):
-                    m.d.sync += [dx.eq(dx + 1), xx.eq(xx + 1), idx.eq(idx + 1)]
-                with m.Elif(dy != k - 1):
-                    m.d.sync += [dx.eq(0), xx.eq(row.xx0), dy.eq(dy + 1), yy.eq(yy + 1), idx.eq(idx + inc_row)]
-                with m.Else():
-                    m.d.sync += [dx.eq(0), xx.eq(row.xx0), dy.eq(0), yy.eq(row.yy0), idx.eq(idx + inc_ch)]
+            with m.If(is_conv):
+                m.d.sync += [s.v1.eq(cv), s.t1.g.eq(cur.g), s.t1.ps.eq(cur.ps), s.t1.first.eq(cur.first),
+                             s.t1.last.eq(cur.last & done), s.t1.real.eq(1), s.t1.grp.eq(cur.grp), s.t1.pad.eq(null),
+                             s.t1.silent.eq(null & (quiet | cur.first)),
+                             wrow1.eq(cur.wrow + toff)]
+            with m.Else():
+                m.d.sync += [s.t1.grp.eq(drow.grp), s.t1.pad.eq(0), s.t1.silent.eq(0)]
+                with m.If(s.issuing & item_last_dense):
+                    m.d.sync += drow.eq(rd.data)
         with m.If(self.control.start):
-            m.d.sync += [row.eq(rd.data), idx.eq(rd.data.idx0), yy.eq(rd.data.yy0), xx.eq(rd.data.xx0), dx.eq(0),
-                         dy.eq(0)]
+            m.d.sync += [drow.eq(rd.data), wbusy.eq(is_conv), wg.eq(0), wps.eq(0), wdy.eq(0), row.eq(rd.data),
+                         wyy.eq(rd.data.yy0), wtap.eq(rd.data.wrow), widx.eq(rd.data.idx0)]
+            with m.If(is_conv):
+                m.d.sync += s.issuing.eq(0)
+
+    def _slice_mask(self, li, geom, yy, xx0, kmax):
+        """The mask of conv layer ``li``'s slice at input row ``yy`` (signed; outside the input: no taps) from column
+        ``xx0`` (signed; columns outside are padding): bit ``c * kmax + dx`` is input ``(c, yy, xx0 + dx)``'s bit in
+        the bit set of the region the layer reads."""
+        C, H, W, kk, p = geom.in_channels, geom.height, geom.width, geom.kernel, geom.padding
+        bits_r = getattr(self.lists, f"active_{li % 2}")
+        inside = (yy >= 0) & (yy < H)
+        ysel = yy.as_unsigned()[:bits(H - 1)] if H > 1 else Const(0, 1)
+        out = []
+        for c in range(C):
+            words = [bits_r[(c * H + y) * W:(c * H + y + 1) * W] for y in range(H)]
+            word = Mux(inside, Array(words)[ysel], 0)
+            padded = Cat(Const(0, p), word, Const(0, p + kk)) if p else Cat(word, Const(0, kk))
+            win = padded.bit_select((xx0 + p).as_unsigned()[:bits(W + 2 * p)], kk)
+            out.append(Cat(win, Const(0, kmax - kk)))
+        return Cat(*out)
 
     def _read(self, m, s, wrow1, mags, signs):
         """S1: the list entry addresses the weights (and the previous layer's spikes); S2: their words arrive."""
@@ -357,7 +435,7 @@ class CountPipeline(wiring.Component):
         index = entry.index
         if spec.has_conv:  # a conv layer's item is a tap: its weight row comes from the walk
             conv1 = _is_conv(spec, s.t1.lay)
-            m.d.comb += waddr.eq(wrow1 + Mux(conv1, s.tap1, entry.index))
+            m.d.comb += waddr.eq(wrow1 + Mux(conv1, 0, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
         for p, (mag, sign) in enumerate(zip(mags, signs)):
@@ -476,7 +554,7 @@ class CountPipeline(wiring.Component):
         full, full_next = Signal(), Signal()
         held_fields = {"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape}
         if spec.has_conv:
-            held_fields["grp"] = group_layout(spec)
+            held_fields.update(grp=group_layout(spec), silent=1)
         held_tag = Signal(data.StructLayout(held_fields), reset_less=True)
         # ending: a block's last item is in S3 in the next clock.  stall = v3 & t3.last & full and
         # write = v3 & t3.last & ~full (the register's own state only: no wait on the unit), both kept in
@@ -504,7 +582,7 @@ class CountPipeline(wiring.Component):
         m.d.comb += [self.o.valid.eq(full), out.layer.eq(held_tag.lay), out.group.eq(held_tag.g),
                      out.pass_.eq(held_tag.ps)]
         if spec.has_conv:
-            m.d.comb += out.grp.eq(held_tag.grp)
+            m.d.comb += [out.grp.eq(held_tag.grp), out.silent.eq(held_tag.silent)]
         m.d.comb += [out.counts[p].eq(bank[p][0]) for p in range(P)]
         m.d.comb += [out.ahead[p].eq(bank[p][min(1, TL - 1)]) for p in range(P)]
         delta = self._fault_deltas(m, s, write) if spec.faults is not None else None
@@ -518,6 +596,6 @@ class CountPipeline(wiring.Component):
         with m.If(write):
             m.d.sync += [full.eq(1), held_tag.lay.eq(s.t3.lay), held_tag.g.eq(s.t3.g), held_tag.ps.eq(s.t3.ps)]
             if spec.has_conv:
-                m.d.sync += held_tag.grp.eq(s.t3.grp)
+                m.d.sync += [held_tag.grp.eq(s.t3.grp), held_tag.silent.eq(s.t3.silent)]
         with m.Elif(self.o.ready):
             m.d.sync += full.eq(0)

@@ -17,7 +17,9 @@ emits one record per neuron and timestep and waits for each to be taken.  After 
 timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
 
 Latency per block: ``hw.timing.PREP`` clocks, then one per timestep (``valid lanes`` per timestep
-while tracing), then one to hand over (hidden layers, when the writeback is free).
+while tracing), then one to hand over (hidden layers, when the writeback is free).  A silent block of a quiet
+conv layer (``EngineSpec.quiet``: no listed input under the receptive field, and the layer's neurons do not
+spike on their bias alone) is handed on without steps when not tracing: its spikes are none, as the model's.
 """
 
 from __future__ import annotations
@@ -176,6 +178,12 @@ class NeuronUnit(wiring.Component):
         m.d.comb += [self.steps.valid.eq(commit), steps.layer.eq(lay), steps.group.eq(grp),
                      steps.spikes.eq(Cat(*[n.spike for n in neurons]))]
         n_steps = Array([Const(min(TL, spec.T - pp * TL), range(TL + 1)) for pp in range(spec.passes)])[ps]
+        # a silent block of a quiet layer (``EngineSpec.quiet``; never while tracing): its neurons would not spike,
+        # so the unit frees the register and hands on no spikes without stepping them
+        skip = Signal()
+        if spec.has_conv and not spec.trace and any(spec.quiet):
+            quiet = Array([Const(int(q), 1) for q in spec.quiet])[block.layer]
+            m.d.comb += skip.eq(block.silent & quiet)
         m.d.comb += [last_step.eq(commit & (k == n_steps - 1)), self.i.ready.eq(last_step)]
         upset = self._fault_masks(m, lay, grp, ps, k, commit, last_step) if spec.faults is not None else None
         with m.If(commit):
@@ -196,7 +204,12 @@ class NeuronUnit(wiring.Component):
                         m.d.sync += facts.eq(block.grp)
                     with m.If(block.pass_ == 0):  # a new group: its neurons start the image from rest
                         m.d.sync += [Value.cast(x).eq(0) for x in state] + [x.eq(0) for x in fired]
-                    m.next = "PREP"
+                    with m.If(skip):
+                        m.d.comb += self.i.ready.eq(1)
+                        m.d.sync += [x.eq(0) for x in spikes]
+                        m.next = "HAND"
+                    with m.Else():
+                        m.next = "PREP"
             with m.State("PREP"):
                 m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "PREP2"
@@ -227,7 +240,7 @@ class NeuronUnit(wiring.Component):
         if not spec.trace:
             # without tracing every STEP clock commits, so the next clock's load is known now: PREP and PREP2
             # follow IDLE with a block, STEP follows PREP2 and itself until the last step
-            load_next = ((fsm.ongoing("IDLE") & self.i.valid) | fsm.ongoing("PREP") | fsm.ongoing("PREP2")
+            load_next = ((fsm.ongoing("IDLE") & self.i.valid & ~skip) | fsm.ongoing("PREP") | fsm.ongoing("PREP2")
                          | (fsm.ongoing("STEP") & ~last_step))
             m.d.sync += [x.eq(load_next) for x in loads]
         return m

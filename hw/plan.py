@@ -11,6 +11,8 @@ computed twice.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -312,6 +314,31 @@ class EngineSpec:
     def max_neurons(self) -> int:
         """Neurons of the largest layer (a conv layer's output positions x channels)."""
         return max(pl.neurons for pl in self.plans)
+
+    @cached_property
+    def quiet(self) -> tuple[bool, ...]:
+        """Per layer: a hidden conv layer whose neurons, with a count of 0 at every timestep (a receptive field with
+        no listed input), never spike in ``T`` timesteps from rest (``sc.fixed.scale_count`` and ``neuron_step``
+        with the channel's bias).  Without tracing the neuron unit hands such a *silent* block's spikes (none) on
+        without stepping it (``hw/neuron_unit.py``)."""
+        from ..sc.fixed import neuron_step, scale_count
+
+        cfg, out = self.config, []
+        for li, layer in enumerate(self.qnet.layers):
+            if layer.conv is None or li == self.n_layers - 1:
+                out.append(False)
+                continue
+            current = scale_count(np.zeros(len(layer.bias_q), dtype=np.int64), layer.scale_mult, layer.scale_shift,
+                                  np.asarray(layer.bias_q, dtype=np.int64), cfg.membrane)
+            states = {name: np.zeros(len(layer.bias_q), dtype=np.int64) for name in NEURONS[layer.neuron].states}
+            fired = False
+            for _ in range(self.T):
+                states, spike = neuron_step(layer.neuron, states, current, int(layer.beta_q), int(layer.threshold_q),
+                                            layer.neuron_params, cfg.membrane, cfg.beta_format.frac_bits,
+                                            reset=layer.reset, reset_q=layer.reset_q)
+                fired |= bool(np.any(spike))
+            out.append(not fired)
+        return tuple(out)
 
     @cached_property
     def groups(self) -> tuple[tuple[GroupRow, ...], ...]:

@@ -129,7 +129,9 @@ class SpikeWriteback(wiring.Component):
         layer's groups come window by window of its pooling, so each lane ORs its spikes into an accumulator that
         the window's first group clears, and every group writes the window's OR so far (the last write holds the
         whole window: ``sc.conv.or_pool``); the pooled value joins the next list after the window's last group,
-        if it spiked.  Dense groups (``out_stride`` 1, every group a window of one) write their own spikes."""
+        if it spiked.  Dense groups (``out_stride`` 1, every group a window of one) write their own spikes.  A group
+        that does not close its window only ORs its lanes into their accumulators, all in the clock it is handed
+        over (no row is read before the window's last group writes it: the next layer runs after this one)."""
         spec = self.spec
         P, TL, passes, max_hid = spec.lanes, spec.tlanes, spec.passes, spec.max_hidden
         stride = Array([Const(1 if pl.conv is None else pl.conv.pooled_height * pl.conv.pooled_width,
@@ -160,3 +162,11 @@ class SpikeWriteback(wiring.Component):
                 m.d.sync += busy.eq(0)
             with m.Else():
                 m.d.sync += lane.eq(lane + 1)
+        new = self.hand.payload
+        with m.If(self.hand.valid & ~busy & ~new.grp.wlast):  # inside a window: every lane ORs at once
+            m.d.sync += busy.eq(0)
+            for p in range(P):
+                old_p = Mux(new.grp.wfirst, 0, accs[p].word_select(new.pass_, TL))
+                m.d.sync += accs[p].word_select(new.pass_, TL).eq(old_p | new.spikes[p])
+                with m.If(new.pass_ == passes - 1):
+                    m.d.sync += pools[p].eq(Mux(new.grp.wfirst, 0, pools[p]) | new.fired[p])

@@ -99,3 +99,62 @@ def test_what_the_engine_does_not_build_is_refused():
                                    convs=[ConvGeometry(1, 4, 4, 3, 0, 2)])
     with pytest.raises(ValueError, match="layer 0: the engine's output layer must be dense"):
         SCNetworkCore(last, 2)
+
+
+def test_slice_items_and_silent_positions_by_hand():
+    """2 channels of 3x3, kernel 2: each output position costs, per kernel row, its listed inputs over both channels,
+    or 1 for a row with none."""
+    from sc_neurocore.hw.timing import silent_positions, slice_items
+
+    geom = ConvGeometry(2, 3, 3, 2, 0, 1)
+    listed = np.array([[1, 0, 0, 0, 0, 0, 0, 0, 1,    # channel 0
+                        0, 1, 0, 0, 0, 0, 0, 0, 0]])  # channel 1
+    assert slice_items(listed, geom).tolist() == [[3, 2, 2, 2]]
+    assert silent_positions(listed, geom).tolist() == [[False, False, True, False]]
+
+
+def _quiet_net(seed, bias=-0.05):
+    """1x8x8 -> 3c3 (padding 1) -> pool 2 -> 4: conv biases ``bias`` (<= 0: the layer is quiet)."""
+    rng = np.random.default_rng(seed)
+    g = ConvGeometry(1, 8, 8, 3, 1, 2)
+    weights = [rng.normal(size=(3, 9)), rng.normal(size=(4, 3 * 16))]
+    biases = [np.full(3, bias), rng.normal(size=4) * 0.2]
+    return QuantizedNet.from_float(weights, biases, [0.8, 0.8], [0.4, 0.4], SCConfig(length=8), convs=[g, None])
+
+
+def _corner_images(seed, n):
+    """Images whose non-zero pixels sit in the top-left 3x3 corner: most positions see no listed input."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((n, 8, 8), dtype=np.int64)
+    img[:, :3, :3] = rng.integers(1, 256, (n, 3, 3))
+    return img.reshape(n, 64)
+
+
+def test_silent_blocks_of_a_quiet_layer_skip_their_steps():
+    """Without tracing, a quiet layer's silent positions are handed on without steps: the results equal the model's,
+    the clocks equal the clock model's, and that model is cheaper than stepping them (the skip is exercised)."""
+    from sc_neurocore.hw.timing import image_clocks, listed_inputs, silent_positions, slice_items
+
+    qnet, T, par = _quiet_net(4), 4, (2, 2)
+    spec = EngineSpec.of(qnet, T, par)
+    assert spec.quiet == (True, False)
+    images = np.concatenate([np.zeros((1, 64), dtype=np.int64), _corner_images(5, 3)])  # the last one's clocks
+    listed = listed_inputs(qnet, T, images)                                                # are not measured
+    silent = silent_positions(listed[0], qnet.layers[0].conv)
+    assert silent[0].all() and silent[1:].sum(axis=1).min() >= 30
+    _check(qnet, T, par, images, fire=False)
+    items = slice_items(listed[0], qnet.layers[0].conv)
+    for b in range(len(images)):
+        act = [int(a[b].sum()) for a in listed]
+        kw = dict(items={0: items[b]}, silent={0: silent[b]})
+        skipped = image_clocks(spec.plans, T, spec.lanes, spec.tlanes, 64, act, quiet=spec.quiet, **kw)
+        stepped = image_clocks(spec.plans, T, spec.lanes, spec.tlanes, 64, act, quiet=(), **kw)
+        assert skipped == cycles_per_image(qnet, T, par, xq=images[b])
+        assert stepped - skipped >= 30 * T  # at least 30 silent positions, T steps each
+
+
+def test_a_layer_that_fires_on_its_bias_alone_is_not_quiet():
+    # bias 0.6 > theta 0.4: the neurons fire with no input, so a silent position is not silent
+    assert EngineSpec.of(_quiet_net(4, bias=0.6), 4, (2, 2)).quiet == (False, False)
+    qnet = _quiet_net(4, bias=0.6)
+    _check(qnet, 4, (2, 2), np.concatenate([_corner_images(6, 2), np.zeros((1, 64), dtype=np.int64)]), fire=False)
