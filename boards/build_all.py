@@ -20,7 +20,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .registry import BOARDS, REFERENCE_BOARDS, get_board
+from .registry import BOARDS, REFERENCE_BOARDS, REPORT_FILE, get_board
 
 __all__ = ["main", "render_markdown", "REFERENCE_BOARDS", "DEFAULT_EXPORT", "NET_COMMANDS"]
 
@@ -78,7 +78,42 @@ def _fmt_util(util: dict, cells: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def render_markdown(results: list[dict], header: dict) -> str:
+def _other_rows(others: list[dict]) -> list[str]:
+    """The section of other nets' builds (``sc-neurocore build`` folders, their ``build_report.json``)."""
+    if not others:
+        return []
+    lines = ["## Other nets", "",
+             "Built with `sc-neurocore build` (each row's command below); the figures come from that build's own "
+             "report (`build_report.json` in its folder), the clocks per image from the clock model over the "
+             "named test images.", "",
+             "| net | board | core (lanes, tlanes) | clock | fmax (sync) | timing | logic | FF | block RAM | DSP "
+             "| cycles / image: mean (max seen; worst case) | images / s at clock: mean (worst seen) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in others:
+        u = r.get("utilization", {})
+
+        def used(*keys):
+            return next((f"{u[k]['used']:,} / {u[k]['available']:,}" for k in keys if k in u), "—")
+
+        net = r.get("net", {})
+        desc = net.get("shape") or "-".join(map(str, net.get("sizes", []))) or "—"
+        fmax = r["sync_fmax_hz"]
+        seen = r.get("cycles_max_seen")
+        lines.append(
+            f"| `{desc}` | {r['board']} | {r['core']} {tuple(r['parallelism'])} | {r['clock_hz'] / 1e6:.2f} MHz | "
+            f"{fmax / 1e6:.2f} MHz | {'meets' if r['meets_timing'] else 'FAILS'} | "
+            f"{used('TRELLIS_COMB', 'ICESTORM_LC')} | {used('TRELLIS_FF')} | {used('DP16KD', 'ICESTORM_RAM')} | "
+            f"{used('MULT18X18D', 'ICESTORM_DSP')} | {r['cycles_mean']:,.0f} ({seen:,}; {r['cycles_per_image']:,}) | "
+            f"{r['images_per_s']:,.0f} ({r['clock_hz'] / seen:,.0f}) |")
+    lines.append("")
+    for r in others:
+        lines += [f"- `{r.get('net', {}).get('shape', r['board'])}` on {r['board']}: `{r['command']}`; build folder "
+                  f"`{r['build_dir']}`; clocks per image over {r['images_measured']} {r.get('images_name', '')} "
+                  "images"]
+    return lines + [""]
+
+
+def render_markdown(results: list[dict], header: dict, others: list[dict] = ()) -> str:
     lines = [
         "# Board builds",
         "",
@@ -154,6 +189,7 @@ def render_markdown(results: list[dict], header: dict) -> str:
         ]
         lines += [f"| {a} | {b} |" for a, b in _fmt_util(r["utilization"], r["yosys_cells"])]
         lines.append("")
+    lines += _other_rows(list(others))
     return "\n".join(lines)
 
 
@@ -258,13 +294,43 @@ def build_boards(qnet, boards, *, T: int = 25, build_dir=Path("build/boards"), c
     return results
 
 
-def _write_report(report: Path, results: list[dict], header: dict) -> None:
+def _previous_others(report: Path) -> list[dict]:
+    """The other nets' builds of the report's JSON, kept when the reference boards are built again."""
+    path = report.with_suffix(".json")
+    try:
+        return list(json.loads(path.read_text()).get("others", []))
+    except (OSError, ValueError):
+        return []
+
+
+def _write_report(report: Path, results: list[dict], header: dict, others: list[dict] | None = None) -> None:
     from ..fileio import atomic_write_text
 
-    atomic_write_text(report, render_markdown(results, header))
-    atomic_write_text(report.with_suffix(".json"), json.dumps({"header": header, "boards": results}, indent=1,
-                                                              default=str))
+    others = _previous_others(report) if others is None else others
+    atomic_write_text(report, render_markdown(results, header, others))
+    atomic_write_text(report.with_suffix(".json"), json.dumps({"header": header, "boards": results,
+                                                               "others": others}, indent=1, default=str))
     print(f"[build_all] wrote {report} and {report.with_suffix('.json')}")
+
+
+def _add_others(dirs, report: Path, parser) -> int:
+    """Re-render ``report`` from its JSON with the builds in ``dirs`` as its other nets."""
+
+    try:
+        data = json.loads(report.with_suffix(".json").read_text())
+    except (OSError, ValueError) as exc:
+        parser.error(f"--other-builds needs the report's JSON {report.with_suffix('.json')}: {exc}")
+    others = []
+    for d in dirs:
+        path = Path(d) / REPORT_FILE
+        if not path.exists():
+            parser.error(f"{d}: no {REPORT_FILE} (build it with 'sc-neurocore build ... -o {d}')")
+        rep = json.loads(path.read_text())
+        if not rep.get("cycles_mean") or not rep.get("sync_fmax_hz"):
+            parser.error(f"{path}: the build has no fmax or no measured clocks per image")
+        others.append(rep)
+    _write_report(report, data["boards"], data["header"], others)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=Path("docs/bench/boards.md"), help="Markdown report to write")
     parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
                         help="build nothing: combine the JSON reports of earlier runs (one per board) into --report")
+    parser.add_argument("--other-builds", type=Path, nargs="+", metavar="DIR",
+                        help="build nothing: list these 'sc-neurocore build' folders (other nets) in --report's "
+                             "'Other nets' section, replacing the ones it lists, the boards unchanged")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     command = "python -m sc_neurocore.boards.build_all" + "".join(" " + shlex.quote(a) for a in argv)
@@ -294,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.merge:
         return _merge(args.merge, args.report, command)
+    if args.other_builds:
+        return _add_others(args.other_builds, args.report, parser)
 
     boards = args.board or list(REFERENCE_BOARDS)
     qnet, net_desc = None, "stand-in core (no net): flow check only"

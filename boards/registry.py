@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "EXTRA_BOARDS", "REFERENCE_BOARDS"]
+__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "EXTRA_BOARDS", "REFERENCE_BOARDS", "REPORT_FILE"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,9 @@ class BoardSpec:
 
 #: The boards ``nox -s build`` builds and ``docs/bench/boards.md`` reports.
 REFERENCE_BOARDS = ("icebreaker", "ulx3s")
+#: A build's report (``BuildReport.to_json()``) in its folder: ``sc-neurocore build`` writes it, ``sc-neurocore
+#: report`` and ``build_all --other-builds`` read it.
+REPORT_FILE = "build_report.json"
 
 _REFERENCE = [
     BoardSpec(

@@ -21,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..boards.registry import BOARDS, board_names
+from ..boards.registry import BOARDS, REPORT_FILE, board_names
 from .argtypes import (
     PARALLELISM_SYNTAX,
     clock_mhz,
@@ -33,9 +33,6 @@ from .argtypes import (
 )
 from .export_vectors import add_data_file_option, add_encoding_options, encoded_inputs
 from .nets import add_net_options, net_from_args
-
-#: The build's report (``BuildReport.to_json()``) in its folder, read by ``sc-neurocore report``.
-REPORT_FILE = "build_report.json"
 
 EXAMPLES = """\
 examples:

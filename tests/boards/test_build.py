@@ -333,3 +333,38 @@ def test_build_all_needs_an_export(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "sc-neurocore export --checkpoint" in err
+
+
+def test_build_all_lists_other_nets_builds_and_keeps_them(tmp_path, capsys):
+    """``--other-builds``: the folders' build reports as the 'Other nets' section, the boards unchanged; a missing
+    report is refused (exit 2)."""
+    import json
+
+    from sc_neurocore.boards.build_all import main
+
+    report = tmp_path / "boards.md"
+    board = {"board": "icebreaker", "error": "boom"}
+    report.with_suffix(".json").write_text(json.dumps({"header": {"command": "nox -s build", "date": "today",
+                                                                  "tools": "yowasp", "net": "digits"},
+                                                       "boards": [board]}))
+    build = tmp_path / "conv"
+    build.mkdir()
+    rep = {"board": "ulx3s", "core": "SCNetworkCore", "parallelism": [16, 25], "clock_hz": 50e6,
+           "sync_fmax_hz": 52.5e6, "meets_timing": True, "cycles_per_image": 40000, "cycles_mean": 20000.0,
+           "cycles_max_seen": 25000, "images_per_s": 2500.0, "images_measured": 1000, "images_name": "mnist5k test",
+           "utilization": {"TRELLIS_COMB": {"used": 60000, "available": 83640},
+                           "TRELLIS_FF": {"used": 20000, "available": 83640}},
+           "net": {"shape": "1x28x28-12c5-pool2-32c5-pool2-10"}, "command": "sc-neurocore build --board ulx3s",
+           "build_dir": str(build)}
+    (build / "build_report.json").write_text(json.dumps(rep))
+    assert main(["--report", str(report), "--other-builds", str(build)]) == 0
+    text = report.read_text()
+    # 50 MHz / 20,000 mean clocks = 2,500 images/s; / 25,000 (the worst seen) = 2,000
+    assert ("| `1x28x28-12c5-pool2-32c5-pool2-10` | ulx3s | SCNetworkCore (16, 25) | 50.00 MHz | 52.50 MHz | meets | "
+            "60,000 / 83,640 | 20,000 / 83,640 | — | — | 20,000 (25,000; 40,000) | 2,500 (2,000) |") in text
+    assert "| icebreaker | — |" in text and "build failed" in text  # the boards' table as it was
+    saved = json.loads(report.with_suffix(".json").read_text())
+    assert saved["others"][0]["board"] == "ulx3s" and saved["boards"] == [board]
+    with pytest.raises(SystemExit) as exc:
+        main(["--report", str(report), "--other-builds", str(tmp_path / "nothing")])
+    assert exc.value.code == 2 and "no build_report.json" in capsys.readouterr().err
