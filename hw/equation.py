@@ -38,6 +38,7 @@ from ..compiler.equation_compiler import EquationNeuron, from_equations
 from ..compiler.ir import FixedNeuron, input_only
 from ..sc.contract import NEURONS, FixedPoint
 from .checks import Validated, check_int
+from .lif import LEAKS, constant_product
 from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
@@ -120,8 +121,28 @@ def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
     raise AssertionError(f"unknown operation {kind!r}")
 
 
+def _constant_mul(op, args, fixed: FixedNeuron, constants):
+    """A product of a runtime parameter and another value as per-layer constant shift-adds, or None when neither
+    operand is a parameter (or both are)."""
+    layer, per_layer = constants
+    names = {idx: name for name, idx in fixed.param_ops.items()}
+    which = [k for k, a in enumerate(op.args) if a in names]
+    if len(which) != 1:
+        return None
+    name, other = names[op.args[which[0]]], args[1 - which[0]]
+
+    def times(c: int):
+        return constant_product(other, c) if c >= 0 else -constant_product(other, -c)
+
+    values = [int(p[name]) for p in per_layer]
+    if len(set(values)) == 1:
+        return times(values[0])
+    products = {c: times(c) for c in sorted(set(values))}
+    return Array([products[c] for c in values])[layer]
+
+
 def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=None, stage_of=None, delay=None,
-               precomputed=None, only=None, prefix: str = "op", last_stage: int | None = None):
+               precomputed=None, only=None, prefix: str = "op", last_stage: int | None = None, constants=None):
     """The step's logic in ``m``: ``state`` ``{name: signed value}``, ``current`` a signed value ->
     ``({name: next state}, spike)`` (signals of the formats' widths, ``spike`` 1 bit).  ``params``:
     ``{runtime parameter: signed value}`` (default: constants, ``fixed.params``).
@@ -132,6 +153,9 @@ def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=No
     fit an earlier stage must still give its result in its last one).
     ``precomputed`` ``{operation: value}`` replaces operations by values computed elsewhere (a register);
     with ``only`` (a set of operations) just those are built and the list of every value is returned.
+    ``constants`` ``(layer, [{runtime parameter: int} per layer])``: a product of such a parameter and a value is
+    built as shifts and adds of each layer's constant (:func:`~sc_neurocore.hw.lif.constant_product`), chosen by
+    ``layer``: no multiplier block (the ``"lut"`` leak of the engine's LIF).
     """
     vals: list = [None] * len(fixed.ops)
     for i, v in (precomputed or {}).items():
@@ -154,7 +178,8 @@ def build_step(m: Module, fixed: FixedNeuron, state: dict, current, *, params=No
             args.append(v)
         width = 1 if op.kind == "cmp" else op.width
         sig = Signal(unsigned(1) if op.kind == "cmp" else signed(width), name=f"{prefix}{i}_{op.kind}")
-        m.d.comb += sig.eq(_expr(m, op, args, fixed, i))
+        product = _constant_mul(op, args, fixed, constants) if constants is not None and op.kind == "mul" else None
+        m.d.comb += sig.eq(_expr(m, op, args, fixed, i) if product is None else product)
         vals[i] = sig
     if only is not None:
         return vals
@@ -410,8 +435,10 @@ class EquationNeuronStep(Validated, wiring.Component):
     """
 
     @staticmethod
-    def validate(fixed, layer_params: Sequence[Mapping[str, int]], states=None) -> None:
+    def validate(fixed, layer_params: Sequence[Mapping[str, int]], states=None, *, leak: str = "multiplier") -> None:
         _check_fixed(fixed)
+        if leak not in LEAKS:
+            raise ValueError(f"leak must be one of {LEAKS}, not {leak!r}")
         if states is not None and sorted(states) != sorted(fixed.states):
             raise ValueError(f"states must order the neuron's states {list(fixed.states)}, not {states!r}")
         if len(fixed.states) > 1 and "v" not in fixed.states:
@@ -431,8 +458,9 @@ class EquationNeuronStep(Validated, wiring.Component):
                 if isinstance(q, bool) or not isinstance(q, int) or not lo <= q <= hi:
                     raise ValueError(f"layer {li}: {k} must be an integer in [{lo}, {hi}], not {q!r}")
 
-    def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None):
-        self.fixed = fixed
+    def __init__(self, fixed: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None, *,
+                 leak: str = "multiplier"):
+        self.fixed, self.leak = fixed, leak
         self.layer_params = [{**fixed.params, **p} for p in layer_params]
         self.states = tuple(fixed.states if states is None else states)
         fmt = fixed.input_format
@@ -441,11 +469,14 @@ class EquationNeuronStep(Validated, wiring.Component):
         super().__init__(NeuronSignature(len(self.layer_params), fmt, shape))
 
     @classmethod
-    def for_spec(cls, spec) -> EquationNeuronStep:
+    def for_spec(cls, spec, *, leak: str = "multiplier") -> EquationNeuronStep:
         """The contract's neuron model of an ``EngineSpec``'s net (``spec.neuron_model``: LIF or Synaptic),
         compiled from :data:`CONTRACT_EQUATIONS`, for every layer (the leaks ``beta``, ``alpha`` in
         Q2.``beta_bits``: up to 1.0, no leak; ``theta``, ``reset_q`` and the states in the membrane format).
-        One reset kind for every layer (``ValueError`` otherwise)."""
+        One reset kind for every layer (``ValueError`` otherwise).  ``leak``: how a product of a state and a
+        layer's parameter is built: ``"multiplier"`` (a multiplier block where the device has one) or ``"lut"``
+        (shifts and adds of each layer's constant, :func:`~sc_neurocore.hw.lif.constant_product`), as
+        ``LIFStep``'s ``leak``."""
         cfg, layers, model = spec.config, spec.qnet.layers, spec.neuron_model
         kinds = {layer.reset for layer in layers}
         if len(kinds) != 1:
@@ -460,15 +491,15 @@ class EquationNeuronStep(Validated, wiring.Component):
             if kind == "subtract" and "reset_q" in fixed.param_ops:
                 p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
             params.append(p)
-        return cls(fixed, params, model.states)
+        return cls(fixed, params, model.states, leak=leak)
 
     @classmethod
-    def lif_for_spec(cls, spec) -> EquationNeuronStep:
+    def lif_for_spec(cls, spec, *, leak: str = "multiplier") -> EquationNeuronStep:
         """The contract's LIF compiled from :data:`LIF_EQUATIONS` (:meth:`for_spec` of a LIF net)."""
         if spec.neuron_model.name != "lif":
             raise ValueError(f"lif_for_spec builds LIF neurons; this net's are {spec.neuron_model.name!r} "
                              "(EquationNeuronStep.for_spec)")
-        return cls.for_spec(spec)
+        return cls.for_spec(spec, leak=leak)
 
     def model(self, state, current, layer: int):
         """``(next_state, spike)`` in NumPy with the layer's parameters; ``state`` the membrane (one state) or
@@ -487,13 +518,14 @@ class EquationNeuronStep(Validated, wiring.Component):
         fixed = self.fixed
         params = _layer_params(fixed, self.layer_params, self.layer)
         regs = _early_registers(m, fixed, self.next_current, params, self.load)
+        consts = (self.layer, self.layer_params) if self.leak == "lut" else None
         if len(self.states) == 1:
             nxt, spike = build_step(m, fixed, {self.states[0]: self.state}, self.current, params=params,
-                                    precomputed=regs)
+                                    precomputed=regs, constants=consts)
             m.d.comb += self.next_state.eq(nxt[self.states[0]])
         else:
             nxt, spike = build_step(m, fixed, {s: self.state[s] for s in self.states}, self.current, params=params,
-                                    precomputed=regs)
+                                    precomputed=regs, constants=consts)
             m.d.comb += [self.next_state[s].eq(nxt[s]) for s in self.states]
         m.d.comb += self.spike.eq(spike)
         return m

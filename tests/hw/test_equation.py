@@ -189,7 +189,8 @@ def test_bad_arguments(call, exc, text):
     ((1.0, 0.7, 0.95), ("subtract-delayed",) * 3),  # IF (beta_q = 256) and subtract of theta / beta
     ((0.9, 1.0, 0.5), ("zero",) * 3),  # reset to zero
 ])
-def test_compiled_lif_is_the_engines_lif_step_at_every_input(betas, resets):
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
+def test_compiled_lif_is_the_engines_lif_step_at_every_input(betas, resets, leak):
     """EquationNeuronStep (the contract's LIF from equations) against LIFStep: same next state and spike for
     every layer over random states and currents plus the saturation edges, for each reset of the contract."""
     from amaranth.hdl import Module
@@ -205,7 +206,7 @@ def test_compiled_lif_is_the_engines_lif_step_at_every_input(betas, resets):
     qnet = QuantizedNet.from_float(ws, [None] * 3, list(betas), [0.5, 1.0, 1.5],
                                    SCConfig(rng="sobol", seed=3, length=8), resets=resets)
     spec = EngineSpec.of(qnet, 4, (1, 1))
-    ours, theirs = EquationNeuronStep.lif_for_spec(spec), LIFStep.for_spec(spec)
+    ours, theirs = EquationNeuronStep.lif_for_spec(spec, leak=leak), LIFStep.for_spec(spec)
     top = Module()
     top.submodules.ours, top.submodules.theirs = ours, theirs
     g = np.random.default_rng(1)
@@ -233,6 +234,25 @@ def test_compiled_lif_is_the_engines_lif_step_at_every_input(betas, resets):
     sim.add_testbench(bench)
     sim.run()
     assert diffs == []
+
+
+def test_the_compiled_lifs_lut_leak_has_no_multiplier():
+    """``leak="lut"``: the product by each layer's leak is shifts and adds (no ``*`` in the Verilog); the default
+    multiplies (one ``*``)."""
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw import verilog
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+
+    ws = [np.random.default_rng(4).normal(0.2, 1.0, (b, a)) for a, b in ((6, 5), (5, 4), (4, 3))]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 0.8, 0.5], [0.5, 1.0, 1.5], SCConfig(rng="sobol", length=8))
+    spec = EngineSpec.of(qnet, 4, (1, 1))
+    counts = {leak: verilog(EquationNeuronStep.lif_for_spec(spec, leak=leak), name="n").count(" * ")
+              for leak in ("multiplier", "lut")}
+    assert counts == {"multiplier": 1, "lut": 0}
+    with pytest.raises(ValueError, match="leak must be one of"):
+        EquationNeuronStep.lif_for_spec(spec, leak="dsp")
 
 
 def test_the_engine_runs_the_compiled_lif_like_the_model():
