@@ -34,6 +34,7 @@ examples:
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
   sc-neurocore train --arch conv --dataset mnist5k --channels 8,16 --kernel 3 --padding 1 -o same.pt
+  torchrun --nproc_per_node 2 -m sc_neurocore.cli train --ddp --dataset mnist5k -o ddp.pt   # 2 processes
 """
 
 #: ``--arch conv`` defaults by image side: ConvSpikingNet's own from 28x28 up (MNIST), and below that a net
@@ -129,6 +130,10 @@ def register(subparsers) -> None:
     p.add_argument("--device", default=None, help="torch device: cpu, cuda, cuda:1, mps (default: cuda, mps or cpu, "
                    "whichever this torch has)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--ddp", action="store_true",
+                   help="data-parallel training, one process per device, launched by torchrun: 'torchrun "
+                        "--nproc_per_node N -m sc_neurocore.cli train --ddp ...' (gloo on the CPU, nccl on CUDA; "
+                        "--batch-size is the global batch; rank 0 writes the checkpoint)")
     p.add_argument("--sc-finetune", type=non_negative_int, default=0, metavar="EPOCHS",
                    help="after training, EPOCHS of SC-aware fine-tuning against the contract's default source "
                         "at --length (default: 0, none)")
@@ -210,7 +215,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
                 adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
                 data=None, test_fraction: float = 0.2, arch: str = "dense", channels=None, kernel: int | None = None,
-                pool: int | None = None, padding: int = 0):
+                pool: int | None = None, padding: int = 0, ddp: bool = False):
     """Train a SpikingNet (or a ConvSpikingNet) as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint
     metadata)``.
 
@@ -229,7 +234,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     spike-input net on them as they are (``meta["input_encoding"] = "raster"``, ``T`` from the file).
     ``arch="conv"``: a ConvSpikingNet (:func:`conv_net`: ``channels``, ``kernel``, ``pool`` with defaults by image
     side, ``padding``) instead of the dense net (``hidden``, ``layers``, ``hidden_sizes``, ``neuron`` then do not
-    apply); LIF neurons only, no SC-aware fine-tuning.
+    apply); LIF neurons only, no SC-aware fine-tuning.  ``ddp``: this process is one of torchrun's
+    (``sc_neurocore.training.distributed``): it trains its share of each global batch of ``batch_size`` with the
+    gradients averaged over the processes, and only rank 0 logs (``meta["ddp"]`` records the world size); the
+    caller writes the checkpoint from rank 0 only (``meta["ddp"]["rank"]``).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -245,6 +253,16 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     if arch == "conv" and sc_finetune:
         raise ValueError("--sc-finetune fine-tunes dense nets only: not with --arch conv")
     device = check_device(device) if not isinstance(device, torch.device) else device
+    run = None
+    if ddp:
+        from ..training.distributed import init_distributed
+
+        if sc_finetune:
+            raise ValueError("--sc-finetune runs in one process: not with --ddp")
+        run = init_distributed(device)
+        device = run.device
+        if not run.is_main:
+            log = _quiet
     torch.manual_seed(seed)
     source = {}
     if data is not None:
@@ -258,8 +276,15 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
         x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
         x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
     generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
-                              collate_fn=_encoder(input_encoding, T, None))
+    sampler = None
+    if run is not None:
+        from ..training.distributed import shard_loader
+
+        train_loader, sampler = shard_loader(TensorDataset(x_tr, y_tr), run, batch_size, seed,
+                                             _encoder(input_encoding, T, None))
+    else:
+        train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
+                                  collate_fn=_encoder(input_encoding, T, None))
     test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
     n_in = int(x_tr.shape[-1])
     cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
@@ -273,16 +298,29 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     else:
         model = SpikingNet(n_input=n_in, n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
                            beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
+    net = model
+    if run is not None:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
             else f" ({neuron} neurons, adapt_decay {adapt_decay:g}, adapt_strength {adapt_strength:g})")
-    log(f"training {describe(model)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
-        f"T={T}, {epochs} epochs on {device}")
+    where = f"{device}" if run is None else f"{run.world_size} processes ({run.backend}, {device.type})"
+    log(f"training {describe(net)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
+        f"T={T}, {epochs} epochs on {where}")
     history = []
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        loss, acc = train_epoch(model, train_loader, optimizer, T, device=device, progress=progress)
-        val_loss, val_acc = evaluate(model, test_loader, T, device=device)
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        loss, acc = train_epoch(model, train_loader, optimizer, T, device=device,
+                                progress=progress if run is None or run.is_main else False)
+        if run is not None:  # every rank's share is the same size: the mean of the means is the epoch's
+            from ..training.distributed import mean_over_ranks
+
+            loss, acc = mean_over_ranks(loss, acc)
+        val_loss, val_acc = evaluate(net, test_loader, T, device=device)
         history.append({"epoch": epoch, "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc})
         log(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}")
     val_loss, val_acc = history[-1]["val_loss"], history[-1]["val_accuracy"]
@@ -300,6 +338,11 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                                     "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
         log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
     seconds = time.perf_counter() - start
+    model = net
+    if run is not None:
+        finetune["ddp"] = {"world_size": run.world_size, "backend": run.backend, "rank": run.rank,
+                           "global_batch": batch_size}
+        run.close()
     if input_encoding:
         finetune["input_encoding"] = input_encoding
     finetune.update(source)
@@ -310,6 +353,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 # the thread count; GPU kernels (atomics) are not bit-reproducible at all
                 device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
     return model.cpu().eval(), meta
+
+
+def _quiet(line) -> None:
+    """The log of a DDP process other than rank 0: nothing."""
 
 
 def _encoder(encoding: str | None, T: int, seed: int | None):
@@ -418,7 +465,9 @@ def run(args) -> int:
                               neuron=args.neuron or "lif", alpha=0.8 if args.alpha is None else args.alpha,
                               adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
                               adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength,
-                              input_encoding=args.input_encoding)
+                              input_encoding=args.input_encoding, ddp=args.ddp)
+    if meta.get("ddp", {}).get("rank", 0) != 0:
+        return 0  # rank 0 writes the checkpoint
     save_trained(model, meta, args.output)
     print(f"saved {args.output} (val accuracy {meta['val_accuracy']:.2%}, {meta['train_seconds']:.1f} s)")
     return 0
