@@ -118,8 +118,11 @@ class ActiveLists(wiring.Component):
         return m
 
     def _bit_sets(self, m, spiked):
-        """A conv net's lists as bit sets (a register per listed input of a conv layer): an append sets its bit,
-        a clear empties the region (the clear wins: the engine never does both in one clock)."""
+        """A conv net's lists as bit sets (a register per listed input of a conv layer): an append sets its bit a
+        clock after it is listed (the append is registered first: the writer's index is a sum and a product, and
+        its decoder reaches every bit), a clear empties the region.  A bit set is read from the next layer's start,
+        at least two clocks after the layer's last append; a region is cleared only when no append to it is on
+        its way (the clear wins)."""
         for r, n in enumerate(active_bits(self.spec)):
             if not n:
                 continue
@@ -128,8 +131,10 @@ class ActiveLists(wiring.Component):
             appends = [(self.spikes.valid & (self.spikes.payload.region == r), spiked.index)]
             if r == 0:
                 appends.append((self.load.valid, self.load.payload.index))
-            for valid, index in appends:
-                with m.If(valid & (index < n)):
-                    m.d.sync += bits_r.bit_select(index, 1).eq(1)
+            for k, (valid, index) in enumerate(appends):
+                set_, at = Signal(name=f"set_{r}_{k}"), Signal.like(index, name=f"set_index_{r}_{k}", reset_less=True)
+                m.d.sync += [set_.eq(valid & (index < n)), at.eq(index)]
+                with m.If(set_):
+                    m.d.sync += bits_r.bit_select(at, 1).eq(1)
             with m.If(self.control.clear[r]):
                 m.d.sync += bits_r.eq(0)
