@@ -181,7 +181,8 @@ class NeuronUnit(wiring.Component):
         # a silent block of a quiet layer (``EngineSpec.quiet``; never while tracing): its neurons would not spike,
         # so the unit frees the register and hands on no spikes without stepping them
         skip = Signal()
-        if spec.has_conv and not spec.trace and any(spec.quiet):
+        skips = spec.has_conv and not spec.trace and any(spec.quiet)  # (a conv net has a hidden layer: HAND exists)
+        if skips:
             quiet = Array([Const(int(q), 1) for q in spec.quiet])[block.layer]
             m.d.comb += skip.eq(block.silent & quiet)
         m.d.comb += [last_step.eq(commit & (k == n_steps - 1)), self.i.ready.eq(last_step)]
@@ -204,12 +205,12 @@ class NeuronUnit(wiring.Component):
                         m.d.sync += facts.eq(block.grp)
                     with m.If(block.pass_ == 0):  # a new group: its neurons start the image from rest
                         m.d.sync += [Value.cast(x).eq(0) for x in state] + [x.eq(0) for x in fired]
-                    with m.If(skip):
-                        m.d.comb += self.i.ready.eq(1)
-                        m.d.sync += [x.eq(0) for x in spikes]
-                        m.next = "HAND"
-                    with m.Else():
-                        m.next = "PREP"
+                    m.next = "PREP"
+                    if skips:
+                        with m.If(skip):
+                            m.d.comb += self.i.ready.eq(1)
+                            m.d.sync += [x.eq(0) for x in spikes]
+                            m.next = "HAND"
             with m.State("PREP"):
                 m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "PREP2"
