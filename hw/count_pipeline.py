@@ -350,13 +350,19 @@ class CountPipeline(wiring.Component):
         cur, cv = Signal(sl, reset_less=True), Signal()  # the slice being issued
         low, rest = Signal(J), Signal(J)
         m.d.comb += [low.eq(cur.mask & (~cur.mask + 1)), rest.eq(cur.mask & ~low)]
-        done = rest == 0  # this clock's item is the slice's last (an empty slice's null item too)
+        # the slice's set bits left, and whether this clock's item is the slice's last (at most one left; an empty
+        # slice's null item too), kept in registers: the decision to take the next slice reaches every register
+        # of the walk, so it must not wait for the lowest-bit carry chain
+        left = Signal(range(J + 1))
+        done = Signal()
         take = ~s.stall & (~cv | done)  # the issue stage takes the fetched slice at the clock edge
         fill = wbusy & (~nv | take)
+        fetched = Signal(range(J + 1))
+        m.d.comb += fetched.eq(popcount(list(nxt.mask)))
         with m.If(take):
-            m.d.sync += [cv.eq(nv), cur.eq(nxt)]
+            m.d.sync += [cv.eq(nv), cur.eq(nxt), left.eq(fetched), done.eq(fetched <= 1)]
         with m.Elif(~s.stall & cv):
-            m.d.sync += [cur.mask.eq(rest), cur.first.eq(0)]
+            m.d.sync += [cur.mask.eq(rest), cur.first.eq(0), left.eq(left - 1), done.eq(left <= 2)]
         with m.If(fill):
             m.d.sync += [nv.eq(1), nxt.mask.eq(mask), nxt.g.eq(wg), nxt.ps.eq(wps), nxt.grp.eq(row.grp),
                          nxt.wrow.eq(wtap), nxt.idx.eq(widx), nxt.first.eq(wdy == 0), nxt.last.eq(last_slice)]
@@ -385,7 +391,7 @@ class CountPipeline(wiring.Component):
 
         ioff = offsets(lambda c, ch, dx: ch * c.height * c.width + dx, range(spec.max_in + 1))
         toff = offsets(lambda c, ch, dx: ch * c.kernel * c.kernel + dx, range(spec.weight_rows + 1))
-        null = cur.mask == 0
+        null = left == 0
         quiet = Signal()  # the block's items so far were all null
         with m.If(~s.stall & cv & is_conv):
             m.d.sync += quiet.eq(null & (quiet | cur.first))
