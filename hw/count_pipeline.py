@@ -348,8 +348,14 @@ class CountPipeline(wiring.Component):
                                 "last": 1})
         nxt, nv = Signal(sl, reset_less=True), Signal()  # the fetched slice
         cur, cv = Signal(sl, reset_less=True), Signal()  # the slice being issued
-        low, rest = Signal(J), Signal(J)
-        m.d.comb += [low.eq(cur.mask & (~cur.mask + 1)), rest.eq(cur.mask & ~low)]
+        # the lowest set bit of the slice's mask, one-hot, in a register (found when the mask is written: the item's
+        # index and weight row read it without a carry chain in front of the spike memory's address)
+        low, rest = Signal(J, reset_less=True), Signal(J)
+        m.d.comb += rest.eq(cur.mask & ~low)
+
+        def lowest(v):
+            return v & (~v + 1)
+
         # the slice's set bits left, and whether this clock's item is the slice's last (at most one left; an empty
         # slice's null item too), kept in registers: the decision to take the next slice reaches every register
         # of the walk, so it must not wait for the lowest-bit carry chain
@@ -360,9 +366,10 @@ class CountPipeline(wiring.Component):
         fetched = Signal(range(J + 1))
         m.d.comb += fetched.eq(popcount(list(nxt.mask)))
         with m.If(take):
-            m.d.sync += [cv.eq(nv), cur.eq(nxt), left.eq(fetched), done.eq(fetched <= 1)]
+            m.d.sync += [cv.eq(nv), cur.eq(nxt), left.eq(fetched), done.eq(fetched <= 1), low.eq(lowest(nxt.mask))]
         with m.Elif(~s.stall & cv):
-            m.d.sync += [cur.mask.eq(rest), cur.first.eq(0), left.eq(left - 1), done.eq(left <= 2)]
+            m.d.sync += [cur.mask.eq(rest), cur.first.eq(0), left.eq(left - 1), done.eq(left <= 2),
+                         low.eq(lowest(rest))]
         with m.If(fill):
             m.d.sync += [nv.eq(1), nxt.mask.eq(mask), nxt.g.eq(wg), nxt.ps.eq(wps), nxt.grp.eq(row.grp),
                          nxt.wrow.eq(wtap), nxt.idx.eq(widx), nxt.first.eq(wdy == 0), nxt.last.eq(last_slice)]
