@@ -41,7 +41,7 @@ def train_argv(dataset: str, epochs: int, batch: int, out: Path) -> list[str]:
 def run(nproc: int, dataset: str, epochs: int, batch: int, out: Path) -> dict:
     argv = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc), "-m", "sc_neurocore.cli",
             *train_argv(dataset, epochs, batch, out)]
-    print(f"[{NAME}] torchrun --nproc_per_node {nproc} -m sc_neurocore.cli {' '.join(argv[6:])}", flush=True)
+    print(f"[{NAME}] torchrun --nproc_per_node {nproc} -m sc_neurocore.cli {' '.join(argv[7:])}", flush=True)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, *argv], check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -80,7 +80,10 @@ def render(data: dict, command: str) -> str:
              "parameter from the 1-process net. DDP averages the two ranks' half-batch gradients where one process "
              "takes the mean over the whole batch, the same number up to float rounding; Adam's per-coordinate "
              "normalisation amplifies that rounding on near-zero gradients, so the nets are not bit-identical but far "
-             "closer than a different global batch (the control) leaves them. On this 2-core machine the two "
+             "closer than a different global batch (the control) leaves them; spikes are thresholds, so a small weight "
+             "difference can flip a spike and the test accuracies differ by a little. A training set of odd size (digits "
+             "has 1,437 images) cannot split evenly: the sampler repeats one image so that both ranks take 719, and the "
+             "last global batches then differ by that image. On this 2-core machine the two "
              "processes share the cores one process's torch threads use: the time shows the process group's "
              "overhead, not what two machines would gain. `tests/training/test_distributed.py` holds the same "
              "equality at every commit (2 gloo processes, a small task, a stated tolerance).", "",
