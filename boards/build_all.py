@@ -89,11 +89,11 @@ def _other_rows(others: list[dict]) -> list[str]:
              "| net | board | core (lanes, tlanes) | clock | fmax (sync) | timing | logic | FF | block RAM | DSP "
              "| cycles / image: mean (max seen; worst case) | images / s at clock: mean (worst seen) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    def used(u, *keys):
+        return next((f"{u[k]['used']:,} / {u[k]['available']:,}" for k in keys if k in u), "—")
+
     for r in others:
         u = r.get("utilization", {})
-
-        def used(*keys):
-            return next((f"{u[k]['used']:,} / {u[k]['available']:,}" for k in keys if k in u), "—")
 
         net = r.get("net", {})
         desc = net.get("shape") or "-".join(map(str, net.get("sizes", []))) or "—"
@@ -102,8 +102,8 @@ def _other_rows(others: list[dict]) -> list[str]:
         lines.append(
             f"| `{desc}` | {r['board']} | {r['core']} {tuple(r['parallelism'])} | {r['clock_hz'] / 1e6:.2f} MHz | "
             f"{fmax / 1e6:.2f} MHz | {'meets' if r['meets_timing'] else 'FAILS'} | "
-            f"{used('TRELLIS_COMB', 'ICESTORM_LC')} | {used('TRELLIS_FF')} | {used('DP16KD', 'ICESTORM_RAM')} | "
-            f"{used('MULT18X18D', 'ICESTORM_DSP')} | {r['cycles_mean']:,.0f} ({seen:,}; {r['cycles_per_image']:,}) | "
+            f"{used(u, 'TRELLIS_COMB', 'ICESTORM_LC')} | {used(u, 'TRELLIS_FF')} | {used(u, 'DP16KD', 'ICESTORM_RAM')} | "
+            f"{used(u, 'MULT18X18D', 'ICESTORM_DSP')} | {r['cycles_mean']:,.0f} ({seen:,}; {r['cycles_per_image']:,}) | "
             f"{r['images_per_s']:,.0f} ({r['clock_hz'] / seen:,.0f}) |")
     lines.append("")
     for r in others:

@@ -11,11 +11,11 @@ computed twice.
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+
+import numpy as np
 
 from ..export import QuantizedNet
 from ..sc.contract import NEURONS, NeuronModel, check_lif_constants, check_neuron_constants
