@@ -240,10 +240,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     caller writes the checkpoint from rank 0 only (``meta["ddp"]["rank"]``).
     """
     import torch
-    from torch.utils.data import DataLoader, TensorDataset
 
     from ..datasets import load_dataset
-    from ..training import SpikingNet, evaluate, get_surrogate, train_epoch
+    from ..training import evaluate, get_surrogate, train_epoch
 
     surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
     if arch not in ("dense", "conv"):
@@ -275,29 +274,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     else:
         x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
         x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
-    generator = torch.Generator().manual_seed(seed)
-    sampler = None
-    if run is not None:
-        from ..training.distributed import shard_loader
-
-        train_loader, sampler = shard_loader(TensorDataset(x_tr, y_tr), run, batch_size, seed,
-                                             _encoder(input_encoding, T, None))
-    else:
-        train_loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=batch_size, shuffle=True, generator=generator,
-                                  collate_fn=_encoder(input_encoding, T, None))
-    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
-    n_in = int(x_tr.shape[-1])
-    cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
-             else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
-    if arch == "conv":
-        model = conv_net(n_in, int(y_tr.max()) + 1, channels, kernel, pool, padding, beta=beta, threshold=threshold,
-                         surrogate_fn=surrogate_fn).to(device)
-    elif hidden_sizes:
-        model = SpikingNet(sizes=[n_in, *hidden_sizes, int(y_tr.max()) + 1], beta=beta, threshold=threshold,
-                           surrogate_fn=surrogate_fn, **cells).to(device)
-    else:
-        model = SpikingNet(n_input=n_in, n_hidden=hidden, n_output=int(y_tr.max()) + 1, n_layers=layers,
-                           beta=beta, threshold=threshold, surrogate_fn=surrogate_fn, **cells).to(device)
+    train_loader, sampler, test_loader = _loaders(x_tr, y_tr, x_te, y_te, batch_size, seed, input_encoding, T, run)
+    model = _build_model(arch, int(x_tr.shape[-1]), int(y_tr.max()) + 1, hidden, layers, hidden_sizes, beta, threshold,
+                         surrogate_fn, neuron, alpha, adapt_decay, adapt_strength, channels, kernel, pool,
+                         padding).to(device)
     net = model
     if run is not None:
         from torch.nn.parallel import DistributedDataParallel
@@ -353,6 +333,41 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 # the thread count; GPU kernels (atomics) are not bit-reproducible at all
                 device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
     return model.cpu().eval(), meta
+
+
+def _build_model(arch, n_in, n_out, hidden, layers, hidden_sizes, beta, threshold, surrogate_fn, neuron, alpha,
+                 adapt_decay, adapt_strength, channels, kernel, pool, padding):
+    """The net ``train_model`` trains: a ConvSpikingNet (``arch="conv"``, :func:`conv_net`) or a SpikingNet of
+    ``hidden_sizes`` (else ``layers`` x ``hidden``) with ``neuron`` cells."""
+    from ..training import SpikingNet
+
+    cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
+             else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
+    if arch == "conv":
+        return conv_net(n_in, n_out, channels, kernel, pool, padding, beta=beta, threshold=threshold,
+                        surrogate_fn=surrogate_fn)
+    if hidden_sizes:
+        return SpikingNet(sizes=[n_in, *hidden_sizes, n_out], beta=beta, threshold=threshold, surrogate_fn=surrogate_fn,
+                          **cells)
+    return SpikingNet(n_input=n_in, n_hidden=hidden, n_output=n_out, n_layers=layers, beta=beta, threshold=threshold,
+                      surrogate_fn=surrogate_fn, **cells)
+
+
+def _loaders(x_tr, y_tr, x_te, y_te, batch_size: int, seed: int, input_encoding, T: int, run):
+    """``(train loader, its DistributedSampler or None, test loader)``: the training split shuffled by a generator
+    seeded with ``seed`` (one process), or this rank's share of each global batch (``run``, DDP)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    train = TensorDataset(x_tr, y_tr)
+    test_loader = DataLoader(TensorDataset(x_te, y_te), batch_size=256, collate_fn=_encoder(input_encoding, T, 0))
+    if run is not None:
+        from ..training.distributed import shard_loader
+
+        return (*shard_loader(train, run, batch_size, seed, _encoder(input_encoding, T, None)), test_loader)
+    generator = torch.Generator().manual_seed(seed)
+    return (DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator,
+                       collate_fn=_encoder(input_encoding, T, None)), None, test_loader)
 
 
 def _quiet(line) -> None:
