@@ -50,6 +50,8 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     reads its adaptation: no input filter to run ahead).  ``leak``: how a LIF lane multiplies by the leak
     (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
+        if len({layer.reset for layer in spec.qnet.layers}) == 1:
+            return EquationNeuronStep.lif_for_spec(spec, leak=leak)
         return LIFStep.for_spec(spec, leak=leak)
     if spec.neuron_model.name == "synaptic":
         return LookaheadNeuronStep.for_spec(spec)
