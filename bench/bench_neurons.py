@@ -136,8 +136,8 @@ def _engine_neurons():
     syn = QuantizedNet.from_float(weights, [np.zeros(b) for b in sizes[1:]], [0.9, 0.9], [1.0, 1.0], SCConfig(),
                                   neurons="synaptic", neuron_params=[{"alpha": 0.5}] * 2)
     spec, syn_spec = EngineSpec.of(qnet, 25, (1, 16)), EngineSpec.of(syn, 25, (1, 16))
-    return [("LIFStep (hand-split, the default)", lambda: LIFStep.for_spec(spec)),
-            ("EquationNeuronStep (compiled LIF)", lambda: EquationNeuronStep.lif_for_spec(spec)),
+    return [("LIFStep (hand-split; nets that mix reset kinds)", lambda: LIFStep.for_spec(spec)),
+            ("EquationNeuronStep (compiled LIF, the default)", lambda: EquationNeuronStep.lif_for_spec(spec)),
             ("EquationNeuronStep (compiled Synaptic, one program)", lambda: EquationNeuronStep.for_spec(syn_spec)),
             ("LookaheadNeuronStep (compiled Synaptic, current ahead; the Synaptic default)",
              lambda: LookaheadNeuronStep.for_spec(syn_spec))]

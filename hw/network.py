@@ -99,7 +99,7 @@ class SCNetworkCore(Validated, wiring.Component):
         under faults, injected image by image, so that the core equals ``run_codes(..., faults=model)``.
     neuron : callable or None
         Factory of the neuron model of each lane (``hw/neuron.py``); ``None``:
-        :func:`~sc_neurocore.hw.neuron_unit.default_neuron` (:class:`~sc_neurocore.hw.lif.LIFStep`, the model's
+        :func:`~sc_neurocore.hw.neuron_unit.default_neuron` (the compiled LIF, the model's
         ``sc.fixed.lif_step``, for a LIF net; the compiled Synaptic neuron of ``sc.fixed.synaptic_step``
         for a Synaptic one).  Another model makes the core equal another NumPy model.
 

@@ -177,22 +177,27 @@ def test_keep_copies_of_a_register_survive_synthesis(tmp_path, marked):
 
 def test_each_board_multiplies_the_leak_where_it_is_fastest():
     """The iCEBreaker keeps the LIF leak in its SB_MAC16 (its LUT carry chains are slow), the ULX3S shift-adds it
-    in LUTs (a DSP tile's round trip set its membrane loop's timing); the core a build makes follows the board."""
+    in LUTs (a DSP tile's round trip set its membrane loop's timing); the core a build makes follows the board,
+    with the default (compiled) LIF and with the hand-split ``LIFStep`` of a net that mixes reset kinds."""
     from amaranth.hdl import Fragment
     from sc_neurocore.boards.build import core_for
     from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
     from sc_neurocore.hw.lif import LIFStep
     from sc_neurocore.sc.contract import SCConfig
 
-    qnet = QuantizedNet.from_float([np.ones((3, 4)) * 0.3], [None], [0.9], [1.0], SCConfig(length=8))
-    for board, leak in (("icebreaker", "multiplier"), ("ulx3s", "lut")):
-        spec = get_board(board)
-        assert spec.leak == leak
-        make, *_ = core_for(spec, qnet, T=4, parallelism=(1, 4))
-        core = make()
-        frag = Fragment.get(core, None)
-        steps = [sub for sub, _ in _walk(frag) if isinstance(sub, LIFStep)]
-        assert steps and all(s.leak == leak for s in steps)
+    one = QuantizedNet.from_float([np.ones((3, 4)) * 0.3], [None], [0.9], [1.0], SCConfig(length=8))
+    mixed = QuantizedNet.from_float([np.ones((3, 4)) * 0.3, np.ones((2, 3)) * 0.3], [None, None], [0.9, 0.9],
+                                    [1.0, 1.0], SCConfig(length=8), resets=["subtract", "zero"])
+    for qnet, kind in ((one, EquationNeuronStep), (mixed, LIFStep)):
+        for board, leak in (("icebreaker", "multiplier"), ("ulx3s", "lut")):
+            spec = get_board(board)
+            assert spec.leak == leak
+            make, *_ = core_for(spec, qnet, T=4, parallelism=(1, 4))
+            core = make()
+            frag = Fragment.get(core, None)
+            steps = [sub for sub, _ in _walk(frag) if isinstance(sub, kind)]
+            assert steps and all(s.leak == leak for s in steps)
 
 
 def _walk(frag):

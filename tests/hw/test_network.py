@@ -194,10 +194,12 @@ def test_spike_input_words_are_checked():
         SCNetwork(qnet).run_codes(np.array([[16, 0, 0, 0]]), 4)
 
 
+@pytest.mark.parametrize("resets", [("subtract", "zero"), ("zero", "zero")])
 @pytest.mark.parametrize("leak", ["lut", "multiplier"])
-def test_both_leak_forms_equal_the_model(leak):
+def test_both_leak_forms_equal_the_model(leak, resets):
     """The LIF lane's leak in LUTs (shift-adds of the layers' constants) or in a multiplier: the same integers,
-    with per-layer leaks that differ (one of them no leak at all) and a zero reset."""
+    with per-layer leaks that differ (one of them no leak at all) and zero resets -- in a net of two reset kinds
+    (the hand-split ``LIFStep``) and of one (the compiled LIF, the default)."""
     from functools import partial
 
     from sc_neurocore.export import QuantizedNet
@@ -206,8 +208,29 @@ def test_both_leak_forms_equal_the_model(leak):
     g = np.random.default_rng(3)
     ws = [g.normal(0.2, 1.0, (7, 6)), g.normal(0.2, 1.0, (3, 7))]
     qnet = QuantizedNet.from_float(ws, [g.normal(0, 0.3, 7), None], [0.83, 1.0], [0.6, 0.8], SCConfig(length=8),
-                                   resets=["subtract", "zero"])
+                                   resets=list(resets))
     images = _images(1, 2, 6)
     core = SCNetworkCore(qnet, 5, parallelism=(3, 5), trace=True, neuron=partial(default_neuron, leak=leak))
     outs, words, _ = run_core(core, images)
     check_against_model(qnet, 5, images, outs, words)
+
+
+@pytest.mark.parametrize("resets, kind", [(["subtract", "subtract"], "EquationNeuronStep"),
+                                          (["zero", "zero"], "EquationNeuronStep"),
+                                          (["subtract", "zero"], "LIFStep")])
+def test_default_lif_neuron_is_the_compiled_one(resets, kind):
+    """A LIF net of one reset kind runs the compiled LIF (``EquationNeuronStep.lif_for_spec``: no loss on either
+    board, docs/neurons.md); a net that mixes reset kinds the hand-split ``LIFStep``."""
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.neuron_unit import default_neuron
+    from amaranth.hdl import Fragment
+
+    from sc_neurocore.hw.plan import EngineSpec
+
+    g = np.random.default_rng(4)
+    qnet = QuantizedNet.from_float([g.normal(0, 1, (4, 3)), g.normal(0, 1, (2, 4))], [None, None], [0.9, 0.9],
+                                   [1.0, 1.0], SCConfig(length=8), resets=resets)
+    for leak in ("lut", "multiplier"):
+        neuron = default_neuron(EngineSpec.of(qnet, 5, (2, 5)), leak=leak)
+        Fragment.get(neuron, None)  # elaborated, as the core does (amaranth warns about an unused one)
+        assert type(neuron).__name__ == kind
