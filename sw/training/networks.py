@@ -40,13 +40,14 @@ def _positive_int(name: str, value) -> int:
 def _is_static(x: torch.Tensor) -> bool:
     """True when every timestep of ``x`` holds the same values.
 
-    An ``expand``-ed time axis (stride 0) is recognised for free; a copied input (``repeat``) by
-    comparing values -- step 1 against step 0 first, so a time-varying input costs one small
-    comparison.  An input that requires grad is never treated as static.
+    An ``expand``-ed time axis (stride 0) is recognised for free; on the CPU a copied input (``repeat``)
+    by comparing values -- step 1 against step 0 first, so a time-varying input costs one small
+    comparison.  Off the CPU values are not compared (that would wait for the device on every
+    call), nor for an input that requires grad.
     """
     if x.shape[0] == 1 or x.stride(0) == 0:
         return True
-    if x.requires_grad:
+    if x.requires_grad or x.device.type != "cpu":
         return False
     return torch.equal(x[1], x[0]) and torch.equal(x[1:], x[:1].expand_as(x[1:]))
 
