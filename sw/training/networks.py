@@ -22,6 +22,7 @@ from torch import nn
 
 from .cells import RESET_MODES, ALIFCell, LIFCell, SynapticCell
 from .checks import check_value_range, check_values
+from .pooling import spike_pool
 from .surrogates import atan_surrogate
 
 __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
@@ -381,7 +382,7 @@ class ConvSpikingNet(_SpikingClassifier):
                 inp = x if i == 0 else h
                 cur = conv(inp.reshape(T * B, *inp.shape[2:]))
                 spikes, _, _ = lif.sequence(cur.view(T, B, *cur.shape[1:]))
-            h = self.pool(spikes.reshape(T * B, *spikes.shape[2:]))
+            h = spike_pool(spikes.reshape(T * B, *spikes.shape[2:]), self.pool_size)  # = self.pool, faster
             h = h.view(T, B, *h.shape[1:])
         cur = self.fc(h.reshape(T * B, -1)).view(T, B, -1)
         spikes, mem, _ = self.lifs[-1].sequence(cur)
