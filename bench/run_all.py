@@ -95,6 +95,8 @@ def run_one(name: str, path: Path, argv: list[str], report_dir: Path = common.RE
             rc = module.main()
         rc = 0 if rc is None else int(rc)
         status = "ok" if rc == 0 else f"failed: main returned {rc}"
+        if rc == 3:  # the CLI's "missing tool or device" (bench_gpu.py without a GPU)
+            status = "skipped: exit 3 (a tool or device it needs is missing here)"
     except SystemExit as exc:  # argparse and friends
         code = exc.code
         status = "ok" if code in (None, 0) else f"failed: exited with {code}"

@@ -7,8 +7,10 @@ Forward, for ``t = 0 .. T-1`` (the contract's order, subtract reset, strict ``>`
     v[t] = u[t] - s[t] * theta           # post-reset membrane; the reset is detached
 
 The loop writes into preallocated ``(T, ...)`` tensors: on the CPU one compiled pass per step
-(:mod:`~sc_neurocore.training.native`) or a few NumPy ``out=`` calls, elsewhere three torch ``out=``
-ops; no allocation per step.  ``u`` is kept only when a backward pass will need it; without
+(:mod:`~sc_neurocore.training.native`) or a few NumPy ``out=`` calls; no allocation per step.  On
+other devices (a GPU) the device path of :mod:`~sc_neurocore.training.lif_compiled` runs instead:
+the whole loop as one ``torch.compile``-d kernel each way, ``beta`` and ``theta`` kept as tensors, no
+host sync.  ``u`` is kept only when a backward pass will need it; without
 gradients no autograd node is made at all.  The backward pass is the hand-written reverse recurrence with the surrogate's
 closed-form derivative ``sg = surrogate.grad(u - theta)``, computed for all steps at once::
 
@@ -21,8 +23,8 @@ A constant current (the same input at every step, ``steps=T``) is passed once, n
 its gradient is ``sum_t d[t] = sum_k (sum_{j<=k} beta**j) r[k]`` with ``r = gS * sg + gV``: one
 weighted sum over t, no loop, when nothing else needs a gradient.
 
-:data:`BACKEND` picks the CPU loops; every backend gives the same spikes and membranes (the compiled
-and NumPy loops bit for bit) and is tested against the generic cell loop through autograd.
+:data:`BACKEND` picks the loops; every backend gives the same spikes and membranes (the native, NumPy
+and device-path loops bit for bit) and is tested against the generic cell loop through autograd.
 """
 
 from __future__ import annotations
@@ -30,17 +32,25 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import native
+from . import lif_compiled, native
 from .surrogates import Surrogate
 
 __all__ = ["lif_sequence"]
 
-#: Which step loops run on the CPU: ``"auto"`` (the compiled loops of
-#: :mod:`~sc_neurocore.training.native` when they load, else NumPy), ``"native"``, ``"numpy"``
-#: (NumPy views of the tensors: ~1 us per call instead of torch's dispatch) or ``"torch"``.
-#: Other devices always use torch ops.
+#: Which step loops run: ``"auto"`` (on the CPU the compiled loops of :mod:`~sc_neurocore.training.native`
+#: when they load, else NumPy; on other devices the device path, :mod:`~sc_neurocore.training.lif_compiled`),
+#: ``"native"``, ``"numpy"`` (NumPy views of the tensors: ~1 us per call instead of torch's dispatch),
+#: ``"torch"`` (torch ops per step with Python-float ``beta``/``theta``: a host sync per call off the CPU),
+#: or ``"compiled"`` (the device path on every device, the CPU included: what its tests run).
 BACKEND = "auto"
-BACKENDS = ("auto", "native", "numpy", "torch")
+BACKENDS = ("auto", "native", "numpy", "torch", "compiled")
+
+
+def _device_path(current: torch.Tensor) -> bool:
+    """True when :mod:`~sc_neurocore.training.lif_compiled` runs this call (the device path)."""
+    if BACKEND not in BACKENDS:
+        raise ValueError(f"lif_kernel.BACKEND must be one of {BACKENDS}, not {BACKEND!r}")
+    return BACKEND == "compiled" or (BACKEND == "auto" and current.device.type != "cpu")
 
 
 def _backend(*tensors) -> str:
@@ -159,20 +169,34 @@ def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
 class _LIFSequence(torch.autograd.Function):
     @staticmethod
     def forward(ctx, current, beta, theta, v0, surrogate, steps):
+        ctx.set_materialize_grads(False)
+        ctx.surrogate, ctx.const = surrogate, steps is not None
+        ctx.shapes = (beta.shape, theta.shape)
+        ctx.device_path = _device_path(current)
+        if ctx.device_path:  # beta and theta stay tensors: nothing waits for the device
+            x, s, v = lif_compiled.forward(current, beta, theta, v0, steps, keep_x=True)
+            ctx.save_for_backward(x, v, s, v0, beta)
+            return s, v
         b, th = float(beta), float(theta)
         x, s, v = _run(current, b, th, v0, steps, keep_u=True)
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(x, v, s, v0)
-        ctx.beta, ctx.surrogate, ctx.const = b, surrogate, steps is not None
-        ctx.shapes = (beta.shape, theta.shape)
+        ctx.beta = b
         return s, v
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_s, grad_v):
+        need_i, need_b, need_th, need_v0 = ctx.needs_input_grad[:4]
+        if ctx.device_path:
+            x, v, s, v0, beta = ctx.saved_tensors
+            g_i, g_b, g_th, g_v0 = lif_compiled.backward(
+                x, v, s, v0, beta, grad_s, grad_v, ctx.surrogate, ctx.const, (need_i, need_b, need_th, need_v0)
+            )
+            g_b = None if g_b is None else g_b.reshape(ctx.shapes[0])
+            g_th = None if g_th is None else g_th.reshape(ctx.shapes[1])
+            return g_i, g_b, g_th, g_v0, None, None
         x, v, s, v0 = ctx.saved_tensors  # x = u - theta
         b = ctx.beta
-        need_i, need_b, need_th, need_v0 = ctx.needs_input_grad[:4]
         n_steps = x.shape[0]
         if grad_s is not None:
             c = ctx.surrogate.grad(x).mul_(grad_s)
@@ -251,12 +275,26 @@ def lif_sequence(
             raise ValueError(f"v0 has shape {tuple(v0.shape)}, expected {shape}")
         if v0.dtype != current.dtype or v0.device != current.device:
             raise TypeError(f"v0 is {v0.dtype} on {v0.device}, current is {current.dtype} on {current.device}")
-    beta_t = beta if isinstance(beta, torch.Tensor) else torch.tensor(float(beta), dtype=torch.float64)
-    theta_t = threshold if isinstance(threshold, torch.Tensor) else torch.tensor(float(threshold), dtype=torch.float64)
+    device = _device_path(current)
+    beta_t, theta_t = (_scalar(value, current, device) for value in (beta, threshold))
     if beta_t.numel() != 1 or theta_t.numel() != 1:
         raise ValueError("the fused kernel takes one scalar beta and one scalar threshold")
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (current, beta_t, theta_t, v0)):
         return _LIFSequence.apply(current, beta_t, theta_t, v0, surrogate, steps)
     with torch.no_grad():  # inference: no autograd node, no pre-reset membranes kept
-        _, s, v = _run(current, float(beta_t), float(theta_t), v0, steps, keep_u=False)
+        if device:
+            _, s, v = lif_compiled.forward(current, beta_t, theta_t, v0, steps, keep_x=False)
+        else:
+            _, s, v = _run(current, float(beta_t), float(theta_t), v0, steps, keep_u=False)
     return s, v
+
+
+def _scalar(value, current: torch.Tensor, device_path: bool) -> torch.Tensor:
+    """``beta`` or ``theta`` as a tensor: a number as float64 on the CPU path; on the device path a number is
+    filled in on ``current``'s device (a fill, not a copy from the host) and a tensor moved there if elsewhere."""
+    if isinstance(value, torch.Tensor):
+        return value.to(current.device) if device_path and value.device != current.device else value
+    if device_path:
+        dtype = torch.float64 if current.dtype == torch.float64 or current.device.type == "cpu" else torch.float32
+        return torch.full((), float(value), dtype=dtype, device=current.device)
+    return torch.tensor(float(value), dtype=torch.float64)

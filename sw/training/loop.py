@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 import torch
 
 from .losses import spike_count_loss
+from .native import reuse_freed_memory
 
 __all__ = ["train_epoch", "evaluate", "auto_device", "resolve_device"]
 
@@ -211,6 +212,7 @@ def train_epoch(
     if max_grad_norm is not None:
         if isinstance(max_grad_norm, bool) or not isinstance(max_grad_norm, (int, float)) or not max_grad_norm > 0:
             raise ValueError(f"max_grad_norm must be None or a number > 0, not {max_grad_norm!r}")
+    reuse_freed_memory()  # big (T, batch, ...) tensors: no fresh pages each batch (glibc; see its docstring)
     model.train()
     total_loss = correct = seen = 0  # loss and hits stay tensors on the device until the end
     for x, y in _progress(_batches(loader), progress, "train", _length(loader)):
@@ -250,6 +252,7 @@ def evaluate(
     T = _timesteps(T, n_timesteps)
     device, loss_fn = _device_and_loss(device, loss_fn)
     flatten = _check_flag("flatten_input", flatten_input)
+    reuse_freed_memory()
     model.eval()
     total_loss = 0.0
     correct = 0

@@ -1,4 +1,4 @@
-"""Optional compiled LIF loops for the CPU: a few lines of C built once with the system compiler.
+"""Optional compiled LIF loops (and spike pooling) for the CPU: a few lines of C built once with the system compiler.
 
 The fused kernel (:mod:`~sc_neurocore.training.lif_kernel`) spends its CPU time in the step
 loop: NumPy or torch need four or five whole-array passes per step.  The C loop below does one
@@ -6,6 +6,8 @@ pass per step, element by element (storing ``u - theta``, what the backward pass
 ``x_out`` is given), with the same arithmetic in the same order as the NumPy loop and the generic
 cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
 and membranes equal the NumPy path's bit for bit.
+
+It also holds max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`).
 
 The library is compiled on first use with ``$CC`` (else ``cc``/``gcc``), no torch headers, and
 cached under ``$SC_NEUROCORE_CACHE`` (default ``~/.cache/sc_neurocore``), keyed by a hash of the
@@ -24,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["library", "status", "SOURCE"]
+__all__ = ["library", "status", "SOURCE", "reuse_freed_memory"]
 
 SOURCE = r"""
 #include <stddef.h>
@@ -61,6 +63,55 @@ void NAME(T_ *restrict r, long steps, long m, T_ beta)                          
         for (long i = 0; i < m; i++) { T_ d = beta * b[i]; a[i] = a[i] + d; }              \
     }                                                                                      \
 }
+/* Max pooling, k x k windows at stride k over planes of h x w (the last h % k rows and w % k columns
+   dropped), as max_pool2d: the running maximum is replaced only by a strictly greater value, so the
+   backward routes each window's gradient to its first maximum in row-major order. */
+#define POOL_FORWARD(NAME, T_)                                                             \
+void NAME(const T_ *restrict s, T_ *restrict out, long planes, long h, long w, long k)     \
+{                                                                                          \
+    long ho = h / k, wo = w / k;                                                           \
+    for (long p = 0; p < planes; p++) {                                                    \
+        const T_ *restrict sp = s + p * h * w;                                             \
+        for (long i = 0; i < ho; i++) {                                                    \
+            T_ *restrict o = out + (p * ho + i) * wo;                                      \
+            for (long j = 0; j < wo; j++) {                                                \
+                T_ m = sp[i * k * w + j * k];                                              \
+                for (long dy = 0; dy < k; dy++)                                            \
+                    for (long dx = 0; dx < k; dx++) {                                      \
+                        T_ x = sp[(i * k + dy) * w + j * k + dx];                          \
+                        if (x > m) m = x;                                                  \
+                    }                                                                      \
+                o[j] = m;                                                                  \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+}
+#define POOL_BACKWARD(NAME, T_)                                                            \
+void NAME(const T_ *restrict s, const T_ *restrict g, T_ *restrict gin, long planes, long h, \
+          long w, long k)                                                                  \
+{                                                                                          \
+    long ho = h / k, wo = w / k;                                                           \
+    for (long p = 0; p < planes; p++) {                                                    \
+        const T_ *restrict sp = s + p * h * w;                                             \
+        T_ *restrict gp = gin + p * h * w;                                                 \
+        for (long n = 0; n < h * w; n++) gp[n] = 0;                                        \
+        for (long i = 0; i < ho; i++)                                                      \
+            for (long j = 0; j < wo; j++) {                                                \
+                long at = i * k * w + j * k;                                               \
+                T_ m = sp[at];                                                             \
+                for (long dy = 0; dy < k; dy++)                                            \
+                    for (long dx = 0; dx < k; dx++) {                                      \
+                        long q = (i * k + dy) * w + j * k + dx;                            \
+                        if (sp[q] > m) { m = sp[q]; at = q; }                              \
+                    }                                                                      \
+                gp[at] = g[(p * ho + i) * wo + j];                                         \
+            }                                                                              \
+    }                                                                                      \
+}
+POOL_FORWARD(pool_forward_f32, float)
+POOL_FORWARD(pool_forward_f64, double)
+POOL_BACKWARD(pool_backward_f32, float)
+POOL_BACKWARD(pool_backward_f64, double)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -110,6 +161,12 @@ def _bind(lib) -> None:
         rev = getattr(lib, f"lif_reverse_{suffix}")
         rev.argtypes = [ptr, c_long, c_long, real]
         rev.restype = None
+        pool = getattr(lib, f"pool_forward_{suffix}")
+        pool.argtypes = [ptr, ptr, c_long, c_long, c_long, c_long]
+        pool.restype = None
+        unpool = getattr(lib, f"pool_backward_{suffix}")
+        unpool.argtypes = [ptr, ptr, ptr, c_long, c_long, c_long, c_long]
+        unpool.restype = None
 
 
 def library():
@@ -138,3 +195,38 @@ def library():
     _lib = lib
     status = f"loaded {path}"
     return _lib
+
+
+#: glibc's ``mallopt`` parameters (``malloc.h``).
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+_malloc_tuned: bool | None = None
+
+
+def reuse_freed_memory() -> bool:
+    """Let freed tensor memory be reused instead of returned to the system and faulted in again (glibc only).
+
+    glibc serves every allocation above 32 MiB with a fresh ``mmap`` and unmaps it on free, so a tensor that
+    size costs a page fault per 4 KiB page on every batch -- the ``(T, batch, ...)`` buffers of a conv net's
+    first layer are 44 MiB at batch 64 and T = 25, and the faults were half of an epoch's time on the CPU
+    (``docs/bench/conv_training.md``).  This sets ``M_MMAP_MAX = 0`` (allocations come from the heap, which
+    falls back to ``mmap`` by itself when it cannot grow) and ``M_TRIM_THRESHOLD`` to 2 GiB (up to that much
+    freed memory stays with the process).  It changes how memory is obtained, never a value.  Process-wide and
+    idempotent; :func:`~sc_neurocore.training.train_epoch` and ``evaluate`` call it.  ``SC_NEUROCORE_MALLOC=0``,
+    another C library or a failing ``mallopt`` leave the allocator alone.  Returns whether the setting is on.
+    """
+    global _malloc_tuned
+    if _malloc_tuned is not None:
+        return _malloc_tuned
+    _malloc_tuned = False
+    if os.environ.get("SC_NEUROCORE_MALLOC", "1") == "0":
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 - glibc's own symbol: not musl, not macOS
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    _malloc_tuned = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
+    return _malloc_tuned

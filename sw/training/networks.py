@@ -22,6 +22,7 @@ from torch import nn
 
 from .cells import RESET_MODES, ALIFCell, LIFCell, SynapticCell
 from .checks import check_value_range, check_values
+from .pooling import spike_pool
 from .surrogates import atan_surrogate
 
 __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
@@ -40,13 +41,14 @@ def _positive_int(name: str, value) -> int:
 def _is_static(x: torch.Tensor) -> bool:
     """True when every timestep of ``x`` holds the same values.
 
-    An ``expand``-ed time axis (stride 0) is recognised for free; a copied input (``repeat``) by
-    comparing values -- step 1 against step 0 first, so a time-varying input costs one small
-    comparison.  An input that requires grad is never treated as static.
+    An ``expand``-ed time axis (stride 0) is recognised for free; on the CPU a copied input (``repeat``)
+    by comparing values -- step 1 against step 0 first, so a time-varying input costs one small
+    comparison.  Off the CPU values are not compared (that would wait for the device on every
+    call), nor for an input that requires grad.
     """
     if x.shape[0] == 1 or x.stride(0) == 0:
         return True
-    if x.requires_grad:
+    if x.requires_grad or x.device.type != "cpu":
         return False
     return torch.equal(x[1], x[0]) and torch.equal(x[1:], x[:1].expand_as(x[1:]))
 
@@ -380,7 +382,7 @@ class ConvSpikingNet(_SpikingClassifier):
                 inp = x if i == 0 else h
                 cur = conv(inp.reshape(T * B, *inp.shape[2:]))
                 spikes, _, _ = lif.sequence(cur.view(T, B, *cur.shape[1:]))
-            h = self.pool(spikes.reshape(T * B, *spikes.shape[2:]))
+            h = spike_pool(spikes.reshape(T * B, *spikes.shape[2:]), self.pool_size)  # = self.pool, faster
             h = h.view(T, B, *h.shape[1:])
         cur = self.fc(h.reshape(T * B, -1)).view(T, B, -1)
         spikes, mem, _ = self.lifs[-1].sequence(cur)

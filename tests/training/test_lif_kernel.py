@@ -2,16 +2,23 @@ import math
 
 import pytest
 import torch
-from sc_neurocore.training import LIFCell, atan_surrogate, lif_sequence, native, superspike
+from sc_neurocore.training import LIFCell, atan_surrogate, lif_compiled, lif_sequence, native, superspike
 from sc_neurocore.training import lif_kernel as K
 
 
-@pytest.fixture(params=["native", "numpy", "torch"])
+@pytest.fixture(params=["native", "numpy", "torch", "device-eager"])
 def backend(request, monkeypatch):
-    """Each CPU backend of the step loops (the compiled one when a C compiler is present)."""
+    """Each CPU backend of the step loops (the compiled one when a C compiler is present), and the device
+    path's loops run eagerly (``tests/training/test_lif_compiled.py`` holds them compiled to these)."""
     if request.param == "native" and native.library() is None:
         pytest.skip(f"native loops {native.status}")
-    monkeypatch.setattr(K, "BACKEND", request.param)
+    if request.param == "device-eager":
+        monkeypatch.setattr(K, "BACKEND", "compiled")
+        monkeypatch.setattr(lif_compiled, "_compile_wanted", lambda: False)
+        monkeypatch.setattr(lif_compiled, "_functions", {})
+        monkeypatch.setattr(lif_compiled, "status", lif_compiled.status)
+    else:
+        monkeypatch.setattr(K, "BACKEND", request.param)
     return request.param
 
 
