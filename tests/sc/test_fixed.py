@@ -1,4 +1,5 @@
-"""scale_count, lif_step, synaptic_step and neuron_step against plain-Python integer arithmetic."""
+"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, neuron_step) against plain-Python
+integer arithmetic."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sc_neurocore.sc.contract import Q8_8
-from sc_neurocore.sc.fixed import alif_step, lif_step, neuron_step, scale_count, synaptic_step
+from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, neuron_step, scale_count, synaptic_step
 
 
 def _sat(x):
@@ -155,7 +156,7 @@ def test_neuron_step_dispatches_and_checks():
     states, spike = neuron_step("lif", {"v": 300}, 67, 230, 256)
     assert states == {"v": 80} and spike == 1
     with pytest.raises(ValueError, match="neuron must be one of"):
-        neuron_step("alpha", {"v": 0}, 0, 230, 256)
+        neuron_step("adex", {"v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"takes the constants \['alpha_q'\]"):
         neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"alpha_q must be an integer in \[0, 256\]"):
@@ -191,3 +192,40 @@ def test_alif_takes_only_its_reset():
         neuron_step("alif", {"a": 0, "v": 0}, 0, 230, 256, {"adapt_decay_q": 243, "adapt_strength_q": 51}, reset="zero")
     with pytest.raises(ValueError, match=r"adapt_strength_q must be an integer in \[0, 32767\]"):
         alif_step(0, 0, 0, 243, -1, 230, 256)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exc_q=st.integers(0, 256),
+    inh_q=st.integers(0, 256),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    reset=st.sampled_from(["subtract", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_alpha_step_equals_python_ints(exc_q, inh_q, beta_q, theta_q, reset, seed):
+    """The excitatory current of max(I, 0), the inhibitory one of max(-I, 0) (-I of -32768 is 32768 before the
+    saturation), the membrane of their exact difference, every sum saturated once: against plain Python ints."""
+    rng = np.random.default_rng(seed)
+    e0, h0 = rng.integers(0, 32768, 64), rng.integers(0, 32768, 64)
+    v0, cur = rng.integers(-32768, 32768, 64), rng.integers(-32768, 32768, 64)
+    cur[:4] = [-32768, 32767, 0, -1]
+    e1, h1, v1, s1 = alpha_step(e0, h0, v0, cur, exc_q, inh_q, beta_q, theta_q, reset=reset)
+    for j in range(64):
+        c = int(cur[j])
+        e = _sat((exc_q * int(e0[j])) // 256 + max(c, 0))
+        h = _sat((inh_q * int(h0[j])) // 256 + max(-c, 0))
+        v = _sat((beta_q * int(v0[j])) // 256 + e - h)
+        s = int(v > theta_q)
+        v = (0 if s else v) if reset == "zero" else v - s * theta_q
+        assert (int(e1[j]), int(h1[j]), int(v1[j]), int(s1[j])) == (e, h, v, s)
+
+
+def test_alpha_neuron_step_dispatches_and_checks():
+    states, spike = neuron_step("alpha", {"i_exc": 256, "i_inh": 0, "v": 0}, -100, 256, 256,
+                                {"alpha_exc_q": 128, "alpha_inh_q": 256})
+    assert states == {"i_exc": 128, "i_inh": 100, "v": 28} and spike == 0
+    with pytest.raises(ValueError, match=r"alpha_inh_q must be an integer in \[0, 256\]"):
+        alpha_step(0, 0, 0, 0, 200, 300, 230, 256)
+    with pytest.raises(ValueError, match="has the states"):
+        neuron_step("alpha", {"i_exc": 0, "v": 0}, 0, 230, 256, {"alpha_exc_q": 1, "alpha_inh_q": 1})
