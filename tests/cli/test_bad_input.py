@@ -48,6 +48,10 @@ ROWS = [
     (["train", "--neuron", "adex", "-o", "{out}/x.pt"], 2, "invalid choice: 'adex'"),
     (["train", "--adapt-strength", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron alif"),
     (["train", "--neuron", "alif", "--adapt-strength", "-1", "-o", "{out}/x.pt"], 2, ">= 0"),
+    (["train", "--neuron", "synaptic", "--alpha-inh", "0.5", "-o", "{out}/x.pt"], 2,
+     "--alpha-inh is the inhibitory current's decay: it applies only with --neuron alpha"),
+    (["train", "--neuron", "alpha", "--alpha", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron synaptic"),
+    (["train", "--neuron", "alpha", "--alpha-exc", "1.1", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
     (["train"], 2, "required: -o/--output"),
     # train --arch: each architecture's options only, square images for conv ({narrow}: 10 inputs per sample)
     (["train", "--arch", "cnn", "-o", "{out}/x.pt"], 2, "invalid choice: 'cnn'"),
