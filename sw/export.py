@@ -9,7 +9,8 @@ Q8.8 biases and threshold, the Q0.8 leak, and the count -> current multiplier/sh
 Layer 0 takes k-bit input probabilities (``input_kind="prob"``) or, for a net fed spike-encoded inputs,
 spikes (``input_kind="spike"``); every later layer takes the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
 (:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``; ``"synaptic"`` with its ``alpha_q``; ``"alif"`` with its
-``adapt_decay_q`` and ``adapt_strength_q``; ``"alpha"`` with its ``alpha_exc_q`` and ``alpha_inh_q``), whose
+``adapt_decay_q`` and ``adapt_strength_q``; ``"alpha"`` with its ``alpha_exc_q`` and ``alpha_inh_q``;
+``"second_order"`` with its ``alpha_q`` and ``stiffness_q``), whose
 states every neuron carries.  A model is a name and its constants in the schema-3 layout: a new model needs no
 new schema.
 """
@@ -77,12 +78,13 @@ class QuantizedLayer:
     neuron : str
         The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane),
         ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane), ``"alif"`` (an adaptation ``a`` and the
-        membrane) or ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane).
+        membrane), ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane) or ``"second_order"`` (an
+        inertial term ``a``, then the membrane).
     neuron_params : dict
         The model's extra constants: ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
         in the leak's format like ``beta_q``), ``{"adapt_decay_q", "adapt_strength_q"}`` for ``"alif"`` (a leak
-        and a gain in the membrane format), ``{"alpha_exc_q", "alpha_inh_q"}`` for ``"alpha"`` (two leaks);
-        empty for ``"lif"``.
+        and a gain in the membrane format), ``{"alpha_exc_q", "alpha_inh_q"}`` for ``"alpha"`` (two leaks),
+        ``{"alpha_q", "stiffness_q"}`` for ``"second_order"`` (a leak and a gain); empty for ``"lif"``.
     conv : :class:`~sc_neurocore.sc.conv.ConvGeometry` or None
         ``None`` for a dense layer; a conv layer's input shape, kernel, padding and OR pooling
         (:mod:`sc_neurocore.sc.conv`): its neurons are the ``out_c * H' * W'`` output positions and it hands the
@@ -220,7 +222,7 @@ class QuantizedNet:
         ``neurons``: ``None`` (LIF everywhere), one name of :data:`~sc_neurocore.sc.contract.NEURONS` or one
         per layer; ``neuron_params``: per layer the model's float decays (``{"alpha": 0.8}`` for
         ``"synaptic"``, each in [0, 1], quantised like ``beta``) and gains (``>= 0``, in the membrane format;
-        ALIF's ``adapt_strength``), ``None`` for none.
+        ALIF's ``adapt_strength``, the second-order LIF's ``stiffness``), ``None`` for none.
         ``input_kind``: what the first layer takes: ``"prob"`` (probability codes, a constant current) or
         ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
         ``convs``: ``None`` (every layer dense) or per layer a :class:`~sc_neurocore.sc.conv.ConvGeometry` (a conv

@@ -250,6 +250,10 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
     (dict(neurons="alpha", neuron_params=[{"alpha": 0.5}] * 2),
      r"a 'alpha' neuron takes the decays \['alpha_exc', 'alpha_inh'\], not \['alpha'\]"),
     (dict(neurons="alpha", neuron_params=[{"alpha_exc": 0.9, "alpha_inh": -0.1}] * 2), "alpha_inh must be a number"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8}] * 2),
+     r"takes the decays \['alpha', 'stiffness'\], not \['alpha'\]"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": 128.0}] * 2),
+     r"stiffness must be a number in \[0, 127.99609375\]"),
 ])
 def test_neuron_errors(kwargs, text):
     rng = np.random.default_rng(0)
@@ -282,3 +286,15 @@ def test_alpha_layers_are_quantised_and_saved(tmp_path):
     back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
     assert [(a.neuron, a.neuron_params, a.reset) for a in back.layers] == [
         (a.neuron, a.neuron_params, a.reset) for a in q.layers]
+
+
+def test_second_order_layers_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="second_order",
+                                neuron_params=[{"alpha": 0.8, "stiffness": 0.1}, {"alpha": 1.0, "stiffness": 2.5}])
+    assert q.layers[0].neuron_params == {"alpha_q": 205, "stiffness_q": 26}  # 0.1 * 256 + 0.5 -> 26
+    assert q.layers[1].neuron_params == {"alpha_q": 256, "stiffness_q": 640}
+    assert q.layers[0].model.states == ("a", "v") and q.extra_states == ("a",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]

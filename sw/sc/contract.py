@@ -28,7 +28,9 @@ Summary of the defaults (each one a parameter):
   ``th = sat(theta_q + ((adapt_strength_q * a) >> 8))``, the subtract reset by ``th``, and the adaptation
   ``a = sat(sat((adapt_decay_q * a) >> 8) + s * 2**8)``) or ``"alpha"`` (``AlphaCell``: an excitatory and an
   inhibitory current, ``i_exc = sat(((alpha_exc_q * i_exc) >> 8) + max(I, 0))``, ``i_inh`` likewise of
-  ``max(-I, 0)``, then the LIF step with ``i_exc - i_inh`` as its current).
+  ``max(-I, 0)``, then the LIF step with ``i_exc - i_inh`` as its current) or ``"second_order"``
+  (``SecondOrderLIFCell``: an inertial term ``a = sat(((alpha_q * a - stiffness_q * v) >> 8) + I)`` of the membrane
+  before the step, then the LIF step with ``a`` as its current; ``stiffness_q`` a gain in the membrane format).
 """
 
 from __future__ import annotations
@@ -351,6 +353,7 @@ NEURONS: dict[str, NeuronModel] = {
     "synaptic": NeuronModel("synaptic", ("i_syn", "v"), ("alpha",)),
     "alif": NeuronModel("alif", ("a", "v"), ("adapt_decay",), ("adapt_strength",), ("subtract",)),
     "alpha": NeuronModel("alpha", ("i_exc", "i_inh", "v"), ("alpha_exc", "alpha_inh")),
+    "second_order": NeuronModel("second_order", ("a", "v"), ("alpha",), ("stiffness",)),
 }
 
 

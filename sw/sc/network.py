@@ -6,7 +6,8 @@ of its own input and weight sources (restarted at every image), counts with the
 accumulative parallel counter, scales the count to a Q8.8 current
 (:func:`~sc_neurocore.sc.fixed.scale_count`), and steps its neuron population
 (:func:`~sc_neurocore.sc.fixed.neuron_step`: ``lif_step``, or the step of the layer's model -- ``synaptic_step``,
-``alif_step``, ``alpha_step`` -- whose other states, a synaptic current, an adaptation, are kept per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
+``alif_step``, ``alpha_step``, ``second_order_step`` -- whose other states, a synaptic current, an adaptation, are
+kept per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
 the same timestep.  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
 gives the integers of the bit-level path (:func:`~sc_neurocore.sc.counting.counts_packed`).
 

@@ -109,7 +109,8 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     bb = cfg.beta_format.frac_bits
     rin = [source(cfg, li, 0, T * L) for li in range(len(qnet.layers))]
     rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
-    names = ["i_syn", "a", "i_exc", "i_inh"]  # every extra state of the contract's models, each a list per layer
+    names = ["i_syn", "a", "i_exc", "i_inh"]  # every extra state of the contract's models (ALIF's adaptation and the
+    # second-order LIF's inertial term are both "a"), each a list per layer
     st = [{name: [0] * layer.n_out for name in (*names, "v")} for layer in qnet.layers]
     rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", *names)}
     for t in range(T):
@@ -173,6 +174,10 @@ def neuron_reference(layer, state: dict, cur: int, fmt, bb: int) -> tuple[int, d
         new["i_exc"] = sat(((int(p["alpha_exc_q"]) * state["i_exc"]) >> bb) + max(cur, 0), lo_v, hi_v)
         new["i_inh"] = sat(((int(p["alpha_inh_q"]) * state["i_inh"]) >> bb) + max(-cur, 0), lo_v, hi_v)
         drive = new["i_exc"] - new["i_inh"]
+    if layer.neuron == "second_order":  # a = alpha a + I - stiffness v_before: one floor of the exact difference
+        f = fmt.frac_bits
+        exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb  # units of 2**-(bb + 2 f)
+        new["a"] = drive = sat(exact // 2 ** (bb + f) + cur, lo_v, hi_v)
     vv = sat(((int(layer.beta_q) * state["v"]) >> bb) + drive, lo_v, hi_v)
     if layer.neuron == "alif":  # the threshold of the adaptation before the step; a decays, +1 on spikes
         th = sat(int(layer.threshold_q) + ((p["adapt_strength_q"] * state["a"]) >> fmt.frac_bits), lo_v, hi_v)

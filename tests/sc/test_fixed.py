@@ -1,5 +1,5 @@
-"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, neuron_step) against plain-Python
-integer arithmetic."""
+"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, neuron_step)
+against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sc_neurocore.sc.contract import Q8_8
-from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, neuron_step, scale_count, synaptic_step
+from sc_neurocore.sc.contract import Q8_8, FixedPoint
+from sc_neurocore.sc.fixed import (
+    alif_step,
+    alpha_step,
+    lif_step,
+    neuron_step,
+    scale_count,
+    second_order_step,
+    synaptic_step,
+)
 
 
 def _sat(x):
@@ -229,3 +237,50 @@ def test_alpha_neuron_step_dispatches_and_checks():
         alpha_step(0, 0, 0, 0, 200, 300, 230, 256)
     with pytest.raises(ValueError, match="has the states"):
         neuron_step("alpha", {"i_exc": 0, "v": 0}, 0, 230, 256, {"alpha_exc_q": 1, "alpha_inh_q": 1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    alpha_q=st.integers(0, 256),
+    stiffness_q=st.integers(0, 32767),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    reset=st.sampled_from(["subtract", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_second_order_step_equals_python_ints(alpha_q, stiffness_q, beta_q, theta_q, reset, seed):
+    """The inertial term of the membrane before the step, one floor over the exact alpha a - stiffness v (not a floor
+    per product), saturated, then the LIF step with it as the current: against plain Python ints."""
+    rng = np.random.default_rng(seed)
+    a0, v0, cur = (rng.integers(-32768, 32768, 64) for _ in range(3))
+    a1, v1, s1 = second_order_step(a0, v0, cur, alpha_q, stiffness_q, beta_q, theta_q, reset=reset)
+    for j in range(64):
+        a = _sat((alpha_q * int(a0[j]) - stiffness_q * int(v0[j])) // 256 + int(cur[j]))
+        v = _sat((beta_q * int(v0[j])) // 256 + a)
+        s = int(v > theta_q)
+        v = (0 if s else v) if reset == "zero" else v - s * theta_q
+        assert (int(a1[j]), int(v1[j]), int(s1[j])) == (a, v, s)
+
+
+def test_second_order_step_in_other_formats():
+    """Q4.12 states with an 8-bit leak, and Q12.4 with a 10-bit one: the two products aligned on the finer binary
+    point, one floor (the values drawn where a floor per product differs)."""
+    for fmt, bb, k_q in ((FixedPoint(4, 12), 8, 3000), (FixedPoint(12, 4), 10, 5)):
+        f = fmt.frac_bits
+        rng = np.random.default_rng(f)
+        a0, v0, cur = (rng.integers(fmt.min_int // 8, fmt.max_int // 8, 200) for _ in range(3))
+        a1, _, _ = second_order_step(a0, v0, cur, 200, k_q, 180, 100, fmt, bb)
+        want = [max(fmt.min_int, min(fmt.max_int, (200 * int(a) * 2**f - k_q * int(v) * 2**bb) // 2 ** (bb + f)
+                                     + int(c))) for a, v, c in zip(a0, v0, cur)]
+        per_product = [max(fmt.min_int, min(fmt.max_int, (200 * int(a)) // 2**bb - (k_q * int(v)) // 2**f + int(c)))
+                       for a, v, c in zip(a0, v0, cur)]
+        assert a1.tolist() == want and per_product != want
+
+
+def test_second_order_neuron_step_dispatches_and_checks():
+    states, spike = neuron_step("second_order", {"a": 300, "v": 44}, 0, 230, 256, {"alpha_q": 205, "stiffness_q": 26})
+    assert states == {"a": 235, "v": 18} and spike == 1  # (61500 - 1144) >> 8 = 235; 39 + 235 = 274 > 256
+    with pytest.raises(ValueError, match=r"stiffness_q must be an integer in \[0, 32767\]"):
+        second_order_step(0, 0, 0, 200, -1, 230, 256)
+    with pytest.raises(ValueError, match=r"takes the constants \['alpha_q', 'stiffness_q'\]"):
+        neuron_step("second_order", {"a": 0, "v": 0}, 0, 230, 256, {"alpha_q": 1})

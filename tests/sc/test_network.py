@@ -182,7 +182,46 @@ def test_alpha_trace_equals_plain_python_reference(seed, n_hidden, length, T, ne
 
 
 NEURON_PARAMS = {"lif": None, "synaptic": {"alpha": 0.7}, "alif": {"adapt_decay": 0.9, "adapt_strength": 0.4},
-                 "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.6}}
+                 "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.6}, "second_order": {"alpha": 0.8, "stiffness": 0.3}}
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 8),
+    neurons=st.sampled_from([("second_order", "second_order"), ("second_order", "alif"), ("lif", "second_order")]),
+    resets=st.sampled_from(["subtract", "zero", "subtract-delayed"]),
+    alpha=st.sampled_from([0.0, 0.5, 0.9, 1.0]),
+    stiffness=st.sampled_from([0.0, 0.1, 2.0, 127.9]),
+    gain=st.sampled_from([1.0, 8.0, 30.0]),
+)
+def test_second_order_trace_equals_plain_python_reference(seed, n_hidden, length, T, neurons, resets, alpha,
+                                                          stiffness, gain):
+    """Second-order LIF layers (alone or beside others, each reset, stiffness up to the format's top, saturating
+    inertial terms): every integer, the inertial terms too, equals the reference."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    params = [{"alpha": alpha, "stiffness": stiffness} if n == "second_order" else NEURON_PARAMS[n] for n in neurons]
+    resets = ["subtract" if n == "alif" else resets for n in neurons]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [0.8, 1.1], cfg, resets=resets, neurons=list(neurons),
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            for key in qnet.layers[li].model.extra_states:
+                assert tr.states[li][key][:, b].tolist() == exp[key][li]
 
 
 @pytest.mark.parametrize("neuron", sorted(NEURON_PARAMS))

@@ -17,7 +17,7 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, scale_count, synaptic_step
+from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, scale_count, second_order_step, synaptic_step
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -136,6 +136,18 @@ def test_alpha_examples():
     for e0, h0, v0, cur, e1, h1, v_add, s1, v1 in rows:
         got = alpha_step(np.array([e0]), np.array([h0]), np.array([v0]), np.array([cur]), 230, 205, 230, 256)
         assert tuple(int(x[0]) for x in got) == (e1, h1, v1, s1)
+        assert v1 == v_add - s1 * 256
+
+
+def test_second_order_examples():
+    """The rows of the second-order LIF's table, read from the doc (alpha_q 205, stiffness_q 26, beta_q 230,
+    theta_q 256); the exact difference column, and the one floor of it."""
+    rows = doc_table("### The second-order (inertial) LIF neuron")
+    assert len(rows) == 4
+    for a0, v0, cur, diff, a1, v_add, s1, v1 in rows:
+        assert diff == 205 * a0 - 26 * v0
+        got = second_order_step(np.array([a0]), np.array([v0]), np.array([cur]), 205, 26, 230, 256)
+        assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
         assert v1 == v_add - s1 * 256
 
 
