@@ -43,8 +43,8 @@ from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER",
-           "LookaheadNeuronStep"]
+           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "CONTRACT_EQUATIONS",
+           "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -416,9 +416,21 @@ ALPHA_EQUATIONS = {
                  params={"alpha_exc": 0.0, "alpha_inh": 0.0, "beta": 0.0, "theta": 1.0},
                  runtime=("alpha_exc", "alpha_inh", "beta", "theta")),
 }
+_SECOND_ORDER = ("a = alpha*a + I - stiffness*v", "v = beta*v + a")
+#: The contract's second-order LIF (``sc.fixed.second_order_step``) as equations: the inertial term of the membrane
+#: before the step, then the membrane; ``alpha``, ``beta`` (leaks), ``stiffness`` (a gain), ``theta`` and the
+#: subtracted ``reset_q`` runtime parameters; ``"zero"``: the membrane's reset to zero.
+SECOND_ORDER_EQUATIONS = {
+    "subtract": dict(equations=_SECOND_ORDER, threshold="v > theta", reset="v = v - reset_q",
+                     params={"alpha": 0.0, "stiffness": 0.0, "beta": 0.0, "theta": 1.0, "reset_q": 1.0},
+                     runtime=("alpha", "stiffness", "beta", "theta", "reset_q")),
+    "zero": dict(equations=_SECOND_ORDER, threshold="v > theta", reset="v = 0",
+                 params={"alpha": 0.0, "stiffness": 0.0, "beta": 0.0, "theta": 1.0},
+                 runtime=("alpha", "stiffness", "beta", "theta")),
+}
 #: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
 CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS,
-                      "alpha": ALPHA_EQUATIONS}
+                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS}
 
 
 class EquationNeuronStep(Validated, wiring.Component):

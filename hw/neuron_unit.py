@@ -13,7 +13,7 @@ model (``hw/neuron.py``; by default :func:`default_neuron`: :class:`~sc_neurocor
 LIF net, the compiled :class:`~sc_neurocore.hw.equation.LookaheadNeuronStep` for a Synaptic one, the compiled
 :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for the others) that turns
 this timestep's current and the lane's state (one register per lane, as wide as the model's state
-record: 16 bits for LIF, 32 for Synaptic and ALIF, 48 for Alpha) into the next state and a spike.  With tracing on it
+record: 16 bits for LIF, 32 for Synaptic, ALIF and the second-order LIF, 48 for Alpha) into the next state and a spike.  With tracing on it
 emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
 timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
 
@@ -47,9 +47,10 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     """The neuron model of one lane for ``spec``'s net: :meth:`LIFStep.for_spec` (the hand-split LIF) for a LIF
     net; for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the synaptic
     current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
-    the same integers and a longer loop); for the others (ALIF, Alpha) :meth:`EquationNeuronStep.for_spec`, the
-    one-program compiled step (ALIF's threshold reads its adaptation: no input filter to run ahead; Alpha's two
-    currents feed the membrane as their difference, not as one filter's state).  ``leak``: how a LIF lane multiplies by the leak
+    the same integers and a longer loop); for the others (ALIF, Alpha, second-order LIF)
+    :meth:`EquationNeuronStep.for_spec`, the one-program compiled step (ALIF's threshold reads its adaptation: no
+    input filter to run ahead; Alpha's two currents feed the membrane as their difference, not as one filter's
+    state; the second-order LIF's inertial term reads the membrane).  ``leak``: how a LIF lane multiplies by the leak
     (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
         return LIFStep.for_spec(spec, leak=leak)

@@ -15,7 +15,8 @@ from sc_neurocore.sc.sources import source_values
 
 def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
     """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (and each other state of the contract's
-    models: ``i_syn``, ``a``, ``i_exc``, ``i_inh``) for one image.
+    models: ``i_syn``, ``a`` (ALIF's adaptation, the second-order LIF's inertial term), ``i_exc``, ``i_inh``) for one
+    image.
 
     The models' steps beyond the LIF are written out here (:func:`neuron_reference`), not taken from ``sc.fixed``."""
     cfg, L = qnet.config, qnet.config.length
@@ -64,6 +65,10 @@ def neuron_reference(layer, state: dict, cur, cfg) -> tuple:
         new["i_exc"] = np.clip((p["alpha_exc_q"] * state["i_exc"]) // (1 << bb) + np.maximum(cur, 0), lo, hi)
         new["i_inh"] = np.clip((p["alpha_inh_q"] * state["i_inh"]) // (1 << bb) + np.maximum(-cur, 0), lo, hi)
         drive = new["i_exc"] - new["i_inh"]
+    if layer.neuron == "second_order":  # alpha a + I - stiffness v_before, exact, then one floor (to 2**-frac)
+        f = fmt.frac_bits
+        exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb
+        new["a"] = drive = np.clip(exact // 2 ** (bb + f) + cur, lo, hi)
     if layer.neuron == "alif":  # the threshold of the adaptation before the step, reset by it
         th = np.clip(int(layer.threshold_q) + (p["adapt_strength_q"] * state["a"]) // fmt.one, lo, hi)
         vv = np.clip((int(layer.beta_q) * state["v"]) // (1 << bb) + cur, lo, hi)
