@@ -31,6 +31,7 @@ examples:
   sc-neurocore train --neuron synaptic --alpha 0.8 -o syn.pt      # current-based (CUBA) neurons
   sc-neurocore train --neuron alif --adapt-strength 0.2 -o alif.pt   # adaptive thresholds
   sc-neurocore train --neuron alpha --alpha-exc 0.9 --alpha-inh 0.8 -o alpha.pt   # excitatory/inhibitory currents
+  sc-neurocore train --neuron second_order --stiffness 0.1 -o so.pt   # an inertial term (second-order LIF)
   sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
@@ -49,15 +50,18 @@ NEURON_PARAMS = {
     "synaptic": {"alpha": 0.8},
     "alif": {"adapt_decay": 0.95, "adapt_strength": 0.2},
     "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.8},
+    "second_order": {"alpha": 0.8, "stiffness": 0.1},
 }
 #: Each parameter's option: a ``"decay"`` in [0, 1] or a ``"gain"`` >= 0, what it is (its help) and whose it is (the
 #: message when it is given with another ``--neuron``).
 _PARAM_OPTIONS = {
-    "alpha": ("decay", "synaptic current decay", "the synaptic current's decay"),
+    "alpha": ("decay", "synaptic current (synaptic) or inertial term (second_order) decay",
+              "the decay of a synaptic current or an inertial term"),
     "adapt_decay": ("decay", "adaptation decay", "an adaptive threshold's"),
     "adapt_strength": ("gain", "threshold added per unit of adaptation,", "an adaptive threshold's"),
     "alpha_exc": ("decay", "excitatory current decay", "the excitatory current's decay"),
     "alpha_inh": ("decay", "inhibitory current decay", "the inhibitory current's decay"),
+    "stiffness": ("gain", "pull of the membrane on the inertial term,", "the inertial term's stiffness"),
 }
 
 
@@ -131,11 +135,14 @@ def register(subparsers) -> None:
                    help="neuron model of every layer (dense; conv nets are LIF): lif; synaptic (current-based, "
                         "SynapticCell: i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
                         "threshold + adapt_strength a, a = adapt_decay a + spike); alpha (AlphaCell: i_exc = alpha_exc "
-                        "i_exc + max(I, 0), i_inh = alpha_inh i_inh + max(-I, 0), v = beta v + i_exc - i_inh); each "
-                        "goes down the SC chain (default: lif)")
+                        "i_exc + max(I, 0), i_inh = alpha_inh i_inh + max(-I, 0), v = beta v + i_exc - i_inh); "
+                        "second_order (SecondOrderLIFCell: a = alpha a + I - stiffness v, v = beta v + a); each goes "
+                        "down the SC chain (default: lif)")
     for name, (kind, text, _) in _PARAM_OPTIONS.items():
         owners = [k for k, names in NEURON_PARAMS.items() if name in names]
-        defaults = ", ".join(f"{NEURON_PARAMS[k][name]:g}" + (f" for {k}" if len(owners) > 1 else "") for k in owners)
+        values = {NEURON_PARAMS[k][name] for k in owners}
+        defaults = ", ".join(f"{NEURON_PARAMS[k][name]:g}" + (f" for {k}" if len(values) > 1 else "") for k in owners
+                             ) if len(values) > 1 else f"{values.pop():g}"
         p.add_argument(f"--{name.replace('_', '-')}", type=unit_float if kind == "decay" else non_negative_float,
                        default=None, help=f"{text} {'in [0, 1]' if kind == 'decay' else '>= 0'} (--neuron "
                        f"{' or '.join(owners)} only; default: {defaults})")

@@ -5,7 +5,8 @@ The forward of :func:`sc_forward` reproduces :class:`~sc_neurocore.sc.network.SC
 the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_c < |wq|]`` over the
 window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
 bias and saturation, and the integer neuron step (LIF; a Synaptic layer's synaptic current first,
-``sc.fixed.synaptic_step``; ALIF's adaptive threshold; the Alpha neuron's two currents).  Gradients go straight through: every exact
+``sc.fixed.synaptic_step``; ALIF's adaptive threshold; the Alpha neuron's two currents; the second-order LIF's
+inertial term).  Gradients go straight through: every exact
 integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
 is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
 model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
@@ -79,7 +80,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     export: per layer ``(beta_q, threshold_q)`` (a LIF layer) or ``(beta_q, threshold_q, neuron, params)``, the
     contract's neuron model (``sc.contract.NEURONS``) and its integer constants (``{"alpha_q": 205}``): the
     Synaptic layer's current (``sc.fixed.synaptic_step``), ALIF's adaptive threshold (``alif_step``), Alpha's two
-    currents (``alpha_step``) are stepped in integers before and around the membrane.  Runs in float64 on the
+    currents (``alpha_step``), the second-order LIF's inertial term (``second_order_step``) are stepped in integers
+    before and around the membrane.  Runs in float64 on the
     device of the model's weights.
     """
     if config.polarity != "signed":
@@ -146,7 +148,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
             beta_q, theta_q, *rest = constants[li]
             neuron, p = rest if rest else ("lif", {})
             st = state[li]  # the neuron's states beside its membrane, 0 at the start
-            for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh")}.get(neuron, ()):
+            for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh"),
+                         "second_order": ("a",)}.get(neuron, ()):
                 st.setdefault(name, torch.zeros_like(v[li]))
             if neuron == "synaptic":  # the synaptic current integrates the input current first
                 f, i = leak(p["alpha_q"], st["i_syn"])
@@ -159,6 +162,14 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                 st["i_inh"] = _ste(fh + torch.relu(-cur), sat(ih + torch.clamp(-cur_int, min=0)))
                 cur = st["i_exc"] - st["i_inh"]
                 cur_int = cur.detach()
+            elif neuron == "second_order":  # the inertial term, pulled back by the membrane before the step
+                fa, _ = leak(p["alpha_q"], st["a"])
+                k_q, f = p["stiffness_q"], fmt.frac_bits
+                d = max(bb, f) + f  # alpha_q a - stiffness_q v, exact at d fraction bits, floored once
+                exact = (p["alpha_q"] * st["a"].detach() * 2.0 ** (d - bb - f)
+                         - k_q * v[li].detach() * 2.0 ** (d - 2 * f))
+                st["a"] = _ste(fa + cur - (k_q / one) * v[li], sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
+                cur, cur_int = st["a"], st["a"].detach()
             fv, iv = leak(beta_q, v[li])
             vv = _ste(fv + cur, sat(iv + cur_int))
             theta = theta_q

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, ALIFCell, AlphaCell, LIFCell, SynapticCell
+from .cells import RESET_MODES, ALIFCell, AlphaCell, LIFCell, SecondOrderLIFCell, SynapticCell
 from .checks import check_value_range, check_values
 from .surrogates import atan_surrogate
 
@@ -28,13 +28,14 @@ __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
 
 #: The neuron cells a :class:`SpikingNet` layer may use (``neuron=``), by the export's name
 #: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs each.
-NEURON_KINDS = ("lif", "synaptic", "alif", "alpha")
+NEURON_KINDS = ("lif", "synaptic", "alif", "alpha", "second_order")
 #: Each kind's cell and the parameters it takes from :class:`SpikingNet` beyond ``beta`` and ``threshold`` (the
 #: export's float decays and gains, by the same names).
 _CELLS = {
     "synaptic": (SynapticCell, ("alpha",)),
     "alif": (ALIFCell, ("adapt_decay", "adapt_strength")),
     "alpha": (AlphaCell, ("alpha_exc", "alpha_inh")),
+    "second_order": (SecondOrderLIFCell, ("alpha", "stiffness")),
 }
 
 
@@ -128,8 +129,9 @@ class SpikingNet(_SpikingClassifier):
     with ``alpha`` (one number or one per layer) its synaptic decay, ``"alif"`` (:class:`~.cells.ALIFCell`,
     an adaptive threshold ``theta + adapt_strength * a``, ``a = adapt_decay * a + s``; subtract reset only) or
     ``"alpha"`` (:class:`~.cells.AlphaCell`, an excitatory and an inhibitory current, ``i_exc = alpha_exc i_exc +
-    relu(I)``, ``i_inh = alpha_inh i_inh + relu(-I)``, ``v = beta v + i_exc - i_inh``; subtract reset only);
-    each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
+    relu(I)``, ``i_inh = alpha_inh i_inh + relu(-I)``, ``v = beta v + i_exc - i_inh``; subtract reset only) or
+    ``"second_order"`` (:class:`~.cells.SecondOrderLIFCell`, an inertial term ``a = alpha a + I - stiffness v``,
+    ``v = beta v + a``; ``alpha`` its decay; subtract reset only); each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -158,6 +160,7 @@ class SpikingNet(_SpikingClassifier):
         adapt_strength=0.2,
         alpha_exc=0.9,
         alpha_inh=0.8,
+        stiffness=0.1,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
@@ -192,7 +195,7 @@ class SpikingNet(_SpikingClassifier):
             if neuron != "lif" and r != "subtract":
                 raise ValueError(f"{neuron!r} neurons reset by subtraction; reset={r!r} applies to LIF neurons only")
         given = dict(alpha=alpha, adapt_decay=adapt_decay, adapt_strength=adapt_strength, alpha_exc=alpha_exc,
-                     alpha_inh=alpha_inh)
+                     alpha_inh=alpha_inh, stiffness=stiffness)
         cell_cls, cell_params = _CELLS.get(neuron, (None, ()))
         per_layer = {name: _per_layer(name, given[name], n_fc) for name in cell_params}
         self.hparams = dict(

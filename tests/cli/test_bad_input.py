@@ -43,7 +43,9 @@ ROWS = [
     (["train", "--device", "tpu9", "-o", "{out}/x.pt"], 2, "is not a torch device"),
     (["train", "--beta", "nan", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
     (["train", "--lr", "-1", "-o", "{out}/x.pt"], 2, "must be a finite number > 0"),
-    (["train", "--alpha", "0.5", "-o", "{out}/x.pt"], 2, "--alpha is the synaptic current's decay"),
+    (["train", "--alpha", "0.5", "-o", "{out}/x.pt"], 2,
+     "--alpha is the decay of a synaptic current or an inertial term: it applies only with --neuron synaptic or "
+     "second_order"),
     (["train", "--neuron", "synaptic", "--alpha", "1.5", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
     (["train", "--neuron", "adex", "-o", "{out}/x.pt"], 2, "invalid choice: 'adex'"),
     (["train", "--adapt-strength", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron alif"),
@@ -52,6 +54,8 @@ ROWS = [
      "--alpha-inh is the inhibitory current's decay: it applies only with --neuron alpha"),
     (["train", "--neuron", "alpha", "--alpha", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron synaptic"),
     (["train", "--neuron", "alpha", "--alpha-exc", "1.1", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
+    (["train", "--neuron", "second_order", "--stiffness", "-0.5", "-o", "{out}/x.pt"], 2, ">= 0"),
+    (["train", "--stiffness", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron second_order"),
     (["train"], 2, "required: -o/--output"),
     # train --arch: each architecture's options only, square images for conv ({narrow}: 10 inputs per sample)
     (["train", "--arch", "cnn", "-o", "{out}/x.pt"], 2, "invalid choice: 'cnn'"),
