@@ -43,7 +43,8 @@ from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
+           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "CONTRACT_EQUATIONS",
+           "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -403,8 +404,33 @@ ALIF_EQUATIONS = {
                      params={"beta": 0.0, "theta": 1.0, "adapt_decay": 0.0, "adapt_strength": 0.0},
                      runtime=("beta", "theta", "adapt_decay", "adapt_strength")),
 }
+_ALPHA = ("i_exc = alpha_exc*i_exc + max(I, 0)", "i_inh = alpha_inh*i_inh + max(-I, 0)", "v = beta*v + i_exc - i_inh")
+#: The contract's Alpha neuron (``sc.fixed.alpha_step``) as equations: the excitatory and the inhibitory current, then
+#: the membrane of their difference; ``alpha_exc``, ``alpha_inh``, ``beta``, ``theta`` and the subtracted ``reset_q``
+#: runtime parameters; ``"zero"``: the membrane's reset to zero.
+ALPHA_EQUATIONS = {
+    "subtract": dict(equations=_ALPHA, threshold="v > theta", reset="v = v - reset_q",
+                     params={"alpha_exc": 0.0, "alpha_inh": 0.0, "beta": 0.0, "theta": 1.0, "reset_q": 1.0},
+                     runtime=("alpha_exc", "alpha_inh", "beta", "theta", "reset_q")),
+    "zero": dict(equations=_ALPHA, threshold="v > theta", reset="v = 0",
+                 params={"alpha_exc": 0.0, "alpha_inh": 0.0, "beta": 0.0, "theta": 1.0},
+                 runtime=("alpha_exc", "alpha_inh", "beta", "theta")),
+}
+_SECOND_ORDER = ("a = alpha*a + I - stiffness*v", "v = beta*v + a")
+#: The contract's second-order LIF (``sc.fixed.second_order_step``) as equations: the inertial term of the membrane
+#: before the step, then the membrane; ``alpha``, ``beta`` (leaks), ``stiffness`` (a gain), ``theta`` and the
+#: subtracted ``reset_q`` runtime parameters; ``"zero"``: the membrane's reset to zero.
+SECOND_ORDER_EQUATIONS = {
+    "subtract": dict(equations=_SECOND_ORDER, threshold="v > theta", reset="v = v - reset_q",
+                     params={"alpha": 0.0, "stiffness": 0.0, "beta": 0.0, "theta": 1.0, "reset_q": 1.0},
+                     runtime=("alpha", "stiffness", "beta", "theta", "reset_q")),
+    "zero": dict(equations=_SECOND_ORDER, threshold="v > theta", reset="v = 0",
+                 params={"alpha": 0.0, "stiffness": 0.0, "beta": 0.0, "theta": 1.0},
+                 runtime=("alpha", "stiffness", "beta", "theta")),
+}
 #: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
-CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS}
+CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS,
+                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS}
 
 
 class EquationNeuronStep(Validated, wiring.Component):
@@ -470,9 +496,10 @@ class EquationNeuronStep(Validated, wiring.Component):
 
     @classmethod
     def for_spec(cls, spec, *, leak: str = "multiplier") -> EquationNeuronStep:
-        """The contract's neuron model of an ``EngineSpec``'s net (``spec.neuron_model``: LIF or Synaptic),
-        compiled from :data:`CONTRACT_EQUATIONS`, for every layer (the leaks ``beta``, ``alpha`` in
-        Q2.``beta_bits``: up to 1.0, no leak; ``theta``, ``reset_q`` and the states in the membrane format).
+        """The contract's neuron model of an ``EngineSpec``'s net (``spec.neuron_model``: any of
+        ``sc.contract.NEURONS``), compiled from :data:`CONTRACT_EQUATIONS`, for every layer (the leaks -- ``beta``
+        and the model's decays -- in Q2.``beta_bits``: up to 1.0, no leak; ``theta``, ``reset_q``, the model's
+        gains and the states in the membrane format).
         One reset kind for every layer (``ValueError`` otherwise).  ``leak``: how a product of a state and a
         layer's parameter is built: ``"multiplier"`` (a multiplier block where the device has one) or ``"lut"``
         (shifts and adds of each layer's constant, :func:`~sc_neurocore.hw.lif.constant_product`), as
@@ -705,8 +732,8 @@ def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "
     # the contract's ranges (check_lif_constants, check_neuron_constants): leaks in [0, 1], theta and reset_q at
     # least one LSB, gains >= 0 -- so the range analysis knows that v - reset_q after a spike (v > theta >= 1 LSB)
     # stays in the format
-    leak_names = ("beta", "alpha", "adapt_decay")
-    spec["runtime"] = {p: ((0, 1) if p in leak_names else (0, None) if p == "adapt_strength"
+    leak_names = ("beta", *NEURONS[model].decays)
+    spec["runtime"] = {p: ((0, 1) if p in leak_names else (0, None) if p in NEURONS[model].gains
                            else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
     neuron = from_equations(*spec.pop("equations"), **spec)
     leaks = {p: f"Q2.{beta_bits}" for p in leak_names if p in spec["params"]}

@@ -17,8 +17,9 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
 
     Weights ~ N(0, 1/sqrt(n_in)) scaled up so the layers fire; biases ~ N(0, bias_scale); betas
     in [0.5, 0.95] and thresholds in [0.5, 1.5] unless given.  ``neuron`` (every layer's model,
-    ``"lif"``, ``"synaptic"`` (its ``alpha`` in [0.5, 0.95] unless given) or ``"alif"`` (``adapt_decay`` in
-    [0.8, 0.98], ``adapt_strength`` in [0.1, 1.0])) and ``reset`` (one of the float models' resets) go to
+    ``"lif"``, ``"synaptic"`` (its ``alpha`` in [0.5, 0.95] unless given), ``"alif"`` (``adapt_decay`` in
+    [0.8, 0.98], ``adapt_strength`` in [0.1, 1.0]), ``"alpha"`` (``alpha_exc`` in [0.6, 0.95], ``alpha_inh`` in
+    [0.4, 0.9]) or ``"second_order"`` (``alpha`` in [0.5, 0.9], ``stiffness`` in [0.05, 0.5])) and ``reset`` (one of the float models' resets) go to
     :meth:`QuantizedNet.from_float`.
     """
     sizes = [int(s) for s in sizes]
@@ -37,6 +38,10 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
     if neuron == "alif":
         params = [{"adapt_decay": float(rng.uniform(0.8, 0.98)), "adapt_strength": float(rng.uniform(0.1, 1.0))}
                   for _ in ws]
+    if neuron == "alpha":
+        params = [{"alpha_exc": float(rng.uniform(0.6, 0.95)), "alpha_inh": float(rng.uniform(0.4, 0.9))} for _ in ws]
+    if neuron == "second_order":
+        params = [{"alpha": float(rng.uniform(0.5, 0.9)), "stiffness": float(rng.uniform(0.05, 0.5))} for _ in ws]
     return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig(), resets=reset, neurons=neuron,
                                    neuron_params=params)
 

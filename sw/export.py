@@ -8,8 +8,11 @@ Q8.8 biases and threshold, the Q0.8 leak, and the count -> current multiplier/sh
 
 Layer 0 takes k-bit input probabilities (``input_kind="prob"``) or, for a net fed spike-encoded inputs,
 spikes (``input_kind="spike"``); every later layer takes the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
-(:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``, or ``"synaptic"`` with its ``alpha_q``), whose
-states every neuron carries.
+(:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``; ``"synaptic"`` with its ``alpha_q``; ``"alif"`` with its
+``adapt_decay_q`` and ``adapt_strength_q``; ``"alpha"`` with its ``alpha_exc_q`` and ``alpha_inh_q``;
+``"second_order"`` with its ``alpha_q`` and ``stiffness_q``), whose
+states every neuron carries.  A model is a name and its constants in the schema-3 layout: a new model needs no
+new schema.
 """
 
 from __future__ import annotations
@@ -73,11 +76,15 @@ class QuantizedLayer:
         Q8.8 amount a subtract reset subtracts; ``None``: ``threshold_q`` (snnTorch's delayed
         reset: ``theta / beta``).
     neuron : str
-        The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane) or
-        ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane).
+        The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane),
+        ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane), ``"alif"`` (an adaptation ``a`` and the
+        membrane), ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane) or ``"second_order"`` (an
+        inertial term ``a``, then the membrane).
     neuron_params : dict
-        The model's extra constants, ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
-        in the leak's format like ``beta_q``); empty for ``"lif"``.
+        The model's extra constants: ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
+        in the leak's format like ``beta_q``), ``{"adapt_decay_q", "adapt_strength_q"}`` for ``"alif"`` (a leak
+        and a gain in the membrane format), ``{"alpha_exc_q", "alpha_inh_q"}`` for ``"alpha"`` (two leaks),
+        ``{"alpha_q", "stiffness_q"}`` for ``"second_order"`` (a leak and a gain); empty for ``"lif"``.
     conv : :class:`~sc_neurocore.sc.conv.ConvGeometry` or None
         ``None`` for a dense layer; a conv layer's input shape, kernel, padding and OR pooling
         (:mod:`sc_neurocore.sc.conv`): its neurons are the ``out_c * H' * W'`` output positions and it hands the
@@ -214,7 +221,8 @@ class QuantizedNet:
         per layer; ``"subtract-delayed"`` becomes a subtract reset of ``theta / beta`` (``beta > 0``).
         ``neurons``: ``None`` (LIF everywhere), one name of :data:`~sc_neurocore.sc.contract.NEURONS` or one
         per layer; ``neuron_params``: per layer the model's float decays (``{"alpha": 0.8}`` for
-        ``"synaptic"``, each in [0, 1], quantised like ``beta``), ``None`` for none.
+        ``"synaptic"``, each in [0, 1], quantised like ``beta``) and gains (``>= 0``, in the membrane format;
+        ALIF's ``adapt_strength``, the second-order LIF's ``stiffness``), ``None`` for none.
         ``input_kind``: what the first layer takes: ``"prob"`` (probability codes, a constant current) or
         ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
         ``convs``: ``None`` (every layer dense) or per layer a :class:`~sc_neurocore.sc.conv.ConvGeometry` (a conv

@@ -247,6 +247,13 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
     (dict(neurons="synaptic", neuron_params=[{"alpha": 1.5}, {"alpha": 0.5}]), "alpha must be a number in"),
     (dict(neurons="synaptic", neuron_params=[{"alpha": float("nan")}, {"alpha": 0.5}]), "alpha must be a number in"),
     (dict(neuron_params=[{"alpha": 0.5}, None]), r"a 'lif' neuron takes the decays \[\]"),
+    (dict(neurons="alpha", neuron_params=[{"alpha": 0.5}] * 2),
+     r"a 'alpha' neuron takes the decays \['alpha_exc', 'alpha_inh'\], not \['alpha'\]"),
+    (dict(neurons="alpha", neuron_params=[{"alpha_exc": 0.9, "alpha_inh": -0.1}] * 2), "alpha_inh must be a number"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8}] * 2),
+     r"takes the decays \['alpha', 'stiffness'\], not \['alpha'\]"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": 128.0}] * 2),
+     r"stiffness must be a number in \[0, 127.99609375\]"),
 ])
 def test_neuron_errors(kwargs, text):
     rng = np.random.default_rng(0)
@@ -263,6 +270,31 @@ def test_alif_layers_are_quantised_and_saved(tmp_path):
     q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="alif",
                                 neuron_params=[{"adapt_decay": 0.95, "adapt_strength": 0.2}] * 2)
     assert q.layers[0].neuron_params == {"adapt_decay_q": 243, "adapt_strength_q": 51}  # 0.2 * 256 + 0.5 -> 51
+    assert q.layers[0].model.states == ("a", "v") and q.extra_states == ("a",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+
+
+def test_alpha_layers_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="alpha", resets="zero",
+                                neuron_params=[{"alpha_exc": 0.9, "alpha_inh": 0.8}, {"alpha_exc": 1.0, "alpha_inh": 0}])
+    assert q.layers[0].neuron_params == {"alpha_exc_q": 230, "alpha_inh_q": 205}  # 0.9 * 256 + 0.5 -> 230
+    assert q.layers[1].neuron_params == {"alpha_exc_q": 256, "alpha_inh_q": 0}
+    assert q.layers[0].model.states == ("i_exc", "i_inh", "v") and q.extra_states == ("i_exc", "i_inh")
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params, a.reset) for a in back.layers] == [
+        (a.neuron, a.neuron_params, a.reset) for a in q.layers]
+
+
+def test_second_order_layers_are_quantised_and_saved(tmp_path):
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="second_order",
+                                neuron_params=[{"alpha": 0.8, "stiffness": 0.1}, {"alpha": 1.0, "stiffness": 2.5}])
+    assert q.layers[0].neuron_params == {"alpha_q": 205, "stiffness_q": 26}  # 0.1 * 256 + 0.5 -> 26
+    assert q.layers[1].neuron_params == {"alpha_q": 256, "stiffness_q": 640}
     assert q.layers[0].model.states == ("a", "v") and q.extra_states == ("a",)
     back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
     assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]

@@ -30,6 +30,8 @@ examples:
   sc-neurocore train --hidden-sizes 48,24 -o tapered.pt          # 64 -> 48 -> 24 -> 10
   sc-neurocore train --neuron synaptic --alpha 0.8 -o syn.pt      # current-based (CUBA) neurons
   sc-neurocore train --neuron alif --adapt-strength 0.2 -o alif.pt   # adaptive thresholds
+  sc-neurocore train --neuron alpha --alpha-exc 0.9 --alpha-inh 0.8 -o alpha.pt   # excitatory/inhibitory currents
+  sc-neurocore train --neuron second_order --stiffness 0.1 -o so.pt   # an inertial term (second-order LIF)
   sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
@@ -40,6 +42,27 @@ examples:
 #: ``--arch conv`` defaults by image side: ConvSpikingNet's own from 28x28 up (MNIST), and below that a net
 #: small enough for the iCEBreaker (8x8 digits: 1x8x8 -> 8c3 -> 6x6x8 -> pool 2 -> 3x3x8 = 72 -> 10).
 CONV_DEFAULTS = {28: {"channels": (12, 32), "kernel": 5, "pool": 2}, 8: {"channels": (8,), "kernel": 3, "pool": 2}}
+
+#: Each ``--neuron`` kind's parameters beyond ``--beta`` and ``--threshold`` (``SpikingNet``'s keywords; the options
+#: ``--alpha``, ``--adapt-decay``, ...) and their defaults.
+NEURON_PARAMS = {
+    "lif": {},
+    "synaptic": {"alpha": 0.8},
+    "alif": {"adapt_decay": 0.95, "adapt_strength": 0.2},
+    "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.8},
+    "second_order": {"alpha": 0.8, "stiffness": 0.1},
+}
+#: Each parameter's option: a ``"decay"`` in [0, 1] or a ``"gain"`` >= 0, what it is (its help) and whose it is (the
+#: message when it is given with another ``--neuron``).
+_PARAM_OPTIONS = {
+    "alpha": ("decay", "synaptic current (synaptic) or inertial term (second_order) decay",
+              "the decay of a synaptic current or an inertial term"),
+    "adapt_decay": ("decay", "adaptation decay", "an adaptive threshold's"),
+    "adapt_strength": ("gain", "threshold added per unit of adaptation,", "an adaptive threshold's"),
+    "alpha_exc": ("decay", "excitatory current decay", "the excitatory current's decay"),
+    "alpha_inh": ("decay", "inhibitory current decay", "the inhibitory current's decay"),
+    "stiffness": ("gain", "pull of the membrane on the inertial term,", "the inertial term's stiffness"),
+}
 
 
 
@@ -108,17 +131,21 @@ def register(subparsers) -> None:
                    "side for an odd kernel, 'same')")
     p.add_argument("--beta", type=unit_float, default=0.9, help="membrane leak in [0, 1] (default: 0.9)")
     p.add_argument("--threshold", type=positive_float, default=1.0, help="firing threshold (default: 1.0)")
-    p.add_argument("--neuron", choices=("lif", "synaptic", "alif"), default=None,
+    p.add_argument("--neuron", choices=tuple(NEURON_PARAMS), default=None,
                    help="neuron model of every layer (dense; conv nets are LIF): lif; synaptic (current-based, "
                         "SynapticCell: i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
-                        "threshold + adapt_strength a, a = adapt_decay a + spike); each goes down the SC chain "
-                        "(default: lif)")
-    p.add_argument("--alpha", type=unit_float, default=None,
-                   help="synaptic current decay in [0, 1] (--neuron synaptic only; default: 0.8)")
-    p.add_argument("--adapt-decay", type=unit_float, default=None,
-                   help="adaptation decay in [0, 1] (--neuron alif only; default: 0.95)")
-    p.add_argument("--adapt-strength", type=non_negative_float, default=None,
-                   help="threshold added per unit of adaptation, >= 0 (--neuron alif only; default: 0.2)")
+                        "threshold + adapt_strength a, a = adapt_decay a + spike); alpha (AlphaCell: i_exc = alpha_exc "
+                        "i_exc + max(I, 0), i_inh = alpha_inh i_inh + max(-I, 0), v = beta v + i_exc - i_inh); "
+                        "second_order (SecondOrderLIFCell: a = alpha a + I - stiffness v, v = beta v + a); each goes "
+                        "down the SC chain (default: lif)")
+    for name, (kind, text, _) in _PARAM_OPTIONS.items():
+        owners = [k for k, names in NEURON_PARAMS.items() if name in names]
+        values = {NEURON_PARAMS[k][name] for k in owners}
+        defaults = ", ".join(f"{NEURON_PARAMS[k][name]:g}" + (f" for {k}" if len(values) > 1 else "") for k in owners
+                             ) if len(values) > 1 else f"{values.pop():g}"
+        p.add_argument(f"--{name.replace('_', '-')}", type=unit_float if kind == "decay" else non_negative_float,
+                       default=None, help=f"{text} {'in [0, 1]' if kind == 'decay' else '>= 0'} (--neuron "
+                       f"{' or '.join(owners)} only; default: {defaults})")
     p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
                    help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
                    "current; the SC chain and the gateware then take spike inputs (default: constant current)")
@@ -212,8 +239,8 @@ def describe(model) -> str:
 def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, beta: float = 0.9,
                 threshold: float = 1.0, surrogate: str = "atan_surrogate", seed: int = 0, T: int = 25,
                 lr: float = 2e-3, batch_size: int = 64, epochs: int = 10, device=None, progress=False, log=print,
-                sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", alpha: float = 0.8,
-                adapt_decay: float = 0.95, adapt_strength: float = 0.2, input_encoding: str | None = None,
+                sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", neuron_params=None,
+                input_encoding: str | None = None,
                 data=None, test_fraction: float = 0.2, arch: str = "dense", channels=None, kernel: int | None = None,
                 pool: int | None = None, padding: int = 0, ddp: bool = False):
     """Train a SpikingNet (or a ConvSpikingNet) as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint
@@ -223,9 +250,10 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     ``train`` with the same settings train the same net.  ``log`` receives one line per epoch.
     ``sc_finetune`` epochs of SC-aware fine-tuning against ``sc_config`` (default ``SCConfig()``)
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
-    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (``"lif"`` or
-    ``"synaptic"`` with its ``alpha``, ``"alif"`` with ``adapt_decay`` and ``adapt_strength``) is every layer's
-    neuron model (``SpikingNet(neuron=...)``).  ``input_encoding`` (``"rate"``, ``"latency"``, ``"delta"``;
+    are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (a key of
+    :data:`NEURON_PARAMS`) is every layer's neuron model (``SpikingNet(neuron=...)``), ``neuron_params`` its
+    parameters (``{"alpha": 0.5}``; the missing ones take :data:`NEURON_PARAMS`' defaults).  ``input_encoding``
+    (``"rate"``, ``"latency"``, ``"delta"``;
     ``sc_neurocore.training.encode_images``) trains on spike rasters instead of a constant current (a rate code
     draws fresh spikes every epoch; the test split's rasters use seed 0), and ``meta["input_encoding"]`` records it:
     the SC chain then runs the net with a spike-input first layer.  ``data``: a ``.npz`` file of your own
@@ -275,17 +303,21 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
         x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
         x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
     train_loader, sampler, test_loader = _loaders(x_tr, y_tr, x_te, y_te, batch_size, seed, input_encoding, T, run)
+    if neuron not in NEURON_PARAMS:
+        raise ValueError(f"neuron must be one of {tuple(NEURON_PARAMS)}, not {neuron!r}")
+    cell_params = {**NEURON_PARAMS[neuron], **(neuron_params or {})}
+    if set(cell_params) != set(NEURON_PARAMS[neuron]):
+        raise ValueError(f"a {neuron!r} neuron takes the parameters {list(NEURON_PARAMS[neuron])}, not "
+                         f"{sorted(neuron_params)}")
     model = _build_model(arch, int(x_tr.shape[-1]), int(y_tr.max()) + 1, hidden, layers, hidden_sizes, beta, threshold,
-                         surrogate_fn, neuron, alpha, adapt_decay, adapt_strength, channels, kernel, pool,
-                         padding).to(device)
+                         surrogate_fn, neuron, cell_params, channels, kernel, pool, padding).to(device)
     net = model
     if run is not None:
         from torch.nn.parallel import DistributedDataParallel
 
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    kind = ("" if neuron == "lif" else f" ({neuron} neurons, alpha {alpha:g})" if neuron == "synaptic"
-            else f" ({neuron} neurons, adapt_decay {adapt_decay:g}, adapt_strength {adapt_strength:g})")
+    kind = "" if neuron == "lif" else f" ({neuron} neurons{''.join(f', {k} {v:g}' for k, v in cell_params.items())})"
     where = f"{device}" if run is None else f"{run.world_size} processes ({run.backend}, {device.type})"
     log(f"training {describe(net)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
         f"T={T}, {epochs} epochs on {where}")
@@ -335,14 +367,13 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     return model.cpu().eval(), meta
 
 
-def _build_model(arch, n_in, n_out, hidden, layers, hidden_sizes, beta, threshold, surrogate_fn, neuron, alpha,
-                 adapt_decay, adapt_strength, channels, kernel, pool, padding):
+def _build_model(arch, n_in, n_out, hidden, layers, hidden_sizes, beta, threshold, surrogate_fn, neuron, cell_params,
+                 channels, kernel, pool, padding):
     """The net ``train_model`` trains: a ConvSpikingNet (``arch="conv"``, :func:`conv_net`) or a SpikingNet of
-    ``hidden_sizes`` (else ``layers`` x ``hidden``) with ``neuron`` cells."""
+    ``hidden_sizes`` (else ``layers`` x ``hidden``) with ``neuron`` cells of ``cell_params``."""
     from ..training import SpikingNet
 
-    cells = ({} if neuron == "lif" else {"neuron": neuron, "alpha": alpha} if neuron == "synaptic"
-             else {"neuron": neuron, "adapt_decay": adapt_decay, "adapt_strength": adapt_strength})
+    cells = {} if neuron == "lif" else {"neuron": neuron, **cell_params}
     if arch == "conv":
         return conv_net(n_in, n_out, channels, kernel, pool, padding, beta=beta, threshold=threshold,
                         surrogate_fn=surrogate_fn)
@@ -449,11 +480,12 @@ def run(args) -> int:
     get_surrogate(args.surrogate)  # checked before the data is loaded
     device = check_device(args.device)
     _check_arch_options(args)
-    if args.alpha is not None and args.neuron != "synaptic":
-        raise ValueError("--alpha is the synaptic current's decay: it applies only with --neuron synaptic")
-    for opt, value in (("--adapt-decay", args.adapt_decay), ("--adapt-strength", args.adapt_strength)):
-        if value is not None and args.neuron != "alif":
-            raise ValueError(f"{opt} is an adaptive threshold's: it applies only with --neuron alif")
+    neuron = args.neuron or "lif"
+    for name, (_, _, role) in _PARAM_OPTIONS.items():
+        if getattr(args, name) is not None and name not in NEURON_PARAMS[neuron]:
+            owners = " or ".join(k for k, names in NEURON_PARAMS.items() if name in names)
+            raise ValueError(f"--{name.replace('_', '-')} is {role}: it applies only with --neuron {owners}")
+    neuron_params = {name: getattr(args, name) for name in NEURON_PARAMS[neuron] if getattr(args, name) is not None}
     sc_config = None
     if args.input_encoding and args.sc_finetune:
         raise ValueError("--sc-finetune runs the SC model on constant-current inputs: not with --input-encoding")
@@ -477,10 +509,7 @@ def run(args) -> int:
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
-                              neuron=args.neuron or "lif", alpha=0.8 if args.alpha is None else args.alpha,
-                              adapt_decay=0.95 if args.adapt_decay is None else args.adapt_decay,
-                              adapt_strength=0.2 if args.adapt_strength is None else args.adapt_strength,
-                              input_encoding=args.input_encoding, ddp=args.ddp)
+                              neuron=neuron, neuron_params=neuron_params, input_encoding=args.input_encoding, ddp=args.ddp)
     if meta.get("ddp", {}).get("rank", 0) != 0:
         return 0  # rank 0 writes the checkpoint
     save_trained(model, meta, args.output)

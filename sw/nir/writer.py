@@ -27,14 +27,19 @@ __all__ = ["to_nir", "float_layers"]
 
 def float_layers(net) -> list[tuple[np.ndarray, np.ndarray | None, float, float, str]]:
     """Per layer ``(weight, bias or None, beta, threshold, reset)`` in float64 of any net we hold (LIF neurons:
-    a net of Synaptic neurons raises ``ValueError``, its NIR form -- ``CubaLIF`` -- is not written yet)."""
+    a net of other neurons raises ``ValueError``: a Synaptic one's NIR form -- ``CubaLIF`` -- is not written yet,
+    ALIF and Alpha neurons have none)."""
     from ..export import QuantizedNet
 
     kinds = ([layer.neuron for layer in net.layers] if isinstance(net, QuantizedNet)
              else [getattr(net, "neuron", "lif")])
-    if any(k != "lif" for k in kinds):
+    other = sorted(set(kinds) - {"lif"})
+    if other == ["synaptic"]:
         raise ValueError("the NIR export writes LIF neurons; this net's are Synaptic (current-based), whose NIR node "
                          "(CubaLIF) it does not write yet")
+    if other:
+        raise ValueError(f"the NIR export writes LIF neurons; this net's are {', '.join(other)}, which NIR's "
+                         "primitives do not hold")
 
     if isinstance(net, ImportedNet):
         return [(la.weight, la.bias, la.beta, la.threshold, la.reset) for la in net.layers]

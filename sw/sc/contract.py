@@ -24,9 +24,13 @@ Summary of the defaults (each one a parameter):
   where ``s``).  Ties: a membrane equal to the threshold does not fire (strict ``>``).
 * neuron models (:data:`NEURONS`, per layer): ``"lif"`` (the step above), ``"synaptic"`` (CUBA: a
   synaptic current ``i = sat(((alpha_q * i) >> 8) + I)`` first, then the LIF step with ``i`` as its
-  current; ``alpha_q`` per layer, in the leak's format) or ``"alif"`` (an adaptive threshold
+  current; ``alpha_q`` per layer, in the leak's format), ``"alif"`` (an adaptive threshold
   ``th = sat(theta_q + ((adapt_strength_q * a) >> 8))``, the subtract reset by ``th``, and the adaptation
-  ``a = sat(sat((adapt_decay_q * a) >> 8) + s * 2**8)``).
+  ``a = sat(sat((adapt_decay_q * a) >> 8) + s * 2**8)``) or ``"alpha"`` (``AlphaCell``: an excitatory and an
+  inhibitory current, ``i_exc = sat(((alpha_exc_q * i_exc) >> 8) + max(I, 0))``, ``i_inh`` likewise of
+  ``max(-I, 0)``, then the LIF step with ``i_exc - i_inh`` as its current) or ``"second_order"``
+  (``SecondOrderLIFCell``: an inertial term ``a = sat(((alpha_q * a - stiffness_q * v) >> 8) + I)`` of the membrane
+  before the step, then the LIF step with ``a`` as its current; ``stiffness_q`` a gain in the membrane format).
 """
 
 from __future__ import annotations
@@ -348,6 +352,8 @@ NEURONS: dict[str, NeuronModel] = {
     "lif": NeuronModel("lif", ("v",)),
     "synaptic": NeuronModel("synaptic", ("i_syn", "v"), ("alpha",)),
     "alif": NeuronModel("alif", ("a", "v"), ("adapt_decay",), ("adapt_strength",), ("subtract",)),
+    "alpha": NeuronModel("alpha", ("i_exc", "i_inh", "v"), ("alpha_exc", "alpha_inh")),
+    "second_order": NeuronModel("second_order", ("a", "v"), ("alpha",), ("stiffness",)),
 }
 
 

@@ -1,4 +1,5 @@
-"""Integer arithmetic of the contract: count -> current scaling and the neuron steps (LIF, Synaptic).
+"""Integer arithmetic of the contract: count -> current scaling and the neuron steps (LIF, Synaptic, ALIF, Alpha,
+second-order LIF).
 
 These vectorised functions are the reference the gateware (``hw/sc_dot.py``,
 ``hw/lif.py``) is tested against, integer for integer.  All inputs and outputs are
@@ -11,7 +12,7 @@ import numpy as np
 
 from .contract import Q8_8, FixedPoint, check_lif_constants, check_neuron_constants
 
-__all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "neuron_step"]
+__all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "alpha_step", "second_order_step", "neuron_step"]
 
 
 def _as_int64(name: str, value) -> np.ndarray:
@@ -107,12 +108,61 @@ def alif_step(a, v, current, adapt_decay_q: int, adapt_strength_q: int, beta_q: 
     return a1, v, spike
 
 
+def alpha_step(i_exc, i_inh, v, current, alpha_exc_q: int, alpha_inh_q: int, beta_q: int, theta_q: int,
+               fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
+    """One ``AlphaCell`` timestep (an excitatory and an inhibitory synaptic current) in integers; returns
+    ``(i_exc, i_inh, v, spike)``.
+
+    ``i_exc = sat(((alpha_exc_q * i_exc) >> beta_bits) + max(I, 0))``; ``i_inh = sat(((alpha_inh_q * i_inh) >>
+    beta_bits) + max(-I, 0))`` (``-I`` exact: ``I = min_int`` gives ``max_int + 1`` before the saturation); then
+    :func:`lif_step` with ``i_exc - i_inh`` (exact, not saturated) as its current:
+    ``v = sat(((beta_q * v) >> beta_bits) + i_exc - i_inh)``, ``spike = v > theta_q``, the reset of ``v``.  Both
+    currents stay ``>= 0``.  ``alpha_exc_q``, ``alpha_inh_q`` in ``[0, 2**beta_bits]`` like ``beta_q``.
+    """
+    check_neuron_constants("alpha", {"alpha_exc_q": alpha_exc_q, "alpha_inh_q": alpha_inh_q}, beta_bits=beta_bits,
+                           fmt=fmt)
+    cur = _as_int64("current", current)
+    bb = np.int64(beta_bits)
+    e = np.clip(((np.int64(alpha_exc_q) * _as_int64("i_exc", i_exc)) >> bb) + np.maximum(cur, 0),
+                fmt.min_int, fmt.max_int)
+    h = np.clip(((np.int64(alpha_inh_q) * _as_int64("i_inh", i_inh)) >> bb) + np.maximum(-cur, 0),
+                fmt.min_int, fmt.max_int)
+    v, spike = lif_step(v, e - h, beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
+    if np.ndim(v) == 0:
+        return int(e), int(h), v, spike
+    return e, h, v, spike
+
+
+def second_order_step(a, v, current, alpha_q: int, stiffness_q: int, beta_q: int, theta_q: int,
+                      fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract",
+                      reset_q: int | None = None):
+    """One ``SecondOrderLIFCell`` (inertial LIF) timestep in integers; returns ``(a, v, spike)``.
+
+    ``a = sat(floor((alpha_q * a) / 2**beta_bits - (stiffness_q * v) / 2**frac) + I)`` with ``v`` the membrane
+    before the step: one floor over the exact difference of the two products (aligned on the finer of their
+    binary points, ``beta_bits + frac`` and ``2 frac``; ``((alpha_q * a - stiffness_q * v) >> 8) + I`` in Q8.8),
+    then :func:`lif_step` with ``a`` as its current.  ``alpha_q`` in ``[0, 2**beta_bits]`` like ``beta_q``,
+    ``stiffness_q`` in ``[0, max_int]`` in ``fmt`` (a gain).
+    """
+    check_neuron_constants("second_order", {"alpha_q": alpha_q, "stiffness_q": stiffness_q}, beta_bits=beta_bits,
+                           fmt=fmt)
+    f = fmt.frac_bits
+    d = max(beta_bits, f) + f  # the fraction bits of the exact difference
+    v0 = _as_int64("v", v)
+    num = (((np.int64(alpha_q) * _as_int64("a", a)) << np.int64(d - beta_bits - f))
+           - ((np.int64(stiffness_q) * v0) << np.int64(d - 2 * f)))
+    a1 = np.clip((num >> np.int64(d - f)) + _as_int64("current", current), fmt.min_int, fmt.max_int)
+    v1, spike = lif_step(v0, a1, beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
+    return (int(a1) if np.ndim(a1) == 0 else a1), v1, spike
+
+
 def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, params: dict | None = None,
                 fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
     """One timestep of the contract's neuron model ``neuron`` (:data:`~sc_neurocore.sc.contract.NEURONS`):
     ``states`` ``{name: ints}`` (every state of the model), ``params`` its extra constants
     (``{"alpha_q": ...}``) -> ``({name: ints}, spike)``.  ``"lif"``: :func:`lif_step`; ``"synaptic"``:
-    :func:`synaptic_step`; ``"alif"``: :func:`alif_step` (subtract reset of its threshold only)."""
+    :func:`synaptic_step`; ``"alif"``: :func:`alif_step` (subtract reset of its threshold only); ``"alpha"``:
+    :func:`alpha_step`; ``"second_order"``: :func:`second_order_step`."""
     params = {} if params is None else params
     model = check_neuron_constants(neuron, params, beta_bits=beta_bits, fmt=fmt)
     if set(states) != set(model.states):
@@ -123,6 +173,15 @@ def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, p
                              f"(reset_q {reset_q!r})")
         a, v, spike = alif_step(states["a"], states["v"], current, params["adapt_decay_q"],
                                 params["adapt_strength_q"], beta_q, theta_q, fmt, beta_bits)
+        return {"a": a, "v": v}, spike
+    if neuron == "alpha":
+        e, h, v, spike = alpha_step(states["i_exc"], states["i_inh"], states["v"], current, params["alpha_exc_q"],
+                                    params["alpha_inh_q"], beta_q, theta_q, fmt, beta_bits, reset=reset,
+                                    reset_q=reset_q)
+        return {"i_exc": e, "i_inh": h, "v": v}, spike
+    if neuron == "second_order":
+        a, v, spike = second_order_step(states["a"], states["v"], current, params["alpha_q"], params["stiffness_q"],
+                                        beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
         return {"a": a, "v": v}, spike
     if neuron == "synaptic":
         i, v, spike = synaptic_step(states["i_syn"], states["v"], current, params["alpha_q"], beta_q, theta_q, fmt,

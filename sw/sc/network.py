@@ -5,8 +5,9 @@
 of its own input and weight sources (restarted at every image), counts with the
 accumulative parallel counter, scales the count to a Q8.8 current
 (:func:`~sc_neurocore.sc.fixed.scale_count`), and steps its neuron population
-(:func:`~sc_neurocore.sc.fixed.neuron_step`: ``lif_step``, or ``synaptic_step`` for a layer of Synaptic
-neurons, whose synaptic current is a second state per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
+(:func:`~sc_neurocore.sc.fixed.neuron_step`: ``lif_step``, or the step of the layer's model -- ``synaptic_step``,
+``alif_step``, ``alpha_step``, ``second_order_step`` -- whose other states, a synaptic current, an adaptation, are
+kept per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
 the same timestep.  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
 gives the integers of the bit-level path (:func:`~sc_neurocore.sc.counting.counts_packed`).
 
@@ -47,7 +48,8 @@ class SCTrace:
     ``counts (B, n_output)`` output spikes over T; ``prediction (B,)`` argmax, lowest index on
     ties; per layer ``sc_counts``, ``currents``, ``membranes`` (after step and reset) and
     ``spikes``, each ``(T, B, n_l)``, and ``states``: the neurons' other states after the step, a dict
-    ``{name: (T, B, n_l)}`` (``{}`` for LIF; ``{"i_syn": ...}`` for Synaptic).  The per-layer lists are
+    ``{name: (T, B, n_l)}`` (``{}`` for LIF; ``{"i_syn": ...}`` for Synaptic, ``{"i_exc": ..., "i_inh": ...}`` for
+    Alpha).  The per-layer lists are
     empty when run without ``trace``.  A traced run under a bitstream, count or membrane fault also keeps what the
     faults did, per layer ``(T, B, n_l)``: ``faults["count_delta"]`` (the recorded count minus the fault-free count
     of the same inputs) and ``faults["state_xor"]`` (the bits flipped in the membrane after the step): what a fault

@@ -5,7 +5,8 @@ The forward of :func:`sc_forward` reproduces :class:`~sc_neurocore.sc.network.SC
 the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_c < |wq|]`` over the
 window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
 bias and saturation, and the integer neuron step (LIF; a Synaptic layer's synaptic current first,
-``sc.fixed.synaptic_step``).  Gradients go straight through: every exact
+``sc.fixed.synaptic_step``; ALIF's adaptive threshold; the Alpha neuron's two currents; the second-order LIF's
+inertial term).  Gradients go straight through: every exact
 integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
 is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
 model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
@@ -58,27 +59,30 @@ def _surrogate(model, li):
 
 
 def _lif_constants(model, config):
+    """Per layer ``(beta_q, threshold_q, neuron, {constant: int})`` of the model's export (subtract resets only)."""
     q = model.to_quantized(config)
     for li, layer in enumerate(q.layers):
         if layer.reset != "subtract" or layer.reset_q is not None:
             raise ValueError(f"layer {li}: SC fine-tuning models the subtract-by-threshold reset only, not "
                              f"{layer.float_reset!r}")
-    out = []
-    for layer in q.layers:
-        p = layer.neuron_params
-        adapt = (p["adapt_decay_q"], p["adapt_strength_q"]) if layer.neuron == "alif" else None
-        out.append((int(layer.beta_q), int(layer.threshold_q), p.get("alpha_q"), adapt))
-    return out
+    return [(int(layer.beta_q), int(layer.threshold_q), layer.neuron, dict(layer.neuron_params)) for layer in q.layers]
+
+
+def _ste(z_float, z_int):
+    """``z_int`` forward, ``z_float``'s gradient backward."""
+    return z_float + (z_int - z_float).detach()
 
 
 def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     """Output spike counts ``(B, n_output)`` of the SC forward (with straight-through gradients).
 
-    ``x`` is a float tensor ``(B, n_input)`` of probabilities in [0, 1].  ``constants`` (per layer
-    ``(beta_q, threshold_q)``) defaults to the model's export.  Runs in float64 on the device of
-    the model's weights.  A third entry of a layer's constants, ``alpha_q`` (not ``None``), makes it a
-    Synaptic layer (``i = sat(((alpha_q * i) >> 8) + I)`` feeds the membrane); a fourth,
-    ``(adapt_decay_q, adapt_strength_q)``, an ALIF layer (``sc.fixed.alif_step``).
+    ``x`` is a float tensor ``(B, n_input)`` of probabilities in [0, 1].  ``constants`` defaults to the model's
+    export: per layer ``(beta_q, threshold_q)`` (a LIF layer) or ``(beta_q, threshold_q, neuron, params)``, the
+    contract's neuron model (``sc.contract.NEURONS``) and its integer constants (``{"alpha_q": 205}``): the
+    Synaptic layer's current (``sc.fixed.synaptic_step``), ALIF's adaptive threshold (``alif_step``), Alpha's two
+    currents (``alpha_step``), the second-order LIF's inertial term (``second_order_step``) are stepped in integers
+    before and around the membrane.  Runs in float64 on the
+    device of the model's weights.
     """
     if config.polarity != "signed":
         raise ValueError(f"SC-aware fine-tuning models the signed polarity, not {config.polarity!r}")
@@ -101,6 +105,12 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
         values = source_values(config, layer, role, T * L).astype(np.int64).reshape(T, L)
         return torch.tensor(values, **opts)
 
+    def sat(z):
+        return torch.clamp(z, lo, hi)
+
+    def leak(q, z):  # (q * z) >> bb of the integer value of z, the float value q / 2**bb * z
+        return (q / 2.0**bb) * z, torch.floor(q * z.detach() / 2.0**bb)
+
     layers = []
     for li, fc in enumerate(fcs):
         w = fc.weight.to(dtype)
@@ -115,9 +125,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
         layers.append(dict(w=w_ste, wq=wq, m=m, sh=sh, b=b, b_q=b_q, rw=window(li, ROLE_WEIGHT), kind=kind))
     rin0 = window(0, ROLE_INPUT)
 
+    state = [{} for _ in fcs]
     v = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
-    syn = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
-    adapt = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
     total = 0
     x_float = xq / qmax
     for t in range(T):
@@ -135,31 +144,43 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
             cur_int = torch.clamp(torch.floor((count * lay["m"] + 2.0 ** (lay["sh"] - 1)) / 2.0 ** lay["sh"])
                                   + lay["b_q"], lo, hi)
             cur_float = (inp @ lay["w"].T + lay["b"]) * one
-            cur = cur_float + (cur_int - cur_float).detach()
-            beta_q, theta_q = constants[li][:2]
-            alpha_q = constants[li][2] if len(constants[li]) > 2 else None
-            if alpha_q is not None:  # the synaptic current integrates the input current first
-                i_float = (alpha_q / 2.0**bb) * syn[li] + cur
-                i_int = torch.clamp(torch.floor(alpha_q * syn[li].detach() / 2.0**bb) + cur_int, lo, hi)
-                syn[li] = i_float + (i_int - i_float).detach()
-                cur, cur_int = syn[li], i_int
-            v_float = (beta_q / 2.0**bb) * v[li] + cur
-            v_int = torch.clamp(torch.floor(beta_q * v[li].detach() / 2.0**bb) + cur_int, lo, hi)
-            vv = v_float + (v_int - v_float).detach()
-            ad = constants[li][3] if len(constants[li]) > 3 else None
-            if ad is None:
-                theta = theta_q
-            else:  # the adaptive threshold of the adaptation before the step
-                th_float = theta_q + (ad[1] / one) * adapt[li]
-                th_int = torch.clamp(theta_q + torch.floor(ad[1] * adapt[li].detach() / one), lo, hi)
-                theta = th_float + (th_int - th_float).detach()
+            cur = _ste(cur_float, cur_int)
+            beta_q, theta_q, *rest = constants[li]
+            neuron, p = rest if rest else ("lif", {})
+            st = state[li]  # the neuron's states beside its membrane, 0 at the start
+            for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh"),
+                         "second_order": ("a",)}.get(neuron, ()):
+                st.setdefault(name, torch.zeros_like(v[li]))
+            if neuron == "synaptic":  # the synaptic current integrates the input current first
+                f, i = leak(p["alpha_q"], st["i_syn"])
+                st["i_syn"] = _ste(f + cur, sat(i + cur_int))
+                cur, cur_int = st["i_syn"], st["i_syn"].detach()
+            elif neuron == "alpha":  # the positive part excites, the negative part inhibits; their difference drives
+                fe, ie = leak(p["alpha_exc_q"], st["i_exc"])
+                fh, ih = leak(p["alpha_inh_q"], st["i_inh"])
+                st["i_exc"] = _ste(fe + torch.relu(cur), sat(ie + torch.clamp(cur_int, min=0)))
+                st["i_inh"] = _ste(fh + torch.relu(-cur), sat(ih + torch.clamp(-cur_int, min=0)))
+                cur = st["i_exc"] - st["i_inh"]
+                cur_int = cur.detach()
+            elif neuron == "second_order":  # the inertial term, pulled back by the membrane before the step
+                fa, _ = leak(p["alpha_q"], st["a"])
+                k_q, f = p["stiffness_q"], fmt.frac_bits
+                d = max(bb, f) + f  # alpha_q a - stiffness_q v, exact at d fraction bits, floored once
+                exact = (p["alpha_q"] * st["a"].detach() * 2.0 ** (d - bb - f)
+                         - k_q * v[li].detach() * 2.0 ** (d - 2 * f))
+                st["a"] = _ste(fa + cur - (k_q / one) * v[li], sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
+                cur, cur_int = st["a"], st["a"].detach()
+            fv, iv = leak(beta_q, v[li])
+            vv = _ste(fv + cur, sat(iv + cur_int))
+            theta = theta_q
+            if neuron == "alif":  # the adaptive threshold of the adaptation before the step
+                k_q = p["adapt_strength_q"]
+                theta = _ste(theta_q + (k_q / one) * st["a"], sat(theta_q + torch.floor(k_q * st["a"].detach() / one)))
             spike = _surrogate(model, li)((vv - theta) / one).to(dtype)
             v[li] = vv - spike * theta
-            if ad is not None:  # the adaptation decays, then a spike adds one
-                a_float = (ad[0] / 2.0**bb) * adapt[li] + spike * one
-                a_int = torch.clamp(torch.clamp(torch.floor(ad[0] * adapt[li].detach() / 2.0**bb), lo, hi)
-                                    + spike.detach() * one, lo, hi)
-                adapt[li] = a_float + (a_int - a_float).detach()
+            if neuron == "alif":  # the adaptation decays, then a spike adds one
+                fa, ia = leak(p["adapt_decay_q"], st["a"])
+                st["a"] = _ste(fa + spike * one, sat(sat(ia) + spike.detach() * one))
             h = spike
         total = total + h
     return total

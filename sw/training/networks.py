@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, ALIFCell, LIFCell, SynapticCell
+from .cells import RESET_MODES, ALIFCell, AlphaCell, LIFCell, SecondOrderLIFCell, SynapticCell
 from .checks import check_value_range, check_values
 from .pooling import spike_pool
 from .surrogates import atan_surrogate
@@ -28,8 +28,16 @@ from .surrogates import atan_surrogate
 __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
 
 #: The neuron cells a :class:`SpikingNet` layer may use (``neuron=``), by the export's name
-#: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs both.
-NEURON_KINDS = ("lif", "synaptic", "alif")
+#: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs each.
+NEURON_KINDS = ("lif", "synaptic", "alif", "alpha", "second_order")
+#: Each kind's cell and the parameters it takes from :class:`SpikingNet` beyond ``beta`` and ``threshold`` (the
+#: export's float decays and gains, by the same names).
+_CELLS = {
+    "synaptic": (SynapticCell, ("alpha",)),
+    "alif": (ALIFCell, ("adapt_decay", "adapt_strength")),
+    "alpha": (AlphaCell, ("alpha_exc", "alpha_inh")),
+    "second_order": (SecondOrderLIFCell, ("alpha", "stiffness")),
+}
 
 
 def _positive_int(name: str, value) -> int:
@@ -120,9 +128,12 @@ class SpikingNet(_SpikingClassifier):
 
     ``neuron`` (:data:`NEURON_KINDS`): ``"lif"`` (:class:`~.cells.LIFCell`, the default) or ``"synaptic"``
     (:class:`~.cells.SynapticCell`, current-based: ``i = alpha i + I; v = beta v + i``, subtract reset only),
-    with ``alpha`` (one number or one per layer) its synaptic decay, or ``"alif"`` (:class:`~.cells.ALIFCell`,
-    an adaptive threshold ``theta + adapt_strength * a``, ``a = adapt_decay * a + s``; subtract reset only);
-    ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
+    with ``alpha`` (one number or one per layer) its synaptic decay, ``"alif"`` (:class:`~.cells.ALIFCell`,
+    an adaptive threshold ``theta + adapt_strength * a``, ``a = adapt_decay * a + s``; subtract reset only) or
+    ``"alpha"`` (:class:`~.cells.AlphaCell`, an excitatory and an inhibitory current, ``i_exc = alpha_exc i_exc +
+    relu(I)``, ``i_inh = alpha_inh i_inh + relu(-I)``, ``v = beta v + i_exc - i_inh``; subtract reset only) or
+    ``"second_order"`` (:class:`~.cells.SecondOrderLIFCell`, an inertial term ``a = alpha a + I - stiffness v``,
+    ``v = beta v + a``; ``alpha`` its decay; subtract reset only); each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -149,6 +160,9 @@ class SpikingNet(_SpikingClassifier):
         alpha=0.8,
         adapt_decay=0.95,
         adapt_strength=0.2,
+        alpha_exc=0.9,
+        alpha_inh=0.8,
+        stiffness=0.1,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
@@ -182,9 +196,10 @@ class SpikingNet(_SpikingClassifier):
                 raise ValueError(f"reset must be one of {RESET_MODES} (or one per layer), not {r!r}")
             if neuron != "lif" and r != "subtract":
                 raise ValueError(f"{neuron!r} neurons reset by subtraction; reset={r!r} applies to LIF neurons only")
-        alphas = _per_layer("alpha", alpha, n_fc)
-        decays = _per_layer("adapt_decay", adapt_decay, n_fc)
-        strengths = _per_layer("adapt_strength", adapt_strength, n_fc)
+        given = dict(alpha=alpha, adapt_decay=adapt_decay, adapt_strength=adapt_strength, alpha_exc=alpha_exc,
+                     alpha_inh=alpha_inh, stiffness=stiffness)
+        cell_cls, cell_params = _CELLS.get(neuron, (None, ()))
+        per_layer = {name: _per_layer(name, given[name], n_fc) for name in cell_params}
         self.hparams = dict(
             **shape,
             beta=beta if isinstance(beta, (int, float)) else list(betas),
@@ -199,24 +214,16 @@ class SpikingNet(_SpikingClassifier):
             self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
         if neuron != "lif":  # likewise
             self.hparams["neuron"] = neuron
-        if neuron == "synaptic":
-            self.hparams["alpha"] = alpha if isinstance(alpha, (int, float)) else list(alphas)
-        if neuron == "alif":
-            self.hparams["adapt_decay"] = adapt_decay if isinstance(adapt_decay, (int, float)) else list(decays)
-            self.hparams["adapt_strength"] = (adapt_strength if isinstance(adapt_strength, (int, float))
-                                              else list(strengths))
+        for name in cell_params:  # the kind's own parameters, as given (one number, or a list per layer)
+            self.hparams[name] = given[name] if isinstance(given[name], (int, float)) else list(per_layer[name])
         self.neuron = neuron
         self.reset = reset if isinstance(reset, str) else list(resets)
         self.fcs = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(sizes[:-1], sizes[1:]))
-        if neuron == "synaptic":
+        if cell_cls is not None:
             self.lifs = nn.ModuleList(
-                SynapticCell(a, b, t, surrogate_fn, learn_beta=learn_beta, learn_threshold=learn_threshold)
-                for a, b, t in zip(alphas, betas, thresholds)
-            )
-        elif neuron == "alif":
-            self.lifs = nn.ModuleList(
-                ALIFCell(b, t, d, k, surrogate_fn, learn_beta=learn_beta, learn_threshold=learn_threshold)
-                for b, t, d, k in zip(betas, thresholds, decays, strengths)
+                cell_cls(beta=b, threshold=t, surrogate_fn=surrogate_fn, learn_beta=learn_beta,
+                         learn_threshold=learn_threshold, **{name: per_layer[name][i] for name in cell_params})
+                for i, (b, t) in enumerate(zip(betas, thresholds))
             )
         else:
             self.lifs = nn.ModuleList(
@@ -280,11 +287,9 @@ class SpikingNet(_SpikingClassifier):
         thresholds = [float(lif.threshold.detach()) for lif in self.lifs]
         resets = [getattr(lif, "reset_mode", "subtract") for lif in self.lifs]
         params = None
-        if self.neuron == "synaptic":
-            params = [{"alpha": float(lif.param("alpha").detach())} for lif in self.lifs]
-        elif self.neuron == "alif":
-            params = [{"adapt_decay": float(lif.param("adapt_decay").detach()),
-                       "adapt_strength": float(lif.param("adapt_strength").detach())} for lif in self.lifs]
+        if self.neuron in _CELLS:
+            names = _CELLS[self.neuron][1]
+            params = [{name: float(lif.param(name).detach()) for name in names} for lif in self.lifs]
         return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets, neurons=self.neuron,
                                        neuron_params=params, input_kind=input_kind)
 

@@ -14,17 +14,16 @@ from sc_neurocore.sc.sources import source_values
 
 
 def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
-    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (and ``i_syn``) for one image.
+    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (and each other state of the contract's
+    models: ``i_syn``, ``a`` (ALIF's adaptation, the second-order LIF's inertial term), ``i_exc``, ``i_inh``) for one
+    image.
 
-    A Synaptic layer's current is written out here (``i = sat(((alpha_q i) >> 8) + I)``, then the LIF
-    step on ``i``), not taken from ``sc.fixed.synaptic_step``."""
+    The models' steps beyond the LIF are written out here (:func:`neuron_reference`), not taken from ``sc.fixed``."""
     cfg, L = qnet.config, qnet.config.length
     xq = np.asarray(xq, dtype=np.int64)
-    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", "i_syn", "a")}
-    v = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
-    syn = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
-    adapt = [np.zeros(layer.n_out, np.int64) for layer in qnet.layers]
-    fmt = cfg.membrane
+    names = ("i_syn", "a", "i_exc", "i_inh")
+    out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", *names)}
+    st = [{k: np.zeros(layer.n_out, np.int64) for k in (*names, "v")} for layer in qnet.layers]
     for layer in qnet.layers:
         for k in out:
             out[k].append(np.zeros((T, layer.n_out), np.int64))
@@ -42,28 +41,44 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
             prod = (wbits & xbits[None]).sum(axis=2) * np.where(layer.weight_q < 0, -1, 1)
             c = prod.sum(axis=1)
             cur = scale_count(c, layer.scale_mult, layer.scale_shift, layer.bias_q, cfg.membrane)
-            drive = cur
-            if layer.neuron == "synaptic":
-                alpha_q = int(layer.neuron_params["alpha_q"])
-                syn[li] = np.clip((alpha_q * syn[li]) // (1 << cfg.beta_format.frac_bits) + cur, fmt.min_int,
-                                  fmt.max_int)
-                drive = syn[li]
-            if layer.neuron == "alif":  # the threshold of the adaptation before the step, reset by it
-                p, bb = layer.neuron_params, cfg.beta_format.frac_bits
-                th = np.clip(int(layer.threshold_q) + (p["adapt_strength_q"] * adapt[li]) // fmt.one, fmt.min_int,
-                             fmt.max_int)
-                vv = np.clip((int(layer.beta_q) * v[li]) // (1 << bb) + cur, fmt.min_int, fmt.max_int)
-                s = (vv > th).astype(np.int64)
-                v[li] = vv - s * th
-                adapt[li] = np.clip(np.clip((p["adapt_decay_q"] * adapt[li]) // (1 << bb), fmt.min_int, fmt.max_int)
-                                    + s * fmt.one, fmt.min_int, fmt.max_int)
-            else:
-                v[li], s = lif_step(v[li], drive, int(layer.beta_q), int(layer.threshold_q), cfg.membrane,
-                                    cfg.beta_format.frac_bits, reset=layer.reset, reset_q=layer.reset_q)
-            for k, val in zip(out, (c, cur, v[li], s, syn[li], adapt[li])):
+            s, new = neuron_reference(layer, st[li], cur, cfg)
+            st[li].update(new)
+            for k, val in zip(("sc_counts", "currents", "membranes", "spikes"), (c, cur, st[li]["v"], s)):
                 out[k][li][t] = val
+            for k in names:
+                out[k][li][t] = st[li][k]
             prev = s
     return out
+
+
+def neuron_reference(layer, state: dict, cur, cfg) -> tuple:
+    """One step of ``layer``'s neuron model over arrays: ``(spikes, {state: new values})``; the LIF step of the
+    membrane is ``sc.fixed.lif_step``, what feeds it and ALIF's threshold are written out here."""
+    fmt, bb = cfg.membrane, cfg.beta_format.frac_bits
+    lo, hi = fmt.min_int, fmt.max_int
+    p = layer.neuron_params
+    new = {}
+    drive = cur
+    if layer.neuron == "synaptic":
+        new["i_syn"] = drive = np.clip((p["alpha_q"] * state["i_syn"]) // (1 << bb) + cur, lo, hi)
+    if layer.neuron == "alpha":  # the positive part of the current excites, the negative part inhibits
+        new["i_exc"] = np.clip((p["alpha_exc_q"] * state["i_exc"]) // (1 << bb) + np.maximum(cur, 0), lo, hi)
+        new["i_inh"] = np.clip((p["alpha_inh_q"] * state["i_inh"]) // (1 << bb) + np.maximum(-cur, 0), lo, hi)
+        drive = new["i_exc"] - new["i_inh"]
+    if layer.neuron == "second_order":  # alpha a + I - stiffness v_before, exact, then one floor (to 2**-frac)
+        f = fmt.frac_bits
+        exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb
+        new["a"] = drive = np.clip(exact // 2 ** (bb + f) + cur, lo, hi)
+    if layer.neuron == "alif":  # the threshold of the adaptation before the step, reset by it
+        th = np.clip(int(layer.threshold_q) + (p["adapt_strength_q"] * state["a"]) // fmt.one, lo, hi)
+        vv = np.clip((int(layer.beta_q) * state["v"]) // (1 << bb) + cur, lo, hi)
+        s = (vv > th).astype(np.int64)
+        new["v"] = vv - s * th
+        new["a"] = np.clip(np.clip((p["adapt_decay_q"] * state["a"]) // (1 << bb), lo, hi) + s * fmt.one, lo, hi)
+        return s, new
+    new["v"], s = lif_step(state["v"], drive, int(layer.beta_q), int(layer.threshold_q), fmt, bb, reset=layer.reset,
+                           reset_q=layer.reset_q)
+    return s, new
 
 
 def random_qnet(sizes, config, seed=0, *, bias=0.3, threshold=0.5, beta=0.85, **neurons):

@@ -493,3 +493,178 @@ def test_the_engine_runs_an_alif_net_like_the_model(trace_ready_every):
     res = check_against_model(qnet, 5, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
     assert all(st["a"].any() for st in res.states)
+
+
+@pytest.mark.parametrize(("excs", "inhs", "resets"), [
+    ((0.9, 0.5, 1.0), (0.8, 1.0, 0.0), "subtract"),
+    ((0.0, 0.99, 0.6), (0.3, 0.6, 1.0), "zero"),
+    ((0.95, 1.0, 0.7), (0.9, 0.0, 0.95), "subtract-delayed"),
+])
+def test_compiled_alpha_neuron_is_the_contracts_alpha_step(excs, inhs, resets):
+    """EquationNeuronStep.for_spec of an Alpha net (ALPHA_EQUATIONS, the contract's ranges) against
+    sc.fixed.alpha_step: same next i_exc, i_inh, v and spike for every layer over random states and currents plus
+    the saturation edges (I = -32768, whose -I is 32768), for each reset of the contract."""
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import alpha_step
+
+    g0 = np.random.default_rng(7)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
+                                   neurons="alpha",
+                                   neuron_params=[{"alpha_exc": e, "alpha_inh": h} for e, h in zip(excs, inhs)])
+    spec = EngineSpec.of(qnet, 4, (1, 1))
+    dut = EquationNeuronStep.for_spec(spec)
+    assert dut.states == ("i_exc", "i_inh", "v") and dut.signature.state_shape.size == 48
+    g = np.random.default_rng(4)
+    cases = [(int(e), int(h), int(v), int(c)) for e, h, v, c in zip(
+        g.integers(0, 32768, 300), g.integers(0, 32768, 300), g.integers(-32768, 32768, 300),
+        g.integers(-32768, 32768, 300))]
+    cases += [(32767, 0, 32767, 32767), (0, 32767, -32768, -32768), (0, 0, 0, 0), (32767, 32767, 32767, -32768),
+              (0, 0, 0, 300), (300, 0, 44, -100), (32767, 0, 0, -1), (0, 32767, 0, 1)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            p = layer.neuron_params
+            for e, h, v, cur in cases:
+                ctx.set(dut.state.i_exc, e)
+                ctx.set(dut.state.i_inh, h)
+                ctx.set(dut.state.v, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
+                got = (ctx.get(dut.next_state.i_exc), ctx.get(dut.next_state.i_inh), ctx.get(dut.next_state.v),
+                       ctx.get(dut.spike))
+                want = alpha_step(e, h, v, cur, p["alpha_exc_q"], p["alpha_inh_q"], layer.beta_q, layer.threshold_q,
+                                  reset=layer.reset, reset_q=layer.reset_q)
+                if got != want:
+                    diffs.append((li, e, h, v, cur, got, want))
+
+    top = Module()
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+@pytest.mark.parametrize(("trace_ready_every", "reset"), [(1, "subtract"), (3, "zero")])
+def test_the_engine_runs_an_alpha_net_like_the_model(trace_ready_every, reset):
+    """SCNetworkCore of an Alpha net (its default neuron: the compiled Alpha step; a 48-bit state record of i_exc,
+    i_inh and v per lane), several passes, the trace stalled: every trace word, both currents too, equals
+    SCNetwork's and the independent reference."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="alpha", resets=reset,
+                       neuron_params=[{"alpha_exc": 0.9, "alpha_inh": 0.7}, {"alpha_exc": 0.6, "alpha_inh": 0.95}])
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    assert {"i_exc", "i_inh"} <= set(dict(core.signature.trace_layout))
+    lane = core.neuron(core.spec)
+    assert isinstance(lane, EquationNeuronStep) and lane.states == ("i_exc", "i_inh", "v")
+    Fragment.get(lane, None)  # it elaborates on its own (and is used)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
+    res = check_against_model(qnet, 5, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+    assert all(st["i_exc"].any() and st["i_inh"].any() for st in res.states)
+
+
+@pytest.mark.parametrize(("alphas", "stiffs", "resets"), [
+    ((0.8, 0.5, 1.0), (0.1, 2.0, 0.0), "subtract"),
+    ((0.0, 0.95, 0.6), (127.9, 0.3, 1.0), "zero"),
+    ((0.9, 1.0, 0.7), (0.5, 0.05, 40.0), "subtract-delayed"),
+])
+def test_compiled_second_order_neuron_is_the_contracts_step(alphas, stiffs, resets):
+    """EquationNeuronStep.for_spec of a second-order LIF net (SECOND_ORDER_EQUATIONS, the contract's ranges: the
+    stiffness a gain up to the format's top) against sc.fixed.second_order_step: same next a, v and spike for every
+    layer over random states and currents plus the saturation edges, for each reset of the contract."""
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import second_order_step
+
+    g0 = np.random.default_rng(8)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
+                                   neurons="second_order",
+                                   neuron_params=[{"alpha": a, "stiffness": k} for a, k in zip(alphas, stiffs)])
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
+    assert dut.states == ("a", "v") and dut.signature.state_shape.size == 32
+    g = np.random.default_rng(5)
+    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (300, 3))]
+    cases += [(32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (0, 0, 300),
+              (300, 44, 0), (-300, 100, 0), (1, -1, 0)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            p = layer.neuron_params
+            for a, v, cur in cases:
+                ctx.set(dut.state.a, a)
+                ctx.set(dut.state.v, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
+                got = (ctx.get(dut.next_state.a), ctx.get(dut.next_state.v), ctx.get(dut.spike))
+                want = second_order_step(a, v, cur, p["alpha_q"], p["stiffness_q"], layer.beta_q, layer.threshold_q,
+                                         reset=layer.reset, reset_q=layer.reset_q)
+                if got != want:
+                    diffs.append((li, a, v, cur, got, want))
+
+    top = Module()
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+@pytest.mark.parametrize(("trace_ready_every", "reset"), [(1, "subtract"), (3, "zero")])
+def test_the_engine_runs_a_second_order_net_like_the_model(trace_ready_every, reset):
+    """SCNetworkCore of a second-order LIF net (its default neuron: the compiled step; a 32-bit state record of a and
+    v per lane), several passes, the trace stalled: every trace word, the inertial terms too, equals SCNetwork's and
+    the independent reference."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="second_order",
+                       resets=reset, neuron_params=[{"alpha": 0.8, "stiffness": 0.2}, {"alpha": 0.6, "stiffness": 1.5}])
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    assert "a" in dict(core.signature.trace_layout)
+    lane = core.neuron(core.spec)
+    assert isinstance(lane, EquationNeuronStep) and lane.states == ("a", "v")
+    Fragment.get(lane, None)  # it elaborates on its own (and is used)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
+    res = check_against_model(qnet, 5, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+    assert all(st["a"].any() for st in res.states)

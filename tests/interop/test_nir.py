@@ -329,6 +329,8 @@ def test_a_synaptic_net_is_not_written_as_lif():
 
     with pytest.raises(ValueError, match="CubaLIF"):
         to_nir(SpikingNet(sizes=[3, 2], neuron="synaptic"))
+    with pytest.raises(ValueError, match="this net's are alpha, which NIR's primitives do not hold"):
+        to_nir(SpikingNet(sizes=[3, 2], neuron="alpha"))
 
 
 # ------------------------------------------------------------------ Rockpool's r (its exporter: LIFNeuronTorch)

@@ -2,8 +2,8 @@
 
 It shares no code with ``sc_neurocore.sc`` beyond reading the constants of the contract
 (``SCConfig`` fields, ``LFSR_TAPS``, a layer's exported integers): every random number, every
-bit, every count, scaling and neuron step (LIF, and the Synaptic neuron's current first) is recomputed
-here with Python ints, one cycle at a time.
+bit, every count, scaling and neuron step (LIF; the Synaptic neuron's current first; ALIF's adaptive threshold;
+the Alpha neuron's two currents first) is recomputed here with Python ints, one cycle at a time.
 """
 
 from __future__ import annotations
@@ -109,10 +109,10 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     bb = cfg.beta_format.frac_bits
     rin = [source(cfg, li, 0, T * L) for li in range(len(qnet.layers))]
     rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
-    v = [[0] * layer.n_out for layer in qnet.layers]
-    syn = [[0] * layer.n_out for layer in qnet.layers]
-    adapt = [[0] * layer.n_out for layer in qnet.layers]
-    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", "i_syn", "a")}
+    names = ["i_syn", "a", "i_exc", "i_inh"]  # every extra state of the contract's models (ALIF's adaptation and the
+    # second-order LIF's inertial term are both "a"), each a list per layer
+    st = [{name: [0] * layer.n_out for name in (*names, "v")} for layer in qnet.layers]
+    rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", *names)}
     for t in range(T):
         prev = None
         for li, layer in enumerate(qnet.layers):
@@ -145,38 +145,49 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
                             lane_sum += sg * (bx & bw)
                     acc += lane_sum
                 cur = sat(((acc * m + (1 << (sh - 1))) >> sh) + int(layer.bias_q[j]), lo_v, hi_v)
-                drive = cur
-                if layer.neuron == "synaptic":  # i = sat(((alpha_q i) >> 8) + I) drives the membrane
-                    syn[li][j] = sat(((int(layer.neuron_params["alpha_q"]) * syn[li][j]) >> bb) + cur, lo_v, hi_v)
-                    drive = syn[li][j]
-                vv = sat(((int(layer.beta_q) * v[li][j]) >> bb) + drive, lo_v, hi_v)
-                if layer.neuron == "alif":  # the threshold of the adaptation before the step; a decays, +1 on spikes
-                    p = layer.neuron_params
-                    th = sat(int(layer.threshold_q) + ((p["adapt_strength_q"] * adapt[li][j]) >> fmt.frac_bits),
-                             lo_v, hi_v)
-                    s = 1 if vv > th else 0
-                    vv -= s * th
-                    a1 = sat((p["adapt_decay_q"] * adapt[li][j]) >> bb, lo_v, hi_v)
-                    adapt[li][j] = sat(a1 + s * fmt.one, lo_v, hi_v)
-                    v[li][j] = vv
-                    counts.append(acc)
-                    currents.append(cur)
-                    spikes.append(s)
-                    continue
-                s = 1 if vv > int(layer.threshold_q) else 0
-                if layer.reset == "zero":
-                    vv = 0 if s else vv
-                else:
-                    vv -= s * int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
-                v[li][j] = vv
+                s, after = neuron_reference(layer, {name: x[j] for name, x in st[li].items()}, cur, fmt, bb)
+                for name, x in after.items():
+                    st[li][name][j] = x
                 counts.append(acc)
                 currents.append(cur)
                 spikes.append(s)
             rec["counts"][li].append(counts)
             rec["currents"][li].append(currents)
-            rec["membranes"][li].append(list(v[li]))
-            rec["i_syn"][li].append(list(syn[li]))
-            rec["a"][li].append(list(adapt[li]))
+            rec["membranes"][li].append(list(st[li]["v"]))
+            for name in names:
+                rec[name][li].append(list(st[li][name]))
             rec["spikes"][li].append(spikes)
             prev = spikes
     return rec
+
+
+def neuron_reference(layer, state: dict, cur: int, fmt, bb: int) -> tuple[int, dict]:
+    """One neuron's step of ``layer``'s model (docs/sc-arithmetic.md section 8) on plain ints:
+    ``(spike, {state: new value})``."""
+    lo_v, hi_v = fmt.min_int, fmt.max_int
+    p = layer.neuron_params
+    new = {}
+    drive = cur
+    if layer.neuron == "synaptic":  # i = sat(((alpha_q i) >> 8) + I) drives the membrane
+        new["i_syn"] = drive = sat(((int(p["alpha_q"]) * state["i_syn"]) >> bb) + cur, lo_v, hi_v)
+    if layer.neuron == "alpha":  # two currents, of the positive and the negative part; their difference drives
+        new["i_exc"] = sat(((int(p["alpha_exc_q"]) * state["i_exc"]) >> bb) + max(cur, 0), lo_v, hi_v)
+        new["i_inh"] = sat(((int(p["alpha_inh_q"]) * state["i_inh"]) >> bb) + max(-cur, 0), lo_v, hi_v)
+        drive = new["i_exc"] - new["i_inh"]
+    if layer.neuron == "second_order":  # a = alpha a + I - stiffness v_before: one floor of the exact difference
+        f = fmt.frac_bits
+        exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb  # units of 2**-(bb + 2 f)
+        new["a"] = drive = sat(exact // 2 ** (bb + f) + cur, lo_v, hi_v)
+    vv = sat(((int(layer.beta_q) * state["v"]) >> bb) + drive, lo_v, hi_v)
+    if layer.neuron == "alif":  # the threshold of the adaptation before the step; a decays, +1 on spikes
+        th = sat(int(layer.threshold_q) + ((p["adapt_strength_q"] * state["a"]) >> fmt.frac_bits), lo_v, hi_v)
+        s = 1 if vv > th else 0
+        new["a"] = sat(sat((p["adapt_decay_q"] * state["a"]) >> bb, lo_v, hi_v) + s * fmt.one, lo_v, hi_v)
+        new["v"] = vv - s * th
+        return s, new
+    s = 1 if vv > int(layer.threshold_q) else 0
+    if layer.reset == "zero":
+        new["v"] = 0 if s else vv
+    else:
+        new["v"] = vv - s * int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
+    return s, new

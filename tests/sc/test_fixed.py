@@ -1,4 +1,5 @@
-"""scale_count, lif_step, synaptic_step and neuron_step against plain-Python integer arithmetic."""
+"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, neuron_step)
+against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sc_neurocore.sc.contract import Q8_8
-from sc_neurocore.sc.fixed import alif_step, lif_step, neuron_step, scale_count, synaptic_step
+from sc_neurocore.sc.contract import Q8_8, FixedPoint
+from sc_neurocore.sc.fixed import (
+    alif_step,
+    alpha_step,
+    lif_step,
+    neuron_step,
+    scale_count,
+    second_order_step,
+    synaptic_step,
+)
 
 
 def _sat(x):
@@ -155,7 +164,7 @@ def test_neuron_step_dispatches_and_checks():
     states, spike = neuron_step("lif", {"v": 300}, 67, 230, 256)
     assert states == {"v": 80} and spike == 1
     with pytest.raises(ValueError, match="neuron must be one of"):
-        neuron_step("alpha", {"v": 0}, 0, 230, 256)
+        neuron_step("adex", {"v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"takes the constants \['alpha_q'\]"):
         neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"alpha_q must be an integer in \[0, 256\]"):
@@ -191,3 +200,87 @@ def test_alif_takes_only_its_reset():
         neuron_step("alif", {"a": 0, "v": 0}, 0, 230, 256, {"adapt_decay_q": 243, "adapt_strength_q": 51}, reset="zero")
     with pytest.raises(ValueError, match=r"adapt_strength_q must be an integer in \[0, 32767\]"):
         alif_step(0, 0, 0, 243, -1, 230, 256)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exc_q=st.integers(0, 256),
+    inh_q=st.integers(0, 256),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    reset=st.sampled_from(["subtract", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_alpha_step_equals_python_ints(exc_q, inh_q, beta_q, theta_q, reset, seed):
+    """The excitatory current of max(I, 0), the inhibitory one of max(-I, 0) (-I of -32768 is 32768 before the
+    saturation), the membrane of their exact difference, every sum saturated once: against plain Python ints."""
+    rng = np.random.default_rng(seed)
+    e0, h0 = rng.integers(0, 32768, 64), rng.integers(0, 32768, 64)
+    v0, cur = rng.integers(-32768, 32768, 64), rng.integers(-32768, 32768, 64)
+    cur[:4] = [-32768, 32767, 0, -1]
+    e1, h1, v1, s1 = alpha_step(e0, h0, v0, cur, exc_q, inh_q, beta_q, theta_q, reset=reset)
+    for j in range(64):
+        c = int(cur[j])
+        e = _sat((exc_q * int(e0[j])) // 256 + max(c, 0))
+        h = _sat((inh_q * int(h0[j])) // 256 + max(-c, 0))
+        v = _sat((beta_q * int(v0[j])) // 256 + e - h)
+        s = int(v > theta_q)
+        v = (0 if s else v) if reset == "zero" else v - s * theta_q
+        assert (int(e1[j]), int(h1[j]), int(v1[j]), int(s1[j])) == (e, h, v, s)
+
+
+def test_alpha_neuron_step_dispatches_and_checks():
+    states, spike = neuron_step("alpha", {"i_exc": 256, "i_inh": 0, "v": 0}, -100, 256, 256,
+                                {"alpha_exc_q": 128, "alpha_inh_q": 256})
+    assert states == {"i_exc": 128, "i_inh": 100, "v": 28} and spike == 0
+    with pytest.raises(ValueError, match=r"alpha_inh_q must be an integer in \[0, 256\]"):
+        alpha_step(0, 0, 0, 0, 200, 300, 230, 256)
+    with pytest.raises(ValueError, match="has the states"):
+        neuron_step("alpha", {"i_exc": 0, "v": 0}, 0, 230, 256, {"alpha_exc_q": 1, "alpha_inh_q": 1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    alpha_q=st.integers(0, 256),
+    stiffness_q=st.integers(0, 32767),
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 32767),
+    reset=st.sampled_from(["subtract", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_second_order_step_equals_python_ints(alpha_q, stiffness_q, beta_q, theta_q, reset, seed):
+    """The inertial term of the membrane before the step, one floor over the exact alpha a - stiffness v (not a floor
+    per product), saturated, then the LIF step with it as the current: against plain Python ints."""
+    rng = np.random.default_rng(seed)
+    a0, v0, cur = (rng.integers(-32768, 32768, 64) for _ in range(3))
+    a1, v1, s1 = second_order_step(a0, v0, cur, alpha_q, stiffness_q, beta_q, theta_q, reset=reset)
+    for j in range(64):
+        a = _sat((alpha_q * int(a0[j]) - stiffness_q * int(v0[j])) // 256 + int(cur[j]))
+        v = _sat((beta_q * int(v0[j])) // 256 + a)
+        s = int(v > theta_q)
+        v = (0 if s else v) if reset == "zero" else v - s * theta_q
+        assert (int(a1[j]), int(v1[j]), int(s1[j])) == (a, v, s)
+
+
+def test_second_order_step_in_other_formats():
+    """Q4.12 states with an 8-bit leak, and Q12.4 with a 10-bit one: the two products aligned on the finer binary
+    point, one floor (the values drawn where a floor per product differs)."""
+    for fmt, bb, k_q in ((FixedPoint(4, 12), 8, 3000), (FixedPoint(12, 4), 10, 5)):
+        f = fmt.frac_bits
+        rng = np.random.default_rng(f)
+        a0, v0, cur = (rng.integers(fmt.min_int // 8, fmt.max_int // 8, 200) for _ in range(3))
+        a1, _, _ = second_order_step(a0, v0, cur, 200, k_q, 180, 100, fmt, bb)
+        want = [max(fmt.min_int, min(fmt.max_int, (200 * int(a) * 2**f - k_q * int(v) * 2**bb) // 2 ** (bb + f)
+                                     + int(c))) for a, v, c in zip(a0, v0, cur)]
+        per_product = [max(fmt.min_int, min(fmt.max_int, (200 * int(a)) // 2**bb - (k_q * int(v)) // 2**f + int(c)))
+                       for a, v, c in zip(a0, v0, cur)]
+        assert a1.tolist() == want and per_product != want
+
+
+def test_second_order_neuron_step_dispatches_and_checks():
+    states, spike = neuron_step("second_order", {"a": 300, "v": 44}, 0, 230, 256, {"alpha_q": 205, "stiffness_q": 26})
+    assert states == {"a": 235, "v": 18} and spike == 1  # (61500 - 1144) >> 8 = 235; 39 + 235 = 274 > 256
+    with pytest.raises(ValueError, match=r"stiffness_q must be an integer in \[0, 32767\]"):
+        second_order_step(0, 0, 0, 200, -1, 230, 256)
+    with pytest.raises(ValueError, match=r"takes the constants \['alpha_q', 'stiffness_q'\]"):
+        neuron_step("second_order", {"a": 0, "v": 0}, 0, 230, 256, {"alpha_q": 1})

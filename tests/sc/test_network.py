@@ -143,6 +143,114 @@ def test_alif_trace_equals_plain_python_reference(seed, n_hidden, length, T, neu
                     assert tr.states[li][key][:, b].tolist() == exp[key][li]
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 8),
+    neurons=st.sampled_from([("alpha", "alpha"), ("alpha", "lif"), ("synaptic", "alpha")]),
+    resets=st.sampled_from(["subtract", "zero", "subtract-delayed"]),
+    alphas=st.tuples(st.sampled_from([0.0, 0.5, 0.9, 1.0]), st.sampled_from([0.0, 0.3, 0.8, 1.0])),
+    gain=st.sampled_from([1.0, 8.0, 30.0]),
+)
+def test_alpha_trace_equals_plain_python_reference(seed, n_hidden, length, T, neurons, resets, alphas, gain):
+    """Alpha layers (alone or beside others, each reset, leaks up to 1, currents that saturate either way): every
+    integer, both synaptic currents too, equals the reference."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    params = [{"alpha_exc": alphas[0], "alpha_inh": alphas[1]} if n == "alpha" else
+              {"alpha": 0.7} if n == "synaptic" else None for n in neurons]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [0.8, 1.1], cfg, resets=resets, neurons=list(neurons),
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    assert [set(s) for s in tr.states] == [set(qnet.layers[li].model.extra_states) for li in range(2)]
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            for key in qnet.layers[li].model.extra_states:
+                assert tr.states[li][key][:, b].tolist() == exp[key][li]
+
+
+NEURON_PARAMS = {"lif": None, "synaptic": {"alpha": 0.7}, "alif": {"adapt_decay": 0.9, "adapt_strength": 0.4},
+                 "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.6}, "second_order": {"alpha": 0.8, "stiffness": 0.3}}
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 8),
+    neurons=st.sampled_from([("second_order", "second_order"), ("second_order", "alif"), ("lif", "second_order")]),
+    resets=st.sampled_from(["subtract", "zero", "subtract-delayed"]),
+    alpha=st.sampled_from([0.0, 0.5, 0.9, 1.0]),
+    stiffness=st.sampled_from([0.0, 0.1, 2.0, 127.9]),
+    gain=st.sampled_from([1.0, 8.0, 30.0]),
+)
+def test_second_order_trace_equals_plain_python_reference(seed, n_hidden, length, T, neurons, resets, alpha,
+                                                          stiffness, gain):
+    """Second-order LIF layers (alone or beside others, each reset, stiffness up to the format's top, saturating
+    inertial terms): every integer, the inertial terms too, equals the reference."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    params = [{"alpha": alpha, "stiffness": stiffness} if n == "second_order" else NEURON_PARAMS[n] for n in neurons]
+    resets = ["subtract" if n == "alif" else resets for n in neurons]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [0.8, 1.1], cfg, resets=resets, neurons=list(neurons),
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            for key in qnet.layers[li].model.extra_states:
+                assert tr.states[li][key][:, b].tolist() == exp[key][li]
+
+
+@pytest.mark.parametrize("neuron", sorted(NEURON_PARAMS))
+def test_fixed_point_network_steps_every_state_of_each_model(neuron):
+    """FixedPointNetwork (the exact count) steps the neurons of each model as the plain-Python neuron reference does,
+    from the currents it traced: membranes, spikes and every other state."""
+    rng = np.random.default_rng(11)
+    sizes = (5, 6, 4)
+    weights = [rng.normal(size=(b, a)) * 4.0 for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) for b in sizes[1:]]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.8], [0.8, 1.1], SCConfig(length=8), neurons=neuron,
+                                   neuron_params=[NEURON_PARAMS[neuron]] * 2)
+    xq = rng.integers(0, 256, size=(3, 5))
+    tr = FixedPointNetwork(qnet).run_codes(xq, 9)
+    assert tr.spikes[0].any() and tr.spikes[1].any()
+    cfg = qnet.config
+    for li, layer in enumerate(qnet.layers):
+        names = layer.model.states
+        for b in range(3):
+            for j in range(layer.n_out):
+                state = {name: 0 for name in names}
+                for t in range(9):
+                    s, state = ref.neuron_reference(layer, state, int(tr.currents[li][t, b, j]), cfg.membrane,
+                                                     cfg.beta_format.frac_bits)
+                    got = {name: int(tr.states[li][name][t, b, j]) for name in layer.model.extra_states}
+                    assert (int(tr.spikes[li][t, b, j]), int(tr.membranes[li][t, b, j]), got) == (
+                        s, state["v"], {k: state[k] for k in layer.model.extra_states})
+
+
 def test_trace_layout_and_prediction_ties():
     rng = np.random.default_rng(1)
     qnet = _random_qnet(rng, (5, 6, 4), SCConfig(length=8))

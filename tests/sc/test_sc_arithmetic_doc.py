@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import alif_step, lif_step, scale_count, synaptic_step
+from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, scale_count, second_order_step, synaptic_step
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -111,6 +112,43 @@ def test_alif_examples():
     for a0, v0, cur, a1, v1, s1 in rows:
         got = alif_step(np.array([a0]), np.array([v0]), np.array([cur]), 243, 51, 230, 256)
         assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
+
+
+def doc_table(heading: str) -> list[list[int]]:
+    """The worked-example table under ``heading`` in the doc: per row, the last integer of each cell (the result
+    of ``69000 >> 8 = 269``, of ``80 + 32768 -> 32767``)."""
+    text = DOC.read_text()
+    section = text[text.index(heading):]
+    section = section[:section.index("\n#", 1)]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and re.match(r"-?\d", cells[0]):
+            rows.append([int(re.findall(r"-?\d+", c)[-1]) for c in cells])
+    return rows
+
+
+def test_alpha_examples():
+    """The rows of the Alpha neuron's table, read from the doc (alpha_exc_q 230, alpha_inh_q 205, beta_q 230,
+    theta_q 256)."""
+    rows = doc_table("### The Alpha neuron")
+    assert len(rows) == 4
+    for e0, h0, v0, cur, e1, h1, v_add, s1, v1 in rows:
+        got = alpha_step(np.array([e0]), np.array([h0]), np.array([v0]), np.array([cur]), 230, 205, 230, 256)
+        assert tuple(int(x[0]) for x in got) == (e1, h1, v1, s1)
+        assert v1 == v_add - s1 * 256
+
+
+def test_second_order_examples():
+    """The rows of the second-order LIF's table, read from the doc (alpha_q 205, stiffness_q 26, beta_q 230,
+    theta_q 256); the exact difference column, and the one floor of it."""
+    rows = doc_table("### The second-order (inertial) LIF neuron")
+    assert len(rows) == 4
+    for a0, v0, cur, diff, a1, v_add, s1, v1 in rows:
+        assert diff == 205 * a0 - 26 * v0
+        got = second_order_step(np.array([a0]), np.array([v0]), np.array([cur]), 205, 26, 230, 256)
+        assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
+        assert v1 == v_add - s1 * 256
 
 
 def test_default_source_is_the_documented_one():

@@ -137,3 +137,64 @@ def test_tiny_alif_network_zero_mismatches(sim, tiny_alif_vectors):
     assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
     assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
     assert rep["rtl_prediction"] == tiny_alif_vectors.expected.prediction.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny_alpha_vectors():
+    """The tiny net's shape with Alpha neurons (an excitatory and an inhibitory current per neuron), T=6, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="alpha")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    assert all(st["i_exc"].any() and st["i_inh"].any() for st in vec.expected.states)
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_alpha_network_zero_mismatches(sim, tiny_alpha_vectors):
+    """SC model == RTL on every integer of an Alpha net, both synaptic currents included, on both simulators."""
+    _need(sim)
+    rep = run_network(tiny_alpha_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    # counts, currents, membranes, spikes, i_exc and i_inh of both layers at every timestep, plus the results
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 6 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_alpha_vectors.expected.prediction.tolist()
+
+
+@pytest.mark.sim
+def test_alpha_scoreboard_catches_a_wrong_inhibitory_current(tiny_alpha_vectors):
+    sims = runner.available_simulators()
+    if not sims:
+        pytest.skip("no simulator installed")
+    rep = run_network(tiny_alpha_vectors, sim=sims[0], parallelism=(2, 3), batch=3, stall=True, inject="i_inh",
+                      check=False)
+    assert not rep["passed"] and rep["scoreboard"]["mismatches"] == 1
+    assert rep["scoreboard"]["first"].startswith("i_inh at layer 1, image 1, timestep 3, neuron 1:")
+
+
+@pytest.fixture(scope="module")
+def tiny_second_order_vectors():
+    """The tiny net's shape with second-order LIF neurons (an inertial term per neuron), T=6, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="second_order")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    assert all(st["a"].any() for st in vec.expected.states)
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_second_order_network_zero_mismatches(sim, tiny_second_order_vectors):
+    """SC model == RTL on every integer of a second-order LIF net, the inertial terms included, on both
+    simulators."""
+    _need(sim)
+    rep = run_network(tiny_second_order_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_second_order_vectors.expected.prediction.tolist()

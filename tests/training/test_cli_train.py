@@ -107,6 +107,36 @@ def test_train_alif_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
     assert [set(st) for st in tr.states] == [{"a"}, {"a"}]
 
 
+def test_train_alpha_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
+    from sc_neurocore.sc.network import SCNetwork
+
+    out = tmp_path / "alpha.pt"
+    rc = main(["train", "--neuron", "alpha", "--alpha-inh", "0.5", "--epochs", "1", "--hidden", "24", "--seed", "2",
+               "--T", "8", "--no-progress", "-o", str(out)])
+    assert rc == 0 and "alpha neurons, alpha_exc 0.9, alpha_inh 0.5" in capsys.readouterr().out  # 0.9: the default
+    model, meta = load_checkpoint(out)
+    assert model.neuron == "alpha" and meta["neuron"] == "alpha"
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"alpha_exc_q": 230, "alpha_inh_q": 128}] * 2
+    tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
+    assert [set(st) for st in tr.states] == [{"i_exc", "i_inh"}, {"i_exc", "i_inh"}]
+
+
+def test_train_second_order_checkpoint_goes_to_the_sc_model(tmp_path, capsys):
+    from sc_neurocore.sc.network import SCNetwork
+
+    out = tmp_path / "so.pt"
+    rc = main(["train", "--neuron", "second_order", "--alpha", "0.7", "--stiffness", "0.25", "--epochs", "1",
+               "--hidden", "24", "--seed", "2", "--T", "8", "--no-progress", "-o", str(out)])
+    assert rc == 0 and "second_order neurons, alpha 0.7, stiffness 0.25" in capsys.readouterr().out
+    model, meta = load_checkpoint(out)
+    assert model.neuron == "second_order" and meta["neuron"] == "second_order"
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"alpha_q": 179, "stiffness_q": 64}] * 2
+    tr = SCNetwork(q).run(np.random.default_rng(0).random((3, 64)), 8)
+    assert [set(st) for st in tr.states] == [{"a"}, {"a"}]
+
+
 # ---------------------------------------------------------------- --arch conv (issue 14, item 4)
 def test_train_conv_on_digits_reloads_and_evaluates_the_same(tmp_path, capsys):
     """A conv checkpoint holds the chosen shape; reloaded, it gives the trained net's outputs and figures."""

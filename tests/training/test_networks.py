@@ -391,6 +391,11 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
     (dict(neuron="synaptic", reset="zero"), "'synaptic' neurons reset by subtraction"),
     (dict(neuron="synaptic", alpha=1.5), "alpha must be in"),
     (dict(neuron="synaptic", alpha=[0.5, 0.5, 0.5]), "alpha has 3 entries for 2 layers"),
+    (dict(neuron="alpha", reset="subtract-delayed"), "'alpha' neurons reset by subtraction"),
+    (dict(neuron="alpha", alpha_inh=1.2), "alpha_inh must be in"),
+    (dict(neuron="alpha", alpha_exc=[0.5]), "alpha_exc has 1 entries for 2 layers"),
+    (dict(neuron="second_order", stiffness=-0.1), "stiffness must be >= 0"),
+    (dict(neuron="second_order", reset="zero"), "'second_order' neurons reset by subtraction"),
 ])
 def test_synaptic_errors(kwargs, text):
     with pytest.raises(ValueError, match=text):
@@ -481,4 +486,141 @@ def test_alif_sc_forward_equals_scnetwork(digits, cfg):
         counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
     tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
     assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and tr.states[0]["a"].any()
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+# ------------------------------------------------------------------ Alpha neurons
+
+
+def alpha_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equations: ``i_e = a_e i_e + relu(I)``, ``i_i = a_i i_i + relu(-I)``,
+    ``v = beta v + i_e - i_i``, fire at ``theta`` and subtract it."""
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.alpha_exc),
+               float(c.alpha_inh)) for fc, c in zip(model.fcs, model.lifs)]
+    exc = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    inh = [torch.zeros_like(e) for e in exc]
+    mems = [torch.zeros_like(e) for e in exc]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, ae, ai) in enumerate(layers):
+            cur = h @ w.T + b
+            exc[i] = ae * exc[i] + cur.clamp(min=0)
+            inh[i] = ai * inh[i] + (-cur).clamp(min=0)
+            v = beta * mems[i] + exc[i] - inh[i]
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_alpha_net_matches_its_equations_and_exports_its_constants(tmp_path):
+    from sc_neurocore.training import AlphaCell, load_checkpoint, save_checkpoint
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="alpha", alpha_exc=[0.9, 0.7], alpha_inh=0.5, beta=0.8,
+                       threshold=0.5).double()
+    assert all(isinstance(c, AlphaCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    ref = alpha_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"alpha_exc_q": 230, "alpha_inh_q": 128},
+                                                            {"alpha_exc_q": 179, "alpha_inh_q": 128}]
+    assert model.hparams["neuron"] == "alpha" and model.hparams["alpha_exc"] == [0.9, 0.7]
+    assert "alpha" not in model.hparams and "adapt_decay" not in model.hparams
+    loaded, _ = load_checkpoint(save_checkpoint(model.float(), tmp_path / "alpha.pt"))
+    assert loaded.neuron == "alpha" and [float(c.alpha_exc) for c in loaded.lifs] == pytest.approx([0.9, 0.7])
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_alpha_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of an Alpha net (integers in torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="alpha", alpha_exc=0.8, alpha_inh=0.6)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0
+    assert tr.states[0]["i_exc"].any() and tr.states[0]["i_inh"].any()
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+# ------------------------------------------------------------------ second-order LIF neurons
+
+
+def second_order_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equations: ``a = alpha a + I - stiffness v_before``, ``v = beta v + a``,
+    fire at ``theta`` and subtract it."""
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.alpha),
+               float(c.stiffness)) for fc, c in zip(model.fcs, model.lifs)]
+    inert = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    mems = [torch.zeros_like(a) for a in inert]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, alpha, k) in enumerate(layers):
+            inert[i] = alpha * inert[i] + h @ w.T + b - k * mems[i]
+            v = beta * mems[i] + inert[i]
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_second_order_net_matches_its_equations_and_exports_its_constants():
+    from sc_neurocore.training import SecondOrderLIFCell
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="second_order", alpha=[0.7, 0.9], stiffness=[0.3, 2.0], beta=0.8,
+                       threshold=0.5).double()
+    assert all(isinstance(c, SecondOrderLIFCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    ref = second_order_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"alpha_q": 179, "stiffness_q": 77},
+                                                            {"alpha_q": 230, "stiffness_q": 512}]
+    assert model.hparams["neuron"] == "second_order" and model.hparams["stiffness"] == [0.3, 2.0]
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_second_order_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of a second-order LIF net (integers in torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="second_order", alpha=0.7, stiffness=0.3)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and (tr.states[0]["a"] < 0).any()
     np.testing.assert_array_equal(counts, tr.counts)
