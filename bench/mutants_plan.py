@@ -17,6 +17,7 @@ _DOC = "tests/sc/test_sc_arithmetic_doc.py"
 _SC_TIES = "tests/sc/test_ties.py"
 _HW_TIES = "tests/hw/test_ties.py"
 _HW_NET = "tests/hw/test_network.py"
+_HW_CONV = "tests/hw/test_conv_engine.py"
 
 #: ``{module: test files}``: what runs against each module's mutants.
 SUBSETS: dict[str, list[str]] = {
@@ -26,22 +27,25 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.sc.fixed": [_SC_TIES, _DOC, "tests/sc/test_fixed.py"],
     "sc_neurocore.sc.network": [_SC_TIES, "tests/sc/test_network.py"],
     "sc_neurocore.sc.bitstream": [_DOC, "tests/sc/test_bitstream.py", "tests/sc/test_counting.py"],
+    # conv layers (issue 14): patches, OR pooling, the per-position count against loop references
+    "sc_neurocore.sc.conv": ["tests/sc/test_conv.py", _DOC],
+    "sc_neurocore.sc.geometry": ["tests/sc/test_conv.py", "tests/test_export.py"],
     "sc_neurocore.export": [_SC_TIES, _DOC, "tests/test_export.py", _PINS],
     "sc_neurocore.hw.lif": [_HW_TIES, "tests/hw/test_lif.py"],
     "sc_neurocore.hw.rng": [_PINS, "tests/hw/test_rng.py"],
     "sc_neurocore.hw.sng": ["tests/hw/test_sng.py"],
     "sc_neurocore.hw.thermometer": ["tests/hw/test_thermometer.py", _HW_TIES, "tests/hw/test_count_pipeline.py"],
     "sc_neurocore.hw.sc_dot": ["tests/hw/test_sc_dot.py", _HW_TIES, _HW_NET],
-    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET],
+    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV],
     "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET],
     "sc_neurocore.hw.argmax": [_HW_TIES, "tests/hw/test_argmax.py", _HW_NET],
-    "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", _HW_NET],
-    "sc_neurocore.hw.active_list": [_HW_TIES, "tests/hw/test_active_list.py", _HW_NET],
+    "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", _HW_NET, _HW_CONV],
+    "sc_neurocore.hw.active_list": [_HW_TIES, "tests/hw/test_active_list.py", _HW_NET, _HW_CONV],
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
     "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET],
-    "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET],
+    "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET, _HW_CONV],
     "sc_neurocore.hw.timing": [f"{_HW_NET}::test_cycles_per_image_exact", f"{_HW_NET}::test_cycles_per_image_with_trace",
-                               f"{_HW_NET}::test_image_cycles_batch_matches_single"],
+                               f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET],
     "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in"],
     "sc_neurocore.hw.network": [_HW_TIES, _HW_NET],
@@ -51,11 +55,15 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.sc.faults": ["tests/sc/test_faults.py"],
     "sc_neurocore.hw.faults": ["tests/hw/test_fault_build.py"],
     # the equation compiler (issue 13): front end, IR and its NumPy back end
-    "sc_neurocore.compiler.ir": ["tests/compiler/test_ir.py", "tests/compiler/test_equation_compiler.py"],
+    "sc_neurocore.compiler.ir": ["tests/compiler/test_ir_rules.py", "tests/compiler/test_ir.py",
+                                 "tests/compiler/test_equation_compiler.py"],
     "sc_neurocore.compiler.equation_compiler": ["tests/compiler/test_equation_compiler.py",
                                                 "tests/compiler/test_ir.py"],
-    "sc_neurocore.compiler.numpy_backend": ["tests/compiler/test_equation_compiler.py", "tests/compiler/test_ir.py"],
+    "sc_neurocore.compiler.numpy_backend": ["tests/compiler/test_ir_rules.py", "tests/compiler/test_equation_compiler.py",
+                                            "tests/compiler/test_ir.py"],
     "sc_neurocore.compiler.cells": ["tests/compiler/test_cells.py"],
+    # the compiled neurons as gateware (the engine's neuron for every model but the hand-split LIF)
+    "sc_neurocore.hw.equation": ["tests/hw/test_equation.py"],
 }
 
 #: Modules of ``hw/`` not mutated, and why.
