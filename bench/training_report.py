@@ -164,6 +164,15 @@ def _main_table(data: dict, summ: dict) -> list[str]:
     return [common.md_table(header, rows), ""]
 
 
+def _paired_difference(ours: list[float], peer: list[float]) -> str:
+    """Mean ± sample std of ``ours[k] - peer[k]`` over the seeds both ran (seed k: the same initial weights and
+    batches in both libraries, so the differences are paired); the mean alone for one seed."""
+    n = min(len(ours), len(peer))
+    diffs = [a - b for a, b in zip(ours[:n], peer[:n])]
+    m, sd = common.mean_std(diffs)
+    return f"{m:+.2f} ± {sd:.2f}" if n > 1 else f"{m:+.2f}"
+
+
 def _ran(summ: dict, key: str) -> bool:
     return key in summ and not math.isnan(summ[key]["epoch"])
 
@@ -176,6 +185,7 @@ def _ratios(data: dict, summ: dict) -> list[str]:
         status = next((lib["status"] for lib in data["libs"] if lib["key"] == "ours"), None)
         return [f"sc-neurocore: {status}; ratios and targets follow when it imports.", ""] if status else []
     timed = not math.isnan(ours["infer"]) and all(not math.isnan(summ[lib["key"]]["infer"]) for lib in peers)
+    by_key = {lib["key"]: lib for lib in data["libs"]}
     rrows = []
     for lib in peers:
         p = summ[lib["key"]]
@@ -183,10 +193,11 @@ def _ratios(data: dict, summ: dict) -> list[str]:
             lib["label"],
             f"{ours['epoch'] / p['epoch']:.2f}× ({ours['epoch_min'] / p['epoch_min']:.2f}×)",
             *([f"{ours['infer'] / p['infer']:.2f}× ({ours['infer_best'] / p['infer_best']:.2f}×)"] if timed else []),
-            f"{ours['acc'] - p['acc']:+.2f}",
+            _paired_difference(by_key["ours"]["acc"], lib["acc"]),
         ])  # fmt: skip
     header = ["peer", "s/epoch ratio (lower is faster)",
-              *(["inference ratio (higher is faster)"] if timed else []), "accuracy difference (points)"]  # fmt: skip
+              *(["inference ratio (higher is faster)"] if timed else []),
+              "accuracy difference (points, mean ± std over seeds)"]  # fmt: skip
     fastest = min(peers, key=lambda lib: summ[lib["key"]]["epoch"])
     most = max(peers, key=lambda lib: summ[lib["key"]]["acc"])
     tr = ours["epoch"] / summ[fastest["key"]]["epoch"]

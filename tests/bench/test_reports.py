@@ -51,6 +51,9 @@ def test_training_report_shows_the_samples_medians_and_ratios():
         ratio = statistics.median(ours["epoch_s"]) / statistics.median(peer["epoch_s"])
         speed = statistics.median(peer["infer_s"]) / statistics.median(ours["infer_s"])
         assert f"| {peer['label']} | {ratio:.2f}× (" in text and f"| {speed:.2f}× (" in text
+        diffs = np.subtract(ours["acc"], peer["acc"])  # seed by seed
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"| {peer['label']} | {ratio:.2f}× ("))
+        assert line.endswith(f"| {diffs.mean():+.2f} ± {diffs.std(ddof=1):.2f} |")
     assert "ours-seq" not in text and "| sc-neurocore, (T,B,64) input | " in text  # a row, not a peer ratio
     assert "Quick run" not in text and f"{data['settings']['seeds']} seed(s)" in text
 
