@@ -219,7 +219,7 @@ def experiment(args, argv, log=print) -> dict:
     for key in args.variants:
         v = VARIANTS[key]
         runs = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             runs.append(train_one(v, spec, data, seed, args.epochs, args.T))
             log(f"{key} seed {seed}: {runs[-1]['acc']:.2f} % ({runs[-1]['seconds']:.1f} s)")
         rows[key] = dict(variant=asdict(v), runs=runs)
@@ -227,7 +227,7 @@ def experiment(args, argv, log=print) -> dict:
     if args.cli:
         for name, threads in (("default threads", None), ("1 thread", 1)):
             runs = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 runs.append(cli_run(args.dataset, spec.hidden, seed, args.epochs, threads))
                 log(f"cli ({name}) seed {seed}: {runs[-1]['acc']:.2f} % ({runs[-1]['threads']} threads)")
             cli[name] = runs
@@ -244,6 +244,7 @@ def experiment(args, argv, log=print) -> dict:
             epochs=args.epochs,
             T=args.T,
             threads=args.threads,
+            first_seed=args.first_seed,
             sizes=list(spec.sizes),
         ),
         rows=rows,
@@ -305,7 +306,7 @@ def render(data: dict, peers_lines: list[str] | None = None) -> str:
         f"({m['cores']} cores), torch {data['torch']}, {s['threads']} torch thread(s), commit {data['revision']}; "
         f"{data['seconds'] / 60:.0f} min.", "",
         f"Protocol: the training benchmark's (`bench/training_experiment.py`): T = {s['T']}, β = 0.9, θ = 1, subtract "
-        f"reset, atan surrogate α = 2, Adam lr 2e-3, batch 64, {s['epochs']} epochs, seeds 0–{s['seeds'] - 1} (seed "
+        f"reset, atan surrogate α = 2, Adam lr 2e-3, batch 64, {s['epochs']} epochs, seeds {s.get('first_seed', 0)}–{s.get('first_seed', 0) + s['seeds'] - 1} (seed "
         "k: `torch.manual_seed(k)` before the net is built, the same k seeds the shuffling), validation accuracy "
         "after the last epoch. Each variant changes one thing; the differences are paired (seed by seed, "
         "same initial weights and batches as the base; the `≥` row against its step-loop control `loop-gt` "
@@ -391,6 +392,7 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog=SCRIPT)
     ap.add_argument("--dataset", choices=training_experiment.DATASETS, default="mnist5k")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1 (default 0)")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--T", type=int, default=25)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1, as the training benchmark)")
