@@ -36,7 +36,10 @@ DIGITS_SPLIT = (1437, 360)
 
 NOTES = [
     "- snnTorch: `reset_delay=False` makes `Leaky` subtract the threshold in the step that fires (the contract's "
-    "order); its default subtracts one step later after the decay, i.e. an effective reset of θ/β (row above).",
+    "order); its default subtracts one step later after the decay, i.e. an effective reset of θ/β (row above). "
+    "That in-step reset, `mem − (spk − reset)·θ`, keeps the spike's surrogate gradient (snnTorch 1.0 detaches only "
+    "the delayed part), where sc-neurocore, SpikingJelly (`detach_reset=True`) and Norse detach the reset: the "
+    "same forward, a different backward.",
     "- SpikingJelly: `tau=10, decay_input=False, v_reset=None` is `v ← 0.9 v + x`, subtract reset; heaviside is "
     "`≥ 0` instead of `> 0` (differs only at exact ties).",
     "- Norse: `LIFBoxCell` integrates `v += dt·τ⁻¹(I − v)`, so currents are scaled by 10 before the cell "

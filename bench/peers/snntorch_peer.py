@@ -4,7 +4,9 @@
 reset_delay=False)``.  ``reset_delay=False`` subtracts the threshold in the step that fires; the
 default ``True`` subtracts one step later, *after* the decay (an effective reset of theta / beta),
 which is a different neuron: :class:`SnnTorchDelayed` is that default, run only by the
-same-weights check.  Each layer is one matmul over all ``T x B`` rows, then the neuron loop over
+same-weights check.  With ``reset_delay=False`` the reset ``mem - (spk - reset) * threshold`` keeps
+the spike's surrogate gradient (only the delayed part is detached): the forward is the task's, the
+backward carries ``-theta * surrogate'`` through every reset, which the other libraries detach.  Each layer is one matmul over all ``T x B`` rows, then the neuron loop over
 ``T`` (the fastest form the API allows).
 """
 
