@@ -32,7 +32,7 @@ import common  # noqa: E402
 
 OUTPUT = common.ROOT / "docs" / "benchmarks.md"
 #: Order of the sections in docs/benchmarks.md; other reports follow alphabetically.
-SECTION_ORDER = ("training", "sc", "gateware", "cosim", "regression", "boards")
+SECTION_ORDER = ("training", "training_mnist5k", "training_ablation", "sc", "gateware", "cosim", "regression", "boards")
 VERSIONED = (
     "sc-neurocore",
     "torch",

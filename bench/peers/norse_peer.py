@@ -48,10 +48,8 @@ class Norse(Peer):
         class NorseNet(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.fc1 = torch.nn.Linear(spec.n_in, spec.n_hidden)
-                self.lif1 = norse.LIFBoxCell(p, dt=DT)
-                self.fc2 = torch.nn.Linear(spec.n_hidden, spec.n_out)
-                self.lif2 = norse.LIFBoxCell(p, dt=DT)
+                self.fcs = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in spec.layers)
+                self.lifs = torch.nn.ModuleList(norse.LIFBoxCell(p, dt=DT) for _ in spec.layers)
 
             @staticmethod
             def _run(cell, cur):
@@ -63,8 +61,9 @@ class Norse(Peer):
                 return torch.stack(spikes)
 
             def forward(self, x_seq):
-                s1 = self._run(self.lif1, self.fc1(x_seq) * gain)
-                s2 = self._run(self.lif2, self.fc2(s1) * gain)
-                return s2.sum(0)
+                s = x_seq
+                for fc, lif in zip(self.fcs, self.lifs):
+                    s = self._run(lif, fc(s) * gain)
+                return s.sum(0)
 
         return NorseNet()

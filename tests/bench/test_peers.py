@@ -1,9 +1,10 @@
 """The peer adapters (``bench/peers/``) build the same net from the same weights: equal spike counts.
 
-These equalities are what makes the benchmarks' comparisons fair.  A tiny net (8 -> 6 -> 3,
-T = 16, 24 images) gets random weights; a plain NumPy loop of the task's LIF equations is the
-reference, sc-neurocore's ``SpikingNet`` must match it, and every peer must match
-sc-neurocore's counts exactly.  A peer whose library is not installed is skipped with the reason.
+These equalities are what makes the benchmarks' comparisons fair.  Tiny nets (8 -> 6 -> 3, one
+hidden layer like the digits net, and 8 -> 7 -> 6 -> 3, two like the 28x28 net; T = 16, 24 images)
+get random weights; a plain NumPy loop of the task's LIF equations is the reference,
+sc-neurocore's ``SpikingNet`` must match it, and every peer must match sc-neurocore's counts
+exactly.  A peer whose library is not installed is skipped with the reason.
 
 Every row of weights is scaled so that ``sum |w| + |b| = 0.95``: a neuron's current stays below
 1.1, so a membrane never exceeds 2 theta before its reset.  snnTorch with ``reset_delay=False``
@@ -19,15 +20,18 @@ import pytest
 
 torch = pytest.importorskip("torch", exc_type=ImportError)
 
-SPEC = peers.NetSpec(n_in=8, n_hidden=6, n_out=3)
+SPEC = peers.NetSpec(n_in=8, hidden=(6,), n_out=3)
+DEEP = peers.NetSpec(n_in=8, hidden=[7, 6], n_out=3)  # a list: kept as a tuple
+SPECS = {"one hidden": SPEC, "two hidden": DEEP}
 T = 16
 
 
-def _weights(seed: int, drive: float = 0.95) -> peers.Weights:
+def _weights(seed: int, drive: float = 0.95, spec: peers.NetSpec = SPEC) -> peers.Weights:
     rng = np.random.default_rng(seed)
+    low = -0.5 if len(spec.hidden) == 1 else -0.2  # fewer inhibitory weights: the deeper layers still spike
     out = []
-    for n_in, n_out in ((SPEC.n_in, SPEC.n_hidden), (SPEC.n_hidden, SPEC.n_out)):
-        w = rng.uniform(-0.5, 1.0, (n_out, n_in))
+    for n_in, n_out in spec.layers:
+        w = rng.uniform(low, 1.0, (n_out, n_in))
         b = rng.uniform(-0.2, 0.2, n_out)
         scale = drive / (np.abs(w).sum(1) + np.abs(b))
         out.append(((w * scale[:, None]).astype(np.float32), (b * scale).astype(np.float32)))
@@ -53,8 +57,8 @@ def lif_reference(weights: peers.Weights, x: np.ndarray, steps: int, beta: float
     return counts
 
 
-def _counts(peer, weights, x, steps=T):
-    model = peer.from_weights(SPEC, weights)
+def _counts(peer, weights, x, steps=T, spec=SPEC):
+    model = peer.from_weights(spec, weights)
     with torch.no_grad():
         return peer.infer(model, peer.input_for(torch.from_numpy(x), steps)).numpy()
 
@@ -67,25 +71,57 @@ def _skip_unless_runs(peer):
 
 @pytest.fixture(scope="module")
 def ours_counts():
+    """``{(spec name, seed): counts}`` of sc-neurocore's net (the peers' yardstick)."""
     ours = peers.Ours()
     _skip_unless_runs(ours)
-    return {seed: _counts(ours, _weights(seed), _images()) for seed in (0, 1)}
+    return {(name, seed): _counts(ours, _weights(seed, spec=spec), _images(), spec=spec)
+            for name, spec in SPECS.items() for seed in (0, 1)}  # fmt: skip
 
 
+@pytest.mark.parametrize("name", SPECS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_ours_equals_the_numpy_reference(ours_counts, seed):
-    ref = lif_reference(_weights(seed), _images(), T, SPEC.beta, SPEC.theta)
+def test_ours_equals_the_numpy_reference(ours_counts, name, seed):
+    spec = SPECS[name]
+    ref = lif_reference(_weights(seed, spec=spec), _images(), T, spec.beta, spec.theta)
     assert ref.sum() > 0 and len(np.unique(ref)) > 3  # the net spikes, and not uniformly
-    np.testing.assert_array_equal(ours_counts[seed], ref)
+    np.testing.assert_array_equal(ours_counts[name, seed], ref)
 
 
 @pytest.mark.parametrize("cls", [peers.OursSeq, peers.SnnTorch, peers.SpikingJelly, peers.Norse],
                          ids=lambda c: c.key)  # fmt: skip
+@pytest.mark.parametrize("name", SPECS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_peer_counts_equal_ours(ours_counts, cls, seed):
+def test_peer_counts_equal_ours(ours_counts, cls, name, seed):
     peer = cls()
     _skip_unless_runs(peer)
-    np.testing.assert_array_equal(_counts(peer, _weights(seed), _images()), ours_counts[seed])
+    spec = SPECS[name]
+    got = _counts(peer, _weights(seed, spec=spec), _images(), spec=spec)
+    np.testing.assert_array_equal(got, ours_counts[name, seed])
+
+
+@pytest.mark.parametrize("cls", [peers.Ours, peers.SnnTorch, peers.SpikingJelly, peers.Norse], ids=lambda c: c.key)
+def test_every_peer_builds_one_linear_per_layer_from_the_same_draws(cls):
+    """``build`` makes ``len(hidden) + 1`` Linear layers of the spec's shapes; the same torch seed gives every
+    library the same initial weights (what lets the benchmark start all of them from one net)."""
+    peer = cls()
+    _skip_unless_runs(peer)
+    torch.manual_seed(5)
+    shapes = [tuple(lin.weight.shape) for lin in peers.linears(peer.build(DEEP))]
+    assert shapes == [(7, 8), (6, 7), (3, 6)]
+    torch.manual_seed(5)
+    expected = [torch.nn.Linear(a, b) for a, b in DEEP.layers]  # torch's own layers, drawn in order
+    torch.manual_seed(5)
+    for (w, b), lin in zip(peers.weights_of(peer.build(DEEP)), expected):
+        np.testing.assert_array_equal(w, lin.weight.detach().numpy())
+        np.testing.assert_array_equal(b, lin.bias.detach().numpy())
+
+
+def test_netspec_sizes_and_checks():
+    assert DEEP.hidden == (7, 6) and DEEP.sizes == (8, 7, 6, 3) and DEEP.layers == [(8, 7), (7, 6), (6, 3)]
+    assert peers.NetSpec().sizes == (64, 128, 10)  # the documented digits net stays the default
+    for bad in ((), (0,), (4, -1), (2.5,)):
+        with pytest.raises(ValueError, match="positive integer widths"):
+            peers.NetSpec(hidden=bad)
 
 
 def test_every_training_peer_is_checked():
@@ -119,6 +155,8 @@ def test_weights_round_trip_and_shape_check():
         peers.load_weights(model, w[:1])
     with pytest.raises(ValueError, match="does not fit"):
         peers.load_weights(model, [(np.zeros((6, 9)), np.zeros(6)), w[1]])
+    with pytest.raises(ValueError, match="Linear layers"):  # a two-hidden-layer net takes three layers
+        peers.load_weights(ours.from_weights(DEEP, _weights(3, spec=DEEP)), w)
 
 
 def _upstream():
@@ -152,3 +190,44 @@ def test_upstream_without_a_folder_says_why(tmp_path):
     assert "no sc_neurocore" in peers.Upstream(folder=tmp_path).status()
     with pytest.raises(NotImplementedError):
         peers.Upstream(folder=tmp_path).train_epoch(None, None, None, T)
+
+
+def test_the_arctangent_surrogates_have_the_same_scale():
+    """The surrogate's scale is no difference between the libraries: sc-neurocore's atan derivative at alpha 2
+    equals snnTorch's and SpikingJelly's backward, point for point (peak 1 at the threshold)."""
+    from sc_neurocore.training import atan_surrogate
+
+    _skip_unless_runs(peers.Ours())
+    x = torch.linspace(-2, 2, 81, dtype=torch.float64)
+    ours = atan_surrogate.grad(x)
+    assert float(ours[40]) == 1.0 and float(ours[0]) < 0.03
+    for cls, make in ((peers.SnnTorch, lambda: __import__("snntorch").surrogate.atan(alpha=2.0)),
+                      (peers.SpikingJelly, lambda: __import__("spikingjelly.activation_based.surrogate",
+                                                             fromlist=["ATan"]).ATan(alpha=2.0))):  # fmt: skip
+        _skip_unless_runs(cls())
+        xi = x.clone().requires_grad_(True)
+        make()(xi).sum().backward()
+        torch.testing.assert_close(xi.grad, ours, rtol=1e-12, atol=0)
+
+
+def _first_layer_grad(peer, weights, x):
+    model = peer.from_weights(SPEC, weights)
+    model.train()
+    peer.infer(model, peer.input_for(torch.from_numpy(x), T)).sum().backward()
+    return peers.linears(model)[0].weight.grad.clone()
+
+
+def test_the_backward_passes_as_documented():
+    """Same weights, same input, the gradient of the output counts: SpikingJelly's (reset detached) equals
+    sc-neurocore's to rounding; snnTorch's with ``reset_delay=False`` differs (its reset keeps the spike's
+    surrogate gradient), as the report's notes say."""
+    ours = peers.Ours()
+    _skip_unless_runs(ours)
+    w, x = _weights(0), _images()
+    ref = _first_layer_grad(ours, w, x)
+    assert ref.abs().max() > 0
+    jelly, snntorch = peers.SpikingJelly(), peers.SnnTorch()
+    _skip_unless_runs(jelly)
+    torch.testing.assert_close(_first_layer_grad(jelly, w, x), ref, rtol=1e-4, atol=1e-6)
+    _skip_unless_runs(snntorch)
+    assert not torch.allclose(_first_layer_grad(snntorch, w, x), ref, rtol=1e-2, atol=1e-4)

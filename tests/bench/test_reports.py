@@ -51,6 +51,9 @@ def test_training_report_shows_the_samples_medians_and_ratios():
         ratio = statistics.median(ours["epoch_s"]) / statistics.median(peer["epoch_s"])
         speed = statistics.median(peer["infer_s"]) / statistics.median(ours["infer_s"])
         assert f"| {peer['label']} | {ratio:.2f}× (" in text and f"| {speed:.2f}× (" in text
+        diffs = np.subtract(ours["acc"], peer["acc"])  # seed by seed
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"| {peer['label']} | {ratio:.2f}× ("))
+        assert line.endswith(f"| {diffs.mean():+.2f} ± {diffs.std(ddof=1):.2f} |")
     assert "ours-seq" not in text and "| sc-neurocore, (T,B,64) input | " in text  # a row, not a peer ratio
     assert "Quick run" not in text and f"{data['settings']['seeds']} seed(s)" in text
 
@@ -76,6 +79,71 @@ def test_training_report_of_a_library_that_did_not_run():
     assert "| Norse | " not in text.split("Ratios sc-neurocore / peer")[1].split("Targets")[0]
     data["libs"][0].update(status="pending: no SpikingNet", acc=[], epoch_s=[], infer_s=[])
     assert "sc-neurocore: pending: no SpikingNet; ratios and targets follow" in training_report.render(data)
+
+
+def _mnist5k_sample() -> dict:
+    """The digits sample as a run of the 28x28 set without inference timing (what ``--dataset mnist5k --no-infer``
+    saves: the dataset, the widths, the split sizes, empty inference lists)."""
+    data = _sample("training")
+    data["settings"].update(dataset="mnist5k", hidden=[128, 128], infer=False)
+    data.update(sizes=[784, 128, 128, 10], n_train=4000, n_test=1000)
+    for lib in data["libs"]:
+        lib["infer_s"] = []
+    return data
+
+
+def test_training_report_of_the_28x28_set_without_inference():
+    data = _mnist5k_sample()
+    text = training_report.render(data)
+    assert text.startswith("## Training: the 28×28 set (mnist5k), sc-neurocore vs")
+    assert "784 → 128 → 128 → 10 LIF" in text and "(4000 train / 1000 validation)" in text
+    assert "stratify=y" in text and "Inference not timed in this run (`--no-infer`)" in text
+    assert "inference ratio" not in text and "inference ≥ 2 × best peer" not in text
+    assert "accuracy ≥ 97 %" not in text  # the digits target only
+    assert "on the 1000 validation images" in text
+    libs = {lib["key"]: lib for lib in data["libs"]}
+    ours = np.mean(libs["ours"]["acc"])
+    best = max((libs[k] for k in ("snntorch", "spikingjelly", "norse")), key=lambda lib: np.mean(lib["acc"]))
+    target = "met" if ours >= np.mean(best["acc"]) else "**not met**"
+    assert (f"| accuracy ≥ the best peer's mean ({best['label']}, {np.mean(best['acc']):.2f} %) | {ours:.2f} % "
+            f"| {target} |") in text
+    for lib in libs.values():
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"| {lib['label']} | {lib['version']} | "))
+        assert f"({min(lib['epoch_s']):.3f}) | - |" in line  # s/epoch kept, inference "-"
+
+
+def test_training_report_reads_data_saved_before_the_dataset_option():
+    """The digits sample has no ``dataset``, ``sizes`` or split sizes and ``hidden`` one number: the digits task."""
+    data = _sample("training")
+    assert "dataset" not in data["settings"] and isinstance(data["settings"]["hidden"], int)
+    text = training_report.render(data)
+    assert text.startswith("## Training: the documented digits task")
+    assert f"64 → {data['settings']['hidden']} → 10 LIF" in text and "(1437 train / 360 validation)" in text
+    assert "| accuracy ≥ 97 % (mean) |" in text and "| accuracy ≥ the best peer's mean (" in text
+
+
+def test_training_render_only_of_the_28x28_set_writes_its_own_report(tmp_path):
+    (tmp_path / "training_mnist5k.json").write_text(json.dumps(_mnist5k_sample()), encoding="utf-8")
+    argv = ["--render-only", "--dataset", "mnist5k", "--out-dir", str(tmp_path), "--plot", ""]
+    assert bench_training.main(argv) == 0
+    assert not (tmp_path / "training.md").exists()
+    text = (tmp_path / "training_mnist5k.md").read_text(encoding="utf-8")
+    assert text == training_report.render(_mnist5k_sample()).rstrip() + "\n"
+
+
+def test_the_28x28_wrapper_passes_its_options_on(tmp_path):
+    """``bench_training_mnist5k.py`` (what ``run_all`` runs) is ``bench_training.py --dataset mnist5k --no-infer``."""
+    import bench_training_mnist5k
+
+    (tmp_path / "training_mnist5k.json").write_text(json.dumps(_mnist5k_sample()), encoding="utf-8")
+    assert bench_training_mnist5k.main(["--render-only", "--out-dir", str(tmp_path), "--plot", ""]) == 0
+    assert (tmp_path / "training_mnist5k.md").read_text(encoding="utf-8").startswith("## Training: the 28×28 set")
+    assert bench_training_mnist5k.main(["--render-only", "--out-dir", str(tmp_path / "none"), "--plot", ""]) == 2
+
+
+def test_training_plot_of_a_run_without_inference(tmp_path):
+    pytest.importorskip("matplotlib")
+    assert training_report.plot(_mnist5k_sample(), tmp_path / "p.png") and (tmp_path / "p.png").stat().st_size > 0
 
 
 def _render_only(tmp_path, name: str, argv: list[str]):
