@@ -221,10 +221,9 @@ def test_both_leak_forms_equal_the_model(leak, resets):
 def test_default_lif_neuron_is_the_compiled_one(resets, kind):
     """A LIF net of one reset kind runs the compiled LIF (``EquationNeuronStep.lif_for_spec``: no loss on either
     board, docs/neurons.md); a net that mixes reset kinds the hand-split ``LIFStep``."""
+    from amaranth.hdl import Fragment
     from sc_neurocore.export import QuantizedNet
     from sc_neurocore.hw.neuron_unit import default_neuron
-    from amaranth.hdl import Fragment
-
     from sc_neurocore.hw.plan import EngineSpec
 
     g = np.random.default_rng(4)
