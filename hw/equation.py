@@ -44,7 +44,7 @@ from .neuron import NeuronSignature
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
            "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "CONTRACT_EQUATIONS",
-           "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
+           "SYNAPTIC_FILTER", "LOOKAHEAD_FILTERS", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -596,53 +596,75 @@ def _early_registers(m: Module, fixed: FixedNeuron, next_input, params, load) ->
 #: The Synaptic neuron's input filter, the synaptic current (``sc.fixed.synaptic_step``'s first line), ``alpha`` a
 #: runtime parameter: :class:`LookaheadNeuronStep` runs it a timestep ahead of the LIF it feeds.
 SYNAPTIC_FILTER = dict(equations=("i_syn = alpha*i_syn + I",), params={"alpha": 0.0}, runtime=("alpha",))
+#: The input filters that :class:`LookaheadNeuronStep` runs a timestep ahead of the contract's LIF, by neuron model:
+#: the filter's equations, its leaks (runtime parameters in Q2.beta_bits, the export's ``<leak>_q``), and the drive
+#: (the core's current) as signed filter states. Alpha's currents stay in ``[0, max_int]`` (``sc.fixed.alpha_step``),
+#: so their difference fits the membrane's format.
+LOOKAHEAD_FILTERS = {
+    "synaptic": dict(equations=SYNAPTIC_FILTER["equations"], params={"alpha": 0.0}, drive=(("i_syn", 1),)),
+    "alpha": dict(equations=_ALPHA[:2], params={"alpha_exc": 0.0, "alpha_inh": 0.0},
+                  drive=(("i_exc", 1), ("i_inh", -1))),
+}
 
 
 class LookaheadNeuronStep(Validated, wiring.Component):
-    """A neuron that begins with an input filter -- a state that reads only itself and the current, like the
-    Synaptic neuron's ``i_syn = alpha*i_syn + I`` -- as the engine's neuron model, the filter run a timestep
-    ahead: the core's loop (the LIF of the membrane) then starts from a register, as the hand-split LIF's does,
-    instead of behind the filter's multiply, sum and saturation.
+    """A neuron that begins with an input filter -- states that read only themselves and the current, like the
+    Synaptic neuron's ``i_syn = alpha*i_syn + I`` or the Alpha neuron's two currents -- as the engine's neuron
+    model, the filter run a timestep ahead: the core's loop (the LIF of the membrane) then starts from a register,
+    as the hand-split LIF's does, instead of behind the filter's multiplies, sums and saturations.
 
-    Model: :meth:`model`: ``filt.step``, then ``core.step`` with the filter's new state as the core's current
-    (for :meth:`for_spec`: ``sc.fixed.synaptic_step``).
+    Model: :meth:`model`: ``filt.step``, then ``core.step`` with the *drive* -- a signed sum of the filter's new
+    states, ``sum(sign * state)`` -- as the core's current (for :meth:`for_spec`: ``sc.fixed.synaptic_step``, the
+    drive ``i_syn``; ``sc.fixed.alpha_step``, the drive ``i_exc - i_inh``).
 
     Parameters
     ----------
     filt : FixedNeuron
-        One state, no threshold; the state and ``I`` in one format.
+        One or more states, no threshold; every state and ``I`` in one format.
     core : FixedNeuron
-        One state, its ``I`` in the filter state's format (it reads the filter's state as its current).
+        One state, its ``I`` in the filter states' format (it reads the drive as its current).
     layer_params : sequence of dict
         Per layer, the integer of each runtime parameter of either program (missing ones: their defaults).
     states : sequence of str
-        The order of the two states in the state record (default: the filter's, then the core's).
+        The order of the states in the state record (default: the filter's, then the core's).
+    drive : sequence of (str, int)
+        The drive as ``(filter state, +1 or -1)`` terms (default: the filter's one state, ``+1``). Its value must
+        fit the core's current format; that is the caller's guarantee (the Alpha neuron's currents stay in
+        ``[0, max_int]``, so their difference does) -- the NumPy model refuses a drive outside the format.
 
     Attributes
     ----------
     The members of ``NeuronSignature(len(layer_params), fmt, StructLayout({state: signed(fmt.width)}))``.
 
-    Registers: ``ahead`` holds the filter's state after the timestep being stepped; at each ``load`` it takes the
-    filter's step with ``next_current`` from ``state`` (``prep``: the block's first timestep, whose previous
-    state the unit holds) or from ``ahead`` (after a committed step), and the core's operations that need no
-    state (:func:`_hoisted`) take their values from that new current at the same edge.  ``next_state`` is
-    ``ahead`` and the core's step; ``next_state`` and ``spike`` are combinational from ``state`` and registers.
+    Registers: ``ahead`` holds the filter's states after the timestep being stepped (and, when the drive is more
+    than one state, the drive itself); at each ``load`` it takes the filter's step with ``next_current`` from
+    ``state`` (``prep``: the block's first timestep, whose previous state the unit holds) or from ``ahead``
+    (after a committed step), and the core's operations that need no state (:func:`_hoisted`) take their values
+    from that new drive at the same edge.  ``next_state`` is ``ahead`` and the core's step; ``next_state`` and
+    ``spike`` are combinational from ``state`` and registers.
     """
 
     @staticmethod
-    def validate(filt, core, layer_params: Sequence[Mapping[str, int]], states=None) -> None:
+    def validate(filt, core, layer_params: Sequence[Mapping[str, int]], states=None, drive=None) -> None:
         for fixed in (filt, core):
             _check_fixed(fixed)
-            if len(fixed.states) != 1:
-                raise ValueError(f"the filter and the core hold one state each, not {fixed.states}")
-        (fs,), (cs,) = filt.states, core.states
+        if len(core.states) != 1:
+            raise ValueError(f"the core holds one state, not {core.states}")
+        (cs,) = core.states
         if filt.spike is not None:
-            raise ValueError("the filter has a threshold: it must read only its state and the current")
+            raise ValueError("the filter has a threshold: it must read only its states and the current")
         fmt = filt.input_format
-        if not filt.formats[fs] == fmt == core.input_format == core.formats[cs]:
-            raise ValueError("the filter's state and current and the core's state and current must share one format")
-        if states is not None and sorted(states) != sorted((fs, cs)):
-            raise ValueError(f"states must order {[fs, cs]}, not {states!r}")
+        if not all(filt.formats[fs] == fmt for fs in filt.states) or not fmt == core.input_format == core.formats[cs]:
+            raise ValueError("the filter's states and current and the core's state and current must share one format")
+        if states is not None and sorted(states) != sorted((*filt.states, cs)):
+            raise ValueError(f"states must order {[*filt.states, cs]}, not {states!r}")
+        if drive is None and len(filt.states) != 1:
+            raise ValueError(f"a filter of several states ({', '.join(filt.states)}) needs its drive: (state, +1 or -1)"
+                             " terms")
+        for term in drive or ():
+            if (not isinstance(term, tuple) or len(term) != 2 or term[0] not in filt.states
+                    or term[1] not in (1, -1) or isinstance(term[1], bool)):
+                raise ValueError(f"a drive term is (a filter state of {filt.states}, +1 or -1), not {term!r}")
         layer_params = list(layer_params)
         if not layer_params:
             raise ValueError("layer_params needs one entry per layer")
@@ -656,65 +678,84 @@ class LookaheadNeuronStep(Validated, wiring.Component):
                 if isinstance(q, bool) or not isinstance(q, int) or not lo <= q <= hi:
                     raise ValueError(f"layer {li}: {k} must be an integer in [{lo}, {hi}], not {q!r}")
 
-    def __init__(self, filt: FixedNeuron, core: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None):
+    def __init__(self, filt: FixedNeuron, core: FixedNeuron, layer_params: Sequence[Mapping[str, int]], states=None,
+                 drive=None):
         self.filt, self.core = filt, core
         self.filt_params = [{**filt.params, **{k: q for k, q in p.items() if k in filt.param_ops}}
                             for p in layer_params]
         self.core_params = [{**core.params, **{k: q for k, q in p.items() if k in core.param_ops}}
                             for p in layer_params]
-        self.states = tuple((filt.states[0], core.states[0]) if states is None else states)
+        self.states = tuple((*filt.states, core.states[0]) if states is None else states)
+        self.drive = tuple(drive) if drive is not None else ((filt.states[0], 1),)
         fmt = filt.input_format
         super().__init__(NeuronSignature(len(self.core_params), fmt,
                                          data.StructLayout({name: signed(fmt.width) for name in self.states})))
 
     @classmethod
     def for_spec(cls, spec) -> LookaheadNeuronStep:
-        """The contract's Synaptic neuron of an ``EngineSpec``'s net: :data:`SYNAPTIC_FILTER` ahead of the LIF of
-        :data:`LIF_EQUATIONS` (the layer's reset kind, one for every layer), compiled like
-        :meth:`EquationNeuronStep.for_spec`."""
+        """The contract's Synaptic or Alpha neuron of an ``EngineSpec``'s net: its filter
+        (:data:`LOOKAHEAD_FILTERS`: the synaptic current, or the excitatory and inhibitory currents with the drive
+        ``i_exc - i_inh``) ahead of the LIF of :data:`LIF_EQUATIONS` (the layer's reset kind, one for every layer),
+        compiled like :meth:`EquationNeuronStep.for_spec`."""
         cfg, layers, model = spec.config, spec.qnet.layers, spec.neuron_model
-        if model.name != "synaptic":
-            raise ValueError(f"LookaheadNeuronStep.for_spec builds Synaptic neurons, not {model.name!r} ones")
+        if model.name not in LOOKAHEAD_FILTERS:
+            raise ValueError(f"LookaheadNeuronStep.for_spec builds {' and '.join(LOOKAHEAD_FILTERS)} neurons, not "
+                             f"{model.name!r} ones")
         kinds = {layer.reset for layer in layers}
         if len(kinds) != 1:
-            raise ValueError(f"the compiled synaptic neuron takes one reset kind for every layer, not {sorted(kinds)}")
+            raise ValueError(f"the compiled {model.name} neuron takes one reset kind for every layer, not "
+                             f"{sorted(kinds)}")
         (kind,) = kinds
         bb = cfg.beta_format.frac_bits
-        filt = from_equations(*SYNAPTIC_FILTER["equations"], params=SYNAPTIC_FILTER["params"],
-                              runtime={"alpha": (0, 1)})
-        filt = filt.compile(_format_name(cfg.membrane), formats={"alpha": f"Q2.{bb}"})
+        spec_f = LOOKAHEAD_FILTERS[model.name]
+        leaks = tuple(spec_f["params"])
+        filt = from_equations(*spec_f["equations"], params=spec_f["params"], runtime={k: (0, 1) for k in leaks})
+        filt = filt.compile(_format_name(cfg.membrane), formats={k: f"Q2.{bb}" for k in leaks})
         core = _contract_neuron("lif", cfg.membrane, bb, kind)
         params = []
         for layer in layers:
-            p = {"alpha": int(layer.neuron_params["alpha_q"]), "beta": int(layer.beta_q),
-                 "theta": int(layer.threshold_q)}
+            p = {k: int(layer.neuron_params[f"{k}_q"]) for k in leaks}
+            p.update(beta=int(layer.beta_q), theta=int(layer.threshold_q))
             if kind == "subtract":
                 p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
             params.append(p)
-        return cls(filt, core, params, model.states)
+        return cls(filt, core, params, model.states, spec_f["drive"])
 
     def model(self, state, current, layer: int):
         """``(next_state, spike)`` in NumPy, ``state`` and ``next_state`` dicts ``{state: ints}``."""
-        (fs,), (cs,) = self.filt.states, self.core.states
-        f, _ = self.filt.step({fs: state[fs]}, current, self.filt_params[layer])
-        c, spike = self.core.step({cs: state[cs]}, f[fs], self.core_params[layer])
-        return {fs: f[fs], cs: c[cs]}, spike
+        (cs,) = self.core.states
+        f, _ = self.filt.step({fs: state[fs] for fs in self.filt.states}, current, self.filt_params[layer])
+        drive = sum(sign * f[fs] for fs, sign in self.drive)  # int64 arrays: exact
+        c, spike = self.core.step({cs: state[cs]}, drive, self.core_params[layer])
+        return {**{fs: f[fs] for fs in self.filt.states}, cs: c[cs]}, spike
 
     def elaborate(self, platform):
         m = Module()
         filt, core = self.filt, self.core
-        (fs,), (cs,) = filt.states, core.states
+        (cs,) = core.states
         fparams = _layer_params(filt, self.filt_params, self.layer)
         cparams = _layer_params(core, self.core_params, self.layer)
-        ahead = Signal(signed(filt.formats[fs].width), name=f"{fs}_ahead")
-        start = Signal.like(ahead, name=f"{fs}_from")
-        m.d.comb += start.eq(Mux(self.prep, self.state[fs], ahead))
-        (f_next, _) = build_step(m, filt, {fs: start}, self.next_current, params=fparams, prefix="filt")
+        ahead = {fs: Signal(signed(filt.formats[fs].width), name=f"{fs}_ahead") for fs in filt.states}
+        start = {fs: Signal.like(ahead[fs], name=f"{fs}_from") for fs in filt.states}
+        m.d.comb += [start[fs].eq(Mux(self.prep, self.state[fs], ahead[fs])) for fs in filt.states]
+        (f_next, _) = build_step(m, filt, start, self.next_current, params=fparams, prefix="filt")
         with m.If(self.load):
-            m.d.sync += ahead.eq(f_next[fs])
-        regs = _early_registers(m, core, f_next[fs], cparams, self.load)
-        nxt, spike = build_step(m, core, {cs: self.state[cs]}, ahead, params=cparams, precomputed=regs)
-        m.d.comb += [self.next_state[fs].eq(ahead), self.next_state[cs].eq(nxt[cs]), self.spike.eq(spike)]
+            m.d.sync += [ahead[fs].eq(f_next[fs]) for fs in filt.states]
+        if len(self.drive) == 1 and self.drive[0][1] == 1:  # the drive is a filter state: its own register
+            drive_next, drive = f_next[self.drive[0][0]], ahead[self.drive[0][0]]
+        else:  # the drive in the core's current format (the caller's guarantee), registered beside the states
+            width = core.input_format.width
+            exact = Signal(signed(width + len(self.drive)), name="drive_exact")
+            m.d.comb += exact.eq(sum((f_next[fs] if sign > 0 else -f_next[fs]) for fs, sign in self.drive))
+            drive_next = Signal(signed(width), name="drive_next")
+            drive = Signal(signed(width), name="drive_ahead")
+            m.d.comb += drive_next.eq(exact[:width].as_signed())
+            with m.If(self.load):
+                m.d.sync += drive.eq(drive_next)
+        regs = _early_registers(m, core, drive_next, cparams, self.load)
+        nxt, spike = build_step(m, core, {cs: self.state[cs]}, drive, params=cparams, precomputed=regs)
+        m.d.comb += [self.next_state[fs].eq(ahead[fs]) for fs in filt.states]
+        m.d.comb += [self.next_state[cs].eq(nxt[cs]), self.spike.eq(spike)]
         return m
 
 

@@ -11,7 +11,7 @@ reads the group's biases (one word per group, ``lanes`` Q8.8 values), prefetches
 steps the ``lanes`` neurons one timestep per clock: each neuron lane is a replaceable neuron
 model (``hw/neuron.py``; by default :func:`default_neuron`: the compiled LIF for a LIF net (``LIFStep`` when
 its layers mix reset kinds), the compiled :class:`~sc_neurocore.hw.equation.LookaheadNeuronStep` for a Synaptic
-one, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for the others) that turns
+or an Alpha one, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for the others) that turns
 this timestep's current and the lane's state (one register per lane, as wide as the model's state
 record: 16 bits for LIF, 32 for Synaptic, ALIF and the second-order LIF, 48 for Alpha) into the next state and a
 spike.  With tracing on it
@@ -49,18 +49,18 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     (:meth:`EquationNeuronStep.lif_for_spec`, equal to the hand-split :class:`LIFStep` at every input; on the
     reference digits net 62.79 against 59.71 MHz on the ULX3S, 32.21 against 31.76 MHz on the iCEBreaker,
     docs/neurons.md), or :meth:`LIFStep.for_spec` when its layers mix reset kinds (the compiled LIF has one reset
-    statement per net); for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the
-    synaptic current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program
-    form, has the same integers and a longer loop); for the others (ALIF, Alpha, second-order LIF)
-    :meth:`EquationNeuronStep.for_spec`, the one-program compiled step (ALIF's threshold reads its adaptation: no
-    input filter to run ahead; Alpha's two currents feed the membrane as their difference, not as one filter's
-    state; the second-order LIF's inertial term reads the membrane).  ``leak``: how a LIF lane multiplies by the
+    statement per net); for a Synaptic or an Alpha one :meth:`LookaheadNeuronStep.for_spec` (compiled from its
+    equations, the synaptic current -- or both of Alpha's currents, their difference registered as the membrane's
+    current -- a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
+    the same integers and a longer loop); for the others (ALIF, second-order LIF) :meth:`EquationNeuronStep.for_spec`,
+    the one-program compiled step (ALIF's threshold reads its adaptation: no input filter to run ahead; the
+    second-order LIF's inertial term reads the membrane).  ``leak``: how a LIF lane multiplies by the
     leak (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
         if len({layer.reset for layer in spec.qnet.layers}) == 1:
             return EquationNeuronStep.lif_for_spec(spec, leak=leak)
         return LIFStep.for_spec(spec, leak=leak)
-    if spec.neuron_model.name == "synaptic":
+    if spec.neuron_model.name in ("synaptic", "alpha"):
         return LookaheadNeuronStep.for_spec(spec)
     return EquationNeuronStep.for_spec(spec)
 

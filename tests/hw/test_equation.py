@@ -393,6 +393,37 @@ def test_the_lookahead_neuron_without_trace_and_its_model():
         assert (got["i_syn"].tolist(), got["v"].tolist(), spike.tolist()) == tuple(w.tolist() for w in want)
 
 
+def test_the_alpha_lookahead_neuron_model_is_alpha_step():
+    """LookaheadNeuronStep.for_spec of an Alpha net: its NumPy model (both currents' step, then the LIF on their
+    exact difference) is sc.fixed.alpha_step for every layer and reset, over random states (the currents in
+    [0, max_int], as alpha_step keeps them) and currents plus the saturation edges."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import LookaheadNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import alpha_step
+
+    from .reference import random_qnet
+
+    g = np.random.default_rng(11)
+    n = 600
+    e0, h0 = (np.concatenate([g.integers(0, 32768, n), [32767, 0, 32767, 0]]) for _ in range(2))
+    v0, cur = (np.concatenate([g.integers(-32768, 32768, n), [32767, -32768, -32768, 0]]) for _ in range(2))
+    for reset in ("subtract", "zero", "subtract-delayed"):
+        qnet = random_qnet([5, 4, 3], SCConfig(length=8), seed=3, neurons="alpha", resets=reset,
+                           neuron_params=[{"alpha_exc": 0.9, "alpha_inh": 0.5}, {"alpha_exc": 1.0, "alpha_inh": 0.0}])
+        dut = LookaheadNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
+        Fragment.get(dut, None)
+        assert dut.drive == (("i_exc", 1), ("i_inh", -1)) and dut.signature.state_shape.size == 48
+        for li, layer in enumerate(qnet.layers):
+            p = layer.neuron_params
+            got, spike = dut.model({"i_exc": e0, "i_inh": h0, "v": v0}, cur, li)
+            want = alpha_step(e0, h0, v0, cur, p["alpha_exc_q"], p["alpha_inh_q"], layer.beta_q, layer.threshold_q,
+                              reset=layer.reset, reset_q=layer.reset_q)
+            assert [got["i_exc"].tolist(), got["i_inh"].tolist(), got["v"].tolist(), spike.tolist()] == \
+                [w.tolist() for w in want], (reset, li)
+
+
 def test_lookahead_neuron_refuses_what_it_cannot_run():
     from sc_neurocore.compiler import from_equations
     from sc_neurocore.hw.equation import LookaheadNeuronStep
@@ -401,8 +432,14 @@ def test_lookahead_neuron_refuses_what_it_cannot_run():
     core = from_equations("v = 0.9*v + I", threshold="v > 1", reset="v = 0").compile()
     with pytest.raises(ValueError, match="the filter has a threshold"):
         LookaheadNeuronStep(core, core, [{}])
-    with pytest.raises(ValueError, match="one state each"):
+    with pytest.raises(ValueError, match="the core holds one state"):
         LookaheadNeuronStep(filt, from_equations("v = 0.9*v + w; w = w + I", threshold="v > 1").compile(), [{}])
+    two = from_equations("e = 0.5*e + max(I, 0)", "h = 0.25*h + max(-I, 0)").compile()
+    with pytest.raises(ValueError, match="needs its drive"):
+        LookaheadNeuronStep(two, core, [{}])
+    for term in [("v", 1), ("e", 2), ("e", True), "e"]:
+        with pytest.raises(ValueError, match="a drive term is"):
+            LookaheadNeuronStep(two, core, [{}], drive=[term])
     with pytest.raises(ValueError, match="share one format"):
         LookaheadNeuronStep(filt, from_equations("v = 0.9*v + I", threshold="v > 1").compile("Q4.12"), [{}])
     with pytest.raises(ValueError, match="'alpha' is not a runtime parameter"):
@@ -558,13 +595,17 @@ def test_compiled_alpha_neuron_is_the_contracts_alpha_step(excs, inhs, resets):
     assert diffs == []
 
 
-@pytest.mark.parametrize(("trace_ready_every", "reset"), [(1, "subtract"), (3, "zero")])
-def test_the_engine_runs_an_alpha_net_like_the_model(trace_ready_every, reset):
-    """SCNetworkCore of an Alpha net (its default neuron: the compiled Alpha step; a 48-bit state record of i_exc,
-    i_inh and v per lane), several passes, the trace stalled: every trace word, both currents too, equals
+@pytest.mark.parametrize(("neuron", "trace_ready_every", "reset"), [
+    ("lookahead", 1, "subtract"), ("lookahead", 3, "zero"), ("lookahead", 2, "subtract-delayed"),
+    ("one-program", 1, "subtract"), ("one-program", 3, "zero"),
+])
+def test_the_engine_runs_an_alpha_net_like_the_model(neuron, trace_ready_every, reset):
+    """SCNetworkCore of an Alpha net (a 48-bit state record of i_exc, i_inh and v per lane; its default neuron,
+    both currents a timestep ahead and their difference registered as the membrane's current, or the one-program
+    compiled Alpha step), several passes, the trace stalled: every trace word, both currents too, equals
     SCNetwork's and the independent reference."""
     from amaranth.hdl import Fragment
-    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.equation import EquationNeuronStep, LookaheadNeuronStep
     from sc_neurocore.hw.network import SCNetworkCore
     from sc_neurocore.sc.contract import SCConfig
 
@@ -574,10 +615,12 @@ def test_the_engine_runs_an_alpha_net_like_the_model(trace_ready_every, reset):
     qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="alpha", resets=reset,
                        neuron_params=[{"alpha_exc": 0.9, "alpha_inh": 0.7}, {"alpha_exc": 0.6, "alpha_inh": 0.95}])
     images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    factory = None if neuron == "lookahead" else EquationNeuronStep.for_spec
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True, neuron=factory)
     assert {"i_exc", "i_inh"} <= set(dict(core.signature.trace_layout))
     lane = core.neuron(core.spec)
-    assert isinstance(lane, EquationNeuronStep) and lane.states == ("i_exc", "i_inh", "v")
+    kind = LookaheadNeuronStep if neuron == "lookahead" else EquationNeuronStep
+    assert isinstance(lane, kind) and lane.states == ("i_exc", "i_inh", "v")
     Fragment.get(lane, None)  # it elaborates on its own (and is used)
     outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
     res = check_against_model(qnet, 5, images, outs, words)
