@@ -1,5 +1,5 @@
-"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, neuron_step)
-against plain-Python integer arithmetic."""
+"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, expif_step,
+neuron_step) against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from sc_neurocore.sc.contract import Q8_8, FixedPoint
 from sc_neurocore.sc.fixed import (
     alif_step,
     alpha_step,
+    expif_step,
+    expif_table,
     lif_step,
     neuron_step,
     scale_count,
     second_order_step,
     synaptic_step,
 )
+
+from .sc_reference import expif_drive
 
 
 def _sat(x):
@@ -284,3 +288,47 @@ def test_second_order_neuron_step_dispatches_and_checks():
         second_order_step(0, 0, 0, 200, -1, 230, 256)
     with pytest.raises(ValueError, match=r"takes the constants \['alpha_q', 'stiffness_q'\]"):
         neuron_step("second_order", {"a": 0, "v": 0}, 0, 230, 256, {"alpha_q": 1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 1000),
+    v_rheobase_q=st.integers(-500, 1000),
+    delta_t_q=st.integers(16, 4000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_expif_step_equals_python_fractions(beta_q, theta_q, v_rheobase_q, delta_t_q, seed):
+    """The table index from min(v, theta) (clamped to the table), one floor of beta v + (1 - beta) delta_t exp(x),
+    saturated, the subtract reset: against the rules computed on Fractions (tests/sc/sc_reference.py), over the whole
+    membrane range (saturating ends included) and the table's top and bottom."""
+    top = -(-16 * (theta_q - v_rheobase_q) // delta_t_q)
+    if top > 256:
+        with pytest.raises(ValueError, match="table top"):
+            expif_step(0, 0, v_rheobase_q, delta_t_q, beta_q, theta_q)
+        return
+    rng = np.random.default_rng(seed)
+    v0 = np.concatenate([rng.integers(-32768, 32768, 60), [-32768, 32767, theta_q, theta_q - 1, v_rheobase_q, 0]])
+    cur = np.concatenate([rng.integers(-32768, 32768, 60), [32767, -32768, 0, 0, 0, 0]])
+    v1, s1 = expif_step(v0, cur, v_rheobase_q, delta_t_q, beta_q, theta_q)
+    for j in range(len(v0)):
+        v = _sat(expif_drive(int(v0[j]), beta_q, theta_q, v_rheobase_q, delta_t_q, 8, 8) + int(cur[j]))
+        s = int(v > theta_q)
+        assert (int(v1[j]), int(s1[j])) == (v - s * theta_q, s)
+
+
+def test_expif_table_and_checks():
+    """The cell's defaults (theta 1, v_rheobase 0.8 -> 205, delta_t 0.1 -> 26): the table's top is ceil(16 * 51 / 26) =
+    32 (x = 2), 161 points, its top entry round(e**2 * 2**16); the contract's ranges refused by name."""
+    lo_i, table = expif_table(256, 205, 26)
+    assert (lo_i, len(table), int(table[-1]), int(table[0])) == (-128, 161, 484249, round(np.exp(-8) * 65536))
+    states, spike = neuron_step("expif", {"v": 300}, 0, 230, 256, {"v_rheobase_q": 205, "delta_t_q": 26})
+    assert spike == 1 and states == {"v": 31}
+    with pytest.raises(ValueError, match=r"delta_t_q must be an integer in \[16, 32767\]"):
+        expif_step(0, 0, 205, 15, 230, 256)
+    with pytest.raises(ValueError, match=r"v_rheobase_q must be an integer in \[-32768, 32767\]"):
+        expif_step(0, 0, 40000, 26, 230, 256)
+    with pytest.raises(ValueError, match="subtracting its threshold"):
+        neuron_step("expif", {"v": 0}, 0, 230, 256, {"v_rheobase_q": 205, "delta_t_q": 26}, reset="zero")
+    with pytest.raises(ValueError, match="8 to 16 fraction bits"):
+        expif_step(0, 0, 20, 4, 230, 16, FixedPoint(12, 4))

@@ -17,7 +17,15 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, scale_count, second_order_step, synaptic_step
+from sc_neurocore.sc.fixed import (
+    alif_step,
+    alpha_step,
+    expif_step,
+    lif_step,
+    scale_count,
+    second_order_step,
+    synaptic_step,
+)
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -148,6 +156,24 @@ def test_second_order_examples():
         assert diff == 205 * a0 - 26 * v0
         got = second_order_step(np.array([a0]), np.array([v0]), np.array([cur]), 205, 26, 230, 256)
         assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
+        assert v1 == v_add - s1 * 256
+
+
+def test_expif_examples():
+    """The rows of the ExpIF table, read from the doc (theta_q 256, v_rheobase_q 205, delta_t_q 26, beta_q 230): the
+    constants and the table index recomputed here from the written rules, the step from sc.fixed."""
+    import math
+
+    rows = doc_table("### The exponential integrate-and-fire (ExpIF) neuron")
+    assert len(rows) == 6
+    m_inv, m_off = math.floor(2**24 / 26 + 0.5), math.floor(-205 * 2**16 / 26 + 0.5)
+    assert (m_inv, m_off) == (645278, -516726) and math.ceil(16 * (256 - 205) / 26) == 32
+    for v0, cur, x, e, exact, v_add, s1, v1 in rows:
+        assert x == max(-128, min(32, (min(v0, 256) * m_inv + m_off * 2**8) >> 20))
+        assert e == math.floor(math.exp(x / 16) * 2**16 + 0.5)
+        assert exact == 230 * v0 * 2**16 + 26 * (256 - 230) * e
+        assert v_add == max(-32768, min(32767, (exact >> 24) + cur))
+        assert expif_step(v0, cur, 205, 26, 230, 256) == (v1, s1)
         assert v1 == v_add - s1 * 256
 
 
