@@ -56,6 +56,13 @@ ROWS = [
     (["train", "--neuron", "alpha", "--alpha-exc", "1.1", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
     (["train", "--neuron", "second_order", "--stiffness", "-0.5", "-o", "{out}/x.pt"], 2, ">= 0"),
     (["train", "--stiffness", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron second_order"),
+    (["train", "--neuron", "expif", "--delta-t", "0", "-o", "{out}/x.pt"], 2, "must be a finite number > 0"),
+    (["train", "--neuron", "expif", "--v-rheobase", "nan", "-o", "{out}/x.pt"], 2, "must be a finite number"),
+    (["train", "--delta-t", "0.2", "-o", "{out}/x.pt"], 2,
+     "--delta-t is ExpIF's slope factor: it applies only with --neuron expif"),
+    (["train", "--neuron", "expif", "--delta-t", "0.01", "--epochs", "1", "--dataset", "digits", "-o",
+      "{out}/x.pt"], 2,
+     "the expif net would not go down the SC chain: layer 0: delta_t_q must be an integer in [16, 32767], not 3"),
     (["train"], 2, "required: -o/--output"),
     # train --arch: each architecture's options only, square images for conv ({narrow}: 10 inputs per sample)
     (["train", "--arch", "cnn", "-o", "{out}/x.pt"], 2, "invalid choice: 'cnn'"),

@@ -396,6 +396,12 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
     (dict(neuron="alpha", alpha_exc=[0.5]), "alpha_exc has 1 entries for 2 layers"),
     (dict(neuron="second_order", stiffness=-0.1), "stiffness must be >= 0"),
     (dict(neuron="second_order", reset="zero"), "'second_order' neurons reset by subtraction"),
+    (dict(neuron="expif", delta_t=0.0), "delta_t must be > 0"),
+    (dict(neuron="expif", reset="zero"), "'expif' neurons reset by subtraction"),
+    (dict(neuron="expif", threshold=[1.0, 1.5]), r"'expif' layers share one threshold .*, not \[1.0, 1.5\]"),
+    (dict(neuron="expif", v_rheobase=[0.8, 0.7]), "'expif' layers share one v_rheobase"),
+    (dict(neuron="expif", delta_t=[0.1, 0.2]), "'expif' layers share one delta_t"),
+    (dict(neuron="expif", learn_threshold=True), "learn_threshold=True would give each layer its own"),
 ])
 def test_synaptic_errors(kwargs, text):
     with pytest.raises(ValueError, match=text):
@@ -624,3 +630,83 @@ def test_second_order_sc_forward_equals_scnetwork(digits, cfg):
     tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
     assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and (tr.states[0]["a"] < 0).any()
     np.testing.assert_array_equal(counts, tr.counts)
+
+
+# ------------------------------------------------------------------ ExpIF neurons
+
+
+def expif_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equation: ``v = beta v + (1 - beta) delta_t exp((min(v, theta) -
+    v_rheobase) / delta_t) + I``, fire at ``theta`` and subtract it."""
+    import math
+
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.v_rheobase),
+               float(c.delta_t)) for fc, c in zip(model.fcs, model.lifs)]
+    mems = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, r, d) in enumerate(layers):
+            up = mems[i].clone().apply_(lambda m: math.exp((min(m, theta) - r) / d))  # noqa: B023
+            v = beta * mems[i] + (1 - beta) * d * up + h @ w.T + b
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_expif_net_matches_its_equation_and_exports_its_constants():
+    from sc_neurocore.training import ExpIFCell
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="expif", beta=[0.8, 0.95], threshold=0.5, v_rheobase=0.3,
+                       delta_t=0.125).double()
+    assert all(isinstance(c, ExpIFCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        ref = expif_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"v_rheobase_q": 77, "delta_t_q": 32}] * 2
+    assert [layer.beta_q for layer in q.layers] == [205, 243]
+    assert model.hparams["neuron"] == "expif" and model.hparams["delta_t"] == 0.125
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_expif_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of an ExpIF net (its table in int64 torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="expif")
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0
+    assert (tr.membranes[0] > int(model.lifs[0].v_rheobase * 256)).any()  # the upstroke's part of the table is read
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+def test_expif_sc_forward_has_gradients(digits):
+    """Straight-through gradients reach the weights through the ExpIF drive."""
+    from sc_neurocore.training import sc_forward
+
+    x_tr, *_ = digits
+    torch.manual_seed(1)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="expif")
+    counts = sc_forward(model, torch.tensor(x_tr[:8]), 6, SCConfig(length=8))
+    counts.sum().backward()
+    assert all(fc.weight.grad is not None and fc.weight.grad.abs().sum() > 0 for fc in model.fcs)
