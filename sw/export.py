@@ -11,7 +11,8 @@ spikes (``input_kind="spike"``); every later layer takes the previous layer's sp
 (:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``; ``"synaptic"`` with its ``alpha_q``; ``"alif"`` with its
 ``adapt_decay_q`` and ``adapt_strength_q``; ``"alpha"`` with its ``alpha_exc_q`` and ``alpha_inh_q``;
 ``"second_order"`` with its ``alpha_q`` and ``stiffness_q``; ``"expif"`` with its ``v_rheobase_q`` and ``delta_t_q``,
-which every layer shares with its ``threshold_q``: one ``exp`` table for the net), whose
+which every layer shares with its ``threshold_q``: one ``exp`` table for the net; ``"adex"`` with ExpIF's two and its
+``adapt_decay_q``, ``a_q``, ``b_q``), whose
 states every neuron carries.  A model is a name and its constants in the schema-3 layout: a new model needs no
 new schema.
 """
@@ -81,14 +82,16 @@ class QuantizedLayer:
         The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane),
         ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane), ``"alif"`` (an adaptation ``a`` and the
         membrane), ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane), ``"second_order"`` (an
-        inertial term ``a``, then the membrane) or ``"expif"`` (the membrane, driven by an ``exp`` table).
+        inertial term ``a``, then the membrane), ``"expif"`` (the membrane, driven by an ``exp`` table) or ``"adex"``
+        (an adaptation ``w``, then the ExpIF membrane it is subtracted from).
     neuron_params : dict
         The model's extra constants: ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
         in the leak's format like ``beta_q``), ``{"adapt_decay_q", "adapt_strength_q"}`` for ``"alif"`` (a leak
         and a gain in the membrane format), ``{"alpha_exc_q", "alpha_inh_q"}`` for ``"alpha"`` (two leaks),
         ``{"alpha_q", "stiffness_q"}`` for ``"second_order"`` (a leak and a gain), ``{"v_rheobase_q", "delta_t_q"}``
         for ``"expif"`` (in the membrane format, ``v_rheobase_q`` signed; the same in every layer of the net, as
-        ``threshold_q``: :func:`check_shared`); empty for ``"lif"``.
+        ``threshold_q``: :func:`check_shared`), the same and ``{"adapt_decay_q", "a_q", "b_q"}`` for ``"adex"`` (a leak,
+        a signed level and a gain, per layer); empty for ``"lif"``.
     conv : :class:`~sc_neurocore.sc.conv.ConvGeometry` or None
         ``None`` for a dense layer; a conv layer's input shape, kernel, padding and OR pooling
         (:mod:`sc_neurocore.sc.conv`): its neurons are the ``out_c * H' * W'`` output positions and it hands the
@@ -450,7 +453,7 @@ def check_shared(layers, fmt: FixedPoint) -> None:
                              f"{which[0][0]}'s ({values[0] / fmt.one:g}); an {which[0][1].neuron!r} net shares one "
                              f"{name} in every layer (the engine compiles one exp table for the net)")
     for i, layer in enumerate(layers):
-        if layer.neuron == "expif":
+        if layer.neuron in ("expif", "adex"):
             expif_table_bounds(int(layer.threshold_q), int(layer.neuron_params["v_rheobase_q"]),
                                int(layer.neuron_params["delta_t_q"]), fmt, where=f"layer {i}: ")
 

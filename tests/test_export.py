@@ -236,7 +236,7 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neurons="adex"), "layer 0: neuron must be one of"),
+    (dict(neurons="recurrent"), "layer 0: neuron must be one of"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": -0.1}] * 2), "adapt_strength must be"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 128.0}] * 2), "adapt_strength must"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9}] * 2), "takes the decays"),
@@ -330,3 +330,22 @@ def test_expif_layers_are_quantised_saved_and_checked_on_load(tmp_path):
                                                                                     "delta_t_q": 26})), q.config)
     with pytest.raises(ValueError, match="layer 1: its v_rheobase"):
         QuantizedNet.load(odd.save(tmp_path / "odd.npz"))
+
+
+def test_adex_layers_are_quantised_and_saved(tmp_path):
+    """AdEx's per-layer adapt_decay (a leak), a (signed) and b (a gain), and ExpIF's shared constants."""
+    rng = np.random.default_rng(7)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    shared = {"v_rheobase": 0.8, "delta_t": 0.1}
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="adex",
+                                neuron_params=[{**shared, "adapt_decay": 0.95, "a": -0.5, "b": 0.05},
+                                               {**shared, "adapt_decay": 0.5, "a": 2.0, "b": 0.0}])
+    assert q.layers[0].neuron_params == {"adapt_decay_q": 243, "delta_t_q": 26, "b_q": 13, "v_rheobase_q": 205,
+                                         "a_q": -128}
+    assert q.layers[1].neuron_params["a_q"] == 512 and q.extra_states == ("w",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+    with pytest.raises(ValueError, match="layer 1: its delta_t"):
+        QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="adex",
+                                neuron_params=[{**shared, "adapt_decay": 0.9, "a": 0.1, "b": 0.0},
+                                               {**shared, "delta_t": 0.2, "adapt_decay": 0.9, "a": 0.1, "b": 0.0}])

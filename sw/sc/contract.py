@@ -33,7 +33,9 @@ Summary of the defaults (each one a parameter):
   before the step, then the LIF step with ``a`` as its current; ``stiffness_q`` a gain in the membrane format) or
   ``"expif"`` (``ExpIFCell``: ``v = sat(floor(beta v + (1 - beta) delta_t E) + I)`` with ``E`` an ``exp`` table of
   ``(min(v, theta) - v_rheobase) / delta_t``; ``v_rheobase_q``, ``delta_t_q`` in the membrane format, shared with
-  ``theta_q`` by every layer of a net: :func:`expif_table_bounds`).
+  ``theta_q`` by every layer of a net: :func:`expif_table_bounds`) or ``"adex"`` (``AdExCell``: ExpIF's drive minus
+  an adaptation ``w``, ``w = sat(floor(adapt_decay w + (1 - adapt_decay) a v)) (+ b on a spike)``; ``adapt_decay_q``
+  a leak, ``a_q`` a signed level, ``b_q`` a gain, per layer; the table's constants shared as ExpIF's).
 """
 
 from __future__ import annotations
@@ -366,6 +368,8 @@ NEURONS: dict[str, NeuronModel] = {
     "second_order": NeuronModel("second_order", ("a", "v"), ("alpha",), ("stiffness",)),
     "expif": NeuronModel("expif", ("v",), (), ("delta_t",), ("subtract",), ("v_rheobase",),
                          ("threshold", "v_rheobase", "delta_t")),
+    "adex": NeuronModel("adex", ("w", "v"), ("adapt_decay",), ("delta_t", "b"), ("subtract",), ("v_rheobase", "a"),
+                        ("threshold", "v_rheobase", "delta_t")),
 }
 
 #: ExpIF's ``exp`` table (``docs/sc-arithmetic.md`` section 8): ``step_bits`` -- its points are ``2**-step_bits``

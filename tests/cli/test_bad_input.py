@@ -47,7 +47,7 @@ ROWS = [
      "--alpha is the decay of a synaptic current or an inertial term: it applies only with --neuron synaptic or "
      "second_order"),
     (["train", "--neuron", "synaptic", "--alpha", "1.5", "-o", "{out}/x.pt"], 2, "must be in [0, 1]"),
-    (["train", "--neuron", "adex", "-o", "{out}/x.pt"], 2, "invalid choice: 'adex'"),
+    (["train", "--neuron", "recurrent", "-o", "{out}/x.pt"], 2, "invalid choice: 'recurrent'"),
     (["train", "--adapt-strength", "0.5", "-o", "{out}/x.pt"], 2, "applies only with --neuron alif"),
     (["train", "--neuron", "alif", "--adapt-strength", "-1", "-o", "{out}/x.pt"], 2, ">= 0"),
     (["train", "--neuron", "synaptic", "--alpha-inh", "0.5", "-o", "{out}/x.pt"], 2,

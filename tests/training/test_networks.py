@@ -386,7 +386,7 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neuron="adex"), "neuron must be one of"),
+    (dict(neuron="recurrent"), "neuron must be one of"),
     (dict(neuron="alif", reset="zero"), "'alif' neurons reset by subtraction"),
     (dict(neuron="synaptic", reset="zero"), "'synaptic' neurons reset by subtraction"),
     (dict(neuron="synaptic", alpha=1.5), "alpha must be in"),
