@@ -43,7 +43,7 @@ from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "EXPIF_EQUATIONS",
+           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "EXPIF_EQUATIONS", "ADEX_EQUATIONS",
            "CONTRACT_EQUATIONS",
            "SYNAPTIC_FILTER", "LookaheadNeuronStep"]
 
@@ -438,9 +438,20 @@ EXPIF_EQUATIONS = {
                      threshold="v > theta", reset="v = v - theta",
                      params={"beta": 0.0, "theta": 1.0, "v_rheobase": 0.8, "delta_t": 0.1}, runtime=("beta",)),
 }
+_ADEX = ("w_next = adapt_decay*w + (1 - adapt_decay)*a*v",
+         "v = beta*v + (1 - beta)*delta_t*exp((min(v, theta) - v_rheobase)/delta_t) - w + I", "w = w_next")
+#: The contract's AdEx neuron (``sc.fixed.adex_step``) as equations: ExpIF's (the net's table) minus the adaptation
+#: before the step; ``beta``, ``adapt_decay`` (leaks), ``a`` (signed) and ``b`` (a gain) runtime parameters per layer.
+ADEX_EQUATIONS = {
+    "subtract": dict(equations=_ADEX, threshold="v > theta", reset="v = v - theta; w = w + b",
+                     params={"beta": 0.0, "theta": 1.0, "v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": 0.0,
+                             "a": 0.0, "b": 0.0},
+                     runtime=("beta", "adapt_decay", "a", "b")),
+}
 #: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
 CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS,
-                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS, "expif": EXPIF_EQUATIONS}
+                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS, "expif": EXPIF_EQUATIONS,
+                      "adex": ADEX_EQUATIONS}
 
 
 class EquationNeuronStep(Validated, wiring.Component):
@@ -771,6 +782,7 @@ def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "
     # stays in the format
     leak_names = ("beta", *NEURONS[model].decays)
     spec["runtime"] = {p: ((0, 1) if p in leak_names else (0, None) if p in NEURONS[model].gains
+                           else (None, None) if p in NEURONS[model].levels
                            else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
     neuron = from_equations(*spec.pop("equations"), **spec)
     leaks = {p: f"Q2.{beta_bits}" for p in leak_names if p in spec["params"]}

@@ -13,7 +13,7 @@ model (``hw/neuron.py``; by default :func:`default_neuron`: the compiled LIF for
 its layers mix reset kinds), the compiled :class:`~sc_neurocore.hw.equation.LookaheadNeuronStep` for a Synaptic
 one, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for the others) that turns
 this timestep's current and the lane's state (one register per lane, as wide as the model's state
-record: 16 bits for LIF and ExpIF, 32 for Synaptic, ALIF and the second-order LIF, 48 for Alpha) into the next state and a
+record: 16 bits for LIF and ExpIF, 32 for Synaptic, ALIF, the second-order LIF and AdEx, 48 for Alpha) into the next state and a
 spike.  With tracing on it
 emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
 timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
@@ -51,7 +51,7 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     docs/neurons.md), or :meth:`LIFStep.for_spec` when its layers mix reset kinds (the compiled LIF has one reset
     statement per net); for a Synaptic one :meth:`LookaheadNeuronStep.for_spec` (compiled from its equations, the
     synaptic current a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program
-    form, has the same integers and a longer loop); for the others (ALIF, Alpha, second-order LIF, ExpIF)
+    form, has the same integers and a longer loop); for the others (ALIF, Alpha, second-order LIF, ExpIF, AdEx)
     :meth:`EquationNeuronStep.for_spec`, the one-program compiled step (ALIF's threshold reads its adaptation: no
     input filter to run ahead; Alpha's two currents feed the membrane as their difference, not as one filter's
     state; the second-order LIF's inertial term reads the membrane; ExpIF's exp table reads the membrane, one table
