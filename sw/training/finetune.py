@@ -6,7 +6,7 @@ the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_
 window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
 bias and saturation, and the integer neuron step (LIF; a Synaptic layer's synaptic current first,
 ``sc.fixed.synaptic_step``; ALIF's adaptive threshold; the Alpha neuron's two currents; the second-order LIF's
-inertial term; ExpIF's exp table, ``sc.fixed.expif_step``).  Gradients go straight through: every exact
+inertial term; ExpIF's exp table, ``sc.fixed.expif_step``, and AdEx's adaptation besides).  Gradients go straight through: every exact
 integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
 is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
 model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
@@ -183,7 +183,7 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
             neuron, p = rest if rest else ("lif", {})
             st = state[li]  # the neuron's states beside its membrane, 0 at the start
             for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh"),
-                         "second_order": ("a",)}.get(neuron, ()):
+                         "second_order": ("a",), "adex": ("w",)}.get(neuron, ()):
                 st.setdefault(name, torch.zeros_like(v[li]))
             if neuron == "synaptic":  # the synaptic current integrates the input current first
                 f, i = leak(p["alpha_q"], st["i_syn"])
@@ -196,9 +196,12 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                 st["i_inh"] = _ste(fh + torch.relu(-cur), sat(ih + torch.clamp(-cur_int, min=0)))
                 cur = st["i_exc"] - st["i_inh"]
                 cur_int = cur.detach()
-            elif neuron == "expif":  # beta v + (1 - beta) delta_t exp(x): the cell's drive, the contract's integers
+            elif neuron in ("expif", "adex"):  # beta v + (1 - beta) delta_t exp(x) (AdEx: - w): the cell's drive, the
+                # contract's integers
                 fv = _expif_float(v[li], beta_q, theta_q, p, one, bb)
                 iv = _expif_int(v[li].detach(), beta_q, theta_q, p, fmt, bb)
+                if neuron == "adex":
+                    fv, iv = fv - st["w"], iv - st["w"].detach()
                 vv = _ste(fv + cur, sat(iv + cur_int))
             elif neuron == "second_order":  # the inertial term, pulled back by the membrane before the step
                 fa, _ = leak(p["alpha_q"], st["a"])
@@ -208,7 +211,7 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                          - k_q * v[li].detach() * 2.0 ** (d - 2 * f))
                 st["a"] = _ste(fa + cur - (k_q / one) * v[li], sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
                 cur, cur_int = st["a"], st["a"].detach()
-            if neuron != "expif":
+            if neuron not in ("expif", "adex"):
                 fv, iv = leak(beta_q, v[li])
                 vv = _ste(fv + cur, sat(iv + cur_int))
             theta = theta_q
@@ -216,7 +219,14 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                 k_q = p["adapt_strength_q"]
                 theta = _ste(theta_q + (k_q / one) * st["a"], sat(theta_q + torch.floor(k_q * st["a"].detach() / one)))
             spike = _surrogate(model, li)((vv - theta) / one).to(dtype)
+            v_before = v[li]
             v[li] = vv - spike * theta
+            if neuron == "adex":  # adapt_decay w + (1 - adapt_decay) a v_before, one floor; + b (saturated) on a spike
+                ad, a_q, b_q, f = p["adapt_decay_q"], p["a_q"], p["b_q"], fmt.frac_bits
+                fw = (ad / 2.0**bb) * st["w"] + (1 - ad / 2.0**bb) * (a_q / one) * v_before + b_q * spike
+                exact = ad * st["w"].detach() * 2.0**f + (2**bb - ad) * a_q * v_before.detach()  # < 2**40: exact
+                iw = sat(torch.floor(exact / 2.0 ** (bb + f)))
+                st["w"] = _ste(fw, torch.where(spike.detach() > 0, sat(iw + b_q), iw))
             if neuron == "alif":  # the adaptation decays, then a spike adds one
                 fa, ia = leak(p["adapt_decay_q"], st["a"])
                 st["a"] = _ste(fa + spike * one, sat(sat(ia) + spike.detach() * one))
