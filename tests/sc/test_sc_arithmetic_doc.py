@@ -18,6 +18,7 @@ from sc_neurocore.sc.contract import (
     quantize_probability,
 )
 from sc_neurocore.sc.fixed import (
+    adex_step,
     alif_step,
     alpha_step,
     expif_step,
@@ -175,6 +176,21 @@ def test_expif_examples():
         assert v_add == max(-32768, min(32767, (exact >> 24) + cur))
         assert expif_step(v0, cur, 205, 26, 230, 256) == (v1, s1)
         assert v1 == v_add - s1 * 256
+
+
+def test_adex_examples():
+    """The rows of the AdEx table, read from the doc (ExpIF's constants, beta_q 230, adapt_decay_q 243, a_q 26, b_q 13):
+    the drive from expif_step with I = 0, the exact adaptation sum recomputed here, the step from sc.fixed."""
+    rows = doc_table("### The adaptive exponential integrate-and-fire (AdEx) neuron")
+    assert len(rows) == 6
+    for w0, v0, cur, drive, exact, w_new, v_add, s1, v1, w1 in rows:
+        v_d, s_d = expif_step(v0, 0, 205, 26, 230, 256)  # the drive alone (I = 0), its reset undone
+        assert v_d + 256 * s_d == drive
+        assert exact == 243 * w0 * 2**8 + 13 * 26 * v0
+        assert w_new == max(-32768, min(32767, exact >> 16))
+        assert v_add == max(-32768, min(32767, drive - w0 + cur))
+        assert adex_step(w0, v0, cur, 205, 26, 243, 26, 13, 230, 256) == (w1, v1, s1)
+        assert v1 == v_add - s1 * 256 and w1 == (max(-32768, min(32767, w_new + 13)) if s1 else w_new)
 
 
 def test_default_source_is_the_documented_one():
