@@ -55,7 +55,9 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     :meth:`EquationNeuronStep.for_spec`, the one-program compiled step (ALIF's threshold reads its adaptation: no
     input filter to run ahead; Alpha's two currents feed the membrane as their difference, not as one filter's
     state; the second-order LIF's inertial term reads the membrane; ExpIF's exp table reads the membrane, one table
-    compiled in for the net).  ``leak``: how a LIF lane multiplies by the
+    compiled in for the net; its products with a layer's parameter -- ``beta v``, ``beta E``, AdEx's ``a v`` -- are
+    shifts and adds of each layer's constant, ``leak="lut"``, on every board: with multipliers the ExpIF digits net
+    needed 9 of the iCEBreaker's 8 DSPs).  ``leak``: how a LIF lane multiplies by the
     leak (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
         if len({layer.reset for layer in spec.qnet.layers}) == 1:
@@ -63,6 +65,8 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
         return LIFStep.for_spec(spec, leak=leak)
     if spec.neuron_model.name == "synaptic":
         return LookaheadNeuronStep.for_spec(spec)
+    if spec.neuron_model.name in ("expif", "adex"):  # the table's path holds two constant multipliers already
+        return EquationNeuronStep.for_spec(spec, leak="lut")
     return EquationNeuronStep.for_spec(spec)
 
 

@@ -670,9 +670,10 @@ def test_the_engine_runs_a_second_order_net_like_the_model(trace_ready_every, re
     assert all(st["a"].any() for st in res.states)
 
 
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
 @pytest.mark.parametrize(("threshold", "v_rheobase", "delta_t"), [(1.0, 0.8, 0.1), (0.5, -0.25, 0.0625),
                                                                    (3.0, 1.0, 2.0)])
-def test_compiled_expif_neuron_is_the_contracts_step(threshold, v_rheobase, delta_t):
+def test_compiled_expif_neuron_is_the_contracts_step(threshold, v_rheobase, delta_t, leak):
     """EquationNeuronStep.for_spec of an ExpIF net (EXPIF_EQUATIONS: the net's threshold, v_rheobase and delta_t
     compiled in, exp's range from them; beta per layer) against sc.fixed.expif_step: same next v and spike for every
     layer (three leaks, integrate-and-fire among them) over random states and currents, the saturation edges and
@@ -689,7 +690,7 @@ def test_compiled_expif_neuron_is_the_contracts_step(threshold, v_rheobase, delt
     ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
     qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [threshold] * 3, SCConfig(length=8),
                                    neurons="expif", neuron_params=[{"v_rheobase": v_rheobase, "delta_t": delta_t}] * 3)
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
     assert dut.states == ("v",) and list(dut.fixed.param_ops) == ["beta"] and len(dut.fixed.tables) == 1
     th = qnet.layers[0].threshold_q
     r = qnet.layers[0].neuron_params["v_rheobase_q"]
@@ -763,15 +764,17 @@ def test_the_engine_runs_an_expif_net_like_the_model(trace_ready_every):
     core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
     lane = core.neuron(core.spec)
     assert isinstance(lane, EquationNeuronStep) and lane.states == ("v",) and len(lane.fixed.tables) == 1
+    assert lane.leak == "lut"
     Fragment.get(lane, None)  # it elaborates on its own (and is used)
     outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
     res = check_against_model(qnet, 5, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
 
 
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
 @pytest.mark.parametrize(("adapt_decays", "a_s", "b_s"), [((0.95, 0.5, 1.0), (0.1, -2.0, 0.0), (0.05, 0.0, 3.0)),
                                                           ((0.0, 0.9, 0.8), (127.9, 0.5, -128.0), (127.9, 0.2, 1.0))])
-def test_compiled_adex_neuron_is_the_contracts_step(adapt_decays, a_s, b_s):
+def test_compiled_adex_neuron_is_the_contracts_step(adapt_decays, a_s, b_s, leak):
     """EquationNeuronStep.for_spec of an AdEx net (ADEX_EQUATIONS: ExpIF's table for the net; beta, adapt_decay, a
     (signed, up to the format's ends) and b per layer) against sc.fixed.adex_step: same next w, v and spike for every
     layer over random states and currents plus the saturation edges."""
@@ -788,7 +791,7 @@ def test_compiled_adex_neuron_is_the_contracts_step(adapt_decays, a_s, b_s):
     qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [1.0] * 3, SCConfig(length=8), neurons="adex",
                                    neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": d, "a": a, "b": b}
                                                   for d, a, b in zip(adapt_decays, a_s, b_s)])
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
     assert dut.states == ("w", "v") and dut.signature.state_shape.size == 32
     g = np.random.default_rng(5)
     cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (250, 3))]
@@ -845,7 +848,7 @@ def test_the_engine_runs_an_adex_net_like_the_model(trace_ready_every):
     core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
     assert "w" in dict(core.signature.trace_layout)
     lane = core.neuron(core.spec)
-    assert isinstance(lane, EquationNeuronStep) and lane.states == ("w", "v")
+    assert isinstance(lane, EquationNeuronStep) and lane.states == ("w", "v") and lane.leak == "lut"
     Fragment.get(lane, None)  # it elaborates on its own (and is used)
     outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
     res = check_against_model(qnet, 5, images, outs, words)
