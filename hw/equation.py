@@ -36,15 +36,15 @@ from amaranth.lib.wiring import In, Out
 
 from ..compiler.equation_compiler import EquationNeuron, from_equations
 from ..compiler.ir import FixedNeuron, input_only
-from ..sc.contract import NEURONS, FixedPoint
+from ..sc.contract import EXPIF_TABLE, NEURONS, FixedPoint, expif_table_bounds
 from .checks import Validated, check_int
 from .lif import LEAKS, constant_product
 from .neuron import NeuronSignature
 
 __all__ = ["build_step", "state_layout", "bank_layout", "EquationStep", "EquationUnit", "EquationBank",
            "EquationNeuronStep", "compile_to_verilog", "equation_to_fpga", "logic_depth", "LIF_EQUATIONS",
-           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "CONTRACT_EQUATIONS",
-           "SYNAPTIC_FILTER", "LOOKAHEAD_FILTERS", "LookaheadNeuronStep"]
+           "SYNAPTIC_EQUATIONS", "ALIF_EQUATIONS", "ALPHA_EQUATIONS", "SECOND_ORDER_EQUATIONS", "EXPIF_EQUATIONS",
+           "ADEX_EQUATIONS", "CONTRACT_EQUATIONS", "SYNAPTIC_FILTER", "LOOKAHEAD_FILTERS", "LookaheadNeuronStep"]
 
 #: Logic depth of one operation, in rough adder delays (for placing pipeline registers).
 _COST = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
@@ -428,9 +428,29 @@ SECOND_ORDER_EQUATIONS = {
                  params={"alpha": 0.0, "stiffness": 0.0, "beta": 0.0, "theta": 1.0},
                  runtime=("alpha", "stiffness", "beta", "theta")),
 }
+#: The contract's ExpIF neuron (``sc.fixed.expif_step``) as equations: ``beta`` a runtime parameter (per layer);
+#: ``theta``, ``v_rheobase`` and ``delta_t`` constants of the net (every layer shares them:
+#: ``sc.contract.NEURONS["expif"].shared``), filled in with the net's values, and ``exp``'s range
+#: (``sc.contract.expif_table_bounds``) declared from them (:func:`_contract_neuron`).
+EXPIF_EQUATIONS = {
+    "subtract": dict(equations=("v = beta*v + (1 - beta)*delta_t*exp((min(v, theta) - v_rheobase)/delta_t) + I",),
+                     threshold="v > theta", reset="v = v - theta",
+                     params={"beta": 0.0, "theta": 1.0, "v_rheobase": 0.8, "delta_t": 0.1}, runtime=("beta",)),
+}
+_ADEX = ("w_next = adapt_decay*w + (1 - adapt_decay)*a*v",
+         "v = beta*v + (1 - beta)*delta_t*exp((min(v, theta) - v_rheobase)/delta_t) - w + I", "w = w_next")
+#: The contract's AdEx neuron (``sc.fixed.adex_step``) as equations: ExpIF's (the net's table) minus the adaptation
+#: before the step; ``beta``, ``adapt_decay`` (leaks), ``a`` (signed) and ``b`` (a gain) runtime parameters per layer.
+ADEX_EQUATIONS = {
+    "subtract": dict(equations=_ADEX, threshold="v > theta", reset="v = v - theta; w = w + b",
+                     params={"beta": 0.0, "theta": 1.0, "v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": 0.0,
+                             "a": 0.0, "b": 0.0},
+                     runtime=("beta", "adapt_decay", "a", "b")),
+}
 #: Each neuron model of the contract (``sc.contract.NEURONS``) as equations, by reset kind.
 CONTRACT_EQUATIONS = {"lif": LIF_EQUATIONS, "synaptic": SYNAPTIC_EQUATIONS, "alif": ALIF_EQUATIONS,
-                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS}
+                      "alpha": ALPHA_EQUATIONS, "second_order": SECOND_ORDER_EQUATIONS, "expif": EXPIF_EQUATIONS,
+                      "adex": ADEX_EQUATIONS}
 
 
 class EquationNeuronStep(Validated, wiring.Component):
@@ -510,11 +530,13 @@ class EquationNeuronStep(Validated, wiring.Component):
             raise ValueError(f"the compiled {model.name} neuron takes one reset kind for every layer, not "
                              f"{sorted(kinds)}")
         (kind,) = kinds
-        fixed = _contract_neuron(model.name, cfg.membrane, cfg.beta_format.frac_bits, kind)
+        shared = _shared_constants(layers, model)
+        fixed = _contract_neuron(model.name, cfg.membrane, cfg.beta_format.frac_bits, kind, shared)
         params = []
         for layer in layers:
             p = {"beta": int(layer.beta_q), "theta": int(layer.threshold_q)}
             p.update({name[:-2]: int(q) for name, q in layer.neuron_params.items()})  # alpha_q -> alpha
+            p = {name: q for name, q in p.items() if name in fixed.param_ops}  # the net's constants are compiled in
             if kind == "subtract" and "reset_q" in fixed.param_ops:
                 p["reset_q"] = int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
             params.append(p)
@@ -763,22 +785,48 @@ def _format_name(fmt: FixedPoint) -> str:
     return f"Q{fmt.int_bits}.{fmt.frac_bits}"
 
 
-def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:
+def _shared_constants(layers, model) -> dict:
+    """``{name: int}``: the constants every layer of the net shares (``model.shared``; ``"threshold"`` is
+    ``threshold_q``, the others ``neuron_params[name + "_q"]``); ``ValueError`` naming one that differs."""
+    out = {}
+    for name in model.shared:
+        values = {int(layer.threshold_q) if name == "threshold" else int(layer.neuron_params[f"{name}_q"])
+                  for layer in layers}
+        if len(values) != 1:
+            raise ValueError(f"the compiled {model.name} neuron is one program for the net: every layer must share "
+                             f"its {name}, not {sorted(values)}")
+        out[name] = values.pop()
+    return out
+
+
+def _contract_neuron(model: str, fmt: FixedPoint, beta_bits: int, reset: str = "subtract",
+                     shared: Mapping[str, int] | None = None) -> FixedNeuron:
     """The contract's neuron ``model`` compiled from :data:`CONTRACT_EQUATIONS` (states in ``fmt``, leaks in
-    Q2.``beta_bits``)."""
+    Q2.``beta_bits``); ``shared``: the net's integer constants that the model compiles in (``NeuronModel.shared``,
+    ExpIF's ``threshold``, ``v_rheobase``, ``delta_t`` in ``fmt``), and from them ``exp``'s declared range."""
     if model not in NEURONS:
         raise ValueError(f"model must be one of {tuple(NEURONS)}, not {model!r}")
     name = _format_name(fmt)
     spec = dict(CONTRACT_EQUATIONS[model][reset])
+    if NEURONS[model].shared:
+        given = dict(shared or {})
+        if set(given) != set(NEURONS[model].shared):
+            raise ValueError(f"a {model!r} neuron compiles in {list(NEURONS[model].shared)}, not {sorted(given)}")
+        lo_i, hi_i = expif_table_bounds(given["threshold"], given["v_rheobase"], given["delta_t"], fmt)
+        step = 2 ** EXPIF_TABLE["step_bits"]
+        spec["params"] = {**spec["params"], **{("theta" if k == "threshold" else k): q / fmt.one
+                                               for k, q in given.items()}}
+        spec["domains"] = {"exp": (lo_i / step, hi_i / step)}
     # the contract's ranges (check_lif_constants, check_neuron_constants): leaks in [0, 1], theta and reset_q at
     # least one LSB, gains >= 0 -- so the range analysis knows that v - reset_q after a spike (v > theta >= 1 LSB)
     # stays in the format
     leak_names = ("beta", *NEURONS[model].decays)
     spec["runtime"] = {p: ((0, 1) if p in leak_names else (0, None) if p in NEURONS[model].gains
+                           else (None, None) if p in NEURONS[model].levels
                            else (Fraction(1, fmt.one), None)) for p in spec["runtime"]}
     neuron = from_equations(*spec.pop("equations"), **spec)
     leaks = {p: f"Q2.{beta_bits}" for p in leak_names if p in spec["params"]}
-    return neuron.compile(name, formats=leaks, split_saturation=True)
+    return neuron.compile(name, formats=leaks, split_saturation=True, coef_frac=EXPIF_TABLE["frac"])
 
 
 def _contract_lif(fmt: FixedPoint, beta_bits: int, reset: str = "subtract") -> FixedNeuron:

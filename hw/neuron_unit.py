@@ -13,8 +13,8 @@ model (``hw/neuron.py``; by default :func:`default_neuron`: the compiled LIF for
 its layers mix reset kinds), the compiled :class:`~sc_neurocore.hw.equation.LookaheadNeuronStep` for a Synaptic
 or an Alpha one, the compiled :class:`~sc_neurocore.hw.equation.EquationNeuronStep` for the others) that turns
 this timestep's current and the lane's state (one register per lane, as wide as the model's state
-record: 16 bits for LIF, 32 for Synaptic, ALIF and the second-order LIF, 48 for Alpha) into the next state and a
-spike.  With tracing on it
+record: 16 bits for LIF and ExpIF, 32 for Synaptic, ALIF, the second-order LIF and AdEx, 48 for Alpha) into the
+next state and a spike.  With tracing on it
 emits one record per neuron and timestep and waits for each to be taken.  After the pass's last
 timestep it frees the register and, for a hidden layer, hands the pass's spikes to the writeback.
 
@@ -52,9 +52,12 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
     statement per net); for a Synaptic or an Alpha one :meth:`LookaheadNeuronStep.for_spec` (compiled from its
     equations, the synaptic current -- or both of Alpha's currents, their difference registered as the membrane's
     current -- a timestep ahead of the membrane's loop; ``EquationNeuronStep.for_spec``, the one-program form, has
-    the same integers and a longer loop); for the others (ALIF, second-order LIF) :meth:`EquationNeuronStep.for_spec`,
-    the one-program compiled step (ALIF's threshold reads its adaptation: no input filter to run ahead; the
-    second-order LIF's inertial term reads the membrane).  ``leak``: how a LIF lane multiplies by the
+    the same integers and a longer loop); for the others (ALIF, second-order LIF, ExpIF, AdEx)
+    :meth:`EquationNeuronStep.for_spec`, the one-program compiled step (ALIF's threshold reads its adaptation: no
+    input filter to run ahead; the second-order LIF's inertial term reads the membrane; ExpIF's exp table reads the
+    membrane, one table compiled in for the net; its products with a layer's parameter -- ``beta v``, ``beta E``,
+    AdEx's ``a v`` -- are shifts and adds of each layer's constant, ``leak="lut"``, on every board: with
+    multipliers the ExpIF digits net needed 9 of the iCEBreaker's 8 DSPs).  ``leak``: how a LIF lane multiplies by the
     leak (:data:`~sc_neurocore.hw.lif.LEAKS`; the boards choose, ``BoardSpec.leak``)."""
     if spec.neuron_model.name == "lif":
         if len({layer.reset for layer in spec.qnet.layers}) == 1:
@@ -62,6 +65,8 @@ def default_neuron(spec: EngineSpec, *, leak: str = "lut") -> wiring.Component:
         return LIFStep.for_spec(spec, leak=leak)
     if spec.neuron_model.name in ("synaptic", "alpha"):
         return LookaheadNeuronStep.for_spec(spec)
+    if spec.neuron_model.name in ("expif", "adex"):  # the table's path holds two constant multipliers already
+        return EquationNeuronStep.for_spec(spec, leak="lut")
     return EquationNeuronStep.for_spec(spec)
 
 

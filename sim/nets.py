@@ -19,8 +19,10 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
     in [0.5, 0.95] and thresholds in [0.5, 1.5] unless given.  ``neuron`` (every layer's model,
     ``"lif"``, ``"synaptic"`` (its ``alpha`` in [0.5, 0.95] unless given), ``"alif"`` (``adapt_decay`` in
     [0.8, 0.98], ``adapt_strength`` in [0.1, 1.0]), ``"alpha"`` (``alpha_exc`` in [0.6, 0.95], ``alpha_inh`` in
-    [0.4, 0.9]) or ``"second_order"`` (``alpha`` in [0.5, 0.9], ``stiffness`` in [0.05, 0.5])) and ``reset`` (one of the float models' resets) go to
-    :meth:`QuantizedNet.from_float`.
+    [0.4, 0.9]), ``"second_order"`` (``alpha`` in [0.5, 0.9], ``stiffness`` in [0.05, 0.5]), ``"expif"`` (one
+    threshold for the net, the first layer's; ``v_rheobase`` in [0.5, 0.9] of it, ``delta_t`` in [0.0625, 0.3]) or
+    ``"adex"`` (ExpIF's, and per layer ``adapt_decay`` in [0.7, 0.95], ``a`` in [-0.5, 1], ``b`` in [0, 0.5])) and
+    ``reset`` (one of the float models' resets) go to :meth:`QuantizedNet.from_float`.
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -42,6 +44,13 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
         params = [{"alpha_exc": float(rng.uniform(0.6, 0.95)), "alpha_inh": float(rng.uniform(0.4, 0.9))} for _ in ws]
     if neuron == "second_order":
         params = [{"alpha": float(rng.uniform(0.5, 0.9)), "stiffness": float(rng.uniform(0.05, 0.5))} for _ in ws]
+    if neuron in ("expif", "adex"):  # one exp table per net: the net shares its threshold, v_rheobase and delta_t
+        thetas = [thetas[0]] * len(ws)
+        shared = {"v_rheobase": thetas[0] * float(rng.uniform(0.5, 0.9)), "delta_t": float(rng.uniform(0.0625, 0.3))}
+        params = [shared] * len(ws)
+    if neuron == "adex":
+        params = [{**shared, "adapt_decay": float(rng.uniform(0.7, 0.95)), "a": float(rng.uniform(-0.5, 1.0)),
+                   "b": float(rng.uniform(0.0, 0.5))} for _ in ws]
     return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig(), resets=reset, neurons=neuron,
                                    neuron_params=params)
 

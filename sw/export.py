@@ -10,7 +10,9 @@ Layer 0 takes k-bit input probabilities (``input_kind="prob"``) or, for a net fe
 spikes (``input_kind="spike"``); every later layer takes the previous layer's spikes (``input_kind="spike"``).  Each layer names its neuron model
 (:data:`~sc_neurocore.sc.contract.NEURONS`: ``"lif"``; ``"synaptic"`` with its ``alpha_q``; ``"alif"`` with its
 ``adapt_decay_q`` and ``adapt_strength_q``; ``"alpha"`` with its ``alpha_exc_q`` and ``alpha_inh_q``;
-``"second_order"`` with its ``alpha_q`` and ``stiffness_q``), whose
+``"second_order"`` with its ``alpha_q`` and ``stiffness_q``; ``"expif"`` with its ``v_rheobase_q`` and ``delta_t_q``,
+which every layer shares with its ``threshold_q``: one ``exp`` table for the net; ``"adex"`` with ExpIF's two and its
+``adapt_decay_q``, ``a_q``, ``b_q``), whose
 states every neuron carries.  A model is a name and its constants in the schema-3 layout: a new model needs no
 new schema.
 """
@@ -32,11 +34,12 @@ from .sc.contract import (
     check_neuron_constants,
     count_real_scale,
     current_scale,
+    expif_table_bounds,
     quantize_beta,
 )
 from .sc.geometry import ConvGeometry
 
-__all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS"]
+__all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS", "check_shared"]
 
 #: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``;
 #: 3: per-layer ``neuron`` and ``neuron_params``; 4: per-layer ``conv`` geometry).
@@ -78,13 +81,17 @@ class QuantizedLayer:
     neuron : str
         The neuron model (:data:`~sc_neurocore.sc.contract.NEURONS`): ``"lif"`` (one state, the membrane),
         ``"synaptic"`` (a synaptic current ``i_syn``, then the membrane), ``"alif"`` (an adaptation ``a`` and the
-        membrane), ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane) or ``"second_order"`` (an
-        inertial term ``a``, then the membrane).
+        membrane), ``"alpha"`` (the currents ``i_exc``, ``i_inh``, then the membrane), ``"second_order"`` (an
+        inertial term ``a``, then the membrane), ``"expif"`` (the membrane, driven by an ``exp`` table) or ``"adex"``
+        (an adaptation ``w``, then the ExpIF membrane it is subtracted from).
     neuron_params : dict
         The model's extra constants: ``{"alpha_q": int}`` for ``"synaptic"`` (the synaptic current's leak,
         in the leak's format like ``beta_q``), ``{"adapt_decay_q", "adapt_strength_q"}`` for ``"alif"`` (a leak
         and a gain in the membrane format), ``{"alpha_exc_q", "alpha_inh_q"}`` for ``"alpha"`` (two leaks),
-        ``{"alpha_q", "stiffness_q"}`` for ``"second_order"`` (a leak and a gain); empty for ``"lif"``.
+        ``{"alpha_q", "stiffness_q"}`` for ``"second_order"`` (a leak and a gain), ``{"v_rheobase_q", "delta_t_q"}``
+        for ``"expif"`` (in the membrane format, ``v_rheobase_q`` signed; the same in every layer of the net, as
+        ``threshold_q``: :func:`check_shared`), the same and ``{"adapt_decay_q", "a_q", "b_q"}`` for ``"adex"`` (a leak,
+        a signed level and a gain, per layer); empty for ``"lif"``.
     conv : :class:`~sc_neurocore.sc.conv.ConvGeometry` or None
         ``None`` for a dense layer; a conv layer's input shape, kernel, padding and OR pooling
         (:mod:`sc_neurocore.sc.conv`): its neurons are the ``out_c * H' * W'`` output positions and it hands the
@@ -222,7 +229,9 @@ class QuantizedNet:
         ``neurons``: ``None`` (LIF everywhere), one name of :data:`~sc_neurocore.sc.contract.NEURONS` or one
         per layer; ``neuron_params``: per layer the model's float decays (``{"alpha": 0.8}`` for
         ``"synaptic"``, each in [0, 1], quantised like ``beta``) and gains (``>= 0``, in the membrane format;
-        ALIF's ``adapt_strength``, the second-order LIF's ``stiffness``), ``None`` for none.
+        ALIF's ``adapt_strength``, the second-order LIF's ``stiffness``, ExpIF's ``delta_t``) and levels (any value of
+        the membrane format: ExpIF's ``v_rheobase``), ``None`` for none.  A model with shared constants (ExpIF:
+        ``threshold``, ``v_rheobase``, ``delta_t``) takes the same in every layer (:func:`check_shared`).
         ``input_kind``: what the first layer takes: ``"prob"`` (probability codes, a constant current) or
         ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
         ``convs``: ``None`` (every layer dense) or per layer a :class:`~sc_neurocore.sc.conv.ConvGeometry` (a conv
@@ -253,9 +262,9 @@ class QuantizedNet:
         prev_out = None
         for i, (w, b, beta, theta, reset) in enumerate(zip(weights, biases, betas, thresholds, resets)):
             nparams = _neuron_params(neurons[i], neuron_params[i], bfmt, fmt, i)
-            if neurons[i] == "alif" and reset != "subtract":
-                raise ValueError(f"layer {i}: an 'alif' neuron resets by subtracting its adaptive threshold, "
-                                 f"not {reset!r}")
+            if NEURONS[neurons[i]].resets == ("subtract",) and reset != "subtract":
+                what = "its adaptive threshold" if neurons[i] == "alif" else "its threshold"
+                raise ValueError(f"layer {i}: an {neurons[i]!r} neuron resets by subtracting {what}, not {reset!r}")
             w = np.asarray(w, dtype=np.float64)
             if w.ndim != 2:
                 raise ValueError(f"layer {i}: weights must be 2-D (n_out, n_in), got shape {w.shape}")
@@ -317,6 +326,7 @@ class QuantizedNet:
                     conv=geom,
                 )
             )
+        check_shared(layers, fmt)
         return cls(tuple(layers), config)
 
     # ------------------------------------------------------------------ persistence
@@ -373,6 +383,7 @@ class QuantizedNet:
                     raise ValueError(f"layer {i} takes {layer.n_in} inputs but layer {i - 1} has {layers[-1].n_out} "
                                      "outputs")
                 layers.append(layer)
+            check_shared(layers, config.membrane)
         except (ValueError, TypeError, KeyError) as exc:
             what = f"damaged QuantizedNet export: no entry {exc}" if isinstance(exc, KeyError) else str(exc)
             raise ValueError(f"{path}: {what}") from None
@@ -420,11 +431,31 @@ def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
     layer = QuantizedLayer(weight_q=w, bias_q=b, **lm)
     check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=config.beta_format.frac_bits, fmt=fmt,
                            where=where)
-    if layer.reset not in layer.model.resets or (layer.neuron == "alif" and layer.reset_q is not None):
+    if layer.reset not in layer.model.resets or (layer.model.resets == ("subtract",) and layer.reset_q is not None):
         raise ValueError(f"{where}an {layer.neuron!r} neuron takes no {layer.reset!r} reset (reset_q {layer.reset_q!r})")
     check_lif_constants(layer.beta_q, layer.threshold_q, layer.reset, layer.reset_q, fmt=fmt,
                         beta_bits=config.beta_format.frac_bits, where=where)
     return layer
+
+
+def check_shared(layers, fmt: FixedPoint) -> None:
+    """``ValueError`` unless the layers of a model with shared constants (``NeuronModel.shared``: ExpIF's
+    ``threshold``, ``v_rheobase``, ``delta_t``, from which the engine compiles one ``exp`` table for the net) all
+    have the same ones (the message names the first that differs), and the table they make is the contract's
+    (:func:`~sc_neurocore.sc.contract.expif_table_bounds`)."""
+    for name in dict.fromkeys(s for layer in layers for s in layer.model.shared):
+        which = [(i, layer) for i, layer in enumerate(layers) if name in layer.model.shared]
+        values = [int(layer.threshold_q) if name == "threshold" else int(layer.neuron_params[f"{name}_q"])
+                  for _, layer in which]
+        if len(set(values)) > 1:
+            j = next(k for k, v in enumerate(values) if v != values[0])
+            raise ValueError(f"layer {which[j][0]}: its {name} ({values[j] / fmt.one:g}) differs from layer "
+                             f"{which[0][0]}'s ({values[0] / fmt.one:g}); an {which[0][1].neuron!r} net shares one "
+                             f"{name} in every layer (the engine compiles one exp table for the net)")
+    for i, layer in enumerate(layers):
+        if layer.neuron in ("expif", "adex"):
+            expif_table_bounds(int(layer.threshold_q), int(layer.neuron_params["v_rheobase_q"]),
+                               int(layer.neuron_params["delta_t_q"]), fmt, where=f"layer {i}: ")
 
 
 def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) -> dict:
@@ -434,7 +465,7 @@ def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) ->
     if model is None:
         raise ValueError(f"layer {i}: neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
     values = {} if values is None else dict(values)
-    names = model.decays + model.gains
+    names = model.decays + model.gains + model.levels
     if set(values) != set(names):
         raise ValueError(f"layer {i}: a {neuron!r} neuron takes the decays {list(names)}, not {sorted(values)}")
     out = {}
@@ -448,6 +479,13 @@ def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) ->
         ok = isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool) and np.isfinite(x)
         if not ok or x < 0 or x * fmt.one >= fmt.max_int + 0.5:
             raise ValueError(f"layer {i}: {name} must be a number in [0, {fmt.max_int / fmt.one}], not {x!r}")
+        out[f"{name}_q"] = int(fmt.from_float(x))
+    for name in model.levels:
+        x = values[name]
+        ok = isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool) and np.isfinite(x)
+        if not ok or not fmt.min_int - 0.5 <= x * fmt.one < fmt.max_int + 0.5:
+            raise ValueError(f"layer {i}: {name} must be a number in [{fmt.min_int / fmt.one}, "
+                             f"{fmt.max_int / fmt.one}], not {x!r}")
         out[f"{name}_q"] = int(fmt.from_float(x))
     return out
 

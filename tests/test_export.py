@@ -236,7 +236,7 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neurons="adex"), "layer 0: neuron must be one of"),
+    (dict(neurons="recurrent"), "layer 0: neuron must be one of"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": -0.1}] * 2), "adapt_strength must be"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 128.0}] * 2), "adapt_strength must"),
     (dict(neurons="alif", neuron_params=[{"adapt_decay": 0.9}] * 2), "takes the decays"),
@@ -254,6 +254,20 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
      r"takes the decays \['alpha', 'stiffness'\], not \['alpha'\]"),
     (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": 128.0}] * 2),
      r"stiffness must be a number in \[0, 127.99609375\]"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}, {"v_rheobase": 0.7, "delta_t": 0.1}]),
+     r"layer 1: its v_rheobase \(0.699219\) differs from layer 0's \(0.800781\); an 'expif' net shares one "
+     "v_rheobase in every layer"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}, {"v_rheobase": 0.8, "delta_t": 0.2}]),
+     r"layer 1: its delta_t \(0.199219\) differs"),
+    (dict(neurons="expif", thresholds=[1.0, 1.5], neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}] * 2),
+     r"layer 1: its threshold \(1.5\) differs from layer 0's \(1\)"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.05}] * 2),
+     r"layer 0: delta_t_q must be an integer in \[16, 32767\], not 13 \(delta_t >= 2\*\*-4\)"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": -3.0, "delta_t": 0.1}] * 2), "layer 0: ExpIF's table top"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": -130.0, "delta_t": 0.1}] * 2),
+     r"v_rheobase must be a number in \[-128.0, 127.99609375\]"),
+    (dict(neurons="expif", resets="zero", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}] * 2),
+     "an 'expif' neuron resets by subtracting its threshold, not 'zero'"),
 ])
 def test_neuron_errors(kwargs, text):
     rng = np.random.default_rng(0)
@@ -298,3 +312,40 @@ def test_second_order_layers_are_quantised_and_saved(tmp_path):
     assert q.layers[0].model.states == ("a", "v") and q.extra_states == ("a",)
     back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
     assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+
+
+def test_expif_layers_are_quantised_saved_and_checked_on_load(tmp_path):
+    """ExpIF's v_rheobase (signed) and delta_t in Q8.8; a saved file whose layers differ in them is refused on load."""
+    rng = np.random.default_rng(6)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="expif",
+                                neuron_params=[{"v_rheobase": -0.5, "delta_t": 0.1}] * 2)
+    assert q.layers[0].neuron_params == {"v_rheobase_q": -128, "delta_t_q": 26}
+    assert q.layers[0].model.states == ("v",) and q.extra_states == ()
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+    import dataclasses
+
+    odd = QuantizedNet((q.layers[0], dataclasses.replace(q.layers[1], neuron_params={"v_rheobase_q": -127,
+                                                                                    "delta_t_q": 26})), q.config)
+    with pytest.raises(ValueError, match="layer 1: its v_rheobase"):
+        QuantizedNet.load(odd.save(tmp_path / "odd.npz"))
+
+
+def test_adex_layers_are_quantised_and_saved(tmp_path):
+    """AdEx's per-layer adapt_decay (a leak), a (signed) and b (a gain), and ExpIF's shared constants."""
+    rng = np.random.default_rng(7)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    shared = {"v_rheobase": 0.8, "delta_t": 0.1}
+    q = QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="adex",
+                                neuron_params=[{**shared, "adapt_decay": 0.95, "a": -0.5, "b": 0.05},
+                                               {**shared, "adapt_decay": 0.5, "a": 2.0, "b": 0.0}])
+    assert q.layers[0].neuron_params == {"adapt_decay_q": 243, "delta_t_q": 26, "b_q": 13, "v_rheobase_q": 205,
+                                         "a_q": -128}
+    assert q.layers[1].neuron_params["a_q"] == 512 and q.extra_states == ("w",)
+    back = QuantizedNet.load(q.save(tmp_path / "q.npz"))
+    assert [(a.neuron, a.neuron_params) for a in back.layers] == [(a.neuron, a.neuron_params) for a in q.layers]
+    with pytest.raises(ValueError, match="layer 1: its delta_t"):
+        QuantizedNet.from_float(w, [None, None], [0.9, 0.8], [1.0, 1.0], neurons="adex",
+                                neuron_params=[{**shared, "adapt_decay": 0.9, "a": 0.1, "b": 0.0},
+                                               {**shared, "delta_t": 0.2, "adapt_decay": 0.9, "a": 0.1, "b": 0.0}])

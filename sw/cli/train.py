@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .argtypes import (
     INPUT_ENCODINGS,
+    finite_float,
     non_negative_float,
     non_negative_int,
     output_file,
@@ -32,6 +33,8 @@ examples:
   sc-neurocore train --neuron alif --adapt-strength 0.2 -o alif.pt   # adaptive thresholds
   sc-neurocore train --neuron alpha --alpha-exc 0.9 --alpha-inh 0.8 -o alpha.pt   # excitatory/inhibitory currents
   sc-neurocore train --neuron second_order --stiffness 0.1 -o so.pt   # an inertial term (second-order LIF)
+  sc-neurocore train --neuron expif --v-rheobase 0.8 --delta-t 0.1 -o expif.pt   # exponential integrate-and-fire
+  sc-neurocore train --neuron adex --a 0.1 --b 0.05 -o adex.pt     # adaptive exponential integrate-and-fire
   sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
@@ -51,18 +54,28 @@ NEURON_PARAMS = {
     "alif": {"adapt_decay": 0.95, "adapt_strength": 0.2},
     "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.8},
     "second_order": {"alpha": 0.8, "stiffness": 0.1},
+    "expif": {"v_rheobase": 0.8, "delta_t": 0.1},
+    "adex": {"v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": 0.95, "a": 0.1, "b": 0.05},
 }
-#: Each parameter's option: a ``"decay"`` in [0, 1] or a ``"gain"`` >= 0, what it is (its help) and whose it is (the
-#: message when it is given with another ``--neuron``).
+#: Each parameter's option: a ``"decay"`` in [0, 1], a ``"gain"`` >= 0, a ``"positive"`` number or a ``"level"`` (any
+#: finite number), what it is (its help) and whose it is (the message when it is given with another ``--neuron``).
 _PARAM_OPTIONS = {
     "alpha": ("decay", "synaptic current (synaptic) or inertial term (second_order) decay",
               "the decay of a synaptic current or an inertial term"),
-    "adapt_decay": ("decay", "adaptation decay", "an adaptive threshold's"),
+    "adapt_decay": ("decay", "adaptation decay", "an adaptation's decay"),
     "adapt_strength": ("gain", "threshold added per unit of adaptation,", "an adaptive threshold's"),
     "alpha_exc": ("decay", "excitatory current decay", "the excitatory current's decay"),
     "alpha_inh": ("decay", "inhibitory current decay", "the inhibitory current's decay"),
     "stiffness": ("gain", "pull of the membrane on the inertial term,", "the inertial term's stiffness"),
+    "v_rheobase": ("level", "membrane where the exponential upstroke takes over (rheobase),",
+                   "the exponential neurons' rheobase"),
+    "delta_t": ("positive", "sharpness of the exponential upstroke,", "the exponential neurons' slope factor"),
+    "a": ("level", "subthreshold adaptation (w grows by (1 - adapt_decay) a v),", "AdEx's subthreshold adaptation"),
+    "b": ("gain", "adaptation added per spike,", "AdEx's spike-triggered adaptation"),
 }
+#: Each kind's argument type and the range its help states.
+_KIND_TYPES = {"decay": (unit_float, "in [0, 1]"), "gain": (non_negative_float, ">= 0"),
+               "positive": (positive_float, "> 0"), "level": (finite_float, "any number")}
 
 
 
@@ -136,16 +149,19 @@ def register(subparsers) -> None:
                         "SynapticCell: i = alpha i + I; v = beta v + i); alif (adaptive threshold, ALIFCell: fires at "
                         "threshold + adapt_strength a, a = adapt_decay a + spike); alpha (AlphaCell: i_exc = alpha_exc "
                         "i_exc + max(I, 0), i_inh = alpha_inh i_inh + max(-I, 0), v = beta v + i_exc - i_inh); "
-                        "second_order (SecondOrderLIFCell: a = alpha a + I - stiffness v, v = beta v + a); each goes "
-                        "down the SC chain (default: lif)")
+                        "second_order (SecondOrderLIFCell: a = alpha a + I - stiffness v, v = beta v + a); expif "
+                        "(ExpIFCell: v = beta v + (1 - beta) delta_t exp((min(v, threshold) - v_rheobase) / delta_t) "
+                        "+ I; one threshold, v_rheobase and delta_t for the net); adex (AdExCell: ExpIF's drive - w, "
+                        "w = adapt_decay w + (1 - adapt_decay) a v + b spike); each goes down the SC chain "
+                        "(default: lif)")
     for name, (kind, text, _) in _PARAM_OPTIONS.items():
         owners = [k for k, names in NEURON_PARAMS.items() if name in names]
         values = {NEURON_PARAMS[k][name] for k in owners}
         defaults = ", ".join(f"{NEURON_PARAMS[k][name]:g}" + (f" for {k}" if len(values) > 1 else "") for k in owners
                              ) if len(values) > 1 else f"{values.pop():g}"
-        p.add_argument(f"--{name.replace('_', '-')}", type=unit_float if kind == "decay" else non_negative_float,
-                       default=None, help=f"{text} {'in [0, 1]' if kind == 'decay' else '>= 0'} (--neuron "
-                       f"{' or '.join(owners)} only; default: {defaults})")
+        kind_type, kind_range = _KIND_TYPES[kind]
+        p.add_argument(f"--{name.replace('_', '-')}", type=kind_type, default=None, help=f"{text} {kind_range} "
+                       f"(--neuron {' or '.join(owners)} only; default: {defaults})")
     p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
                    help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
                    "current; the SC chain and the gateware then take spike inputs (default: constant current)")
@@ -312,6 +328,11 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     model = _build_model(arch, int(x_tr.shape[-1]), int(y_tr.max()) + 1, hidden, layers, hidden_sizes, beta, threshold,
                          surrogate_fn, neuron, cell_params, channels, kernel, pool, padding).to(device)
     net = model
+    if neuron in ("expif", "adex"):  # its constants must fit the contract before the epochs are spent (one exp table per net)
+        try:
+            net.to_quantized(sc_config)
+        except ValueError as exc:
+            raise ValueError(f"the {neuron} net would not go down the SC chain: {exc}") from None
     if run is not None:
         from torch.nn.parallel import DistributedDataParallel
 

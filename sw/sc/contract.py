@@ -30,7 +30,12 @@ Summary of the defaults (each one a parameter):
   inhibitory current, ``i_exc = sat(((alpha_exc_q * i_exc) >> 8) + max(I, 0))``, ``i_inh`` likewise of
   ``max(-I, 0)``, then the LIF step with ``i_exc - i_inh`` as its current) or ``"second_order"``
   (``SecondOrderLIFCell``: an inertial term ``a = sat(((alpha_q * a - stiffness_q * v) >> 8) + I)`` of the membrane
-  before the step, then the LIF step with ``a`` as its current; ``stiffness_q`` a gain in the membrane format).
+  before the step, then the LIF step with ``a`` as its current; ``stiffness_q`` a gain in the membrane format) or
+  ``"expif"`` (``ExpIFCell``: ``v = sat(floor(beta v + (1 - beta) delta_t E) + I)`` with ``E`` an ``exp`` table of
+  ``(min(v, theta) - v_rheobase) / delta_t``; ``v_rheobase_q``, ``delta_t_q`` in the membrane format, shared with
+  ``theta_q`` by every layer of a net: :func:`expif_table_bounds`) or ``"adex"`` (``AdExCell``: ExpIF's drive minus
+  an adaptation ``w``, ``w = sat(floor(adapt_decay w + (1 - adapt_decay) a v)) (+ b on a spike)``; ``adapt_decay_q``
+  a leak, ``a_q`` a signed level, ``b_q`` a gain, per layer; the table's constants shared as ExpIF's).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ __all__ = [
     "NeuronModel",
     "NEURONS",
     "check_neuron_constants",
+    "EXPIF_TABLE",
+    "expif_table_bounds",
     "current_scale",
     "count_real_scale",
 ]
@@ -327,7 +334,10 @@ class NeuronModel:
     ``"v"`` last (what traces report as the membrane, what the threshold reads); ``decays``: leaks beyond
     ``beta`` (their float names; in integers ``<name>_q`` in the leak's format, ``[0, 2**beta_bits]``);
     ``gains``: non-negative factors (``<name>_q`` in the membrane format, ``[0, max_int]``);
-    ``resets``: the resets (:data:`RESETS`) it takes (ALIF: the subtraction of its adaptive threshold).
+    ``resets``: the resets (:data:`RESETS`) it takes (ALIF: the subtraction of its adaptive threshold);
+    ``levels``: signed values in the membrane format (``[min_int, max_int]``; ExpIF's ``v_rheobase``);
+    ``shared``: the float names of the constants every layer of a net must share (``"threshold"`` among them: the
+    threshold ``theta_q``), because the engine compiles them into one program (ExpIF's ``exp`` table).
     """
 
     name: str
@@ -335,6 +345,8 @@ class NeuronModel:
     decays: tuple[str, ...] = ()
     gains: tuple[str, ...] = ()
     resets: tuple[str, ...] = ("subtract", "zero")
+    levels: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
 
     @property
     def extra_states(self) -> tuple[str, ...]:
@@ -344,7 +356,7 @@ class NeuronModel:
     @property
     def param_names(self) -> tuple[str, ...]:
         """The names of the extra integer constants of a layer (``QuantizedLayer.neuron_params``)."""
-        return tuple(f"{d}_q" for d in self.decays + self.gains)
+        return tuple(f"{d}_q" for d in self.decays + self.gains + self.levels)
 
 
 #: The neuron models a layer may use (``QuantizedLayer.neuron``), by name; ``"lif"`` is the default.
@@ -354,14 +366,45 @@ NEURONS: dict[str, NeuronModel] = {
     "alif": NeuronModel("alif", ("a", "v"), ("adapt_decay",), ("adapt_strength",), ("subtract",)),
     "alpha": NeuronModel("alpha", ("i_exc", "i_inh", "v"), ("alpha_exc", "alpha_inh")),
     "second_order": NeuronModel("second_order", ("a", "v"), ("alpha",), ("stiffness",)),
+    "expif": NeuronModel("expif", ("v",), (), ("delta_t",), ("subtract",), ("v_rheobase",),
+                         ("threshold", "v_rheobase", "delta_t")),
+    "adex": NeuronModel("adex", ("w", "v"), ("adapt_decay",), ("delta_t", "b"), ("subtract",), ("v_rheobase", "a"),
+                        ("threshold", "v_rheobase", "delta_t")),
 }
+
+#: ExpIF's ``exp`` table (``docs/sc-arithmetic.md`` section 8): ``step_bits`` -- its points are ``2**-step_bits``
+#: apart; ``span`` -- it covers ``span`` units below its top; ``frac`` -- its entries' fraction bits (also those of
+#: the constants ``1 / delta_t`` and ``v_rheobase / delta_t``, rounded half up); ``top`` -- the largest top
+#: ``(theta - v_rheobase) / delta_t`` (``e**16 * 2**16`` fits 40 bits; every product stays within 63 bits).
+EXPIF_TABLE = {"step_bits": 4, "span": 10, "frac": 16, "top": 16}
+
+
+def expif_table_bounds(theta_q, v_rheobase_q, delta_t_q, fmt: FixedPoint = Q8_8, where: str = "") -> tuple[int, int]:
+    """``(lo_i, hi_i)``: ExpIF's table reads ``exp`` at ``x_j = j / 2**step_bits`` for ``j`` in ``[lo_i, hi_i]``,
+    ``hi_i = ceil((theta_q - v_rheobase_q) * 2**step_bits / delta_t_q)`` (exact), ``lo_i = hi_i - span *
+    2**step_bits`` (161 entries).  ``ValueError`` unless ``delta_t_q >= 2**(frac_bits - step_bits)`` (a finer
+    ``delta_t`` than the table's step would make its input coarser than the step), ``fmt.frac_bits`` in ``[8,
+    16]``, and the top ``hi_i <= top * 2**step_bits``."""
+    k = EXPIF_TABLE["step_bits"]
+    if not 8 <= fmt.frac_bits <= EXPIF_TABLE["frac"]:
+        raise ValueError(f"{where}an ExpIF neuron needs a membrane format of 8 to 16 fraction bits, not {fmt}")
+    for name, q, lo in (("theta_q", theta_q, 1), ("v_rheobase_q", v_rheobase_q, fmt.min_int),
+                        ("delta_t_q", delta_t_q, fmt.one >> k)):
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not lo <= q <= fmt.max_int:
+            raise ValueError(f"{where}{name} must be an integer in [{lo}, {fmt.max_int}], not {q!r}"
+                             + (f" (delta_t >= 2**-{k})" if name == "delta_t_q" else ""))
+    hi_i = -((-(int(theta_q) - int(v_rheobase_q)) << k) // int(delta_t_q))
+    if hi_i > EXPIF_TABLE["top"] << k:
+        raise ValueError(f"{where}ExpIF's table top (threshold - v_rheobase) / delta_t = "
+                         f"{(int(theta_q) - int(v_rheobase_q)) / int(delta_t_q):g} is beyond {EXPIF_TABLE['top']}")
+    return hi_i - (EXPIF_TABLE["span"] << k), hi_i
 
 
 def check_neuron_constants(neuron, params, *, beta_bits: int = 8, fmt: FixedPoint = Q8_8,
                            where: str = "") -> NeuronModel:
     """The :class:`NeuronModel` named ``neuron`` once ``params`` (``{"alpha_q": int, ...}``) are exactly its
-    extra constants, each decay an integer in ``[0, 2**beta_bits]``, each gain in ``[0, fmt.max_int]``;
-    ``ValueError`` otherwise."""
+    extra constants, each decay an integer in ``[0, 2**beta_bits]``, each gain in ``[0, fmt.max_int]``, each level
+    in ``[fmt.min_int, fmt.max_int]``; ``ValueError`` otherwise."""
     model = NEURONS.get(neuron) if isinstance(neuron, str) else None
     if model is None:
         raise ValueError(f"{where}neuron must be one of {tuple(NEURONS)}, not {neuron!r}")
@@ -371,8 +414,9 @@ def check_neuron_constants(neuron, params, *, beta_bits: int = 8, fmt: FixedPoin
     for name in model.param_names:
         q = params[name]
         top = (1 << beta_bits) if name[:-2] in model.decays else fmt.max_int
-        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 0 <= q <= top:
-            raise ValueError(f"{where}{name} must be an integer in [0, {top}], not {q!r}")
+        bottom = fmt.min_int if name[:-2] in model.levels else 0
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not bottom <= q <= top:
+            raise ValueError(f"{where}{name} must be an integer in [{bottom}, {top}], not {q!r}")
     return model
 
 

@@ -1,5 +1,5 @@
 """Integer arithmetic of the contract: count -> current scaling and the neuron steps (LIF, Synaptic, ALIF, Alpha,
-second-order LIF).
+second-order LIF, ExpIF, AdEx).
 
 These vectorised functions are the reference the gateware (``hw/sc_dot.py``,
 ``hw/lif.py``) is tested against, integer for integer.  All inputs and outputs are
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contract import Q8_8, FixedPoint, check_lif_constants, check_neuron_constants
+from .contract import EXPIF_TABLE, Q8_8, FixedPoint, check_lif_constants, check_neuron_constants, expif_table_bounds
 
-__all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "alpha_step", "second_order_step", "neuron_step"]
+__all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "alpha_step", "second_order_step",
+           "expif_table", "expif_step", "adex_step", "neuron_step"]
 
 
 def _as_int64(name: str, value) -> np.ndarray:
@@ -156,13 +157,98 @@ def second_order_step(a, v, current, alpha_q: int, stiffness_q: int, beta_q: int
     return (int(a1) if np.ndim(a1) == 0 else a1), v1, spike
 
 
+def expif_table(theta_q: int, v_rheobase_q: int, delta_t_q: int, fmt: FixedPoint = Q8_8) -> tuple[int, np.ndarray]:
+    """ExpIF's ``exp`` table: ``(lo_i, entries)``, ``entries[j] = floor(exp((lo_i + j) / 2**step_bits) * 2**frac +
+    1/2)`` (float64 ``exp``; :data:`~sc_neurocore.sc.contract.EXPIF_TABLE`), ``j = 0 .. 160``, int64; the bounds of
+    :func:`~sc_neurocore.sc.contract.expif_table_bounds`."""
+    lo_i, hi_i = expif_table_bounds(theta_q, v_rheobase_q, delta_t_q, fmt)
+    xs = np.arange(lo_i, hi_i + 1, dtype=np.float64) * 2.0 ** -EXPIF_TABLE["step_bits"]
+    return lo_i, np.floor(np.exp(xs) * 2.0 ** EXPIF_TABLE["frac"] + 0.5).astype(np.int64)
+
+
+def _expif_drive(v0, beta_q: int, theta_q: int, v_rheobase_q: int, delta_t_q: int, fmt: FixedPoint, beta_bits: int):
+    """``floor(beta v + (1 - beta) delta_t E[x])`` in ``fmt``'s LSBs (int64, not saturated): :func:`expif_step`."""
+    lo_i, table = expif_table(theta_q, v_rheobase_q, delta_t_q, fmt)
+    c, f, k = EXPIF_TABLE["frac"], fmt.frac_bits, EXPIF_TABLE["step_bits"]
+    m_inv = ((1 << (c + f + 1)) // int(delta_t_q) + 1) // 2  # floor(2**(c+f) / d + 1/2), exact
+    m_off = ((-int(v_rheobase_q) << (c + 1)) // int(delta_t_q) + 1) // 2  # floor(-r 2**c / d + 1/2), exact
+    x = (np.minimum(v0, np.int64(theta_q)) * np.int64(m_inv) + np.int64(m_off << f)) >> np.int64(c + f - k)
+    e = table[np.clip(x, lo_i, lo_i + len(table) - 1) - lo_i]
+    exact = ((np.int64(beta_q) * v0) << np.int64(c)) + np.int64(delta_t_q) * np.int64((1 << beta_bits) - beta_q) * e
+    return exact >> np.int64(beta_bits + c)
+
+
+def expif_step(v, current, v_rheobase_q: int, delta_t_q: int, beta_q: int, theta_q: int, fmt: FixedPoint = Q8_8,
+               beta_bits: int = 8):
+    """One exponential integrate-and-fire (``ExpIFCell``) timestep in integers; returns ``(v, spike)``.
+
+    With ``f = fmt.frac_bits``, ``c = frac`` (16) and ``k = step_bits`` (4) of
+    :data:`~sc_neurocore.sc.contract.EXPIF_TABLE`, the two constants ``m_inv = floor(2**(c+f) / delta_t_q + 1/2)``
+    (``1 / delta_t`` at ``c`` fraction bits) and ``m_off = floor(-v_rheobase_q * 2**c / delta_t_q + 1/2)``
+    (``-v_rheobase / delta_t``), and :func:`expif_table` ``(lo_i, E)``:
+
+    * the table index ``x = clip((min(v, theta_q) * m_inv + m_off * 2**f) >> (c + f - k), lo_i, lo_i + 160)``
+      (``(min(v, theta) - v_rheobase) / delta_t`` floored to ``2**-k``) of the membrane before the step;
+    * ``v = sat(floor((beta_q v 2**c + delta_t_q (2**beta_bits - beta_q) E[x - lo_i]) / 2**(beta_bits + c)) + I)``
+      -- ``beta v + (1 - beta) delta_t exp(...)``, exact, floored once (as the equation compiler does);
+    * ``spike = v > theta_q``; ``v = v - spike * theta_q`` (the subtract reset, the cell's only one).
+
+    ``v_rheobase_q`` (any value of ``fmt``), ``delta_t_q`` (``>= 2**(f - k)``) and ``theta_q`` in ``fmt``; ``beta_q``
+    in ``[0, 2**beta_bits]``.
+    """
+    check_lif_constants(beta_q, theta_q, fmt=fmt, beta_bits=beta_bits)
+    check_neuron_constants("expif", {"v_rheobase_q": v_rheobase_q, "delta_t_q": delta_t_q}, beta_bits=beta_bits,
+                           fmt=fmt)
+    drive = _expif_drive(_as_int64("v", v), beta_q, theta_q, v_rheobase_q, delta_t_q, fmt, beta_bits)
+    v1 = np.clip(drive + _as_int64("current", current), fmt.min_int, fmt.max_int)
+    spike = (v1 > theta_q).astype(np.int64)
+    v1 = v1 - spike * np.int64(theta_q)
+    if np.ndim(v1) == 0:
+        return int(v1), int(spike)
+    return v1, spike
+
+
+def adex_step(w, v, current, v_rheobase_q: int, delta_t_q: int, adapt_decay_q: int, a_q: int, b_q: int, beta_q: int,
+              theta_q: int, fmt: FixedPoint = Q8_8, beta_bits: int = 8):
+    """One adaptive exponential integrate-and-fire (``AdExCell``) timestep in integers; returns ``(w, v, spike)``.
+
+    With ``v``, ``w`` the states before the step (``f = fmt.frac_bits``):
+
+    * ``w' = sat(floor((adapt_decay_q w 2**f + (2**beta_bits - adapt_decay_q) a_q v) / 2**(beta_bits + f)))``
+      (``adapt_decay w + (1 - adapt_decay) a v``, exact, one floor);
+    * ``v = sat(D - w + I)`` with ``D`` :func:`expif_step`'s floored drive of ``v``;
+    * ``spike = v > theta_q``; ``v = v - spike * theta_q``; ``w = sat(w' + b_q)`` where it spiked, else ``w'``.
+
+    ``adapt_decay_q`` in ``[0, 2**beta_bits]``, ``a_q`` any value of ``fmt`` (signed), ``b_q`` in ``[0, max_int]``;
+    the rest as :func:`expif_step`.
+    """
+    check_lif_constants(beta_q, theta_q, fmt=fmt, beta_bits=beta_bits)
+    check_neuron_constants("adex", {"v_rheobase_q": v_rheobase_q, "delta_t_q": delta_t_q,
+                                    "adapt_decay_q": adapt_decay_q, "a_q": a_q, "b_q": b_q},
+                           beta_bits=beta_bits, fmt=fmt)
+    lo, hi = fmt.min_int, fmt.max_int
+    w0, v0 = _as_int64("w", w), _as_int64("v", v)
+    f = fmt.frac_bits
+    exact = ((np.int64(adapt_decay_q) * w0) << np.int64(f)) + np.int64(((1 << beta_bits) - adapt_decay_q) * a_q) * v0
+    w1 = np.clip(exact >> np.int64(beta_bits + f), lo, hi)
+    drive = _expif_drive(v0, beta_q, theta_q, v_rheobase_q, delta_t_q, fmt, beta_bits)
+    v1 = np.clip(drive - w0 + _as_int64("current", current), lo, hi)
+    spike = (v1 > theta_q).astype(np.int64)
+    v1 = v1 - spike * np.int64(theta_q)
+    w1 = np.where(spike == 1, np.clip(w1 + np.int64(b_q), lo, hi), w1)
+    if np.ndim(v1) == 0:
+        return int(w1), int(v1), int(spike)
+    return w1, v1, spike
+
+
 def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, params: dict | None = None,
                 fmt: FixedPoint = Q8_8, beta_bits: int = 8, *, reset: str = "subtract", reset_q: int | None = None):
     """One timestep of the contract's neuron model ``neuron`` (:data:`~sc_neurocore.sc.contract.NEURONS`):
     ``states`` ``{name: ints}`` (every state of the model), ``params`` its extra constants
     (``{"alpha_q": ...}``) -> ``({name: ints}, spike)``.  ``"lif"``: :func:`lif_step`; ``"synaptic"``:
     :func:`synaptic_step`; ``"alif"``: :func:`alif_step` (subtract reset of its threshold only); ``"alpha"``:
-    :func:`alpha_step`; ``"second_order"``: :func:`second_order_step`."""
+    :func:`alpha_step`; ``"second_order"``: :func:`second_order_step`; ``"expif"``: :func:`expif_step`, ``"adex"``:
+    :func:`adex_step` (subtract reset only)."""
     params = {} if params is None else params
     model = check_neuron_constants(neuron, params, beta_bits=beta_bits, fmt=fmt)
     if set(states) != set(model.states):
@@ -174,6 +260,16 @@ def neuron_step(neuron: str, states: dict, current, beta_q: int, theta_q: int, p
         a, v, spike = alif_step(states["a"], states["v"], current, params["adapt_decay_q"],
                                 params["adapt_strength_q"], beta_q, theta_q, fmt, beta_bits)
         return {"a": a, "v": v}, spike
+    if neuron in ("expif", "adex") and (reset != "subtract" or reset_q is not None):
+        raise ValueError(f"an {neuron} neuron resets by subtracting its threshold, not by {reset!r} (reset_q {reset_q!r})")
+    if neuron == "adex":
+        w, v, spike = adex_step(states["w"], states["v"], current, params["v_rheobase_q"], params["delta_t_q"],
+                                params["adapt_decay_q"], params["a_q"], params["b_q"], beta_q, theta_q, fmt, beta_bits)
+        return {"w": w, "v": v}, spike
+    if neuron == "expif":
+        v, spike = expif_step(states["v"], current, params["v_rheobase_q"], params["delta_t_q"], beta_q, theta_q, fmt,
+                              beta_bits)
+        return {"v": v}, spike
     if neuron == "alpha":
         e, h, v, spike = alpha_step(states["i_exc"], states["i_inh"], states["v"], current, params["alpha_exc_q"],
                                     params["alpha_inh_q"], beta_q, theta_q, fmt, beta_bits, reset=reset,

@@ -6,7 +6,7 @@ the exact SC count of every timestep window (layer 0: ``[rin_c < xq] @ sign*[rw_
 window's cycles; spike layers: ``s @ sign*W_t[|wq|]``), the count -> Q8.8 scaling with rounding,
 bias and saturation, and the integer neuron step (LIF; a Synaptic layer's synaptic current first,
 ``sc.fixed.synaptic_step``; ALIF's adaptive threshold; the Alpha neuron's two currents; the second-order LIF's
-inertial term).  Gradients go straight through: every exact
+inertial term; ExpIF's exp table, ``sc.fixed.expif_step``, and AdEx's adaptation besides).  Gradients go straight through: every exact
 integer quantity ``z_int`` is used as ``z_float + (z_int - z_float).detach()`` where ``z_float``
 is the float SpikingNet's value (fake-quantised weights, ``beta * v + I``), and spikes use the
 model's surrogate (``atan`` by default) on ``(v - theta) / 2**frac_bits``.
@@ -30,7 +30,16 @@ import numpy as np
 import torch
 
 from ..progress import emit
-from ..sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig, count_real_scale, current_scale, quantize_probability
+from ..sc.contract import (
+    EXPIF_TABLE,
+    ROLE_INPUT,
+    ROLE_WEIGHT,
+    SCConfig,
+    count_real_scale,
+    current_scale,
+    quantize_probability,
+)
+from ..sc.fixed import expif_table
 from ..sc.sources import source_values
 from .surrogates import atan_surrogate
 
@@ -68,6 +77,30 @@ def _lif_constants(model, config):
     return [(int(layer.beta_q), int(layer.threshold_q), layer.neuron, dict(layer.neuron_params)) for layer in q.layers]
 
 
+def _expif_float(v, beta_q, theta_q, p, one, bb):
+    """The float drive of an ExpIF layer in membrane LSBs: ``beta v + (1 - beta) delta_t exp((min(v, theta) -
+    v_rheobase) / delta_t)`` with the layer's quantised constants (the gradient's path)."""
+    beta = beta_q / 2.0**bb
+    d, r = p["delta_t_q"] / one, p["v_rheobase_q"] / one
+    x = (torch.clamp(v, max=float(theta_q)) / one - r) / d
+    return beta * v + (1 - beta) * d * torch.exp(x) * one
+
+
+def _expif_int(v, beta_q, theta_q, p, fmt, bb):
+    """``sc.fixed.expif_step``'s drive before ``+ I`` (floor of ``beta v + (1 - beta) delta_t E[x]``), on int64
+    tensors (the exact sum may need more than float64's 53 bits), returned as ``v``'s dtype."""
+    r, d = int(p["v_rheobase_q"]), int(p["delta_t_q"])
+    lo_i, table = expif_table(int(theta_q), r, d, fmt)
+    c, f, k = EXPIF_TABLE["frac"], fmt.frac_bits, EXPIF_TABLE["step_bits"]
+    m_inv = ((1 << (c + f + 1)) // d + 1) // 2
+    m_off = ((-r << (c + 1)) // d + 1) // 2
+    vi = v.to(torch.int64)
+    x = (torch.clamp(vi, max=int(theta_q)) * m_inv + (m_off << f)) >> (c + f - k)
+    e = torch.tensor(table, device=v.device)[torch.clamp(x, lo_i, lo_i + len(table) - 1) - lo_i]
+    exact = ((int(beta_q) * vi) << c) + d * ((1 << bb) - int(beta_q)) * e
+    return (exact >> (bb + c)).to(v.dtype)
+
+
 def _ste(z_float, z_int):
     """``z_int`` forward, ``z_float``'s gradient backward."""
     return z_float + (z_int - z_float).detach()
@@ -80,7 +113,8 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     export: per layer ``(beta_q, threshold_q)`` (a LIF layer) or ``(beta_q, threshold_q, neuron, params)``, the
     contract's neuron model (``sc.contract.NEURONS``) and its integer constants (``{"alpha_q": 205}``): the
     Synaptic layer's current (``sc.fixed.synaptic_step``), ALIF's adaptive threshold (``alif_step``), Alpha's two
-    currents (``alpha_step``), the second-order LIF's inertial term (``second_order_step``) are stepped in integers
+    currents (``alpha_step``), the second-order LIF's inertial term (``second_order_step``), ExpIF's exp table
+    (``expif_step``) are stepped in integers
     before and around the membrane.  Runs in float64 on the
     device of the model's weights.
     """
@@ -149,7 +183,7 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
             neuron, p = rest if rest else ("lif", {})
             st = state[li]  # the neuron's states beside its membrane, 0 at the start
             for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh"),
-                         "second_order": ("a",)}.get(neuron, ()):
+                         "second_order": ("a",), "adex": ("w",)}.get(neuron, ()):
                 st.setdefault(name, torch.zeros_like(v[li]))
             if neuron == "synaptic":  # the synaptic current integrates the input current first
                 f, i = leak(p["alpha_q"], st["i_syn"])
@@ -162,6 +196,13 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                 st["i_inh"] = _ste(fh + torch.relu(-cur), sat(ih + torch.clamp(-cur_int, min=0)))
                 cur = st["i_exc"] - st["i_inh"]
                 cur_int = cur.detach()
+            elif neuron in ("expif", "adex"):  # beta v + (1 - beta) delta_t exp(x) (AdEx: - w): the cell's drive, the
+                # contract's integers
+                fv = _expif_float(v[li], beta_q, theta_q, p, one, bb)
+                iv = _expif_int(v[li].detach(), beta_q, theta_q, p, fmt, bb)
+                if neuron == "adex":
+                    fv, iv = fv - st["w"], iv - st["w"].detach()
+                vv = _ste(fv + cur, sat(iv + cur_int))
             elif neuron == "second_order":  # the inertial term, pulled back by the membrane before the step
                 fa, _ = leak(p["alpha_q"], st["a"])
                 k_q, f = p["stiffness_q"], fmt.frac_bits
@@ -170,14 +211,22 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
                          - k_q * v[li].detach() * 2.0 ** (d - 2 * f))
                 st["a"] = _ste(fa + cur - (k_q / one) * v[li], sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
                 cur, cur_int = st["a"], st["a"].detach()
-            fv, iv = leak(beta_q, v[li])
-            vv = _ste(fv + cur, sat(iv + cur_int))
+            if neuron not in ("expif", "adex"):
+                fv, iv = leak(beta_q, v[li])
+                vv = _ste(fv + cur, sat(iv + cur_int))
             theta = theta_q
             if neuron == "alif":  # the adaptive threshold of the adaptation before the step
                 k_q = p["adapt_strength_q"]
                 theta = _ste(theta_q + (k_q / one) * st["a"], sat(theta_q + torch.floor(k_q * st["a"].detach() / one)))
             spike = _surrogate(model, li)((vv - theta) / one).to(dtype)
+            v_before = v[li]
             v[li] = vv - spike * theta
+            if neuron == "adex":  # adapt_decay w + (1 - adapt_decay) a v_before, one floor; + b (saturated) on a spike
+                ad, a_q, b_q, f = p["adapt_decay_q"], p["a_q"], p["b_q"], fmt.frac_bits
+                fw = (ad / 2.0**bb) * st["w"] + (1 - ad / 2.0**bb) * (a_q / one) * v_before + b_q * spike
+                exact = ad * st["w"].detach() * 2.0**f + (2**bb - ad) * a_q * v_before.detach()  # < 2**40: exact
+                iw = sat(torch.floor(exact / 2.0 ** (bb + f)))
+                st["w"] = _ste(fw, torch.where(spike.detach() > 0, sat(iw + b_q), iw))
             if neuron == "alif":  # the adaptation decays, then a spike adds one
                 fa, ia = leak(p["adapt_decay_q"], st["a"])
                 st["a"] = _ste(fa + spike * one, sat(sat(ia) + spike.detach() * one))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, ALIFCell, AlphaCell, LIFCell, SecondOrderLIFCell, SynapticCell
+from .cells import RESET_MODES, AdExCell, ALIFCell, AlphaCell, ExpIFCell, LIFCell, SecondOrderLIFCell, SynapticCell
 from .checks import check_value_range, check_values
 from .pooling import spike_pool
 from .surrogates import atan_surrogate
@@ -29,7 +29,7 @@ __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
 
 #: The neuron cells a :class:`SpikingNet` layer may use (``neuron=``), by the export's name
 #: (``sc_neurocore.sc.contract.NEURONS``): the SC chain runs each.
-NEURON_KINDS = ("lif", "synaptic", "alif", "alpha", "second_order")
+NEURON_KINDS = ("lif", "synaptic", "alif", "alpha", "second_order", "expif", "adex")
 #: Each kind's cell and the parameters it takes from :class:`SpikingNet` beyond ``beta`` and ``threshold`` (the
 #: export's float decays and gains, by the same names).
 _CELLS = {
@@ -37,7 +37,12 @@ _CELLS = {
     "alif": (ALIFCell, ("adapt_decay", "adapt_strength")),
     "alpha": (AlphaCell, ("alpha_exc", "alpha_inh")),
     "second_order": (SecondOrderLIFCell, ("alpha", "stiffness")),
+    "expif": (ExpIFCell, ("v_rheobase", "delta_t")),
+    "adex": (AdExCell, ("v_rheobase", "delta_t", "adapt_decay", "a", "b")),
 }
+#: The parameters every layer of a kind shares (the SC engine compiles one program for the net: ExpIF's exp table
+#: reads the threshold, v_rheobase and delta_t; ``sc_neurocore.sc.contract.NEURONS[kind].shared``).
+_SHARED = {"expif": ("threshold", "v_rheobase", "delta_t"), "adex": ("threshold", "v_rheobase", "delta_t")}
 
 
 def _positive_int(name: str, value) -> int:
@@ -133,7 +138,13 @@ class SpikingNet(_SpikingClassifier):
     ``"alpha"`` (:class:`~.cells.AlphaCell`, an excitatory and an inhibitory current, ``i_exc = alpha_exc i_exc +
     relu(I)``, ``i_inh = alpha_inh i_inh + relu(-I)``, ``v = beta v + i_exc - i_inh``; subtract reset only) or
     ``"second_order"`` (:class:`~.cells.SecondOrderLIFCell`, an inertial term ``a = alpha a + I - stiffness v``,
-    ``v = beta v + a``; ``alpha`` its decay; subtract reset only); each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each.  ``self.lifs`` holds the cells whatever their kind.
+    ``v = beta v + a``; ``alpha`` its decay; subtract reset only) or ``"expif"`` (:class:`~.cells.ExpIFCell`,
+    ``v = beta v + (1 - beta) delta_t exp((min(v, theta) - v_rheobase) / delta_t) + I``; subtract reset only;
+    ``threshold``, ``v_rheobase`` and ``delta_t`` one value for every layer, not learnt: the SC engine compiles one
+    ``exp`` table for the net) or ``"adex"`` (:class:`~.cells.AdExCell`, ExpIF's drive minus an adaptation ``w =
+    adapt_decay w + (1 - adapt_decay) a v_prev + b s``; ExpIF's shared three, ``adapt_decay``, ``a``, ``b`` per layer);
+    each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each
+    (``learn_threshold`` not to ExpIF and AdEx).  ``self.lifs`` holds the cells whatever their kind.
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
@@ -163,6 +174,10 @@ class SpikingNet(_SpikingClassifier):
         alpha_exc=0.9,
         alpha_inh=0.8,
         stiffness=0.1,
+        v_rheobase=0.8,
+        delta_t=0.1,
+        a=0.1,
+        b=0.05,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
@@ -197,9 +212,17 @@ class SpikingNet(_SpikingClassifier):
             if neuron != "lif" and r != "subtract":
                 raise ValueError(f"{neuron!r} neurons reset by subtraction; reset={r!r} applies to LIF neurons only")
         given = dict(alpha=alpha, adapt_decay=adapt_decay, adapt_strength=adapt_strength, alpha_exc=alpha_exc,
-                     alpha_inh=alpha_inh, stiffness=stiffness)
+                     alpha_inh=alpha_inh, stiffness=stiffness, v_rheobase=v_rheobase, delta_t=delta_t, a=a, b=b)
         cell_cls, cell_params = _CELLS.get(neuron, (None, ()))
         per_layer = {name: _per_layer(name, given[name], n_fc) for name in cell_params}
+        for name in _SHARED.get(neuron, ()):  # one exp table for the net: these are the same in every layer
+            values = thresholds if name == "threshold" else per_layer[name]
+            if len(set(values)) > 1:
+                raise ValueError(f"{neuron!r} layers share one {name} (the SC engine compiles one exp table for the "
+                                 f"net), not {values!r}")
+        if neuron in _SHARED and learn_threshold:
+            raise ValueError(f"{neuron!r} layers share one threshold (the SC engine compiles one exp table for the "
+                             "net): learn_threshold=True would give each layer its own")
         self.hparams = dict(
             **shape,
             beta=beta if isinstance(beta, (int, float)) else list(betas),

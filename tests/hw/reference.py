@@ -6,6 +6,9 @@ with one model: it recomputes every bit from ``source_values`` with explicit loo
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT
@@ -21,7 +24,7 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
     The models' steps beyond the LIF are written out here (:func:`neuron_reference`), not taken from ``sc.fixed``."""
     cfg, L = qnet.config, qnet.config.length
     xq = np.asarray(xq, dtype=np.int64)
-    names = ("i_syn", "a", "i_exc", "i_inh")
+    names = ("i_syn", "a", "i_exc", "i_inh", "w")
     out = {k: [] for k in ("sc_counts", "currents", "membranes", "spikes", *names)}
     st = [{k: np.zeros(layer.n_out, np.int64) for k in (*names, "v")} for layer in qnet.layers]
     for layer in qnet.layers:
@@ -69,6 +72,25 @@ def neuron_reference(layer, state: dict, cur, cfg) -> tuple:
         f = fmt.frac_bits
         exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb
         new["a"] = drive = np.clip(exact // 2 ** (bb + f) + cur, lo, hi)
+    if layer.neuron in ("expif", "adex"):  # beta v + (1 - beta) delta_t exp(x) exact, one floor (AdEx: - w); the
+        # LIF step of it with beta 0
+        d_q, r_q, th_q, b_q = p["delta_t_q"], p["v_rheobase_q"], int(layer.threshold_q), int(layer.beta_q)
+        f = fmt.frac_bits
+        m_inv = math.floor(Fraction(2 ** (16 + f), d_q) + Fraction(1, 2))  # 1 / delta_t at 16 fraction bits
+        m_off = math.floor(Fraction(-r_q * 2**16, d_q) + Fraction(1, 2))  # -v_rheobase / delta_t
+        top = math.ceil(Fraction(16 * (th_q - r_q), d_q))
+        drive = []
+        for v, c in zip(state["v"].tolist(), np.broadcast_to(cur, state["v"].shape).tolist()):
+            x = min(max((min(v, th_q) * m_inv + m_off * 2**f) // 2 ** (f + 12), top - 160), top)
+            e = math.floor(math.exp(x / 16) * 2**16 + 0.5)
+            drive.append((b_q * v * 2**16 + d_q * (2**bb - b_q) * e) // 2 ** (bb + 16) + c)
+        w_old = state["w"] if layer.neuron == "adex" else 0
+        new["v"], s = lif_step(state["v"] * 0, np.clip(np.array(drive, np.int64) - w_old, lo, hi), 0, th_q, fmt, bb)
+        if layer.neuron == "adex":  # adapt_decay w + (1 - adapt_decay) a v_before, one floor; + b (saturated) on spikes
+            ad, a_q = p["adapt_decay_q"], p["a_q"]
+            w_new = np.clip((ad * state["w"] * 2**f + (2**bb - ad) * a_q * state["v"]) // 2 ** (bb + f), lo, hi)
+            new["w"] = np.where(s == 1, np.clip(w_new + p["b_q"], lo, hi), w_new)
+        return s, new
     if layer.neuron == "alif":  # the threshold of the adaptation before the step, reset by it
         th = np.clip(int(layer.threshold_q) + (p["adapt_strength_q"] * state["a"]) // fmt.one, lo, hi)
         vv = np.clip((int(layer.beta_q) * state["v"]) // (1 << bb) + cur, lo, hi)

@@ -711,3 +711,189 @@ def test_the_engine_runs_a_second_order_net_like_the_model(trace_ready_every, re
     res = check_against_model(qnet, 5, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
     assert all(st["a"].any() for st in res.states)
+
+
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
+@pytest.mark.parametrize(("threshold", "v_rheobase", "delta_t"), [(1.0, 0.8, 0.1), (0.5, -0.25, 0.0625),
+                                                                   (3.0, 1.0, 2.0)])
+def test_compiled_expif_neuron_is_the_contracts_step(threshold, v_rheobase, delta_t, leak):
+    """EquationNeuronStep.for_spec of an ExpIF net (EXPIF_EQUATIONS: the net's threshold, v_rheobase and delta_t
+    compiled in, exp's range from them; beta per layer) against sc.fixed.expif_step: same next v and spike for every
+    layer (three leaks, integrate-and-fire among them) over random states and currents, the saturation edges and
+    membranes at the threshold, the table's top and its bottom."""
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import expif_step
+
+    g0 = np.random.default_rng(8)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [threshold] * 3, SCConfig(length=8),
+                                   neurons="expif", neuron_params=[{"v_rheobase": v_rheobase, "delta_t": delta_t}] * 3)
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
+    assert dut.states == ("v",) and list(dut.fixed.param_ops) == ["beta"] and len(dut.fixed.tables) == 1
+    th = qnet.layers[0].threshold_q
+    r = qnet.layers[0].neuron_params["v_rheobase_q"]
+    g = np.random.default_rng(5)
+    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (200, 2))]
+    cases += [(int(v), int(c)) for v, c in zip(g.integers(r - 600, th + 600, 200), g.integers(-300, 300, 200))]
+    cases += [(32767, 32767), (-32768, -32768), (0, 0), (th, 0), (th - 1, 0), (th + 1, 0), (r, 0), (32767, -32768)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            p = layer.neuron_params
+            for v, cur in cases:
+                ctx.set(dut.state, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
+                got = (ctx.get(dut.next_state), ctx.get(dut.spike))
+                want = expif_step(v, cur, p["v_rheobase_q"], p["delta_t_q"], layer.beta_q, layer.threshold_q)
+                if got != want:
+                    diffs.append((li, v, cur, got, want))
+
+    top = Module()
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+def test_compiled_expif_refuses_a_net_whose_layers_differ():
+    """One exp table per net: EquationNeuronStep.for_spec of an ExpIF net whose layers differ in delta_t (made past
+    the export's own check) names the parameter."""
+    import dataclasses
+
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .reference import random_qnet
+
+    qnet = random_qnet([5, 4, 3], SCConfig(length=8), neurons="expif",
+                       neuron_params=[{"v_rheobase": 0.3, "delta_t": 0.1}] * 2)
+    odd = QuantizedNet((qnet.layers[0], dataclasses.replace(qnet.layers[1], neuron_params={
+        "v_rheobase_q": qnet.layers[1].neuron_params["v_rheobase_q"], "delta_t_q": 30})), qnet.config)
+    with pytest.raises(ValueError, match=r"every layer must share its delta_t, not \[26, 30\]"):
+        EquationNeuronStep.for_spec(EngineSpec.of(odd, 4, (1, 1)))
+
+
+@pytest.mark.parametrize("trace_ready_every", [1, 3])
+def test_the_engine_runs_an_expif_net_like_the_model(trace_ready_every):
+    """SCNetworkCore of an ExpIF net (its default neuron: the compiled step with the net's exp table; one 16-bit state
+    per lane), several passes, the trace stalled: every trace word equals SCNetwork's and the independent reference."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="expif",
+                       neuron_params=[{"v_rheobase": 0.3, "delta_t": 0.125}] * 2)
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    lane = core.neuron(core.spec)
+    assert isinstance(lane, EquationNeuronStep) and lane.states == ("v",) and len(lane.fixed.tables) == 1
+    assert lane.leak == "lut"
+    Fragment.get(lane, None)  # it elaborates on its own (and is used)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
+    res = check_against_model(qnet, 5, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+
+
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
+@pytest.mark.parametrize(("adapt_decays", "a_s", "b_s"), [((0.95, 0.5, 1.0), (0.1, -2.0, 0.0), (0.05, 0.0, 3.0)),
+                                                          ((0.0, 0.9, 0.8), (127.9, 0.5, -128.0), (127.9, 0.2, 1.0))])
+def test_compiled_adex_neuron_is_the_contracts_step(adapt_decays, a_s, b_s, leak):
+    """EquationNeuronStep.for_spec of an AdEx net (ADEX_EQUATIONS: ExpIF's table for the net; beta, adapt_decay, a
+    (signed, up to the format's ends) and b per layer) against sc.fixed.adex_step: same next w, v and spike for every
+    layer over random states and currents plus the saturation edges."""
+    from amaranth.hdl import Module, Signal
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.fixed import adex_step
+
+    g0 = np.random.default_rng(8)
+    sizes = (6, 5, 4, 3)
+    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [1.0] * 3, SCConfig(length=8), neurons="adex",
+                                   neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": d, "a": a, "b": b}
+                                                  for d, a, b in zip(adapt_decays, a_s, b_s)])
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
+    assert dut.states == ("w", "v") and dut.signature.state_shape.size == 32
+    g = np.random.default_rng(5)
+    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (250, 3))]
+    cases += [tuple(int(x) for x in row) for row in g.integers(-400, 400, (100, 3))]
+    cases += [(32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (-32768, 300, 0),
+              (100, 300, 0), (-100, 300, 0)]
+    diffs = []
+
+    async def bench(ctx):
+        for li, layer in enumerate(qnet.layers):
+            ctx.set(dut.layer, li)
+            p = layer.neuron_params
+            for w, v, cur in cases:
+                ctx.set(dut.state.w, w)
+                ctx.set(dut.state.v, v)
+                ctx.set(dut.current, cur)
+                ctx.set(dut.next_current, cur)
+                ctx.set(dut.load, 1)
+                await ctx.tick()
+                got = (ctx.get(dut.next_state.w), ctx.get(dut.next_state.v), ctx.get(dut.spike))
+                want = adex_step(w, v, cur, p["v_rheobase_q"], p["delta_t_q"], p["adapt_decay_q"], p["a_q"], p["b_q"],
+                                 layer.beta_q, layer.threshold_q)
+                if got != want:
+                    diffs.append((li, w, v, cur, got, want))
+
+    top = Module()
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert diffs == []
+
+
+@pytest.mark.parametrize("trace_ready_every", [1, 3])
+def test_the_engine_runs_an_adex_net_like_the_model(trace_ready_every):
+    """SCNetworkCore of an AdEx net (the compiled step, a 32-bit record of w and v per lane), several passes, the trace
+    stalled: every trace word, the adaptations too, equals SCNetwork's and the independent reference."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.hw.network import SCNetworkCore
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .helpers import check_against_model, run_core
+    from .reference import random_qnet
+
+    shared = {"v_rheobase": 0.3, "delta_t": 0.125}
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="adex",
+                       neuron_params=[{**shared, "adapt_decay": 0.9, "a": 0.5, "b": 0.2},
+                                      {**shared, "adapt_decay": 0.7, "a": -0.3, "b": 0.5}])
+    images = np.random.default_rng(3).integers(0, 256, (2, 7))
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
+    assert "w" in dict(core.signature.trace_layout)
+    lane = core.neuron(core.spec)
+    assert isinstance(lane, EquationNeuronStep) and lane.states == ("w", "v") and lane.leak == "lut"
+    Fragment.get(lane, None)  # it elaborates on its own (and is used)
+    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
+    res = check_against_model(qnet, 5, images, outs, words)
+    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+    assert all(st["w"].any() for st in res.states)

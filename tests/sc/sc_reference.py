@@ -8,6 +8,9 @@ the Alpha neuron's two currents first) is recomputed here with Python ints, one 
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from sc_neurocore.sc.sources import LFSR_TAPS
 
 MASK64 = (1 << 64) - 1
@@ -109,8 +112,9 @@ def run_reference(qnet, xq: list[int], T: int, polarity: str, scalings: list[tup
     bb = cfg.beta_format.frac_bits
     rin = [source(cfg, li, 0, T * L) for li in range(len(qnet.layers))]
     rw = [source(cfg, li, 1, T * L) for li in range(len(qnet.layers))]
-    names = ["i_syn", "a", "i_exc", "i_inh"]  # every extra state of the contract's models (ALIF's adaptation and the
-    # second-order LIF's inertial term are both "a"), each a list per layer
+    # every extra state of the contract's models (ALIF's adaptation and the second-order LIF's inertial term are both
+    # "a"; AdEx's adaptation "w"), each a list per layer
+    names = ["i_syn", "a", "i_exc", "i_inh", "w"]
     st = [{name: [0] * layer.n_out for name in (*names, "v")} for layer in qnet.layers]
     rec = {name: [[] for _ in qnet.layers] for name in ("counts", "currents", "membranes", "spikes", *names)}
     for t in range(T):
@@ -179,6 +183,17 @@ def neuron_reference(layer, state: dict, cur: int, fmt, bb: int) -> tuple[int, d
         exact = p["alpha_q"] * state["a"] * 2**f - p["stiffness_q"] * state["v"] * 2**bb  # units of 2**-(bb + 2 f)
         new["a"] = drive = sat(exact // 2 ** (bb + f) + cur, lo_v, hi_v)
     vv = sat(((int(layer.beta_q) * state["v"]) >> bb) + drive, lo_v, hi_v)
+    if layer.neuron in ("expif", "adex"):  # beta v + (1 - beta) delta_t exp(x) exact, one floor; x on a 1/16 grid
+        w_old = state["w"] if layer.neuron == "adex" else 0  # AdEx: minus the adaptation before the step
+        vv = sat(expif_drive(state["v"], int(layer.beta_q), int(layer.threshold_q), int(p["v_rheobase_q"]),
+                             int(p["delta_t_q"]), fmt.frac_bits, bb) - w_old + cur, lo_v, hi_v)
+    if layer.neuron == "adex":  # w = adapt_decay w + (1 - adapt_decay) a v_before, one floor; + b on a spike
+        ad, f = Fraction(p["adapt_decay_q"], 2**bb), fmt.frac_bits
+        w_new = sat(math.floor(ad * state["w"] + (1 - ad) * Fraction(p["a_q"], 2**f) * state["v"]), lo_v, hi_v)
+        s = 1 if vv > int(layer.threshold_q) else 0
+        new["w"] = sat(w_new + p["b_q"], lo_v, hi_v) if s else w_new
+        new["v"] = vv - s * int(layer.threshold_q)
+        return s, new
     if layer.neuron == "alif":  # the threshold of the adaptation before the step; a decays, +1 on spikes
         th = sat(int(layer.threshold_q) + ((p["adapt_strength_q"] * state["a"]) >> fmt.frac_bits), lo_v, hi_v)
         s = 1 if vv > th else 0
@@ -191,3 +206,19 @@ def neuron_reference(layer, state: dict, cur: int, fmt, bb: int) -> tuple[int, d
     else:
         new["v"] = vv - s * int(layer.threshold_q if layer.reset_q is None else layer.reset_q)
     return s, new
+
+
+def expif_drive(v: int, beta_q: int, theta_q: int, r: int, d: int, f: int, bb: int) -> int:
+    """``floor(beta v + (1 - beta) delta_t exp(x))`` in membrane LSBs (docs/sc-arithmetic.md section 8), from the
+    written rules on Fractions: the constants ``1 / delta_t`` and ``-v_rheobase / delta_t`` rounded half up to 16
+    fraction bits, ``x = (min(v, theta) - v_rheobase) / delta_t`` with them, floored to 1/16 and clamped to the
+    table's 161 points below ``ceil(16 (theta - v_rheobase) / delta_t) / 16``, ``exp`` rounded to 16 bits."""
+    half = Fraction(1, 2)
+    inv = Fraction(math.floor(Fraction(2**f, d) * 2**16 + half), 2**16)  # 1 / delta_t, delta_t = d / 2**f
+    off = Fraction(math.floor(Fraction(-r, d) * 2**16 + half), 2**16)  # -v_rheobase / delta_t
+    x = Fraction(min(v, theta_q), 2**f) * inv + off
+    top = math.ceil(Fraction(16 * (theta_q - r), d))
+    j = min(max(math.floor(16 * x), top - 160), top)
+    e = Fraction(math.floor(math.exp(j / 16) * 2**16 + half), 2**16)
+    beta = Fraction(beta_q, 2**bb)
+    return math.floor(beta * v + (1 - beta) * Fraction(d, 2**f) * e * 2**f)

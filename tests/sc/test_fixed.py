@@ -1,5 +1,5 @@
-"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, neuron_step)
-against plain-Python integer arithmetic."""
+"""scale_count and the neuron steps (lif_step, synaptic_step, alif_step, alpha_step, second_order_step, expif_step,
+neuron_step) against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sc_neurocore.sc.contract import Q8_8, FixedPoint
 from sc_neurocore.sc.fixed import (
+    adex_step,
     alif_step,
     alpha_step,
+    expif_step,
+    expif_table,
     lif_step,
     neuron_step,
     scale_count,
     second_order_step,
     synaptic_step,
 )
+
+from .sc_reference import expif_drive, neuron_reference
 
 
 def _sat(x):
@@ -164,7 +169,7 @@ def test_neuron_step_dispatches_and_checks():
     states, spike = neuron_step("lif", {"v": 300}, 67, 230, 256)
     assert states == {"v": 80} and spike == 1
     with pytest.raises(ValueError, match="neuron must be one of"):
-        neuron_step("adex", {"v": 0}, 0, 230, 256)
+        neuron_step("recurrent", {"v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"takes the constants \['alpha_q'\]"):
         neuron_step("synaptic", {"i_syn": 0, "v": 0}, 0, 230, 256)
     with pytest.raises(ValueError, match=r"alpha_q must be an integer in \[0, 256\]"):
@@ -284,3 +289,89 @@ def test_second_order_neuron_step_dispatches_and_checks():
         second_order_step(0, 0, 0, 200, -1, 230, 256)
     with pytest.raises(ValueError, match=r"takes the constants \['alpha_q', 'stiffness_q'\]"):
         neuron_step("second_order", {"a": 0, "v": 0}, 0, 230, 256, {"alpha_q": 1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    beta_q=st.integers(0, 256),
+    theta_q=st.integers(1, 1000),
+    v_rheobase_q=st.integers(-500, 1000),
+    delta_t_q=st.integers(16, 4000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_expif_step_equals_python_fractions(beta_q, theta_q, v_rheobase_q, delta_t_q, seed):
+    """The table index from min(v, theta) (clamped to the table), one floor of beta v + (1 - beta) delta_t exp(x),
+    saturated, the subtract reset: against the rules computed on Fractions (tests/sc/sc_reference.py), over the whole
+    membrane range (saturating ends included) and the table's top and bottom."""
+    top = -(-16 * (theta_q - v_rheobase_q) // delta_t_q)
+    if top > 256:
+        with pytest.raises(ValueError, match="table top"):
+            expif_step(0, 0, v_rheobase_q, delta_t_q, beta_q, theta_q)
+        return
+    rng = np.random.default_rng(seed)
+    v0 = np.concatenate([rng.integers(-32768, 32768, 60), [-32768, 32767, theta_q, theta_q - 1, v_rheobase_q, 0]])
+    cur = np.concatenate([rng.integers(-32768, 32768, 60), [32767, -32768, 0, 0, 0, 0]])
+    v1, s1 = expif_step(v0, cur, v_rheobase_q, delta_t_q, beta_q, theta_q)
+    for j in range(len(v0)):
+        v = _sat(expif_drive(int(v0[j]), beta_q, theta_q, v_rheobase_q, delta_t_q, 8, 8) + int(cur[j]))
+        s = int(v > theta_q)
+        assert (int(v1[j]), int(s1[j])) == (v - s * theta_q, s)
+
+
+def test_expif_table_and_checks():
+    """The cell's defaults (theta 1, v_rheobase 0.8 -> 205, delta_t 0.1 -> 26): the table's top is ceil(16 * 51 / 26) =
+    32 (x = 2), 161 points, its top entry round(e**2 * 2**16); the contract's ranges refused by name."""
+    lo_i, table = expif_table(256, 205, 26)
+    assert (lo_i, len(table), int(table[-1]), int(table[0])) == (-128, 161, 484249, round(np.exp(-8) * 65536))
+    states, spike = neuron_step("expif", {"v": 300}, 0, 230, 256, {"v_rheobase_q": 205, "delta_t_q": 26})
+    assert spike == 1 and states == {"v": 31}
+    with pytest.raises(ValueError, match=r"delta_t_q must be an integer in \[16, 32767\]"):
+        expif_step(0, 0, 205, 15, 230, 256)
+    with pytest.raises(ValueError, match=r"v_rheobase_q must be an integer in \[-32768, 32767\]"):
+        expif_step(0, 0, 40000, 26, 230, 256)
+    with pytest.raises(ValueError, match="subtracting its threshold"):
+        neuron_step("expif", {"v": 0}, 0, 230, 256, {"v_rheobase_q": 205, "delta_t_q": 26}, reset="zero")
+    with pytest.raises(ValueError, match="8 to 16 fraction bits"):
+        expif_step(0, 0, 20, 4, 230, 16, FixedPoint(12, 4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    beta_q=st.integers(0, 256),
+    adapt_decay_q=st.integers(0, 256),
+    a_q=st.integers(-32768, 32767),
+    b_q=st.integers(0, 32767),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_adex_step_equals_python_fractions(beta_q, adapt_decay_q, a_q, b_q, seed):
+    """AdEx: ExpIF's drive minus the adaptation before the step; w = adapt_decay w + (1 - adapt_decay) a v_before, one
+    floor, saturated, + b (saturated) on a spike: against the plain-Python neuron reference (Fractions), over the whole
+    range of both states (saturating ends included), the cell's table (theta 256, v_rheobase 205, delta_t 26)."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(seed)
+    w0, v0, cur = (np.concatenate([rng.integers(-32768, 32768, 60), ends]) for ends in
+                   ([32767, -32768, 0, 0], [32767, -32768, 256, 257], [32767, -32768, 0, 0]))
+    w1, v1, s1 = adex_step(w0, v0, cur, 205, 26, adapt_decay_q, a_q, b_q, beta_q, 256)
+    params = {"v_rheobase_q": 205, "delta_t_q": 26, "adapt_decay_q": adapt_decay_q, "a_q": a_q, "b_q": b_q}
+    layer = SimpleNamespace(neuron="adex", neuron_params=params, beta_q=beta_q, threshold_q=256, reset="subtract",
+                            reset_q=None)
+    for j in range(len(v0)):
+        s, new = neuron_reference(layer, {"w": int(w0[j]), "v": int(v0[j])}, int(cur[j]), Q8_8, 8)
+        assert (int(w1[j]), int(v1[j]), int(s1[j])) == (new["w"], new["v"], s)
+
+
+def test_adex_neuron_step_dispatches_and_checks():
+    p = {"v_rheobase_q": 205, "delta_t_q": 26, "adapt_decay_q": 243, "a_q": 26, "b_q": 13}
+    states, spike = neuron_step("adex", {"w": 100, "v": 300}, 0, 230, 256, p)
+    # w' = floor((243 * 100 * 256 + 13 * 26 * 300) / 65536) = floor(6322200 / 65536) = 96;
+    # v = 287 (expif_step's drive of 300, docs/sc-arithmetic.md) - 100 = 187: no spike
+    assert states == {"w": 96, "v": 187} and spike == 0
+    states, spike = neuron_step("adex", {"w": -100, "v": 300}, 0, 230, 256, p)
+    # w' = floor((243 * -100 * 256 + 13 * 26 * 300) / 65536) = floor(-6119400 / 65536) = -94, + 13 on the spike;
+    # v = 287 + 100 = 387 > 256: a spike, 387 - 256
+    assert states == {"w": -94 + 13, "v": 387 - 256} and spike == 1
+    with pytest.raises(ValueError, match=r"b_q must be an integer in \[0, 32767\]"):
+        adex_step(0, 0, 0, 205, 26, 243, 26, -1, 230, 256)
+    with pytest.raises(ValueError, match="subtracting its threshold"):
+        neuron_step("adex", {"w": 0, "v": 0}, 0, 230, 256, p, reset="zero")

@@ -182,7 +182,9 @@ def test_alpha_trace_equals_plain_python_reference(seed, n_hidden, length, T, ne
 
 
 NEURON_PARAMS = {"lif": None, "synaptic": {"alpha": 0.7}, "alif": {"adapt_decay": 0.9, "adapt_strength": 0.4},
-                 "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.6}, "second_order": {"alpha": 0.8, "stiffness": 0.3}}
+                 "alpha": {"alpha_exc": 0.9, "alpha_inh": 0.6}, "second_order": {"alpha": 0.8, "stiffness": 0.3},
+                 "expif": {"v_rheobase": 0.5, "delta_t": 0.25},
+                 "adex": {"v_rheobase": 0.5, "delta_t": 0.25, "adapt_decay": 0.9, "a": 0.3, "b": 0.2}}
 
 
 @settings(max_examples=20, deadline=None)
@@ -224,6 +226,49 @@ def test_second_order_trace_equals_plain_python_reference(seed, n_hidden, length
                 assert tr.states[li][key][:, b].tolist() == exp[key][li]
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_hidden=st.integers(1, 4),
+    length=st.integers(1, 12),
+    T=st.integers(1, 8),
+    lif_first=st.booleans(),
+    kind=st.sampled_from(["expif", "adex"]),
+    a=st.sampled_from([-2.0, 0.0, 0.5]),
+    threshold=st.sampled_from([0.5, 1.0, 1.5]),
+    v_rheobase=st.sampled_from([-0.25, 0.0, 0.8]),
+    delta_t=st.sampled_from([0.125, 0.25, 2.0]),
+    gain=st.sampled_from([1.0, 8.0, 30.0]),
+)
+def test_expif_trace_equals_plain_python_reference(seed, n_hidden, length, T, lif_first, kind, a, threshold,
+                                                   v_rheobase, delta_t, gain):
+    """ExpIF or AdEx layers (all of them, or after a LIF layer; each layer its own leak (and AdEx's adaptation
+    constants), the net one threshold, v_rheobase and delta_t; saturating currents): every integer, AdEx's
+    adaptations too, equals the reference."""
+    rng = np.random.default_rng(seed)
+    cfg = SCConfig(length=length, seed=seed % 1000)
+    sizes = (3, n_hidden, 3)
+    weights = [rng.normal(size=(b, a)) * gain for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 * gain for b in sizes[1:]]
+    neurons = ["lif", kind] if lif_first else [kind, kind]
+    extra = {"adapt_decay": 0.9, "a": a, "b": 0.5} if kind == "adex" else {}
+    params = [None if n == "lif" else {"v_rheobase": v_rheobase, "delta_t": delta_t, **extra} for n in neurons]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.7], [threshold, threshold], cfg, neurons=neurons,
+                                   neuron_params=params)
+    xq = rng.integers(0, cfg.prob_max + 1, size=(2, 3))
+    tr = SCNetwork(qnet).run_codes(xq, T)
+    scal = _ref_scalings(qnet, "signed")
+    for b in range(2):
+        exp = ref.run_reference(qnet, [int(v) for v in xq[b]], T, "signed", scal)
+        for li in range(2):
+            assert tr.sc_counts[li][:, b].tolist() == exp["counts"][li]
+            assert tr.currents[li][:, b].tolist() == exp["currents"][li]
+            assert tr.membranes[li][:, b].tolist() == exp["membranes"][li]
+            assert tr.spikes[li][:, b].tolist() == exp["spikes"][li]
+            for key in qnet.layers[li].model.extra_states:
+                assert tr.states[li][key][:, b].tolist() == exp[key][li]
+
+
 @pytest.mark.parametrize("neuron", sorted(NEURON_PARAMS))
 def test_fixed_point_network_steps_every_state_of_each_model(neuron):
     """FixedPointNetwork (the exact count) steps the neurons of each model as the plain-Python neuron reference does,
@@ -232,7 +277,8 @@ def test_fixed_point_network_steps_every_state_of_each_model(neuron):
     sizes = (5, 6, 4)
     weights = [rng.normal(size=(b, a)) * 4.0 for a, b in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=b) for b in sizes[1:]]
-    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.8], [0.8, 1.1], SCConfig(length=8), neurons=neuron,
+    thresholds = [1.0, 1.0] if neuron in ("expif", "adex") else [0.8, 1.1]  # an ExpIF/AdEx net shares its threshold
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.8], thresholds, SCConfig(length=8), neurons=neuron,
                                    neuron_params=[NEURON_PARAMS[neuron]] * 2)
     xq = rng.integers(0, 256, size=(3, 5))
     tr = FixedPointNetwork(qnet).run_codes(xq, 9)

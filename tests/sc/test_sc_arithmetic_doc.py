@@ -17,7 +17,16 @@ from sc_neurocore.sc.contract import (
     derive_seed,
     quantize_probability,
 )
-from sc_neurocore.sc.fixed import alif_step, alpha_step, lif_step, scale_count, second_order_step, synaptic_step
+from sc_neurocore.sc.fixed import (
+    adex_step,
+    alif_step,
+    alpha_step,
+    expif_step,
+    lif_step,
+    scale_count,
+    second_order_step,
+    synaptic_step,
+)
 from sc_neurocore.sc.sources import lfsr_states, lfsr_tap_mask, lfsr_taps, sobol_directions, sobol_values
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sc-arithmetic.md"
@@ -149,6 +158,39 @@ def test_second_order_examples():
         got = second_order_step(np.array([a0]), np.array([v0]), np.array([cur]), 205, 26, 230, 256)
         assert tuple(int(x[0]) for x in got) == (a1, v1, s1)
         assert v1 == v_add - s1 * 256
+
+
+def test_expif_examples():
+    """The rows of the ExpIF table, read from the doc (theta_q 256, v_rheobase_q 205, delta_t_q 26, beta_q 230): the
+    constants and the table index recomputed here from the written rules, the step from sc.fixed."""
+    import math
+
+    rows = doc_table("### The exponential integrate-and-fire (ExpIF) neuron")
+    assert len(rows) == 6
+    m_inv, m_off = math.floor(2**24 / 26 + 0.5), math.floor(-205 * 2**16 / 26 + 0.5)
+    assert (m_inv, m_off) == (645278, -516726) and math.ceil(16 * (256 - 205) / 26) == 32
+    for v0, cur, x, e, exact, v_add, s1, v1 in rows:
+        assert x == max(-128, min(32, (min(v0, 256) * m_inv + m_off * 2**8) >> 20))
+        assert e == math.floor(math.exp(x / 16) * 2**16 + 0.5)
+        assert exact == 230 * v0 * 2**16 + 26 * (256 - 230) * e
+        assert v_add == max(-32768, min(32767, (exact >> 24) + cur))
+        assert expif_step(v0, cur, 205, 26, 230, 256) == (v1, s1)
+        assert v1 == v_add - s1 * 256
+
+
+def test_adex_examples():
+    """The rows of the AdEx table, read from the doc (ExpIF's constants, beta_q 230, adapt_decay_q 243, a_q 26, b_q 13):
+    the drive from expif_step with I = 0, the exact adaptation sum recomputed here, the step from sc.fixed."""
+    rows = doc_table("### The adaptive exponential integrate-and-fire (AdEx) neuron")
+    assert len(rows) == 6
+    for w0, v0, cur, drive, exact, w_new, v_add, s1, v1, w1 in rows:
+        v_d, s_d = expif_step(v0, 0, 205, 26, 230, 256)  # the drive alone (I = 0), its reset undone
+        assert v_d + 256 * s_d == drive
+        assert exact == 243 * w0 * 2**8 + 13 * 26 * v0
+        assert w_new == max(-32768, min(32767, exact >> 16))
+        assert v_add == max(-32768, min(32767, drive - w0 + cur))
+        assert adex_step(w0, v0, cur, 205, 26, 243, 26, 13, 230, 256) == (w1, v1, s1)
+        assert v1 == v_add - s1 * 256 and w1 == (max(-32768, min(32767, w_new + 13)) if s1 else w_new)
 
 
 def test_default_source_is_the_documented_one():

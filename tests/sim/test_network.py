@@ -198,3 +198,50 @@ def test_tiny_second_order_network_zero_mismatches(sim, tiny_second_order_vector
     assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
     assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
     assert rep["rtl_prediction"] == tiny_second_order_vectors.expected.prediction.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny_expif_vectors():
+    """The tiny net's shape with ExpIF neurons (the net's one exp table), T=6, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="expif")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_expif_network_zero_mismatches(sim, tiny_expif_vectors):
+    """SC model == RTL on every integer of an ExpIF net on both simulators."""
+    _need(sim)
+    rep = run_network(tiny_expif_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_expif_vectors.expected.prediction.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny_adex_vectors():
+    """The tiny net's shape with AdEx neurons (the net's one exp table, an adaptation per neuron), T=6, 4 images."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="adex")
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    assert all(st["w"].any() for st in vec.expected.states)
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_adex_network_zero_mismatches(sim, tiny_adex_vectors):
+    """SC model == RTL on every integer of an AdEx net, the adaptations included, on both simulators."""
+    _need(sim)
+    rep = run_network(tiny_adex_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_adex_vectors.expected.prediction.tolist()

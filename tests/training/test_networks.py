@@ -386,7 +386,7 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    (dict(neuron="adex"), "neuron must be one of"),
+    (dict(neuron="recurrent"), "neuron must be one of"),
     (dict(neuron="alif", reset="zero"), "'alif' neurons reset by subtraction"),
     (dict(neuron="synaptic", reset="zero"), "'synaptic' neurons reset by subtraction"),
     (dict(neuron="synaptic", alpha=1.5), "alpha must be in"),
@@ -396,6 +396,14 @@ def test_synaptic_checkpoint_round_trip(tmp_path):
     (dict(neuron="alpha", alpha_exc=[0.5]), "alpha_exc has 1 entries for 2 layers"),
     (dict(neuron="second_order", stiffness=-0.1), "stiffness must be >= 0"),
     (dict(neuron="second_order", reset="zero"), "'second_order' neurons reset by subtraction"),
+    (dict(neuron="expif", delta_t=0.0), "delta_t must be > 0"),
+    (dict(neuron="expif", reset="zero"), "'expif' neurons reset by subtraction"),
+    (dict(neuron="expif", threshold=[1.0, 1.5]), r"'expif' layers share one threshold .*, not \[1.0, 1.5\]"),
+    (dict(neuron="expif", v_rheobase=[0.8, 0.7]), "'expif' layers share one v_rheobase"),
+    (dict(neuron="expif", delta_t=[0.1, 0.2]), "'expif' layers share one delta_t"),
+    (dict(neuron="expif", learn_threshold=True), "learn_threshold=True would give each layer its own"),
+    (dict(neuron="adex", b=-0.1), "b must be >= 0"),
+    (dict(neuron="adex", delta_t=[0.1, 0.2]), "'adex' layers share one delta_t"),
 ])
 def test_synaptic_errors(kwargs, text):
     with pytest.raises(ValueError, match=text):
@@ -623,4 +631,154 @@ def test_second_order_sc_forward_equals_scnetwork(digits, cfg):
         counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
     tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
     assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and (tr.states[0]["a"] < 0).any()
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+# ------------------------------------------------------------------ ExpIF neurons
+
+
+def expif_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equation: ``v = beta v + (1 - beta) delta_t exp((min(v, theta) -
+    v_rheobase) / delta_t) + I``, fire at ``theta`` and subtract it."""
+    import math
+
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.v_rheobase),
+               float(c.delta_t)) for fc, c in zip(model.fcs, model.lifs)]
+    mems = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, r, d) in enumerate(layers):
+            up = mems[i].clone().apply_(lambda m: math.exp((min(m, theta) - r) / d))  # noqa: B023
+            v = beta * mems[i] + (1 - beta) * d * up + h @ w.T + b
+            s = (v - theta > 0).double()
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_expif_net_matches_its_equation_and_exports_its_constants():
+    from sc_neurocore.training import ExpIFCell
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="expif", beta=[0.8, 0.95], threshold=0.5, v_rheobase=0.3,
+                       delta_t=0.125).double()
+    assert all(isinstance(c, ExpIFCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        ref = expif_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [{"v_rheobase_q": 77, "delta_t_q": 32}] * 2
+    assert [layer.beta_q for layer in q.layers] == [205, 243]
+    assert model.hparams["neuron"] == "expif" and model.hparams["delta_t"] == 0.125
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_expif_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of an ExpIF net (its table in int64 torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="expif")
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0
+    assert (tr.membranes[0] > int(model.lifs[0].v_rheobase * 256)).any()  # the upstroke's part of the table is read
+    np.testing.assert_array_equal(counts, tr.counts)
+
+
+def test_expif_sc_forward_has_gradients(digits):
+    """Straight-through gradients reach the weights through the ExpIF drive."""
+    from sc_neurocore.training import sc_forward
+
+    x_tr, *_ = digits
+    torch.manual_seed(1)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="expif")
+    counts = sc_forward(model, torch.tensor(x_tr[:8]), 6, SCConfig(length=8))
+    counts.sum().backward()
+    assert all(fc.weight.grad is not None and fc.weight.grad.abs().sum() > 0 for fc in model.fcs)
+
+
+# ------------------------------------------------------------------ AdEx neurons
+
+
+def adex_reference(model: SpikingNet, x: torch.Tensor):
+    """Per-step loops from the documented equations: ``v = beta v + (1 - beta) delta_t exp((min(v, theta) -
+    v_rheobase) / delta_t) - w + I``, fire at ``theta`` and subtract it; ``w = adapt_decay w + (1 - adapt_decay) a
+    v_prev + b s``."""
+    import math
+
+    T, B, _ = x.shape
+    layers = [(fc.weight.double(), fc.bias.double(), float(c.beta), float(c.threshold), float(c.v_rheobase),
+               float(c.delta_t), float(c.adapt_decay), float(c.a), float(c.b)) for fc, c in zip(model.fcs, model.lifs)]
+    mems = [torch.zeros(B, w.shape[0], dtype=torch.float64) for w, *_ in layers]
+    ws = [torch.zeros_like(m) for m in mems]
+    counts = torch.zeros(B, layers[-1][0].shape[0], dtype=torch.float64)
+    for t in range(T):
+        h = x[t].double()
+        for i, (w, b, beta, theta, r, d, rho, a, bb) in enumerate(layers):
+            up = mems[i].clone().apply_(lambda m: math.exp((min(m, theta) - r) / d))  # noqa: B023
+            v = beta * mems[i] + (1 - beta) * d * up - ws[i] + h @ w.T + b
+            s = (v - theta > 0).double()
+            ws[i] = rho * ws[i] + (1 - rho) * a * mems[i] + bb * s
+            mems[i] = v - s * theta
+            h = s
+        counts += h
+    return counts
+
+
+def test_adex_net_matches_its_equations_and_exports_its_constants():
+    from sc_neurocore.training import AdExCell
+
+    torch.manual_seed(4)
+    model = SpikingNet(sizes=[6, 16, 4], neuron="adex", beta=0.8, threshold=0.5, v_rheobase=0.3, delta_t=0.125,
+                       adapt_decay=[0.9, 0.5], a=[0.5, -1.0], b=[0.2, 0.0]).double()
+    assert all(isinstance(c, AdExCell) for c in model.lifs)
+    with torch.no_grad():
+        for fc in model.fcs:
+            fc.weight.mul_(3.0)
+    x = torch.rand(12, 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        ref = adex_reference(model, x)
+    assert float(ref.sum()) > 0
+    assert torch.equal(model(x)[0], ref)
+    q = model.to_quantized()
+    assert [layer.neuron_params for layer in q.layers] == [
+        {"v_rheobase_q": 77, "delta_t_q": 32, "adapt_decay_q": 230, "a_q": 128, "b_q": 51},
+        {"v_rheobase_q": 77, "delta_t_q": 32, "adapt_decay_q": 128, "a_q": -256, "b_q": 0}]
+
+
+@pytest.mark.parametrize("cfg", [SCConfig(length=16), SCConfig(length=5, rng="lfsr", seed=3)])
+def test_adex_sc_forward_equals_scnetwork(digits, cfg):
+    """The quantised forward of SC fine-tuning of an AdEx net (its adaptation in torch) is the NumPy SC model."""
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.training import sc_forward, train_epoch
+
+    x_tr, x_te, y_tr, _ = digits
+    torch.manual_seed(0)
+    model = SpikingNet(sizes=[64, 24, 10], neuron="adex", a=0.5, b=0.2)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_tr[:512]),
+                                                                        torch.tensor(y_tr[:512])), batch_size=64)
+    train_epoch(model, loader, opt, 10, progress=False)
+    x = x_te[:40]
+    with torch.no_grad():
+        counts = sc_forward(model, torch.tensor(x), 10, cfg).numpy().astype(np.int64)
+    tr = SCNetwork.from_spiking_net(model, cfg).run(x, 10)
+    assert tr.spikes[0].sum() > 0 and tr.counts.sum() > 0 and (tr.states[0]["w"] < 0).any()
     np.testing.assert_array_equal(counts, tr.counts)
