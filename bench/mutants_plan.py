@@ -170,6 +170,24 @@ R_RESHAPE = "NumPy takes any negative size as the one unknown dimension: reshape
 R_LAST_OF_ONE = "the array has one element here (np.size == 1 was checked): [0] and [-1] are the same"
 R_NEG_ZERO = "a zero weight gets code 0 either way (0 * -1 == 0)"
 R_INT_ALREADY = "FixedPoint.saturate returns a Python int for a scalar already; int() of it changes nothing"
+R_GATHER_BLOCK = ("a block size of the conv gather: patch rows are gathered in blocks of any size >= 1 and give the same "
+                  "integers (test_gather_in_blocks_of_one_and_with_no_kernels checks blocks of one)")
+R_CODE_TABLE = ("a count table one row or column longer than the codes reach (input codes and weight magnitudes are at "
+                "most 2**k): the entries read are the same")
+R_CHUNK = ("a chunk size of the sparse draw: chunks only split one sequence of geometric gaps, which NumPy draws the "
+           "same in pieces as at once (test_chunked_draws_are_the_unchunked_draws: chunks of 1, 2, 5), so the "
+           "positions are the same")
+R_RATE1 = ("at rate 1 every geometric gap is 1, so the general loop also gives every position; each generator serves "
+           "one draw (FaultModel.rng per layer, timestep or image), so its state after it is never read")
+R_PAST_END = ("stopping one chunk later, or on a chunk's first position instead of its last, only draws a chunk whose "
+              "positions are all past n (dropped) or leaves the loop with start > n: the same positions, and each "
+              "generator serves one draw (FaultModel.rng per layer, timestep or image)")
+R_FITS = ("with no flip the mask is 0, and a word read back as signed is the value itself for every value that fits "
+          "the width, which the callers' values do (a count in a word sized for it, the 16-bit membrane)")
+R_SAME_SHAPE = ("every layer's arrays have the same (T, images) (FaultPlan.__post_init__ checks it): the last layer's "
+                "give the same T and images as the first's")
+R_GROUP_PAST = ("a group at or past the layer's groups has j = group * lanes + lane >= groups * lanes >= n_out, so the "
+                "next test (j >= n_out) returns 0 as well")
 
 R_SAT_EDGE = ("at the bound itself both branches give the same value and spike (lif_update_split: at total = max_int "
               "the clamp gives max_int - theta, spiking iff theta < max_int, as total - theta does; at total = "
@@ -272,6 +290,34 @@ EQUIVALENT: dict[str, str] = {
     'sw/sc/network.py:SCNetwork._spike_counts:not self.exact_bits -> self.exact_bits#0': R_PERF,
     'sw/sc/network.py:SCNetwork._spike_counts:t + 1 -> t + 2#0': R_WINDOW,
     'sw/sc/network.py:SCNetwork._spike_counts:self._count(li, codes, t, t + 1, self._T)[0] -> self._count(li, codes, t, t + 1, self._T)[-1]#0': R_WINDOW,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 >> 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 2 << 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 0 << 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 << 23#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 << 21#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:or_pool:img.reshape(batch, out_channels, ph, q, pw, q).max(axis=(3, 5)).reshape(batch, -1) -> img.reshape(batch, out_channels, ph, q, pw, q).max(axis=(3, 5)).reshape(batch, -2)#0': R_RESHAPE,
+    'sw/sc/conv.py:conv_counts_gather:max(1, _BLOCK_ELEMS // max(taps * out_c, 1)) -> max(2, _BLOCK_ELEMS // max(taps * out_c, 1))#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:_BLOCK_ELEMS // max(taps * out_c, 1) -> _BLOCK_ELEMS * max(taps * out_c, 1)#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:taps * out_c -> taps + out_c#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:max(taps * out_c, 1) -> max(taps * out_c, 2)#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:big_p + 1 -> big_p + 2#0': R_CODE_TABLE,
+    'sw/sc/conv.py:conv_counts_gather:big_p + 1 -> big_p + 2#1': R_CODE_TABLE,
+    'sw/sc/faults.py:<module>:1 << 22 -> 2 << 22#0': R_CHUNK,
+    'sw/sc/faults.py:<module>:1 << 22 -> 1 << 23#0': R_CHUNK,
+    'sw/sc/faults.py:<module>:1 << 22 -> 1 << 21#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:rate >= 1 -> rate > 1#0': R_RATE1,
+    'sw/sc/faults.py:_sparse_positions:rate >= 1 -> rate >= 2#0': R_RATE1,
+    'sw/sc/faults.py:_sparse_positions:start < n -> start <= n#0': R_PAST_END,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 -> (n - start) * rate + 1.1#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate -> n - start + rate#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:n - start -> n + start#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 + 64 -> (n - start) * rate * 1.1 + 65#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 + 64 -> (n - start) * rate * 1.1 + 63#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:pos[-1] >= n -> pos[-1] > n#0': R_PAST_END,
+    'sw/sc/faults.py:_sparse_positions:pos[-1] -> pos[-0]#0': R_PAST_END,
+    'sw/sc/faults.py:flip_bits:pos.size == 0 -> pos.size == -1#0': R_FITS,
+    'sw/sc/faults.py:flip_bits:v.reshape(-1) -> v.reshape(-2)#0': R_RESHAPE,
+    'sw/sc/faults.py:corrupt_weights:word.reshape(-1) -> word.reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(b, dtype=np.float64).reshape(-1) -> np.asarray(b, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1) -> np.asarray(beta, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1)[0] -> np.asarray(beta, dtype=np.float64).reshape(-1)[-1]#0': R_LAST_OF_ONE,
@@ -345,6 +391,9 @@ EQUIVALENT: dict[str, str] = {
     'hw/ports.py:decode_words:np.asarray(words, dtype=object).reshape(-1) -> np.asarray(words, dtype=object).reshape(-2)#0': R_RESHAPE,
     'hw/ports.py:decode_words:(layout.size + 7) // 8 -> (layout.size + 7) // 7#0': R_BYTES,
     'hw/ports.py:decode_words:cols[0] -> cols[-1]#0': R_LAST_OF_ONE,
+    'hw/faults.py:FaultPlan.T:self.count_delta[0] -> self.count_delta[-1]#0': R_SAME_SHAPE,
+    'hw/faults.py:FaultPlan.images:self.count_delta[0] -> self.count_delta[-1]#0': R_SAME_SHAPE,
+    'hw/faults.py:FaultPlan.value:group >= pl.groups -> group > pl.groups#0': R_GROUP_PAST,
     'hw/argmax.py:Argmax.elaborate:n_out > 1 -> n_out >= 1#1': R_UNUSED_STATE,
     'hw/argmax.py:Argmax.elaborate:n_out > 1 -> n_out > 0#1': R_UNUSED_STATE,
 }
