@@ -223,6 +223,10 @@ R_NOUT = "n_out >= 1, so max(-1, n_out - 1) is max(0, n_out - 1)"
 R_UNUSED_STATE = "for one class the scan state is built but never entered (start goes straight to OUT)"
 R_BYTES = ("a word packed into at least as many bytes as it needs: the fields are read at the same bit offsets, "
            "the extra bytes are zero")
+R_RESET_LESS = ("the index register is loaded every clock and read only under the set flag loaded in the same clock (a "
+                "reset clears the flag): its value after a reset is never read")
+R_PART_PAST = ("index n is past the n-bit set: Amaranth drops a bit_select write beyond the signal's width (checked in "
+               "simulation), so index == n sets no bit either way")
 
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
@@ -366,6 +370,8 @@ EQUIVALENT: dict[str, str] = {
     'hw/writeback.py:SpikeWriteback.elaborate:neuron < n_out_of[held.layer] -> neuron <= n_out_of[held.layer]#0': R_LOOP_END,
     'hw/active_list.py:load_signature:stream.Signature(entry_layout(spec), always_ready=True) -> stream.Signature(entry_layout(spec), always_ready=False)#0': R_READY_UNREAD,
     'hw/active_list.py:ActiveLists.elaborate:range(2) -> range(3)#0': R_UNUSED_REGION,
+    "hw/active_list.py:ActiveLists._bit_sets:Signal.like(index, name=f'set_index_{r}_{k}', reset_less=True) -> Signal.like(index, name=f'set_index_{r}_{k}', reset_less=False)#0": R_RESET_LESS,
+    'hw/active_list.py:ActiveLists._bit_sets:index < n -> index <= n#0': R_PART_PAST,
     'hw/sequencer.py:Sequencer.__init__:spec.n_layers > 1 -> spec.n_layers >= 1#0': R_ONE_LAYER,
     'hw/sequencer.py:Sequencer.__init__:spec.n_layers > 1 -> spec.n_layers > 0#0': R_ONE_LAYER,
     'hw/sequencer.py:Sequencer.elaborate:spec.n_layers > 1 -> spec.n_layers >= 1#1': R_ONE_LAYER,
