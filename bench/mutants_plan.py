@@ -228,6 +228,10 @@ R_RESET_LESS = ("the index register is loaded every clock and read only under th
                 "reset clears the flag): its value after a reset is never read")
 R_PART_PAST = ("index n is past the n-bit set: Amaranth drops a bit_select write beyond the signal's width (checked in "
                "simulation), so index == n sets no bit either way")
+R_ALL_ONES = ("the write enable is en-width bits wide: (2 << w) - 1 and (0 or 1 >> w) - 1 = -1 truncate to the same "
+              "all-ones mask, every lane written")
+R_LANE_END = ("the lane loop stops at the group's last valid lane (lane + 1 >= valid clears busy), so lane == valid is "
+              "never reached while busy")
 
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
@@ -369,6 +373,10 @@ EQUIVALENT: dict[str, str] = {
     'hw/neuron_unit.py:NeuronUnit.elaborate:spec.n_layers > 1 -> spec.n_layers > 0#1': R_ONE_LAYER,
     'hw/neuron_unit.py:NeuronUnit._emit:left >= P -> left > P#0': R_SAT_EDGE,
     'hw/writeback.py:SpikeWriteback.elaborate:neuron < n_out_of[held.layer] -> neuron <= n_out_of[held.layer]#0': R_LOOP_END,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 1 >> wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 2 << wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 0 << wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback._pooled:lane < held.grp.valid -> lane <= held.grp.valid#0': R_LANE_END,
     'hw/active_list.py:load_signature:stream.Signature(entry_layout(spec), always_ready=True) -> stream.Signature(entry_layout(spec), always_ready=False)#0': R_READY_UNREAD,
     'hw/active_list.py:ActiveLists.elaborate:range(2) -> range(3)#0': R_UNUSED_REGION,
     "hw/active_list.py:ActiveLists._bit_sets:Signal.like(index, name=f'set_index_{r}_{k}', reset_less=True) -> Signal.like(index, name=f'set_index_{r}_{k}', reset_less=False)#0": R_RESET_LESS,
