@@ -232,6 +232,7 @@ R_ALL_ONES = ("the write enable is en-width bits wide: (2 << w) - 1 and (0 or 1 
               "all-ones mask, every lane written")
 R_LANE_END = ("the lane loop stops at the group's last valid lane (lane + 1 >= valid clears busy), so lane == valid is "
               "never reached while busy")
+R_BATCH_OF_ONE = "a batch of one image here (reshape(1, -1), or np.ones((1, n_in))): [0] and [-1] are the same row"
 
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
@@ -393,6 +394,9 @@ EQUIVALENT: dict[str, str] = {
     'hw/timing.py:image_clocks:issue + PIPE -> issue - PIPE#0': R_DOMINATED,
     'hw/timing.py:image_clocks:max(0, n_out - 1) -> max(-1, n_out - 1)#0': R_NOUT,
     'hw/timing.py:listed_inputs:codes.reshape(1, -1) -> codes.reshape(1, -2)#0': R_RESHAPE,
+    'hw/timing.py:image_clocks:slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[0] -> slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[-1]#0': R_BATCH_OF_ONE,
+    'hw/timing.py:cycles_per_image:np.asarray(xq).reshape(1, -1) -> np.asarray(xq).reshape(1, -2)#0': R_RESHAPE,
+    'hw/timing.py:cycles_per_image:image_cycles(qnet, T, parallelism, np.asarray(xq).reshape(1, -1), trace=trace)[0] -> image_cycles(qnet, T, parallelism, np.asarray(xq).reshape(1, -1), trace=trace)[-1]#0': R_BATCH_OF_ONE,
     'hw/timing.py:listed_inputs:len(qnet.layers) > 1 -> len(qnet.layers) >= 1#0': R_ONE_LAYER,
     'hw/timing.py:listed_inputs:len(qnet.layers) > 1 -> len(qnet.layers) > 0#0': R_ONE_LAYER,
     'hw/ports.py:bits:max(1, int(n).bit_length()) -> max(2, int(n).bit_length())#0': R_WIDER,
