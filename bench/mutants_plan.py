@@ -46,7 +46,7 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
     "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET],
     "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET, _HW_CONV],
-    "sc_neurocore.hw.timing": ["tests/hw/test_one_class.py", f"{_HW_NET}::test_cycles_per_image_exact",
+    "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
                                f"{_HW_NET}::test_cycles_per_image_with_trace",
                                f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET],
