@@ -1,10 +1,16 @@
 """The clock model at its edges, image by image against the core: one output class (the argmax scan takes
-``n_output - 1 = 0`` clocks) and a writeback slower than a short pass of the neuron unit (the unit waits for it)."""
+``n_output - 1 = 0`` clocks), and a writeback slower than the neuron unit (a short pass, silent blocks of a
+quiet conv layer): the unit waits for it."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from sc_neurocore.export import QuantizedNet
 from sc_neurocore.hw.network import SCNetworkCore, cycles_per_image
+from sc_neurocore.hw.plan import EngineSpec
 from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.sc.geometry import ConvGeometry
 
 from .helpers import check_against_model, run_core
 from .reference import random_qnet
@@ -29,3 +35,24 @@ def test_a_writeback_slower_than_a_short_pass():
     clocks, longer than that writeback) a clock after it: the next hand-off follows the neuron unit, not the
     writeback."""
     _clocks(random_qnet([6, 12, 3], SCConfig(length=8), seed=5), 6, (6, 5), _images(8, 4, 6))
+
+
+def _quiet_1x1_net(seed):
+    """1x8x8 -> 6 kernels of 1x1 (no padding) -> pool 2 -> 4, conv biases -0.05 (the layer is quiet)."""
+    rng = np.random.default_rng(seed)
+    g = ConvGeometry(1, 8, 8, 1, 0, 2)
+    weights = [rng.normal(size=(6, 1)), rng.normal(size=(4, 6 * 16))]
+    return QuantizedNet.from_float(weights, [np.full(6, -0.05), rng.normal(size=4) * 0.2], [0.8, 0.8], [0.4, 0.4],
+                                   SCConfig(length=8), convs=[g, None])
+
+
+@pytest.mark.parametrize("net, T, par", [("3x3", 4, (3, 4)), ("1x1", 4, (6, 4))])
+def test_silent_blocks_behind_a_pooled_writeback(net, T, par):
+    """A quiet conv layer's silent blocks (one null item per kernel row) behind a pooling window's writeback of all
+    lanes: the neuron unit, which hands silent blocks over without steps, waits for the writeback."""
+    from .test_conv_engine import _corner_images, _quiet_net
+
+    qnet = _quiet_net(4) if net == "3x3" else _quiet_1x1_net(4)
+    assert EngineSpec.of(qnet, T, par).quiet[0]
+    images = np.concatenate([_corner_images(5, 2), np.zeros((2, 64), dtype=np.int64)])
+    _clocks(qnet, T, par, images)
