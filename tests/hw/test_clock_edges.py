@@ -56,3 +56,17 @@ def test_silent_blocks_behind_a_pooled_writeback(net, T, par):
     assert EngineSpec.of(qnet, T, par).quiet[0]
     images = np.concatenate([_corner_images(5, 2), np.zeros((2, 64), dtype=np.int64)])
     _clocks(qnet, T, par, images)
+
+
+def test_one_image_as_a_1d_array_is_a_batch_of_one():
+    """listed_inputs of one image's codes (1-D): layer 0 lists the non-zero codes (by hand), the hidden layer the
+    same neurons as for the batch of that one image."""
+    from sc_neurocore.hw.timing import active_inputs, listed_inputs
+
+    qnet = random_qnet([5, 4, 3], SCConfig(length=8), seed=3)
+    x = np.array([0, 17, 0, 200, 9])
+    one = listed_inputs(qnet, 3, x)
+    assert [a.shape for a in one] == [(1, 5), (1, 4)]
+    assert one[0].tolist() == [[False, True, False, True, True]]
+    assert one[1].tolist() == listed_inputs(qnet, 3, x[None])[1].tolist()
+    assert active_inputs(qnet, 3, x).tolist() == [[3, int(one[1].sum())]]
