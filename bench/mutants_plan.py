@@ -39,12 +39,15 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV],
     "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET],
     "sc_neurocore.hw.argmax": [_HW_TIES, "tests/hw/test_argmax.py", _HW_NET],
-    "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", _HW_NET, _HW_CONV],
-    "sc_neurocore.hw.active_list": [_HW_TIES, "tests/hw/test_active_list.py", _HW_NET, _HW_CONV],
+    "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", "tests/hw/test_one_hidden_neuron.py",
+                                  "tests/hw/test_conv_regions.py", _HW_NET, _HW_CONV],
+    "sc_neurocore.hw.active_list": [_HW_TIES, "tests/hw/test_active_list.py", "tests/hw/test_conv_regions.py", _HW_NET,
+                                    _HW_CONV],
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
     "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET],
     "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET, _HW_CONV],
-    "sc_neurocore.hw.timing": [f"{_HW_NET}::test_cycles_per_image_exact", f"{_HW_NET}::test_cycles_per_image_with_trace",
+    "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
+                               f"{_HW_NET}::test_cycles_per_image_with_trace",
                                f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET],
     "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in"],
@@ -170,6 +173,22 @@ R_RESHAPE = "NumPy takes any negative size as the one unknown dimension: reshape
 R_LAST_OF_ONE = "the array has one element here (np.size == 1 was checked): [0] and [-1] are the same"
 R_NEG_ZERO = "a zero weight gets code 0 either way (0 * -1 == 0)"
 R_INT_ALREADY = "FixedPoint.saturate returns a Python int for a scalar already; int() of it changes nothing"
+R_GATHER_BLOCK = ("a block size of the conv gather: patch rows are gathered in blocks of any size >= 1 and give the same "
+                  "integers (test_gather_in_blocks_of_one_and_with_no_kernels checks blocks of one)")
+R_CHUNK = ("a chunk size of the sparse draw: chunks only split one sequence of geometric gaps, which NumPy draws the "
+           "same in pieces as at once (test_chunked_draws_are_the_unchunked_draws: chunks of 1, 2, 5), so the "
+           "positions are the same")
+R_RATE1 = ("at rate 1 every geometric gap is 1, so the general loop also gives every position; each generator serves "
+           "one draw (FaultModel.rng per layer, timestep or image), so its state after it is never read")
+R_PAST_END = ("stopping one chunk later, or on a chunk's first position instead of its last, only draws a chunk whose "
+              "positions are all past n (dropped) or leaves the loop with start > n: the same positions, and each "
+              "generator serves one draw (FaultModel.rng per layer, timestep or image)")
+R_FITS = ("with no flip the mask is 0, and a word read back as signed is the value itself for every value that fits "
+          "the width, which the callers' values do (a count in a word sized for it, the 16-bit membrane)")
+R_SAME_SHAPE = ("every layer's arrays have the same (T, images) (FaultPlan.__post_init__ checks it): the last layer's "
+                "give the same T and images as the first's")
+R_GROUP_PAST = ("a group at or past the layer's groups has j = group * lanes + lane >= groups * lanes >= n_out, so the "
+                "next test (j >= n_out) returns 0 as well")
 
 R_SAT_EDGE = ("at the bound itself both branches give the same value and spike (lif_update_split: at total = max_int "
               "the clamp gives max_int - theta, spiking iff theta < max_int, as total - theta does; at total = "
@@ -206,6 +225,15 @@ R_NOUT = "n_out >= 1, so max(-1, n_out - 1) is max(0, n_out - 1)"
 R_UNUSED_STATE = "for one class the scan state is built but never entered (start goes straight to OUT)"
 R_BYTES = ("a word packed into at least as many bytes as it needs: the fields are read at the same bit offsets, "
            "the extra bytes are zero")
+R_RESET_LESS = ("the index register is loaded every clock and read only under the set flag loaded in the same clock (a "
+                "reset clears the flag): its value after a reset is never read")
+R_PART_PAST = ("index n is past the n-bit set: Amaranth drops a bit_select write beyond the signal's width (checked in "
+               "simulation), so index == n sets no bit either way")
+R_ALL_ONES = ("the write enable is en-width bits wide: (2 << w) - 1 and (0 or 1 >> w) - 1 = -1 truncate to the same "
+              "all-ones mask, every lane written")
+R_LANE_END = ("the lane loop stops at the group's last valid lane (lane + 1 >= valid clears busy), so lane == valid is "
+              "never reached while busy")
+R_BATCH_OF_ONE = "a batch of one image here (reshape(1, -1), or np.ones((1, n_in))): [0] and [-1] are the same row"
 
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
@@ -272,6 +300,32 @@ EQUIVALENT: dict[str, str] = {
     'sw/sc/network.py:SCNetwork._spike_counts:not self.exact_bits -> self.exact_bits#0': R_PERF,
     'sw/sc/network.py:SCNetwork._spike_counts:t + 1 -> t + 2#0': R_WINDOW,
     'sw/sc/network.py:SCNetwork._spike_counts:self._count(li, codes, t, t + 1, self._T)[0] -> self._count(li, codes, t, t + 1, self._T)[-1]#0': R_WINDOW,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 >> 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 2 << 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 0 << 22#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 << 23#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:<module>:1 << 22 -> 1 << 21#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:or_pool:img.reshape(batch, out_channels, ph, q, pw, q).max(axis=(3, 5)).reshape(batch, -1) -> img.reshape(batch, out_channels, ph, q, pw, q).max(axis=(3, 5)).reshape(batch, -2)#0': R_RESHAPE,
+    'sw/sc/conv.py:conv_counts_gather:max(1, _BLOCK_ELEMS // max(taps * out_c, 1)) -> max(2, _BLOCK_ELEMS // max(taps * out_c, 1))#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:_BLOCK_ELEMS // max(taps * out_c, 1) -> _BLOCK_ELEMS * max(taps * out_c, 1)#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:taps * out_c -> taps + out_c#0': R_GATHER_BLOCK,
+    'sw/sc/conv.py:conv_counts_gather:max(taps * out_c, 1) -> max(taps * out_c, 2)#0': R_GATHER_BLOCK,
+    'sw/sc/faults.py:<module>:1 << 22 -> 2 << 22#0': R_CHUNK,
+    'sw/sc/faults.py:<module>:1 << 22 -> 1 << 23#0': R_CHUNK,
+    'sw/sc/faults.py:<module>:1 << 22 -> 1 << 21#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:rate >= 1 -> rate > 1#0': R_RATE1,
+    'sw/sc/faults.py:_sparse_positions:rate >= 1 -> rate >= 2#0': R_RATE1,
+    'sw/sc/faults.py:_sparse_positions:start < n -> start <= n#0': R_PAST_END,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 -> (n - start) * rate + 1.1#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate -> n - start + rate#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:n - start -> n + start#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 + 64 -> (n - start) * rate * 1.1 + 65#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:(n - start) * rate * 1.1 + 64 -> (n - start) * rate * 1.1 + 63#0': R_CHUNK,
+    'sw/sc/faults.py:_sparse_positions:pos[-1] >= n -> pos[-1] > n#0': R_PAST_END,
+    'sw/sc/faults.py:_sparse_positions:pos[-1] -> pos[-0]#0': R_PAST_END,
+    'sw/sc/faults.py:flip_bits:pos.size == 0 -> pos.size == -1#0': R_FITS,
+    'sw/sc/faults.py:flip_bits:v.reshape(-1) -> v.reshape(-2)#0': R_RESHAPE,
+    'sw/sc/faults.py:corrupt_weights:word.reshape(-1) -> word.reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(b, dtype=np.float64).reshape(-1) -> np.asarray(b, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1) -> np.asarray(beta, dtype=np.float64).reshape(-2)#0': R_RESHAPE,
     'sw/export.py:QuantizedNet.from_float:np.asarray(beta, dtype=np.float64).reshape(-1)[0] -> np.asarray(beta, dtype=np.float64).reshape(-1)[-1]#0': R_LAST_OF_ONE,
@@ -321,8 +375,14 @@ EQUIVALENT: dict[str, str] = {
     'hw/neuron_unit.py:NeuronUnit.elaborate:spec.n_layers > 1 -> spec.n_layers > 0#1': R_ONE_LAYER,
     'hw/neuron_unit.py:NeuronUnit._emit:left >= P -> left > P#0': R_SAT_EDGE,
     'hw/writeback.py:SpikeWriteback.elaborate:neuron < n_out_of[held.layer] -> neuron <= n_out_of[held.layer]#0': R_LOOP_END,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 1 >> wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 2 << wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 0 << wr.en.shape().width#0': R_ALL_ONES,
+    'hw/writeback.py:SpikeWriteback._pooled:lane < held.grp.valid -> lane <= held.grp.valid#0': R_LANE_END,
     'hw/active_list.py:load_signature:stream.Signature(entry_layout(spec), always_ready=True) -> stream.Signature(entry_layout(spec), always_ready=False)#0': R_READY_UNREAD,
     'hw/active_list.py:ActiveLists.elaborate:range(2) -> range(3)#0': R_UNUSED_REGION,
+    "hw/active_list.py:ActiveLists._bit_sets:Signal.like(index, name=f'set_index_{r}_{k}', reset_less=True) -> Signal.like(index, name=f'set_index_{r}_{k}', reset_less=False)#0": R_RESET_LESS,
+    'hw/active_list.py:ActiveLists._bit_sets:index < n -> index <= n#0': R_PART_PAST,
     'hw/sequencer.py:Sequencer.__init__:spec.n_layers > 1 -> spec.n_layers >= 1#0': R_ONE_LAYER,
     'hw/sequencer.py:Sequencer.__init__:spec.n_layers > 1 -> spec.n_layers > 0#0': R_ONE_LAYER,
     'hw/sequencer.py:Sequencer.elaborate:spec.n_layers > 1 -> spec.n_layers >= 1#1': R_ONE_LAYER,
@@ -335,6 +395,9 @@ EQUIVALENT: dict[str, str] = {
     'hw/timing.py:image_clocks:issue + PIPE -> issue - PIPE#0': R_DOMINATED,
     'hw/timing.py:image_clocks:max(0, n_out - 1) -> max(-1, n_out - 1)#0': R_NOUT,
     'hw/timing.py:listed_inputs:codes.reshape(1, -1) -> codes.reshape(1, -2)#0': R_RESHAPE,
+    'hw/timing.py:image_clocks:slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[0] -> slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[-1]#0': R_BATCH_OF_ONE,
+    'hw/timing.py:cycles_per_image:np.asarray(xq).reshape(1, -1) -> np.asarray(xq).reshape(1, -2)#0': R_RESHAPE,
+    'hw/timing.py:cycles_per_image:image_cycles(qnet, T, parallelism, np.asarray(xq).reshape(1, -1), trace=trace)[0] -> image_cycles(qnet, T, parallelism, np.asarray(xq).reshape(1, -1), trace=trace)[-1]#0': R_BATCH_OF_ONE,
     'hw/timing.py:listed_inputs:len(qnet.layers) > 1 -> len(qnet.layers) >= 1#0': R_ONE_LAYER,
     'hw/timing.py:listed_inputs:len(qnet.layers) > 1 -> len(qnet.layers) > 0#0': R_ONE_LAYER,
     'hw/ports.py:bits:max(1, int(n).bit_length()) -> max(2, int(n).bit_length())#0': R_WIDER,
@@ -345,6 +408,9 @@ EQUIVALENT: dict[str, str] = {
     'hw/ports.py:decode_words:np.asarray(words, dtype=object).reshape(-1) -> np.asarray(words, dtype=object).reshape(-2)#0': R_RESHAPE,
     'hw/ports.py:decode_words:(layout.size + 7) // 8 -> (layout.size + 7) // 7#0': R_BYTES,
     'hw/ports.py:decode_words:cols[0] -> cols[-1]#0': R_LAST_OF_ONE,
+    'hw/faults.py:FaultPlan.T:self.count_delta[0] -> self.count_delta[-1]#0': R_SAME_SHAPE,
+    'hw/faults.py:FaultPlan.images:self.count_delta[0] -> self.count_delta[-1]#0': R_SAME_SHAPE,
+    'hw/faults.py:FaultPlan.value:group >= pl.groups -> group > pl.groups#0': R_GROUP_PAST,
     'hw/argmax.py:Argmax.elaborate:n_out > 1 -> n_out >= 1#1': R_UNUSED_STATE,
     'hw/argmax.py:Argmax.elaborate:n_out > 1 -> n_out > 0#1': R_UNUSED_STATE,
 }

@@ -75,3 +75,40 @@ def test_a_plan_must_fit_the_net():
         SCNetworkCore(qnet, 5, faults=plan)
     with pytest.raises(ValueError, match="holds no faults"):
         FaultPlan.from_trace(SCNetwork(qnet).run_codes(_images(2, 2, 6), 4, trace=True))
+
+
+def test_the_image_counter_wraps_after_the_plans_last_image():
+    """A plan of 3 images on a run of 6: images 4..6 meet the plan's images 1..3 again (the counter wraps to 0
+    after the last, not to 1 and not past the plan), so they give the faulty run of the first three."""
+    cfg = SCConfig(rng="lfsr", seed=3, length=8, lfsr_steps=3)
+    qnet = random_qnet([7, 9, 4], cfg, seed=2)
+    images, T = _images(6, 3, 7), 4
+    res = SCNetwork(qnet).run_codes(images, T, trace=True, faults=FaultModel("count", 0.05, seed=9))
+    plan = FaultPlan.from_trace(res)
+    assert plan.images == 3
+    deltas = [np.abs(a).sum(axis=(0, 2)) for a in plan.count_delta]
+    assert all(d.all() for d in deltas)  # every image of the plan has count changes
+    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True, faults=plan)
+    outs, words, _ = run_core(core, np.concatenate([images, images]))
+    half = len(words) // 2
+    _compare(qnet, T, images, outs[:3], words[:half], res)
+    _compare(qnet, T, images, outs[3:], words[half:], res)
+
+
+def test_plan_shape_and_the_values_past_a_layer():
+    """A one-layer plan's T and images; value() is the stored entry inside the layer and 0 for a lane past its
+    neurons, a group past its groups or a timestep past T (6 neurons in groups of 4: groups 0 and 1)."""
+    from types import SimpleNamespace
+
+    cd = np.arange(2 * 3 * 6, dtype=np.int64).reshape(2, 3, 6) - 5  # (T, images, n)
+    sx = np.full((2, 3, 6), 7, dtype=np.int64)
+    plan = FaultPlan((cd,), (sx,))
+    assert (plan.T, plan.images) == (2, 3)
+    spec = SimpleNamespace(plans=[SimpleNamespace(groups=2, n_out=6)], lanes=4, T=2)
+    assert plan.value("count_delta", spec, 0, 2, 1, 1, 1) == int(cd[1, 2, 5]) == 30
+    assert plan.value("count_delta", spec, 0, 1, 0, 3, 0) == int(cd[0, 1, 3]) == 4
+    assert plan.value("state_xor", spec, 0, 0, 1, 0, 1) == 7
+    for name in ("count_delta", "state_xor"):
+        assert plan.value(name, spec, 0, 2, 1, 2, 1) == 0  # neuron 6 of 6
+        assert plan.value(name, spec, 0, 2, 2, 0, 1) == 0  # group 2 of 2
+        assert plan.value(name, spec, 0, 2, 0, 0, 2) == 0  # timestep 2 of 2

@@ -252,3 +252,45 @@ def test_faults_on_a_conv_net_are_refused():
     qnet = _conv_net(np.random.default_rng(0), SCConfig(length=8), in_shape=(1, 5, 5))
     with pytest.raises(ValueError, match="not modelled for conv layers"):
         SCNetwork(qnet).run_codes(np.zeros((1, 25), dtype=np.int64), 2, faults=FaultModel("count", 0.01))
+
+
+def _gather_reference(codes, wq, rin, rw, big_p):
+    """AND counts of patch rows by plain loops: window t, row n, kernel o: sum over taps and cycles of
+    sign * [input bit] * [rw_c < |w|], the input bit [rin_c < u] (or, with no input source, u == 2**k)."""
+    out = []
+    for t in range(len(rw)):
+        out.append([[sum((-1 if w < 0 else 1) * sum(1 for c in range(len(rw[t]))
+                                                   if (u == big_p if rin is None else rin[t][c] < u)
+                                                   and rw[t][c] < abs(w))
+                         for u, w in zip(row, kern)) for kern in wq] for row in codes])
+    return out
+
+
+def test_gather_of_spike_codes_without_an_input_source():
+    """A first conv layer of spikes has no input source: codes 0 or 2**k, the count table's row 2**k the weight
+    stream's counts (k = 3, L = 6, two windows), against plain loops."""
+    g = np.random.default_rng(11)
+    codes = g.choice([0, 8], size=(7, 4))
+    wq = [[3, -8, 0, 5], [-1, 7, 8, -2]]
+    rw = g.integers(0, 8, (2, 6)).tolist()
+    got = conv_counts_gather(codes, "and", np.abs(wq), np.where(np.array(wq) < 0, -1, 1), None, rw, 3)
+    assert got.tolist() == _gather_reference(codes.tolist(), wq, None, rw, 8)
+    assert got.any()
+
+
+def test_gather_in_blocks_of_one_and_with_no_kernels(monkeypatch):
+    """Rows gathered one at a time (the block bound set to one element) give the loops' counts; a layer of no
+    kernels gives a (windows, rows, 0) array."""
+    import sc_neurocore.sc.conv as conv
+
+    g = np.random.default_rng(12)
+    codes = g.integers(0, 9, size=(5, 3))
+    wq = [[3, -8, 1], [-1, 7, 8]]
+    rin, rw = g.integers(0, 8, (2, 5)).tolist(), g.integers(0, 8, (2, 5)).tolist()
+    mag, sign = np.abs(wq), np.where(np.array(wq) < 0, -1, 1)
+    monkeypatch.setattr(conv, "_BLOCK_ELEMS", 1)
+    got = conv_counts_gather(codes, "and", mag, sign, rin, rw, 3)
+    assert got.tolist() == _gather_reference(codes.tolist(), wq, rin, rw, 8)
+    monkeypatch.undo()
+    none = conv_counts_gather(codes, "and", np.zeros((0, 3), int), np.ones((0, 3), int), rin, rw, 3)
+    assert none.shape == (2, 5, 0)

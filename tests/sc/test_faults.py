@@ -4,6 +4,8 @@ draws' statistics and repeatability."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sc_neurocore.export import QuantizedNet
@@ -79,9 +81,12 @@ def test_every_product_bit_flipped(kind):
     assert np.array_equal(hit.sc_counts[0], L * signs0[None, None, :] - clean.sc_counts[0])
 
 
-def test_binary_product_words_all_flipped():
-    x = np.array([[3, 0, 255], [17, 200, 1]])
-    wq = np.array([[5, -7, 255], [-1, 0, 9]])
+@pytest.mark.parametrize("x,wq", [
+    ([[3, 0, 255], [17, 200, 1]], [[5, -7, 255], [-1, 0, 9]]),
+    ([[3, 0], [17, 200], [255, 1]], [[5, -7], [-1, 0], [255, 9]]),  # 3 images x 3 outputs, 2 inputs
+])
+def test_binary_product_words_all_flipped(x, wq):
+    x, wq = np.array(x), np.array(wq)
     got = binary_product_deltas(np.random.default_rng(0), 1.0, x, wq, 16)
     prod = x[:, None, :] * np.abs(wq)[None]
     want = (np.where(wq < 0, -1, 1)[None] * ((2 ** 16 - 1) - 2 * prod)).sum(axis=2)
@@ -159,3 +164,103 @@ def test_every_position_is_equally_likely_across_draw_chunks(monkeypatch):
         hits[pos] += 1
     share = hits / 2000
     assert np.all(np.abs(share - 0.5) < 0.06), share
+
+
+def test_the_default_seed_is_zero():
+    """A contract constant: a FaultModel without a seed draws from seed 0 (runs and reports name it so)."""
+    assert FaultModel("count", 0.5).seed == 0
+    a = FaultModel("count", 0.5).rng(1, 2).integers(0, 1 << 30, 4)
+    assert a.tolist() == FaultModel("count", 0.5, seed=0).rng(1, 2).integers(0, 1 << 30, 4).tolist()
+
+
+def test_sparse_positions_at_the_edges():
+    """No bits: no positions, at every rate; one bit at rate 1: position 0; rate 1: every position; rate 0:
+    none."""
+    for rate in (0.0, 0.5, 1.0):
+        pos = _sparse_positions(np.random.default_rng(0), 0, rate)
+        assert pos.dtype == np.int64 and pos.size == 0
+    assert _sparse_positions(np.random.default_rng(0), 1, 1.0).tolist() == [0]
+    assert _sparse_positions(np.random.default_rng(0), 7, 1.0).tolist() == list(range(7))
+    assert _sparse_positions(np.random.default_rng(0), 7, 0.0).size == 0
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5])
+def test_chunked_draws_are_the_unchunked_draws(monkeypatch, chunk):
+    """Chunks only split one sequence of geometric gaps: with chunks of 1, 2 or 5 flips the positions are those of
+    one draw (seeds 0..19, rates 0.05 and 0.5, 300 bits)."""
+    import sc_neurocore.sc.faults as faults
+
+    want = {(s, r): _sparse_positions(np.random.default_rng(s), 300, r).tolist() for s in range(20) for r in (0.05, 0.5)}
+    monkeypatch.setattr(faults, "_CHUNK", chunk)
+    for (s, r), w in want.items():
+        assert _sparse_positions(np.random.default_rng(s), 300, r).tolist() == w
+
+
+def _flip_reference(values, width, positions):
+    """Plain-Python two's complement: bit ``p % width`` of value ``p // width`` flipped for each position."""
+    out = []
+    for n, v in enumerate(values):
+        word = v & ((1 << width) - 1)
+        for p in positions:
+            if p // width == n:
+                word ^= 1 << (p % width)
+        out.append(word - (1 << width) if word >= 1 << (width - 1) else word)
+    return out
+
+
+def test_flip_bits_equal_a_plain_python_reference():
+    """Some bits of negative and positive words flipped (rate 0.3, seeds 0..4), and one bit of a 1-bit word
+    (rate 1: 0 -> -1 and -1 -> 0, the two values of a 1-bit two's complement word)."""
+    v = [-3, 5, -32768, 32767, 0, -1, 1234]
+    for seed in range(5):
+        pos = _sparse_positions(np.random.default_rng(seed), len(v) * 16, 0.3).tolist()
+        got = flip_bits(np.array(v), 16, 0.3, np.random.default_rng(seed))
+        assert got.tolist() == _flip_reference(v, 16, pos)
+    assert flip_bits(np.array([0]), 1, 1.0, np.random.default_rng(0)).tolist() == [-1]
+    assert flip_bits(np.array([[-1]]), 1, 1.0, np.random.default_rng(0)).tolist() == [[0]]
+
+
+def test_weight_words_of_zero_and_minus_one():
+    """Stored weight words by hand (k = 8: magnitude bits 0..7, the sign bit 8): rate 0 keeps every weight; rate 1
+    flips all nine bits, so 0 -> -255 (sign 0 -> 1, magnitude 0 -> 255), -1 -> +254, 255 -> -0 = 0, -255 -> 0,
+    3 -> -252."""
+    qnet = _net(3, sizes=(5, 1))
+    assert qnet.config.prob_bits == 8
+    wq = np.array([[0, -1, 255, -255, 3]])
+    hand = type(qnet)((replace(qnet.layers[0], weight_q=wq),), qnet.config)
+    assert corrupt_weights(hand, FaultModel("weights", 0.0)).layers[0].weight_q.tolist() == wq.tolist()
+    assert corrupt_weights(hand, FaultModel("weights", 1.0)).layers[0].weight_q.tolist() == [[-255, 254, 0, 0, -252]]
+
+
+def test_sparse_deltas_equal_bit_level_references_when_outputs_go_unhit():
+    """Product-bit flips at rate 0.01 (seeds 0..9), SC and binary, on 3 images x 2 outputs (so B * n_out != B +
+    n_out), against references built from every product bit; some seeds leave the last output without a flip
+    (checked), where the per-output sums must still have every output."""
+    qnet = _net(7, sizes=(4, 2))
+    cfg, layer = qnet.config, qnet.layers[0]
+    L, k = cfg.length, cfg.prob_bits
+    codes = np.random.default_rng(8).integers(0, 256, (3, 4))
+    wq = np.asarray(layer.weight_q)
+    mag, sign = np.abs(wq), np.where(wq < 0, -1, 1)
+    rin = source_values(cfg, 0, ROLE_INPUT, L).astype(np.int64)
+    rw = source_values(cfg, 0, ROLE_WEIGHT, L).astype(np.int64)
+    unhit = 0
+    for seed in range(10):
+        bits = (rin[None, None, None, :] < codes[:, None, :, None]) & (rw[None, None, None, :] < mag[None, :, :, None])
+        flips = np.zeros(bits.size, bool)
+        flips[_sparse_positions(np.random.default_rng(seed), bits.size, 0.01)] = True
+        flips = flips.reshape(bits.shape)
+        want = (((bits ^ flips).sum(axis=3) - bits.sum(axis=3)) * sign[None]).sum(axis=2)
+        got = bitstream_deltas(np.random.default_rng(seed), 0.01, codes, mag, sign, rin, rw, True, 1 << k)
+        assert got.tolist() == want.tolist()
+        unhit += not flips[-1, -1].any()
+        # the binary rung: 16-bit product words codes * |w|, bit b flipped adds +-2**b (sign of the weight)
+        words = np.zeros(3 * 2 * 4 * 16, bool)
+        words[_sparse_positions(np.random.default_rng(seed), words.size, 0.01)] = True
+        words = words.reshape(3, 2, 4, 16)
+        want_b = [[sum(int(sign[j, i]) * (1 << b) * (1 - 2 * ((int(codes[n, i]) * int(mag[j, i]) >> b) & 1))
+                       for i in range(4) for b in range(16) if words[n, j, i, b]) for j in range(2)] for n in range(3)]
+        got_b = binary_product_deltas(np.random.default_rng(seed), 0.01, codes, wq, 16)
+        assert got_b.tolist() == want_b
+        unhit += not words[-1, -1].any()
+    assert unhit >= 2
