@@ -59,6 +59,12 @@ def test_interval_of_each_operation_by_hand(kind, a, b, k, mode, want):
     assert got == want
 
 
+@pytest.mark.parametrize(("lo", "hi", "bits"), [(-1, -1, 1), (-4, -4, 3), (-2, -2, 2), (-3, -1, 3), (-8, -5, 4)])
+def test_width_of_negative_intervals(lo, hi, bits):
+    """Two's complement: -1 needs 1 bit, -2 and -4 need 2 and 3, -8 needs 4 (by hand)."""
+    assert Op("input", lo=lo, hi=hi).width == bits
+
+
 def test_interval_of_an_unknown_operation_is_an_error():
     with pytest.raises(AssertionError):
         ir._interval("cmp", _iv(0, 1), _iv(0, 1), 0, ">", [], [])
@@ -151,6 +157,10 @@ def _check_intervals(fixed, params=None):
             zero_one.add(i)
         elif op.kind == "const":
             assert op.lo == op.hi == op.k
+        if op.kind == "select" and not op.name and fixed.ops[op.args[2]].kind != "select":
+            # the inner choice of a split (below the saturation, or the middle): exactly its branches' hull
+            b, c = (fixed.ops[a] for a in op.args[1:])
+            assert (op.lo, op.hi) == (min(b.lo, c.lo), max(b.hi, c.hi)), op
 
 
 NEURONS = [
@@ -170,6 +180,16 @@ def test_intervals_hold_every_value_and_comparisons_are_zero_one(eq, threshold, 
     n = from_equations(eq, threshold=threshold, reset=reset, params=runtime, runtime=tuple(runtime),
                        domains=domains)
     _check_intervals(n.compile(split_saturation=split))
+
+
+@pytest.mark.parametrize(("span", "threshold"), [((0, 100), "v > 1"), ((-100, 0), "v < -1")])
+def test_intervals_of_a_sum_that_leaves_the_format_on_one_side(span, threshold):
+    """``v = 0.5 v + b`` with ``b`` (Q10.8) declared in [0, 100] (or [-100, 0]): the sum passes only the top (or only
+    the bottom) of Q8.8; in [-300, -200] it is always below it.  The split's other branch value lies outside the
+    middle's range and shows in the hulls."""
+    n = from_equations("v = 0.5*v + b", threshold=threshold, reset="v = v - 1", params={"b": span[0]},
+                       runtime={"b": span})
+    _check_intervals(n.compile(formats={"b": "Q10.8"}, split_saturation=True))
 
 
 # --------------------------------------------------------------- split_saturation at the saturation's edges
