@@ -181,10 +181,12 @@ def test_random_currents_mixture_in_integers():
     assert all(s < 1e-4 for v, s in share.items() if v not in (-2, -1, 0, 1, -32768, 32767))
 
 
-def test_random_currents_small_range_clipped_to_a_narrow_format():
-    """Q2.0 (-2 .. 1): the small range [-2, 2) is clipped to the format, so every value draws 85 / 4 + 10 / 4 %
-    and the two ends 2.5 % more: -2 and 1 26.25 %, -1 and 0 23.75 % (seed 0, 400,000 draws, within 0.5 %)."""
-    f = from_equations("v = I").compile("Q2.0")
+@pytest.mark.parametrize("fmt", ["Q2.0", "Q1.1"])
+def test_random_currents_small_range_clipped_to_a_narrow_format(fmt):
+    """Q2.0 (-2 .. 1) and Q1.1 (-2 .. 1 halves: the small range [-4, 4) halves is wider than the format): the small
+    range is clipped to the format, so every value draws 85 / 4 + 10 / 4 % and the two ends 2.5 % more: -2 and 1
+    26.25 %, -1 and 0 23.75 % (seed 0, 400,000 draws, within 0.5 %)."""
+    f = from_equations("v = I").compile(fmt)
     x = random_currents(f, 400_000, seed=0).ravel()
     values, counts = np.unique(x, return_counts=True)
     assert values.tolist() == [-2, -1, 0, 1]
