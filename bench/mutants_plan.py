@@ -373,6 +373,8 @@ R_FRAC_SPIKE = ("the spike's fraction bits are read by nobody: it is only a sele
                 "reset's value, the saturation split's shift and sum, never for a comparison)")
 R_SHIFT0 = "with s == d the other branch shifts by e = 0: m >> 0 and -((-m) >> 0) are m, as is m << 0"
 R_ONE_TERM = "a single comparison (chained ones are refused before) / a single-atom state polynomial: [0] is [-1]"
+R_B_UNREAD = ("the default second operand is read by no operation of one operand (neg, abs, shl, shr, fit, lut); the "
+              "others always have two")
 R_WRAP_HALF = "(a - half) and (a + half) differ by 2 * half = 2**k, which the mask of the low k bits removes"
 R_FLOAT_TIE = ("Generator.random() draws multiples of 2**-53: 0.05 and 0.15 are not such multiples, so < and <= agree; "
                "0.5 is drawn with probability 2**-53 (not for the seeds the tests use)")
@@ -426,6 +428,14 @@ _EQUIVALENT_COMPILER: dict[str, str] = {
     'sw/compiler/numpy_backend.py:random_currents:pick < 0.05 -> pick <= 0.05#0': R_FLOAT_TIE,
     'sw/compiler/numpy_backend.py:random_currents:pick < 0.15 -> pick <= 0.15#0': R_FLOAT_TIE,
 }
+_EQUIVALENT_COMPILER.update({
+    'sw/compiler/ir.py:_fold:xs[1] if len(xs) > 1 else 0 -> xs[1] if len(xs) > 1 else 1#0': R_B_UNREAD,
+    'sw/compiler/ir.py:_fold:xs[1] if len(xs) > 1 else 0 -> xs[1] if len(xs) > 1 else -1#0': R_B_UNREAD,
+    'sw/compiler/ir.py:_fold:a + half -> a - half#0': R_WRAP_HALF,
+    'sw/compiler/ir.py:_saturated_sum:only[a] and (not only[b]) -> only[a] or not only[b]#0':
+        "the swap matters only where exactly one addend is input-only; the mutant also swaps where neither or both "
+        "are, and then the result is None either way (B must be input-only, A not)",
+})
 EQUIVALENT.update(_EQUIVALENT_COMPILER)
 
 C_SCALAR = 'tests/sc/test_contract.py::test_scalars_stay_python_numbers'

@@ -238,10 +238,13 @@ def test_threshold_on_the_difference_through_the_saturation(split):
             assert got["v"].tolist() == np.where(want_spike, np.clip(v1 - c, -32768, 32767), v1).tolist()
 
 
-def test_wrapped_reset_below_the_format():
-    """overflow='wrap': ``v = v - 1`` under ``v < -100`` wraps ``sat`` nothing: ``v1 - 256`` wraps to the top."""
+@pytest.mark.parametrize("split", [False, True])
+def test_wrapped_reset_below_the_format(split):
+    """overflow='wrap': ``v = v - 1`` under ``v < -100`` wraps ``sat`` nothing: ``v1 - 256`` wraps to the top.
+    split_saturation leaves a wrapped sum alone (it is no saturation)."""
     n = from_equations("v = 0.5*v + I", threshold="v < -100", reset="v = v - 1")
-    fixed = n.compile(overflow="wrap")
+    fixed = n.compile(overflow="wrap", split_saturation=split)
+    assert not any(op.kind == "select" and op.name != "v" for op in fixed.ops)
     for i in CURRENTS:
         cur = np.full(V.shape, i)
         got, spike = fixed.step({"v": V}, cur)
