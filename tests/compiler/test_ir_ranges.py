@@ -418,7 +418,7 @@ def test_option_bounds(kw, ok):
 
 
 def test_split_leaves_a_sum_of_two_states_alone():
-    """The rearrangement needs an input-only addend: v = 0.5 v + 0.5 w (two states) is not split."""
-    n = from_equations("v = 0.5*v + 0.5*w", "w = w", threshold="v > 1", reset="v = v - 1")
+    """The rearrangement needs an input-only addend: v = sat((3 v + 3 w) >> 2) (two states) is not split."""
+    n = from_equations("v = 0.75*v + 0.75*w", "w = w", threshold="v > 1", reset="v = v - 1")
     plain, split = (n.compile(split_saturation=s) for s in (False, True))
     assert [op.kind for op in split.ops] == [op.kind for op in plain.ops]
