@@ -435,6 +435,12 @@ _EQUIVALENT_COMPILER.update({
     'sw/compiler/ir.py:_saturated_sum:only[a] and (not only[b]) -> only[a] or not only[b]#0':
         "the swap matters only where exactly one addend is input-only; the mutant also swaps where neither or both "
         "are, and then the result is None either way (B must be input-only, A not)",
+    'sw/compiler/ir.py:_through_saturation:1: -> 0:#0':
+        "adds hi - C to the lower end's minimum beside lo - C: with the same C, (hi - C).lo = hi - C.hi is above "
+        "(lo - C).lo = lo - C.hi, so the minimum is unchanged",
+    **{f"sw/compiler/ir.py:_through_saturation:m[0] -> m[{x}]#1": "the fraction bits given to the saturation bounds' "
+       "constants: a constant's frac is read by nobody (program(), the back ends and the folding read k)"
+       for x in ("1", "-1")},
 })
 EQUIVALENT.update(_EQUIVALENT_COMPILER)
 

@@ -228,6 +228,8 @@ def test_threshold_on_the_difference_through_the_saturation(split):
     n = from_equations("v = 0.5*v + I", threshold="v - c > 0.5", reset="v = v - c", params={"c": 1.0},
                        runtime=("c",))
     fixed = n.compile(split_saturation=split)
+    # split: the subtraction's two choices, the comparison's two (made on its branches), the reset's
+    assert sum(op.kind == "select" for op in fixed.ops) == (5 if split else 1)
     for c in (256, -32768, 32767):
         for i in CURRENTS:
             cur = np.full(V.shape, i)
