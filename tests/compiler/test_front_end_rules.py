@@ -111,6 +111,13 @@ def test_states_and_temporaries_by_hand(eqs, threshold, states, temporaries):
     assert (n.states, n.temporaries) == (states, temporaries)
 
 
+def test_an_assignment_after_odes_is_not_one_of_them():
+    """dx/dt = y, dy/dt = -x (Euler, dt = 1) from (1, 0), then w = x: (1, -1), then (0, -2); w reads the new x."""
+    n = from_equations("dx/dt = y", "dy/dt = -x", "w = x", threshold="w > 5", init={"x": 1.0, "y": 0.0}, dt=1.0)
+    _, trace = n.run_float(np.zeros(2))
+    assert (trace["x"][:, 0].tolist(), trace["y"][:, 0].tolist()) == ([1, 0], [-1, -2])
+
+
 def test_an_assignment_between_odes_splits_them():
     """dx/dt = y; w = x; dy/dt = w: w reads the new x (3), y the old y plus the new w: from (1, 2): x = 3, w = 3,
     y = 2 + 3 = 5."""

@@ -182,13 +182,13 @@ def test_intervals_hold_every_value_and_comparisons_are_zero_one(eq, threshold, 
     _check_intervals(n.compile(split_saturation=split))
 
 
-@pytest.mark.parametrize(("span", "threshold"), [((0, 100), "v > 1"), ((-100, 0), "v < -1")])
+@pytest.mark.parametrize(("span", "threshold"), [((0, 100), "v > 1"), ((-100, 0), "v < -1"), ((-300, -200), "v < -1")])
 def test_intervals_of_a_sum_that_leaves_the_format_on_one_side(span, threshold):
     """``v = 0.5 v + b`` with ``b`` (Q10.8) declared in [0, 100] (or [-100, 0]): the sum passes only the top (or only
     the bottom) of Q8.8; in [-300, -200] it is always below it.  The split's other branch value lies outside the
     middle's range and shows in the hulls."""
-    n = from_equations("v = 0.5*v + b", threshold=threshold, reset="v = v - 1", params={"b": span[0]},
-                       runtime={"b": span})
+    n = from_equations("v = 0.5*v + b", threshold=threshold, reset="v = v - c", params={"b": span[0], "c": 1.0},
+                       runtime={"b": span, "c": None})
     _check_intervals(n.compile(formats={"b": "Q10.8"}, split_saturation=True))
 
 
@@ -303,6 +303,16 @@ def test_held_interval_of_each_overflow(overflow, held):
     wrap the whole format."""
     (row,) = from_equations("v = 0.5*v + 100").compile(overflow=overflow).ranges
     assert row.exact == (36.0, 163.99609375) and row.held == held and row.overflows
+
+
+@pytest.mark.parametrize(("span", "held"), [((-300, -200), (-128.0, -128.0)), ((200, 300), (127.99609375,) * 2),
+                                            ((-300, 300), (-128.0, 127.99609375))])
+def test_a_sum_always_outside_the_format_saturates_to_one_end(span, held):
+    """``v = 0.5 v + b``, ``b`` (Q10.8) in [-300, -200]: the exact value lies in about [-364, -136], always below Q8.8,
+    so saturation holds exactly -128 (and 127.996 above it); an interval across the format holds the format."""
+    n = from_equations("v = 0.5*v + b", params={"b": span[0]}, runtime={"b": span})
+    (row,) = n.compile(formats={"b": "Q10.8"}).ranges
+    assert row.held == held and row.overflows
 
 
 def test_a_range_equal_to_the_format_does_not_overflow():
