@@ -371,8 +371,9 @@ def _hold(ctx: _Ctx, idx: int, frac: int, fmt: FixedPoint, name: str) -> tuple[i
         if op.lo == op.hi:
             raise EquationError(ctx.text, f"the constant {op.lo / fmt.one!r} assigned to {name} does not fit "
                                           f"{format_name(fmt)} [{fmt.min_int / fmt.one}, {fmt.max_int / fmt.one}]")
-        lo, hi = ((max(op.lo, fmt.min_int), min(op.hi, fmt.max_int)) if ctx.overflow == "saturate"
-                  else (fmt.min_int, fmt.max_int))
+        # saturate clips each end into the format (a value always below it holds min_int alone, not [min, below])
+        lo, hi = ((min(max(op.lo, fmt.min_int), fmt.max_int), max(min(op.hi, fmt.max_int), fmt.min_int))
+                  if ctx.overflow == "saturate" else (fmt.min_int, fmt.max_int))
         idx = _emit(ctx, "fit", (idx,), k=fmt.width, frac=fmt.frac_bits, mode=ctx.overflow, lo=lo, hi=hi, name=name)
     return idx, exact, overflows
 

@@ -17,12 +17,12 @@ __all__ = ["step", "run", "random_currents"]
 _CMP = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 
 
-def _ints(name: str, value, n: int | None = None) -> np.ndarray:
+def _ints(name: str, value) -> np.ndarray:
+    """``value`` as int64 (any shape); a float array is refused, not rounded."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be integers, not dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    return arr if n is None else np.broadcast_to(arr, (n,) if arr.ndim == 0 else arr.shape)
+    return arr.astype(np.int64)
 
 
 def _check_range(name: str, arr: np.ndarray, lo: int, hi: int) -> None:
