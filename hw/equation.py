@@ -35,7 +35,7 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..compiler.equation_compiler import EquationNeuron, from_equations
-from ..compiler.ir import FixedNeuron, input_only
+from ..compiler.ir import FixedNeuron, Op, input_only
 from ..sc.contract import EXPIF_TABLE, NEURONS, FixedPoint, expif_table_bounds
 from .checks import Validated, check_int
 from .lif import LEAKS, constant_product
@@ -109,7 +109,10 @@ def _expr(m: Module, op, args, fixed: FixedNeuron, i: int) -> Value:
         return Mux(a > hi, hi, Mux(a < lo, lo, a))
     if kind == "lut":
         t = fixed.tables[op.k]
-        rom = memory.Memory(shape=signed(op.width), depth=len(t.entries), init=list(t.entries))
+        # every entry fits the ROM, also those outside the interval the range analysis gives the result (entries
+        # whose index the analysis shows is never reached); the reachable ones fit op.width
+        width = max(op.width, *(Op("const", lo=int(x), hi=int(x)).width for x in t.entries))
+        rom = memory.Memory(shape=signed(width), depth=len(t.entries), init=list(t.entries))
         m.submodules[f"lut{i}_{t.function}"] = rom
         port = rom.read_port(domain="comb")
         clipped = Mux(a < t.lo_i, t.lo_i, Mux(a > t.hi_i, t.hi_i, a))

@@ -67,6 +67,7 @@ __all__ = [
     "check_neuron_constants",
     "EXPIF_TABLE",
     "expif_table_bounds",
+    "expif_table",
     "current_scale",
     "count_real_scale",
 ]
@@ -398,6 +399,16 @@ def expif_table_bounds(theta_q, v_rheobase_q, delta_t_q, fmt: FixedPoint = Q8_8,
         raise ValueError(f"{where}ExpIF's table top (threshold - v_rheobase) / delta_t = "
                          f"{(int(theta_q) - int(v_rheobase_q)) / int(delta_t_q):g} is beyond {EXPIF_TABLE['top']}")
     return hi_i - (EXPIF_TABLE["span"] << k), hi_i
+
+
+def expif_table(theta_q: int, v_rheobase_q: int, delta_t_q: int, fmt: FixedPoint = Q8_8) -> tuple[int, np.ndarray]:
+    """ExpIF's ``exp`` table: ``(lo_i, entries)``, ``entries[j] = floor(exp((lo_i + j) / 2**step_bits) * 2**frac +
+    1/2)`` (float64 ``exp``; :data:`EXPIF_TABLE`), ``j = 0 .. 160``, int64; the bounds of
+    :func:`expif_table_bounds`. Part of the contract (the SC model, the engine and SC-aware fine-tuning read it);
+    ``sc.fixed`` re-exports it."""
+    lo_i, hi_i = expif_table_bounds(theta_q, v_rheobase_q, delta_t_q, fmt)
+    xs = np.arange(lo_i, hi_i + 1, dtype=np.float64) * 2.0 ** -EXPIF_TABLE["step_bits"]
+    return lo_i, np.floor(np.exp(xs) * 2.0 ** EXPIF_TABLE["frac"] + 0.5).astype(np.int64)
 
 
 def check_neuron_constants(neuron, params, *, beta_bits: int = 8, fmt: FixedPoint = Q8_8,

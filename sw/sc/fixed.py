@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contract import EXPIF_TABLE, Q8_8, FixedPoint, check_lif_constants, check_neuron_constants, expif_table_bounds
+from .contract import (
+    EXPIF_TABLE,
+    Q8_8,
+    FixedPoint,
+    check_lif_constants,
+    check_neuron_constants,
+    expif_table,
+)
 
 __all__ = ["scale_count", "lif_step", "synaptic_step", "alif_step", "alpha_step", "second_order_step",
            "expif_table", "expif_step", "adex_step", "neuron_step"]
@@ -155,15 +162,6 @@ def second_order_step(a, v, current, alpha_q: int, stiffness_q: int, beta_q: int
     a1 = np.clip((num >> np.int64(d - f)) + _as_int64("current", current), fmt.min_int, fmt.max_int)
     v1, spike = lif_step(v0, a1, beta_q, theta_q, fmt, beta_bits, reset=reset, reset_q=reset_q)
     return (int(a1) if np.ndim(a1) == 0 else a1), v1, spike
-
-
-def expif_table(theta_q: int, v_rheobase_q: int, delta_t_q: int, fmt: FixedPoint = Q8_8) -> tuple[int, np.ndarray]:
-    """ExpIF's ``exp`` table: ``(lo_i, entries)``, ``entries[j] = floor(exp((lo_i + j) / 2**step_bits) * 2**frac +
-    1/2)`` (float64 ``exp``; :data:`~sc_neurocore.sc.contract.EXPIF_TABLE`), ``j = 0 .. 160``, int64; the bounds of
-    :func:`~sc_neurocore.sc.contract.expif_table_bounds`."""
-    lo_i, hi_i = expif_table_bounds(theta_q, v_rheobase_q, delta_t_q, fmt)
-    xs = np.arange(lo_i, hi_i + 1, dtype=np.float64) * 2.0 ** -EXPIF_TABLE["step_bits"]
-    return lo_i, np.floor(np.exp(xs) * 2.0 ** EXPIF_TABLE["frac"] + 0.5).astype(np.int64)
 
 
 def _expif_drive(v0, beta_q: int, theta_q: int, v_rheobase_q: int, delta_t_q: int, fmt: FixedPoint, beta_bits: int):

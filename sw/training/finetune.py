@@ -37,9 +37,9 @@ from ..sc.contract import (
     SCConfig,
     count_real_scale,
     current_scale,
+    expif_table,
     quantize_probability,
 )
-from ..sc.fixed import expif_table
 from ..sc.sources import source_values
 from .surrogates import atan_surrogate
 
