@@ -110,6 +110,8 @@ def qnet_digest(qnet: QuantizedNet) -> str:
             h.update(repr((layer.reset, layer.reset_q)).encode())
         if layer.neuron != "lif":
             h.update(repr((layer.neuron, sorted(layer.neuron_params.items()))).encode())
+        if layer.recurrent:
+            h.update(b"recurrent" + np.ascontiguousarray(layer.recurrent_q, dtype=np.int64).tobytes())
     return h.hexdigest()
 
 

@@ -14,7 +14,8 @@ spikes (``input_kind="spike"``); every later layer takes the previous layer's sp
 which every layer shares with its ``threshold_q``: one ``exp`` table for the net; ``"adex"`` with ExpIF's two and its
 ``adapt_decay_q``, ``a_q``, ``b_q``), whose
 states every neuron carries.  A model is a name and its constants in the schema-3 layout: a new model needs no
-new schema.
+new schema.  A dense layer may be *recurrent* (``recurrent_q``: ``W_rec``, the layer's own spikes of the previous
+timestep as more inputs; schema 5; ``docs/sc-arithmetic.md`` section 14).
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ from .sc.geometry import ConvGeometry
 __all__ = ["QuantizedLayer", "QuantizedNet", "EXPORT_SCHEMA", "FLOAT_RESETS", "check_shared"]
 
 #: Version of the ``.npz`` layout written by :meth:`QuantizedNet.save` (2: per-layer ``reset``, ``reset_q``;
-#: 3: per-layer ``neuron`` and ``neuron_params``; 4: per-layer ``conv`` geometry).
-EXPORT_SCHEMA = 4
+#: 3: per-layer ``neuron`` and ``neuron_params``; 4: per-layer ``conv`` geometry; 5: per-layer ``recurrent_q``).
+EXPORT_SCHEMA = 5
 #: Schemas :meth:`QuantizedNet.load` reads (a schema-1 file has subtract resets only; schemas 1 and 2 have LIF
-#: neurons only; schemas 1 to 3 dense layers only).
-READ_SCHEMAS = (1, 2, 3, 4)
+#: neurons only; schemas 1 to 3 dense layers only; schemas 1 to 4 no recurrent layers).
+READ_SCHEMAS = (1, 2, 3, 4, 5)
 #: The float models' reset names (``SpikingNet(reset=...)``) that :meth:`QuantizedNet.from_float` takes.
 FLOAT_RESETS = ("subtract", "zero", "subtract-delayed")
 
@@ -113,6 +114,12 @@ class QuantizedLayer:
     neuron: str = "lif"
     neuron_params: dict = field(default_factory=dict)
     conv: ConvGeometry | None = None
+    recurrent_q: np.ndarray | None = None
+
+    @property
+    def recurrent(self) -> bool:
+        """The layer reads its own spikes of the previous timestep (:attr:`recurrent_q`)."""
+        return self.recurrent_q is not None
 
     @property
     def model(self) -> NeuronModel:
@@ -220,7 +227,7 @@ class QuantizedNet:
     @classmethod
     def from_float(cls, weights, biases, betas, thresholds, config: SCConfig | None = None, *,
                    resets=None, neurons=None, neuron_params=None, input_kind: str = "prob",
-                   convs=None) -> QuantizedNet:
+                   convs=None, recurrent=None) -> QuantizedNet:
         """Quantise float layers (lists, one entry per layer; weights ``(n_out, n_in)``).
 
         Biases may be ``None`` entries (no bias).  ``betas`` in [0, 1] (1: no leak, ``beta_q = 256``),
@@ -236,6 +243,9 @@ class QuantizedNet:
         ``"spike"`` (a spike raster: rate-, latency- or delta-encoded inputs).
         ``convs``: ``None`` (every layer dense) or per layer a :class:`~sc_neurocore.sc.conv.ConvGeometry` (a conv
         layer: weights ``(out_c, C*k*k)``, one bias per output channel) or ``None`` (dense).
+        ``recurrent``: ``None`` (no recurrent layer) or per layer a float ``(n_out, n_out)`` ``W_rec`` (a recurrent
+        dense layer, :attr:`QuantizedLayer.recurrent_q`, quantised with the layer's ``W`` under one scale) or
+        ``None``.
         NaN/inf anywhere raises ``ValueError``; mismatched shapes raise ``ValueError``.
         """
         if input_kind not in ("prob", "spike"):
@@ -252,8 +262,10 @@ class QuantizedNet:
         neurons = ["lif"] * n if neurons is None else [neurons] * n if isinstance(neurons, str) else list(neurons)
         neuron_params = [None] * n if neuron_params is None else list(neuron_params)
         convs = [None] * n if convs is None else list(convs)
+        recurrent = [None] * n if recurrent is None else list(recurrent)
         for name, seq in (("biases", biases), ("betas", betas), ("thresholds", thresholds), ("resets", resets),
-                          ("neurons", neurons), ("neuron_params", neuron_params), ("convs", convs)):
+                          ("neurons", neurons), ("neuron_params", neuron_params), ("convs", convs),
+                          ("recurrent", recurrent)):
             if len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} layers")
         fmt, bfmt = config.membrane, config.beta_format
@@ -295,10 +307,14 @@ class QuantizedNet:
             theta = float(np.asarray(theta, dtype=np.float64).reshape(-1)[0]) if np.size(theta) == 1 else theta
             if not isinstance(theta, float) or not theta > 0 or not np.isfinite(theta):
                 raise ValueError(f"layer {i}: threshold must be one positive scalar, not {theta!r}")
-            s = float(np.abs(w).max())
-            s = s if s > 0 else 1.0
-            wq = (np.floor(np.abs(w) / s * qmax + 0.5).astype(np.int64)) * np.where(w < 0, -1, 1)
             kind = input_kind if i == 0 else "spike"
+            w_rec = _recurrent_weights(recurrent[i], w.shape[0], geom, i)
+            s = float(max(np.abs(w).max(), 0.0 if w_rec is None else np.abs(w_rec).max()))
+            s = s if s > 0 else 1.0
+            wq = _codes(w, s, qmax)
+            # a spike into a probability layer is a stream of ones, code 2**k, worth 2**k / Q of a code-Q input
+            rec_q = None if w_rec is None else _codes(w_rec * (qmax / (1 << config.prob_bits) if kind == "prob"
+                                                               else 1.0), s, qmax)
             m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
             fm, fsh = current_scale(count_real_scale(s, config, kind, stochastic=False), config.scale_bits)
             theta_q = fmt.from_float(theta)
@@ -324,6 +340,7 @@ class QuantizedNet:
                     neuron=neurons[i],
                     neuron_params=nparams,
                     conv=geom,
+                    recurrent_q=rec_q,
                 )
             )
         check_shared(layers, fmt)
@@ -340,7 +357,9 @@ class QuantizedNet:
         for i, layer in enumerate(self.layers):
             arrays[f"weight_q_{i}"] = layer.weight_q
             arrays[f"bias_q_{i}"] = layer.bias_q
-            lm = {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in ("weight_q", "bias_q")}
+            if layer.recurrent:
+                arrays[f"recurrent_q_{i}"] = layer.recurrent_q
+            lm = {f.name: getattr(layer, f.name) for f in fields(layer) if f.name not in _ARRAYS}
             lm["conv"] = None if layer.conv is None else layer.conv.to_dict()
             meta["layers"].append(lm)
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -390,8 +409,10 @@ class QuantizedNet:
         return cls(tuple(layers), config)
 
 
-#: The per-layer entries of an export's ``meta`` (every field of :class:`QuantizedLayer` but the two arrays).
-_LAYER_KEYS = tuple(f.name for f in fields(QuantizedLayer) if f.name not in ("weight_q", "bias_q"))
+#: The fields of :class:`QuantizedLayer` an export holds as arrays (``recurrent_q`` only for a recurrent layer).
+_ARRAYS = ("weight_q", "bias_q", "recurrent_q")
+#: The per-layer entries of an export's ``meta`` (every field of :class:`QuantizedLayer` but the arrays).
+_LAYER_KEYS = tuple(f.name for f in fields(QuantizedLayer) if f.name not in _ARRAYS)
 _OLD_LAYER_KEYS = {"reset", "reset_q", "neuron", "neuron_params", "conv"}  # absent from older schemas: defaults
 
 
@@ -428,7 +449,17 @@ def _loaded_layer(data, i: int, lm, config: SCConfig) -> QuantizedLayer:
         v = lm[name]
         if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < (1 << 63):
             raise ValueError(f"{where}{name} must be a non-negative integer, not {v!r}")
-    layer = QuantizedLayer(weight_q=w, bias_q=b, **lm)
+    rec = None
+    if f"recurrent_q_{i}" in data.files:
+        rec = data[f"recurrent_q_{i}"]
+        if lm.get("conv") is not None or rec.dtype.kind not in "iu" or rec.shape != (w.shape[0], w.shape[0]):
+            raise ValueError(f"{where}recurrent weight codes must be ({w.shape[0]}, {w.shape[0]}) integers of a dense "
+                             f"layer, not {rec.dtype} {rec.shape}")
+        rec = rec.astype(np.int64)
+        if np.abs(rec).max() > config.prob_max:
+            raise ValueError(f"{where}recurrent weight codes reach {int(np.abs(rec).max())}, beyond 2**k - 1 = "
+                             f"{config.prob_max}")
+    layer = QuantizedLayer(weight_q=w, bias_q=b, recurrent_q=rec, **lm)
     check_neuron_constants(layer.neuron, layer.neuron_params, beta_bits=config.beta_format.frac_bits, fmt=fmt,
                            where=where)
     if layer.reset not in layer.model.resets or (layer.model.resets == ("subtract",) and layer.reset_q is not None):
@@ -456,6 +487,25 @@ def check_shared(layers, fmt: FixedPoint) -> None:
         if layer.neuron in ("expif", "adex"):
             expif_table_bounds(int(layer.threshold_q), int(layer.neuron_params["v_rheobase_q"]),
                                int(layer.neuron_params["delta_t_q"]), fmt, where=f"layer {i}: ")
+
+
+def _codes(w: np.ndarray, s: float, qmax: int) -> np.ndarray:
+    """Signed weight codes ``round(qmax * |w| / s) * sign(w)`` (round half up)."""
+    return (np.floor(np.abs(w) / s * qmax + 0.5).astype(np.int64)) * np.where(w < 0, -1, 1)
+
+
+def _recurrent_weights(w_rec, n_out: int, geom, i: int) -> np.ndarray | None:
+    """Layer ``i``'s float ``W_rec`` ``(n_out, n_out)`` checked (a dense layer's, finite), or ``None``."""
+    if w_rec is None:
+        return None
+    if geom is not None:
+        raise ValueError(f"layer {i}: a conv layer cannot be recurrent (recurrent weights are for dense layers)")
+    w_rec = np.asarray(w_rec, dtype=np.float64)
+    if w_rec.shape != (n_out, n_out):
+        raise ValueError(f"layer {i}: recurrent weights must be ({n_out}, {n_out}), got shape {w_rec.shape}")
+    if not np.isfinite(w_rec).all():
+        raise ValueError(f"layer {i}: recurrent weights contain NaN or inf")
+    return w_rec
 
 
 def _neuron_params(neuron, values, bfmt: FixedPoint, fmt: FixedPoint, i: int) -> dict:

@@ -8,7 +8,9 @@ accumulative parallel counter, scales the count to a Q8.8 current
 (:func:`~sc_neurocore.sc.fixed.neuron_step`: ``lif_step``, or the step of the layer's model -- ``synaptic_step``,
 ``alif_step``, ``alpha_step``, ``second_order_step`` -- whose other states, a synaptic current, an adaptation, are
 kept per neuron); layer ``l > 0`` takes layer ``l-1``'s spikes of
-the same timestep.  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
+the same timestep, and a recurrent layer (``QuantizedLayer.recurrent_q``) also its own spikes of the timestep
+before (none at ``t = 0``): their counts (a spike is a stream of ones) add to the feedforward ones before the
+scaling (``docs/sc-arithmetic.md`` section 14).  Counts come from :func:`~sc_neurocore.sc.counting.counts_fast`, which
 gives the integers of the bit-level path (:func:`~sc_neurocore.sc.counting.counts_packed`).
 
 :class:`FixedPointNetwork` is the exact rung between float and SC: the same neuron integers,
@@ -18,7 +20,7 @@ the count is the exact integer dot product ``sum_i weight_q * x_q`` scaled by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -217,6 +219,8 @@ class _Base:
             widest = max(layer.n_neurons for layer in self.qnet.layers)
             batch_size = max(1, min(batch_size, (1 << 24) // (T * widest)))
         if faults is not None:
+            if any(layer.recurrent for layer in self.qnet.layers):
+                raise ValueError("fault injection is not modelled for recurrent layers yet: run it on a feedforward net")
             if self.qnet.has_conv:
                 raise ValueError("fault injection is not modelled for conv layers yet: run it on a dense net")
             if not isinstance(faults, FaultModel):
@@ -262,6 +266,9 @@ class _Base:
     def _scaling(self, li) -> tuple[int, int]:
         raise NotImplementedError
 
+    def _recurrent_counts(self, li, t, own_prev) -> np.ndarray:  # (B, n_l): W_rec's count of the spikes of t - 1
+        raise NotImplementedError
+
     def _run_batch(self, xq, T, trace) -> SCTrace:
         cfg = self.config
         fmt = cfg.membrane
@@ -281,10 +288,13 @@ class _Base:
                      for k in ("count_delta", "state_xor")} if trace and faults is not None else None)
         scal = [self._scaling(li) for li in range(len(layers))]
         biases = [layer.neuron_bias_q() for layer in layers]
+        own = [np.zeros((batch, layer.n_neurons), dtype=np.int64) if layer.recurrent else None for layer in layers]
         for t in range(T):
             s_prev = None
             for li, layer in enumerate(layers):
                 c = c0[t] if li == 0 else self._spike_counts(li, t, s_prev)
+                if layer.recurrent:  # the layer's own spikes of t - 1, more spike inputs of the same count
+                    c = c + self._recurrent_counts(li, t, own[li])
                 if faults is not None and faults.site in ("bitstream", "count"):
                     clean = c
                     c = self._fault_counts(li, t, c, self._layer_inputs(li, t, xq, T, s_prev), faults)
@@ -308,6 +318,8 @@ class _Base:
                     state[li]["v"] = flip_bits(before, fmt.width, faults.rate, faults.rng(li, t))
                     if injected is not None:
                         injected["state_xor"][li][t] = (before ^ state[li]["v"]) & ((1 << fmt.width) - 1)
+                if layer.recurrent:
+                    own[li] = s
                 # a conv layer hands on its spikes OR-pooled (the trace keeps every position's)
                 s_prev = s if layer.conv is None else or_pool(s, layer.weight_q.shape[0], layer.conv)
             out_counts += s_prev
@@ -335,6 +347,12 @@ class SCNetwork(_Base):
             self.config = self.config.replace(polarity=pol)
         self.polarity = pol
         self.arith: list[LayerArith] = [prepare_layer(layer, self.config, pol) for layer in qnet.layers]
+        if pol == "minmax" and any(layer.recurrent for layer in qnet.layers):
+            raise ValueError("the min-max polarity maps each layer's codes to [0, Q] on their own: it has no "
+                             "recurrent layers; use 'signed' or 'bipolar'")
+        # a recurrent layer's W_rec: spike inputs (a stream of ones per spike) under the layer's sources
+        self.rec_arith = [prepare_layer(replace(layer, weight_q=layer.recurrent_q, input_kind="spike"), self.config,
+                                        pol) if layer.recurrent else None for layer in qnet.layers]
         self.exact_bits = bool(exact_bits)
         self._sources: dict = {}
 
@@ -416,6 +434,19 @@ class SCNetwork(_Base):
     def _scaling(self, li):
         return self.arith[li].mult, self.arith[li].shift
 
+    def _recurrent_counts(self, li, t, own_prev):
+        a = self.rec_arith[li]
+        rw = self.windows(li, ROLE_WEIGHT, self._T)
+        if a.op == "and" and not self.exact_bits:
+            key = ("recurrent", li, self._T)
+            if key not in self._sources:
+                self._sources[key] = spike_weight_counts(a, rw, self.config.prob_bits)
+            return counts_from_spikes(own_prev, self._sources[key][t])
+        codes = input_codes(a, own_prev, self.config.prob_bits)
+        rin = self.windows(li, ROLE_INPUT, self._T)[t : t + 1] if a.needs_input_source else None
+        fn = counts_packed if self.exact_bits else counts_fast
+        return fn(codes, a, rin, rw[t : t + 1], self.config.prob_bits)[0]
+
 
 class FixedPointNetwork(_Base):
     """The exact integer rung: ``C = sum_i weight_q * x_q`` (spikes count as 1), scaled by
@@ -428,6 +459,10 @@ class FixedPointNetwork(_Base):
     def __init__(self, qnet: QuantizedNet):
         super().__init__(qnet)
         self._w = [np.asarray(layer.weight_q, dtype=np.float64).T for layer in qnet.layers]
+        # a spike into a probability layer is the code 2**k (a stream of ones); into a spike layer, 1
+        self._rec = [np.asarray(layer.recurrent_q, dtype=np.float64).T
+                     * (1 << qnet.config.prob_bits if layer.input_kind == "prob" else 1)
+                     if layer.recurrent else None for layer in qnet.layers]
 
     def _layer0_counts(self, xq, T):
         if self.spike_input:
@@ -444,6 +479,9 @@ class FixedPointNetwork(_Base):
         rows = values if geom is None else patches(values, geom)
         c = np.rint(rows.astype(np.float64) @ self._w[li]).astype(np.int64)
         return c if geom is None else to_positions(c, values.shape[0], geom)
+
+    def _recurrent_counts(self, li, t, own_prev):
+        return np.rint(own_prev.astype(np.float64) @ self._rec[li]).astype(np.int64)
 
     def _fault_counts(self, li, t, c, inputs, faults):
         layer, k = self.qnet.layers[li], self.config.prob_bits

@@ -17,8 +17,8 @@ from sc_neurocore.sc.sources import source_values
 
 
 def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
-    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (and each other state of the contract's
-    models: ``i_syn``, ``a`` (ALIF's adaptation, the second-order LIF's inertial term), ``i_exc``, ``i_inh``) for one
+    """Per layer ``(T, n_l)`` arrays of counts, currents, membranes, spikes (a recurrent layer's counts with its own
+    spikes of the timestep before) (and each other state of the contract's models: ``i_syn``, ``a`` (ALIF's adaptation, the second-order LIF's inertial term), ``i_exc``, ``i_inh``) for one
     image.
 
     The models' steps beyond the LIF are written out here (:func:`neuron_reference`), not taken from ``sc.fixed``."""
@@ -43,6 +43,11 @@ def reference_run(qnet: QuantizedNet, xq, T: int) -> dict:
                 xbits = np.repeat(spk[:, None].astype(bool), L, axis=1)
             prod = (wbits & xbits[None]).sum(axis=2) * np.where(layer.weight_q < 0, -1, 1)
             c = prod.sum(axis=1)
+            if layer.recurrent_q is not None:  # the layer's own spikes of t - 1, each a stream of L ones
+                own = out["spikes"][li][t - 1] if t > 0 else np.zeros(layer.n_out, np.int64)
+                rbits = rw[None, None, :] < np.abs(layer.recurrent_q)[:, :, None]  # (n_out, n_out, L)
+                rprod = (rbits & own.astype(bool)[None, :, None]).sum(axis=2) * np.where(layer.recurrent_q < 0, -1, 1)
+                c = c + rprod.sum(axis=1)
             cur = scale_count(c, layer.scale_mult, layer.scale_shift, layer.bias_q, cfg.membrane)
             s, new = neuron_reference(layer, st[li], cur, cfg)
             st[li].update(new)
