@@ -64,8 +64,13 @@ SIGN_PACK = 16
 
 
 def pipeline_control(spec: EngineSpec) -> wiring.Signature:
-    """The sequencer's side: ``start`` the blocks of ``layer``; ``busy`` until the last block's sums are taken."""
-    return wiring.Signature({"layer": Out(spec.layer_shape), "start": Out(1), "busy": In(1)})
+    """The sequencer's side: ``start`` the blocks of ``layer``; ``busy`` until the last block's sums are taken; a net
+    with a recurrent layer also tells ``drained``: the neuron unit is idle and the writeback has written the spikes
+    it was handed (the next timestep's blocks may read them)."""
+    members = {"layer": Out(spec.layer_shape), "start": Out(1), "busy": In(1)}
+    if spec.has_recurrent:
+        members["drained"] = Out(1)
+    return wiring.Signature(members)
 
 
 def group_layout(spec: EngineSpec) -> data.StructLayout:
@@ -137,15 +142,18 @@ def block_signature(spec: EngineSpec) -> wiring.Signature:
 
 
 def weight_images(spec: EngineSpec) -> tuple[list[list[int]], list[list[list[int]]]]:
-    """Per neuron lane: weight magnitudes (row ``wbase + g*n_in + i``; a conv layer's ``wbase + cg*taps + tap``) and
-    signs (``SIGN_PACK`` per word, 1 = negative)."""
+    """Per neuron lane: weight magnitudes (row ``wbase + g*n_in + i``; a recurrent layer's ``wbase + g*(n_in + n_out)
+    + i``, its own spike input ``j`` at ``i = n_in + j``; a conv layer's ``wbase + cg*taps + tap``) and signs
+    (``SIGN_PACK`` per word, 1 = negative)."""
     P = spec.lanes
     mags: list[list[int]] = [[] for _ in range(P)]
     signs: list[list[int]] = [[] for _ in range(P)]
     for layer, pl in zip(spec.qnet.layers, spec.plans):
         wq = np.asarray(layer.weight_q, dtype=np.int64)
+        if layer.recurrent:  # then its own spike inputs: W_rec's columns
+            wq = np.concatenate([wq, np.asarray(layer.recurrent_q, dtype=np.int64)], axis=1)
         # a dense layer: a row per group and input; a conv layer: a row per channel group and tap (its kernels)
-        n_rows, width, n_valid = ((pl.groups, pl.n_in, pl.n_out) if pl.conv is None else
+        n_rows, width, n_valid = ((pl.groups, pl.row_width, pl.n_out) if pl.conv is None else
                                   (math.ceil(pl.channels / P), pl.taps, pl.channels))
         for g in range(n_rows):
             for p in range(P):
@@ -203,6 +211,8 @@ class CountPipeline(wiring.Component):
         # a real input (an empty list issues one null item); one valid bit and one tag per stage
         tag_fields = {"lay": spec.layer_shape, "g": spec.group_shape, "ps": spec.pass_shape,
                       "first": 1, "last": 1, "real": 1}
+        if spec.has_recurrent:  # the item is one of a recurrent layer's own spikes of the timestep before
+            tag_fields["rec"] = 1
         if spec.has_conv:  # the group's facts, whether the item is a null item (it counts nothing), and on a block's
             # last item whether the block was silent (no listed input under its receptive field)
             tag_fields.update(grp=group_layout(spec), pad=1, silent=1)
@@ -269,37 +279,81 @@ class CountPipeline(wiring.Component):
 
         g = Signal(spec.group_shape)
         ps = Signal(spec.pass_shape)
-        cur = Signal(range(max_in + 1))
-        wrow = Signal(range(spec.weight_rows + max_in + 1))
+        items = spec.max_items
+        cur = Signal(range(items + 1))
+        wrow = Signal(range(spec.weight_rows + items + 1))
         wrow1 = Signal.like(wrow, reset_less=True)
         region = layer[0] if spec.n_layers > 1 else Const(0, 1)
         n_cur = self.lists.count[region]
         laddr0, laddr1 = Signal.like(self.lists.addr), Signal.like(self.lists.addr, reset_less=True)
         m.d.comb += [laddr0.eq(region * max_in + cur), self.lists.addr.eq(Mux(s.stall, laddr1, laddr0))]
-        item_last = cur + 1 >= n_cur
+        n_groups = per_layer([pl.groups for pl in spec.plans], spec.group_shape)
+        wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
+        issue, real, rec = s.issuing, n_cur != 0, None
+        if spec.has_recurrent:
+            issue, real, rec, n_rec = self._recurrent_items(m, s, layer, per_layer, cur, n_cur, g, ps)
+            item_last = cur + 1 >= n_cur + n_rec
+        else:
+            item_last = cur + 1 >= n_cur
         g_next = Mux(item_last & (ps == passes - 1), g + 1, g)  # the group of the next item
         with m.If(~s.stall):
-            m.d.sync += [s.v1.eq(s.issuing), laddr1.eq(laddr0), s.t1.lay.eq(layer), s.t1.g.eq(g), s.t1.ps.eq(ps),
-                         s.t1.first.eq(cur == 0), s.t1.last.eq(item_last), s.t1.real.eq(n_cur != 0), wrow1.eq(wrow)]
-            with m.If(s.issuing):
+            m.d.sync += [s.v1.eq(issue), laddr1.eq(laddr0), s.t1.lay.eq(layer), s.t1.g.eq(g), s.t1.ps.eq(ps),
+                         s.t1.first.eq(cur == 0), s.t1.last.eq(item_last), s.t1.real.eq(real), wrow1.eq(wrow)]
+            if rec is not None:
+                m.d.sync += s.t1.rec.eq(rec)
+            with m.If(issue):
                 with m.If(~item_last):
                     m.d.sync += cur.eq(cur + 1)
                 with m.Else():
                     m.d.sync += cur.eq(0)
-                    with m.If(ps != passes - 1):
-                        m.d.sync += ps.eq(ps + 1)
-                    with m.Else():
-                        n_in = per_layer([pl.n_in for pl in spec.plans], range(max_in + 1))
-                        m.d.sync += [ps.eq(0), g.eq(g + 1), wrow.eq(wrow + n_in)]
-                        with m.If(g == per_layer([pl.groups for pl in spec.plans], spec.group_shape) - 1):
-                            m.d.sync += s.issuing.eq(0)
+                    row_width = per_layer([pl.row_width for pl in spec.plans], range(items + 1))
+
+                    def next_pass_of_group():  # a feedforward layer: the group's passes, then the next group
+                        with m.If(ps != passes - 1):
+                            m.d.sync += ps.eq(ps + 1)
+                        with m.Else():
+                            m.d.sync += [ps.eq(0), g.eq(g + 1), wrow.eq(wrow + row_width)]
+                            with m.If(g == n_groups - 1):
+                                m.d.sync += s.issuing.eq(0)
+
+                    if rec is None:
+                        next_pass_of_group()
+                    else:  # a recurrent layer: every group at one timestep, then the next timestep
+                        with m.If(~self._rec_layer):
+                            next_pass_of_group()
+                        with m.Elif(g != n_groups - 1):
+                            m.d.sync += [g.eq(g + 1), wrow.eq(wrow + row_width)]
+                        with m.Else():
+                            m.d.sync += [g.eq(0), wrow.eq(wbase), ps.eq(ps + 1)]
+                            with m.If(ps == passes - 1):
+                                m.d.sync += s.issuing.eq(0)
         s.walking = Const(0, 1)
         with m.If(self.control.start):
-            wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
             m.d.sync += [s.issuing.eq(1), g.eq(0), ps.eq(0), cur.eq(0), wrow.eq(wbase)]
         if spec.has_conv:
             self._walk(m, s, g_next, item_last, wrow1, per_layer)
         return wrow1
+
+    def _recurrent_items(self, m, s, layer, per_layer, cur, n_cur, g, ps):
+        """A net with a recurrent layer: after the listed inputs a recurrent layer's block issues its ``n_out`` own
+        spike inputs (item ``cur = n_cur + j``: own neuron ``j``, weight row ``n_in + j`` of the group), and the
+        blocks of timestep ``t > 0`` wait, before the first group's first item, until the blocks of ``t - 1`` are
+        counted, stepped and their spikes written (``drained``).  Returns ``(issue, real, rec, n_rec)``; the item's
+        own-neuron index and weight offset go to S1 in ``s.ridx1``/``s.woff1``."""
+        spec = self.spec
+        self._rec_layer = per_layer([pl.recurrent for pl in spec.plans], 1)
+        n_rec = per_layer([pl.n_rec for pl in spec.plans], range(spec.max_items + 1))
+        n_in = per_layer([pl.n_in for pl in spec.plans], range(spec.max_items + 1))
+        rec = self._rec_layer & (cur >= n_cur)
+        empty = ~(s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
+        hold = self._rec_layer & (cur == 0) & (g == 0) & (ps != 0) & ~(self.control.drained & empty)
+        s.ridx1 = Signal(range(spec.max_hidden + 1), reset_less=True)
+        s.woff1 = Signal(range(spec.max_items + 1), reset_less=True)
+        ridx = Signal(range(spec.max_items + 1))
+        m.d.comb += ridx.eq(cur - n_cur)
+        with m.If(~s.stall):
+            m.d.sync += [s.ridx1.eq(ridx), s.woff1.eq(n_in + ridx)]
+        return s.issuing & ~hold, (n_cur != 0) | self._rec_layer, rec, n_rec
 
     def _walk(self, m, s, g_next_dense, item_last_dense, wrow1, per_layer):
         """A conv net's S0.  The group table (one row per group, :func:`group_table`) gives each block's facts and
@@ -449,6 +503,8 @@ class CountPipeline(wiring.Component):
         if spec.has_conv:  # a conv layer's item is a tap: its weight row comes from the walk
             conv1 = _is_conv(spec, s.t1.lay)
             m.d.comb += waddr.eq(wrow1 + Mux(conv1, 0, entry.index))
+        elif spec.has_recurrent:  # an own spike input's row follows the layer's inputs
+            m.d.comb += waddr.eq(wrow1 + Mux(s.t1.rec, s.woff1, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
         for p, (mag, sign) in enumerate(zip(mags, signs)):
@@ -458,6 +514,9 @@ class CountPipeline(wiring.Component):
             saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
             m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + index),
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
+            if spec.has_recurrent:  # an own spike: the layer's own region (where the writeback puts its spikes)
+                with m.If(s.t1.rec):
+                    m.d.comb += saddr.eq(s.t1.lay[0] * spec.max_hidden + s.ridx1)
             with m.If(~s.stall):
                 m.d.sync += saddr2.eq(saddr)
         if spec.has_conv:
@@ -531,6 +590,9 @@ class CountPipeline(wiring.Component):
         x_cmp = comparator("lt_x", code2, x_win) if x_win else None
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
         spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
+        if spec.has_recurrent:  # an own spike input: the neuron's spike at t - 1 (none at t = 0), one time lane
+            is_prob = is_prob & ~s.t2.rec
+            spk2 = Mux(s.t2.rec, Cat(Const(0, 1), self.spikes.data).bit_select(s.t2.ps, 1), spk2)
         if spec.has_conv:  # a conv layer's word was registered at S2; a padding tap reads no spike
             conv2 = _is_conv(spec, s.t2.lay)
             spk2 = Mux(s.t2.pad, 0, Mux(conv2, s.word2.word_select(s.t2.ps, TL), spk2))

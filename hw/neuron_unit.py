@@ -26,6 +26,8 @@ spike on their bias alone) is handed on without steps when not tracing: its spik
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -171,6 +173,7 @@ class NeuronUnit(wiring.Component):
         fired = [Signal(name=f"any_{p}") for p in range(P)]
         load, commit, last_step, prep = Signal(), Signal(), Signal(), Signal()
         loads = self._lane_loads(m, load, last_step)
+        kept = self._state_memory(m, block, lay, grp, state, fired) if spec.state_groups else None
 
         neurons = self._neurons(m)
         for p, n in enumerate(neurons):
@@ -228,6 +231,10 @@ class NeuronUnit(wiring.Component):
             with m.State("PREP"):
                 m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "PREP2"
+                if kept is not None:  # a recurrent layer's group after its first timestep: its states, kept
+                    with m.If(kept.rec & (ps != 0)):
+                        m.d.sync += [Value.cast(x).eq(kept.read.data.state[p]) for p, x in enumerate(state)]
+                        m.d.sync += [x.eq(kept.read.data.fired[p]) for p, x in enumerate(fired)]
             with m.State("PREP2"):
                 m.d.comb += [load.eq(1), prep.eq(1)]
                 m.next = "STEP"
@@ -242,6 +249,8 @@ class NeuronUnit(wiring.Component):
             if spec.n_layers > 1:
                 with m.State("HAND"):
                     hand = self.hand.payload
+                    if kept is not None:
+                        m.d.comb += kept.write.en.eq(kept.rec)
                     m.d.comb += [self.hand.valid.eq(1), hand.layer.eq(lay), hand.group.eq(grp), hand.pass_.eq(ps),
                                  hand.fired.eq(Cat(*fired))]
                     if facts is not None:
@@ -259,6 +268,20 @@ class NeuronUnit(wiring.Component):
                          | (fsm.ongoing("STEP") & ~last_step))
             m.d.sync += [x.eq(load_next) for x in loads]
         return m
+
+    def _state_memory(self, m, block, lay, grp, state, fired):
+        """A recurrent layer of several groups runs them all at one timestep before the next (``hw/count_pipeline.py``):
+        a memory row per group keeps its lanes' states and ``fired`` bits between its blocks.  Read at the block's
+        group while the block is held (the data arrives in ``PREP``, which restores them after the first timestep),
+        written from the registers while the block is handed over (``HAND``)."""
+        spec = self.spec
+        row = data.StructLayout({"state": data.ArrayLayout(self.state_shape, spec.lanes), "fired": spec.lanes})
+        m.submodules.kept = mem = memory.Memory(shape=row, depth=max(spec.state_groups, 2), init=[])
+        rd, wr = mem.read_port(), mem.write_port()
+        is_rec = Array([Const(int(pl.recurrent and pl.groups > 1), 1) for pl in spec.plans])[lay]
+        m.d.comb += [rd.addr.eq(block.group), wr.addr.eq(grp),
+                     wr.data.fired.eq(Cat(*fired))] + [wr.data.state[p].eq(x) for p, x in enumerate(state)]
+        return SimpleNamespace(read=rd, write=wr, rec=is_rec)
 
     def _fault_masks(self, m, lay, grp, ps, k, commit, last_step):
         """A fault build (``hw/faults.py``): the membrane bits an upset flips after this step, per lane, from a ROM

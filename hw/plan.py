@@ -60,6 +60,18 @@ class LayerPlan:
     conv: ConvGeometry | None = None
     channels: int = 0  #: a conv layer's output channels (its kernels)
     neurons: int = 0  #: neurons (states) of the layer: ``n_out`` for a dense layer
+    n_rec: int = 0  #: a recurrent layer's own spike inputs (``n_out``; 0 for a feedforward layer)
+
+    @property
+    def recurrent(self) -> bool:
+        """The layer reads its own spikes of the timestep before (``QuantizedLayer.recurrent_q``): its blocks run
+        timestep by timestep over all its groups (``hw/count_pipeline.py``)."""
+        return self.n_rec > 0
+
+    @property
+    def row_width(self) -> int:
+        """Weight rows of one dense group: its inputs, then a recurrent layer's own spike inputs."""
+        return self.n_in + self.n_rec
 
     @property
     def taps(self) -> int:
@@ -74,9 +86,10 @@ def layer_plans(qnet: QuantizedNet, lanes: int) -> tuple[LayerPlan, ...]:
         g = layer.conv
         if g is None:
             groups = math.ceil(layer.n_out / lanes)
+            n_rec = layer.n_out if layer.recurrent else 0
             plans.append(LayerPlan(layer.n_in, layer.n_out, groups, layer.input_kind == "prob", wbase, bbase,
-                                   neurons=layer.n_out))
-            wbase += groups * layer.n_in
+                                   neurons=layer.n_out, n_rec=n_rec))
+            wbase += groups * (layer.n_in + n_rec)
             bbase += groups
             continue
         out_c = int(layer.weight_q.shape[0])
@@ -119,8 +132,8 @@ def group_rows(plans: Sequence[LayerPlan], lanes: int, li: int) -> list[GroupRow
     """The :class:`GroupRow` of every group of layer ``li``, in the order the engine runs them."""
     pl = plans[li]
     if pl.conv is None:
-        return [GroupRow(g * lanes, 1, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.n_in, g * lanes, 1,
-                         True, True) for g in range(pl.groups)]
+        return [GroupRow(g * lanes, 1, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.row_width, g * lanes,
+                         1, True, True) for g in range(pl.groups)]
     geo, q = pl.conv, pl.conv.pool
     phw = geo.pooled_height * geo.pooled_width
     rows = []
@@ -201,10 +214,33 @@ class EngineSpec:
                                  f"output is not a multiple of pool {g.pool} (the SC model runs it)")
             if self.faults is not None:
                 raise ValueError("a fault build of a conv net is not supported")
+        self._check_recurrent()
         kinds = [layer.neuron for layer in self.qnet.layers]
         if len(set(kinds)) != 1:
             raise ValueError(f"the engine runs one neuron model in every layer (a lane's state register holds its "
                              f"record), not {kinds}")
+
+    def _check_recurrent(self) -> None:
+        """What the engine's recurrent mode (``hw/count_pipeline.py``) takes: hidden dense LIF layers, one timestep
+        per block, no fault build, no conv layer in the net."""
+        which = [i for i, layer in enumerate(self.qnet.layers) if layer.recurrent]
+        if not which:
+            return
+        li = which[0]
+        if which[-1] == len(self.qnet.layers) - 1:
+            raise ValueError(f"layer {which[-1]}: the engine's output layer cannot be recurrent (the engine keeps only "
+                             "hidden layers' spikes); make the output layer feedforward")
+        if self.tlanes != 1:
+            raise ValueError(f"layer {li} is recurrent: its timestep t reads its own spikes of t - 1, so the engine "
+                             f"counts one timestep per block: parallelism ({self.lanes}, 1), not "
+                             f"({self.lanes}, {self.tlanes})")
+        if self.faults is not None:
+            raise ValueError("a fault build of a net with recurrent layers is not supported")
+        if self.qnet.has_conv:
+            raise ValueError(f"layer {li} is recurrent: the engine runs recurrent layers in dense nets only")
+        if any(self.qnet.layers[i].neuron != "lif" for i in which):
+            raise ValueError(f"layer {li} is recurrent: the engine runs recurrent layers of LIF neurons only "
+                             f"(RecurrentLIFCell), not {self.qnet.layers[li].neuron!r}")
 
     @classmethod
     def of(cls, qnet: QuantizedNet, T: int, parallelism=(1, 1), trace: bool = False, faults=None) -> EngineSpec:
@@ -242,6 +278,22 @@ class EngineSpec:
     def max_in(self) -> int:
         """Longest active-input list (the widest layer input)."""
         return max(pl.n_in for pl in self.plans)
+
+    @property
+    def max_items(self) -> int:
+        """Most inputs one block counts: a layer's inputs and a recurrent layer's own spikes."""
+        return max(pl.row_width for pl in self.plans)
+
+    @property
+    def has_recurrent(self) -> bool:
+        """Some layer is recurrent (:attr:`LayerPlan.recurrent`)."""
+        return any(pl.recurrent for pl in self.plans)
+
+    @property
+    def state_groups(self) -> int:
+        """Groups whose neuron states the neuron unit keeps in its state memory between a recurrent layer's
+        timesteps (the most groups of a recurrent layer; 0 when every recurrent layer is one group, or none)."""
+        return max([pl.groups for pl in self.plans if pl.recurrent and pl.groups > 1], default=0)
 
     @property
     def max_out(self) -> int:
@@ -296,14 +348,14 @@ class EngineSpec:
     @property
     def count_bits(self) -> int:
         """Width of a signed SC count (the trace's ``count``)."""
-        return count_width(self.max_in, self.config.length)
+        return count_width(self.max_items, self.config.length)
 
     @property
     def weight_rows(self) -> int:
         """Rows of each lane's weight memory (every layer's groups x inputs; a conv layer's channel groups x
         taps).  The output layer is dense."""
         last = self.plans[-1]
-        return last.wbase + last.groups * last.n_in
+        return last.wbase + last.groups * last.row_width
 
     @property
     def bias_rows(self) -> int:

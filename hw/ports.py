@@ -39,12 +39,13 @@ def trace_layout(qnet: QuantizedNet, T: int, count_bits: int | None = None) -> d
     """Trace word: one neuron of one layer at one timestep (after the neuron step and reset).
 
     ``count_bits`` is the width of the signed SC count; by default the engine's
-    (``count_width`` of the widest layer input over ``L`` cycles).  After ``spike``, one field per state
+    (``count_width`` of the widest layer input, a recurrent layer's own spikes included, over ``L`` cycles).  After ``spike``, one field per state
     beyond the membrane that the net's neurons carry (``QuantizedNet.extra_states``: ``i_syn`` for a
     Synaptic net, in the membrane format; none for a LIF net, whose word is unchanged).
     """
     if count_bits is None:
-        count_bits = count_width(max(layer.n_in for layer in qnet.layers), qnet.config.length)
+        count_bits = count_width(max(layer.n_in + (layer.n_out if layer.recurrent else 0) for layer in qnet.layers),
+                                 qnet.config.length)
     fw = qnet.config.membrane.width
     return data.StructLayout({
         "layer": unsigned(bits(len(qnet.layers) - 1)),

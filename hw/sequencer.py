@@ -64,6 +64,8 @@ class Sequencer(wiring.Component):
         layer_done = ~self.pipeline.busy & self.unit.idle
         if spec.n_layers > 1:
             layer_done &= ~self.writeback.busy
+        if spec.has_recurrent:  # the spikes handed over are written: a recurrent layer's next timestep may start
+            m.d.comb += self.pipeline.drained.eq(self.unit.idle & ~self.writeback.busy)
         with m.FSM(name="control"):
             with m.State("LOAD"):
                 m.d.comb += self.loader.en.eq(1)

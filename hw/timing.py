@@ -47,6 +47,9 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
     spends ``PREP`` clocks, then 1 clock per timestep (with tracing: one per neuron record), then
     hands the spikes to the writeback unit (hidden layers: one clock per neuron of the group, and
     the neuron unit waits for it to be free).  A layer starts 2 clocks after the previous one is done.
+    A recurrent layer's blocks (``tlanes`` 1) run every group at one timestep before the next, issue its ``n_out`` own
+    spikes after the listed inputs, and the first block of a timestep ``t > 0`` issues only when the unit and the
+    writeback are idle (the spikes of ``t - 1`` are written).
     A conv layer's blocks walk the receptive field a kernel row at a time (a *slice*: ``(c, dy)`` for every channel
     ``c``), one item per listed input under the slice, one null item for a slice with none: ``items[l][pos]`` per
     output position (:func:`slice_items`; ``None``: every input listed); its first item issues
@@ -65,8 +68,8 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
         valids = [row.valid for row in rows]
         issue = now  # cycle the next item enters S0
         skip = [False] * pl.groups
-        if pl.conv is None:
-            block_items = [max(1, active[li])] * pl.groups
+        if pl.conv is None:  # a recurrent layer's blocks also issue its own spikes of the timestep before
+            block_items = [max(1, active[li] + pl.n_rec)] * pl.groups
         else:
             geo = pl.conv
             per_pos = items[li] if items is not None else slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[0]
@@ -78,28 +81,33 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
         unit_free = now  # first cycle the neuron unit is idle
         bank_free = now  # first cycle the output register may be written
         wb_free = now  # first cycle the writeback unit is idle
-        for g in range(pl.groups):
+        # a feedforward layer: each group's passes in turn; a recurrent one: every group at one timestep, and the
+        # first block of a timestep issues once the last one's spikes are written (the unit and writeback idle)
+        order = ([(g, p) for p in range(passes) for g in range(pl.groups)] if pl.recurrent else
+                 [(g, p) for g in range(pl.groups) for p in range(passes)])
+        for g, p in order:
             valid, items_g, wb_clocks = valids[g], block_items[g], (valids[g] if rows[g].last else 0)
-            for p in range(passes):
-                nt = min(tlanes, T - p * tlanes)
-                write = max(issue + items_g - 1 + PIPE, bank_free)  # cycle the block's last item is in S3
-                issue = write - PIPE + 1
-                take = max(write + 1, unit_free)  # the idle neuron unit sees the full register
-                if skip[g]:  # a silent block of a quiet layer: freed at once, handed over with no steps
-                    bank_free = take + 1
-                    hand = max(take + 1, wb_free)
-                    wb_free = hand + 1 + wb_clocks
-                    unit_free = hand + 1
-                    continue
-                step_clocks = valid if trace else 1
-                last_commit = take + PREP + nt * step_clocks  # the last of nt steps commits here
-                bank_free = last_commit + 1  # released by the last commit, free from the next cycle
-                if li < n_layers - 1:
-                    hand = max(last_commit + 1, wb_free)  # the hand-off waits for the writeback unit
-                    wb_free = hand + 1 + wb_clocks
-                    unit_free = hand + 1
-                else:
-                    unit_free = last_commit + 1
+            nt = min(tlanes, T - p * tlanes)
+            if pl.recurrent and g == 0 and p > 0:
+                issue = max(issue, unit_free, wb_free)
+            write = max(issue + items_g - 1 + PIPE, bank_free)  # cycle the block's last item is in S3
+            issue = write - PIPE + 1
+            take = max(write + 1, unit_free)  # the idle neuron unit sees the full register
+            if skip[g]:  # a silent block of a quiet layer: freed at once, handed over with no steps
+                bank_free = take + 1
+                hand = max(take + 1, wb_free)
+                wb_free = hand + 1 + wb_clocks
+                unit_free = hand + 1
+                continue
+            step_clocks = valid if trace else 1
+            last_commit = take + PREP + nt * step_clocks  # the last of nt steps commits here
+            bank_free = last_commit + 1  # released by the last commit, free from the next cycle
+            if li < n_layers - 1:
+                hand = max(last_commit + 1, wb_free)  # the hand-off waits for the writeback unit
+                wb_free = hand + 1 + wb_clocks
+                unit_free = hand + 1
+            else:
+                unit_free = last_commit + 1
         now = max(unit_free, wb_free, issue + PIPE)  # layer done: everything idle
         now += 1  # the cycle that sees it done
     n_out = plans[-1].n_out

@@ -12,7 +12,8 @@ __all__ = ["random_qnet", "random_conv_qnet", "random_codes"]
 
 
 def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=None, threshold=None,
-                bias_scale: float = 0.3, neuron: str = "lif", alpha=None, reset: str = "subtract") -> QuantizedNet:
+                bias_scale: float = 0.3, neuron: str = "lif", alpha=None, reset: str = "subtract",
+                recurrent: bool = False) -> QuantizedNet:
     """A ``QuantizedNet`` with normal weights (``sizes = (n_input, n_1, ..., n_out)``).
 
     Weights ~ N(0, 1/sqrt(n_in)) scaled up so the layers fire; biases ~ N(0, bias_scale); betas
@@ -22,7 +23,8 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
     [0.4, 0.9]), ``"second_order"`` (``alpha`` in [0.5, 0.9], ``stiffness`` in [0.05, 0.5]), ``"expif"`` (one
     threshold for the net, the first layer's; ``v_rheobase`` in [0.5, 0.9] of it, ``delta_t`` in [0.0625, 0.3]) or
     ``"adex"`` (ExpIF's, and per layer ``adapt_decay`` in [0.7, 0.95], ``a`` in [-0.5, 1], ``b`` in [0, 0.5])) and
-    ``reset`` (one of the float models' resets) go to :meth:`QuantizedNet.from_float`.
+    ``reset`` (one of the float models' resets) go to :meth:`QuantizedNet.from_float`.  ``recurrent``: every hidden
+    layer gets a ``W_rec`` ~ N(0, 2/sqrt(n)) (a RecurrentLIF net; drawn last, so the rest stays the seed's).
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -51,8 +53,9 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
     if neuron == "adex":
         params = [{**shared, "adapt_decay": float(rng.uniform(0.7, 0.95)), "a": float(rng.uniform(-0.5, 1.0)),
                    "b": float(rng.uniform(0.0, 0.5))} for _ in ws]
+    rec = ([rng.normal(0.0, 2.0 / np.sqrt(n), size=(n, n)) for n in sizes[1:-1]] + [None]) if recurrent else None
     return QuantizedNet.from_float(ws, bs, betas, thetas, config or SCConfig(), resets=reset, neurons=neuron,
-                                   neuron_params=params)
+                                   neuron_params=params, recurrent=rec)
 
 
 def random_conv_qnet(seed, config: SCConfig | None = None, *, in_shape=(1, 6, 6), channels=(3,), k: int = 3,

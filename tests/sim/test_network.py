@@ -245,3 +245,36 @@ def test_tiny_adex_network_zero_mismatches(sim, tiny_adex_vectors):
     assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
     assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
     assert rep["rtl_prediction"] == tiny_adex_vectors.expected.prediction.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny_recurrent_vectors():
+    """The tiny net's shape with a recurrent hidden layer (RecurrentLIF: its own spikes of t - 1 as inputs), T=6."""
+    from dataclasses import replace
+
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sc.network import SCNetwork
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, recurrent=True)
+    assert qnet.layers[0].recurrent and not qnet.layers[1].recurrent
+    codes = random_codes(4, 7, seed=3)
+    vec = make_vectors(qnet, codes, T=6)
+    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
+    ff = QuantizedNet(tuple(replace(layer, recurrent_q=None) for layer in qnet.layers), qnet.config)
+    assert not np.array_equal(SCNetwork(ff).run_codes(codes, 6).sc_counts[0], vec.expected.sc_counts[0]), \
+        "the recurrent weights change the hidden counts"
+    return vec
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", runner.SIMULATORS)
+def test_tiny_recurrent_network_zero_mismatches(sim, tiny_recurrent_vectors):
+    """SC model == RTL on every integer of a RecurrentLIF net on both simulators; three groups of two lanes, so the
+    neuron unit keeps the states of the groups between timesteps in its state memory."""
+    _need(sim)
+    rep = run_network(tiny_recurrent_vectors, sim=sim, parallelism=(2, 1), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * 6 * 4 * (6 + 3)
+    assert rep["rtl_prediction"] == tiny_recurrent_vectors.expected.prediction.tolist()
