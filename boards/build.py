@@ -282,7 +282,7 @@ def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
     from ..hw.neuron_unit import default_neuron
     from ..hw.ports import input_bits
 
-    par = spec.parallelism if parallelism is None else parallelism
+    par = spec.parallelism_for(qnet) if parallelism is None else parallelism
     info = P.BoardInfo(P.VERSION, qnet.n_input, qnet.n_output, input_bits(qnet, T), T, P.count_bytes(T),
                        P.net_id(qnet))
     neuron = partial(default_neuron, leak=spec.leak)

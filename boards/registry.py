@@ -74,6 +74,15 @@ class BoardSpec:
         par, rng = self.engine
         return tuple(par), rng
 
+    def parallelism_for(self, qnet) -> tuple[int, int]:
+        """:attr:`parallelism`, or for a net with recurrent layers (one timestep per block) the board's
+        ``(recurrent_lanes, 1)`` (:func:`~sc_neurocore.hw.presets.preset_for_net`)."""
+        from ..hw.presets import BOARD_ENGINES, RECURRENT_LANES, preset_for_net
+
+        lanes = (BOARD_ENGINES[self.engine or self.name].recurrent_lanes if isinstance(self.engine, str)
+                 else RECURRENT_LANES)
+        return preset_for_net(self.parallelism, qnet, lanes)
+
     @property
     def parallelism(self) -> tuple[int, int]:
         """``SCNetworkCore`` ``(lanes, tlanes)`` (neurons x timesteps per clock) this board is built with."""

@@ -91,7 +91,7 @@ def run_rtl(qnet: QuantizedNet, codes, T: int, *, sim: str = "verilator", parall
     mismatch with the model does not raise: see :attr:`RTLRun.mismatches`).
     """
     from .runner import SimulationFailed, check_simulator
-    from .tb_network import DEFAULT_PARALLELISM, run_network
+    from .tb_network import run_network
     from .vectors import make_vectors
 
     if not isinstance(qnet, QuantizedNet):
@@ -104,7 +104,7 @@ def run_rtl(qnet: QuantizedNet, codes, T: int, *, sim: str = "verilator", parall
     vec = make_vectors(qnet, codes, T)
     with tempfile.TemporaryDirectory(prefix="sc_rtl_") as tmp:
         out = Path(tmp) / "rtl.npz"
-        rep = run_network(vec, sim=sim, parallelism=DEFAULT_PARALLELISM if parallelism is None else parallelism,
+        rep = run_network(vec, sim=sim, parallelism=parallelism,
                           trace=trace, check=False, progress=progress, rtl_out=out, stop_at_first=False)
         sb = rep.get("scoreboard", {})
         if not out.exists() or int(rep.get("images", 0)) != len(codes):

@@ -339,7 +339,7 @@ def tb_source_text() -> str:
     return files(__package__).joinpath(TB_SOURCE).read_text()
 
 
-def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
+def build_network(qnet, T: int, *, sim: str | None = None, parallelism=None, trace: bool = True,
                   waves: bool = False, progress=None, faults=None):
     """Build (cached by the net's integers, T, parallelism and the gateware sources) the network testbench.
 
@@ -351,6 +351,8 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
     from ..hw.network import SCNetworkCore
     from . import runner
     from .vectors import qnet_digest
+
+    parallelism = default_parallelism(qnet) if parallelism is None else parallelism
 
     def make():
         return SCNetworkCore(qnet, T, parallelism=parallelism, trace=trace, faults=faults)
@@ -365,7 +367,15 @@ def build_network(qnet, T: int, *, sim: str | None = None, parallelism=DEFAULT_P
                         progress=progress)
 
 
-def run_network(vectors, *, sim: str | None = None, parallelism=DEFAULT_PARALLELISM, trace: bool = True,
+def default_parallelism(qnet) -> tuple[int, int]:
+    """:data:`DEFAULT_PARALLELISM`, or ``(RECURRENT_LANES, 1)`` for a net with recurrent layers
+    (:func:`~sc_neurocore.hw.presets.preset_for_net`)."""
+    from ..hw.presets import preset_for_net
+
+    return preset_for_net(DEFAULT_PARALLELISM, qnet)
+
+
+def run_network(vectors, *, sim: str | None = None, parallelism=None, trace: bool = True,
                 batch: int = 32, stall: bool = False, inject: str | None = None, check: bool = True,
                 run_dir: Path | None = None, waves: Path | None = None, progress=None, rtl_out: Path | None = None,
                 stop_at_first: bool = True, image_offset: int = 0, faults=None) -> dict:

@@ -162,7 +162,8 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     ``float_pred``: the float model's predictions for ``x`` computed by the caller (for the
     ladder's float step and the agreement), or None.
     ``sim``: ``"verilator"``, ``"icarus"``, ``"both"``, a list of them, or ``"none"`` (models only).
-    ``parallelism``: ``(lanes, tlanes)`` of the core (default ``(1, 25)``).  ``trace=False``
+    ``parallelism``: ``(lanes, tlanes)`` of the core (default ``(1, 25)``; ``(4, 1)`` for a net with recurrent
+    layers).  ``trace=False``
     compares class counts and predictions only.  ``progress``: a callable receiving
     :class:`~sc_neurocore.progress.ProgressEvent` (builds, then images simulated with the
     mismatches so far).  ``waves``: ``"on-failure"`` (re-run the first mismatching image with
@@ -171,7 +172,7 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     (a shard of it, :mod:`.shards`), added to the image numbers of the report.
     """
     from .rtl import check_T
-    from .tb_network import DEFAULT_PARALLELISM
+    from .tb_network import default_parallelism
 
     if not isinstance(qnet, QuantizedNet):
         raise TypeError(f"verify_chain takes a QuantizedNet (model.to_quantized(config)), not {type(qnet).__name__}")
@@ -215,7 +216,7 @@ def verify_chain(qnet: QuantizedNet, x, y=None, *, T: int = 25, sim="verilator",
     report = ChainReport([], T, qnet.config, tuple(qnet.sizes), agreement, images=n,
                          accuracy={"float": acc(fl_pred), "fixed": acc(fx_pred), "sc": acc(sc_pred)},
                          extra_states=qnet.extra_states, shape=qnet.describe())
-    par = DEFAULT_PARALLELISM if parallelism is None else tuple(parallelism)
+    par = default_parallelism(qnet) if parallelism is None else tuple(parallelism)
     wdir = Path(waves_dir) if waves_dir is not None else None
     for s in sims:
         row, rep = _run_one(vec, s, par, trace, batch, progress, waves, wdir, y, report, what, image_offset)

@@ -243,6 +243,24 @@ def test_board_engines_come_from_the_presets():
     assert get_board("icebreaker-12mhz").parallelism == tuple(BOARD_ENGINES["icebreaker"].parallelism)
 
 
+def test_a_recurrent_net_gets_one_timestep_per_block_on_every_board():
+    """A net with recurrent layers counts one timestep per block: each board's preset becomes its recurrent lanes x 1
+    (the UP5K's 8 DSPs hold 4 lanes of current scaling and leak), a feedforward net keeps the preset."""
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    rec = random_qnet((6, 5, 3), SCConfig(), seed=1, recurrent=True)
+    ff = random_qnet((6, 5, 3), SCConfig(), seed=1)
+    assert get_board("icebreaker").parallelism_for(rec) == (4, 1)
+    assert get_board("ulx3s").parallelism_for(rec) == (16, 1)
+    assert get_board("ulx3s-45f").parallelism_for(rec) == (4, 1)
+    for name in ("icebreaker", "ulx3s", "ulx3s-45f"):
+        assert get_board(name).parallelism_for(ff) == get_board(name).parallelism
+    from sc_neurocore.sim.tb_network import DEFAULT_PARALLELISM, default_parallelism
+
+    assert default_parallelism(rec) == (4, 1) and default_parallelism(ff) == DEFAULT_PARALLELISM == (1, 25)
+
+
 def test_build_error_is_a_failed_check():
     from sc_neurocore.boards.build import BuildError
     from sc_neurocore.errors import CheckFailed
