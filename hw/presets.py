@@ -43,7 +43,8 @@ def preset_for_net(parallelism, qnet, recurrent_lanes: int = RECURRENT_LANES) ->
 #: repeat every 16 timesteps at L = 16, k = 8, so each time lane is wired to one set of constants);
 #: ULX3S: 8 neurons x 25 timesteps (all of T = 25 in one pass).
 BOARD_ENGINES: dict[str, EngineSetting] = {
-    # a recurrent net's lanes: the UP5K's 8 DSPs hold 4 lanes' current scaling and leak; the ECP5 takes 16
-    "icebreaker": EngineSetting((1, 16), "sobol", 4),
+    # a recurrent net's lanes: 4 did not fit the UP5K (6,873 of 5,280 LC, 16 DSP needed at 8; 2 places in 4,502 LC at
+    # 27.09 MHz, docs/neurons.md); the ECP5 takes 16
+    "icebreaker": EngineSetting((1, 16), "sobol", 2),
     "ulx3s": EngineSetting((8, 25), "sobol", 16),
 }
