@@ -35,6 +35,7 @@ examples:
   sc-neurocore train --neuron second_order --stiffness 0.1 -o so.pt   # an inertial term (second-order LIF)
   sc-neurocore train --neuron expif --v-rheobase 0.8 --delta-t 0.1 -o expif.pt   # exponential integrate-and-fire
   sc-neurocore train --neuron adex --a 0.1 --b 0.05 -o adex.pt     # adaptive exponential integrate-and-fire
+  sc-neurocore train --recurrent --hidden 32 -o rec.pt             # recurrent hidden layers (learnt W_rec)
   sc-neurocore train --arch conv -o conv8.pt                       # 1x8x8 -> 8c3 -> pool 2 -> 10
   sc-neurocore train --arch conv --dataset mnist5k -o conv28.pt    # 1x28x28 -> 12c5 -> pool 2 -> 32c5 -> pool 2 -> 10
   sc-neurocore train --arch conv --channels 16 --kernel 5 --pool 4 -o c.pt
@@ -162,6 +163,10 @@ def register(subparsers) -> None:
         kind_type, kind_range = _KIND_TYPES[kind]
         p.add_argument(f"--{name.replace('_', '-')}", type=kind_type, default=None, help=f"{text} {kind_range} "
                        f"(--neuron {' or '.join(owners)} only; default: {defaults})")
+    p.add_argument("--recurrent", action="store_true",
+                   help="every hidden layer a recurrent LIF layer (RecurrentLIFCell): v = beta v + W x + b + W_rec "
+                        "s[t-1], with its own spikes of the step before through a learnt W_rec that starts at zero "
+                        "(dense LIF nets; the SC chain runs it)")
     p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
                    help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
                    "current; the SC chain and the gateware then take spike inputs (default: constant current)")
@@ -258,7 +263,7 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
                 sc_finetune: int = 0, sc_config=None, hidden_sizes=None, neuron: str = "lif", neuron_params=None,
                 input_encoding: str | None = None,
                 data=None, test_fraction: float = 0.2, arch: str = "dense", channels=None, kernel: int | None = None,
-                pool: int | None = None, padding: int = 0, ddp: bool = False):
+                pool: int | None = None, padding: int = 0, ddp: bool = False, recurrent: bool = False):
     """Train a SpikingNet (or a ConvSpikingNet) as ``sc-neurocore train`` does: ``(model on the CPU, checkpoint
     metadata)``.
 
@@ -268,7 +273,9 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     follow the training (``sc_neurocore.training.sc_finetune``); the metadata's validation figures
     are then the fine-tuned net's, and ``meta["sc_finetune"]`` records it.  ``neuron`` (a key of
     :data:`NEURON_PARAMS`) is every layer's neuron model (``SpikingNet(neuron=...)``), ``neuron_params`` its
-    parameters (``{"alpha": 0.5}``; the missing ones take :data:`NEURON_PARAMS`' defaults).  ``input_encoding``
+    parameters (``{"alpha": 0.5}``; the missing ones take :data:`NEURON_PARAMS`' defaults).  ``recurrent``: every
+    hidden layer a recurrent LIF layer (``SpikingNet(recurrent=True)``; LIF neurons, dense nets only;
+    ``meta["recurrent"]``).  ``input_encoding``
     (``"rate"``, ``"latency"``, ``"delta"``;
     ``sc_neurocore.training.encode_images``) trains on spike rasters instead of a constant current (a rate code
     draws fresh spikes every epoch; the test split's rasters use seed 0), and ``meta["input_encoding"]`` records it:
@@ -285,65 +292,135 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
     """
     import torch
 
-    from ..datasets import load_dataset
-    from ..training import evaluate, get_surrogate, train_epoch
+    from ..training import get_surrogate
 
     surrogate_fn = get_surrogate(surrogate)  # ValueError lists the known names
+    _check_model_options(arch, neuron, sc_finetune, recurrent)
+    device = check_device(device) if not isinstance(device, torch.device) else device
+    run = None
+    if ddp:
+        run, device, log = _start_ddp(device, sc_finetune, log)
+    torch.manual_seed(seed)
+    (x_tr, y_tr), (x_te, y_te), dataset, source, input_encoding, T = _training_data(dataset, data, test_fraction,
+                                                                                   seed, input_encoding, T)
+    train_loader, sampler, test_loader = _loaders(x_tr, y_tr, x_te, y_te, batch_size, seed, input_encoding, T, run)
+    cell_params = _cell_params(neuron, neuron_params)
+    net = _build_model(arch, int(x_tr.shape[-1]), int(y_tr.max()) + 1, hidden, layers, hidden_sizes, beta, threshold,
+                       surrogate_fn, neuron, cell_params, channels, kernel, pool, padding, recurrent).to(device)
+    _check_exportable(net, neuron, sc_config)
+    model = net
+    if run is not None:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    kind = "" if neuron == "lif" else f" ({neuron} neurons{''.join(f', {k} {v:g}' for k, v in cell_params.items())})"
+    kind += " (recurrent hidden layers)" if recurrent else ""
+    where = f"{device}" if run is None else f"{run.world_size} processes ({run.backend}, {device.type})"
+    log(f"training {describe(net)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
+        f"T={T}, {epochs} epochs on {where}")
+    start = time.perf_counter()
+    history = _fit(model, net, train_loader, sampler, test_loader, lr, epochs, T, device, progress, run, log)
+    extra = {}
+    val_loss, val_acc = history[-1]["val_loss"], history[-1]["val_accuracy"]
+    if sc_finetune:
+        extra["sc_finetune"], val_loss, val_acc = _sc_finetune(net, sc_finetune, sc_config, x_tr, y_tr, T, seed,
+                                                               test_loader, history, log)
+    seconds = time.perf_counter() - start
+    if run is not None:
+        extra["ddp"] = {"world_size": run.world_size, "backend": run.backend, "rank": run.rank,
+                        "global_batch": batch_size}
+        run.close()
+    if input_encoding:
+        extra["input_encoding"] = input_encoding
+    if recurrent:
+        extra["recurrent"] = True
+    extra.update(source)
+    meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
+                val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"], train_seconds=seconds, history=history, **extra,
+                # what else fixes the bits (docs/reliability.md): CPU kernels sum in an order that depends on
+                # the thread count; GPU kernels (atomics) are not bit-reproducible at all
+                device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
+    return net.cpu().eval(), meta
+
+
+def _check_model_options(arch: str, neuron: str, sc_finetune: int, recurrent: bool) -> None:
+    """``ValueError`` for a combination ``train_model`` cannot train: an unknown ``arch`` or ``neuron``, a conv net
+    with other neurons than LIF, SC fine-tuning or recurrent layers, recurrent layers of other neurons than LIF."""
     if arch not in ("dense", "conv"):
         raise ValueError(f"arch must be 'dense' or 'conv', not {arch!r}")
+    if neuron not in NEURON_PARAMS:
+        raise ValueError(f"neuron must be one of {tuple(NEURON_PARAMS)}, not {neuron!r}")
     if arch == "conv" and neuron != "lif":
         raise ValueError(f"a conv net's neurons are LIF: --neuron {neuron} applies to --arch dense only")
     if arch == "conv" and sc_finetune:
         raise ValueError("--sc-finetune fine-tunes dense nets only: not with --arch conv")
-    device = check_device(device) if not isinstance(device, torch.device) else device
-    run = None
-    if ddp:
-        from ..training.distributed import init_distributed
+    if recurrent and arch == "conv":
+        raise ValueError("--recurrent makes a dense net's hidden layers recurrent: not with --arch conv (a conv "
+                         "layer cannot be recurrent)")
+    if recurrent and neuron != "lif":
+        raise ValueError(f"--recurrent layers are recurrent LIF layers (RecurrentLIFCell): not with --neuron {neuron}")
 
-        if sc_finetune:
-            raise ValueError("--sc-finetune runs in one process: not with --ddp")
-        run = init_distributed(device)
-        device = run.device
-        if not run.is_main:
-            log = _quiet
-    torch.manual_seed(seed)
-    source = {}
-    if data is not None:
-        (x_tr, y_tr), (x_te, y_te), raster = _split_data_file(data, test_fraction, seed)
-        dataset, source = str(data), {"data_file": str(data), "test_fraction": test_fraction}
-        if raster:
-            if input_encoding is not None:
-                raise ValueError("--data holds spike rasters already: no --input-encoding")
-            input_encoding, T = "raster", int(x_tr.shape[1])
-    else:
-        x_tr, y_tr = (torch.as_tensor(a) for a in load_dataset(dataset, "train"))
-        x_te, y_te = (torch.as_tensor(a) for a in load_dataset(dataset, "test"))
-    train_loader, sampler, test_loader = _loaders(x_tr, y_tr, x_te, y_te, batch_size, seed, input_encoding, T, run)
-    if neuron not in NEURON_PARAMS:
-        raise ValueError(f"neuron must be one of {tuple(NEURON_PARAMS)}, not {neuron!r}")
+
+def _start_ddp(device, sc_finetune: int, log):
+    """``(run, device, log)`` for this torchrun process (``sc_neurocore.training.distributed``): its device, and a
+    silent log unless it is rank 0."""
+    from ..training.distributed import init_distributed
+
+    if sc_finetune:
+        raise ValueError("--sc-finetune runs in one process: not with --ddp")
+    run = init_distributed(device)
+    return run, run.device, (log if run.is_main else _quiet)
+
+
+def _training_data(dataset: str, data, test_fraction: float, seed: int, input_encoding, T: int):
+    """``((x_train, y_train), (x_test, y_test), dataset name, metadata of the source, input_encoding, T)``: a
+    ``--data`` file split by :func:`_split_data_file` (a file of rasters sets ``input_encoding="raster"`` and ``T``)
+    or the named dataset's two splits, as tensors."""
+    import torch
+
+    from ..datasets import load_dataset
+
+    if data is None:
+        train = tuple(torch.as_tensor(a) for a in load_dataset(dataset, "train"))
+        test = tuple(torch.as_tensor(a) for a in load_dataset(dataset, "test"))
+        return train, test, dataset, {}, input_encoding, T
+    train, test, raster = _split_data_file(data, test_fraction, seed)
+    if raster:
+        if input_encoding is not None:
+            raise ValueError("--data holds spike rasters already: no --input-encoding")
+        input_encoding, T = "raster", int(train[0].shape[1])
+    return train, test, str(data), {"data_file": str(data), "test_fraction": test_fraction}, input_encoding, T
+
+
+def _cell_params(neuron: str, neuron_params) -> dict:
+    """``neuron``'s parameters: ``neuron_params`` over :data:`NEURON_PARAMS`' defaults (``ValueError`` for one it
+    does not take)."""
     cell_params = {**NEURON_PARAMS[neuron], **(neuron_params or {})}
     if set(cell_params) != set(NEURON_PARAMS[neuron]):
         raise ValueError(f"a {neuron!r} neuron takes the parameters {list(NEURON_PARAMS[neuron])}, not "
                          f"{sorted(neuron_params)}")
-    model = _build_model(arch, int(x_tr.shape[-1]), int(y_tr.max()) + 1, hidden, layers, hidden_sizes, beta, threshold,
-                         surrogate_fn, neuron, cell_params, channels, kernel, pool, padding).to(device)
-    net = model
-    if neuron in ("expif", "adex"):  # its constants must fit the contract before the epochs are spent (one exp table per net)
+    return cell_params
+
+
+def _check_exportable(net, neuron: str, sc_config) -> None:
+    """An ExpIF or AdEx net's constants must fit the contract before the epochs are spent (one exp table per net)."""
+    if neuron in ("expif", "adex"):
         try:
             net.to_quantized(sc_config)
         except ValueError as exc:
             raise ValueError(f"the {neuron} net would not go down the SC chain: {exc}") from None
-    if run is not None:
-        from torch.nn.parallel import DistributedDataParallel
 
-        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+def _fit(model, net, train_loader, sampler, test_loader, lr: float, epochs: int, T: int, device, progress, run,
+         log) -> list[dict]:
+    """Adam over ``epochs``; per epoch ``{"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}`` (the loss and
+    accuracy averaged over the DDP processes; ``net`` the model without its DDP wrapper, evaluated)."""
+    import torch
+
+    from ..training import evaluate, train_epoch
+
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    kind = "" if neuron == "lif" else f" ({neuron} neurons{''.join(f', {k} {v:g}' for k, v in cell_params.items())})"
-    where = f"{device}" if run is None else f"{run.world_size} processes ({run.backend}, {device.type})"
-    log(f"training {describe(net)}{kind} on {dataset} ({len(x_tr)} train / {len(x_te)} test images), "
-        f"T={T}, {epochs} epochs on {where}")
     history = []
-    start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         if sampler is not None:
             sampler.set_epoch(epoch)
@@ -356,45 +433,36 @@ def train_model(*, dataset: str = "digits", hidden: int = 128, layers: int = 1, 
         val_loss, val_acc = evaluate(net, test_loader, T, device=device)
         history.append({"epoch": epoch, "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc})
         log(f"epoch {epoch:3d}  loss {loss:.4f}  train {acc:.2%}  val {val_acc:.2%}")
-    val_loss, val_acc = history[-1]["val_loss"], history[-1]["val_accuracy"]
-    finetune = {}
-    if sc_finetune:
-        from ..sc.contract import SCConfig
-        from ..training import sc_finetune as finetune_sc
+    return history
 
-        sc_config = SCConfig() if sc_config is None else sc_config
-        model = model.cpu()
-        losses = finetune_sc(model, sc_config, x_tr.numpy(), y_tr.numpy(), epochs=sc_finetune, T=T, seed=seed,
-                             progress=lambda e: e.note and log(f"sc-finetune {e.note}"))
-        val_loss, val_acc = evaluate(model, test_loader, T)
-        finetune = {"sc_finetune": {"epochs": sc_finetune, "length": sc_config.length, "rng": sc_config.rng,
-                                    "losses": losses, "val_accuracy_before": history[-1]["val_accuracy"]}}
-        log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
-    seconds = time.perf_counter() - start
-    model = net
-    if run is not None:
-        finetune["ddp"] = {"world_size": run.world_size, "backend": run.backend, "rank": run.rank,
-                           "global_batch": batch_size}
-        run.close()
-    if input_encoding:
-        finetune["input_encoding"] = input_encoding
-    finetune.update(source)
-    meta = dict(dataset=dataset, epochs=epochs, seed=seed, T=T, lr=lr, batch_size=batch_size, neuron=neuron,
-                val_loss=val_loss, val_accuracy=val_acc, train_accuracy=history[-1]["accuracy"],
-                train_seconds=seconds, history=history, **finetune,
-                # what else fixes the bits (docs/reliability.md): CPU kernels sum in an order that depends on
-                # the thread count; GPU kernels (atomics) are not bit-reproducible at all
-                device=str(device), torch_threads=torch.get_num_threads(), torch_version=str(torch.__version__))
-    return model.cpu().eval(), meta
+
+def _sc_finetune(net, epochs: int, sc_config, x_tr, y_tr, T: int, seed: int, test_loader, history, log):
+    """``epochs`` of SC-aware fine-tuning of ``net`` (moved to the CPU, in place) against ``sc_config`` (default
+    ``SCConfig()``): ``(the record meta["sc_finetune"] holds, the fine-tuned net's val_loss, its val_accuracy)``."""
+    from ..sc.contract import SCConfig
+    from ..training import evaluate
+    from ..training import sc_finetune as finetune_sc
+
+    sc_config = SCConfig() if sc_config is None else sc_config
+    net.cpu()
+    losses = finetune_sc(net, sc_config, x_tr.numpy(), y_tr.numpy(), epochs=epochs, T=T, seed=seed,
+                         progress=lambda e: e.note and log(f"sc-finetune {e.note}"))
+    val_loss, val_acc = evaluate(net, test_loader, T)
+    log(f"sc-finetune ({sc_config.rng}, L={sc_config.length}): val {val_acc:.2%}")
+    return ({"epochs": epochs, "length": sc_config.length, "rng": sc_config.rng, "losses": losses,
+             "val_accuracy_before": history[-1]["val_accuracy"]}, val_loss, val_acc)
 
 
 def _build_model(arch, n_in, n_out, hidden, layers, hidden_sizes, beta, threshold, surrogate_fn, neuron, cell_params,
-                 channels, kernel, pool, padding):
+                 channels, kernel, pool, padding, recurrent=False):
     """The net ``train_model`` trains: a ConvSpikingNet (``arch="conv"``, :func:`conv_net`) or a SpikingNet of
-    ``hidden_sizes`` (else ``layers`` x ``hidden``) with ``neuron`` cells of ``cell_params``."""
+    ``hidden_sizes`` (else ``layers`` x ``hidden``) with ``neuron`` cells of ``cell_params`` (``recurrent``: its
+    hidden layers recurrent LIF layers)."""
     from ..training import SpikingNet
 
     cells = {} if neuron == "lif" else {"neuron": neuron, **cell_params}
+    if recurrent:
+        cells["recurrent"] = True
     if arch == "conv":
         return conv_net(n_in, n_out, channels, kernel, pool, padding, beta=beta, threshold=threshold,
                         surrogate_fn=surrogate_fn)
@@ -480,7 +548,8 @@ def _check_arch_options(args) -> None:
     conv_only = [opt for opt, value in (("--channels", args.channels), ("--kernel", args.kernel),
                                          ("--pool", args.pool), ("--padding", args.padding)) if value is not None]
     dense_only = [opt for opt, value in (("--hidden", args.hidden), ("--layers", args.layers),
-                                          ("--hidden-sizes", args.hidden_sizes), ("--neuron", args.neuron))
+                                          ("--hidden-sizes", args.hidden_sizes), ("--neuron", args.neuron),
+                                          ("--recurrent", args.recurrent or None))
                   if value is not None]
     if args.arch == "dense" and conv_only:
         raise ValueError(f"{', '.join(conv_only)} shape{'s' if len(conv_only) == 1 else ''} a conv net: "
@@ -502,6 +571,8 @@ def run(args) -> int:
     device = check_device(args.device)
     _check_arch_options(args)
     neuron = args.neuron or "lif"
+    if args.recurrent and neuron != "lif":
+        raise ValueError(f"--recurrent layers are recurrent LIF layers (RecurrentLIFCell): not with --neuron {neuron}")
     for name, (_, _, role) in _PARAM_OPTIONS.items():
         if getattr(args, name) is not None and name not in NEURON_PARAMS[neuron]:
             owners = " or ".join(k for k, names in NEURON_PARAMS.items() if name in names)
@@ -530,7 +601,8 @@ def run(args) -> int:
                               batch_size=args.batch_size, epochs=args.epochs, device=device,
                               progress=False if args.no_progress else None, log=log,
                               sc_finetune=args.sc_finetune, sc_config=sc_config, hidden_sizes=args.hidden_sizes,
-                              neuron=neuron, neuron_params=neuron_params, input_encoding=args.input_encoding, ddp=args.ddp)
+                              neuron=neuron, neuron_params=neuron_params, input_encoding=args.input_encoding, ddp=args.ddp,
+                              recurrent=args.recurrent)
     if meta.get("ddp", {}).get("rank", 0) != 0:
         return 0  # rank 0 writes the checkpoint
     save_trained(model, meta, args.output)

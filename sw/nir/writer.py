@@ -33,6 +33,11 @@ def float_layers(net) -> list[tuple[np.ndarray, np.ndarray | None, float, float,
 
     kinds = ([layer.neuron for layer in net.layers] if isinstance(net, QuantizedNet)
              else [getattr(net, "neuron", "lif")])
+    recurrent = (any(layer.recurrent for layer in net.layers) if isinstance(net, QuantizedNet)
+                 else getattr(net, "recurrent", False))
+    if recurrent:
+        raise ValueError("the NIR export writes feedforward nets; this net has recurrent layers (W_rec), which it "
+                         "does not write yet")
     other = sorted(set(kinds) - {"lif"})
     if other == ["synaptic"]:
         raise ValueError("the NIR export writes LIF neurons; this net's are Synaptic (current-based), whose NIR node "

@@ -212,9 +212,11 @@ class SecondOrderLIFParameters(LeakyParameters):
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class RecurrentLIFParameters(LeakyParameters):
-    """``recurrent_weight``: the ``(n, n)`` matrix ``W_rec`` (``W_rec @ spike_prev`` per sample)."""
+    """``recurrent_weight``: the ``(n, n)`` matrix ``W_rec`` (``W_rec @ spike_prev`` per sample); ``reset_mode``
+    (one of :data:`RESET_MODES`) as for :class:`LIFParameters`."""
 
     recurrent_weight: torch.Tensor
+    reset_mode: str = "subtract"
 
 
 # =============================================================================== step functions
@@ -305,7 +307,11 @@ def second_order_lif_step(current, state: SecondOrderLIFState,
 def recurrent_lif_step(current, state: RecurrentLIFState,
                        p: RecurrentLIFParameters) -> tuple[torch.Tensor, RecurrentLIFState]:
     drive = p.beta * state.v + current + nn.functional.linear(state.spike_prev, p.recurrent_weight)
-    spike, v = fire_and_reset(drive, p.threshold, p.surrogate_fn)
+    if p.reset_mode == "subtract":
+        spike, v = fire_and_reset(drive, p.threshold, p.surrogate_fn)
+    else:
+        spike = p.surrogate_fn(drive - p.threshold)
+        v = lif_reset(drive, spike, p.threshold, p.beta, p.reset_mode)
     return spike, RecurrentLIFState(v, spike)
 
 
@@ -619,18 +625,37 @@ class SecondOrderLIFCell(SpikingCell):
 
 class RecurrentLIFCell(SpikingCell):
     """LIF with trainable all-to-all recurrent weights (:func:`recurrent_lif_step`):
-    ``v = beta v + I + W_rec spike_prev``."""
+    ``v = beta v + I + W_rec spike_prev``, then the LIF reset ``reset_mode`` (:data:`RESET_MODES`).
+
+    ``recurrent_init``: ``"uniform"`` (the default: ``nn.Linear``'s, ``U(-1/sqrt(n), 1/sqrt(n))``) or ``"zeros"``
+    (``W_rec = 0``: the cell starts as a LIF cell, and no random number is drawn for it).  The spikes of the step
+    before stay in the graph: gradients flow through time along ``W_rec`` as well as along the membrane.
+    """
 
     State, Parameters, step = RecurrentLIFState, RecurrentLIFParameters, staticmethod(recurrent_lif_step)
+    #: ``recurrent_init`` choices.
+    RECURRENT_INITS = ("uniform", "zeros")
 
     def __init__(self, n_neurons: int, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
-                 learn_beta: bool = False, learn_threshold: bool = False):
+                 learn_beta: bool = False, learn_threshold: bool = False, *, reset_mode: str = "subtract",
+                 recurrent_init: str = "uniform"):
         if isinstance(n_neurons, bool) or not isinstance(n_neurons, int) or n_neurons < 1:
             raise ValueError(f"n_neurons must be a positive integer, not {n_neurons!r}")
+        if reset_mode not in RESET_MODES:
+            raise ValueError(f"reset_mode must be one of {RESET_MODES}, not {reset_mode!r}")
+        if recurrent_init not in self.RECURRENT_INITS:
+            raise ValueError(f"recurrent_init must be one of {self.RECURRENT_INITS}, not {recurrent_init!r}")
         super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
                          beta=(beta, learn_beta))
+        if reset_mode == "subtract-delayed" and not float(self.beta) > 0:
+            raise ValueError("reset_mode='subtract-delayed' subtracts threshold / beta: beta must be > 0")
         self.n_neurons = n_neurons
-        self.recurrent = nn.Linear(n_neurons, n_neurons, bias=False)
+        self.reset_mode = reset_mode
+        if recurrent_init == "zeros":  # skip_init: the weight is not drawn, so the global generator does not move
+            self.recurrent = nn.utils.skip_init(nn.Linear, n_neurons, n_neurons, bias=False)
+            nn.init.zeros_(self.recurrent.weight)
+        else:
+            self.recurrent = nn.Linear(n_neurons, n_neurons, bias=False)
 
     @property
     def recurrent_weight(self) -> torch.Tensor:

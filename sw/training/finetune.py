@@ -106,6 +106,191 @@ def _ste(z_float, z_int):
     return z_float + (z_int - z_float).detach()
 
 
+class _Arith:
+    """The contract's membrane arithmetic on float64 tensors: saturation to the membrane format and the leak by a
+    decay code of ``bb`` fraction bits."""
+
+    def __init__(self, config: SCConfig):
+        self.fmt = config.membrane
+        self.one = float(self.fmt.one)
+        self.lo, self.hi = float(self.fmt.min_int), float(self.fmt.max_int)
+        self.bb = config.beta_format.frac_bits
+
+    def sat(self, z):
+        return torch.clamp(z, self.lo, self.hi)
+
+    def leak(self, q, z):
+        """``(q * z) >> bb`` of the integer value of ``z``, and the float value ``q / 2**bb * z``: ``(float, int)``."""
+        return (q / 2.0**self.bb) * z, torch.floor(q * z.detach() / 2.0**self.bb)
+
+    def membrane(self, beta_q, v, cur, cur_int):
+        """``beta v + I`` (float) and ``sat(((beta_q v) >> bb) + I)`` (integer), straight through."""
+        fv, iv = self.leak(beta_q, v)
+        return _ste(fv + cur, self.sat(iv + cur_int))
+
+
+# ----------------------------------------------------------------------------- the neuron models, one step each
+# A drive takes ``(arith, constants, states, v, cur, cur_int)`` -- ``constants`` the layer's ``(beta_q, theta_q,
+# neuron, params)``, ``states`` the neuron's states beside its membrane (updated in place), ``v`` the membrane
+# before the step, ``cur`` / ``cur_int`` the input current (float with gradient / its exact integer) -- and
+# returns ``(membrane before firing, threshold)``; an ``after`` updates the states from the step's spike.
+
+
+def _lif_drive(ar, c, st, v, cur, cur_int):
+    return ar.membrane(c[0], v, cur, cur_int), c[1]
+
+
+def _synaptic_drive(ar, c, st, v, cur, cur_int):
+    """The synaptic current integrates the input current first (``sc.fixed.synaptic_step``)."""
+    f, i = ar.leak(c[3]["alpha_q"], st["i_syn"])
+    st["i_syn"] = _ste(f + cur, ar.sat(i + cur_int))
+    return ar.membrane(c[0], v, st["i_syn"], st["i_syn"].detach()), c[1]
+
+
+def _alif_drive(ar, c, st, v, cur, cur_int):
+    """The adaptive threshold of the adaptation before the step (``sc.fixed.alif_step``)."""
+    theta_q, k_q = c[1], c[3]["adapt_strength_q"]
+    theta = _ste(theta_q + (k_q / ar.one) * st["a"], ar.sat(theta_q + torch.floor(k_q * st["a"].detach() / ar.one)))
+    return ar.membrane(c[0], v, cur, cur_int), theta
+
+
+def _alif_after(ar, c, st, spike, v_before):
+    """The adaptation decays, then a spike adds one."""
+    fa, ia = ar.leak(c[3]["adapt_decay_q"], st["a"])
+    st["a"] = _ste(fa + spike * ar.one, ar.sat(ar.sat(ia) + spike.detach() * ar.one))
+
+
+def _alpha_drive(ar, c, st, v, cur, cur_int):
+    """The positive part excites, the negative part inhibits; their difference drives (``sc.fixed.alpha_step``)."""
+    p = c[3]
+    fe, ie = ar.leak(p["alpha_exc_q"], st["i_exc"])
+    fh, ih = ar.leak(p["alpha_inh_q"], st["i_inh"])
+    st["i_exc"] = _ste(fe + torch.relu(cur), ar.sat(ie + torch.clamp(cur_int, min=0)))
+    st["i_inh"] = _ste(fh + torch.relu(-cur), ar.sat(ih + torch.clamp(-cur_int, min=0)))
+    drive = st["i_exc"] - st["i_inh"]
+    return ar.membrane(c[0], v, drive, drive.detach()), c[1]
+
+
+def _second_order_drive(ar, c, st, v, cur, cur_int):
+    """The inertial term, pulled back by the membrane before the step (``sc.fixed.second_order_step``)."""
+    p, f, bb = c[3], ar.fmt.frac_bits, ar.bb
+    fa, _ = ar.leak(p["alpha_q"], st["a"])
+    k_q = p["stiffness_q"]
+    d = max(bb, f) + f  # alpha_q a - stiffness_q v, exact at d fraction bits, floored once
+    exact = p["alpha_q"] * st["a"].detach() * 2.0 ** (d - bb - f) - k_q * v.detach() * 2.0 ** (d - 2 * f)
+    st["a"] = _ste(fa + cur - (k_q / ar.one) * v, ar.sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
+    return ar.membrane(c[0], v, st["a"], st["a"].detach()), c[1]
+
+
+def _expif_drive(ar, c, st, v, cur, cur_int):
+    """``beta v + (1 - beta) delta_t exp(x)`` (AdEx: ``- w``): the cell's drive, the contract's integers."""
+    beta_q, theta_q, neuron, p = c
+    fv = _expif_float(v, beta_q, theta_q, p, ar.one, ar.bb)
+    iv = _expif_int(v.detach(), beta_q, theta_q, p, ar.fmt, ar.bb)
+    if neuron == "adex":
+        fv, iv = fv - st["w"], iv - st["w"].detach()
+    return _ste(fv + cur, ar.sat(iv + cur_int)), theta_q
+
+
+def _adex_after(ar, c, st, spike, v_before):
+    """``adapt_decay w + (1 - adapt_decay) a v_before``, one floor; ``+ b`` (saturated) on a spike."""
+    p, bb, f = c[3], ar.bb, ar.fmt.frac_bits
+    ad, a_q, b_q = p["adapt_decay_q"], p["a_q"], p["b_q"]
+    fw = (ad / 2.0**bb) * st["w"] + (1 - ad / 2.0**bb) * (a_q / ar.one) * v_before + b_q * spike
+    exact = ad * st["w"].detach() * 2.0**f + (2**bb - ad) * a_q * v_before.detach()  # < 2**40: exact
+    iw = ar.sat(torch.floor(exact / 2.0 ** (bb + f)))
+    st["w"] = _ste(fw, torch.where(spike.detach() > 0, ar.sat(iw + b_q), iw))
+
+
+#: Per neuron model (``sc.contract.NEURONS``): its states beside the membrane, its drive, its update after firing.
+_NEURON_STEPS = {
+    "lif": ((), _lif_drive, None),
+    "synaptic": (("i_syn",), _synaptic_drive, None),
+    "alif": (("a",), _alif_drive, _alif_after),
+    "alpha": (("i_exc", "i_inh"), _alpha_drive, None),
+    "second_order": (("a",), _second_order_drive, None),
+    "expif": ((), _expif_drive, None),
+    "adex": (("w",), _expif_drive, _adex_after),
+}
+
+
+# ----------------------------------------------------------------------------- the layers' currents
+
+
+def _codes(w, s: float, qmax: float):
+    """Signed codes ``round(qmax |w| / s) sign(w)`` (round half up), as the export's."""
+    return torch.floor(w.abs() / s * qmax + 0.5) * torch.where(w < 0, -1.0, 1.0)
+
+
+def _layer(fc, w_rec, li: int, config: SCConfig, T: int, opts: dict) -> dict:
+    """Layer ``li``'s quantised weights (straight-through ``w``, codes ``wq``; a recurrent layer's ``w_rec`` /
+    ``rq`` under the same scale), the count scaling ``m`` / ``sh``, bias, and its weight source's ``(T, L)``
+    window ``rw``."""
+    qmax, one = float(config.prob_max), float(config.membrane.one)
+    lo, hi = float(config.membrane.min_int), float(config.membrane.max_int)
+    w = fc.weight.to(opts["dtype"])
+    s = float(w.detach().abs().max())
+    if w_rec is not None:
+        w_rec = w_rec.to(opts["dtype"])
+        s = max(s, float(w_rec.detach().abs().max()))
+    s = s if s > 0 else 1.0
+    wq = _codes(w.detach(), s, qmax)
+    kind = "prob" if li == 0 else "spike"
+    lay = dict(w=w + (wq * s / qmax - w).detach(), wq=wq, kind=kind, rq=None)
+    if w_rec is not None:  # a spike into a probability layer is a stream of ones: P/Q of a code-Q input
+        f = qmax / (1 << config.prob_bits) if kind == "prob" else 1.0
+        rq = _codes(w_rec.detach() * f, s, qmax)
+        lay.update(w_rec=w_rec + (rq * s / qmax / f - w_rec).detach(), rq=rq)
+    lay["m"], lay["sh"] = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
+    lay["b"] = fc.bias.to(opts["dtype"]) if fc.bias is not None else torch.zeros(w.shape[0], **opts)
+    lay["b_q"] = torch.clamp(torch.floor(lay["b"].detach() * one + 0.5), lo, hi)
+    lay["rw"] = _window(config, li, ROLE_WEIGHT, T, opts)
+    return lay
+
+
+def _window(config: SCConfig, layer: int, role: int, T: int, opts: dict) -> torch.Tensor:
+    """The ``(T, L)`` random numbers of a source (``sc.sources.source_values``), one row per timestep."""
+    values = source_values(config, layer, role, T * config.length).astype(np.int64).reshape(T, config.length)
+    return torch.tensor(values, **opts)
+
+
+def _spike_count(wq, rw_t, spikes):
+    """The signed SC count of spike inputs ``(B, n_in)`` through codes ``wq`` ``(n_out, n_in)`` at one timestep:
+    ``sum_i sign(w_ji) popcount(s_i & [r_w < |w_ji|])``."""
+    wsum = ((rw_t[:, None, None] < wq.abs()[None]).to(wq.dtype) * torch.sign(wq)[None]).sum(0)
+    return spikes.detach() @ wsum.T
+
+
+def _current(ar, lay, t, h, xq, rin0, own):
+    """Layer input current at timestep ``t``: ``(float with gradient, exact integer)`` in membrane LSBs (``h``: the
+    layer before's spikes, ``None`` for layer 0 whose inputs are the codes ``xq``; ``own``: a recurrent layer's
+    spikes of ``t - 1``): the float current keeps the gradient, the integer one is what the SC model computes."""
+    if h is None:
+        B = xq.shape[0]
+        mag, sign = lay["wq"].abs(), torch.sign(lay["wq"])
+        wbits = (lay["rw"][t][:, None, None] < mag[None]).to(xq.dtype) * sign[None]  # (L, n_out, n_in)
+        xbits = (rin0[t][None, :, None] < xq[:, None, :]).to(xq.dtype)  # (B, L, n_in)
+        count = xbits.reshape(B, -1) @ wbits.permute(0, 2, 1).reshape(-1, wbits.shape[1])
+        inp = lay["x_float"]
+    else:
+        count = _spike_count(lay["wq"], lay["rw"][t], h)
+        inp = h
+    cur_float = inp @ lay["w"].T + lay["b"]
+    if lay["rq"] is not None:
+        count = count + _spike_count(lay["rq"], lay["rw"][t], own)
+        cur_float = cur_float + own @ lay["w_rec"].T
+    cur_int = ar.sat(torch.floor((count * lay["m"] + 2.0 ** (lay["sh"] - 1)) / 2.0 ** lay["sh"]) + lay["b_q"])
+    return _ste(cur_float * ar.one, cur_int), cur_int
+
+
+def _recurrent_weights(model, n: int) -> list:
+    """Per layer the float ``W_rec`` of a recurrent layer (``lifs[i].recurrent_weight``) or ``None``."""
+    lifs = getattr(model, "lifs", None)
+    if lifs is None:
+        return [None] * n
+    return [getattr(lif, "recurrent_weight", None) for lif in lifs]
+
+
 def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     """Output spike counts ``(B, n_output)`` of the SC forward (with straight-through gradients).
 
@@ -114,123 +299,39 @@ def sc_forward(model, x, T: int, config: SCConfig, constants=None):
     contract's neuron model (``sc.contract.NEURONS``) and its integer constants (``{"alpha_q": 205}``): the
     Synaptic layer's current (``sc.fixed.synaptic_step``), ALIF's adaptive threshold (``alif_step``), Alpha's two
     currents (``alpha_step``), the second-order LIF's inertial term (``second_order_step``), ExpIF's exp table
-    (``expif_step``) are stepped in integers
-    before and around the membrane.  Runs in float64 on the
-    device of the model's weights.
+    (``expif_step``) are stepped in integers before and around the membrane (:data:`_NEURON_STEPS`).  A recurrent
+    layer (``SpikingNet(recurrent=True)``) adds the count of its own spikes of the step before through its
+    ``W_rec`` codes (``docs/sc-arithmetic.md`` section 14).  Runs in float64 on the device of the model's weights.
     """
     if config.polarity != "signed":
         raise ValueError(f"SC-aware fine-tuning models the signed polarity, not {config.polarity!r}")
     fcs = _linears(model)
     constants = _lif_constants(model, config) if constants is None else constants
-    k, L = config.prob_bits, config.length
-    qmax = float(config.prob_max)
-    fmt = config.membrane
-    one = float(fmt.one)
-    lo, hi = float(fmt.min_int), float(fmt.max_int)
-    bb = config.beta_format.frac_bits
-    dtype = torch.float64
-    device = fcs[0].weight.device
-    opts = dict(dtype=dtype, device=device)
-    xq_np = quantize_probability(x.detach().cpu().numpy(), k)
-    xq = torch.tensor(xq_np, **opts)
+    ar = _Arith(config)
+    opts = dict(dtype=torch.float64, device=fcs[0].weight.device)
+    xq = torch.tensor(quantize_probability(x.detach().cpu().numpy(), config.prob_bits), **opts)
     B = xq.shape[0]
-
-    def window(layer: int, role: int) -> torch.Tensor:
-        values = source_values(config, layer, role, T * L).astype(np.int64).reshape(T, L)
-        return torch.tensor(values, **opts)
-
-    def sat(z):
-        return torch.clamp(z, lo, hi)
-
-    def leak(q, z):  # (q * z) >> bb of the integer value of z, the float value q / 2**bb * z
-        return (q / 2.0**bb) * z, torch.floor(q * z.detach() / 2.0**bb)
-
-    layers = []
-    for li, fc in enumerate(fcs):
-        w = fc.weight.to(dtype)
-        s = float(w.detach().abs().max())
-        s = s if s > 0 else 1.0
-        wq = torch.floor(w.detach().abs() / s * qmax + 0.5) * torch.where(w.detach() < 0, -1.0, 1.0)
-        w_ste = w + (wq * s / qmax - w).detach()
-        kind = "prob" if li == 0 else "spike"
-        m, sh = current_scale(count_real_scale(s, config, kind, stochastic=True), config.scale_bits)
-        b = fc.bias.to(dtype) if fc.bias is not None else torch.zeros(w.shape[0], **opts)
-        b_q = torch.clamp(torch.floor(b.detach() * one + 0.5), lo, hi)
-        layers.append(dict(w=w_ste, wq=wq, m=m, sh=sh, b=b, b_q=b_q, rw=window(li, ROLE_WEIGHT), kind=kind))
-    rin0 = window(0, ROLE_INPUT)
-
-    state = [{} for _ in fcs]
+    layers = [_layer(fc, w_rec, li, config, T, opts) for li, (fc, w_rec)
+              in enumerate(zip(fcs, _recurrent_weights(model, len(fcs))))]
+    layers[0]["x_float"] = xq / float(config.prob_max)
+    rin0 = _window(config, 0, ROLE_INPUT, T, opts)
+    consts = [(*c, "lif", {}) if len(c) == 2 else tuple(c) for c in constants]
+    states = [{name: torch.zeros(B, fc.out_features, **opts) for name in _NEURON_STEPS[c[2]][0]}
+              for fc, c in zip(fcs, consts)]
     v = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]
+    own = [torch.zeros(B, fc.out_features, **opts) for fc in fcs]  # each layer's spikes of t - 1
     total = 0
-    x_float = xq / qmax
     for t in range(T):
         h = None
         for li, lay in enumerate(layers):
-            mag, sign = lay["wq"].abs(), torch.sign(lay["wq"])
-            wbits = (lay["rw"][t][:, None, None] < mag[None]).to(dtype) * sign[None]  # (L, n_out, n_in)
-            if li == 0:
-                xbits = (rin0[t][None, :, None] < xq[:, None, :]).to(dtype)  # (B, L, n_in)
-                count = xbits.reshape(B, -1) @ wbits.permute(0, 2, 1).reshape(-1, wbits.shape[1])
-                inp = x_float
-            else:
-                count = h.detach() @ wbits.sum(0).T
-                inp = h
-            cur_int = torch.clamp(torch.floor((count * lay["m"] + 2.0 ** (lay["sh"] - 1)) / 2.0 ** lay["sh"])
-                                  + lay["b_q"], lo, hi)
-            cur_float = (inp @ lay["w"].T + lay["b"]) * one
-            cur = _ste(cur_float, cur_int)
-            beta_q, theta_q, *rest = constants[li]
-            neuron, p = rest if rest else ("lif", {})
-            st = state[li]  # the neuron's states beside its membrane, 0 at the start
-            for name in {"synaptic": ("i_syn",), "alif": ("a",), "alpha": ("i_exc", "i_inh"),
-                         "second_order": ("a",), "adex": ("w",)}.get(neuron, ()):
-                st.setdefault(name, torch.zeros_like(v[li]))
-            if neuron == "synaptic":  # the synaptic current integrates the input current first
-                f, i = leak(p["alpha_q"], st["i_syn"])
-                st["i_syn"] = _ste(f + cur, sat(i + cur_int))
-                cur, cur_int = st["i_syn"], st["i_syn"].detach()
-            elif neuron == "alpha":  # the positive part excites, the negative part inhibits; their difference drives
-                fe, ie = leak(p["alpha_exc_q"], st["i_exc"])
-                fh, ih = leak(p["alpha_inh_q"], st["i_inh"])
-                st["i_exc"] = _ste(fe + torch.relu(cur), sat(ie + torch.clamp(cur_int, min=0)))
-                st["i_inh"] = _ste(fh + torch.relu(-cur), sat(ih + torch.clamp(-cur_int, min=0)))
-                cur = st["i_exc"] - st["i_inh"]
-                cur_int = cur.detach()
-            elif neuron in ("expif", "adex"):  # beta v + (1 - beta) delta_t exp(x) (AdEx: - w): the cell's drive, the
-                # contract's integers
-                fv = _expif_float(v[li], beta_q, theta_q, p, one, bb)
-                iv = _expif_int(v[li].detach(), beta_q, theta_q, p, fmt, bb)
-                if neuron == "adex":
-                    fv, iv = fv - st["w"], iv - st["w"].detach()
-                vv = _ste(fv + cur, sat(iv + cur_int))
-            elif neuron == "second_order":  # the inertial term, pulled back by the membrane before the step
-                fa, _ = leak(p["alpha_q"], st["a"])
-                k_q, f = p["stiffness_q"], fmt.frac_bits
-                d = max(bb, f) + f  # alpha_q a - stiffness_q v, exact at d fraction bits, floored once
-                exact = (p["alpha_q"] * st["a"].detach() * 2.0 ** (d - bb - f)
-                         - k_q * v[li].detach() * 2.0 ** (d - 2 * f))
-                st["a"] = _ste(fa + cur - (k_q / one) * v[li], sat(torch.floor(exact / 2.0 ** (d - f)) + cur_int))
-                cur, cur_int = st["a"], st["a"].detach()
-            if neuron not in ("expif", "adex"):
-                fv, iv = leak(beta_q, v[li])
-                vv = _ste(fv + cur, sat(iv + cur_int))
-            theta = theta_q
-            if neuron == "alif":  # the adaptive threshold of the adaptation before the step
-                k_q = p["adapt_strength_q"]
-                theta = _ste(theta_q + (k_q / one) * st["a"], sat(theta_q + torch.floor(k_q * st["a"].detach() / one)))
-            spike = _surrogate(model, li)((vv - theta) / one).to(dtype)
-            v_before = v[li]
-            v[li] = vv - spike * theta
-            if neuron == "adex":  # adapt_decay w + (1 - adapt_decay) a v_before, one floor; + b (saturated) on a spike
-                ad, a_q, b_q, f = p["adapt_decay_q"], p["a_q"], p["b_q"], fmt.frac_bits
-                fw = (ad / 2.0**bb) * st["w"] + (1 - ad / 2.0**bb) * (a_q / one) * v_before + b_q * spike
-                exact = ad * st["w"].detach() * 2.0**f + (2**bb - ad) * a_q * v_before.detach()  # < 2**40: exact
-                iw = sat(torch.floor(exact / 2.0 ** (bb + f)))
-                st["w"] = _ste(fw, torch.where(spike.detach() > 0, sat(iw + b_q), iw))
-            if neuron == "alif":  # the adaptation decays, then a spike adds one
-                fa, ia = leak(p["adapt_decay_q"], st["a"])
-                st["a"] = _ste(fa + spike * one, sat(sat(ia) + spike.detach() * one))
-            h = spike
+            cur, cur_int = _current(ar, lay, t, h, xq, rin0, own[li])
+            _, drive, after = _NEURON_STEPS[consts[li][2]]
+            vv, theta = drive(ar, consts[li], states[li], v[li], cur, cur_int)
+            spike = _surrogate(model, li)((vv - theta) / ar.one).to(torch.float64)
+            v_before, v[li] = v[li], vv - spike * theta
+            if after is not None:
+                after(ar, consts[li], states[li], spike, v_before)
+            h = own[li] = spike
         total = total + h
     return total
 

@@ -9,7 +9,8 @@ one call, each LIF population through the fused kernel).  When the input is the 
 step -- ``x`` built with ``expand`` (stride 0 on the time axis), which is what
 :func:`~sc_neurocore.training.loop.train_epoch` passes, or :meth:`forward_static`, or a copy
 whose steps are all equal -- the first layer is computed once and fed to the LIF kernel as a
-constant current.
+constant current.  A recurrent layer (``SpikingNet(recurrent=True)``) needs its own spikes of the step before, so
+its cell steps through T one step at a time (its feedforward currents still come from one call).
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .cells import RESET_MODES, AdExCell, ALIFCell, AlphaCell, ExpIFCell, LIFCell, SecondOrderLIFCell, SynapticCell
+from .cells import (
+    RESET_MODES,
+    AdExCell,
+    ALIFCell,
+    AlphaCell,
+    ExpIFCell,
+    LIFCell,
+    RecurrentLIFCell,
+    SecondOrderLIFCell,
+    SynapticCell,
+)
 from .checks import check_value_range, check_values
 from .pooling import spike_pool
 from .surrogates import atan_surrogate
@@ -146,6 +157,17 @@ class SpikingNet(_SpikingClassifier):
     each parameter one number or one per layer; ``learn_beta`` / ``learn_threshold`` apply to each
     (``learn_threshold`` not to ExpIF and AdEx).  ``self.lifs`` holds the cells whatever their kind.
 
+    ``recurrent=True`` (LIF neurons only): every hidden layer (all but the output layer) is a
+    :class:`~.cells.RecurrentLIFCell` of its width, ``v_t = beta v_{t-1} + (W x_t + b) + W_rec s_{t-1}``,
+    ``s_t = surrogate(v_t - theta)``, then the layer's reset (``reset``; ``s_{-1} = 0``), with a learnable ``W_rec``
+    ``(n, n)`` per hidden layer (``lifs[i].recurrent.weight``) that starts at **zero**: the net starts as the LIF
+    net of the same seed (the same feedforward weights, and no random number drawn for ``W_rec``, so the batches
+    that follow are the same too), and training grows the recurrence only where the loss asks for it (its
+    gradient, ``sum_t dL/dv_t s_{t-1}^T``, is not zero once the layer spikes); ``nn.Linear``'s uniform
+    ``U(-1/sqrt(n), 1/sqrt(n))`` start would add a random current of about ``0.6 sqrt(spikes) / sqrt(n)`` to every
+    neuron from the first epoch.  The recurrent layers step through time one step at a time (the output layer
+    keeps the fused kernel).  The SC chain runs them (``docs/sc-arithmetic.md`` section 14).
+
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
     takes); ``None`` accepts any finite value (unbounded input currents).
@@ -178,11 +200,17 @@ class SpikingNet(_SpikingClassifier):
         delta_t=0.1,
         a=0.1,
         b=0.05,
+        recurrent: bool = False,
     ):
         super().__init__()
         self.input_range = check_value_range("input_range", input_range)
         if neuron not in NEURON_KINDS:
             raise ValueError(f"neuron must be one of {NEURON_KINDS}, not {neuron!r}")
+        if not isinstance(recurrent, bool):
+            raise TypeError(f"recurrent must be a bool, not {recurrent!r}")
+        if recurrent and neuron != "lif":
+            raise ValueError(f"recurrent=True makes the hidden layers recurrent LIF layers (RecurrentLIFCell): "
+                             f"not with neuron={neuron!r}; use neuron='lif'")
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be a bool, not {bias!r}")
         if sizes is None:
@@ -203,6 +231,9 @@ class SpikingNet(_SpikingClassifier):
             self.n_layers = len(sizes) - 2
             shape = dict(sizes=list(sizes))
         n_fc = len(sizes) - 1
+        if recurrent and n_fc < 2:
+            raise ValueError(f"recurrent=True makes the hidden layers recurrent, and sizes={sizes!r} has none: give "
+                             "at least one hidden layer")
         betas = _per_layer("beta", beta, n_fc)
         thresholds = _per_layer("threshold", threshold, n_fc)
         resets = [reset] * n_fc if isinstance(reset, str) else _per_layer("reset", reset, n_fc)
@@ -237,6 +268,9 @@ class SpikingNet(_SpikingClassifier):
             self.hparams["reset"] = reset if isinstance(reset, str) else list(resets)
         if neuron != "lif":  # likewise
             self.hparams["neuron"] = neuron
+        if recurrent:  # likewise
+            self.hparams["recurrent"] = True
+        self.recurrent = recurrent
         for name in cell_params:  # the kind's own parameters, as given (one number, or a list per layer)
             self.hparams[name] = given[name] if isinstance(given[name], (int, float)) else list(per_layer[name])
         self.neuron = neuron
@@ -250,8 +284,10 @@ class SpikingNet(_SpikingClassifier):
             )
         else:
             self.lifs = nn.ModuleList(
-                LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
-                for b, t, r in zip(betas, thresholds, resets)
+                RecurrentLIFCell(n, b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r,
+                                 recurrent_init="zeros") if recurrent and i < n_fc - 1
+                else LIFCell(b, t, surrogate_fn, learn_beta, learn_threshold, reset_mode=r)
+                for i, (n, b, t, r) in enumerate(zip(sizes[1:], betas, thresholds, resets))
             )
 
     @property
@@ -259,7 +295,8 @@ class SpikingNet(_SpikingClassifier):
         return (self.n_input,) + tuple(fc.out_features for fc in self.fcs)
 
     def run(self, x: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Per layer ``(spikes, membranes)``, each ``(T, batch, n_layer_out)``."""
+        """Per layer ``(spikes, membranes)``, each ``(T, batch, n_layer_out)`` (every layer's feedforward current of
+        all ``T`` steps in one ``Linear`` call; a recurrent layer's cell adds ``W_rec s_{t-1}`` step by step)."""
         self._check_input(x)
         if x.dim() != 3 or x.shape[2] != self.n_input:
             raise ValueError(f"SpikingNet expects x of shape (T, batch, {self.n_input}), got {tuple(x.shape)}")
@@ -301,7 +338,9 @@ class SpikingNet(_SpikingClassifier):
         """The signed integer export (:class:`sc_neurocore.export.QuantizedNet`) for ``config``.
 
         ``input_kind="spike"``: the first layer takes spike rasters (a net trained on ``rate_encode``,
-        ``latency_encode`` or ``delta_encode`` inputs) instead of probability codes."""
+        ``latency_encode`` or ``delta_encode`` inputs) instead of probability codes.  A recurrent net
+        (``recurrent=True``) hands each hidden layer's ``W_rec`` over (``recurrent=[W_rec, ..., None]``): the
+        export's ``recurrent_q``."""
         from ..export import QuantizedNet
 
         weights = [fc.weight.detach().cpu().double().numpy() for fc in self.fcs]
@@ -313,8 +352,10 @@ class SpikingNet(_SpikingClassifier):
         if self.neuron in _CELLS:
             names = _CELLS[self.neuron][1]
             params = [{name: float(lif.param(name).detach()) for name in names} for lif in self.lifs]
+        recurrent = [lif.recurrent_weight.detach().cpu().double().numpy() if isinstance(lif, RecurrentLIFCell)
+                     else None for lif in self.lifs] if self.recurrent else None
         return QuantizedNet.from_float(weights, biases, betas, thresholds, config, resets=resets, neurons=self.neuron,
-                                       neuron_params=params, input_kind=input_kind)
+                                       neuron_params=params, input_kind=input_kind, recurrent=recurrent)
 
 
 class ConvSpikingNet(_SpikingClassifier):
