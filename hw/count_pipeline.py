@@ -54,7 +54,7 @@ from .plan import EngineSpec
 from .ports import bits
 from .sc_dot import popcount
 from .thermometer import ConstantComparator
-from .writeback import spike_read_signature
+from .writeback import own_list_signature, spike_read_signature
 
 __all__ = ["SIGN_PACK", "CountPipeline", "block_layout", "block_signature", "group_layout", "group_table",
            "pipeline_control", "weight_images"]
@@ -188,6 +188,8 @@ class CountPipeline(wiring.Component):
         The active lists (``hw/active_list.py``).
     spikes : In(spike_read_signature)   (nets with hidden layers or a spike-input first layer)
         The previous layer's spikes, or the input's spike words (``hw/writeback.py``).
+    own : In(own_list_signature)   (nets with a recurrent layer only)
+        A recurrent layer's own spikes of the timestep before, listed (``hw/writeback.py``).
     o : Out(block_signature)
         The output register: one finished block at a time.
     """
@@ -201,6 +203,8 @@ class CountPipeline(wiring.Component):
         }
         if spec.has_spike_memory:
             members["spikes"] = In(spike_read_signature(spec))
+        if spec.has_recurrent:
+            members["own"] = In(own_list_signature(spec))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -291,8 +295,8 @@ class CountPipeline(wiring.Component):
         wbase = per_layer([pl.wbase for pl in spec.plans], range(spec.weight_rows + 1))
         issue, real, rec = s.issuing, n_cur != 0, None
         if spec.has_recurrent:
-            issue, real, rec, n_rec = self._recurrent_items(m, s, layer, per_layer, cur, n_cur, g, ps)
-            item_last = cur + 1 >= n_cur + n_rec
+            issue, real, rec, n_own = self._recurrent_items(m, s, layer, per_layer, cur, n_cur, g, ps)
+            item_last = cur + 1 >= n_cur + n_own
         else:
             item_last = cur + 1 >= n_cur
         g_next = Mux(item_last & (ps == passes - 1), g + 1, g)  # the group of the next item
@@ -335,25 +339,25 @@ class CountPipeline(wiring.Component):
         return wrow1
 
     def _recurrent_items(self, m, s, layer, per_layer, cur, n_cur, g, ps):
-        """A net with a recurrent layer: after the listed inputs a recurrent layer's block issues its ``n_out`` own
-        spike inputs (item ``cur = n_cur + j``: own neuron ``j``, weight row ``n_in + j`` of the group), and the
-        blocks of timestep ``t > 0`` wait, before the first group's first item, until the blocks of ``t - 1`` are
-        counted, stepped and their spikes written (``drained``).  Returns ``(issue, real, rec, n_rec)``; the item's
-        own-neuron index and weight offset go to S1 in ``s.ridx1``/``s.woff1``."""
+        """A net with a recurrent layer: after the listed inputs a recurrent layer's block at timestep ``t`` issues the
+        layer's neurons that spiked at ``t - 1`` (the writeback's own-spike list of region ``(t - 1) % 2``; none at
+        ``t = 0``), each a spike input of weight row ``n_in + j`` of the group, and the blocks of ``t > 0`` wait,
+        before the first group's first item, until the blocks of ``t - 1`` are counted, stepped and their spikes
+        listed (``drained``).  Returns ``(issue, real, rec, n_own)``."""
         spec = self.spec
         self._rec_layer = per_layer([pl.recurrent for pl in spec.plans], 1)
-        n_rec = per_layer([pl.n_rec for pl in spec.plans], range(spec.max_items + 1))
-        n_in = per_layer([pl.n_in for pl in spec.plans], range(spec.max_items + 1))
+        own = self.own
+        prev = ~ps[0]  # the own-spike list of t - 1
+        n_own = Signal(range(spec.max_hidden + 1))
+        m.d.comb += n_own.eq(Mux(self._rec_layer & (ps != 0), own.count[prev], 0))
         rec = self._rec_layer & (cur >= n_cur)
+        oaddr0, oaddr1 = Signal.like(own.addr), Signal.like(own.addr, reset_less=True)
+        m.d.comb += [oaddr0.eq(prev * spec.max_hidden + (cur - n_cur)), own.addr.eq(Mux(s.stall, oaddr1, oaddr0))]
+        with m.If(~s.stall):
+            m.d.sync += oaddr1.eq(oaddr0)
         empty = ~(s.v1 | s.v2 | s.vb | s.vc | s.v3 | self.o.valid)
         hold = self._rec_layer & (cur == 0) & (g == 0) & (ps != 0) & ~(self.control.drained & empty)
-        s.ridx1 = Signal(range(spec.max_hidden + 1), reset_less=True)
-        s.woff1 = Signal(range(spec.max_items + 1), reset_less=True)
-        ridx = Signal(range(spec.max_items + 1))
-        m.d.comb += ridx.eq(cur - n_cur)
-        with m.If(~s.stall):
-            m.d.sync += [s.ridx1.eq(ridx), s.woff1.eq(n_in + ridx)]
-        return s.issuing & ~hold, (n_cur != 0) | self._rec_layer, rec, n_rec
+        return s.issuing & ~hold, (n_cur != 0) | (n_own != 0), rec, n_own
 
     def _walk(self, m, s, g_next_dense, item_last_dense, wrow1, per_layer):
         """A conv net's S0.  The group table (one row per group, :func:`group_table`) gives each block's facts and
@@ -504,7 +508,8 @@ class CountPipeline(wiring.Component):
             conv1 = _is_conv(spec, s.t1.lay)
             m.d.comb += waddr.eq(wrow1 + Mux(conv1, 0, entry.index))
         elif spec.has_recurrent:  # an own spike input's row follows the layer's inputs
-            m.d.comb += waddr.eq(wrow1 + Mux(s.t1.rec, s.woff1, entry.index))
+            n_in1 = Array([Const(pl.n_in, range(spec.max_items + 1)) for pl in spec.plans])[s.t1.lay]
+            m.d.comb += waddr.eq(wrow1 + Mux(s.t1.rec, n_in1 + self.own.data, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
         for p, (mag, sign) in enumerate(zip(mags, signs)):
@@ -514,9 +519,6 @@ class CountPipeline(wiring.Component):
             saddr, saddr2 = Signal.like(self.spikes.addr), Signal.like(self.spikes.addr, reset_less=True)
             m.d.comb += [saddr.eq((~s.t1.lay[0]) * spec.max_hidden + index),
                          self.spikes.addr.eq(Mux(s.stall, saddr2, saddr))]
-            if spec.has_recurrent:  # an own spike: the layer's own region (where the writeback puts its spikes)
-                with m.If(s.t1.rec):
-                    m.d.comb += saddr.eq(s.t1.lay[0] * spec.max_hidden + s.ridx1)
             with m.If(~s.stall):
                 m.d.sync += saddr2.eq(saddr)
         if spec.has_conv:
@@ -590,9 +592,9 @@ class CountPipeline(wiring.Component):
         x_cmp = comparator("lt_x", code2, x_win) if x_win else None
         is_prob = Array([Const(int(pl.prob), 1) for pl in spec.plans])[s.t2.lay]
         spk2 = self.spikes.data.word_select(s.t2.ps, TL) if spec.has_spike_memory else Const(0, TL)
-        if spec.has_recurrent:  # an own spike input: the neuron's spike at t - 1 (none at t = 0), one time lane
+        if spec.has_recurrent:  # an own spike input: a neuron listed as spiking at t - 1 (one time lane)
             is_prob = is_prob & ~s.t2.rec
-            spk2 = Mux(s.t2.rec, Cat(Const(0, 1), self.spikes.data).bit_select(s.t2.ps, 1), spk2)
+            spk2 = Mux(s.t2.rec, 1, spk2)
         if spec.has_conv:  # a conv layer's word was registered at S2; a padding tap reads no spike
             conv2 = _is_conv(spec, s.t2.lay)
             spk2 = Mux(s.t2.pad, 0, Mux(conv2, s.word2.word_select(s.t2.ps, TL), spk2))

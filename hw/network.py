@@ -175,6 +175,8 @@ class SCNetworkCore(Validated, wiring.Component):
             wiring.connect(m, writeback.read, pipeline.spikes)
         if spec.loads_spike_memory:
             wiring.connect(m, loader.spikes, writeback.load)
+        if spec.has_recurrent:
+            wiring.connect(m, writeback.own, pipeline.own)
         if spec.n_layers > 1:
             wiring.connect(m, unit.hand, writeback.hand)
             wiring.connect(m, writeback.append, lists.spikes)

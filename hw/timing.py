@@ -23,7 +23,7 @@ from ..export import QuantizedNet
 from .plan import EngineSpec, LayerPlan, group_rows, layer_plans, normalize_parallelism
 
 __all__ = ["CONV_FILL", "PIPE", "PREP", "active_inputs", "cycles_per_image", "image_clocks", "image_cycles",
-           "listed_inputs", "silent_positions", "slice_items"]
+           "listed_inputs", "recurrent_spikes", "silent_positions", "slice_items"]
 
 #: Clocks from an item entering the count pipeline's issue stage to its count being accumulated
 #: (S0, S1, S2, S2b, S2c, S3).
@@ -38,7 +38,7 @@ CONV_FILL = 2
 
 
 def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, n_input: int, active,
-                 *, trace: bool = False, items=None, silent=None, quiet=()) -> int:
+                 *, trace: bool = False, items=None, silent=None, quiet=(), own=None) -> int:
     """Clocks of one image on the engine, given each layer's number of active inputs ``active[l]``.
 
     Blocks issue back to back one item per clock (``max(1, active)`` items); a block's counts
@@ -47,9 +47,10 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
     spends ``PREP`` clocks, then 1 clock per timestep (with tracing: one per neuron record), then
     hands the spikes to the writeback unit (hidden layers: one clock per neuron of the group, and
     the neuron unit waits for it to be free).  A layer starts 2 clocks after the previous one is done.
-    A recurrent layer's blocks (``tlanes`` 1) run every group at one timestep before the next, issue its ``n_out`` own
-    spikes after the listed inputs, and the first block of a timestep ``t > 0`` issues only when the unit and the
-    writeback are idle (the spikes of ``t - 1`` are written).
+    A recurrent layer's blocks (``tlanes`` 1) run every group at one timestep before the next, issue the layer's
+    neurons that spiked at the timestep before after the listed inputs (``own[l][t]``: the layer's spikes at ``t``,
+    :func:`recurrent_spikes`; ``None``: every neuron), and the first block of a timestep ``t > 0`` issues only when
+    the unit and the writeback are idle (the spikes of ``t - 1`` are written and listed).
     A conv layer's blocks walk the receptive field a kernel row at a time (a *slice*: ``(c, dy)`` for every channel
     ``c``), one item per listed input under the slice, one null item for a slice with none: ``items[l][pos]`` per
     output position (:func:`slice_items`; ``None``: every input listed); its first item issues
@@ -68,8 +69,8 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
         valids = [row.valid for row in rows]
         issue = now  # cycle the next item enters S0
         skip = [False] * pl.groups
-        if pl.conv is None:  # a recurrent layer's blocks also issue its own spikes of the timestep before
-            block_items = [max(1, active[li] + pl.n_rec)] * pl.groups
+        if pl.conv is None:
+            block_items = [max(1, active[li])] * pl.groups
         else:
             geo = pl.conv
             per_pos = items[li] if items is not None else slice_items(np.ones((1, pl.n_in), dtype=bool), geo)[0]
@@ -88,8 +89,11 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
         for g, p in order:
             valid, items_g, wb_clocks = valids[g], block_items[g], (valids[g] if rows[g].last else 0)
             nt = min(tlanes, T - p * tlanes)
-            if pl.recurrent and g == 0 and p > 0:
-                issue = max(issue, unit_free, wb_free)
+            if pl.recurrent:  # the listed inputs and the layer's spikes of t - 1
+                spiked = 0 if p == 0 else pl.n_out if own is None or own[li] is None else int(own[li][p - 1])
+                items_g = max(1, active[li] + spiked)
+                if g == 0 and p > 0:
+                    issue = max(issue, unit_free, wb_free)
             write = max(issue + items_g - 1 + PIPE, bank_free)  # cycle the block's last item is in S3
             issue = write - PIPE + 1
             take = max(write + 1, unit_free)  # the idle neuron unit sees the full register
@@ -114,20 +118,39 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
     return now + max(0, n_out - 1) + 1  # argmax scan, OUT
 
 
-def listed_inputs(qnet: QuantizedNet, T: int, xq) -> list[np.ndarray]:
-    """Per layer, ``(B, n_in)`` bool: the inputs in the layer's active list (its bit set): non-zero codes (or
-    spike words), then the previous layer's neurons that spiked at least once in the image, a conv layer's
-    OR-pooled (from ``SCNetwork.run_codes``)."""
-    from ..sc.conv import or_pool
+def _model_spikes(qnet: QuantizedNet, T: int, xq) -> tuple[np.ndarray, list]:
+    """``(codes (B, n_input), per layer spikes (T, B, n_l))`` of ``SCNetwork.run_codes`` (no spikes for a one-layer
+    net)."""
     from ..sc.network import SCNetwork
 
     codes = np.asarray(xq, dtype=np.int64)
     codes = codes.reshape(1, -1) if codes.ndim == 1 else codes
     if codes.ndim != 2 or codes.shape[1] != qnet.n_input:
         raise ValueError(f"xq must hold {qnet.n_input} codes per image, not shape {np.shape(xq)}")
+    if len(qnet.layers) == 1:
+        return codes, []
+    return codes, SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
+
+
+def recurrent_spikes(qnet: QuantizedNet, T: int, xq) -> dict[int, np.ndarray]:
+    """``{layer: (B, T)}``: each recurrent layer's spikes per timestep (what its blocks of the next timestep issue
+    as own spike inputs; from ``SCNetwork.run_codes``)."""
+    _, spikes = _model_spikes(qnet, T, xq)
+    return {li: np.asarray(spikes[li]).sum(axis=2).T for li, layer in enumerate(qnet.layers) if layer.recurrent}
+
+
+def listed_inputs(qnet: QuantizedNet, T: int, xq) -> list[np.ndarray]:
+    """Per layer, ``(B, n_in)`` bool: the inputs in the layer's active list (its bit set): non-zero codes (or
+    spike words), then the previous layer's neurons that spiked at least once in the image, a conv layer's
+    OR-pooled (from ``SCNetwork.run_codes``)."""
+    return _listed(qnet, *_model_spikes(qnet, T, xq))
+
+
+def _listed(qnet: QuantizedNet, codes, spikes) -> list[np.ndarray]:
+    from ..sc.conv import or_pool
+
     listed = [codes != 0]
     if len(qnet.layers) > 1:
-        spikes = SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
         for li, layer in enumerate(qnet.layers[:-1]):
             fired = np.asarray(spikes[li]).any(axis=0)
             if layer.conv is not None:  # the pooled values that spiked: what the next layer's list holds
@@ -183,7 +206,9 @@ def image_cycles(qnet: QuantizedNet, T: int, parallelism, xq, *, trace: bool = F
     """Exact clocks of each image of the batch ``xq`` ``(B, n_input)`` (one model run for the batch)."""
     lanes, tlanes = normalize_parallelism(qnet, T, parallelism)
     plans = layer_plans(qnet, lanes)
-    listed = listed_inputs(qnet, T, xq)
+    codes, spikes = _model_spikes(qnet, T, xq)
+    listed = _listed(qnet, codes, spikes)
+    own = [np.asarray(spikes[li]).sum(axis=2).T if layer.recurrent else None for li, layer in enumerate(qnet.layers)]
     act = np.stack([a.sum(axis=1) for a in listed], axis=1)
     convs = [li for li, pl in enumerate(plans) if pl.conv is not None]
     items = {li: slice_items(listed[li], plans[li].conv) for li in convs}
@@ -191,5 +216,6 @@ def image_cycles(qnet: QuantizedNet, T: int, parallelism, xq, *, trace: bool = F
     quiet = EngineSpec.of(qnet, T, parallelism, trace=trace).quiet if convs else ()
     return np.array([image_clocks(plans, T, lanes, tlanes, qnet.n_input, row.tolist(), trace=trace,
                                   items={li: v[b] for li, v in items.items()},
-                                  silent={li: v[b] for li, v in silent.items()}, quiet=quiet)
+                                  silent={li: v[b] for li, v in silent.items()}, quiet=quiet,
+                                  own=[None if o is None else o[b] for o in own])
                      for b, row in enumerate(act)], dtype=np.int64)

@@ -16,7 +16,7 @@ from .active_list import spike_list_signature
 from .loader import spike_load_signature
 from .plan import EngineSpec
 
-__all__ = ["SpikeWriteback", "hand_layout", "spike_read_signature", "writeback_control"]
+__all__ = ["SpikeWriteback", "hand_layout", "own_list_signature", "spike_read_signature", "writeback_control"]
 
 
 def hand_layout(spec: EngineSpec) -> data.StructLayout:
@@ -43,6 +43,17 @@ def spike_read_signature(spec: EngineSpec) -> memory.ReadPort.Signature:
                                      shape=spec.spike_word_bits)
 
 
+def own_list_signature(spec: EngineSpec) -> wiring.Signature:
+    """A recurrent layer's lists of its own spikes (the writeback's side): region ``r`` holds the neurons that
+    spiked at the last timestep of parity ``r`` written, in neuron order; ``addr`` in (``region * max_hidden +
+    position``), the neuron's ``data`` out a clock later, and each region's ``count``."""
+    return wiring.Signature({
+        "addr": In(range(2 * spec.max_hidden)),
+        "data": Out(range(spec.max_hidden)),
+        "count": Out(data.ArrayLayout(range(spec.max_hidden + 1), 2)),
+    })
+
+
 def writeback_control() -> wiring.Signature:
     """The sequencer's side: ``busy`` while a group is being written."""
     return wiring.Signature({"busy": In(1)})
@@ -65,6 +76,10 @@ class SpikeWriteback(wiring.Component):
     read : Out(spike_read_signature)
         The count pipeline's read port (no enable).
     control : In(writeback_control)
+    own : Out(own_list_signature)   (nets with a recurrent layer only)
+        The count pipeline's read port of the recurrent layer's own-spike lists: the writeback lists each neuron of
+        a recurrent layer that spiked at timestep ``t`` in region ``t % 2`` (emptied when the timestep's first group
+        is handed over: the blocks of ``t`` read region ``(t - 1) % 2``).
     load : In(spike_load_signature)   (spike-input nets only)
         The input loader's spike words, written to region 1 (row = input index) in the clock they arrive
         (the engine loads an image only while no group is being written).
@@ -82,6 +97,8 @@ class SpikeWriteback(wiring.Component):
         }
         if spec.loads_spike_memory:
             members["load"] = In(spike_load_signature(spec))
+        if spec.has_recurrent:
+            members["own"] = Out(own_list_signature(spec))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -108,6 +125,8 @@ class SpikeWriteback(wiring.Component):
             word = Signal(TL)
             m.d.comb += word.eq(held.spikes[lane])
             m.d.comb += [wr.addr.eq(held.layer[0] * max_hid + neuron), wr.data.eq(Cat(*[word] * passes))]
+            if spec.has_recurrent:
+                self._own_lists(m, busy, held, lane, neuron, n_out_of)
             with m.If(busy):
                 with m.If(neuron < n_out_of[held.layer]):
                     m.d.comb += wr.en.eq(1 << held.pass_)
@@ -123,6 +142,26 @@ class SpikeWriteback(wiring.Component):
                 m.d.comb += [wr.addr.eq(max_hid + self.load.payload.index), wr.data.eq(self.load.payload.word),
                              wr.en.eq((1 << wr.en.shape().width) - 1)]
         return m
+
+    def _own_lists(self, m, busy, held, lane, neuron, n_out_of):
+        """The own-spike lists of a recurrent layer (one timestep per pass, ``tlanes`` 1): while a group of timestep
+        ``t`` is written, each of its neurons that spiked is appended to region ``t % 2``, which the timestep's first
+        group empties as it is handed over."""
+        spec = self.spec
+        max_hid = spec.max_hidden
+        m.submodules.own = mem = memory.Memory(shape=range(max_hid), depth=2 * max_hid, init=[])
+        rd, wr = mem.read_port(), mem.write_port()
+        count = Array([Signal(range(max_hid + 1), name=f"n_own_{r}") for r in range(2)])
+        m.d.comb += [rd.addr.eq(self.own.addr), self.own.data.eq(rd.data)]
+        m.d.comb += [self.own.count[r].eq(count[r]) for r in range(2)]
+        rec = Array([Const(int(pl.recurrent), 1) for pl in spec.plans])
+        new = self.hand.payload
+        with m.If(self.hand.valid & ~busy & rec[new.layer] & (new.group == 0)):
+            m.d.sync += count[new.pass_[0]].eq(0)
+        region = held.pass_[0]
+        with m.If(busy & rec[held.layer] & (neuron < n_out_of[held.layer]) & held.spikes[lane][0]):
+            m.d.comb += [wr.en.eq(1), wr.addr.eq(region * max_hid + count[region]), wr.data.eq(neuron)]
+            m.d.sync += count[region].eq(count[region] + 1)
 
     def _pooled(self, m, wr, busy, held, lane):
         """A conv net's writer: lane ``p``'s output goes to row ``out0 + p * out_stride`` of the next region; a conv
