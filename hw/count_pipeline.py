@@ -340,10 +340,10 @@ class CountPipeline(wiring.Component):
 
     def _recurrent_items(self, m, s, layer, per_layer, cur, n_cur, g, ps):
         """A net with a recurrent layer: after the listed inputs a recurrent layer's block at timestep ``t`` issues the
-        layer's neurons that spiked at ``t - 1`` (the writeback's own-spike list of region ``(t - 1) % 2``; none at
-        ``t = 0``), each a spike input of weight row ``n_in + j`` of the group, and the blocks of ``t > 0`` wait,
-        before the first group's first item, until the blocks of ``t - 1`` are counted, stepped and their spikes
-        listed (``drained``).  Returns ``(issue, real, rec, n_own)``."""
+        layer's neurons that spiked at ``t - 1`` (the writeback's own-spike list of region ``(t - 1) % 2``, which
+        holds neuron ``j`` as its weight row ``n_in + j``; none at ``t = 0``), each a spike input, and the blocks of
+        ``t > 0`` wait, before the first group's first item, until the blocks of ``t - 1`` are counted, stepped and
+        their spikes listed (``drained``).  Returns ``(issue, real, rec, n_own)``."""
         spec = self.spec
         self._rec_layer = per_layer([pl.recurrent for pl in spec.plans], 1)
         own = self.own
@@ -507,9 +507,8 @@ class CountPipeline(wiring.Component):
         if spec.has_conv:  # a conv layer's item is a tap: its weight row comes from the walk
             conv1 = _is_conv(spec, s.t1.lay)
             m.d.comb += waddr.eq(wrow1 + Mux(conv1, 0, entry.index))
-        elif spec.has_recurrent:  # an own spike input's row follows the layer's inputs
-            n_in1 = Array([Const(pl.n_in, range(spec.max_items + 1)) for pl in spec.plans])[s.t1.lay]
-            m.d.comb += waddr.eq(wrow1 + Mux(s.t1.rec, n_in1 + self.own.data, entry.index))
+        elif spec.has_recurrent:  # an own spike input's row follows the layer's inputs (the list holds n_in + j)
+            m.d.comb += waddr.eq(wrow1 + Mux(s.t1.rec, self.own.data, entry.index))
         else:
             m.d.comb += waddr.eq(wrow1 + entry.index)
         for p, (mag, sign) in enumerate(zip(mags, signs)):

@@ -45,11 +45,13 @@ def spike_read_signature(spec: EngineSpec) -> memory.ReadPort.Signature:
 
 def own_list_signature(spec: EngineSpec) -> wiring.Signature:
     """A recurrent layer's lists of its own spikes (the writeback's side): region ``r`` holds the neurons that
-    spiked at the last timestep of parity ``r`` written, in neuron order; ``addr`` in (``region * max_hidden +
-    position``), the neuron's ``data`` out a clock later, and each region's ``count``."""
+    spiked at the last timestep of parity ``r`` written, in neuron order, each as its weight row in the group's
+    block, ``n_in + j`` (so that the pipeline adds no offset between the list's output and the weight address);
+    ``addr`` in (``region * max_hidden + position``), the entry's ``data`` out a clock later, and each region's
+    ``count``."""
     return wiring.Signature({
         "addr": In(range(2 * spec.max_hidden)),
-        "data": Out(range(spec.max_hidden)),
+        "data": Out(range(spec.max_items)),
         "count": Out(data.ArrayLayout(range(spec.max_hidden + 1), 2)),
     })
 
@@ -145,11 +147,12 @@ class SpikeWriteback(wiring.Component):
 
     def _own_lists(self, m, busy, held, lane, neuron, n_out_of):
         """The own-spike lists of a recurrent layer (one timestep per pass, ``tlanes`` 1): while a group of timestep
-        ``t`` is written, each of its neurons that spiked is appended to region ``t % 2``, which the timestep's first
-        group empties as it is handed over."""
+        ``t`` is written, each of its neurons ``j`` that spiked is appended to region ``t % 2`` as its weight row
+        ``n_in + j``; the timestep's first group empties the region as it is handed over."""
         spec = self.spec
         max_hid = spec.max_hidden
-        m.submodules.own = mem = memory.Memory(shape=range(max_hid), depth=2 * max_hid, init=[])
+        m.submodules.own = mem = memory.Memory(shape=range(spec.max_items), depth=2 * max_hid, init=[])
+        n_in = Array([Const(pl.n_in, range(spec.max_items)) for pl in spec.plans])[held.layer]
         rd, wr = mem.read_port(), mem.write_port()
         count = Array([Signal(range(max_hid + 1), name=f"n_own_{r}") for r in range(2)])
         m.d.comb += [rd.addr.eq(self.own.addr), self.own.data.eq(rd.data)]
@@ -160,7 +163,7 @@ class SpikeWriteback(wiring.Component):
             m.d.sync += count[new.pass_[0]].eq(0)
         region = held.pass_[0]
         with m.If(busy & rec[held.layer] & (neuron < n_out_of[held.layer]) & held.spikes[lane][0]):
-            m.d.comb += [wr.en.eq(1), wr.addr.eq(region * max_hid + count[region]), wr.data.eq(neuron)]
+            m.d.comb += [wr.en.eq(1), wr.addr.eq(region * max_hid + count[region]), wr.data.eq(n_in + neuron)]
             m.d.sync += count[region].eq(count[region] + 1)
 
     def _pooled(self, m, wr, busy, held, lane):
