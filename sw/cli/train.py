@@ -166,7 +166,7 @@ def register(subparsers) -> None:
     p.add_argument("--recurrent", action="store_true",
                    help="every hidden layer a recurrent LIF layer (RecurrentLIFCell): v = beta v + W x + b + W_rec "
                         "s[t-1], with its own spikes of the step before through a learnt W_rec that starts at zero "
-                        "(dense LIF nets; the SC model runs it)")
+                        "(dense LIF nets; the SC model and the gateware run it)")
     p.add_argument("--input-encoding", choices=INPUT_ENCODINGS, default=None,
                    help="train on spike rasters (rate, latency or delta code of the images) instead of a constant "
                    "current; the SC chain and the gateware then take spike inputs (default: constant current)")
