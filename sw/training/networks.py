@@ -34,6 +34,7 @@ from .cells import (
 )
 from .checks import check_value_range, check_values
 from .pooling import spike_pool
+from .spike_conv import spike_conv2d
 from .surrogates import atan_surrogate
 
 __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
@@ -448,8 +449,10 @@ class ConvSpikingNet(_SpikingClassifier):
             if i == 0 and static:
                 spikes, _, _ = lif.sequence(conv(x[0]), steps=T)
             else:
-                inp = x if i == 0 else h
-                cur = conv(inp.reshape(T * B, *inp.shape[2:]))
+                if i == 0:
+                    cur = conv(x.reshape(T * B, *x.shape[2:]))
+                else:  # pooled spikes, mostly zeros: summed over the nonzero ones
+                    cur = spike_conv2d(h.reshape(T * B, *h.shape[2:]), conv.weight, conv.bias, self.padding)
                 spikes, _, _ = lif.sequence(cur.view(T, B, *cur.shape[1:]))
             h = spike_pool(spikes.reshape(T * B, *spikes.shape[2:]), self.pool_size)  # = self.pool, faster
             h = h.view(T, B, *h.shape[1:])
