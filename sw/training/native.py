@@ -224,6 +224,71 @@ SPIKE_CONV_FORWARD(spike_conv_forward_f32, float)
 SPIKE_CONV_FORWARD(spike_conv_forward_f64, double)
 SPIKE_CONV_WGRAD(spike_conv_wgrad_f32, float)
 SPIKE_CONV_WGRAD(spike_conv_wgrad_f64, double)
+/* A LIF population followed by spike pooling, for planes of h x w neurons: each step runs LIF_STEP a row at a
+   time (the same arithmetic as lif_forward, so the same spikes), pools each block of k rows as POOL_FORWARD
+   does, and keeps per window only what the backward needs: the position of its first maximum (idx, 0..k*k-1,
+   row-major) and u - theta there (x_r).  The post-reset membranes live in two buffers of m = planes*h*w
+   (v_a, v_b), taken in turn; zeros is m zeros (the membrane before the first step); s_row and x_row are k*w
+   scratch; idx and x_r may be NULL (inference). */
+#define LIF_POOL_FORWARD(NAME, T_)                                                         \
+void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict zeros, T_ *restrict v_a, T_ *restrict v_b, \
+          T_ *restrict pooled, T_ *restrict x_r, unsigned char *restrict idx, T_ *restrict s_row, \
+          T_ *restrict x_row, long steps, long planes, long h, long w, long k, T_ beta, T_ theta) \
+{                                                                                          \
+    long ho = h / k, wo = w / k, hw = h * w;                                               \
+    for (long t = 0; t < steps; t++) {                                                     \
+        const T_ *restrict cur_t = cur + t * cur_step;                                     \
+        const T_ *restrict prev_t = t ? (t % 2 ? v_a : v_b) : zeros;                       \
+        T_ *restrict v_t = t % 2 ? v_b : v_a;                                              \
+        for (long p = 0; p < planes; p++) {                                                \
+            for (long r = 0; r < h; r++) {                                                 \
+                long row = r < ho * k ? r % k : 0;                                         \
+                const T_ *restrict in = cur_t + p * hw + r * w;                            \
+                const T_ *restrict prev = prev_t + p * hw + r * w;                         \
+                T_ *restrict u = x_row + row * w;                                          \
+                T_ *restrict s = s_row + row * w;                                          \
+                T_ *restrict v = v_t + p * hw + r * w;                                     \
+                { long m = w; LIF_STEP(T_) }                                               \
+                if (r >= ho * k || row != k - 1) continue;                                 \
+                long at_out = ((t * planes + p) * ho + r / k) * wo;                        \
+                for (long j = 0; j < wo; j++) {                                            \
+                    long at = j * k;                                                       \
+                    T_ mx = s_row[at];                                                     \
+                    for (long dy = 0; dy < k; dy++)                                        \
+                        for (long dx = 0; dx < k; dx++) {                                  \
+                            long q = dy * w + j * k + dx;                                  \
+                            if (s_row[q] > mx) { mx = s_row[q]; at = q; }                  \
+                        }                                                                  \
+                    pooled[at_out + j] = mx;                                               \
+                    if (idx) {                                                             \
+                        idx[at_out + j] = (unsigned char)((at / w) * k + at % w - j * k);  \
+                        x_r[at_out + j] = x_row[at];                                       \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+}
+/* The pooled gradient g (planes x ho x wo) routed to the positions idx names; zeros elsewhere (out: h x w). */
+#define UNPOOL_INDEXED(NAME, T_)                                                           \
+void NAME(const T_ *restrict g, const unsigned char *restrict idx, T_ *restrict out, long planes, long h, \
+          long w, long k)                                                                  \
+{                                                                                          \
+    long ho = h / k, wo = w / k;                                                           \
+    for (long p = 0; p < planes; p++) {                                                    \
+        T_ *restrict op = out + p * h * w;                                                 \
+        for (long n = 0; n < h * w; n++) op[n] = 0;                                        \
+        for (long i = 0; i < ho; i++)                                                      \
+            for (long j = 0; j < wo; j++) {                                                \
+                long at = (p * ho + i) * wo + j, d = idx[at];                              \
+                op[(i * k + d / k) * w + j * k + d % k] = g[at];                           \
+            }                                                                              \
+    }                                                                                      \
+}
+LIF_POOL_FORWARD(lif_pool_forward_f32, float)
+LIF_POOL_FORWARD(lif_pool_forward_f64, double)
+UNPOOL_INDEXED(unpool_indexed_f32, float)
+UNPOOL_INDEXED(unpool_indexed_f64, double)
 POOL_FORWARD(pool_forward_f32, float)
 POOL_FORWARD(pool_forward_f64, double)
 POOL_BACKWARD(pool_backward_f32, float)
@@ -289,6 +354,12 @@ def _bind(lib) -> None:
         wgrad = getattr(lib, f"spike_conv_wgrad_{suffix}")
         wgrad.argtypes = [ptr, ptr, ptr, ptr, ptr] + [c_long] * 7
         wgrad.restype = None
+        fused = getattr(lib, f"lif_pool_forward_{suffix}")
+        fused.argtypes = [ptr, c_long] + [ptr] * 8 + [c_long] * 5 + [real, real]
+        fused.restype = None
+        route = getattr(lib, f"unpool_indexed_{suffix}")
+        route.argtypes = [ptr, ptr, ptr] + [c_long] * 4
+        route.restype = None
         count = getattr(lib, f"count_nonzero_{suffix}")
         count.argtypes = [ptr, c_long]
         count.restype = c_long
