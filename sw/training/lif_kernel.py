@@ -35,7 +35,7 @@ import torch
 from . import lif_compiled, native
 from .surrogates import Surrogate
 
-__all__ = ["lif_sequence"]
+__all__ = ["lif_sequence", "lif_pool_sequence"]
 
 #: Which step loops run: ``"auto"`` (on the CPU the compiled loops of :mod:`~sc_neurocore.training.native`
 #: when they load, else NumPy; on other devices the device path, :mod:`~sc_neurocore.training.lif_compiled`),
@@ -298,3 +298,84 @@ def _scalar(value, current: torch.Tensor, device_path: bool) -> torch.Tensor:
         dtype = torch.float64 if current.dtype == torch.float64 or current.device.type == "cpu" else torch.float32
         return torch.full((), float(value), dtype=dtype, device=current.device)
     return torch.tensor(float(value), dtype=torch.float64)
+
+
+class _LIFPool(torch.autograd.Function):
+    """A LIF population and spike pooling in one node; only the routed ``u - theta`` and position are kept."""
+
+    @staticmethod
+    def forward(ctx, current, b, th, surrogate, steps, k):
+        pooled, x_r, idx = _run_pooled(current, b, th, steps, k, keep=True)
+        ctx.save_for_backward(x_r, idx)
+        ctx.surrogate, ctx.beta, ctx.steps, ctx.k = surrogate, b, steps, k
+        ctx.full = tuple(current.shape)
+        return pooled
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        x_r, idx = ctx.saved_tensors
+        const = ctx.steps is not None
+        n_steps = ctx.steps if const else ctx.full[0]
+        shape = ctx.full if const else ctx.full[1:]
+        # the surrogate at the routed positions times their gradient; every other position's is sg * 0 = +0
+        c = ctx.surrogate.grad(x_r).mul_(grad.to(x_r.dtype))
+        r = x_r.new_empty((n_steps, *shape))
+        lib = native.library()
+        fn = lib.unpool_indexed_f32 if r.dtype == torch.float32 else lib.unpool_indexed_f64
+        h, w = shape[-2], shape[-1]
+        fn(_ptr(c.contiguous()), _ptr(idx), _ptr(r), r.numel() // (h * w), h, w, ctx.k)
+        if const:  # lif_sequence's shortcut: only sum_t d[t] is needed
+            wts = _prefix_weights(ctx.beta, n_steps, r)
+            return (wts @ r.reshape(n_steps, -1)).view(shape), None, None, None, None, None
+        return _reverse_in_place(r, ctx.beta), None, None, None, None, None
+
+
+def _run_pooled(current, b: float, th: float, steps, k: int, keep: bool):
+    """The fused forward: ``(pooled spikes, u - theta at each window's routed position or None, its index or None)``."""
+    const = steps is not None
+    n_steps = steps if const else current.shape[0]
+    shape = tuple(current.shape) if const else tuple(current.shape[1:])
+    h, w = shape[-2], shape[-1]
+    planes = 1
+    for n in shape[:-2]:
+        planes *= n
+    m = planes * h * w
+    current = current.contiguous()
+    pooled = current.new_empty((n_steps, *shape[:-2], h // k, w // k))
+    x_r = torch.empty_like(pooled) if keep else None
+    idx = torch.empty(pooled.shape, dtype=torch.uint8) if keep else None
+    zeros = current.new_zeros((m,))
+    v_a, v_b = current.new_empty((m,)), current.new_empty((m,))
+    s_row, x_row = current.new_empty((k * w,)), current.new_empty((k * w,))
+    lib = native.library()
+    fn = lib.lif_pool_forward_f32 if current.dtype == torch.float32 else lib.lif_pool_forward_f64
+    fn(_ptr(current), 0 if const else m, _ptr(zeros), _ptr(v_a), _ptr(v_b), _ptr(pooled), _ptr(x_r), _ptr(idx),
+       _ptr(s_row), _ptr(x_row), n_steps, planes, h, w, k, b, th)  # fmt: skip
+    return pooled, x_r, idx
+
+
+def lif_pool_sequence(current: torch.Tensor, beta, threshold, surrogate: Surrogate, k: int, steps: int | None = None):
+    """``spike_pool`` of :func:`lif_sequence`'s spikes, in one pass, or ``None`` where it does not run.
+
+    ``current``: ``(T, ..., H, W)``, or ``(..., H, W)`` with ``steps=T`` (a constant current); ``k`` the pool.
+    Returns the pooled spikes ``(T, ..., H // k, W // k)``: the same values as ``spike_pool(lif_sequence(...)[0],
+    k)`` and the same current gradient bit for bit (the surrogate taken at the routed positions only, then
+    :func:`lif_sequence`'s recurrence or weighted sum).  The membranes are not returned nor kept: two steps'
+    worth live during the forward.  Runs on the CPU's compiled loops (float32, float64) with ``v0`` zero and
+    ``beta``, ``threshold`` fixed (no gradient for them); ``None`` otherwise, so that the caller runs the two
+    separately.
+    """
+    if not isinstance(surrogate, Surrogate) or isinstance(k, bool) or not isinstance(k, int) or k < 2:
+        return None
+    if current.dim() < (2 if steps is not None else 3) or current.shape[-2] < k or current.shape[-1] < k:
+        return None
+    if _backend(current) != "native" or _device_path(current):
+        return None
+    if any(isinstance(p, torch.Tensor) and p.requires_grad and torch.is_grad_enabled() for p in (beta, threshold)):
+        return None
+    b, th = float(beta), float(threshold)
+    if torch.is_grad_enabled() and current.requires_grad:
+        return _LIFPool.apply(current, b, th, surrogate, steps, k)
+    with torch.no_grad():
+        return _run_pooled(current, b, th, steps, k, keep=False)[0]

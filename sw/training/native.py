@@ -7,7 +7,8 @@ pass per step, element by element (storing ``u - theta``, what the backward pass
 cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
 and membranes equal the NumPy path's bit for bit.
 
-It also holds max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`).
+It also holds max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
+convolution of spikes (:mod:`~sc_neurocore.training.spike_conv`).
 
 The library is compiled on first use with ``$CC`` (else ``cc``/``gcc``), no torch headers, and
 cached under ``$SC_NEUROCORE_CACHE`` (default ``~/.cache/sc_neurocore``), keyed by a hash of the
@@ -30,6 +31,17 @@ __all__ = ["library", "status", "SOURCE", "reuse_freed_memory"]
 
 SOURCE = r"""
 #include <stddef.h>
+/* The convolution loops are built twice on x86-64 Linux, for AVX2 and for the baseline, and the loader picks
+   the one the CPU runs (GCC's target_clones); elsewhere once.  No fused multiply-add either way
+   (-ffp-contract=off): the same values from both. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef VECTOR_CLONES
+#define VECTOR_CLONES
+#endif
 /* One LIF step over m neurons; the body vectorises (see FLAGS). */
 #define LIF_STEP(T_)                                                                       \
     for (long i = 0; i < m; i++) {                                                         \
@@ -108,6 +120,175 @@ void NAME(const T_ *restrict s, const T_ *restrict g, T_ *restrict gin, long pla
             }                                                                              \
     }                                                                                      \
 }
+/* Convolution of a sparse input (spikes), stride 1, ``pad`` zeros on each side: every nonzero input value adds
+   its product with a kernel column to the outputs it reaches.  The kernels come transposed, wt[c][ky][kx][o];
+   each image's outputs are summed in acc[y][x][o] (channels last, so the inner loop runs over o), starting
+   from +0, in the order (c, ky, kx) for every output, then the bias is added: out[n][o][y][x]. */
+/* a[o] += v * x[o] for o < n (in T_, each product rounded), in blocks of 16 with a fixed trip count so that
+   the compiler emits whole vectors; v == 1 skips the multiplication (1 * x == x). */
+#define AXPY(T_, a, x, v, n)                                                               \
+    {                                                                                      \
+        long o_ = 0;                                                                       \
+        if (v == 1) {                                                                      \
+            for (; o_ + 16 <= n; o_ += 16)                                                 \
+                for (long j_ = 0; j_ < 16; j_++) a[o_ + j_] = a[o_ + j_] + (T_)x[o_ + j_]; \
+            for (; o_ < n; o_++) a[o_] = a[o_] + (T_)x[o_];                                \
+        } else {                                                                           \
+            for (; o_ + 16 <= n; o_ += 16)                                                 \
+                for (long j_ = 0; j_ < 16; j_++) {                                         \
+                    T_ p_ = v * (T_)x[o_ + j_];                                            \
+                    a[o_ + j_] = a[o_ + j_] + p_;                                          \
+                }                                                                          \
+            for (; o_ < n; o_++) { T_ p_ = v * (T_)x[o_]; a[o_] = a[o_] + p_; }            \
+        }                                                                                  \
+    }
+#define SPIKE_CONV_FORWARD(NAME, T_)                                                       \
+VECTOR_CLONES void NAME(const T_ *restrict s, const T_ *restrict wt, const T_ *restrict bias, T_ *restrict out, \
+          T_ *restrict acc, long n, long c_in, long h, long w, long c_out, long k, long pad) \
+{                                                                                          \
+    long ho = h + 2 * pad - k + 1, wo = w + 2 * pad - k + 1, plane = ho * wo;              \
+    for (long img = 0; img < n; img++) {                                                   \
+        const T_ *restrict si = s + img * c_in * h * w;                                    \
+        for (long q = 0; q < plane * c_out; q++) acc[q] = 0;                               \
+        for (long c = 0; c < c_in; c++)                                                    \
+            for (long iy = 0; iy < h; iy++)                                                \
+                for (long ix = 0; ix < w; ix++) {                                          \
+                    T_ val = si[(c * h + iy) * w + ix];                                    \
+                    if (val == 0) continue;                                                \
+                    long ky0 = iy + pad - ho + 1, ky1 = iy + pad;                          \
+                    long kx0 = ix + pad - wo + 1, kx1 = ix + pad;                          \
+                    if (ky0 < 0) ky0 = 0;                                                  \
+                    if (ky1 > k - 1) ky1 = k - 1;                                          \
+                    if (kx0 < 0) kx0 = 0;                                                  \
+                    if (kx1 > k - 1) kx1 = k - 1;                                          \
+                    for (long ky = ky0; ky <= ky1; ky++)                                   \
+                        for (long kx = kx0; kx <= kx1; kx++) {                             \
+                            const T_ *restrict wv = wt + ((c * k + ky) * k + kx) * c_out;  \
+                            T_ *restrict a = acc + ((iy + pad - ky) * wo + ix + pad - kx) * c_out; \
+                            AXPY(T_, a, wv, val, c_out)                                    \
+                        }                                                                  \
+                }                                                                          \
+        T_ *restrict oi = out + img * c_out * plane;                                       \
+        for (long o = 0; o < c_out; o++) {                                                 \
+            T_ b = bias ? bias[o] : 0;                                                     \
+            for (long q = 0; q < plane; q++) oi[o * plane + q] = bias ? acc[q * c_out + o] + b : acc[q * c_out + o]; \
+        }                                                                                  \
+    }                                                                                      \
+}
+/* Its kernel and bias gradients from the output gradient g[n][o][y][x], summed in double: dwt[c][ky][kx][o]
+   (transposed as above) and db[o] (NULL: not wanted), both zeroed by the caller; gl is a scratch image of g,
+   channels last. */
+#define SPIKE_CONV_WGRAD(NAME, T_)                                                         \
+VECTOR_CLONES void NAME(const T_ *restrict s, const T_ *restrict g, double *restrict dwt, double *restrict db, \
+          T_ *restrict gl, long n, long c_in, long h, long w, long c_out, long k, long pad) \
+{                                                                                          \
+    long ho = h + 2 * pad - k + 1, wo = w + 2 * pad - k + 1, plane = ho * wo;              \
+    for (long img = 0; img < n; img++) {                                                   \
+        const T_ *restrict si = s + img * c_in * h * w;                                    \
+        const T_ *restrict gi = g + img * c_out * plane;                                   \
+        for (long o = 0; o < c_out; o++)                                                   \
+            for (long q = 0; q < plane; q++) gl[q * c_out + o] = gi[o * plane + q];        \
+        if (db)                                                                            \
+            for (long q = 0; q < plane; q++)                                               \
+                for (long o = 0; o < c_out; o++) db[o] += (double)gl[q * c_out + o];       \
+        for (long c = 0; c < c_in; c++)                                                    \
+            for (long iy = 0; iy < h; iy++)                                                \
+                for (long ix = 0; ix < w; ix++) {                                          \
+                    double val = (double)si[(c * h + iy) * w + ix];                        \
+                    if (val == 0) continue;                                                \
+                    long ky0 = iy + pad - ho + 1, ky1 = iy + pad;                          \
+                    long kx0 = ix + pad - wo + 1, kx1 = ix + pad;                          \
+                    if (ky0 < 0) ky0 = 0;                                                  \
+                    if (ky1 > k - 1) ky1 = k - 1;                                          \
+                    if (kx0 < 0) kx0 = 0;                                                  \
+                    if (kx1 > k - 1) kx1 = k - 1;                                          \
+                    for (long ky = ky0; ky <= ky1; ky++)                                   \
+                        for (long kx = kx0; kx <= kx1; kx++) {                             \
+                            double *restrict dw = dwt + ((c * k + ky) * k + kx) * c_out;   \
+                            const T_ *restrict gv = gl + ((iy + pad - ky) * wo + ix + pad - kx) * c_out; \
+                            AXPY(double, dw, gv, val, c_out)                               \
+                        }                                                                  \
+                }                                                                          \
+    }                                                                                      \
+}
+#define COUNT_NONZERO(NAME, T_)                                                            \
+long NAME(const T_ *restrict x, long n)                                                    \
+{                                                                                          \
+    long count = 0;                                                                        \
+    for (long i = 0; i < n; i++) count += x[i] != 0;                                       \
+    return count;                                                                          \
+}
+COUNT_NONZERO(count_nonzero_f32, float)
+COUNT_NONZERO(count_nonzero_f64, double)
+SPIKE_CONV_FORWARD(spike_conv_forward_f32, float)
+SPIKE_CONV_FORWARD(spike_conv_forward_f64, double)
+SPIKE_CONV_WGRAD(spike_conv_wgrad_f32, float)
+SPIKE_CONV_WGRAD(spike_conv_wgrad_f64, double)
+/* A LIF population followed by spike pooling, for planes of h x w neurons: each step runs LIF_STEP a row at a
+   time (the same arithmetic as lif_forward, so the same spikes), pools each block of k rows as POOL_FORWARD
+   does, and keeps per window only what the backward needs: the position of its first maximum (idx, 0..k*k-1,
+   row-major) and u - theta there (x_r).  The post-reset membranes live in two buffers of m = planes*h*w
+   (v_a, v_b), taken in turn; zeros is m zeros (the membrane before the first step); s_row and x_row are k*w
+   scratch; idx and x_r may be NULL (inference). */
+#define LIF_POOL_FORWARD(NAME, T_)                                                         \
+void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict zeros, T_ *restrict v_a, T_ *restrict v_b, \
+          T_ *restrict pooled, T_ *restrict x_r, unsigned char *restrict idx, T_ *restrict s_row, \
+          T_ *restrict x_row, long steps, long planes, long h, long w, long k, T_ beta, T_ theta) \
+{                                                                                          \
+    long ho = h / k, wo = w / k, hw = h * w;                                               \
+    for (long t = 0; t < steps; t++) {                                                     \
+        const T_ *restrict cur_t = cur + t * cur_step;                                     \
+        const T_ *restrict prev_t = t ? (t % 2 ? v_a : v_b) : zeros;                       \
+        T_ *restrict v_t = t % 2 ? v_b : v_a;                                              \
+        for (long p = 0; p < planes; p++) {                                                \
+            for (long r = 0; r < h; r++) {                                                 \
+                long row = r < ho * k ? r % k : 0;                                         \
+                const T_ *restrict in = cur_t + p * hw + r * w;                            \
+                const T_ *restrict prev = prev_t + p * hw + r * w;                         \
+                T_ *restrict u = x_row + row * w;                                          \
+                T_ *restrict s = s_row + row * w;                                          \
+                T_ *restrict v = v_t + p * hw + r * w;                                     \
+                { long m = w; LIF_STEP(T_) }                                               \
+                if (r >= ho * k || row != k - 1) continue;                                 \
+                long at_out = ((t * planes + p) * ho + r / k) * wo;                        \
+                for (long j = 0; j < wo; j++) {                                            \
+                    long at = j * k;                                                       \
+                    T_ mx = s_row[at];                                                     \
+                    for (long dy = 0; dy < k; dy++)                                        \
+                        for (long dx = 0; dx < k; dx++) {                                  \
+                            long q = dy * w + j * k + dx;                                  \
+                            if (s_row[q] > mx) { mx = s_row[q]; at = q; }                  \
+                        }                                                                  \
+                    pooled[at_out + j] = mx;                                               \
+                    if (idx) {                                                             \
+                        idx[at_out + j] = (unsigned char)((at / w) * k + at % w - j * k);  \
+                        x_r[at_out + j] = x_row[at];                                       \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+}
+/* The pooled gradient g (planes x ho x wo) routed to the positions idx names; zeros elsewhere (out: h x w). */
+#define UNPOOL_INDEXED(NAME, T_)                                                           \
+void NAME(const T_ *restrict g, const unsigned char *restrict idx, T_ *restrict out, long planes, long h, \
+          long w, long k)                                                                  \
+{                                                                                          \
+    long ho = h / k, wo = w / k;                                                           \
+    for (long p = 0; p < planes; p++) {                                                    \
+        T_ *restrict op = out + p * h * w;                                                 \
+        for (long n = 0; n < h * w; n++) op[n] = 0;                                        \
+        for (long i = 0; i < ho; i++)                                                      \
+            for (long j = 0; j < wo; j++) {                                                \
+                long at = (p * ho + i) * wo + j, d = idx[at];                              \
+                op[(i * k + d / k) * w + j * k + d % k] = g[at];                           \
+            }                                                                              \
+    }                                                                                      \
+}
+LIF_POOL_FORWARD(lif_pool_forward_f32, float)
+LIF_POOL_FORWARD(lif_pool_forward_f64, double)
+UNPOOL_INDEXED(unpool_indexed_f32, float)
+UNPOOL_INDEXED(unpool_indexed_f64, double)
 POOL_FORWARD(pool_forward_f32, float)
 POOL_FORWARD(pool_forward_f64, double)
 POOL_BACKWARD(pool_backward_f32, float)
@@ -167,6 +348,21 @@ def _bind(lib) -> None:
         unpool = getattr(lib, f"pool_backward_{suffix}")
         unpool.argtypes = [ptr, ptr, ptr, c_long, c_long, c_long, c_long]
         unpool.restype = None
+        conv = getattr(lib, f"spike_conv_forward_{suffix}")
+        conv.argtypes = [ptr, ptr, ptr, ptr, ptr] + [c_long] * 7
+        conv.restype = None
+        wgrad = getattr(lib, f"spike_conv_wgrad_{suffix}")
+        wgrad.argtypes = [ptr, ptr, ptr, ptr, ptr] + [c_long] * 7
+        wgrad.restype = None
+        fused = getattr(lib, f"lif_pool_forward_{suffix}")
+        fused.argtypes = [ptr, c_long] + [ptr] * 8 + [c_long] * 5 + [real, real]
+        fused.restype = None
+        route = getattr(lib, f"unpool_indexed_{suffix}")
+        route.argtypes = [ptr, ptr, ptr] + [c_long] * 4
+        route.restype = None
+        count = getattr(lib, f"count_nonzero_{suffix}")
+        count.argtypes = [ptr, c_long]
+        count.restype = c_long
 
 
 def library():

@@ -33,7 +33,9 @@ from .cells import (
     SynapticCell,
 )
 from .checks import check_value_range, check_values
+from .lif_kernel import lif_pool_sequence
 from .pooling import spike_pool
+from .spike_conv import spike_conv2d
 from .surrogates import atan_surrogate
 
 __all__ = ["SpikingNet", "ConvSpikingNet", "NEURON_KINDS"]
@@ -446,16 +448,34 @@ class ConvSpikingNet(_SpikingClassifier):
         h = None
         for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
             if i == 0 and static:
-                spikes, _, _ = lif.sequence(conv(x[0]), steps=T)
+                cur, steps = conv(x[0]), T
             else:
-                inp = x if i == 0 else h
-                cur = conv(inp.reshape(T * B, *inp.shape[2:]))
-                spikes, _, _ = lif.sequence(cur.view(T, B, *cur.shape[1:]))
-            h = spike_pool(spikes.reshape(T * B, *spikes.shape[2:]), self.pool_size)  # = self.pool, faster
-            h = h.view(T, B, *h.shape[1:])
+                if i == 0:
+                    cur = conv(x.reshape(T * B, *x.shape[2:]))
+                else:  # pooled spikes, mostly zeros: summed over the nonzero ones
+                    cur = spike_conv2d(h.reshape(T * B, *h.shape[2:]), conv.weight, conv.bias, self.padding)
+                cur, steps = cur.view(T, B, *cur.shape[1:]), None
+            h = self._lif_pool(lif, cur, steps)
         cur = self.fc(h.reshape(T * B, -1)).view(T, B, -1)
         spikes, mem, _ = self.lifs[-1].sequence(cur)
         return spikes.sum(0), mem.sum(0)
+
+    def _lif_pool(self, lif: LIFCell, cur: torch.Tensor, steps: int | None) -> torch.Tensor:
+        """A block's LIF population over ``cur`` (``(T, B, C, H, W)``, or ``(B, C, H, W)`` held for ``steps``)
+        and its spike pooling: ``(T, B, C, H // pool, W // pool)``.  One pass (:func:`~.lif_kernel.
+        lif_pool_sequence`, no membranes kept) where the cell is the fused kernel's (subtract reset, a
+        ``Surrogate``, no gain) and it runs; else the cell's sequence, then :func:`~.pooling.spike_pool`."""
+        k = self.pool_size
+        fused = lif.fused and lif.reset_mode == "subtract" and lif.input_gain == 1.0 and type(lif) is LIFCell
+        if fused:
+            p = lif.step_parameters()
+            pooled = lif_pool_sequence(cur, p.beta, p.threshold, p.surrogate_fn, k, steps=steps)
+            if pooled is not None:
+                return pooled
+        spikes, _, _ = lif.sequence(cur, steps=steps)
+        T, B = spikes.shape[0], spikes.shape[1]
+        h = spike_pool(spikes.reshape(T * B, *spikes.shape[2:]), k)  # = self.pool, faster
+        return h.view(T, B, *h.shape[1:])
 
     # ---------------------------------------------------------------- export
     def to_sc_weights(self) -> list[torch.Tensor]:
