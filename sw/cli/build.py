@@ -214,7 +214,7 @@ def _auto_clock(spec, build, out: Path, attempts: int = 3):
 
 def timing_failure(spec, rep, qnet, codes) -> str:
     """The message of a build that misses its clock: fmax, the clock domain, and what to change."""
-    from ..boards.clocks import fastest_standard_clock
+    from ..boards.clocks import achieved_clock, fastest_standard_clock
     from ..hw.timing import image_cycles
 
     fmax = rep.sync_fmax_hz
@@ -223,10 +223,13 @@ def timing_failure(spec, rep, qnet, codes) -> str:
              f"below its {rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream or '(none)'} may fail on "
              "the board. Options:"]
     mean = rep.cycles_mean or rep.cycles_per_image
-    best = fastest_standard_clock(spec.make_platform(), fmax)
-    if best is not None and mean:
-        lines.append(f"  --clock {best / 1e6:g}: the fastest standard clock below fmax, {best / mean:,.0f} images/s "
-                     "(mean); or --clock auto to build at it")
+    platform = spec.make_platform()
+    best = fastest_standard_clock(platform, fmax)
+    if best is not None and mean:  # the PLL's achieved clock (48 MHz asked of the ULX3S's PLL gives 46.875)
+        got = achieved_clock(platform, best)
+        pll = "" if got == best else f" ({got / 1e6:g} MHz from the PLL)"
+        lines.append(f"  --clock {best / 1e6:g}{pll}: the fastest standard clock below fmax, {got / mean:,.0f} "
+                     "images/s (mean); or --clock auto to build at it")
     lanes, tlanes = rep.parallelism or (1, 1)
     smaller = (lanes // 2, tlanes) if lanes > 1 else (lanes, max(1, tlanes // 2)) if tlanes > 1 else None
     if smaller is not None:

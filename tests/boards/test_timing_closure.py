@@ -100,6 +100,11 @@ def test_timing_failure_names_fmax_the_domain_and_two_ways_out():
     half = float(image_cycles(qnet, 25, (4, 25), codes).mean())
     assert half > rep.cycles_mean  # fewer lanes: more clocks per image
     assert f"--parallelism 4x25: less logic per clock, {50e6 / half:,.0f} images/s (mean) at 50.00 MHz" in msg
+    # a standard clock the PLL cannot make exactly: the clock it makes (48 MHz from 25 MHz: 46.875) and its images/s
+    rep = _report(50e6, 47.81e6, cycles_mean=rep.cycles_mean)
+    msg = timing_failure(get_board("ulx3s"), rep, qnet, codes)
+    assert (f"--clock 48 (46.875 MHz from the PLL): the fastest standard clock below fmax, "
+            f"{46.875e6 / rep.cycles_mean:,.0f} images/s") in msg
 
 
 def test_timing_failure_halves_time_lanes_when_one_neuron_lane():
