@@ -43,8 +43,9 @@ def preset_for_net(parallelism, qnet, recurrent_lanes: int = RECURRENT_LANES) ->
 #: repeat every 16 timesteps at L = 16, k = 8, so each time lane is wired to one set of constants);
 #: ULX3S: 8 neurons x 25 timesteps (all of T = 25 in one pass).
 BOARD_ENGINES: dict[str, EngineSetting] = {
-    # a recurrent net's lanes: 4 did not fit the UP5K (6,873 of 5,280 LC, 16 DSP needed at 8; 2 places in 4,502 LC at
-    # 27.09 MHz, docs/neurons.md); the ECP5 takes 16
+    # a recurrent net's lanes (docs/neurons.md, "RecurrentLIF nets"): 4 did not fit the UP5K (6,873 of 5,280 LC, 16 DSP
+    # needed of 8), 2 place (the 64-32r-10 digits net: 4,218 LC, 27.72 MHz); on the ECP5 16 missed 50 MHz (47.81 and
+    # 49.77 MHz in two builds of the 64-128r-10 net), 8 meet it (56.87 MHz)
     "icebreaker": EngineSetting((1, 16), "sobol", 2),
-    "ulx3s": EngineSetting((8, 25), "sobol", 16),
+    "ulx3s": EngineSetting((8, 25), "sobol", 8),
 }
