@@ -18,6 +18,9 @@ _SC_TIES = "tests/sc/test_ties.py"
 _HW_TIES = "tests/hw/test_ties.py"
 _HW_NET = "tests/hw/test_network.py"
 _HW_CONV = "tests/hw/test_conv_engine.py"
+#: recurrent layers (issue 13): the engine's recurrent mode and the models' recurrence against the plain reference
+_HW_REC = "tests/hw/test_recurrent_engine.py"
+_REC_MODEL = "tests/hw/test_recurrent_model.py"
 
 #: ``{module: test files}``: what runs against each module's mutants.
 SUBSETS: dict[str, list[str]] = {
@@ -25,30 +28,32 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.sc.sources": [_PINS, _DOC, "tests/sc/test_sources.py", _SC_TIES, "tests/sc/test_contract.py"],
     "sc_neurocore.sc.counting": [_SC_TIES, _DOC, "tests/sc/test_counting.py", "tests/sc/test_network.py"],
     "sc_neurocore.sc.fixed": [_SC_TIES, _DOC, "tests/sc/test_fixed.py"],
-    "sc_neurocore.sc.network": [_SC_TIES, "tests/sc/test_network.py"],
+    "sc_neurocore.sc.network": [_SC_TIES, "tests/sc/test_network.py", _REC_MODEL],
     "sc_neurocore.sc.bitstream": [_DOC, "tests/sc/test_bitstream.py", "tests/sc/test_counting.py"],
     # conv layers (issue 14): patches, OR pooling, the per-position count against loop references
     "sc_neurocore.sc.conv": ["tests/sc/test_conv.py", _DOC],
     "sc_neurocore.sc.geometry": ["tests/sc/test_conv.py", "tests/test_export.py"],
-    "sc_neurocore.export": [_SC_TIES, _DOC, "tests/test_export.py", _PINS],
+    "sc_neurocore.export": [_SC_TIES, _DOC, "tests/test_export.py", _PINS, _REC_MODEL],
     "sc_neurocore.hw.lif": [_HW_TIES, "tests/hw/test_lif.py"],
     "sc_neurocore.hw.rng": [_PINS, "tests/hw/test_rng.py"],
     "sc_neurocore.hw.sng": ["tests/hw/test_sng.py"],
     "sc_neurocore.hw.thermometer": ["tests/hw/test_thermometer.py", _HW_TIES, "tests/hw/test_count_pipeline.py"],
     "sc_neurocore.hw.sc_dot": ["tests/hw/test_sc_dot.py", _HW_TIES, _HW_NET],
-    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV],
-    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET],
+    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV, _HW_REC],
+    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET, _HW_REC],
     "sc_neurocore.hw.argmax": [_HW_TIES, "tests/hw/test_argmax.py", _HW_NET],
     "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", "tests/hw/test_one_hidden_neuron.py",
-                                  "tests/hw/test_conv_regions.py", _HW_NET, _HW_CONV],
+                                  "tests/hw/test_conv_regions.py", _HW_NET, _HW_CONV, _HW_REC],
     "sc_neurocore.hw.active_list": [_HW_TIES, "tests/hw/test_active_list.py", "tests/hw/test_conv_regions.py", _HW_NET,
                                     _HW_CONV],
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
-    "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET],
-    "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET, _HW_CONV],
+    "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET, _HW_REC],
+    "sc_neurocore.hw.plan": [_HW_TIES, _HW_NET, _HW_CONV, _HW_REC],
     "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
                                f"{_HW_NET}::test_cycles_per_image_with_trace",
-                               f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV],
+                               f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV,
+                               f"{_HW_REC}::test_recurrent_cycles_per_image_exact",
+                               f"{_HW_REC}::test_recurrent_blocks_cost_their_own_spikes_and_the_wait"],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET],
     "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in"],
     "sc_neurocore.hw.network": [_HW_TIES, _HW_NET],
@@ -76,7 +81,8 @@ SUBSETS: dict[str, list[str]] = {
 #: Modules of ``hw/`` not mutated, and why.
 NOT_MUTATED = {
     "sc_neurocore.hw.presets": "the boards' engine settings (parallelism, source): no arithmetic; a changed "
-                               "setting is a different build, measured by `nox -s build` (docs/bench/boards.md)",
+                               "setting is a different build, measured by `nox -s build` (docs/bench/boards.md); "
+                               "`preset_for_net` is held by tests/boards/test_build.py",
 }
 
 #: Functions (qualnames) left alone inside a mutated module, and why.
