@@ -119,16 +119,13 @@ def image_clocks(plans: tuple[LayerPlan, ...], T: int, lanes: int, tlanes: int, 
 
 
 def _model_spikes(qnet: QuantizedNet, T: int, xq) -> tuple[np.ndarray, list]:
-    """``(codes (B, n_input), per layer spikes (T, B, n_l))`` of ``SCNetwork.run_codes`` (no spikes for a one-layer
-    net)."""
+    """``(codes (B, n_input), per layer spikes (T, B, n_l))`` of ``SCNetwork.run_codes``."""
     from ..sc.network import SCNetwork
 
     codes = np.asarray(xq, dtype=np.int64)
     codes = codes.reshape(1, -1) if codes.ndim == 1 else codes
     if codes.ndim != 2 or codes.shape[1] != qnet.n_input:
         raise ValueError(f"xq must hold {qnet.n_input} codes per image, not shape {np.shape(xq)}")
-    if len(qnet.layers) == 1:
-        return codes, []
     return codes, SCNetwork.from_quantized(qnet).run_codes(codes, T, trace=True).spikes
 
 
