@@ -244,6 +244,14 @@ R_ALL_ONES = ("the write enable is en-width bits wide: (2 << w) - 1 and (0 or 1 
 R_LANE_END = ("the lane loop stops at the group's last valid lane (lane + 1 >= valid clears busy), so lane == valid is "
               "never reached while busy")
 R_BATCH_OF_ONE = "a batch of one image here (reshape(1, -1), or np.ones((1, n_in))): [0] and [-1] are the same row"
+R_POOL_DEAD = ("only a window's last group reaches the busy path (a group inside a window is ORed in the clock it is "
+               "handed over and clears busy); the pooled flags written there are read only through Mux(wfirst, 0, "
+               "...) by a later group of the same window, and the group after a window's last one always opens a "
+               "window (group_rows: ey == ex == 0 opens it, a dense group opens and closes its own; the next layer and "
+               "image start with such a group): what is written there, and at which pass, is never read")
+R_LANE_STOP = ("lane + 1 >= valid clears busy at lane valid - 1, and a group has 1 to P valid lanes (group_rows: "
+               "min(lanes, channels - cg * lanes)), so the lane never passes P - 1: lane == P - 1 decides nothing "
+               "that lane + 1 >= valid does not, nor would lane == P or lane == P + 1")
 
 #: Equivalent mutants: ``{mutant id: why no test can tell it from the original}``.
 EQUIVALENT: dict[str, str] = {
@@ -389,6 +397,9 @@ EQUIVALENT: dict[str, str] = {
     'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 2 << wr.en.shape().width#0': R_ALL_ONES,
     'hw/writeback.py:SpikeWriteback.elaborate:1 << wr.en.shape().width -> 0 << wr.en.shape().width#0': R_ALL_ONES,
     'hw/writeback.py:SpikeWriteback._pooled:lane < held.grp.valid -> lane <= held.grp.valid#0': R_LANE_END,
+    'hw/writeback.py:SpikeWriteback._pooled:held.pass_ == passes - 1 -> held.pass_ != passes - 1#0': R_POOL_DEAD,
+    **{f'hw/writeback.py:SpikeWriteback._pooled:passes - 1 -> passes {x}#0': R_POOL_DEAD for x in ("+ 1", "- 2", "- 0")},
+    **{f'hw/writeback.py:SpikeWriteback._pooled:P - 1 -> P {x}#0': R_LANE_STOP for x in ("+ 1", "- 0")},
     'hw/active_list.py:load_signature:stream.Signature(entry_layout(spec), always_ready=True) -> stream.Signature(entry_layout(spec), always_ready=False)#0': R_READY_UNREAD,
     'hw/active_list.py:ActiveLists.elaborate:range(2) -> range(3)#0': R_UNUSED_REGION,
     "hw/active_list.py:ActiveLists._bit_sets:Signal.like(index, name=f'set_index_{r}_{k}', reset_less=True) -> Signal.like(index, name=f'set_index_{r}_{k}', reset_less=False)#0": R_RESET_LESS,
@@ -516,6 +527,76 @@ _EQUIVALENT_COMPILER.update({
 })
 EQUIVALENT.update(_EQUIVALENT_COMPILER)
 
+# the compiled neurons' gateware (hw/equation.py, issue 18): why an equivalent mutant gives the same integers
+R_TIE_PICK = "at a == b both operands are the same integer: the multiplexer gives it whichever side it picks"
+R_ABS_ZERO = ("abs at a == 0 (the only integer a <= 0 or a < 1 adds to a < 0): -0 == 0, so taking the negation there "
+              "gives the same 0")
+R_CLAMP_TIE = ("a value at the bound itself: the clamp gives the bound, which is the value (the saturating fit, the "
+               "table index's clip to its entries)")
+R_ONE_ELEM = "a list of one element (exactly one operand of the product is a runtime parameter): [0] is [-1]"
+R_TIMES_ZERO = ("c == 0 is the only integer the mutant moves to the other branch: constant_product(x, 0) is the constant "
+                "0, and -0 == 0")
+R_SAME_PRODUCTS = ("every layer's constant is the same here: an Array of that one product per layer, indexed by the "
+                   "layer, is that product, and any entry of values is that constant")
+R_CMP_WIDTH = ("width is read only for an operation that is not a comparison (a comparison's signal is unsigned(1) "
+               "whatever width says)")
+R_LAST_UNREAD = ("last is read only inside out(), which tests stage_of is not None first; stage_of is None (the else "
+                 "branch) or one stage per operation (a non-empty list: every program has its state and input)")
+R_ONE_STAGE = ("_stages(fixed, 1) puts every operation in stage 0: no operand is delayed (stage_of[a] < stage_of[i] "
+               "never holds) and the outputs are at stage max(stage_of) = 0, so the same logic as stage_of None")
+_WIDER = (": the range analysis only sizes the signals and drops the saturations it proves idle, so the program "
+          "compiled for the wider range computes the same integers for every value of the narrower one (the same "
+          "fixed-point rules, exact on its whole range)")
+R_WIDER_LEAK = ("declares a wider range for the leaks than they can have (the export gives every leak a code in [0, 1] "
+                "in Q2.beta_bits, which EngineSpec checks)" + _WIDER)
+R_WIDER_GAIN = "declares a wider range for the model's gains than they can have (>= 0: check_neuron_constants)" + _WIDER
+R_WIDER_THETA = ("declares a wider range for theta and reset_q than they can have (at least one LSB: EngineSpec checks "
+                 "threshold_q in [1, max_int], check_lif_constants reset_q)" + _WIDER)
+R_ONE_STATE = "inside the branch of one state (len(self.states) == 1): states[0] is states[-1]"
+R_ONE_STAGE_LAST = ("with one stage the mutant passes last_stage=0 where the original passes None, but stage_of is None "
+                    "then, and build_step reads last_stage only for out()'s delays, which it skips without stage_of")
+EQUIVALENT.update({
+    "hw/equation.py:_expr:a < b -> a <= b#0": R_TIE_PICK,
+    "hw/equation.py:_expr:a > b -> a >= b#0": R_TIE_PICK,
+    "hw/equation.py:_expr:a < 0 -> a <= 0#0": R_ABS_ZERO,
+    "hw/equation.py:_expr:a < 0 -> a < 1#0": R_ABS_ZERO,
+    "hw/equation.py:_expr:a > hi -> a >= hi#0": R_CLAMP_TIE,
+    "hw/equation.py:_expr:a < lo -> a <= lo#0": R_CLAMP_TIE,
+    "hw/equation.py:_expr:a < t.lo_i -> a <= t.lo_i#0": R_CLAMP_TIE,
+    "hw/equation.py:_expr:a > t.hi_i -> a >= t.hi_i#0": R_CLAMP_TIE,
+    "hw/equation.py:_constant_mul:which[0] -> which[-1]#0": R_ONE_ELEM,
+    "hw/equation.py:_constant_mul:which[0] -> which[-1]#1": R_ONE_ELEM,
+    "hw/equation.py:_constant_mul.times:c >= 0 -> c > 0#0": R_TIMES_ZERO,
+    "hw/equation.py:_constant_mul.times:c >= 0 -> c >= 1#0": R_TIMES_ZERO,
+    "hw/equation.py:_constant_mul:len(set(values)) == 1 -> len(set(values)) == 0#0": R_SAME_PRODUCTS,
+    "hw/equation.py:_constant_mul:values[0] -> values[-1]#0": R_SAME_PRODUCTS,
+    "hw/equation.py:build_step:1 if op.kind == 'cmp' else op.width -> 2 if op.kind == 'cmp' else op.width#0": R_CMP_WIDTH,
+    "hw/equation.py:build_step:1 if op.kind == 'cmp' else op.width -> 0 if op.kind == 'cmp' else op.width#0": R_CMP_WIDTH,
+    "hw/equation.py:build_step:max(stage_of) if stage_of else 0 -> max(stage_of) if stage_of else 1#0": R_LAST_UNREAD,
+    "hw/equation.py:build_step:max(stage_of) if stage_of else 0 -> max(stage_of) if stage_of else -1#0": R_LAST_UNREAD,
+    "hw/equation.py:EquationUnit.elaborate:n > 1 -> n >= 1#0": R_ONE_STAGE,
+    "hw/equation.py:EquationUnit.elaborate:n > 1 -> n > 0#0": R_ONE_STAGE,
+    **{f"hw/equation.py:EquationNeuronStep.{f}:self.states[0] -> self.states[-1]#{n}": R_ONE_STATE
+       for f in ("model", "elaborate") for n in (0, 1)},
+    "hw/equation.py:LookaheadNeuronStep.__init__:core.states[0] -> core.states[-1]#0":
+        "the core holds one state (validate refuses any other core): [0] is [-1]",
+    "hw/equation.py:LookaheadNeuronStep.__init__:filt.states[0] -> filt.states[-1]#0":
+        "read only for the default drive, and validate refuses a filter of several states without a drive: one state, "
+        "[0] is [-1]",
+    **{f"hw/equation.py:LookaheadNeuronStep.elaborate:self.drive[0] -> self.drive[-1]#{n}":
+       "inside the branch of a drive of one term (len(self.drive) == 1; the condition's `and` reads drive[0] only "
+       "then): [0] is [-1]" for n in (0, 1, 2)},
+    **{f"hw/equation.py:LookaheadNeuronStep.for_spec:(0, 1) -> {r}#0": R_WIDER_LEAK for r in ("(-1, 1)", "(0, 2)")},
+    **{f"hw/equation.py:LookaheadNeuronStep.elaborate:sign > 0 -> sign {r}#0":
+       "a drive term's sign is +1 or -1 (validate refuses any other): > 0, >= 0 and > -1 pick the same terms"
+       for r in (">= 0", "> -1")},
+    **{f"hw/equation.py:_contract_neuron:(0, 1) -> {r}#0": R_WIDER_LEAK for r in ("(-1, 1)", "(0, 2)")},
+    "hw/equation.py:_contract_neuron:(0, None) -> (-1, None)#0": R_WIDER_GAIN,
+    "hw/equation.py:_contract_neuron:Fraction(1, fmt.one) -> Fraction(0, fmt.one)#0": R_WIDER_THETA,
+    "hw/equation.py:EquationUnit.elaborate:n > 1 -> n >= 1#1": R_ONE_STAGE_LAST,
+    "hw/equation.py:EquationUnit.elaborate:n > 1 -> n > 0#1": R_ONE_STAGE_LAST,
+})
+
 C_SCALAR = 'tests/sc/test_contract.py::test_scalars_stay_python_numbers'
 C_NEG = 'tests/sc/test_contract.py::test_quantize_probability_rejects_just_below_zero'
 C_SCALE = 'tests/sc/test_contract.py::test_current_scale_by_hand'
@@ -636,3 +717,63 @@ _KILLED_AFTER_COMPILER: dict[str, str] = {
         "tests/compiler/test_front_end_rules.py::test_random_currents_small_range_clipped_to_a_narrow_format",
 }
 KILLED_AFTER_RUN.update(_KILLED_AFTER_COMPILER)
+
+# the engine's writeback and compiled neurons (issue 18): survivors of their module runs with the new subsets
+# (docs/bench/mutants-parts/hw-equation-writeback.md), and the test that kills each
+_WB_HAND = "tests/hw/test_conv_engine.py::test_groups_handed_over_faster_than_a_window_is_written"
+_KILLED_AFTER_ENGINE: dict[str, str] = {
+    "hw/writeback.py:SpikeWriteback._pooled:self.hand.valid & ~busy -> self.hand.valid | ~busy#0": _WB_HAND,
+    "hw/writeback.py:SpikeWriteback._pooled:~busy -> busy#0": _WB_HAND,
+    "hw/writeback.py:SpikeWriteback._pooled:busy.eq(0) -> busy.eq(1)#1": _WB_HAND,
+    "hw/writeback.py:SpikeWriteback._pooled:busy.eq(0) -> busy.eq(-1)#1": _WB_HAND,
+}
+_EQ = "tests/hw/test_equation.py::"
+_KILLED_AFTER_ENGINE.update({
+    'hw/equation.py:_expr:Mux(a < 0, -a, a) -> Mux(a < 0, a, -a)#0':
+        _EQ + 'test_every_operation_kind_equals_numpy[0]',
+    'hw/equation.py:_expr:a < 0 -> a < -1#0':
+        _EQ + 'test_every_operation_kind_equals_numpy[6]',
+    'hw/equation.py:_expr:-a -> a#1':
+        _EQ + 'test_every_operation_kind_equals_numpy[0]',
+    'hw/equation.py:_expr:a >= b -> a > b#0':
+        _EQ + 'test_every_operation_kind_equals_numpy[4]',
+    'hw/equation.py:_expr:a < b -> a <= b#1':
+        _EQ + 'test_every_operation_kind_equals_numpy[2]',
+    'hw/equation.py:_expr:a <= b -> a < b#0':
+        _EQ + 'test_every_operation_kind_equals_numpy[3]',
+    'hw/equation.py:_constant_mul.times:c >= 0 -> c >= -1#0':
+        _EQ + 'test_per_layer_constants_of_either_sign[lut-layers0]',
+    'hw/equation.py:_constant_mul:values[0] -> values[1]#0':
+        _EQ + 'test_per_layer_constants_of_either_sign[lut-layers1]',
+    "hw/equation.py:_hoisted:op.kind not in ('input', 'param', 'const', 'shl', 'shr') or any((logic[a] for a in op.a... -> op.kind not in ('input', 'param', 'const', 'shl', 'shr') and any((logic[a] for a in op....#0":
+        _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[lif-subtract]',
+    'hw/equation.py:_hoisted:not only[i] -> only[i]#0':
+        _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[lif-subtract]',
+    'hw/equation.py:_hoisted:set(fixed.next_state.values()) | ({fixed.spike} if fixed.spike is not None else set()) -> set(fixed.next_state.values()) & ({fixed.spike} if fixed.spike is not None else set())#0':
+        _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[no-state-read]',
+    'hw/equation.py:_hoisted:i in readers or i in outputs -> i in readers and i in outputs#0':
+        _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[lif-subtract]',
+    'hw/equation.py:LookaheadNeuronStep.__init__:core.states[0] -> core.states[1]#0':
+        _EQ + 'test_the_lookahead_neurons_default_drive_is_its_one_filter_state',
+    'hw/equation.py:LookaheadNeuronStep.__init__:filt.states[0] -> filt.states[1]#0':
+        _EQ + 'test_the_lookahead_neurons_default_drive_is_its_one_filter_state',
+    'hw/equation.py:LookaheadNeuronStep.__init__:(filt.states[0], 1) -> (filt.states[0], 2)#0':
+        _EQ + 'test_the_lookahead_neurons_default_drive_is_its_one_filter_state',
+    'hw/equation.py:LookaheadNeuronStep.__init__:(filt.states[0], 1) -> (filt.states[0], 0)#0':
+        _EQ + 'test_the_lookahead_neurons_default_drive_is_its_one_filter_state',
+    'hw/equation.py:LookaheadNeuronStep.elaborate:len(self.drive) == 1 -> len(self.drive) == 0#0':
+        _EQ + 'test_a_drive_of_one_filter_state_is_that_states_register',
+    'hw/equation.py:LookaheadNeuronStep.elaborate:self.drive[0][1] == 1 -> self.drive[0][1] != 1#0':
+        _EQ + 'test_a_drive_of_one_filter_state_is_that_states_register',
+    'hw/equation.py:LookaheadNeuronStep.elaborate:self.drive[0][1] -> self.drive[0][0]#0':
+        _EQ + 'test_a_drive_of_one_filter_state_is_that_states_register',
+    'hw/equation.py:LookaheadNeuronStep.elaborate:self.drive[0][1] == 1 -> self.drive[0][1] == 2#0':
+        _EQ + 'test_a_drive_of_one_filter_state_is_that_states_register',
+    'hw/equation.py:LookaheadNeuronStep.elaborate:self.drive[0][1] == 1 -> self.drive[0][1] == 0#0':
+        _EQ + 'test_a_drive_of_one_filter_state_is_that_states_register',
+    'hw/equation.py:_contract_neuron:Fraction(1, fmt.one) -> Fraction(2, fmt.one)#0':
+        _EQ + 'test_the_smallest_threshold_the_contract_allows',
+    "hw/equation.py:_contract_neuron:neuron.compile(name, formats=leaks, split_saturation=True, coef_frac=EXPIF_TABLE['frac']) -> neuron.compile(name, formats=leaks, split_saturation=False, coef_frac=EXPIF_TABLE['frac'])#0":
+        _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[lif-subtract]',
+})
+KILLED_AFTER_RUN.update(_KILLED_AFTER_ENGINE)

@@ -57,6 +57,15 @@ def test_conv_core_equals_model(kw, par, T):
     _check(qnet, T, par, _images(2, 3, qnet.n_input))
 
 
+def test_groups_handed_over_faster_than_a_window_is_written():
+    """6 lanes, one timestep, a 1x1 kernel: without tracing the neuron unit hands over a group every 5 clocks, the
+    writeback spends 6 on a window's last group, so the next window's first group waits for it (the clock model
+    says how long), while the groups inside a window are taken in the clock they are handed over: the results and
+    the clocks both show a writer that drops lanes or keeps the writeback busy for a group inside a window."""
+    qnet = conv_net(5, in_shape=(1, 4, 4), channels=(6,), k=1, pad=0, pool=2)
+    _check(qnet, 1, (6, 1), _images(3, 3, qnet.n_input))
+
+
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**16), k=st.integers(1, 3), pad=st.integers(0, 1), c_in=st.integers(1, 2),
        oc=st.integers(1, 3), lanes=st.integers(1, 4), tlanes=st.integers(1, 3), rng_kind=st.sampled_from(["lfsr", "sobol"]))

@@ -73,6 +73,64 @@ def expected(fixed, currents):
     return [(j, int(spikes[t, j]), {s: int(states[s][t, j]) for s in fixed.states}) for t in range(T) for j in range(N)]
 
 
+#: The logic depth of one operation in rough adder delays, as hw/equation.py documents it (no entry: 0, wiring).
+ADDER_DELAYS = {"mul": 4, "lut": 3, "add": 1, "sub": 1, "neg": 1, "min": 1, "max": 1, "abs": 1, "fit": 1, "cmp": 1,
+                "select": 1}
+#: neg, max, abs, a runtime parameter, shifts, a wrapping fit, the reset's select (depths below, by hand)
+MIXED = ("v = beta*v + max(-I, 0) - abs(v)*0.25",
+         dict(threshold="v > theta", reset="v = 0", params=dict(beta=0.5, theta=1.0), runtime=("beta",)))
+
+
+def _depth_by_recursion(fixed):
+    """The longest path into each operation's output, walked back from it (memoised), in ADDER_DELAYS."""
+    memo = {}
+
+    def depth(i):
+        if i not in memo:
+            op = fixed.ops[i]
+            memo[i] = max((depth(a) for a in op.args), default=0) + ADDER_DELAYS.get(op.kind, 0)
+        return memo[i]
+
+    return [depth(i) for i in range(len(fixed.ops))]
+
+
+def _pipeline_programs():
+    return [from_equations(EXPIF_EQ, **EXPIF).compile(), from_equations(MIXED[0], **MIXED[1]).compile(overflow="wrap"),
+            from_equations("v = max(I, 0)/2").compile()]  # max, then a free shift: ends at the longest path
+
+
+def test_logic_depth_is_the_longest_path_in_adder_delays():
+    programs = _pipeline_programs()
+    assert set(ADDER_DELAYS) <= {op.kind for f in programs for op in f.ops}  # every costed kind is walked
+    for fixed in programs:
+        assert logic_depth(fixed) == _depth_by_recursion(fixed)
+    # MIXED: param, state, input, beta*v (4), -I (1), 0, max (2), abs(v) (1), shl (2), add (5), shl (1), sub (6),
+    # shr (6), fit (7), theta, cmp (8), 0, select (9)
+    assert logic_depth(programs[1]) == [0, 0, 0, 4, 1, 0, 2, 1, 2, 5, 1, 6, 6, 7, 0, 8, 0, 9]
+    # ExpIF's longest path: min, mul, sub, shr, lut, mul, add, add, shr, fit, cmp, select = 1+4+1+0+3+4+1+1+0+1+1+1
+    assert max(logic_depth(programs[0])) == 18
+
+
+@pytest.mark.parametrize("stages", [1, 2, 3, 4])
+def test_pipeline_stages_cut_where_the_depth_crosses_k_over_stages(stages):
+    """An operation's stage: how many of the cuts at k/stages of the longest path (k = 1 .. stages-1) lie at or
+    before where its logic begins (its depth less its own delay); an operation of no logic that ends the longest
+    path is in the last stage."""
+    from sc_neurocore.hw.equation import _stages
+
+    programs = _pipeline_programs()
+    for fixed in programs:
+        depth = _depth_by_recursion(fixed)
+        total = max(depth)
+        begins = [d - ADDER_DELAYS.get(op.kind, 0) for op, d in zip(fixed.ops, depth)]
+        assert _stages(fixed, stages) == [sum(k * total <= b * stages for k in range(1, stages)) for b in begins]
+    # MIXED by hand from its depths above (longest path 9): cuts at 4.5 (2 stages), at 3 and 6 (3 stages)
+    by_hand = {2: [0] * 11 + [1, 1, 1, 0, 1, 0, 1], 3: [0] * 9 + [1, 0, 1, 2, 2, 0, 2, 0, 2]}
+    if stages in by_hand:
+        assert _stages(programs[1], stages) == by_hand[stages]
+    assert _stages(programs[2], stages)[-1] == stages - 1  # the shift after max begins at the longest path, 1
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(polynomial_neurons())
 def test_random_polynomial_neurons_equal_numpy(spec):
@@ -119,6 +177,47 @@ def test_step_is_combinational_and_equals_numpy():
     sim.add_testbench(bench)
     sim.run()
     assert got == list(zip(nxt["v"].tolist(), spike.tolist()))
+
+
+#: one program per line, every operation kind and mode of the IR between them, with no threshold in the last
+KINDS = [
+    ("v = beta*v + max(-I, 0) - abs(v)*0.25", dict(threshold="v > theta", reset="v = 0",
+                                                   params=dict(beta=0.5, theta=1.0), runtime=("beta",)),
+     dict(overflow="wrap")),  # neg, max, abs, a parameter, fit that wraps, >
+    ("v = min(v, I) - 0.375*v", dict(threshold="v >= 0.5", reset="v = v - 0.5"), dict(rounding="round")),  # min, >=
+    ("v = 0.75*v + I", dict(threshold="v < -1", reset="v = 0"), {}),  # <
+    ("v = 0.75*v + I", dict(threshold="v <= -1", reset="v = 0"), {}),  # <=
+    ("v = v + I", dict(threshold="v >= 0.5", reset="v = v - 0.5"), {}),  # >= at its tie (v + I = 128)
+    ("v = 0.5*v + 0.125*exp(v/4) + I", dict(domains={"exp": (-3, 1)}), {}),  # a table read past both ends
+    ("v = abs(I) - abs(v)/2", {}, dict(rounding="round")),  # no threshold: no spike
+]
+
+
+@pytest.mark.parametrize("which", range(len(KINDS)))
+def test_every_operation_kind_equals_numpy(which):
+    """EquationStep against the NumPy step for each program of KINDS (neg, max, abs, min, a runtime parameter, a
+    wrapping and a saturating fit, floor and round shifts, a table read past both ends of its domain, each comparison,
+    no threshold), over random states and currents and every pair of edges (the ties v + I = 128, abs(0), -1)."""
+    eq, kw, ckw = KINDS[which]
+    fixed = from_equations(eq, **kw).compile(**ckw)
+    dut = EquationStep(fixed)
+    g = np.random.default_rng(which)
+    edges = [-32768, -32767, -257, -256, -255, -1, 0, 1, 127, 128, 255, 256, 257, 32767]
+    v = np.concatenate([g.integers(-32768, 32768, 200), np.repeat(edges, len(edges))])
+    cur = np.concatenate([g.integers(-32768, 32768, 200), np.tile(edges, len(edges))])
+    nxt, spike = fixed.step({"v": v}, cur)
+    got = []
+
+    async def bench(ctx):
+        for a, b in zip(v, cur):
+            ctx.set(dut.state.v, int(a))
+            ctx.set(dut.current, int(b))
+            got.append((ctx.get(dut.next_state.v), ctx.get(dut.spike)))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == list(zip(nxt["v"].tolist(), np.broadcast_to(spike, v.shape).tolist()))
 
 
 def test_unit_latency_is_its_stages():
@@ -897,3 +996,161 @@ def test_the_engine_runs_an_adex_net_like_the_model(trace_ready_every):
     res = check_against_model(qnet, 5, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
     assert all(st["w"].any() for st in res.states)
+
+
+def _lif_spec(thetas=(0.5, 1.0, 1.5), resets=None):
+    from sc_neurocore.export import QuantizedNet
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+
+    ws = [np.random.default_rng(4).normal(0.2, 1.0, (b, a)) for a, b in ((6, 5), (5, 4), (4, 3))]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 0.8, 0.5], list(thetas), SCConfig(length=8), resets=resets)
+    return EngineSpec.of(qnet, 4, (1, 1))
+
+
+@pytest.mark.parametrize("neuron", ["lif-subtract", "lif-zero", "no-state-read"])
+def test_the_compiled_neuron_hoists_what_needs_no_state(neuron):
+    """hoisted(): the operations that read no state, hold logic (not only wiring: the input, parameters, constants,
+    shifts) and are read by an operation that reads a state or are an output -- for the LIF, I - theta among them
+    (LIFStep's current - theta): the membrane's comparison then starts from a register; a next state that reads
+    no state is hoisted whole."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import EquationNeuronStep
+
+    if neuron == "no-state-read":
+        dut = EquationNeuronStep(from_equations("v = I - 0.5").compile(), [{}])
+    else:
+        dut = EquationNeuronStep.lif_for_spec(_lif_spec(resets=None if neuron == "lif-subtract" else ("zero",) * 3))
+    Fragment.get(dut, None)  # the hoisted operations' registers and what they read elaborate
+    ops = dut.fixed.ops
+    reads_state, wiring_only = [], []
+    for op in ops:
+        reads_state.append(op.kind == "state" or any(reads_state[a] for a in op.args))
+        wiring_only.append(op.kind in ("input", "param", "const", "shl", "shr") and all(wiring_only[a] for a in op.args))
+    outputs = set(dut.fixed.next_state.values()) | ({dut.fixed.spike} - {None})
+    read_by_state = {a for i, op in enumerate(ops) if reads_state[i] for a in op.args}
+    want = [i for i in range(len(ops))
+            if not reads_state[i] and not wiring_only[i] and (i in read_by_state or i in outputs)]
+    assert dut.hoisted() == want
+    if neuron == "no-state-read":
+        assert want == [dut.fixed.next_state["v"]]
+        return
+    theta, cur = dut.fixed.param_ops["theta"], dut.fixed.input_op
+    shifted = {i: op.args[0] for i, op in enumerate(ops) if op.kind == "shl"}
+    assert any(ops[i].kind == "sub" and [shifted.get(a, a) for a in ops[i].args] == [cur, theta] for i in want)
+
+
+def _step_each_layer(dut, cases, n_layers):
+    """``[(layer, v, i, next v, spike)]`` of a one-state EquationNeuronStep: next_current = current, load, a tick."""
+    from amaranth.hdl import Module, Signal
+
+    got = []
+
+    async def bench(ctx):
+        for li in range(n_layers):
+            ctx.set(dut.layer, li)
+            for v, i in cases:
+                ctx.set(dut.state, v)
+                ctx.set(dut.current, i)
+                ctx.set(dut.next_current, i)
+                ctx.set(dut.load, 1)
+                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
+                got.append((li, v, i, ctx.get(dut.next_state), ctx.get(dut.spike)))
+
+    top = Module()  # a clock domain even when no operation is hoisted
+    top.submodules.dut = dut
+    tick = Signal()
+    top.d.sync += tick.eq(~tick)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return got
+
+
+@pytest.mark.parametrize("layers", [
+    ((-1, 1), (0, -1), (1, 0), (-256, 256), (77, -77), (-3, 200)),  # (k, g) per layer
+    ((-3, 77),),  # one layer
+    ((5, -1), (-2, -1), (5, -1)),  # two values of k, one of g
+])
+@pytest.mark.parametrize("leak", ["multiplier", "lut"])
+def test_per_layer_constants_of_either_sign(leak, layers):
+    """Two runtime parameters that multiply the state (one the first operand of its product, one the second), set
+    per layer to constants of either sign (-1, 0 and 1 LSB among them): with leak="lut" each layer's products are
+    shifts and adds of its constants (no multiplier in the Verilog); every layer's step equals the NumPy step with
+    that layer's parameters."""
+    from sc_neurocore.hw import verilog
+    from sc_neurocore.hw.equation import EquationNeuronStep
+
+    fixed = from_equations("v = k*v + v*g + I", threshold="v > 1", reset="v = 0", params={"k": 0.5, "g": 0.25},
+                           runtime={"k": (-1, 1), "g": (-1, 1)}).compile(formats={"k": "Q2.8", "g": "Q2.8"})
+    muls = [op.args for op in fixed.ops if op.kind == "mul"]
+    assert sorted(a.index(fixed.param_ops[p]) for a, p in zip(muls, "kg")) == [0, 1]  # k*v and v*g
+    layers = [{"k": k, "g": g} for k, g in layers]
+    text = verilog(EquationNeuronStep(fixed, layers, leak=leak), name="n")
+    assert text.count(" * ") == (0 if leak == "lut" else 2)
+    dut = EquationNeuronStep(fixed, layers, leak=leak)
+    g = np.random.default_rng(7)
+    cases = [(int(a), int(b)) for a, b in g.integers(-32768, 32768, (40, 2))] + [(32767, 32767), (-32768, -32768),
+                                                                                 (-32768, 32767), (255, 1), (-1, 0)]
+    v, cur = np.array(cases).T
+    want = []
+    for li, params in enumerate(layers):
+        nxt, spike = fixed.step({"v": v}, cur, params)
+        want += list(zip([li] * len(cases), v.tolist(), cur.tolist(), nxt["v"].tolist(), spike.tolist()))
+    assert _step_each_layer(dut, cases, len(layers)) == want
+
+
+def test_the_smallest_threshold_the_contract_allows():
+    """theta = reset = one LSB (threshold_q = 1, what EngineSpec allows): the compiled LIF takes it and steps like
+    the contract's LIF (sc.fixed.lif_step) at the tie v = theta and around it."""
+    from sc_neurocore.hw.equation import EquationNeuronStep
+    from sc_neurocore.sc.fixed import lif_step
+
+    spec = _lif_spec(thetas=(1 / 256, 1.0, 1 / 256))
+    assert [int(layer.threshold_q) for layer in spec.qnet.layers] == [1, 256, 1]
+    dut = EquationNeuronStep.lif_for_spec(spec)
+    cases = [(v, i) for v in (-2, -1, 0, 1, 2, 256, 32767) for i in (-1, 0, 1, 2)]
+    got = _step_each_layer(dut, cases, 3)
+    want = []
+    for li, layer in enumerate(spec.qnet.layers):
+        for v, i in cases:
+            nv, s = lif_step(v, i, layer.beta_q, layer.threshold_q)
+            want.append((li, v, i, int(nv), int(s)))
+    assert got == want
+
+
+def test_the_lookahead_neurons_default_drive_is_its_one_filter_state():
+    """Without a drive, the core's current is the filter's one state, sign +1: the model is the filter's step, then
+    the core's with the new filter state as its current."""
+    from amaranth.hdl import Fragment
+    from sc_neurocore.hw.equation import LookaheadNeuronStep
+
+    filt = from_equations("i = 0.5*i + I").compile()
+    core = from_equations("v = 0.75*v + I", threshold="v > 1", reset="v = 0").compile()
+    dut = LookaheadNeuronStep(filt, core, [{}])
+    assert dut.drive == (("i", 1),) and dut.states == ("i", "v")
+    Fragment.get(dut, None)  # its one state is the drive's register
+    g = np.random.default_rng(8)
+    i0, v0, cur = (np.concatenate([g.integers(-32768, 32768, 200), [32767, -32768, 0]]) for _ in range(3))
+    got, spike = dut.model({"i": i0, "v": v0}, cur, 0)
+    f, _ = filt.step({"i": i0}, cur)
+    c, s = core.step({"v": v0}, f["i"])
+    assert (got["i"].tolist(), got["v"].tolist(), spike.tolist()) == (f["i"].tolist(), c["v"].tolist(), s.tolist())
+
+
+def test_a_drive_of_one_filter_state_is_that_states_register():
+    """The Synaptic neuron's drive is i_syn itself: its register ahead is the core's current, no drive register of its
+    own; the Alpha neuron's drive, i_exc - i_inh, gets one (drive_ahead)."""
+    from sc_neurocore.hw import verilog
+    from sc_neurocore.hw.equation import LookaheadNeuronStep
+    from sc_neurocore.hw.plan import EngineSpec
+    from sc_neurocore.sc.contract import SCConfig
+
+    from .reference import random_qnet
+
+    names = {}
+    for model, params in (("synaptic", {"alpha": 0.8}), ("alpha", {"alpha_exc": 0.9, "alpha_inh": 0.5})):
+        qnet = random_qnet([5, 4, 3], SCConfig(length=8), seed=3, neurons=model, neuron_params=[params] * 2)
+        names[model] = "drive_ahead" in verilog(LookaheadNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1))), name="n")
+    assert names == {"synaptic": False, "alpha": True}
