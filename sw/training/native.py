@@ -142,6 +142,15 @@ void NAME(const T_ *restrict s, const T_ *restrict g, T_ *restrict gin, long pla
             for (; o_ < n; o_++) { T_ p_ = v * (T_)x[o_]; a[o_] = a[o_] + p_; }            \
         }                                                                                  \
     }
+/* The kernel taps (ky0..ky1, kx0..kx1) through which input (iy, ix) reaches an output position (shared by the
+   forward and the kernel gradient). */
+#define KERNEL_WINDOW                                                                      \
+    long ky0 = iy + pad - ho + 1, ky1 = iy + pad;                                          \
+    long kx0 = ix + pad - wo + 1, kx1 = ix + pad;                                          \
+    if (ky0 < 0) ky0 = 0;                                                                  \
+    if (ky1 > k - 1) ky1 = k - 1;                                                          \
+    if (kx0 < 0) kx0 = 0;                                                                  \
+    if (kx1 > k - 1) kx1 = k - 1;
 #define SPIKE_CONV_FORWARD(NAME, T_)                                                       \
 VECTOR_CLONES void NAME(const T_ *restrict s, const T_ *restrict wt, const T_ *restrict bias, T_ *restrict out, \
           T_ *restrict acc, long n, long c_in, long h, long w, long c_out, long k, long pad) \
@@ -155,12 +164,7 @@ VECTOR_CLONES void NAME(const T_ *restrict s, const T_ *restrict wt, const T_ *r
                 for (long ix = 0; ix < w; ix++) {                                          \
                     T_ val = si[(c * h + iy) * w + ix];                                    \
                     if (val == 0) continue;                                                \
-                    long ky0 = iy + pad - ho + 1, ky1 = iy + pad;                          \
-                    long kx0 = ix + pad - wo + 1, kx1 = ix + pad;                          \
-                    if (ky0 < 0) ky0 = 0;                                                  \
-                    if (ky1 > k - 1) ky1 = k - 1;                                          \
-                    if (kx0 < 0) kx0 = 0;                                                  \
-                    if (kx1 > k - 1) kx1 = k - 1;                                          \
+                    KERNEL_WINDOW                                                          \
                     for (long ky = ky0; ky <= ky1; ky++)                                   \
                         for (long kx = kx0; kx <= kx1; kx++) {                             \
                             const T_ *restrict wv = wt + ((c * k + ky) * k + kx) * c_out;  \
@@ -196,12 +200,7 @@ VECTOR_CLONES void NAME(const T_ *restrict s, const T_ *restrict g, double *rest
                 for (long ix = 0; ix < w; ix++) {                                          \
                     double val = (double)si[(c * h + iy) * w + ix];                        \
                     if (val == 0) continue;                                                \
-                    long ky0 = iy + pad - ho + 1, ky1 = iy + pad;                          \
-                    long kx0 = ix + pad - wo + 1, kx1 = ix + pad;                          \
-                    if (ky0 < 0) ky0 = 0;                                                  \
-                    if (ky1 > k - 1) ky1 = k - 1;                                          \
-                    if (kx0 < 0) kx0 = 0;                                                  \
-                    if (kx1 > k - 1) kx1 = k - 1;                                          \
+                    KERNEL_WINDOW                                                          \
                     for (long ky = ky0; ky <= ky1; ky++)                                   \
                         for (long kx = kx0; kx <= kx1; kx++) {                             \
                             double *restrict dw = dwt + ((c * k + ky) * k + kx) * c_out;   \
