@@ -231,16 +231,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     t0 = time.perf_counter()
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-    else:
-        data = experiment(args)
-        data["command"] = common.command_line(SCRIPT, argv)
-        common.write_json(NAME, data, args.out_dir)
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv, lambda: experiment(args))
+    if data is None:
+        return 2
     text = render(data)
     path = common.write_report(NAME, text, Path(args.out_dir))
     print(text)

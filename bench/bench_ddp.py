@@ -101,22 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=None, help="report folder (default: docs/bench)")
     common.add_render_only(ap)
     args = ap.parse_args(argv)
-    command = common.command_line(SCRIPT, argv if argv is not None else sys.argv[1:])
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-        command = data.get("command", command)
-    elif args.quick:
-        print(render(experiment(args.dataset, 1), command))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if args.quick and not args.render_only:
+        print(render(experiment(args.dataset, 1), common.command_line(SCRIPT, argv)))
         return 0
-    else:
-        data = experiment(args.dataset, args.epochs)
-        data["command"] = command
-        common.write_json(NAME, data, args.out_dir)
-    path = common.write_report(NAME, render(data, command), args.out_dir)
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv, lambda: experiment(args.dataset, args.epochs))
+    if data is None:
+        return 2
+    path = common.write_report(NAME, render(data, data.get("command", common.command_line(SCRIPT, argv))), args.out_dir)
     print(f"wrote {path}")
     return 0
 

@@ -225,20 +225,14 @@ def render(data: dict) -> str:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-    else:
-        why = no_gpu_message()
-        if why is not None:
-            print(f"{SCRIPT}: {why}; the GPU figures stay pending (docs/STATUS.md)", file=sys.stderr)
-            return 3
-        data = experiment(args, log=lambda msg: print(msg, flush=True))
-        data["command"] = common.command_line(SCRIPT, argv)
-        common.write_json(NAME, data, args.out_dir)
+    why = None if args.render_only else no_gpu_message()
+    if why is not None:
+        print(f"{SCRIPT}: {why}; the GPU figures stay pending (docs/STATUS.md)", file=sys.stderr)
+        return 3
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv,
+                               lambda: experiment(args, log=lambda msg: print(msg, flush=True)))  # fmt: skip
+    if data is None:
+        return 2
     text = render(data)
     path = common.write_report(NAME, text, Path(args.out_dir))
     print(text)

@@ -147,26 +147,20 @@ def main(argv: list[str] | None = None) -> int:
     archs = [a for a in args.archs.split(",") if a]
     if not archs or set(archs) - set(NETS):
         ap.error(f"--archs takes {', '.join(NETS)}, not {args.archs!r}")
-    command = common.command_line(SCRIPT, argv if argv is not None else sys.argv[1:])
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-        command = data.get("command", command)
-    elif args.quick:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if args.quick and not args.render_only:
         import tempfile
 
+        command = common.command_line(SCRIPT, argv)
         with tempfile.TemporaryDirectory() as tmp:
             data = experiment(archs, 1, args.seed, Path(tmp))
         print(render(dict(data, command=command), command))
         return 0
-    else:
-        data = experiment(archs, args.epochs, args.seed, CHECKPOINTS, args.reuse)
-        data["command"] = command
-        common.write_json(NAME, data, args.out_dir)
-    path = common.write_report(NAME, render(data, command), args.out_dir)
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv,
+                               lambda: experiment(archs, args.epochs, args.seed, CHECKPOINTS, args.reuse))  # fmt: skip
+    if data is None:
+        return 2
+    path = common.write_report(NAME, render(data, data.get("command", common.command_line(SCRIPT, argv))), args.out_dir)
     print(f"wrote {path}")
     return 0
 

@@ -231,18 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", type=Path, default=common.REPORT_DIR)
     common.add_render_only(p)
     args = p.parse_args(argv)
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-    else:
-        steps = 100 if args.quick else args.steps
-        data = experiment(steps, args.neurons, not (args.no_synth or args.quick),
-                          ("verilator",) if args.quick else SIMS)
-        data["command"] = common.command_line(SCRIPT, argv)
-        common.write_json(NAME, data, args.out_dir)
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv, lambda: experiment(
+        100 if args.quick else args.steps, args.neurons, not (args.no_synth or args.quick),
+        ("verilator",) if args.quick else SIMS))  # fmt: skip
+    if data is None:
+        return 2
     path = common.write_report(NAME, render(data), args.out_dir)
     print(f"[neurons] wrote {path}")
     if args.out_dir == common.REPORT_DIR and update_doc(data):

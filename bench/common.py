@@ -261,5 +261,26 @@ def add_render_only(ap: argparse.ArgumentParser) -> None:
     )
 
 
+def saved_or_new(script: str, name: str, schema: int, args, argv: Sequence[str],
+                 run: Callable[[], dict]) -> dict | None:
+    """The data a report renders, the common part of every benchmark's ``main``.
+
+    With ``--render-only`` (``args.render_only``): the JSON saved as ``<args.out_dir>/<name>.json``; ``None``
+    after saying why on stderr (``script: ...``) when it is missing or of another ``schema``: the caller exits 2.
+    Otherwise ``run()``'s data, with ``command`` (the command line of ``script`` and ``argv``) added, saved to that
+    JSON before it is returned.
+    """
+    if args.render_only:
+        try:
+            return read_json(name, args.out_dir, schema=schema)
+        except RenderError as exc:
+            print(f"{script}: {exc}", file=sys.stderr)
+            return None
+    data = run()
+    data["command"] = command_line(script, argv)
+    write_json(name, data, args.out_dir)
+    return data
+
+
 if __name__ == "__main__":  # pragma: no cover - manual check
     print(machine_info(), git_revision(), sys.version)

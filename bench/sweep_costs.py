@@ -231,16 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", type=Path, default=common.REPORT_DIR)
     common.add_render_only(p)
     args = p.parse_args(argv)
-    if args.render_only:
-        try:
-            data = common.read_json(NAME, args.out_dir, schema=SCHEMA)
-        except common.RenderError as exc:
-            print(f"{SCRIPT}: {exc}", file=sys.stderr)
-            return 2
-    else:
-        data = experiment(args.checkpoint, args.builds)
-        data["command"] = common.command_line(SCRIPT, argv)
-        common.write_json(NAME, data, args.out_dir)
+    data = common.saved_or_new(SCRIPT, NAME, SCHEMA, args, argv, lambda: experiment(args.checkpoint, args.builds))
+    if data is None:
+        return 2
     path = common.write_report(NAME, render(data), args.out_dir)
     print(f"wrote {path}")
     return 0

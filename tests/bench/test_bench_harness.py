@@ -32,6 +32,28 @@ def test_md_table_and_stats():
     assert common.median([3.0, 1.0, 2.0]) == 2.0
 
 
+def test_saved_or_new_runs_saves_then_renders_the_saved_data(tmp_path, capsys):
+    import argparse
+
+    runs = []
+
+    def run():
+        runs.append(1)
+        return {"schema": 3, "figure": 7}
+
+    args = argparse.Namespace(render_only=False, out_dir=tmp_path)
+    data = common.saved_or_new("bench/x.py", "x", 3, args, ["--fast"], run)
+    assert runs == [1] and data == {"schema": 3, "figure": 7, "command": "python bench/x.py --fast"}
+    assert json.loads((tmp_path / "x.json").read_text()) == data
+    args.render_only = True
+    assert common.saved_or_new("bench/x.py", "x", 3, args, [], run) == data and runs == [1]  # nothing re-run
+    assert common.saved_or_new("bench/x.py", "x", 4, args, [], run) is None  # another schema: the caller exits 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench/x.py:") and "schema 3" in err
+    assert common.saved_or_new("bench/x.py", "missing", 3, args, [], run) is None
+    assert "no " in capsys.readouterr().err
+
+
 def test_run_all_discovers_and_assembles(tmp_path):
     assert "training" in run_all.discover()
     (tmp_path / "zeta.md").write_text("## Zeta\n\n![x](../img/z.png)\n")
