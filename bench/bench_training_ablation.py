@@ -263,12 +263,11 @@ def _pm(xs) -> str:
 
 
 def _paired(xs, base) -> str:
-    """Mean ± std of the per-seed differences to the base (points)."""
-    n = min(len(xs), len(base))
-    if n == 0:
-        return "-"
-    m, s = common.mean_std([a - b for a, b in zip(xs[:n], base[:n])])
-    return f"{m:+.2f} ± {s:.2f}"
+    """Mean ± std of the per-seed differences to the base (points) and the 95 % interval of their mean, as the
+    training benchmark reports its peers (:func:`training_report._paired_difference`)."""
+    import training_report
+
+    return training_report._paired_difference(xs, base) if min(len(xs), len(base)) else "-"
 
 
 def _same(digests, base) -> str:

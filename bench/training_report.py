@@ -169,11 +169,17 @@ def _main_table(data: dict, summ: dict) -> list[str]:
 
 def _paired_difference(ours: list[float], peer: list[float]) -> str:
     """Mean ± sample std of ``ours[k] - peer[k]`` over the seeds both ran (seed k: the same initial weights and
-    batches in both libraries, so the differences are paired); the mean alone for one seed."""
+    batches in both libraries, so the differences are paired), then the two-sided 95 % Student-t interval of that
+    mean in brackets (does the run tell the two apart?); the mean alone for one seed."""
     n = min(len(ours), len(peer))
     diffs = [a - b for a, b in zip(ours[:n], peer[:n])]
     m, sd = common.mean_std(diffs)
-    return f"{m:+.2f} ± {sd:.2f}" if n > 1 else f"{m:+.2f}"
+    if n < 2:
+        return f"{m:+.2f}"
+    from scipy import stats
+
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return f"{m:+.2f} ± {sd:.2f} [{m - half:+.2f}, {m + half:+.2f}]"
 
 
 def _ran(summ: dict, key: str) -> bool:
@@ -200,7 +206,7 @@ def _ratios(data: dict, summ: dict) -> list[str]:
         ])  # fmt: skip
     header = ["peer", "s/epoch ratio (lower is faster)",
               *(["inference ratio (higher is faster)"] if timed else []),
-              "accuracy difference (points, mean ± std over seeds)"]  # fmt: skip
+              "accuracy difference (points, mean ± std over seeds [95 % interval of the mean])"]  # fmt: skip
     fastest = min(peers, key=lambda lib: summ[lib["key"]]["epoch"])
     most = max(peers, key=lambda lib: summ[lib["key"]]["acc"])
     tr = ours["epoch"] / summ[fastest["key"]]["epoch"]

@@ -268,3 +268,11 @@ def test_gateware_report_from_the_sample(tmp_path):
     shutil.copy(DATA / "gateware.json", tmp_path / "gateware.json")
     assert bench_gateware.main(["--render-only", "--out-dir", str(tmp_path)]) == 0
     assert (tmp_path / "gateware.md").read_text(encoding="utf-8") == text.rstrip() + "\n"
+
+
+def test_paired_accuracy_difference_carries_its_95_percent_interval():
+    import training_report
+
+    # differences 1, 2, 3: mean 2, sample std 1; t(0.975, 2 dof) = 4.3027, so the half-width is 4.3027 / sqrt(3) = 2.484
+    assert training_report._paired_difference([1.0, 2.0, 3.0, 9.0], [0.0, 0.0, 0.0]) == "+2.00 ± 1.00 [-0.48, +4.48]"
+    assert training_report._paired_difference([97.5], [97.0]) == "+0.50"

@@ -116,14 +116,16 @@ def test_report_paired_differences_and_same_weights_from_the_runs():
         return next(ln for ln in text.splitlines() if ln.startswith(f"| {label} |"))
 
     d = np.array([93.5, 93.5, 94.0]) - base
-    assert f"| {np.mean(d):+.2f} ± {np.std(d, ddof=1):.2f} | 0/3 |" in line(ab.VARIANTS["alpha-4"].label)
+    half = 4.302653 * np.std(d, ddof=1) / np.sqrt(3)  # Student t, 2 degrees of freedom, 97.5 %
+    assert (f"| {np.mean(d):+.2f} ± {np.std(d, ddof=1):.2f} [{np.mean(d) - half:+.2f}, {np.mean(d) + half:+.2f}] | 0/3 |"
+            in line(ab.VARIANTS["alpha-4"].label))  # fmt: skip
     assert f"| {np.mean([93.5, 93.5, 94.0]):.2f} ± {np.std([93.5, 93.5, 94.0], ddof=1):.2f} |" in line(
         ab.VARIANTS["alpha-4"].label
     )
     # against its control, the step loop with ">": differences 0, 0, 0.2; ties summed over the seeds
-    assert "| +0.07 ± 0.12 | 2/3 (vs loop-gt) | 3 |" in line(ab.VARIANTS["tie-ge"].label)
+    assert "| +0.07 ± 0.12 [-0.22, +0.35] | 2/3 (vs loop-gt) | 3 |" in line(ab.VARIANTS["tie-ge"].label)
     assert "| 0/3 | 0 |" in line(ab.VARIANTS["loop-gt"].label)
-    assert "| `sc-neurocore train`, 1 thread (1) | 94.00 ± 1.00 | 94.0 / 93.0 / 95.0 | +0.00 ± 0.00 | 3/3 |" in text
+    assert "| `sc-neurocore train`, 1 thread (1) | 94.00 ± 1.00 | 94.0 / 93.0 / 95.0 | +0.00 ± 0.00 [+0.00, +0.00] | 3/3 |" in text
     assert "default threads (2) | 93.27 ± 0.31 |" in text and "--seed k" in text
     assert "(mnist5k, 784-128-128-10)" in text.splitlines()[0]
 
