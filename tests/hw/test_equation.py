@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -354,70 +356,180 @@ def test_the_compiled_lifs_lut_leak_has_no_multiplier():
         EquationNeuronStep.lif_for_spec(spec, leak="dsp")
 
 
-def test_the_engine_runs_the_compiled_lif_like_the_model():
-    """SCNetworkCore with the compiled LIF as its neuron: every trace word equals SCNetwork's (two layers)."""
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2)
-    T = 4
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True, neuron=EquationNeuronStep.lif_for_spec)
-    outs, words, _ = run_core(core, images)
-    res = check_against_model(qnet, T, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
+# ------------------------------------------------------------------------------ every kind: its compiled step, the engine
 
 
-@pytest.mark.parametrize(("alphas", "betas", "resets"), [
-    ((0.8, 0.5, 1.0), (0.9, 1.0, 0.7), "subtract"),
-    ((0.0, 0.95, 0.6), (0.85, 0.6, 1.0), "zero"),
-    ((0.9, 0.99, 1.0), (0.9, 0.8, 0.95), "subtract-delayed"),
-])
-def test_compiled_synaptic_neuron_is_the_contracts_synaptic_step(alphas, betas, resets):
-    """EquationNeuronStep.for_spec of a Synaptic net (the contract's CUBA neuron from equations) against
-    sc.fixed.synaptic_step: same next i_syn, v and spike for every layer over random states and currents plus
-    the saturation edges, for each reset of the contract."""
+#: Every state of each neuron kind, in the order of its state record (the membrane last).
+KIND_STATES = {"lif": ("v",), "synaptic": ("i_syn", "v"), "alif": ("a", "v"), "alpha": ("i_exc", "i_inh", "v"),
+               "second_order": ("a", "v"), "expif": ("v",), "adex": ("w", "v")}
+
+
+def _per_layer(**values):
+    """``name=(x0, x1, x2)`` -> ``[{name: x0}, {name: x1}, {name: x2}]``: a net's neuron_params, one dict a layer."""
+    return [dict(zip(values, row)) for row in zip(*values.values())]
+
+
+def _rows(array):
+    """The rows of an integer array as tuples of Python ints: (states..., current) cases of a step."""
+    return [tuple(int(x) for x in row) for row in array]
+
+
+def _synaptic_cases(qnet):
+    g = np.random.default_rng(2)
+    return _rows(g.integers(-32768, 32768, (300, 3))) + [
+        (32767, 32767, 32767), (-32768, -32768, -32768), (0, 0, 0), (32767, -32768, 32767), (-32768, 32767, 256),
+        (0, 256, 1)]
+
+
+def _alif_cases(qnet):
+    g = np.random.default_rng(3)  # the adaptation a in [0, max_int], as alif_step keeps it
+    cols = [g.integers(0, 32768, 300), g.integers(-32768, 32768, 300), g.integers(-32768, 32768, 300)]
+    return _rows(np.stack(cols, axis=1)) + [
+        (32767, 32767, 32767), (0, -32768, -32768), (0, 0, 0), (32767, 32767, -32768), (256, 300, 67)]
+
+
+def _alpha_cases(qnet):
+    g = np.random.default_rng(4)  # both currents in [0, max_int], as alpha_step keeps them
+    cols = [g.integers(0, 32768, 300), g.integers(0, 32768, 300), g.integers(-32768, 32768, 300),
+            g.integers(-32768, 32768, 300)]
+    return _rows(np.stack(cols, axis=1)) + [  # I = -32768: its -I is 32768
+        (32767, 0, 32767, 32767), (0, 32767, -32768, -32768), (0, 0, 0, 0), (32767, 32767, 32767, -32768),
+        (0, 0, 0, 300), (300, 0, 44, -100), (32767, 0, 0, -1), (0, 32767, 0, 1)]
+
+
+def _second_order_cases(qnet):
+    g = np.random.default_rng(5)
+    return _rows(g.integers(-32768, 32768, (300, 3))) + [
+        (32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (0, 0, 300),
+        (300, 44, 0), (-300, 100, 0), (1, -1, 0)]
+
+
+def _expif_cases(qnet):
+    """Random states and currents, membranes between the table's bottom and the threshold, the saturation edges and
+    membranes at the threshold and at v_rheobase."""
+    th, r = qnet.layers[0].threshold_q, qnet.layers[0].neuron_params["v_rheobase_q"]
+    g = np.random.default_rng(5)
+    return (_rows(g.integers(-32768, 32768, (200, 2)))
+            + _rows(np.stack([g.integers(r - 600, th + 600, 200), g.integers(-300, 300, 200)], axis=1))
+            + [(32767, 32767), (-32768, -32768), (0, 0), (th, 0), (th - 1, 0), (th + 1, 0), (r, 0), (32767, -32768)])
+
+
+def _adex_cases(qnet):
+    g = np.random.default_rng(5)
+    return _rows(g.integers(-32768, 32768, (250, 3))) + _rows(g.integers(-400, 400, (100, 3))) + [
+        (32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (-32768, 300, 0),
+        (100, 300, 0), (-100, 300, 0)]
+
+
+@dataclass(frozen=True)
+class CompiledKind:
+    """What the compiled step of one neuron kind is checked with: the seed of the (6, 5, 4, 3) net's weights; its
+    parameter sets (QuantizedNet.from_float's ``betas``, ``thresholds`` (defaults (0.9, 1.0, 0.6) and (0.5, 1.0,
+    1.5)), ``resets`` and ``params``, the neuron_params of the three layers); the ``(states..., current)`` cases
+    of a net (the states in KIND_STATES's order); the leaks compiled (None: for_spec's default); a further check of
+    the step."""
+
+    weight_seed: int
+    nets: tuple[dict, ...]
+    cases: Callable
+    leaks: tuple[str | None, ...] = (None,)
+    check: Callable = lambda dut: True
+
+
+_ADEX_SHARED = dict(v_rheobase=(0.8,) * 3, delta_t=(0.1,) * 3)
+#: Per neuron kind beyond LIF (LIF: test_compiled_lif_is_the_engines_lif_step_at_every_input, against LIFStep):
+#: the contract's ranges of its constants (leaks 0 and 1, gains up to the format's top, a signed AdEx ``a``), each
+#: reset where the kind takes more than subtract, the cases of its states (currents and adaptations kept
+#: non-negative where the contract's step keeps them so).
+COMPILED_KINDS = {
+    "synaptic": CompiledKind(5, (
+        dict(betas=(0.9, 1.0, 0.7), resets="subtract", params=_per_layer(alpha=(0.8, 0.5, 1.0))),
+        dict(betas=(0.85, 0.6, 1.0), resets="zero", params=_per_layer(alpha=(0.0, 0.95, 0.6))),
+        dict(betas=(0.9, 0.8, 0.95), resets="subtract-delayed", params=_per_layer(alpha=(0.9, 0.99, 1.0))),
+    ), _synaptic_cases),
+    "alif": CompiledKind(6, (
+        dict(params=_per_layer(adapt_decay=(0.95, 0.5, 1.0), adapt_strength=(0.2, 3.0, 0.0))),
+        dict(params=_per_layer(adapt_decay=(0.0, 0.99, 0.8), adapt_strength=(127.0, 1.0, 0.5))),
+    ), _alif_cases),
+    "alpha": CompiledKind(7, (
+        dict(resets="subtract", params=_per_layer(alpha_exc=(0.9, 0.5, 1.0), alpha_inh=(0.8, 1.0, 0.0))),
+        dict(resets="zero", params=_per_layer(alpha_exc=(0.0, 0.99, 0.6), alpha_inh=(0.3, 0.6, 1.0))),
+        dict(resets="subtract-delayed", params=_per_layer(alpha_exc=(0.95, 1.0, 0.7), alpha_inh=(0.9, 0.0, 0.95))),
+    ), _alpha_cases),
+    "second_order": CompiledKind(8, (  # the stiffness a gain up to the format's top
+        dict(resets="subtract", params=_per_layer(alpha=(0.8, 0.5, 1.0), stiffness=(0.1, 2.0, 0.0))),
+        dict(resets="zero", params=_per_layer(alpha=(0.0, 0.95, 0.6), stiffness=(127.9, 0.3, 1.0))),
+        dict(resets="subtract-delayed", params=_per_layer(alpha=(0.9, 1.0, 0.7), stiffness=(0.5, 0.05, 40.0))),
+    ), _second_order_cases),
+    # the net's threshold, v_rheobase and delta_t compiled in (exp's range from them), beta per layer (three
+    # leaks, integrate-and-fire among them): beta the one runtime parameter, one exp table
+    "expif": CompiledKind(8, tuple(
+        dict(betas=(0.9, 1.0, 0.0), thresholds=(th,) * 3, params=_per_layer(v_rheobase=(r,) * 3, delta_t=(d,) * 3))
+        for th, r, d in ((1.0, 0.8, 0.1), (0.5, -0.25, 0.0625), (3.0, 1.0, 2.0))
+    ), _expif_cases, leaks=("multiplier", "lut"),
+        check=lambda dut: list(dut.fixed.param_ops) == ["beta"] and len(dut.fixed.tables) == 1),
+    # ExpIF's table for the net; beta, adapt_decay, a (signed, up to the format's ends) and b per layer
+    "adex": CompiledKind(8, (
+        dict(betas=(0.9, 1.0, 0.0), thresholds=(1.0,) * 3, params=_per_layer(
+            **_ADEX_SHARED, adapt_decay=(0.95, 0.5, 1.0), a=(0.1, -2.0, 0.0), b=(0.05, 0.0, 3.0))),
+        dict(betas=(0.9, 1.0, 0.0), thresholds=(1.0,) * 3, params=_per_layer(
+            **_ADEX_SHARED, adapt_decay=(0.0, 0.9, 0.8), a=(127.9, 0.5, -128.0), b=(127.9, 0.2, 1.0))),
+    ), _adex_cases, leaks=("multiplier", "lut"), check=lambda dut: len(dut.fixed.tables) == 1),
+}
+
+
+def test_compiled_kinds_cover_every_neuron_kind():
+    from sc_neurocore.sc.contract import NEURONS
+
+    assert sorted(COMPILED_KINDS) == sorted(set(NEURONS) - {"lif"})
+
+
+@pytest.mark.parametrize(("kind", "net", "leak"), [
+    pytest.param(kind, i, leak, id="-".join([kind, str(i)] + ([leak] if leak else [])))
+    for kind, c in COMPILED_KINDS.items() for i in range(len(c.nets)) for leak in c.leaks])
+def test_compiled_neuron_of_every_kind_is_the_contracts_step(kind, net, leak):
+    """EquationNeuronStep.for_spec of a net of each neuron kind beyond LIF (the contract's equations of the kind,
+    COMPILED_KINDS) against the contract's step of the kind (sc.fixed.neuron_step: synaptic_step, alif_step, ...):
+    the same next states and spike for every layer over random states and currents plus the saturation edges, for
+    each parameter set and leak; a record of 16 bits per state."""
+    from amaranth.hdl import Module, Shape, Signal
     from sc_neurocore.export import QuantizedNet
     from sc_neurocore.hw.equation import EquationNeuronStep
     from sc_neurocore.hw.plan import EngineSpec
     from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import synaptic_step
+    from sc_neurocore.sc.fixed import neuron_step
 
-    g0 = np.random.default_rng(5)
+    kc, states = COMPILED_KINDS[kind], KIND_STATES[kind]
+    p = {"betas": (0.9, 1.0, 0.6), "thresholds": (0.5, 1.0, 1.5), "resets": None, **kc.nets[net]}
+    g0 = np.random.default_rng(kc.weight_seed)
     sizes = (6, 5, 4, 3)
     ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, list(betas), [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
-                                   neurons="synaptic", neuron_params=[{"alpha": a} for a in alphas])
-    spec = EngineSpec.of(qnet, 4, (1, 1))
-    dut = EquationNeuronStep.for_spec(spec)
-    assert dut.states == ("i_syn", "v") and dut.signature.state_shape.size == 32
-    g = np.random.default_rng(2)
-    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (300, 3))] + [
-        (32767, 32767, 32767), (-32768, -32768, -32768), (0, 0, 0), (32767, -32768, 32767), (-32768, 32767, 256),
-        (0, 256, 1)]
+    qnet = QuantizedNet.from_float(ws, [None] * 3, list(p["betas"]), list(p["thresholds"]), SCConfig(length=8),
+                                   resets=p["resets"], neurons=kind, neuron_params=p["params"])
+    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), **({} if leak is None else {"leak": leak}))
+    assert dut.states == states and Shape.cast(dut.signature.state_shape).width == 16 * len(states)
+    assert kc.check(dut)
+    one = len(states) == 1  # one state: the record is that state's signal
+    state, next_state = ([rec] if one else [getattr(rec, s) for s in states] for rec in (dut.state, dut.next_state))
+    cases = kc.cases(qnet)
     diffs = []
 
     async def bench(ctx):
         for li, layer in enumerate(qnet.layers):
             ctx.set(dut.layer, li)
-            for i_syn, v, cur in cases:
-                ctx.set(dut.state.i_syn, i_syn)
-                ctx.set(dut.state.v, v)
+            for *values, cur in cases:
+                for sig, x in zip(state, values):
+                    ctx.set(sig, x)
                 ctx.set(dut.current, cur)
                 ctx.set(dut.next_current, cur)
                 ctx.set(dut.load, 1)
                 await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
-                got = (ctx.get(dut.next_state.i_syn), ctx.get(dut.next_state.v), ctx.get(dut.spike))
-                want = synaptic_step(i_syn, v, cur, layer.neuron_params["alpha_q"], layer.beta_q, layer.threshold_q,
-                                     reset=layer.reset, reset_q=layer.reset_q)
+                got = (*(ctx.get(s) for s in next_state), ctx.get(dut.spike))
+                new, spike = neuron_step(kind, dict(zip(states, values)), cur, layer.beta_q, layer.threshold_q,
+                                         layer.neuron_params, reset=layer.reset, reset_q=layer.reset_q)
+                want = (*(int(new[s]) for s in states), int(spike))
                 if got != want:
-                    diffs.append((li, i_syn, v, cur, got, want))
-
-    from amaranth.hdl import Module, Signal
+                    diffs.append((li, *values, cur, got, want))
 
     top = Module()  # a clock domain even when no operation of the step is hoisted into a register
     top.submodules.dut = dut
@@ -430,15 +542,57 @@ def test_compiled_synaptic_neuron_is_the_contracts_synaptic_step(alphas, betas, 
     assert diffs == []
 
 
-@pytest.mark.parametrize(("neuron", "trace_ready_every", "reset"), [
-    ("lookahead", 1, "subtract"), ("lookahead", 3, "zero"), ("lookahead", 2, "subtract-delayed"),
-    ("one-program", 1, "subtract"),
-])
-def test_the_engine_runs_a_synaptic_net_like_the_model(neuron, trace_ready_every, reset):
-    """SCNetworkCore of a Synaptic net (a 32-bit state record per lane; its default neuron, the synaptic current
-    a timestep ahead, or the one-program compiled step), two passes per group (T = 5, 2 time lanes), with the
-    trace stream stalled: every trace word, the synaptic currents too, equals SCNetwork's and the independent
-    reference."""
+@dataclass(frozen=True)
+class EngineKind:
+    """A net of one neuron kind in the engine: its two layers' neuron_params; the runs, ``(neuron, trace_ready_every,
+    reset)`` (neuron: "default" for the engine's own choice, "one-program" for EquationNeuronStep.for_spec,
+    "compiled-lif" for EquationNeuronStep.lif_for_spec; reset None: subtract); whether the default lane is a
+    LookaheadNeuronStep (else an EquationNeuronStep); a further check of the lane."""
+
+    params: list | None
+    runs: tuple[tuple[str, int, str | None], ...]
+    lookahead: bool = False
+    check: Callable = lambda lane: True
+
+
+_EXP_SHARED = {"v_rheobase": 0.3, "delta_t": 0.125}
+#: Per neuron kind: the 7-6-3 net the engine runs (LIF: the compiled LIF in place of the engine's LIFStep), several
+#: passes per group (T = 5, 2 time lanes), the trace stalled in some runs.
+ENGINE_KINDS = {
+    "lif": EngineKind(None, (("compiled-lif", 1, None),)),
+    "synaptic": EngineKind([{"alpha": 0.8}, {"alpha": 0.6}], (
+        ("default", 1, "subtract"), ("default", 3, "zero"), ("default", 2, "subtract-delayed"),
+        ("one-program", 1, "subtract")), lookahead=True),
+    "alif": EngineKind([{"adapt_decay": 0.9, "adapt_strength": 0.3}, {"adapt_decay": 0.7, "adapt_strength": 1.5}],
+                       (("default", 1, None), ("default", 3, None))),
+    "alpha": EngineKind([{"alpha_exc": 0.9, "alpha_inh": 0.7}, {"alpha_exc": 0.6, "alpha_inh": 0.95}], (
+        ("default", 1, "subtract"), ("default", 3, "zero"), ("default", 2, "subtract-delayed"),
+        ("one-program", 1, "subtract"), ("one-program", 3, "zero")), lookahead=True),
+    "second_order": EngineKind([{"alpha": 0.8, "stiffness": 0.2}, {"alpha": 0.6, "stiffness": 1.5}],
+                               (("default", 1, "subtract"), ("default", 3, "zero"))),
+    # the compiled step with the net's exp table, its leaks as shifts and adds
+    "expif": EngineKind([_EXP_SHARED] * 2, (("default", 1, None), ("default", 3, None)),
+                        check=lambda lane: len(lane.fixed.tables) == 1 and lane.leak == "lut"),
+    "adex": EngineKind([{**_EXP_SHARED, "adapt_decay": 0.9, "a": 0.5, "b": 0.2},
+                        {**_EXP_SHARED, "adapt_decay": 0.7, "a": -0.3, "b": 0.5}],
+                       (("default", 1, None), ("default", 3, None)), check=lambda lane: lane.leak == "lut"),
+}
+
+
+def test_engine_kinds_cover_every_neuron_kind():
+    from sc_neurocore.sc.contract import NEURONS
+
+    assert sorted(ENGINE_KINDS) == sorted(NEURONS)
+
+
+@pytest.mark.parametrize(("kind", "neuron", "trace_ready_every", "reset"), [
+    pytest.param(kind, *run, id="-".join([kind, run[0], str(run[1])] + ([run[2]] if run[2] else [])))
+    for kind, e in ENGINE_KINDS.items() for run in e.runs])
+def test_the_engine_runs_a_net_of_every_kind_like_the_model(kind, neuron, trace_ready_every, reset):
+    """SCNetworkCore of a net of each neuron kind (ENGINE_KINDS: a record of the kind's states per lane; the engine's
+    default neuron, the one-program compiled step or the compiled LIF), several passes, the trace stalled:
+    every trace word, the kind's other states too, equals SCNetwork's and the independent reference; both layers
+    spike and every layer uses each of its other states."""
     from amaranth.hdl import Fragment
     from sc_neurocore.hw.equation import EquationNeuronStep, LookaheadNeuronStep
     from sc_neurocore.hw.network import SCNetworkCore
@@ -447,20 +601,24 @@ def test_the_engine_runs_a_synaptic_net_like_the_model(neuron, trace_ready_every
     from .helpers import check_against_model, run_core
     from .reference import random_qnet
 
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="synaptic",
-                       neuron_params=[{"alpha": 0.8}, {"alpha": 0.6}], resets=reset)
-    T = 5
+    ek = ENGINE_KINDS[kind]
+    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons=kind, resets=reset,
+                       neuron_params=ek.params)
     images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    factory = None if neuron == "lookahead" else EquationNeuronStep.for_spec
-    core = SCNetworkCore(qnet, T, parallelism=(2, 2), trace=True, neuron=factory)
-    assert "i_syn" in dict(core.signature.trace_layout)
+    factory = {"default": None, "one-program": EquationNeuronStep.for_spec,
+               "compiled-lif": EquationNeuronStep.lif_for_spec}[neuron]
+    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True, neuron=factory)
+    states = KIND_STATES[kind]
+    extra = [s for s in states if s != "v"]
+    assert set(extra) <= set(dict(core.signature.trace_layout))
     lane = core.neuron(core.spec)
-    assert isinstance(lane, LookaheadNeuronStep if neuron == "lookahead" else EquationNeuronStep)
+    assert isinstance(lane, LookaheadNeuronStep if ek.lookahead and neuron == "default" else EquationNeuronStep)
+    assert lane.states == states and ek.check(lane)
     Fragment.get(lane, None)  # it elaborates on its own (and is used)
     outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, T, images, outs, words)
+    res = check_against_model(qnet, 5, images, outs, words)
     assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-    assert all(st["i_syn"].any() for st in res.states)
+    assert all(st[s].any() for st in res.states for s in extra)
 
 
 def test_the_lookahead_neuron_without_trace_and_its_model():
@@ -557,317 +715,6 @@ def test_the_engine_refuses_a_net_of_mixed_neuron_models():
         SCNetworkCore(qnet, 4)
 
 
-
-@pytest.mark.parametrize(("decays", "strengths"), [((0.95, 0.5, 1.0), (0.2, 3.0, 0.0)), ((0.0, 0.99, 0.8), (127.0, 1.0, 0.5))])
-def test_compiled_alif_neuron_is_the_contracts_alif_step(decays, strengths):
-    """EquationNeuronStep.for_spec of an ALIF net (ALIF_EQUATIONS) against sc.fixed.alif_step: same next a, v and
-    spike for every layer over random states and currents plus the saturation edges."""
-    from amaranth.hdl import Module, Signal
-    from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.plan import EngineSpec
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import alif_step
-
-    g0 = np.random.default_rng(6)
-    sizes = (6, 5, 4, 3)
-    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), neurons="alif",
-                                   neuron_params=[{"adapt_decay": d, "adapt_strength": k} for d, k in zip(decays, strengths)])
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
-    assert dut.states == ("a", "v")
-    g = np.random.default_rng(3)
-    cases = [(int(a), int(v), int(c)) for a, v, c in zip(g.integers(0, 32768, 300), g.integers(-32768, 32768, 300),
-                                                         g.integers(-32768, 32768, 300))]
-    cases += [(32767, 32767, 32767), (0, -32768, -32768), (0, 0, 0), (32767, 32767, -32768), (256, 300, 67)]
-    diffs = []
-
-    async def bench(ctx):
-        for li, layer in enumerate(qnet.layers):
-            ctx.set(dut.layer, li)
-            p = layer.neuron_params
-            for a, v, cur in cases:
-                ctx.set(dut.state.a, a)
-                ctx.set(dut.state.v, v)
-                ctx.set(dut.current, cur)
-                ctx.set(dut.next_current, cur)
-                ctx.set(dut.load, 1)
-                await ctx.tick()
-                got = (ctx.get(dut.next_state.a), ctx.get(dut.next_state.v), ctx.get(dut.spike))
-                want = alif_step(a, v, cur, p["adapt_decay_q"], p["adapt_strength_q"], layer.beta_q, layer.threshold_q)
-                if got != want:
-                    diffs.append((li, a, v, cur, got, want))
-
-    top = Module()
-    top.submodules.dut = dut
-    tick = Signal()
-    top.d.sync += tick.eq(~tick)
-    sim = Simulator(top)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert diffs == []
-
-
-@pytest.mark.parametrize("trace_ready_every", [1, 3])
-def test_the_engine_runs_an_alif_net_like_the_model(trace_ready_every):
-    """SCNetworkCore of an ALIF net (its default neuron: the compiled ALIF step; a state record of a and v per lane),
-    several passes, the trace stalled: every trace word, the adaptations too, equals SCNetwork's and the reference."""
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="alif",
-                       neuron_params=[{"adapt_decay": 0.9, "adapt_strength": 0.3}, {"adapt_decay": 0.7,
-                                                                                       "adapt_strength": 1.5}])
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
-    assert "a" in dict(core.signature.trace_layout)
-    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, 5, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-    assert all(st["a"].any() for st in res.states)
-
-
-@pytest.mark.parametrize(("excs", "inhs", "resets"), [
-    ((0.9, 0.5, 1.0), (0.8, 1.0, 0.0), "subtract"),
-    ((0.0, 0.99, 0.6), (0.3, 0.6, 1.0), "zero"),
-    ((0.95, 1.0, 0.7), (0.9, 0.0, 0.95), "subtract-delayed"),
-])
-def test_compiled_alpha_neuron_is_the_contracts_alpha_step(excs, inhs, resets):
-    """EquationNeuronStep.for_spec of an Alpha net (ALPHA_EQUATIONS, the contract's ranges) against
-    sc.fixed.alpha_step: same next i_exc, i_inh, v and spike for every layer over random states and currents plus
-    the saturation edges (I = -32768, whose -I is 32768), for each reset of the contract."""
-    from amaranth.hdl import Module, Signal
-    from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.plan import EngineSpec
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import alpha_step
-
-    g0 = np.random.default_rng(7)
-    sizes = (6, 5, 4, 3)
-    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
-                                   neurons="alpha",
-                                   neuron_params=[{"alpha_exc": e, "alpha_inh": h} for e, h in zip(excs, inhs)])
-    spec = EngineSpec.of(qnet, 4, (1, 1))
-    dut = EquationNeuronStep.for_spec(spec)
-    assert dut.states == ("i_exc", "i_inh", "v") and dut.signature.state_shape.size == 48
-    g = np.random.default_rng(4)
-    cases = [(int(e), int(h), int(v), int(c)) for e, h, v, c in zip(
-        g.integers(0, 32768, 300), g.integers(0, 32768, 300), g.integers(-32768, 32768, 300),
-        g.integers(-32768, 32768, 300))]
-    cases += [(32767, 0, 32767, 32767), (0, 32767, -32768, -32768), (0, 0, 0, 0), (32767, 32767, 32767, -32768),
-              (0, 0, 0, 300), (300, 0, 44, -100), (32767, 0, 0, -1), (0, 32767, 0, 1)]
-    diffs = []
-
-    async def bench(ctx):
-        for li, layer in enumerate(qnet.layers):
-            ctx.set(dut.layer, li)
-            p = layer.neuron_params
-            for e, h, v, cur in cases:
-                ctx.set(dut.state.i_exc, e)
-                ctx.set(dut.state.i_inh, h)
-                ctx.set(dut.state.v, v)
-                ctx.set(dut.current, cur)
-                ctx.set(dut.next_current, cur)
-                ctx.set(dut.load, 1)
-                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
-                got = (ctx.get(dut.next_state.i_exc), ctx.get(dut.next_state.i_inh), ctx.get(dut.next_state.v),
-                       ctx.get(dut.spike))
-                want = alpha_step(e, h, v, cur, p["alpha_exc_q"], p["alpha_inh_q"], layer.beta_q, layer.threshold_q,
-                                  reset=layer.reset, reset_q=layer.reset_q)
-                if got != want:
-                    diffs.append((li, e, h, v, cur, got, want))
-
-    top = Module()
-    top.submodules.dut = dut
-    tick = Signal()
-    top.d.sync += tick.eq(~tick)
-    sim = Simulator(top)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert diffs == []
-
-
-@pytest.mark.parametrize(("neuron", "trace_ready_every", "reset"), [
-    ("lookahead", 1, "subtract"), ("lookahead", 3, "zero"), ("lookahead", 2, "subtract-delayed"),
-    ("one-program", 1, "subtract"), ("one-program", 3, "zero"),
-])
-def test_the_engine_runs_an_alpha_net_like_the_model(neuron, trace_ready_every, reset):
-    """SCNetworkCore of an Alpha net (a 48-bit state record of i_exc, i_inh and v per lane; its default neuron,
-    both currents a timestep ahead and their difference registered as the membrane's current, or the one-program
-    compiled Alpha step), several passes, the trace stalled: every trace word, both currents too, equals
-    SCNetwork's and the independent reference."""
-    from amaranth.hdl import Fragment
-    from sc_neurocore.hw.equation import EquationNeuronStep, LookaheadNeuronStep
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="alpha", resets=reset,
-                       neuron_params=[{"alpha_exc": 0.9, "alpha_inh": 0.7}, {"alpha_exc": 0.6, "alpha_inh": 0.95}])
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    factory = None if neuron == "lookahead" else EquationNeuronStep.for_spec
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True, neuron=factory)
-    assert {"i_exc", "i_inh"} <= set(dict(core.signature.trace_layout))
-    lane = core.neuron(core.spec)
-    kind = LookaheadNeuronStep if neuron == "lookahead" else EquationNeuronStep
-    assert isinstance(lane, kind) and lane.states == ("i_exc", "i_inh", "v")
-    Fragment.get(lane, None)  # it elaborates on its own (and is used)
-    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, 5, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-    assert all(st["i_exc"].any() and st["i_inh"].any() for st in res.states)
-
-
-@pytest.mark.parametrize(("alphas", "stiffs", "resets"), [
-    ((0.8, 0.5, 1.0), (0.1, 2.0, 0.0), "subtract"),
-    ((0.0, 0.95, 0.6), (127.9, 0.3, 1.0), "zero"),
-    ((0.9, 1.0, 0.7), (0.5, 0.05, 40.0), "subtract-delayed"),
-])
-def test_compiled_second_order_neuron_is_the_contracts_step(alphas, stiffs, resets):
-    """EquationNeuronStep.for_spec of a second-order LIF net (SECOND_ORDER_EQUATIONS, the contract's ranges: the
-    stiffness a gain up to the format's top) against sc.fixed.second_order_step: same next a, v and spike for every
-    layer over random states and currents plus the saturation edges, for each reset of the contract."""
-    from amaranth.hdl import Module, Signal
-    from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.plan import EngineSpec
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import second_order_step
-
-    g0 = np.random.default_rng(8)
-    sizes = (6, 5, 4, 3)
-    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.6], [0.5, 1.0, 1.5], SCConfig(length=8), resets=resets,
-                                   neurons="second_order",
-                                   neuron_params=[{"alpha": a, "stiffness": k} for a, k in zip(alphas, stiffs)])
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)))
-    assert dut.states == ("a", "v") and dut.signature.state_shape.size == 32
-    g = np.random.default_rng(5)
-    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (300, 3))]
-    cases += [(32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (0, 0, 300),
-              (300, 44, 0), (-300, 100, 0), (1, -1, 0)]
-    diffs = []
-
-    async def bench(ctx):
-        for li, layer in enumerate(qnet.layers):
-            ctx.set(dut.layer, li)
-            p = layer.neuron_params
-            for a, v, cur in cases:
-                ctx.set(dut.state.a, a)
-                ctx.set(dut.state.v, v)
-                ctx.set(dut.current, cur)
-                ctx.set(dut.next_current, cur)
-                ctx.set(dut.load, 1)
-                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
-                got = (ctx.get(dut.next_state.a), ctx.get(dut.next_state.v), ctx.get(dut.spike))
-                want = second_order_step(a, v, cur, p["alpha_q"], p["stiffness_q"], layer.beta_q, layer.threshold_q,
-                                         reset=layer.reset, reset_q=layer.reset_q)
-                if got != want:
-                    diffs.append((li, a, v, cur, got, want))
-
-    top = Module()
-    top.submodules.dut = dut
-    tick = Signal()
-    top.d.sync += tick.eq(~tick)
-    sim = Simulator(top)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert diffs == []
-
-
-@pytest.mark.parametrize(("trace_ready_every", "reset"), [(1, "subtract"), (3, "zero")])
-def test_the_engine_runs_a_second_order_net_like_the_model(trace_ready_every, reset):
-    """SCNetworkCore of a second-order LIF net (its default neuron: the compiled step; a 32-bit state record of a and
-    v per lane), several passes, the trace stalled: every trace word, the inertial terms too, equals SCNetwork's and
-    the independent reference."""
-    from amaranth.hdl import Fragment
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="second_order",
-                       resets=reset, neuron_params=[{"alpha": 0.8, "stiffness": 0.2}, {"alpha": 0.6, "stiffness": 1.5}])
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
-    assert "a" in dict(core.signature.trace_layout)
-    lane = core.neuron(core.spec)
-    assert isinstance(lane, EquationNeuronStep) and lane.states == ("a", "v")
-    Fragment.get(lane, None)  # it elaborates on its own (and is used)
-    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, 5, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-    assert all(st["a"].any() for st in res.states)
-
-
-@pytest.mark.parametrize("leak", ["multiplier", "lut"])
-@pytest.mark.parametrize(("threshold", "v_rheobase", "delta_t"), [(1.0, 0.8, 0.1), (0.5, -0.25, 0.0625),
-                                                                   (3.0, 1.0, 2.0)])
-def test_compiled_expif_neuron_is_the_contracts_step(threshold, v_rheobase, delta_t, leak):
-    """EquationNeuronStep.for_spec of an ExpIF net (EXPIF_EQUATIONS: the net's threshold, v_rheobase and delta_t
-    compiled in, exp's range from them; beta per layer) against sc.fixed.expif_step: same next v and spike for every
-    layer (three leaks, integrate-and-fire among them) over random states and currents, the saturation edges and
-    membranes at the threshold, the table's top and its bottom."""
-    from amaranth.hdl import Module, Signal
-    from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.plan import EngineSpec
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import expif_step
-
-    g0 = np.random.default_rng(8)
-    sizes = (6, 5, 4, 3)
-    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [threshold] * 3, SCConfig(length=8),
-                                   neurons="expif", neuron_params=[{"v_rheobase": v_rheobase, "delta_t": delta_t}] * 3)
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
-    assert dut.states == ("v",) and list(dut.fixed.param_ops) == ["beta"] and len(dut.fixed.tables) == 1
-    th = qnet.layers[0].threshold_q
-    r = qnet.layers[0].neuron_params["v_rheobase_q"]
-    g = np.random.default_rng(5)
-    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (200, 2))]
-    cases += [(int(v), int(c)) for v, c in zip(g.integers(r - 600, th + 600, 200), g.integers(-300, 300, 200))]
-    cases += [(32767, 32767), (-32768, -32768), (0, 0), (th, 0), (th - 1, 0), (th + 1, 0), (r, 0), (32767, -32768)]
-    diffs = []
-
-    async def bench(ctx):
-        for li, layer in enumerate(qnet.layers):
-            ctx.set(dut.layer, li)
-            p = layer.neuron_params
-            for v, cur in cases:
-                ctx.set(dut.state, v)
-                ctx.set(dut.current, cur)
-                ctx.set(dut.next_current, cur)
-                ctx.set(dut.load, 1)
-                await ctx.tick()  # the hoisted operations of the current are registered a clock ahead
-                got = (ctx.get(dut.next_state), ctx.get(dut.spike))
-                want = expif_step(v, cur, p["v_rheobase_q"], p["delta_t_q"], layer.beta_q, layer.threshold_q)
-                if got != want:
-                    diffs.append((li, v, cur, got, want))
-
-    top = Module()
-    top.submodules.dut = dut
-    tick = Signal()
-    top.d.sync += tick.eq(~tick)
-    sim = Simulator(top)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert diffs == []
-
-
 def test_compiled_expif_refuses_a_net_whose_layers_differ():
     """One exp table per net: EquationNeuronStep.for_spec of an ExpIF net whose layers differ in delta_t (made past
     the export's own check) names the parameter."""
@@ -886,116 +733,6 @@ def test_compiled_expif_refuses_a_net_whose_layers_differ():
         "v_rheobase_q": qnet.layers[1].neuron_params["v_rheobase_q"], "delta_t_q": 30})), qnet.config)
     with pytest.raises(ValueError, match=r"every layer must share its delta_t, not \[26, 30\]"):
         EquationNeuronStep.for_spec(EngineSpec.of(odd, 4, (1, 1)))
-
-
-@pytest.mark.parametrize("trace_ready_every", [1, 3])
-def test_the_engine_runs_an_expif_net_like_the_model(trace_ready_every):
-    """SCNetworkCore of an ExpIF net (its default neuron: the compiled step with the net's exp table; one 16-bit state
-    per lane), several passes, the trace stalled: every trace word equals SCNetwork's and the independent reference."""
-    from amaranth.hdl import Fragment
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="expif",
-                       neuron_params=[{"v_rheobase": 0.3, "delta_t": 0.125}] * 2)
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
-    lane = core.neuron(core.spec)
-    assert isinstance(lane, EquationNeuronStep) and lane.states == ("v",) and len(lane.fixed.tables) == 1
-    assert lane.leak == "lut"
-    Fragment.get(lane, None)  # it elaborates on its own (and is used)
-    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, 5, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-
-
-@pytest.mark.parametrize("leak", ["multiplier", "lut"])
-@pytest.mark.parametrize(("adapt_decays", "a_s", "b_s"), [((0.95, 0.5, 1.0), (0.1, -2.0, 0.0), (0.05, 0.0, 3.0)),
-                                                          ((0.0, 0.9, 0.8), (127.9, 0.5, -128.0), (127.9, 0.2, 1.0))])
-def test_compiled_adex_neuron_is_the_contracts_step(adapt_decays, a_s, b_s, leak):
-    """EquationNeuronStep.for_spec of an AdEx net (ADEX_EQUATIONS: ExpIF's table for the net; beta, adapt_decay, a
-    (signed, up to the format's ends) and b per layer) against sc.fixed.adex_step: same next w, v and spike for every
-    layer over random states and currents plus the saturation edges."""
-    from amaranth.hdl import Module, Signal
-    from sc_neurocore.export import QuantizedNet
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.plan import EngineSpec
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sc.fixed import adex_step
-
-    g0 = np.random.default_rng(8)
-    sizes = (6, 5, 4, 3)
-    ws = [g0.normal(0.2, 1.0, (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
-    qnet = QuantizedNet.from_float(ws, [None] * 3, [0.9, 1.0, 0.0], [1.0] * 3, SCConfig(length=8), neurons="adex",
-                                   neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1, "adapt_decay": d, "a": a, "b": b}
-                                                  for d, a, b in zip(adapt_decays, a_s, b_s)])
-    dut = EquationNeuronStep.for_spec(EngineSpec.of(qnet, 4, (1, 1)), leak=leak)
-    assert dut.states == ("w", "v") and dut.signature.state_shape.size == 32
-    g = np.random.default_rng(5)
-    cases = [tuple(int(x) for x in row) for row in g.integers(-32768, 32768, (250, 3))]
-    cases += [tuple(int(x) for x in row) for row in g.integers(-400, 400, (100, 3))]
-    cases += [(32767, -32768, 32767), (-32768, 32767, -32768), (0, 0, 0), (32767, 32767, 32767), (-32768, 300, 0),
-              (100, 300, 0), (-100, 300, 0)]
-    diffs = []
-
-    async def bench(ctx):
-        for li, layer in enumerate(qnet.layers):
-            ctx.set(dut.layer, li)
-            p = layer.neuron_params
-            for w, v, cur in cases:
-                ctx.set(dut.state.w, w)
-                ctx.set(dut.state.v, v)
-                ctx.set(dut.current, cur)
-                ctx.set(dut.next_current, cur)
-                ctx.set(dut.load, 1)
-                await ctx.tick()
-                got = (ctx.get(dut.next_state.w), ctx.get(dut.next_state.v), ctx.get(dut.spike))
-                want = adex_step(w, v, cur, p["v_rheobase_q"], p["delta_t_q"], p["adapt_decay_q"], p["a_q"], p["b_q"],
-                                 layer.beta_q, layer.threshold_q)
-                if got != want:
-                    diffs.append((li, w, v, cur, got, want))
-
-    top = Module()
-    top.submodules.dut = dut
-    tick = Signal()
-    top.d.sync += tick.eq(~tick)
-    sim = Simulator(top)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert diffs == []
-
-
-@pytest.mark.parametrize("trace_ready_every", [1, 3])
-def test_the_engine_runs_an_adex_net_like_the_model(trace_ready_every):
-    """SCNetworkCore of an AdEx net (the compiled step, a 32-bit record of w and v per lane), several passes, the trace
-    stalled: every trace word, the adaptations too, equals SCNetwork's and the independent reference."""
-    from amaranth.hdl import Fragment
-    from sc_neurocore.hw.equation import EquationNeuronStep
-    from sc_neurocore.hw.network import SCNetworkCore
-    from sc_neurocore.sc.contract import SCConfig
-
-    from .helpers import check_against_model, run_core
-    from .reference import random_qnet
-
-    shared = {"v_rheobase": 0.3, "delta_t": 0.125}
-    qnet = random_qnet([7, 6, 3], SCConfig(rng="sobol", seed=5, length=8), seed=2, neurons="adex",
-                       neuron_params=[{**shared, "adapt_decay": 0.9, "a": 0.5, "b": 0.2},
-                                      {**shared, "adapt_decay": 0.7, "a": -0.3, "b": 0.5}])
-    images = np.random.default_rng(3).integers(0, 256, (2, 7))
-    core = SCNetworkCore(qnet, 5, parallelism=(2, 2), trace=True)
-    assert "w" in dict(core.signature.trace_layout)
-    lane = core.neuron(core.spec)
-    assert isinstance(lane, EquationNeuronStep) and lane.states == ("w", "v") and lane.leak == "lut"
-    Fragment.get(lane, None)  # it elaborates on its own (and is used)
-    outs, words, _ = run_core(core, images, trace_ready_every=trace_ready_every)
-    res = check_against_model(qnet, 5, images, outs, words)
-    assert any(res.spikes[0].ravel()) and any(res.spikes[1].ravel())
-    assert all(st["w"].any() for st in res.states)
 
 
 def _lif_spec(thetas=(0.5, 1.0, 1.5), resets=None):
