@@ -4,6 +4,8 @@ The cocotb test lives in :mod:`sc_neurocore.sim.tb_network` (the regression runs
 the trained digits net); this file is its pytest entry point.
 """
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -62,30 +64,62 @@ def test_network_scoreboard_catches_injected_mismatch(what, tiny_vectors):
     assert "NumPy model" in first and "RTL" in first
 
 
-@pytest.fixture(scope="module")
-def tiny_synaptic_vectors():
-    """The tiny net's shape with Synaptic (CUBA) neurons: two states per neuron, T=5, 4 images."""
+#: The tiny net's shape (7-6-3) with each neuron kind beyond LIF: ``neuron: (T, values compared per neuron and
+#: timestep, check that every layer used the kind's own states)``.  The values per neuron and step: the count,
+#: current, membrane and spike, plus the kind's states (``i_syn``; ``a``; ``i_exc`` and ``i_inh``; ...).
+TINY_KINDS = {
+    "synaptic": (5, 5, lambda st: st["i_syn"].any()),
+    "alif": (6, 5, lambda st: st["a"].any()),
+    "alpha": (6, 6, lambda st: st["i_exc"].any() and st["i_inh"].any()),
+    "second_order": (6, 5, lambda st: st["a"].any()),  # the inertial term
+    "expif": (6, 5, lambda st: True),  # no state beyond the membrane; the net's one exp table
+    "adex": (6, 5, lambda st: st["w"].any()),
+}
+
+
+@functools.cache
+def tiny_kind_vectors(neuron: str):
+    """The tiny net's shape with ``neuron`` layers, 4 images; both layers fire and use the kind's states."""
     from sc_neurocore.sc.contract import SCConfig
     from sc_neurocore.sim.nets import random_qnet
 
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="synaptic")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=5)
+    T, _, uses_states = TINY_KINDS[neuron]
+    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron=neuron)
+    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=T)
     assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    assert all(st["i_syn"].any() for st in vec.expected.states)
+    assert all(uses_states(st) for st in vec.expected.states), f"every {neuron} layer should use its states"
     return vec
+
+
+def test_tiny_kinds_cover_every_neuron_kind():
+    from sc_neurocore.sc.contract import NEURONS
+
+    assert sorted(TINY_KINDS) == sorted(set(NEURONS) - {"lif"})  # LIF: test_tiny_network_zero_mismatches
 
 
 @pytest.mark.sim
 @pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_synaptic_network_zero_mismatches(sim, tiny_synaptic_vectors):
-    """SC model == RTL on every integer of a Synaptic net, the synaptic currents included, on both simulators."""
+@pytest.mark.parametrize("neuron", list(TINY_KINDS))
+def test_tiny_kind_network_zero_mismatches(neuron, sim):
+    """SC model == RTL on every integer of a net of each neuron kind, the kind's states included, on both
+    simulators."""
     _need(sim)
-    rep = run_network(tiny_synaptic_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"]
-    assert rep["scoreboard"]["mismatches"] == 0
-    # counts, currents, membranes, spikes and i_syn of both layers at every timestep, plus fields and results
-    assert rep["scoreboard"]["compared"] >= 4 * 5 * 5 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_synaptic_vectors.expected.prediction.tolist()
+    vec = tiny_kind_vectors(neuron)
+    T, values, _ = TINY_KINDS[neuron]
+    rep = run_network(vec, sim=sim, parallelism=(2, 3), batch=3, stall=True)
+    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
+    assert rep["scoreboard"]["compared"] >= 4 * T * values * (6 + 3)
+    assert rep["rtl_prediction"] == vec.expected.prediction.tolist()
+
+
+@pytest.fixture(scope="module")
+def tiny_synaptic_vectors():
+    return tiny_kind_vectors("synaptic")
+
+
+@pytest.fixture(scope="module")
+def tiny_alpha_vectors():
+    return tiny_kind_vectors("alpha")
 
 
 @pytest.mark.sim
@@ -114,56 +148,6 @@ def test_run_rtl_returns_the_synaptic_currents(tiny_synaptic_vectors):
     assert run.as_trace().states[1]["i_syn"].shape == (5, 4, 3)
 
 
-
-@pytest.fixture(scope="module")
-def tiny_alif_vectors():
-    """The tiny net's shape with ALIF neurons (an adaptation state per neuron), T=6, 4 images."""
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sim.nets import random_qnet
-
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="alif")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
-    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    assert all(st["a"].any() for st in vec.expected.states)
-    return vec
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_alif_network_zero_mismatches(sim, tiny_alif_vectors):
-    """SC model == RTL on every integer of an ALIF net, the adaptations included, on both simulators."""
-    _need(sim)
-    rep = run_network(tiny_alif_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
-    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_alif_vectors.expected.prediction.tolist()
-
-
-@pytest.fixture(scope="module")
-def tiny_alpha_vectors():
-    """The tiny net's shape with Alpha neurons (an excitatory and an inhibitory current per neuron), T=6, 4 images."""
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sim.nets import random_qnet
-
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="alpha")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
-    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    assert all(st["i_exc"].any() and st["i_inh"].any() for st in vec.expected.states)
-    return vec
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_alpha_network_zero_mismatches(sim, tiny_alpha_vectors):
-    """SC model == RTL on every integer of an Alpha net, both synaptic currents included, on both simulators."""
-    _need(sim)
-    rep = run_network(tiny_alpha_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
-    # counts, currents, membranes, spikes, i_exc and i_inh of both layers at every timestep, plus the results
-    assert rep["scoreboard"]["compared"] >= 4 * 6 * 6 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_alpha_vectors.expected.prediction.tolist()
-
-
 @pytest.mark.sim
 def test_alpha_scoreboard_catches_a_wrong_inhibitory_current(tiny_alpha_vectors):
     sims = runner.available_simulators()
@@ -173,78 +157,6 @@ def test_alpha_scoreboard_catches_a_wrong_inhibitory_current(tiny_alpha_vectors)
                       check=False)
     assert not rep["passed"] and rep["scoreboard"]["mismatches"] == 1
     assert rep["scoreboard"]["first"].startswith("i_inh at layer 1, image 1, timestep 3, neuron 1:")
-
-
-@pytest.fixture(scope="module")
-def tiny_second_order_vectors():
-    """The tiny net's shape with second-order LIF neurons (an inertial term per neuron), T=6, 4 images."""
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sim.nets import random_qnet
-
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="second_order")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
-    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    assert all(st["a"].any() for st in vec.expected.states)
-    return vec
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_second_order_network_zero_mismatches(sim, tiny_second_order_vectors):
-    """SC model == RTL on every integer of a second-order LIF net, the inertial terms included, on both
-    simulators."""
-    _need(sim)
-    rep = run_network(tiny_second_order_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
-    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_second_order_vectors.expected.prediction.tolist()
-
-
-@pytest.fixture(scope="module")
-def tiny_expif_vectors():
-    """The tiny net's shape with ExpIF neurons (the net's one exp table), T=6, 4 images."""
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sim.nets import random_qnet
-
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="expif")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
-    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    return vec
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_expif_network_zero_mismatches(sim, tiny_expif_vectors):
-    """SC model == RTL on every integer of an ExpIF net on both simulators."""
-    _need(sim)
-    rep = run_network(tiny_expif_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
-    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_expif_vectors.expected.prediction.tolist()
-
-
-@pytest.fixture(scope="module")
-def tiny_adex_vectors():
-    """The tiny net's shape with AdEx neurons (the net's one exp table, an adaptation per neuron), T=6, 4 images."""
-    from sc_neurocore.sc.contract import SCConfig
-    from sc_neurocore.sim.nets import random_qnet
-
-    qnet = random_qnet((7, 6, 3), SCConfig(length=8, rng="sobol", seed=5), seed=2, neuron="adex")
-    vec = make_vectors(qnet, random_codes(4, 7, seed=3), T=6)
-    assert vec.expected.spikes[0].sum() > 0 and vec.expected.spikes[1].sum() > 0, "both layers should fire"
-    assert all(st["w"].any() for st in vec.expected.states)
-    return vec
-
-
-@pytest.mark.sim
-@pytest.mark.parametrize("sim", runner.SIMULATORS)
-def test_tiny_adex_network_zero_mismatches(sim, tiny_adex_vectors):
-    """SC model == RTL on every integer of an AdEx net, the adaptations included, on both simulators."""
-    _need(sim)
-    rep = run_network(tiny_adex_vectors, sim=sim, parallelism=(2, 3), batch=3, stall=True)
-    assert rep["passed"] and rep["scoreboard"]["mismatches"] == 0
-    assert rep["scoreboard"]["compared"] >= 4 * 6 * 5 * (6 + 3)
-    assert rep["rtl_prediction"] == tiny_adex_vectors.expected.prediction.tolist()
 
 
 @pytest.fixture(scope="module")
