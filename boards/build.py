@@ -121,6 +121,7 @@ class BuildReport:
     log: str = ""
     warnings: list = field(default_factory=list)
     reused: bool = False
+    pnr_seed: int | None = None  # nextpnr's --seed (None: its default)
 
     @property
     def known_warnings(self) -> list[str]:
@@ -387,7 +388,7 @@ def _run_plan(plan, build_dir: Path, env: dict, progress=None, poll_s: float = 0
 def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=None, clock_hz=None,
                 baud: int = DEFAULT_BAUD, command: str | None = None, quiet: bool = True,
                 reuse: bool = True, images=None, images_name: str = "", progress=None,
-                route_budget_s: float | str | None = "board") -> BuildReport:
+                route_budget_s: float | str | None = "board", pnr_seed: int | None = None) -> BuildReport:
     """Build ``board`` (name or :class:`BoardSpec`) around ``qnet`` (``None``: the stand-in core).
 
     ``images`` (codes, ``(B, n_input)``): also report the core's exact clocks per image over them
@@ -401,7 +402,8 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     are parsed again.  Missing tools raise :class:`~sc_neurocore.errors.MissingTool`, a failed
     build :class:`BuildError`, a router still busy after ``route_budget_s`` seconds (``"board"``:
     the board's :attr:`~sc_neurocore.boards.registry.BoardSpec.route_budget_s`; ``None``: no limit)
-    :class:`RoutingTimeout`, after stopping the tools.
+    :class:`RoutingTimeout`, after stopping the tools.  ``pnr_seed``: nextpnr's placement seed (``None``: its
+    default); a design a few percent short of its clock often meets it with another seed.
     """
     spec = get_board(board) if isinstance(board, str) else board
     if not isinstance(spec, BoardSpec):
@@ -415,6 +417,8 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         route_budget_s = spec.route_budget_s
     if route_budget_s is not None and not route_budget_s > 0:
         raise ValueError(f"route_budget_s must be a positive number of seconds or None, not {route_budget_s!r}")
+    if pnr_seed is not None and (isinstance(pnr_seed, bool) or not isinstance(pnr_seed, int) or pnr_seed < 0):
+        raise ValueError(f"pnr_seed must be None or an integer >= 0, not {pnr_seed!r}")
     build_dir.mkdir(parents=True, exist_ok=True)
     emit(progress, "elaborate", 0, None, core_name)
     top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
@@ -423,8 +427,10 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     # the report marks it (BuildReport.meets_timing) and the CLI says so
     extra = dict(spec.extra)
     extra["script_after_read"] = "\n".join(filter(None, [KEEP_FLIP_FLOPS, extra.get("script_after_read")]))
+    seed = "" if pnr_seed is None else f" --seed {pnr_seed}"
     plan = platform.prepare(top, TOP_NAME, verbose=not quiet, **extra,
-                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}".rstrip())
+                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}"
+                            .rstrip() + seed)
     emit(progress, "elaborate", 1, 1, core_name)
     t0 = time.perf_counter()
     reused = reuse and _up_to_date(plan, build_dir)
@@ -501,6 +507,7 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
         log=str(log) if log.exists() else "",
         warnings=warnings,
         reused=reused,
+        pnr_seed=pnr_seed,
     )
 
 

@@ -27,6 +27,7 @@ from .argtypes import (
     clock_mhz,
     format_parallelism,
     non_negative_float,
+    non_negative_int,
     output_dir,
     parallelism,
     positive_int,
@@ -74,6 +75,9 @@ def register(sub) -> None:
     p.add_argument("--route-budget", type=non_negative_float, default=None, metavar="MINUTES",
                    help="stop a build whose router is still busy after this long, as congested (default: the "
                    "board's, 20; 0: no limit)")
+    p.add_argument("--pnr-seed", type=non_negative_int, default=None, metavar="N",
+                   help="nextpnr's placement seed (default: nextpnr's own); a build a few percent short of its clock "
+                   "often meets it with another seed")
     p.add_argument("--baud", type=positive_int, default=None, help="UART baud rate (default: 1000000)")
     p.add_argument("-o", "--output", type=output_dir, default=None, metavar="DIR",
                    help="build folder, created if missing (default: build/boards/BOARD)")
@@ -96,8 +100,9 @@ def format_report(rep) -> list[str]:
         lines.append(f"  net {shape}, T={n['timesteps']}, L={n['length']}, rng={n['rng']}")
     fmax = rep.sync_fmax_hz
     if fmax is not None:
+        seed = "" if rep.pnr_seed is None else f", placement seed {rep.pnr_seed}"
         lines.append(f"  clock {rep.clock_hz / 1e6:.2f} MHz, fmax {fmax / 1e6:.2f} MHz "
-                     f"({'meets timing' if rep.meets_timing else 'FAILS timing'})")
+                     f"({'meets timing' if rep.meets_timing else 'FAILS timing'}{seed})")
     used = ", ".join(f"{k} {v['used']:,}/{v['available']:,}" for k, v in rep.utilization.items() if v["used"])
     if used:
         lines.append(f"  resources: {used}")
@@ -165,7 +170,8 @@ def run(args) -> int:
         with Bars("build") as bars:
             return build_board(spec, net.qnet, T=net.T, build_dir=folder, parallelism=args.parallelism,
                                clock_hz=clock_hz, baud=args.baud or DEFAULT_BAUD, command=command, images=codes,
-                               images_name=f"{dataset} test", progress=bars, route_budget_s=budget)
+                               images_name=f"{dataset} test", progress=bars, route_budget_s=budget,
+                               pnr_seed=args.pnr_seed)
 
     if args.clock == "auto":
         rep = _auto_clock(spec, build, out)
@@ -230,6 +236,10 @@ def timing_failure(spec, rep, qnet, codes) -> str:
         pll = "" if got == best else f" ({got / 1e6:g} MHz from the PLL)"
         lines.append(f"  --clock {best / 1e6:g}{pll}: the fastest standard clock below fmax, {got / mean:,.0f} "
                      "images/s (mean); or --clock auto to build at it")
+    if fmax >= 0.9 * rep.clock_hz:  # seed to seed, nextpnr's fmax moves by a few percent
+        now = "nextpnr's default" if rep.pnr_seed is None else rep.pnr_seed
+        lines.append(f"  --pnr-seed N: another placement (this one: {now}); within 10 % of the clock, another seed "
+                     "often meets it")
     lanes, tlanes = rep.parallelism or (1, 1)
     smaller = (lanes // 2, tlanes) if lanes > 1 else (lanes, max(1, tlanes // 2)) if tlanes > 1 else None
     if smaller is not None:

@@ -107,6 +107,46 @@ def test_timing_failure_names_fmax_the_domain_and_two_ways_out():
             f"{46.875e6 / rep.cycles_mean:,.0f} images/s") in msg
 
 
+def test_timing_failure_suggests_another_placement_seed_only_when_close():
+    from sc_neurocore.cli.build import timing_failure
+    from sc_neurocore.sc.contract import SCConfig
+    from sc_neurocore.sim.nets import random_qnet
+
+    qnet = random_qnet([16, 8, 4], SCConfig(rng="sobol", seed=1), seed=3)
+    codes = np.random.default_rng(7).integers(0, 256, (4, 16))
+    close = timing_failure(get_board("icebreaker"), _report(24e6, 22.56e6, parallelism=(1, 16)), qnet, codes)
+    assert "--pnr-seed N: another placement (this one: nextpnr's default)" in close  # 22.56 >= 0.9 * 24 = 21.6
+    rep = _report(24e6, 21.5e6, parallelism=(1, 16))
+    assert "--pnr-seed" not in timing_failure(get_board("icebreaker"), rep, qnet, codes)  # 10.4 % short: no
+    rep = _report(24e6, 23e6, parallelism=(1, 16))
+    rep.pnr_seed = 3
+    assert "(this one: 3)" in timing_failure(get_board("icebreaker"), rep, qnet, codes)
+
+
+def test_the_placement_seed_reaches_nextpnr_and_the_report(tmp_path, monkeypatch):
+    """``pnr_seed`` is appended to nextpnr's options in the build script (and a bad one refused before any work)."""
+    from sc_neurocore.boards import build as B
+
+    scripts = {}
+
+    def stop(plan, build_dir, env, progress, route_budget_s=None):
+        scripts.update(plan.files)
+        raise OSError("stopped after writing the plan")
+
+    monkeypatch.setattr(B, "_run_plan", stop)
+    monkeypatch.setattr(B, "check_tools", lambda platform, env: None)
+    for seed in (None, 7):
+        scripts.clear()
+        with pytest.raises(B.BuildError):
+            B.build_board("icebreaker", None, build_dir=tmp_path / str(seed), reuse=False, pnr_seed=seed)
+        script = next(text for name, text in scripts.items() if name.endswith(".sh"))
+        text = script if isinstance(script, str) else script.decode()
+        assert ("--seed 7" in text) == (seed == 7) and "--timing-allow-fail" in text
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="pnr_seed"):
+            B.build_board("icebreaker", None, build_dir=tmp_path / "bad", pnr_seed=bad)
+
+
 def test_timing_failure_halves_time_lanes_when_one_neuron_lane():
     from sc_neurocore.cli.build import timing_failure
     from sc_neurocore.sc.contract import SCConfig
