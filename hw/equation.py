@@ -407,7 +407,10 @@ ALIF_EQUATIONS = {
                      params={"beta": 0.0, "theta": 1.0, "adapt_decay": 0.0, "adapt_strength": 0.0},
                      runtime=("beta", "theta", "adapt_decay", "adapt_strength")),
 }
-_ALPHA = ("i_exc = alpha_exc*i_exc + max(I, 0)", "i_inh = alpha_inh*i_inh + max(-I, 0)", "v = beta*v + i_exc - i_inh")
+#: ``- min(I, 0)`` is the contract's ``max(-I, 0)`` on every integer (``I = min_int`` included: the compiler's widths
+#: are exact), without its negation: a sign-bit select and the adder's subtraction instead of a negating carry chain
+#: in front of the inhibitory current (that chain began the Alpha net's critical path on the iCEBreaker).
+_ALPHA = ("i_exc = alpha_exc*i_exc + max(I, 0)", "i_inh = alpha_inh*i_inh - min(I, 0)", "v = beta*v + i_exc - i_inh")
 #: The contract's Alpha neuron (``sc.fixed.alpha_step``) as equations: the excitatory and the inhibitory current, then
 #: the membrane of their difference; ``alpha_exc``, ``alpha_inh``, ``beta``, ``theta`` and the subtracted ``reset_q``
 #: runtime parameters; ``"zero"``: the membrane's reset to zero.
