@@ -77,7 +77,7 @@ def register(sub) -> None:
                    "board's, 20; 0: no limit)")
     p.add_argument("--pnr-seed", type=non_negative_int, default=None, metavar="N",
                    help="nextpnr's placement seed (default: nextpnr's own); a build a few percent short of its clock "
-                   "often meets it with another seed")
+                   "may meet it with another seed")
     p.add_argument("--baud", type=positive_int, default=None, help="UART baud rate (default: 1000000)")
     p.add_argument("-o", "--output", type=output_dir, default=None, metavar="DIR",
                    help="build folder, created if missing (default: build/boards/BOARD)")
@@ -238,8 +238,8 @@ def timing_failure(spec, rep, qnet, codes) -> str:
                      "images/s (mean); or --clock auto to build at it")
     if fmax >= 0.9 * rep.clock_hz:  # seed to seed, nextpnr's fmax moves by a few percent
         now = "nextpnr's default" if rep.pnr_seed is None else rep.pnr_seed
-        lines.append(f"  --pnr-seed N: another placement (this one: {now}); within 10 % of the clock, another seed "
-                     "often meets it")
+        lines.append(f"  --pnr-seed N: another placement (this one: {now}); a path long in routing may meet the "
+                     "clock with another seed, one long in logic hardly moves (docs/boards.md)")
     lanes, tlanes = rep.parallelism or (1, 1)
     smaller = (lanes // 2, tlanes) if lanes > 1 else (lanes, max(1, tlanes // 2)) if tlanes > 1 else None
     if smaller is not None:
