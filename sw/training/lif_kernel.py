@@ -29,12 +29,10 @@ and device-path loops bit for bit) and is tested against the generic cell loop t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from . import lif_compiled, native, surrogates
+from . import lif_compiled, native
 from .surrogates import Surrogate
 
 __all__ = ["lif_sequence", "lif_pool_sequence"]
@@ -162,15 +160,6 @@ def _run(current, b: float, th: float, v0, steps, keep_u: bool):
     return u, s, v
 
 
-#: The surrogates the compiled backward knows, by their derivative function: ``(C name, (k1, k2) from the
-#: parameters)`` -- the constants as :mod:`~sc_neurocore.training.surrogates` multiplies by them.
-_NATIVE_SURROGATES = {
-    surrogates._atan_grad: ("atan", lambda alpha: (math.pi / 2 * alpha, alpha / 2)),
-    surrogates._fast_sigmoid_grad: ("fast_sigmoid", lambda slope: (slope, slope)),
-    surrogates._superspike_grad: ("superspike", lambda beta: (beta, 1.0)),
-}
-
-
 def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
     """``w[k] = sum_{j<=k} b**j``, so that ``sum_t d[t] = sum_k w[k] r[k]``."""
     powers = torch.full((steps,), b, dtype=torch.float64).pow(torch.arange(steps, dtype=torch.float64))
@@ -209,14 +198,6 @@ class _LIFSequence(torch.autograd.Function):
         x, v, s, v0 = ctx.saved_tensors  # x = u - theta
         b = ctx.beta
         n_steps = x.shape[0]
-        shortcut = ctx.const and need_i and not (need_b or need_th or need_v0)
-        if not need_th:  # the compiled pass, when it knows the surrogate: r or d in one sweep, no temporaries
-            d = _native_backward(x, grad_s, grad_v, ctx.surrogate, b, reverse=not shortcut)
-            if d is not None:
-                if shortcut:
-                    w = _prefix_weights(b, n_steps, d)
-                    return (w @ d.reshape(n_steps, -1)).view(d.shape[1:]), None, None, None, None, None
-                return _grads_from_d(ctx, d, v, s, v0, b, need_i, need_b, need_v0)
         if grad_s is not None:
             c = ctx.surrogate.grad(x).mul_(grad_s)
         else:
@@ -225,63 +206,28 @@ class _LIFSequence(torch.autograd.Function):
             r = c + grad_v if need_th else c.add_(grad_v)  # c itself is still needed for theta
         else:
             r = c
-        if shortcut:
+        g_i = g_b = g_th = g_v0 = None
+        if ctx.const and need_i and not (need_b or need_th or need_v0):
             # only sum_t d[t] is needed: one weighted sum over t instead of the recurrence
             w = _prefix_weights(b, n_steps, r)
-            return (w @ r.reshape(n_steps, -1)).view(r.shape[1:]), None, None, None, None, None
+            g_i = (w @ r.reshape(n_steps, -1)).view(r.shape[1:])
+            return g_i, None, None, None, None, None
         if need_th:
             c_sum = c.sum()
             c_s = (c * s).sum()
         d = _reverse_in_place(r.clone() if r is c and need_th else r, b)
-        grads = list(_grads_from_d(ctx, d, v, s, v0, b, need_i, need_b, need_v0))
+        if need_i:
+            g_i = d.sum(0) if ctx.const else d
+        if need_b:
+            g_b = (d[1:] * v[:-1]).sum()
+            if v0 is not None:
+                g_b = g_b + (d[0] * v0).sum()
+            g_b = g_b.reshape(ctx.shapes[0])
         if need_th:
-            grads[2] = -(c_sum + (d * s).sum() - c_s).reshape(ctx.shapes[1])
-        return tuple(grads)
-
-
-def _steps_of(g: torch.Tensor | None, like: torch.Tensor) -> tuple[torch.Tensor | None, int]:
-    """``g`` as the compiled backward reads it: ``(tensor, elements per step)``; a slice broadcast over the steps
-    (stride 0, what ``counts = s.sum(0)`` hands back) stays one slice with step 0."""
-    if g is None:
-        return None, 0
-    if g.dtype != like.dtype or g.shape != like.shape:
-        g = g.to(like.dtype).expand(like.shape)
-    m = like[0].numel()
-    if g.stride(0) == 0 and g[0].is_contiguous():
-        return g, 0
-    return g.contiguous(), m
-
-
-def _native_backward(x, grad_s, grad_v, surrogate: Surrogate, b: float, reverse: bool) -> torch.Tensor | None:
-    """``d`` (``reverse``) or ``r = sg(x) grad_s + grad_v`` from the compiled pass, or ``None`` when it cannot run
-    here (another backend, a surrogate it does not know): the torch operations below then do the same arithmetic."""
-    kind = _NATIVE_SURROGATES.get(surrogate._grad_fn)
-    if kind is None or not x.is_contiguous() or _backend(x) != "native":
-        return None
-    name, constants = kind
-    k1, k2 = constants(**surrogate.params)
-    lib = native.library()
-    fn = getattr(lib, f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
-    gs, gs_step = _steps_of(grad_s, x)
-    gv, gv_step = _steps_of(grad_v, x)
-    d = torch.empty_like(x)
-    fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), x.shape[0], x[0].numel(), b, k1, k2, int(reverse))
-    return d
-
-
-def _grads_from_d(ctx, d, v, s, v0, b: float, need_i: bool, need_b: bool, need_v0: bool):
-    """The backward's gradients from ``d = dL/du`` (theta's left to the caller: it needs ``c`` too)."""
-    g_i = g_b = g_v0 = None
-    if need_i:
-        g_i = d.sum(0) if ctx.const else d
-    if need_b:
-        g_b = (d[1:] * v[:-1]).sum()
-        if v0 is not None:
-            g_b = g_b + (d[0] * v0).sum()
-        g_b = g_b.reshape(ctx.shapes[0])
-    if need_v0:
-        g_v0 = b * d[0]
-    return g_i, g_b, None, g_v0, None, None
+            g_th = -(c_sum + (d * s).sum() - c_s).reshape(ctx.shapes[1])
+        if need_v0:
+            g_v0 = b * d[0]
+        return g_i, g_b, g_th, g_v0, None, None
 
 
 def lif_sequence(

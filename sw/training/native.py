@@ -292,45 +292,6 @@ POOL_FORWARD(pool_forward_f32, float)
 POOL_FORWARD(pool_forward_f64, double)
 POOL_BACKWARD(pool_backward_f32, float)
 POOL_BACKWARD(pool_backward_f64, double)
-/* The LIF backward in one pass from the last step to the first (the reverse recurrence of lif_kernel.py):
-   r[t] = sg(x[t]) * gs[t] + gv[t] (sg the surrogate's derivative at x = u - theta, by the same operations in
-   the same order as its torch function in surrogates.py: SG_<NAME>(T_, out, x); a NULL gs counts as zeros and a
-   NULL gv adds nothing), then with reverse d[t] = r[t] + beta * d[t+1] for t < steps - 1 (d[steps-1] = r), else
-   d = r.  gs and gv advance by gs_step, gv_step per step (0: one (m) slice broadcast over the steps). */
-#define SG_ATAN(T_, out, x) { T_ a_ = (x) * k1; a_ = a_ * a_; a_ = a_ + (T_)1; a_ = (T_)1 / a_; out = a_ * k2; }
-#define SG_FAST_SIGMOID(T_, out, x) { T_ a_ = (x) < 0 ? -(x) : (x); a_ = a_ * k1; a_ = a_ + (T_)1; a_ = a_ * a_; \
-                                      a_ = (T_)1 / a_; out = a_ * k2; }
-#define SG_SUPERSPIKE(T_, out, x) { T_ a_ = (x) < 0 ? -(x) : (x); a_ = a_ * k1; a_ = a_ + (T_)1; a_ = a_ * a_; \
-                                    out = (T_)1 / a_; }
-#define LIF_BACKWARD(NAME, T_, SG)                                                         \
-VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, long gs_step, const T_ *restrict gv, \
-          long gv_step, T_ *restrict d, long steps, long m, T_ beta, T_ k1, T_ k2, long reverse) \
-{                                                                                          \
-    for (long t = steps - 1; t >= 0; t--) {                                                \
-        const T_ *restrict xt = x + t * m;                                                 \
-        T_ *restrict dt = d + t * m;                                                       \
-        const T_ *restrict nt = d + (t + 1) * m;                                           \
-        int next = reverse && t < steps - 1;                                               \
-        if (gs) {                                                                          \
-            const T_ *restrict st = gs + t * gs_step;                                      \
-            for (long i = 0; i < m; i++) { T_ g_; SG(T_, g_, xt[i]); dt[i] = g_ * st[i]; } \
-        } else {                                                                           \
-            for (long i = 0; i < m; i++) dt[i] = 0;                                        \
-        }                                                                                  \
-        if (gv) {                                                                          \
-            const T_ *restrict vt = gv + t * gv_step;                                      \
-            for (long i = 0; i < m; i++) dt[i] = dt[i] + vt[i];                            \
-        }                                                                                  \
-        if (next)                                                                          \
-            for (long i = 0; i < m; i++) { T_ b_ = beta * nt[i]; dt[i] = dt[i] + b_; }     \
-    }                                                                                      \
-}
-LIF_BACKWARD(lif_backward_atan_f32, float, SG_ATAN)
-LIF_BACKWARD(lif_backward_atan_f64, double, SG_ATAN)
-LIF_BACKWARD(lif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
-LIF_BACKWARD(lif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
-LIF_BACKWARD(lif_backward_superspike_f32, float, SG_SUPERSPIKE)
-LIF_BACKWARD(lif_backward_superspike_f64, double, SG_SUPERSPIKE)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -398,10 +359,6 @@ def _bind(lib) -> None:
         route = getattr(lib, f"unpool_indexed_{suffix}")
         route.argtypes = [ptr, ptr, ptr] + [c_long] * 4
         route.restype = None
-        for surrogate in ("atan", "fast_sigmoid", "superspike"):
-            back = getattr(lib, f"lif_backward_{surrogate}_{suffix}")
-            back.argtypes = [ptr, ptr, c_long, ptr, c_long, ptr, c_long, c_long, real, real, real, c_long]
-            back.restype = None
         count = getattr(lib, f"count_nonzero_{suffix}")
         count.argtypes = [ptr, c_long]
         count.restype = c_long

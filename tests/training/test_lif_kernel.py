@@ -155,39 +155,3 @@ def test_unknown_backend(monkeypatch):
     monkeypatch.setattr(K, "BACKEND", "gpu-magic")
     with pytest.raises(ValueError, match="BACKEND"):
         lif_sequence(torch.rand(2, 3), 0.9, 1.0, atan_surrogate)
-
-
-@pytest.mark.parametrize("surrogate", [atan_surrogate, atan_surrogate.with_params(alpha=3.0), superspike,
-                                       K.surrogates.fast_sigmoid], ids=["atan", "atan3", "superspike", "fast_sigmoid"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("const", [False, True], ids=["sequence", "constant"])
-@pytest.mark.parametrize("loss_on", ["spikes", "membranes", "both", "counts"])
-def test_compiled_backward_equals_the_torch_operations_bit_for_bit(monkeypatch, surrogate, dtype, const, loss_on):
-    """The compiled backward pass (surrogate, grads and the reverse recurrence in one sweep) gives the same bits as
-    the torch operations it replaces, the weighted-sum shortcut of a constant current and a gradient broadcast
-    over the steps (``counts = s.sum(0)``) included; and it is the pass that ran."""
-    if native.library() is None:
-        pytest.skip(f"native loops {native.status}")
-    torch.manual_seed(11)
-    T, shape = 13, (5, 37)
-    current = (torch.randn(*shape) if const else torch.randn(T, *shape)).to(dtype).mul(0.9).requires_grad_()
-    ws, wv = torch.randn(T, *shape, dtype=dtype), torch.randn(T, *shape, dtype=dtype)
-    target = torch.arange(shape[0]) % shape[1]
-    ran = []
-    compiled = K._native_backward
-
-    def spy(*args, **kwargs):
-        ran.append(compiled(*args, **kwargs))
-        return ran[-1]
-
-    monkeypatch.setattr(K, "_native_backward", spy)
-    grads = {}
-    for backend in ("native", "numpy"):  # numpy: the forward loops in NumPy, the backward in torch operations
-        monkeypatch.setattr(K, "BACKEND", backend)
-        s, v = lif_sequence(current, 0.85, 0.7, surrogate, steps=T if const else None)
-        loss = {"spikes": (s * ws).sum(), "membranes": (v * wv).sum(), "both": (s * ws).sum() + (v * wv).sum(),
-                "counts": torch.nn.functional.cross_entropy(s.sum(0), target)}[loss_on]  # fmt: skip
-        grads[backend] = torch.autograd.grad(loss, current)[0]
-    assert ran[0] is not None and all(r is None for r in ran[1:])  # the compiled pass ran, and only for native
-    assert torch.equal(grads["native"], grads["numpy"])
-    assert float(grads["native"].abs().sum()) > 0
