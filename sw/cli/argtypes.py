@@ -101,6 +101,11 @@ def clock_mhz(text: str):
     return "auto" if text.strip().lower() == "auto" else positive_float(text)
 
 
+def seed_or_auto(text: str):
+    """An integer >= 0 or ``"auto"``."""
+    return "auto" if text.strip().lower() == "auto" else non_negative_int(text)
+
+
 def unit_float(text: str) -> float:
     """A number in [0, 1] (NaN refused)."""
     try:

@@ -250,3 +250,33 @@ def _walk(frag):
         origin = getattr(sub, "origins", None)
         yield (origin[0] if origin else sub), name
         yield from _walk(sub)
+
+
+@pytest.mark.parametrize(("fmax_by_seed", "want_seeds", "want_fmax"), [
+    ({None: 25.0}, [None], 25.0),                        # meets at nextpnr's own seed: one build
+    ({None: 23.43, 2: 24.54, 3: 26.07}, [None, 2], 24.54),  # the first seed that meets wins (the Alpha net's figures)
+    ({None: 20.0}, [None], 20.0),                        # 17 % short: no seed will do, no more builds
+    ({None: 23.0, 2: 22.0, 3: 23.5, 4: 22.9}, [None, 2, 3, 4], 23.5),  # none meets: the highest fmax
+])
+def test_auto_seed_places_again_while_close(tmp_path, fmax_by_seed, want_seeds, want_fmax):
+    from sc_neurocore.cli.build import _auto_seed
+
+    builds = []
+
+    def build(seed, folder):
+        builds.append((seed, Path(folder)))
+        return _report(24e6, fmax_by_seed[seed] * 1e6, folder, parallelism=(1, 16))
+
+    rep = _auto_seed(build, tmp_path)
+    assert [s for s, _ in builds] == want_seeds
+    assert [f for _, f in builds] == [tmp_path if s is None else tmp_path / f"seed-{s}" for s in want_seeds]
+    assert rep.sync_fmax_hz == want_fmax * 1e6
+
+
+def test_both_autos_are_refused_before_any_build(tmp_path, capsys):
+    from sc_neurocore.cli import main
+
+    assert main(["build", "--board", "icebreaker", "--checkpoint", str(tmp_path / "none.pt"), "--clock", "auto",
+                 "--pnr-seed", "auto", "-o", str(tmp_path / "b")]) == 2
+    assert "give one of them" in capsys.readouterr().err  # before the missing checkpoint is even looked at
+    assert not (tmp_path / "b").exists()
