@@ -35,6 +35,8 @@ def _sample(name: str) -> dict:
 
 
 def test_training_report_shows_the_samples_medians_and_ratios():
+    from scipy.stats import t as scipy_t
+
     data = _sample("training")
     text = training_report.render(data)
     libs = {lib["key"]: lib for lib in data["libs"]}
@@ -53,7 +55,9 @@ def test_training_report_shows_the_samples_medians_and_ratios():
         assert f"| {peer['label']} | {ratio:.2f}× (" in text and f"| {speed:.2f}× (" in text
         diffs = np.subtract(ours["acc"], peer["acc"])  # seed by seed
         line = next(ln for ln in text.splitlines() if ln.startswith(f"| {peer['label']} | {ratio:.2f}× ("))
-        assert line.endswith(f"| {diffs.mean():+.2f} ± {diffs.std(ddof=1):.2f} |")
+        m, sd = diffs.mean(), diffs.std(ddof=1)
+        half = scipy_t.ppf(0.975, len(diffs) - 1) * sd / np.sqrt(len(diffs))  # the 95 % interval of the mean
+        assert line.endswith(f"| {m:+.2f} ± {sd:.2f} [{m - half:+.2f}, {m + half:+.2f}] |")
     assert "ours-seq" not in text and "| sc-neurocore, (T,B,64) input | " in text  # a row, not a peer ratio
     assert "Quick run" not in text and f"{data['settings']['seeds']} seed(s)" in text
 
