@@ -7,7 +7,8 @@ pass per step, element by element (storing ``u - theta``, what the backward pass
 cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
 and membranes equal the NumPy path's bit for bit.
 
-It also holds max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
+It also holds the elementwise step of the recurrent LIF layer (:mod:`~sc_neurocore.training.recurrent_kernel`),
+max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
 convolution of spikes (:mod:`~sc_neurocore.training.spike_conv`).
 
 The library is compiled on first use with ``$CC`` (else ``cc``/``gcc``), no torch headers, and
@@ -331,6 +332,30 @@ LIF_BACKWARD(lif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
 LIF_BACKWARD(lif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
 LIF_BACKWARD(lif_backward_superspike_f32, float, SG_SUPERSPIKE)
 LIF_BACKWARD(lif_backward_superspike_f64, double, SG_SUPERSPIKE)
+/* One step of the recurrent LIF layer (recurrent_kernel.py), the order of recurrent_lif_step: u = beta * prev + in,
+   then u = u + rec (rec = s[t-1] @ W_rec.T, computed by the caller); fire at u > theta, subtract reset; x gets
+   u - theta, s and s2 (a second copy, the next step's product operand) the spikes.  prev NULL: the zero membrane
+   (u = in); rec NULL: no recurrent current (the zero spikes). */
+#define RLIF_BODY(T_, U_)                                                                  \
+    for (long i = 0; i < m; i++) {                                                         \
+        T_ a = U_;                                                                         \
+        T_ sp = a > theta ? (T_)1 : (T_)0;                                                 \
+        x[i] = a - theta;                                                                  \
+        s[i] = sp;                                                                         \
+        s2[i] = sp;                                                                        \
+        v[i] = a - sp * theta;                                                             \
+    }
+#define RLIF_STEP(NAME, T_)                                                                \
+void NAME(const T_ *restrict in, const T_ *restrict prev, const T_ *restrict rec, T_ *restrict s, \
+          T_ *restrict s2, T_ *restrict v, T_ *restrict x, long m, T_ beta, T_ theta)      \
+{                                                                                          \
+    if (prev && rec) RLIF_BODY(T_, ((T_)(beta * prev[i]) + in[i]) + rec[i])                \
+    else if (prev) RLIF_BODY(T_, (T_)(beta * prev[i]) + in[i])                             \
+    else if (rec) RLIF_BODY(T_, in[i] + rec[i])                                            \
+    else RLIF_BODY(T_, in[i])                                                              \
+}
+RLIF_STEP(rlif_step_f32, float)
+RLIF_STEP(rlif_step_f64, double)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -402,6 +427,9 @@ def _bind(lib) -> None:
             back = getattr(lib, f"lif_backward_{surrogate}_{suffix}")
             back.argtypes = [ptr, ptr, c_long, ptr, c_long, ptr, c_long, c_long, real, real, real, c_long]
             back.restype = None
+        rstep = getattr(lib, f"rlif_step_{suffix}")
+        rstep.argtypes = [ptr] * 7 + [c_long, real, real]
+        rstep.restype = None
         count = getattr(lib, f"count_nonzero_{suffix}")
         count.argtypes = [ptr, c_long]
         count.restype = c_long
