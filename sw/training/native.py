@@ -356,6 +356,32 @@ void NAME(const T_ *restrict in, const T_ *restrict prev, const T_ *restrict rec
 }
 RLIF_STEP(rlif_step_f32, float)
 RLIF_STEP(rlif_step_f64, double)
+/* One step of the recurrent LIF layer's backward (recurrent_kernel.py), from the last step to the first:
+   a = (gs + q) * sg(x) (q = d[t+1] @ W_rec, computed by the caller), kept in c when c is not NULL, then
+   d = a + gv + beta * dnext.  gs, q, gv, dnext NULL: zeros (no term). */
+#define RLIF_BACKWARD(NAME, T_, SG)                                                        \
+VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, const T_ *restrict q, \
+          const T_ *restrict gv, const T_ *restrict dnext, T_ *restrict d, T_ *restrict c, long m, \
+          T_ beta, T_ k1, T_ k2)                                                           \
+{                                                                                          \
+    for (long i = 0; i < m; i++) {                                                         \
+        T_ g_;                                                                             \
+        SG(T_, g_, x[i]);                                                                  \
+        T_ a = gs ? gs[i] : (T_)0;                                                         \
+        if (q) a = a + q[i];                                                               \
+        a = a * g_;                                                                        \
+        if (c) c[i] = a;                                                                   \
+        if (gv) a = a + gv[i];                                                             \
+        if (dnext) { T_ b_ = beta * dnext[i]; a = a + b_; }                                \
+        d[i] = a;                                                                          \
+    }                                                                                      \
+}
+RLIF_BACKWARD(rlif_backward_atan_f32, float, SG_ATAN)
+RLIF_BACKWARD(rlif_backward_atan_f64, double, SG_ATAN)
+RLIF_BACKWARD(rlif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
+RLIF_BACKWARD(rlif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
+RLIF_BACKWARD(rlif_backward_superspike_f32, float, SG_SUPERSPIKE)
+RLIF_BACKWARD(rlif_backward_superspike_f64, double, SG_SUPERSPIKE)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -427,6 +453,9 @@ def _bind(lib) -> None:
             back = getattr(lib, f"lif_backward_{surrogate}_{suffix}")
             back.argtypes = [ptr, ptr, c_long, ptr, c_long, ptr, c_long, c_long, real, real, real, c_long]
             back.restype = None
+            rback = getattr(lib, f"rlif_backward_{surrogate}_{suffix}")
+            rback.argtypes = [ptr] * 7 + [c_long, real, real, real]
+            rback.restype = None
         rstep = getattr(lib, f"rlif_step_{suffix}")
         rstep.argtypes = [ptr] * 7 + [c_long, real, real]
         rstep.restype = None

@@ -34,7 +34,7 @@ from __future__ import annotations
 import torch
 
 from . import native
-from .lif_kernel import _backend, _ptr
+from .lif_kernel import _NATIVE_SURROGATES, _backend, _ptr, _steps_of
 from .surrogates import Surrogate
 
 __all__ = ["recurrent_lif_sequence"]
@@ -47,39 +47,49 @@ def _forward(current, weight, b: float, th: float, v0, s0, keep_x: bool):
     s = torch.empty((steps, rows, n), **opts)
     v = torch.empty((steps, rows, n), **opts)
     x = torch.empty((steps, rows, n), **opts) if keep_x else None
-    u = torch.empty((rows, n), **opts)
     rec = torch.empty((rows, n), **opts)
     s_prev = torch.empty((rows, n), **opts)  # the step's spikes again: the product's operand (see above)
-    w_t = weight.t()
-    lib = native.library() if _backend(current, s) == "native" else None
-    step_fn = None if lib is None else (lib.rlif_step_f32 if s.dtype == torch.float32 else lib.rlif_step_f64)
+    if _backend(current, s) == "native":
+        _forward_native(current, weight.t(), b, th, v0, s0, x, s, v, rec, s_prev)
+    else:
+        _forward_torch(current, weight.t(), b, th, v0, s0, x, s, v, rec, s_prev)
+    return x, s, v
+
+
+def _forward_native(current, w_t, b, th, v0, s0, x, s, v, rec, s_prev) -> None:
+    """The loop with the compiled elementwise pass; pointers advanced by hand (no tensor view per step)."""
+    steps, rows, n = s.shape
+    m, size = rows * n, s.element_size()
+    if current.stride()[1:] != (n, 1):
+        current = current.contiguous()
+    step_fn = native.library().rlif_step_f32 if s.dtype == torch.float32 else native.library().rlif_step_f64
+    cur_p, cur_step = current.data_ptr(), current.stride(0) * size
+    s_p, v_p, stride = s.data_ptr(), v.data_ptr(), m * size
+    scratch = torch.empty_like(rec) if x is None else None
+    x_p, x_step = (scratch.data_ptr(), 0) if x is None else (x.data_ptr(), stride)
+    rec_p, sp_p = rec.data_ptr(), s_prev.data_ptr()
     for t in range(steps):
-        prev_v = v0 if t == 0 else v[t - 1]
         prev_s = s0 if t == 0 else s_prev
-        cur = current[t]
         if prev_s is not None:
             torch.mm(prev_s, w_t, out=rec)
-        if step_fn is not None:
-            if not cur.is_contiguous():
-                cur = cur.contiguous()
-            step_fn(
-                _ptr(cur),
-                _ptr(prev_v),
-                _ptr(None if prev_s is None else rec),
-                _ptr(s[t]),
-                _ptr(s_prev),
-                _ptr(v[t]),
-                _ptr(u if x is None else x[t]),
-                rows * n,
-                b,
-                th,
-            )
-            continue
+        prev_v = _ptr(v0) if t == 0 else v_p + (t - 1) * stride
+        step_fn(cur_p + t * cur_step, prev_v, None if prev_s is None else rec_p, s_p + t * stride, sp_p,
+                v_p + t * stride, x_p + t * x_step, m, b, th)  # fmt: skip
+
+
+def _forward_torch(current, w_t, b, th, v0, s0, x, s, v, rec, s_prev) -> None:
+    """The loop in torch operations (another device, another backend): the same arithmetic."""
+    u = torch.empty_like(rec)
+    for t in range(s.shape[0]):
+        prev_v = v0 if t == 0 else v[t - 1]
+        prev_s = s0 if t == 0 else s_prev
+        if prev_s is not None:
+            torch.mm(prev_s, w_t, out=rec)
         if prev_v is None:
-            u.copy_(cur)
+            u.copy_(current[t])
         else:
             torch.mul(prev_v, b, out=u)
-            u.add_(cur)
+            u.add_(current[t])
         if prev_s is not None:
             u.add_(rec)
         torch.gt(u, th, out=s[t])
@@ -88,15 +98,46 @@ def _forward(current, weight, b: float, th: float, v0, s0, keep_x: bool):
         torch.sub(u, v[t], out=v[t])
         if x is not None:
             torch.sub(u, th, out=x[t])
-    return x, s, v
 
 
-def _backward_d(x, s, weight, grad_s, grad_v, surrogate: Surrogate, b: float, keep_c: bool):
+def _backward_d(x, weight, grad_s, grad_v, surrogate: Surrogate, b: float, keep_c: bool):
     """``d = dL/du`` and (``keep_c``) ``c``, the part through the spike, each ``(T, rows, n)``."""
-    steps = x.shape[0]
-    sg = surrogate.grad(x)
     d = torch.empty_like(x)
     c = torch.empty_like(x) if keep_c else None
+    kind = _NATIVE_SURROGATES.get(surrogate._grad_fn)
+    if kind is not None and x.is_contiguous() and _backend(x) == "native":
+        _backward_native(x, weight, grad_s, grad_v, kind, surrogate, b, d, c)
+    else:
+        _backward_torch(x, weight, grad_s, grad_v, surrogate, b, d, c)
+    return d, c
+
+
+def _backward_native(x, weight, grad_s, grad_v, kind, surrogate: Surrogate, b: float, d, c) -> None:
+    """The reverse loop with the compiled elementwise pass (the surrogate's derivative computed in it)."""
+    steps, rows, n = x.shape
+    m, size = rows * n, x.element_size()
+    name, constants = kind
+    k1, k2 = constants(**surrogate.params)
+    fn = getattr(native.library(), f"rlif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
+    gs, gs_step = _steps_of(grad_s, x)
+    gv, gv_step = _steps_of(grad_v, x)
+    gs_p, gv_p = _ptr(gs), _ptr(gv)
+    x_p, d_p, c_p, stride = x.data_ptr(), d.data_ptr(), _ptr(c), m * size
+    q = torch.empty((rows, n), dtype=x.dtype)
+    q_p, ds = q.data_ptr(), d.unbind(0)
+    for t in range(steps - 1, -1, -1):
+        last = t == steps - 1
+        if not last:
+            torch.mm(ds[t + 1], weight, out=q)
+        fn(x_p + t * stride, gs_p and gs_p + t * gs_step * size, None if last else q_p,
+           gv_p and gv_p + t * gv_step * size, None if last else d_p + (t + 1) * stride, d_p + t * stride,
+           c_p and c_p + t * stride, m, b, k1, k2)  # fmt: skip
+
+
+def _backward_torch(x, weight, grad_s, grad_v, surrogate: Surrogate, b: float, d, c) -> None:
+    """The reverse loop in torch operations, the surrogate's derivative computed for all steps first."""
+    steps = x.shape[0]
+    sg = surrogate.grad(x)
     for t in range(steps - 1, -1, -1):
         dt = d[t]
         last = t == steps - 1
@@ -116,7 +157,15 @@ def _backward_d(x, s, weight, grad_s, grad_v, surrogate: Surrogate, b: float, ke
             dt.add_(grad_v[t])
         if not last:
             dt.add_(d[t + 1], alpha=b)
-    return d, c
+
+
+def _weight_grad(d, s, s0):
+    """``dL/dW = sum_t d[t].T @ s[t-1]`` (``s[-1] = s0``, or zeros when ``None``): one product over all steps."""
+    steps, rows, n = d.shape
+    g_w = d[1:].reshape(-1, n).t() @ s[:-1].reshape(-1, n) if steps > 1 else d.new_zeros((n, n))
+    if s0 is not None:
+        g_w = g_w + d[0].t() @ s0
+    return g_w
 
 
 class _RecurrentLIFSequence(torch.autograd.Function):
@@ -136,14 +185,12 @@ class _RecurrentLIFSequence(torch.autograd.Function):
         need_i, need_w, need_b, need_th, need_v0, need_s0 = ctx.needs_input_grad[:6]
         x, s, v, weight, v0, s0 = ctx.saved_tensors
         b = ctx.beta
-        d, c = _backward_d(x, s, weight, grad_s, grad_v, ctx.surrogate, b, keep_c=need_th)
+        d, c = _backward_d(x, weight, grad_s, grad_v, ctx.surrogate, b, keep_c=need_th)
         steps, rows, n = d.shape
         g_i = d if need_i else None
         g_w = g_b = g_th = g_v0 = g_s0 = None
         if need_w:
-            g_w = d[1:].reshape(-1, n).t() @ s[:-1].reshape(-1, n) if steps > 1 else weight.new_zeros((n, n))
-            if s0 is not None:
-                g_w = g_w + d[0].t() @ s0
+            g_w = _weight_grad(d, s, s0)
         if need_b:
             g_b = (d[1:] * v[:-1]).sum()
             if v0 is not None:
