@@ -160,3 +160,20 @@ def test_argument_errors():
         recurrent_lif_sequence(x, w, 0.9, 1.0, atan_surrogate, s0=torch.zeros(2, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"\(T, \.\.\., n\)"):
         recurrent_lif_sequence(torch.rand(4), w, 0.9, 1.0, atan_surrogate)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_on_a_cuda_device(dtype):
+    """The torch-operations loops on the device: the step loop's spikes and membranes, its gradients (float64)."""
+    shape = (12, 8, 16)
+    fused, loop = (c.cuda() for c in _cells(16, dtype, seed=7, learn=True))
+    x = _inputs(shape, dtype, seed=8).cuda()
+    s, v, _ = fused.sequence(x)
+    s_ref, v_ref, _ = loop.sequence(x)
+    assert torch.equal(s, s_ref) and torch.equal(v, v_ref)
+    if dtype == torch.float64:
+        loss = lambda s, v: (s.sum(0) * torch.arange(16.0, device=s.device)).sum() + v[-1].sum()  # noqa: E731
+        got, want = _grads(fused, x, None, loss), _grads(loop, x, None, loss)
+        for name, g in got.items():
+            torch.testing.assert_close(g, want[name], rtol=1e-10, atol=1e-10)
