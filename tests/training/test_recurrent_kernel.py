@@ -108,7 +108,7 @@ LOSSES = {
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("learn", [False, True], ids=["fixed", "learnt"])
 @pytest.mark.parametrize("start", ["zeros", "state", "const"])
-@pytest.mark.parametrize("shape", [(7, 4, 6), (20, 8, 16), (6, 2, 3, 5)], ids=str)
+@pytest.mark.parametrize("shape", [(1, 3, 5), (7, 4, 6), (20, 8, 16), (6, 2, 3, 5)], ids=str)
 def test_gradients_equal_the_step_loop(backend, loss, learn, start, shape):
     dtype = torch.float64
     fused, loop = _cells(shape[-1], dtype, seed=shape[0], learn=learn)
@@ -122,7 +122,9 @@ def test_gradients_equal_the_step_loop(backend, loss, learn, start, shape):
     for name, g in got.items():
         assert g is not None and want[name] is not None, name
         torch.testing.assert_close(g, want[name], rtol=1e-10, atol=1e-10, msg=lambda m, name=name: f"{name}: {m}")
-    assert float(got["w_rec"].abs().sum()) > 0 and float(got["current"].abs().sum()) > 0
+    assert float(got["current"].abs().sum()) > 0
+    if shape[0] > 1 or start == "state":  # one step from zero spikes: no recurrent term, a zero W_rec gradient
+        assert float(got["w_rec"].abs().sum()) > 0
 
 
 def test_another_surrogate_and_a_strong_recurrence():
