@@ -186,7 +186,6 @@ class _RecurrentLIFSequence(torch.autograd.Function):
         x, s, v, weight, v0, s0 = ctx.saved_tensors
         b = ctx.beta
         d, c = _backward_d(x, weight, grad_s, grad_v, ctx.surrogate, b, keep_c=need_th)
-        steps, rows, n = d.shape
         g_i = d if need_i else None
         g_w = g_b = g_th = g_v0 = g_s0 = None
         if need_w:
