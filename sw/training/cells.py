@@ -61,6 +61,7 @@ import torch
 from torch import nn
 
 from .lif_kernel import lif_sequence
+from .recurrent_kernel import recurrent_lif_sequence
 from .surrogates import Surrogate, atan_surrogate
 
 __all__ = [
@@ -630,6 +631,11 @@ class RecurrentLIFCell(SpikingCell):
     ``recurrent_init``: ``"uniform"`` (the default: ``nn.Linear``'s, ``U(-1/sqrt(n), 1/sqrt(n))``) or ``"zeros"``
     (``W_rec = 0``: the cell starts as a LIF cell, and no random number is drawn for it).  The spikes of the step
     before stay in the graph: gradients flow through time along ``W_rec`` as well as along the membrane.
+
+    With a :class:`~sc_neurocore.training.surrogates.Surrogate`, the subtract reset and ``fused=True`` (the
+    default), ``sequence`` runs through the fused recurrent kernel (:mod:`~sc_neurocore.training.recurrent_kernel`:
+    one autograd node for all ``T`` steps, the same spikes and membranes bit for bit and the same gradients);
+    otherwise the step loop over :func:`recurrent_lif_step`.
     """
 
     State, Parameters, step = RecurrentLIFState, RecurrentLIFParameters, staticmethod(recurrent_lif_step)
@@ -638,19 +644,22 @@ class RecurrentLIFCell(SpikingCell):
 
     def __init__(self, n_neurons: int, beta=0.9, threshold=1.0, surrogate_fn: Callable = atan_surrogate,
                  learn_beta: bool = False, learn_threshold: bool = False, *, reset_mode: str = "subtract",
-                 recurrent_init: str = "uniform"):
+                 recurrent_init: str = "uniform", fused: bool = True):
         if isinstance(n_neurons, bool) or not isinstance(n_neurons, int) or n_neurons < 1:
             raise ValueError(f"n_neurons must be a positive integer, not {n_neurons!r}")
         if reset_mode not in RESET_MODES:
             raise ValueError(f"reset_mode must be one of {RESET_MODES}, not {reset_mode!r}")
         if recurrent_init not in self.RECURRENT_INITS:
             raise ValueError(f"recurrent_init must be one of {self.RECURRENT_INITS}, not {recurrent_init!r}")
+        if not isinstance(fused, bool):
+            raise TypeError(f"fused must be a bool, not {fused!r}")
         super().__init__(threshold=threshold, surrogate_fn=surrogate_fn, learn_threshold=learn_threshold,
                          beta=(beta, learn_beta))
         if reset_mode == "subtract-delayed" and not float(self.beta) > 0:
             raise ValueError("reset_mode='subtract-delayed' subtracts threshold / beta: beta must be > 0")
         self.n_neurons = n_neurons
         self.reset_mode = reset_mode
+        self.fused = fused
         if recurrent_init == "zeros":  # skip_init: the weight is not drawn, so the global generator does not move
             self.recurrent = nn.utils.skip_init(nn.Linear, n_neurons, n_neurons, bias=False)
             nn.init.zeros_(self.recurrent.weight)
@@ -669,3 +678,13 @@ class RecurrentLIFCell(SpikingCell):
         super()._check_current(current)
         if current.shape[-1] != self.n_neurons:
             raise ValueError(f"current's last axis is {current.shape[-1]}, this cell has {self.n_neurons} neurons")
+
+    def _sequence(self, inputs, state, like):
+        if not (self.fused and self.reset_mode == "subtract" and isinstance(self.surrogate_fn, Surrogate)):
+            return super()._sequence(inputs, state, like)
+        p = self.step_parameters()
+        current = like.expand(len(inputs), *like.shape) if inputs[0] is like else like
+        v0, s0 = (None, None) if state is None else state
+        spikes, membranes = recurrent_lif_sequence(current, p.recurrent_weight, p.beta, p.threshold, p.surrogate_fn,
+                                                   v0=v0, s0=s0)
+        return spikes, membranes, self.State(membranes[-1], spikes[-1])

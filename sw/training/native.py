@@ -7,7 +7,8 @@ pass per step, element by element (storing ``u - theta``, what the backward pass
 cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
 and membranes equal the NumPy path's bit for bit.
 
-It also holds max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
+It also holds the elementwise step of the recurrent LIF layer (:mod:`~sc_neurocore.training.recurrent_kernel`),
+max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
 convolution of spikes (:mod:`~sc_neurocore.training.spike_conv`).
 
 The library is compiled on first use with ``$CC`` (else ``cc``/``gcc``), no torch headers, and
@@ -292,6 +293,63 @@ POOL_FORWARD(pool_forward_f32, float)
 POOL_FORWARD(pool_forward_f64, double)
 POOL_BACKWARD(pool_backward_f32, float)
 POOL_BACKWARD(pool_backward_f64, double)
+/* A surrogate's derivative at x = u - theta into out, by the same operations in the same order as its torch
+   function in surrogates.py (k1, k2: its constants, recurrent_kernel._NATIVE_SURROGATES). */
+#define SG_ATAN(T_, out, x) { T_ a_ = (x) * k1; a_ = a_ * a_; a_ = a_ + (T_)1; a_ = (T_)1 / a_; out = a_ * k2; }
+#define SG_FAST_SIGMOID(T_, out, x) { T_ a_ = (x) < 0 ? -(x) : (x); a_ = a_ * k1; a_ = a_ + (T_)1; a_ = a_ * a_; \
+                                      a_ = (T_)1 / a_; out = a_ * k2; }
+#define SG_SUPERSPIKE(T_, out, x) { T_ a_ = (x) < 0 ? -(x) : (x); a_ = a_ * k1; a_ = a_ + (T_)1; a_ = a_ * a_; \
+                                    out = (T_)1 / a_; }
+/* One step of the recurrent LIF layer (recurrent_kernel.py), the order of recurrent_lif_step: u = beta * prev + in,
+   then u = u + rec (rec = s[t-1] @ W_rec.T, computed by the caller); fire at u > theta, subtract reset; x gets
+   u - theta, s and s2 (a second copy, the next step's product operand) the spikes.  prev NULL: the zero membrane
+   (u = in); rec NULL: no recurrent current (the zero spikes). */
+#define RLIF_BODY(T_, U_)                                                                  \
+    for (long i = 0; i < m; i++) {                                                         \
+        T_ a = U_;                                                                         \
+        T_ sp = a > theta ? (T_)1 : (T_)0;                                                 \
+        x[i] = a - theta;                                                                  \
+        s[i] = sp;                                                                         \
+        s2[i] = sp;                                                                        \
+        v[i] = a - sp * theta;                                                             \
+    }
+#define RLIF_STEP(NAME, T_)                                                                \
+void NAME(const T_ *restrict in, const T_ *restrict prev, const T_ *restrict rec, T_ *restrict s, \
+          T_ *restrict s2, T_ *restrict v, T_ *restrict x, long m, T_ beta, T_ theta)      \
+{                                                                                          \
+    if (prev && rec) RLIF_BODY(T_, ((T_)(beta * prev[i]) + in[i]) + rec[i])                \
+    else if (prev) RLIF_BODY(T_, (T_)(beta * prev[i]) + in[i])                             \
+    else if (rec) RLIF_BODY(T_, in[i] + rec[i])                                            \
+    else RLIF_BODY(T_, in[i])                                                              \
+}
+RLIF_STEP(rlif_step_f32, float)
+RLIF_STEP(rlif_step_f64, double)
+/* One step of the recurrent LIF layer's backward (recurrent_kernel.py), from the last step to the first:
+   a = (gs + q) * sg(x) (q = d[t+1] @ W_rec, computed by the caller), kept in c when c is not NULL, then
+   d = a + gv + beta * dnext.  gs, q, gv, dnext NULL: zeros (no term). */
+#define RLIF_BACKWARD(NAME, T_, SG)                                                        \
+VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, const T_ *restrict q, \
+          const T_ *restrict gv, const T_ *restrict dnext, T_ *restrict d, T_ *restrict c, long m, \
+          T_ beta, T_ k1, T_ k2)                                                           \
+{                                                                                          \
+    for (long i = 0; i < m; i++) {                                                         \
+        T_ g_;                                                                             \
+        SG(T_, g_, x[i]);                                                                  \
+        T_ a = gs ? gs[i] : (T_)0;                                                         \
+        if (q) a = a + q[i];                                                               \
+        a = a * g_;                                                                        \
+        if (c) c[i] = a;                                                                   \
+        if (gv) a = a + gv[i];                                                             \
+        if (dnext) { T_ b_ = beta * dnext[i]; a = a + b_; }                                \
+        d[i] = a;                                                                          \
+    }                                                                                      \
+}
+RLIF_BACKWARD(rlif_backward_atan_f32, float, SG_ATAN)
+RLIF_BACKWARD(rlif_backward_atan_f64, double, SG_ATAN)
+RLIF_BACKWARD(rlif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
+RLIF_BACKWARD(rlif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
+RLIF_BACKWARD(rlif_backward_superspike_f32, float, SG_SUPERSPIKE)
+RLIF_BACKWARD(rlif_backward_superspike_f64, double, SG_SUPERSPIKE)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -359,6 +417,13 @@ def _bind(lib) -> None:
         route = getattr(lib, f"unpool_indexed_{suffix}")
         route.argtypes = [ptr, ptr, ptr] + [c_long] * 4
         route.restype = None
+        for surrogate in ("atan", "fast_sigmoid", "superspike"):
+            rback = getattr(lib, f"rlif_backward_{surrogate}_{suffix}")
+            rback.argtypes = [ptr] * 7 + [c_long, real, real, real]
+            rback.restype = None
+        rstep = getattr(lib, f"rlif_step_{suffix}")
+        rstep.argtypes = [ptr] * 7 + [c_long, real, real]
+        rstep.restype = None
         count = getattr(lib, f"count_nonzero_{suffix}")
         count.argtypes = [ptr, c_long]
         count.restype = c_long

@@ -167,8 +167,9 @@ class SpikingNet(_SpikingClassifier):
     that follow are the same too), and training grows the recurrence only where the loss asks for it (its
     gradient, ``sum_t dL/dv_t s_{t-1}^T``, is not zero once the layer spikes); ``nn.Linear``'s uniform
     ``U(-1/sqrt(n), 1/sqrt(n))`` start would add a random current of about ``0.6 sqrt(spikes) / sqrt(n)`` to every
-    neuron from the first epoch.  The recurrent layers step through time one step at a time (the output layer
-    keeps the fused kernel).  The SC chain runs them (``docs/sc-arithmetic.md`` section 14).
+    neuron from the first epoch.  A recurrent layer runs its ``T`` steps in one autograd node too (the fused
+    recurrent kernel, :mod:`~.recurrent_kernel`: one ``(batch, n) @ (n, n)`` product per step each way).  The SC
+    chain runs them (``docs/sc-arithmetic.md`` section 14).
 
     ``input_range``: the forward raises ``ValueError`` for an input holding NaN or inf, and for
     values outside this closed range (default ``(0, 1)``: pixel intensities, what the SC chain
