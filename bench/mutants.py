@@ -11,6 +11,7 @@ mutants, and reports generated / killed / survived / equivalent, the score and t
     python bench/mutants.py --list                      # the mutants, nothing run
     python bench/mutants.py --render-only               # re-render docs/bench/mutants.md from its JSON
     python bench/mutants.py --merge                     # docs/bench/mutants.md from the recorded runs (no run)
+    python bench/mutants.py --modules M --out-dir D --resume  # go on with an interrupted run (D/mutants.partial.jsonl)
 
 A full run takes hours on 2 cores; a module run (``--modules ... --out-dir DIR``, its report copied into
 ``docs/bench/mutants-parts/NAME.md`` + ``.json``) takes minutes.  ``--merge`` (``nox -s mutants -- --merge``)
@@ -61,6 +62,9 @@ def parse_args(argv):
     ap.add_argument("--no-reorder", action="store_true",
                     help="run each subset in its own order (by default the tests that killed this mutant, then "
                          "mutants of its function, then of its module, in recorded runs and in this one run first)")
+    ap.add_argument("--resume", action="store_true",
+                    help="go on with the run whose outcomes <out-dir>/mutants.partial.jsonl holds (each run writes "
+                         "one outcome a line there as it goes, and deletes it when done): its mutants are not run again")
     ap.add_argument("--list", action="store_true", help="print the mutants and exit")
     ap.add_argument("--out-dir", default=str(common.REPORT_DIR), help="where mutants.md and mutants.json go")
     ap.add_argument("--merge", action="store_true",
@@ -131,6 +135,11 @@ def experiment(args) -> dict:
         print(f"baseline {out.seconds:6.1f} s  {' '.join(tests)}", flush=True)
     everything = [m for ms in generated.values() for m in ms] + named
     to_run = everything if args.check_equivalents else [m for m in everything if m.id not in plan.EQUIVALENT]
+    partial = Path(args.out_dir) / f"{NAME}.partial.jsonl"
+    earlier, wall_before, sessions = _resume(partial, modules, args.resume)
+    to_run = [m for m in to_run if m.id not in earlier]
+    if earlier:
+        print(f"resuming {partial}: {len(earlier)} outcomes kept, {len(to_run)} mutants to run", flush=True)
 
     def tests_of(m):
         return subsets[m.id] if m.patches else subsets[m.module]
@@ -141,17 +150,25 @@ def experiment(args) -> dict:
     counter = {"t": time.perf_counter()}
     kills = _KillHistory() if args.no_reorder else _KillHistory.recorded()
     by_id = {m.id: m for m in everything}
+    for key, o in earlier.items():
+        if o.status == "killed" and key in by_id:
+            kills.add(by_id[key], o.killed_by)
 
     def progress(key, outcome, done, total):
+        with partial.open("a") as fh:  # one outcome a line: an interrupted run goes on with --resume
+            fh.write(json.dumps({"id": key, "status": outcome.status, "seconds": round(outcome.seconds, 2),
+                                 "killed_by": outcome.killed_by, "rc": outcome.rc,
+                                 "wall_s": round(wall_before + time.perf_counter() - t_start, 1)}) + "\n")
         if outcome.status == "killed":
             kills.add(by_id[key], outcome.killed_by)
         if outcome.status != "killed" or time.perf_counter() - counter["t"] > 30:
             counter["t"] = time.perf_counter()
             print(f"[{done}/{total}] {outcome.status:8s} {outcome.seconds:5.1f} s  {key}", flush=True)
 
-    outcomes = mutation.run_mutants(to_run, tests_of, timeout_of, workers=args.jobs, progress=progress,
-                                    first_of=None if args.no_reorder else kills.first)
-    wall = time.perf_counter() - t_start
+    outcomes = dict(earlier)
+    outcomes.update(mutation.run_mutants(to_run, tests_of, timeout_of, workers=args.jobs, progress=progress,
+                                         first_of=None if args.no_reorder else kills.first))
+    wall = wall_before + time.perf_counter() - t_start
     rows, stale = [], []
     for m in everything:
         o = outcomes.get(m.id) or mutation.Outcome("survived", 0.0)  # an equivalent not run
@@ -189,7 +206,31 @@ def experiment(args) -> dict:
         "stale_equivalents": stale,
         "goal": args.goal,
         "reordered": not args.no_reorder,
+        "sessions": sessions,
     }
+
+
+def _resume(partial: Path, modules: list[str], resume: bool) -> tuple[dict, float, int]:
+    """``(outcomes kept, wall seconds spent on them, sessions counting this one)`` from ``partial`` when resuming
+    (a timeout is run again: the file does not say whether it was the retry); otherwise a fresh ``partial``
+    whose first line names the commit and the modules (a run is resumed only on the same ones)."""
+    import mutation
+
+    head = {"commit": common.git_revision().split("+")[0], "modules": modules}
+    if resume and partial.is_file():
+        lines = [json.loads(line) for line in partial.read_text().splitlines() if line.strip()]
+        if {k: lines[0].get(k) for k in head} != head:
+            raise SystemExit(f"{SCRIPT}: {partial} is a run of {lines[0].get('modules')} at {lines[0].get('commit')}, "
+                             f"not of these modules at {head['commit']}: run without --resume")
+        outcomes = {d["id"]: mutation.Outcome(d["status"], d["seconds"], d["killed_by"], d["rc"])
+                    for d in lines[1:] if "id" in d and d["status"] != "timeout"}
+        sessions = 2 + sum(1 for d in lines if "session" in d)
+        with partial.open("a") as fh:
+            fh.write(json.dumps({"session": sessions}) + "\n")
+        return outcomes, max([d["wall_s"] for d in lines[1:] if "wall_s" in d] + [0.0]), sessions
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text(json.dumps(head) + "\n")
+    return {}, 0.0, 1
 
 
 class _KillHistory:
@@ -601,6 +642,7 @@ def _main(args, out_dir: Path) -> int:
     else:
         data = experiment(args)
         common.write_json(NAME, data, out_dir)
+        (out_dir / f"{NAME}.partial.jsonl").unlink(missing_ok=True)
     path = common.write_report(NAME, render(data), out_dir)
     s = summarize(data)
     named = s["per"].get("named mutants", {"generated": 0, "killed": 0, "timeout": 0})

@@ -226,3 +226,17 @@ def test_tests_first_plugin_sorts_the_named_tests_to_the_front():
     items = [Item(n) for n in ("a", "b", "c", "d")]
     mutation._TestsFirst(["c", "a", "c"]).pytest_collection_modifyitems(None, None, items)
     assert [i.nodeid for i in items] == ["c", "a", "b", "d"]
+
+
+def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path):
+    partial = tmp_path / "mutants.partial.jsonl"
+    assert mutants._resume(partial, [SNG], resume=False) == ({}, 0.0, 1)  # a fresh file: its header only
+    with partial.open("a") as fh:
+        fh.write('{"id": "a", "status": "killed", "seconds": 2.0, "killed_by": "t::x", "rc": 1, "wall_s": 30.0}\n')
+        fh.write('{"id": "b", "status": "timeout", "seconds": 9.0, "killed_by": null, "rc": null, "wall_s": 41.5}\n')
+    kept, wall, sessions = mutants._resume(partial, [SNG], resume=True)
+    assert set(kept) == {"a"} and kept["a"].killed_by == "t::x"  # a timeout is run again
+    assert (wall, sessions) == (41.5, 2)
+    assert mutants._resume(partial, [SNG], resume=True)[2] == 3
+    with pytest.raises(SystemExit):
+        mutants._resume(partial, [RNG], resume=True)
