@@ -213,15 +213,19 @@ def experiment(args) -> dict:
 def _resume(partial: Path, modules: list[str], resume: bool) -> tuple[dict, float, int]:
     """``(outcomes kept, wall seconds spent on them, sessions counting this one)`` from ``partial`` when resuming
     (a timeout is run again: the file does not say whether it was the retry); otherwise a fresh ``partial``
-    whose first line names the commit and the modules (a run is resumed only on the same ones)."""
+    whose first line names the commit and the modules (a run is resumed only on the same modules, each unchanged
+    since that commit; the report names the commit of the last session)."""
     import mutation
 
-    head = {"commit": common.git_revision().split("+")[0], "modules": modules}
+    head = {"commit": common.git_revision(), "modules": modules}
     if resume and partial.is_file():
         lines = [json.loads(line) for line in partial.read_text().splitlines() if line.strip()]
-        if {k: lines[0].get(k) for k in head} != head:
-            raise SystemExit(f"{SCRIPT}: {partial} is a run of {lines[0].get('modules')} at {lines[0].get('commit')}, "
-                             f"not of these modules at {head['commit']}: run without --resume")
+        was = lines[0]
+        changed = [m for m in modules if not unchanged_since(
+            was["commit"], str(mutation.module_path(m).relative_to(mutation.ROOT)))]
+        if was["modules"] != modules or changed:
+            raise SystemExit(f"{SCRIPT}: {partial} is a run of {', '.join(was['modules'])} at {was['commit']}"
+                             + (f"; {', '.join(changed)} changed since" if changed else "") + ": run without --resume")
         outcomes = {d["id"]: mutation.Outcome(d["status"], d["seconds"], d["killed_by"], d["rc"])
                     for d in lines[1:] if "id" in d and d["status"] != "timeout"}
         sessions = 2 + sum(1 for d in lines if "session" in d)

@@ -228,7 +228,9 @@ def test_tests_first_plugin_sorts_the_named_tests_to_the_front():
     assert [i.nodeid for i in items] == ["c", "a", "b", "d"]
 
 
-def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path):
+def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path, monkeypatch):
+    monkeypatch.setattr(mutants.common, "git_revision", lambda: "bbbbbbb")
+    monkeypatch.setattr(mutants, "unchanged_since", _only_b_current)
     partial = tmp_path / "mutants.partial.jsonl"
     assert mutants._resume(partial, [SNG], resume=False) == ({}, 0.0, 1)  # a fresh file: its header only
     with partial.open("a") as fh:
@@ -238,5 +240,8 @@ def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path):
     assert set(kept) == {"a"} and kept["a"].killed_by == "t::x"  # a timeout is run again
     assert (wall, sessions) == (41.5, 2)
     assert mutants._resume(partial, [SNG], resume=True)[2] == 3
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="a run of sc_neurocore.hw.sng"):
         mutants._resume(partial, [RNG], resume=True)
+    partial.write_text(partial.read_text().replace("bbbbbbb", "aaaaaaa"))  # hw.sng changed since that commit
+    with pytest.raises(SystemExit, match="changed since"):
+        mutants._resume(partial, [SNG], resume=True)
