@@ -65,6 +65,9 @@ def parse_args(argv):
     ap.add_argument("--resume", action="store_true",
                     help="go on with the run whose outcomes <out-dir>/mutants.partial.jsonl holds (each run writes "
                          "one outcome a line there as it goes, and deletes it when done): its mutants are not run again")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="only the mutants whose id contains TEXT (repeatable; to check a new test on the mutants it "
+                         "was written for: such a run is no module run, do not record it)")
     ap.add_argument("--list", action="store_true", help="print the mutants and exit")
     ap.add_argument("--out-dir", default=str(common.REPORT_DIR), help="where mutants.md and mutants.json go")
     ap.add_argument("--merge", action="store_true",
@@ -95,6 +98,8 @@ def _plan_mutants(args):
             ms = mutants_of(module, skip_functions=tuple(plan.SKIP_FUNCTIONS.get(module, {})))
             if args.sample and len(ms) > args.sample:
                 ms = sorted(random.Random(f"{args.seed}:{module}").sample(ms, args.sample), key=lambda m: m.site)
+            if args.only:  # checking a new test on the mutants it was written for
+                ms = [m for m in ms if any(text in m.id for text in args.only)]
             generated[module] = ms
     named = [] if args.no_named else [named_mutant(n, p) for n, p in plan.NAMED]
     if args.modules and not args.named_only:
@@ -182,7 +187,7 @@ def experiment(args) -> dict:
         d.update(status=status, seconds=round(o.seconds, 2), killed_by=o.killed_by, rc=o.rc,
                  why=plan.EQUIVALENT.get(m.id), run=m.id in outcomes)
         rows.append(d)
-    if not (args.modules or args.sample or args.named_only):
+    if not (args.modules or args.sample or args.named_only or args.only):
         stale += [f"{i} (no such mutant any more)" for i in sorted(set(plan.EQUIVALENT) - {m.id for m in everything})]
     return {
         "schema": SCHEMA,
