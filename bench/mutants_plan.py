@@ -780,3 +780,19 @@ _KILLED_AFTER_ENGINE.update({
         _EQ + 'test_the_compiled_neuron_hoists_what_needs_no_state[lif-subtract]',
 })
 KILLED_AFTER_RUN.update(_KILLED_AFTER_ENGINE)
+
+# the engine's modules at their subsets on main after issues 13/14 (issue 18, module runs of branch mutx): survivors and
+# the test written for each (checked on the mutant alone with --only)
+KILLED_AFTER_RUN.update({
+    "hw/count_pipeline.py:group_layout:max((max((r.brow for r in rows)) for rows in spec.groups)) + 1 -> "
+    "max((max((r.brow for r in rows)) for rows in spec.groups)) + 0#0":
+        "tests/hw/test_conv_engine.py::test_conv_core_equals_model[kw4-par4-2]",
+})
+
+R_RANGE_UP = ("a struct field declared for values up to one more than it holds (range(n + 2) where range(n + 1) does): "
+              "it holds the same integers, and the struct is only written and read through its layout, so every field "
+              "keeps its value")
+EQUIVALENT.update({
+    "hw/count_pipeline.py:group_layout:max((max((r.brow for r in rows)) for rows in spec.groups)) + 1 -> "
+    "max((max((r.brow for r in rows)) for rows in spec.groups)) + 2#0": R_RANGE_UP,
+})
