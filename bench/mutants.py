@@ -481,6 +481,11 @@ def _merged_header(data: dict, s: dict) -> list[str]:
         f"more with three times that) counts as killed. **{tot['score']:.1f} %** over all {tot['generated']} rows, "
         f"**{cur['score']:.1f} %** over the {cur['generated']} current rows (goal: {data['goal']:.0f} %).",
         "",
+        "Stale (to run again: `nice -n 15 python bench/mutants.py --modules M1,M2 --no-named --check-equivalents "
+        "--out-dir DIR`, DIR's report copied into `docs/bench/mutants-parts/`): "
+        + (", ".join(f"`{m}`" for m, r in data["module_runs"].items() if not r["current"]) or "none") + ". Never run: "
+        + (", ".join(f"`{m}`" for m in data["never_run"]) or "none") + ".",
+        "",
     ], [
         "### The runs", "",
         "Each was `nice -n 15` with two mutants at a time unless its command says `--jobs 1`.", "",
