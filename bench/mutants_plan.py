@@ -24,7 +24,9 @@ _REC_MODEL = "tests/hw/test_recurrent_model.py"
 
 #: ``{module: test files}``: what runs against each module's mutants.
 SUBSETS: dict[str, list[str]] = {
-    "sc_neurocore.sc.contract": [_PINS, _SC_TIES, _DOC, "tests/sc/test_contract.py", "tests/test_export.py"],
+    # (the neuron models' table and the exponential's lookup table are checked by the model's neuron tests)
+    "sc_neurocore.sc.contract": [_PINS, _SC_TIES, _DOC, "tests/sc/test_contract.py", "tests/test_export.py",
+                                 "tests/sc/test_fixed.py"],
     "sc_neurocore.sc.sources": [_PINS, _DOC, "tests/sc/test_sources.py", _SC_TIES, "tests/sc/test_contract.py"],
     "sc_neurocore.sc.counting": [_SC_TIES, _DOC, "tests/sc/test_counting.py", "tests/sc/test_network.py"],
     # (the constant-multiplier leak and the split LIF update live here; the gateware's tests are their only check)
