@@ -804,7 +804,12 @@ KILLED_AFTER_RUN.update({
 R_RANGE_UP = ("a struct field declared for values up to one more than it holds (range(n + 2) where range(n + 1) does): "
               "it holds the same integers, and the struct is only written and read through its layout, so every field "
               "keeps its value")
+R_SAME_RUNS = ("every part is a run of the same net under the same fault model (_concat returns early for one part): "
+               "each has the same layers, state names and fault arrays, so any part gives them")
 EQUIVALENT.update({
+    **{f"sw/sc/network.py:_concat:parts[0] -> parts[{i}]#{n}": R_SAME_RUNS for i in ("1", "-1") for n in (2, 3)},
+    "sw/sc/network.py:spike_words:(0, 0) -> (-1, 0)#0":
+        "the weights are 1-D (one per timestep): their axis -1 is their axis 0",
     "hw/count_pipeline.py:group_layout:max((max((r.brow for r in rows)) for rows in spec.groups)) + 1 -> "
     "max((max((r.brow for r in rows)) for rows in spec.groups)) + 2#0": R_RANGE_UP,
 })
