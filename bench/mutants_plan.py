@@ -31,8 +31,9 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.sc.counting": [_SC_TIES, _DOC, "tests/sc/test_counting.py", "tests/sc/test_network.py"],
     # (the constant-multiplier leak and the split LIF update live here; the gateware's tests are their only check)
     "sc_neurocore.sc.fixed": [_SC_TIES, _DOC, "tests/sc/test_fixed.py", "tests/hw/test_lif.py"],
+    # (the fault injection's paths through the model are tested in test_faults, beside sc.faults' own checks)
     "sc_neurocore.sc.network": [_SC_TIES, "tests/sc/test_network.py", _REC_MODEL, "tests/sc/test_conv.py",
-                                "tests/test_conv_export.py"],
+                                "tests/test_conv_export.py", "tests/sc/test_faults.py"],
     "sc_neurocore.sc.bitstream": [_DOC, "tests/sc/test_bitstream.py", "tests/sc/test_counting.py"],
     # conv layers (issue 14): patches, OR pooling, the per-position count against loop references
     "sc_neurocore.sc.conv": ["tests/sc/test_conv.py", _DOC],
