@@ -820,10 +820,19 @@ KILLED_AFTER_RUN.update({
 R_RANGE_UP = ("a struct field declared for values up to one more than it holds (range(n + 2) where range(n + 1) does): "
               "it holds the same integers, and the struct is only written and read through its layout, so every field "
               "keeps its value")
+R_CONV_BATCH = ("the bound of a conv net's batch (memory only): every mutant still runs batches of at least one image "
+                "(max(1, ...), or max(2, ...)), and a conv run takes no faults (run_codes refuses them), so the batches "
+                "give the same integers in any size (test_a_traced_run_in_batches_keeps_every_array_batch_major)")
 R_SAME_RUNS = ("every part is a run of the same net under the same fault model (_concat returns early for one part): "
                "each has the same layers, state names and fault arrays, so any part gives them")
 EQUIVALENT.update({
     **{f"sw/sc/network.py:_concat:parts[0] -> parts[{i}]#{n}": R_SAME_RUNS for i in ("1", "-1") for n in (2, 3)},
+    "sw/sc/network.py:_Base.predict_spikes:self.run_spikes(spikes, trace=False) -> self.run_spikes(spikes, trace=True)#0":
+        R_TRACE,
+    **{f"sw/sc/network.py:_Base.run_codes:{m}#0": R_CONV_BATCH for m in (
+        "max(1, min(batch_size, (1 << 24) // (T * widest))) -> max(2, min(batch_size, (1 << 24) // (T * widest)))",
+        "(1 << 24) // (T * widest) -> (1 << 24) * (T * widest)", "1 << 24 -> 1 >> 24", "1 << 24 -> 2 << 24",
+        "1 << 24 -> 0 << 24", "1 << 24 -> 1 << 25", "1 << 24 -> 1 << 23", "T * widest -> T + widest")},
     "sw/sc/network.py:spike_words:(0, 0) -> (-1, 0)#0":
         "the weights are 1-D (one per timestep): their axis -1 is their axis 0",
     "hw/count_pipeline.py:group_layout:max((max((r.brow for r in rows)) for rows in spec.groups)) + 1 -> "
