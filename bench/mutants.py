@@ -142,6 +142,7 @@ def experiment(args) -> dict:
     to_run = everything if args.check_equivalents else [m for m in everything if m.id not in plan.EQUIVALENT]
     partial = Path(args.out_dir) / f"{NAME}.partial.jsonl"
     earlier, wall_before, sessions = _resume(partial, modules, args.resume)
+    earlier = {k: o for k, o in earlier.items() if k in {m.id for m in everything}}
     to_run = [m for m in to_run if m.id not in earlier]
     if earlier:
         print(f"resuming {partial}: {len(earlier)} outcomes kept, {len(to_run)} mutants to run", flush=True)
@@ -218,8 +219,9 @@ def experiment(args) -> dict:
 def _resume(partial: Path, modules: list[str], resume: bool) -> tuple[dict, float, int]:
     """``(outcomes kept, wall seconds spent on them, sessions counting this one)`` from ``partial`` when resuming
     (a timeout is run again: the file does not say whether it was the retry); otherwise a fresh ``partial``
-    whose first line names the commit and the modules (a run is resumed only on the same modules, each unchanged
-    since that commit; the report names the commit of the last session)."""
+    whose first line names the commit and the modules (a run is resumed on those modules or some of them, each
+    unchanged since that commit: the modules a run finished get their report while the rest wait; the report names
+    the commit of the last session)."""
     import mutation
 
     head = {"commit": common.git_revision(), "modules": modules}
@@ -228,11 +230,11 @@ def _resume(partial: Path, modules: list[str], resume: bool) -> tuple[dict, floa
         was = lines[0]
         changed = [m for m in modules if not unchanged_since(
             was["commit"], str(mutation.module_path(m).relative_to(mutation.ROOT)))]
-        if was["modules"] != modules or changed:
+        if not set(modules) <= set(was["modules"]) or changed:
             raise SystemExit(f"{SCRIPT}: {partial} is a run of {', '.join(was['modules'])} at {was['commit']}"
                              + (f"; {', '.join(changed)} changed since" if changed else "") + ": run without --resume")
         outcomes = {d["id"]: mutation.Outcome(d["status"], d["seconds"], d["killed_by"], d["rc"])
-                    for d in lines[1:] if "id" in d and d["status"] != "timeout"}
+                    for d in lines[1:] if "id" in d and d["status"] != "timeout"}  # (only those asked for are used)
         sessions = 2 + sum(1 for d in lines if "session" in d)
         with partial.open("a") as fh:
             fh.write(json.dumps({"session": sessions}) + "\n")

@@ -242,6 +242,9 @@ def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path, 
     assert mutants._resume(partial, [SNG], resume=True)[2] == 3
     with pytest.raises(SystemExit, match="a run of sc_neurocore.hw.sng"):
         mutants._resume(partial, [RNG], resume=True)
+    both = tmp_path / "both.partial.jsonl"
+    mutants._resume(both, [SNG, RNG], resume=False)
+    assert mutants._resume(both, [SNG], resume=True)[2] == 2  # the modules a run finished: some of its modules
     partial.write_text(partial.read_text().replace("bbbbbbb", "aaaaaaa"))  # hw.sng changed since that commit
     with pytest.raises(SystemExit, match="changed since"):
         mutants._resume(partial, [SNG], resume=True)
