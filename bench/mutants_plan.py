@@ -815,6 +815,12 @@ KILLED_AFTER_RUN.update({
     "sw/sc/network.py:_Base._codes:(1 << (T if T is not None else MAX_SPIKE_T)) - 1 -> "
     "(1 << (T if T is not None else MAX_SPIKE_T)) + 1#0":
         "tests/sc/test_network.py::test_spike_words_past_t_bits_are_refused",
+    **{f"sw/sc/network.py:_Base._run_corrupted:{m}#0":
+       "tests/sc/test_faults.py::test_weights_drawn_per_image_run_each_image_on_its_own_upset_net"
+       for m in ("faults.persist == 'run' -> faults.persist != 'run'", "b + 1 -> b - 1", "b + 1 -> b + 2",
+                 "b + 1 -> b + 0")},
+    "sw/sc/network.py:_Base._run_batch:c - clean -> c + clean#0":
+        "tests/sc/test_faults.py::test_count_delta_of_the_first_layer_is_the_recorded_minus_the_clean_count",
 })
 
 R_RANGE_UP = ("a struct field declared for values up to one more than it holds (range(n + 2) where range(n + 1) does): "
