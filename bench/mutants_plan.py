@@ -821,6 +821,13 @@ KILLED_AFTER_RUN.update({
                  "b + 1 -> b + 0")},
     "sw/sc/network.py:_Base._run_batch:c - clean -> c + clean#0":
         "tests/sc/test_faults.py::test_count_delta_of_the_first_layer_is_the_recorded_minus_the_clean_count",
+    **{f"sw/sc/network.py:_Base._run_batch:{m}#0":
+       "tests/sc/test_faults.py::test_state_xor_is_the_membrane_upset_the_next_step_starts_from"
+       for m in ("(before ^ state[li]['v']) & (1 << fmt.width) - 1 -> before ^ state[li]['v'] | (1 << fmt.width) - 1",
+                 "before ^ state[li]['v'] -> before | state[li]['v']", "(1 << fmt.width) - 1 -> (1 << fmt.width) + 1",
+                 "1 << fmt.width -> 1 >> fmt.width", "1 << fmt.width -> 2 << fmt.width",
+                 "1 << fmt.width -> 0 << fmt.width", "(1 << fmt.width) - 1 -> (1 << fmt.width) - 2",
+                 "(1 << fmt.width) - 1 -> (1 << fmt.width) - 0")},
 })
 
 R_RANGE_UP = ("a struct field declared for values up to one more than it holds (range(n + 2) where range(n + 1) does): "
