@@ -686,6 +686,14 @@ KILLED_AFTER_RUN: dict[str, str] = {
 
 #: What the remaining survivors have in common (rendered under their table).
 SURVIVOR_NOTES = [
+    "sw/sc/network.py (34 without a test yet, run of branch mutx): FixedPointNetwork._fault_counts (the count and "
+    "bitstream faults of the fixed-point model: no test reads its count word's width or its product deltas), "
+    "SCNetwork._recurrent_counts' exact-bits path and its timestep slices, the fault trace of a run with faults but "
+    "no trace, and a conv batch bound of 0 (max(0, ...)). The fixed-point model's fault paths want the tests "
+    "test_faults.py has for SCNetwork's; the recurrent path a net with exact_bits.",
+    "sw/sc/fixed.py _expif_drive's upper clip (lo_i + len(table) - 1 -> + 1 / - 0): x stays at or below hi_i while "
+    "the rounding error of 1/delta_t times theta is under one table step (theta < 2**(frac + 16 - 4)), which every "
+    "tested format satisfies; a wide membrane format could pass it, so it is not argued equivalent.",
     "hw/uart.py (25): the board link's UART. tests/hw/test_uart.py checks frames sent and received at the "
     "configured baud divisor; nothing checks the line's idle level at reset (init=1), the host-side "
     "uart_decode_bits on truncated or misaligned bit streams, or divisors where d // 2 - 1 and d - 1 are off by one "
