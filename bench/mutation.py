@@ -378,6 +378,17 @@ class _FirstFailure:
             self.failed = f"{report.nodeid} (collection)"
 
 
+class _TestsFirst:
+    """pytest plugin: run the tests whose node ids are listed first, in that order, the rest after them in their
+    collected order (the tests likeliest to kill a mutant first, so that ``-x`` stops early)."""
+
+    def __init__(self, first: list[str]):
+        self.rank = {nodeid: i for i, nodeid in enumerate(dict.fromkeys(first))}
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        items.sort(key=lambda item: self.rank.get(item.nodeid, len(self.rank)))
+
+
 @dataclass
 class Outcome:
     """What running one mutant (or a baseline) gave."""
@@ -395,6 +406,8 @@ class Job:
     tests: list[str]
     timeout: float
     extra: dict = field(default_factory=dict)
+    #: called in the fork, at its start: node ids to run first (the parent's knowledge when it forks)
+    first: Callable[[], list[str]] | None = None
 
 
 def _imports_of(name: str, mod) -> set[str]:
@@ -486,8 +499,9 @@ def _child(job: Job, result_path: str, log_path: str) -> None:
         # no plugin autoload (reading every package's entry points costs more than most tests), no assertion
         # rewriting (a killed mutant needs no diff): only the hypothesis plugin, the one the tests use
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        plugins = [plugin] + ([_TestsFirst(job.first())] if job.first is not None else [])
         rc = int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin",
-                              "--assert=plain", "-W", "ignore", *job.tests], plugins=[plugin]))
+                              "--assert=plain", "-W", "ignore", *job.tests], plugins=plugins))
     except BaseException as exc:  # noqa: BLE001 - a mutant that breaks even the hook counts as an error
         print(f"mutation child: {type(exc).__name__}: {exc}", file=sys.stderr)
     finally:
@@ -552,12 +566,16 @@ def _slug(text: str) -> str:
 
 
 def run_mutants(mutants: list[Mutant], tests_of: Callable[[Mutant], list[str]], timeout_of: Callable[[Mutant], float],
-                *, workers: int = 1, progress=None, log_dir: Path | None = None) -> dict[str, Outcome]:
-    """Run each mutant against its test subset; ``{mutant id: Outcome}``."""
-    jobs = [Job(m.id, (lambda m=m: mutated_sources(m)), tests_of(m), timeout_of(m)) for m in mutants]
+                *, workers: int = 1, progress=None, log_dir: Path | None = None,
+                first_of: Callable[[Mutant], list[str]] | None = None) -> dict[str, Outcome]:
+    """Run each mutant against its test subset; ``{mutant id: Outcome}``.  ``first_of(mutant)``, called in the
+    mutant's fork as it starts: the node ids of its subset to run first (the rest follow in collected order)."""
+    jobs = [Job(m.id, (lambda m=m: mutated_sources(m)), tests_of(m), timeout_of(m),
+                first=None if first_of is None else (lambda m=m: first_of(m))) for m in mutants]
     out = run_jobs(jobs, workers=workers, progress=progress, log_dir=log_dir)
     # a timeout on a busy machine may be load, not a hung mutant: once more with three times the time
-    again = [Job(j.key, j.codes_of, j.tests, 3 * j.timeout) for j in jobs if out[j.key].status == "timeout"]
+    again = [Job(j.key, j.codes_of, j.tests, 3 * j.timeout, first=j.first) for j in jobs
+             if out[j.key].status == "timeout"]
     if again:
         out.update(run_jobs(again, workers=workers, progress=progress, log_dir=log_dir))
     return out

@@ -51,6 +51,7 @@ def _check(qnet, T, par, images, *, clocks=True, fire=True):
     (dict(pad=0, in_shape=(2, 5, 5), k=2, channels=(4,)), (4, 3), 3),  # 2 input channels, 4x4 -> pool 2
     (dict(pool=1, channels=(2,), dense=(5,)), (3, 1), 3),  # no pooling, a dense hidden layer after the conv
     (dict(in_shape=(1, 8, 8), channels=(2, 3), k=3, pad=1, pool=2), (2, 4), 4),  # two conv blocks
+    (dict(channels=(3,), n_out=3), (1, 2), 2),  # one lane: bias rows 0, 1, 2 (the group facts' brow reaches 2)
 ])
 def test_conv_core_equals_model(kw, par, T):
     qnet = conv_net(1, **kw)

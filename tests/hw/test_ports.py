@@ -8,7 +8,7 @@ from amaranth.hdl import Fragment, signed, unsigned
 from amaranth.lib import data, stream
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.hw import SCNetworkCore
-from sc_neurocore.hw.ports import NetworkSignature, decode_word, decode_words, output_layout, trace_layout
+from sc_neurocore.hw.ports import NetworkSignature, bits, decode_word, decode_words, output_layout, trace_layout
 from sc_neurocore.sc.contract import SCConfig
 
 from .reference import random_qnet
@@ -109,3 +109,17 @@ def test_spike_input_net_takes_T_bit_words():
     for kind, width in (("prob", 6), ("spike", 13)):
         qnet = QuantizedNet.from_float(w, [None], [0.9], [1.0], cfg, input_kind=kind)
         assert NetworkSignature.for_net(qnet, 13).input_bits == width
+
+
+def test_bits_is_the_unsigned_width_and_at_least_one():
+    """bits(n): the width of an unsigned value up to n, never 0 (a one-class prediction, a one-layer net's layer
+    index, a one-timestep t still get one bit of the word)."""
+    assert [bits(n) for n in (0, 1, 2, 3, 4, 255, 256)] == [1, 1, 2, 2, 3, 8, 9]
+    assert output_layout(1, 1).size == 1 + 1  # counts: one class up to T = 1, prediction: one bit
+
+
+def test_decode_words_of_an_empty_array_field():
+    """An array of no elements (a layer of no extra state, say) decodes to shape (n, 0) beside the other fields."""
+    layout = data.StructLayout({"a": data.ArrayLayout(4, 0), "b": 3})
+    out = decode_words(layout, [5, 2])
+    assert out["a"].shape == (2, 0) and out["b"].tolist() == [5, 2]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sc_neurocore.sc.contract import (
+    EXPIF_TABLE,
     Q8_8,
     UQ0_8,
     FixedPoint,
@@ -16,6 +17,7 @@ from sc_neurocore.sc.contract import (
     count_real_scale,
     current_scale,
     derive_seed,
+    expif_table_bounds,
     quantize_probability,
 )
 
@@ -195,3 +197,20 @@ def test_an_lfsr_seed_that_hashes_to_zero_becomes_one():
     assert derive_seed(base, 0, 0, 4) == 1
     assert source_seed(SCConfig(rng="lfsr", lfsr_width=4, prob_bits=4, seed=base), 0, 0) == 1
     assert source_seed(SCConfig(rng="sobol", prob_bits=4, seed=base), 0, 0) == 0  # a Sobol mask may be 0
+
+
+def test_expif_table_bounds_at_the_top_and_just_past_it():
+    """Q8.8, delta_t = 1.0 (256), v_rheobase = 0: (theta - v_rheobase) / delta_t = 16 is the table's top
+    (hi_i = 16 * 2**4 = 256, lo_i = 256 - 10 * 16 = 96); one LSB more (4097: hi_i = ceil(4097 * 16 / 256) = 257)
+    is beyond it."""
+    assert EXPIF_TABLE["top"] == 16 and EXPIF_TABLE["step_bits"] == 4 and EXPIF_TABLE["span"] == 10
+    assert expif_table_bounds(16 * 256, 0, 256) == (96, 256)
+    with pytest.raises(ValueError, match="beyond 16"):
+        expif_table_bounds(16 * 256 + 1, 0, 256)
+
+
+def test_expif_table_bounds_refuse_a_threshold_below_one_lsb():
+    """theta_q must be at least 1 (one LSB), even where the table would fit (v_rheobase = -1.0: hi_i = 16)."""
+    assert expif_table_bounds(1, -256, 256) == (-143, 17)
+    with pytest.raises(ValueError, match=r"theta_q must be an integer in \[1, 32767\], not 0"):
+        expif_table_bounds(0, -256, 256)

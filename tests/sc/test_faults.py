@@ -264,3 +264,56 @@ def test_sparse_deltas_equal_bit_level_references_when_outputs_go_unhit():
         assert got_b.tolist() == want_b
         unhit += not words[-1, -1].any()
     assert unhit >= 2
+
+
+def test_weights_drawn_per_image_run_each_image_on_its_own_upset_net():
+    """persist="image": image b runs on corrupt_weights(qnet, faults, b), the net its own draw upsets."""
+    qnet = _net(6)
+    xq = np.random.default_rng(7).integers(0, 256, (3, 6))
+    m = FaultModel("weights", 0.2, seed=3, persist="image")
+    hit = SCNetwork(qnet).run_codes(xq, 4, faults=m)
+    for b in range(3):
+        alone = SCNetwork(corrupt_weights(qnet, m, b)).run_codes(xq[b : b + 1], 4)
+        assert np.array_equal(hit.counts[b], alone.counts[0]), b
+    assert not all(np.array_equal(hit.counts[b], hit.counts[0]) for b in (1, 2))  # not one draw for all
+
+
+def test_count_delta_of_the_first_layer_is_the_recorded_minus_the_clean_count():
+    """Layer 0 takes the same inputs with and without faults: its count_delta is the traced count minus the clean
+    run's, and it is not all zero at rate 0.3."""
+    qnet = _net(8)
+    xq = np.random.default_rng(9).integers(0, 256, (2, 6))
+    hit = SCNetwork(qnet).run_codes(xq, 3, faults=FaultModel("bitstream", 0.3, seed=2))
+    clean = SCNetwork(qnet).run_codes(xq, 3)
+    delta = hit.faults["count_delta"][0]
+    assert delta.any() and np.array_equal(delta, hit.sc_counts[0] - clean.sc_counts[0])
+
+
+def test_state_xor_is_the_membrane_upset_the_next_step_starts_from():
+    """One layer, membrane upsets at rate 0.3: state_xor[t] (16-bit, not all zero) XOR the traced membrane of step t
+    is the value step t + 1 starts from, which lif_step takes to the traced membrane of step t + 1."""
+    from sc_neurocore.sc.fixed import lif_step
+
+    qnet = _net(6, sizes=(6, 3))
+    layer, cfg = qnet.layers[0], qnet.config
+    xq = np.random.default_rng(1).integers(0, 256, (2, 6))
+    hit = SCNetwork(qnet).run_codes(xq, 4, faults=FaultModel("membrane", 0.3, seed=5))
+    xor = hit.faults["state_xor"][0]
+    assert xor.any() and xor.min() >= 0 and xor.max() < 1 << 16
+    for t in (1, 2, 3):
+        upset = (hit.membranes[0][t - 1] & 0xFFFF) ^ xor[t - 1]
+        upset = np.where(upset >= 1 << 15, upset - (1 << 16), upset)
+        v, _ = lif_step(upset, hit.currents[0][t], layer.beta_q, layer.threshold_q, cfg.membrane,
+                        cfg.beta_format.frac_bits)
+        assert np.array_equal(hit.membranes[0][t], v), t
+
+
+def test_count_faults_flip_a_word_of_the_counts_width():
+    """Count faults at rate 0.5 (seed 4): layer 0's count words are (n_in * length).bit_length() + 1 = 7 bits wide
+    (6 inputs x 8 cycles = 48 < 2**6, plus the sign), so the upset counts fill [-64, 63] and no more: over
+    8 images x 4 timesteps x 5 neurons the extremes reach below -32 and above 31."""
+    qnet = _net(2)
+    assert qnet.layers[0].n_in * qnet.config.length == 48
+    xq = np.random.default_rng(3).integers(0, 256, (8, 6))
+    c = SCNetwork(qnet).run_codes(xq, 4, faults=FaultModel("count", 0.5, seed=4)).sc_counts[0]
+    assert -64 <= c.min() < -32 and 31 < c.max() <= 63

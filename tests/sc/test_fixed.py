@@ -83,6 +83,22 @@ def test_scalar_inputs_give_python_ints():
     assert (type(v), type(s)) == (int, int) and (v, s) == (80, 1)
 
 
+@pytest.mark.parametrize("neuron, states, params", [
+    ("synaptic", {"i_syn": 100, "v": 0}, {"alpha_q": 128}),
+    ("alif", {"a": 10, "v": 300}, {"adapt_decay_q": 243, "adapt_strength_q": 51}),
+    ("alpha", {"i_exc": 256, "i_inh": 30, "v": 0}, {"alpha_exc_q": 128, "alpha_inh_q": 200}),
+    ("second_order", {"a": 300, "v": 44}, {"alpha_q": 205, "stiffness_q": 26}),
+    ("expif", {"v": 300}, {"v_rheobase_q": 205, "delta_t_q": 26}),
+    ("adex", {"w": 100, "v": 300}, {"v_rheobase_q": 205, "delta_t_q": 26, "adapt_decay_q": 243, "a_q": 26, "b_q": 13}),
+])
+def test_every_neuron_step_gives_python_ints_for_scalars(neuron, states, params):
+    """Scalar states and current in, Python ints out: every state and the spike (a NumPy scalar would leak into
+    JSON, the CLI's output and the comparisons with the gateware's integers)."""
+    out, spike = neuron_step(neuron, states, 67, 230, 256, params)
+    assert set(out) == set(states) and type(spike) is int
+    assert all(type(v) is int for v in out.values()), {k: type(v) for k, v in out.items()}
+
+
 # ------------------------------------------------------------------ the peers' conventions (issue 12, item 3)
 
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.sc.contract import SCConfig, count_real_scale, current_scale, quantize_probability
-from sc_neurocore.sc.network import FixedPointNetwork, SCNetwork, SCTrace
+from sc_neurocore.sc.faults import FaultModel
+from sc_neurocore.sc.network import MAX_SPIKE_T, FixedPointNetwork, SCNetwork, SCTrace, spike_words
 
 from . import sc_reference as ref
 
@@ -358,3 +359,46 @@ def test_one_image_empty_batches_and_the_polarity_override():
     empty = net.run_codes(np.zeros((0, 4), dtype=np.int64), 3)
     assert empty.counts.shape == (0, 3) and empty.prediction.shape == (0,)
     assert SCNetwork(qnet, polarity="bipolar").config.polarity == "bipolar"
+
+
+def test_spike_words_by_hand_bools_and_the_longest_raster():
+    """Bit t of a word is the spike at timestep t: a (T=2, n=2) raster of bools [[1, 0], [1, 1]] gives 0b11 and
+    0b10; 62 timesteps (MAX_SPIKE_T: the words are int64) all firing give
+    2**62 - 1, 63 are refused."""
+    assert spike_words(np.array([[True, False], [True, True]])).tolist() == [[3, 2]]
+    assert MAX_SPIKE_T == 62
+    assert spike_words(np.ones((62, 1), dtype=np.int64)).tolist() == [[(1 << 62) - 1]]
+    with pytest.raises(ValueError, match="1..62 timesteps, got 63"):
+        spike_words(np.ones((63, 1), dtype=np.int64))
+
+
+def test_a_traced_run_in_batches_keeps_every_array_batch_major():
+    """batch_size=1 over 3 images: the trace's arrays, the synaptic layer's state i_syn included, equal those of one
+    batch of 3 (shape (T, 3, n)); the fault arrays (drawn per batch, so not equal) still have shape (T, 3, n_out)."""
+    rng = np.random.default_rng(4)
+    sizes = [6, 4, 3]
+    weights = [rng.normal(size=(b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=b) * 0.3 for b in sizes[1:]]
+    qnet = QuantizedNet.from_float(weights, biases, [0.9, 0.9], [0.5, 0.5], SCConfig(length=16),
+                                   neurons=["synaptic", "lif"], neuron_params=[{"alpha": 0.5}, None])
+    xq = rng.integers(0, 256, (3, 6))
+    net = SCNetwork(qnet)
+    one, all3 = net.run_codes(xq, 4, trace=True, batch_size=1), net.run_codes(xq, 4, trace=True, batch_size=3)
+    assert one.states[0]["i_syn"].shape == (4, 3, 4)
+    assert all(np.array_equal(one.states[li][k], all3.states[li][k]) for li in range(2) for k in all3.states[li])
+    assert all(np.array_equal(getattr(one, f)[li], getattr(all3, f)[li])
+               for f in ("sc_counts", "currents", "membranes", "spikes") for li in range(2))
+    hit = net.run_codes(xq, 4, trace=True, batch_size=1, faults=FaultModel("membrane", 0.2, seed=7))
+    assert {k: [a.shape for a in v] for k, v in hit.faults.items()} == {
+        "count_delta": [(4, 3, 4), (4, 3, 3)], "state_xor": [(4, 3, 4), (4, 3, 3)]}
+
+
+def test_spike_words_past_t_bits_are_refused():
+    """A spike-input net at T = 4 takes words up to 2**4 - 1 = 15 (every timestep); 16 sets bit 4, a fifth timestep."""
+    rng = np.random.default_rng(5)
+    qnet = QuantizedNet.from_float([rng.normal(size=(3, 4))], [None], [0.9], [0.5], SCConfig(length=16),
+                                   input_kind="spike")
+    net = SCNetwork(qnet)
+    assert net.run_codes(np.full((1, 4), 15), 4).counts.shape == (1, 3)
+    with pytest.raises(ValueError, match=r"must be in \[0, 2\*\*4 - 1\], got \[0, 16\]"):
+        net.run_codes(np.array([[0, 16, 1, 2]]), 4)
