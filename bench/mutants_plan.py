@@ -686,11 +686,6 @@ KILLED_AFTER_RUN: dict[str, str] = {
 
 #: What the remaining survivors have in common (rendered under their table).
 SURVIVOR_NOTES = [
-    "sw/sc/network.py (34 without a test yet, run of branch mutx): FixedPointNetwork._fault_counts (the count and "
-    "bitstream faults of the fixed-point model: no test reads its count word's width or its product deltas), "
-    "SCNetwork._recurrent_counts' exact-bits path and its timestep slices, the fault trace of a run with faults but "
-    "no trace, and a conv batch bound of 0 (max(0, ...)). The fixed-point model's fault paths want the tests "
-    "test_faults.py has for SCNetwork's; the recurrent path a net with exact_bits.",
     "sw/sc/fixed.py _expif_drive's upper clip (lo_i + len(table) - 1 -> + 1 / - 0): x stays at or below hi_i while "
     "the rounding error of 1/delta_t times theta is under one table step (theta < 2**(frac + 16 - 4)), which every "
     "tested format satisfies; a wide membrane format could pass it, so it is not argued equivalent.",
@@ -862,4 +857,45 @@ EQUIVALENT.update({
         "the weights are 1-D (one per timestep): their axis -1 is their axis 0",
     "hw/count_pipeline.py:group_layout:max((max((r.brow for r in rows)) for rows in spec.groups)) + 1 -> "
     "max((max((r.brow for r in rows)) for rows in spec.groups)) + 2#0": R_RANGE_UP,
+})
+
+# sw/sc/network.py's survivors of the mutx run (issue 18, branch mutsc): each checked on the mutants alone with --only
+_FXP_COUNT = "tests/sc/test_faults.py::test_fixed_point_count_faults_flip_words_of_the_exact_counts_width"
+_FXP_K = ["(1 << k) - 1 -> (1 << k) + 1", "1 << k -> 1 >> k", "1 << k -> 2 << k", "1 << k -> 0 << k",
+          "(1 << k) - 1 -> (1 << k) - 0"]
+_BIPOLAR_REC = "tests/sc/test_network.py::test_bipolar_recurrent_counts_equal_a_bit_level_reference[False]"
+KILLED_AFTER_RUN.update({
+    "sw/sc/network.py:_Base.run_codes:max(1, min(batch_size, (1 << 24) // (T * widest))) -> "
+    "max(0, min(batch_size, (1 << 24) // (T * widest)))#0":
+        "tests/sc/test_conv.py::test_a_conv_run_past_the_batch_bound_still_runs_one_image_at_a_time",
+    "sw/sc/network.py:_Base._run_batch:trace and faults is not None -> trace or faults is not None#0":
+        "tests/sc/test_faults.py::test_a_traced_run_without_faults_keeps_no_fault_arrays",
+    "sw/sc/network.py:SCNetwork._recurrent_counts:a.op == 'and' and (not self.exact_bits) -> "
+    "a.op == 'and' or not self.exact_bits#0": _BIPOLAR_REC,
+    "sw/sc/network.py:SCNetwork._recurrent_counts:a.op == 'and' -> a.op != 'and'#0": _BIPOLAR_REC,
+    **{f"sw/sc/network.py:SCNetwork._recurrent_counts:t + 1 -> {m}": _BIPOLAR_REC
+       for m in ("t - 1#0", "t + 2#0", "t + 0#0", "t + 2#1")},
+    **{f"sw/sc/network.py:FixedPointNetwork._fault_counts:{m}": _FXP_COUNT + "[129-24]" for m in [
+        "layer.input_kind == 'prob' -> layer.input_kind != 'prob'#0",
+        "faults.site == 'count' -> faults.site != 'count'#0",
+        "layer.n_in * ((1 << k) - 1) * ((1 << k) - 1 if prob else 1) -> "
+        "layer.n_in * ((1 << k) - 1) + ((1 << k) - 1 if prob else 1)#0",
+        "layer.n_in * ((1 << k) - 1) -> layer.n_in + ((1 << k) - 1)#0",
+        *[f"{m}#{n}" for m in _FXP_K for n in (0, 1)],
+        "(1 << k) - 1 if prob else 1 -> (1 << k) - 1 if prob else 2#0",
+        "(1 << k) - 1 if prob else 1 -> (1 << k) - 1 if prob else 0#0",
+        *[f"top.bit_length() + 1 -> top.bit_length() {r}#0" for r in ("- 1", "+ 2", "+ 0")]]},
+    **{f"sw/sc/network.py:FixedPointNetwork._fault_counts:(1 << k) - 1 -> (1 << k) - 2#{n}": _FXP_COUNT + "[259-26]"
+       for n in (0, 1)},
+    **{f"sw/sc/network.py:FixedPointNetwork._fault_counts:{m}#0":
+       "tests/sc/test_faults.py::test_fixed_point_bitstream_faults_flip_every_product_word_bit" for m in (
+        "c + binary_product_deltas(rng, faults.rate, inputs, np.asarray(layer.weight_q), 2 * k i... -> "
+        "c - binary_product_deltas(rng, faults.rate, inputs, np.asarray(layer.weight_q), 2 * k i...",
+        "2 * k -> 2 + k", "2 * k -> 3 * k", "2 * k -> 1 * k")},
+})
+EQUIVALENT.update({
+    # an AND recurrent layer takes the table path or the packed bits either way (an XNOR one takes neither branch)
+    "sw/sc/network.py:SCNetwork._recurrent_counts:not self.exact_bits -> self.exact_bits#0": R_PERF,
+    "sw/sc/network.py:SCNetwork._recurrent_counts:fn(codes, a, rin, rw[t:t + 1], self.config.prob_bits)[0] -> "
+    "fn(codes, a, rin, rw[t:t + 1], self.config.prob_bits)[-1]#0": R_WINDOW,
 })

@@ -294,3 +294,18 @@ def test_gather_in_blocks_of_one_and_with_no_kernels(monkeypatch):
     monkeypatch.undo()
     none = conv_counts_gather(codes, "and", np.zeros((0, 3), int), np.ones((0, 3), int), rin, rw, 3)
     assert none.shape == (2, 5, 0)
+
+
+def test_a_conv_run_past_the_batch_bound_still_runs_one_image_at_a_time():
+    """T * widest > 2**24 (256 timesteps x a 256 x 257 conv output = 16842752): the batch bound (1 << 24) // (T * widest)
+    is 0, and the run still takes batches of one image. Non-negative weights and inputs, biases (1.0) above the
+    thresholds (0.5): every count is >= 0, so every current is >= the threshold and every neuron fires at every step
+    (a subtractive reset leaves v >= theta - theta + 1.0): each output counts T = 256 spikes."""
+    g = np.random.default_rng(0)
+    geom = ConvGeometry(1, 258, 259, 3, 0, pool=2)  # 256 x 257 positions, pooled to 128 x 128
+    qnet = QuantizedNet.from_float([np.abs(g.normal(size=(1, 9))), np.abs(g.normal(size=(2, 128 * 128)))],
+                                   [np.ones(1), np.ones(2)], [0.9, 0.9], [0.5, 0.5], SCConfig(length=8),
+                                   convs=[geom, None])
+    assert 256 * qnet.layers[0].n_neurons > 1 << 24
+    xq = g.integers(0, 256, (2, 258 * 259))
+    assert FixedPointNetwork(qnet).predict_codes(xq, 256).tolist() == [[256, 256], [256, 256]]

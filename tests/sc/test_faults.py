@@ -317,3 +317,46 @@ def test_count_faults_flip_a_word_of_the_counts_width():
     xq = np.random.default_rng(3).integers(0, 256, (8, 6))
     c = SCNetwork(qnet).run_codes(xq, 4, faults=FaultModel("count", 0.5, seed=4)).sc_counts[0]
     assert -64 <= c.min() < -32 and 31 < c.max() <= 63
+
+
+def test_a_traced_run_without_faults_keeps_no_fault_arrays():
+    """SCTrace.faults is filled only by a traced run under a fault model: a traced fault-free run leaves it {}."""
+    qnet = _net(8)
+    xq = np.random.default_rng(9).integers(0, 256, (2, 6))
+    for cls in (SCNetwork, FixedPointNetwork):
+        assert cls(qnet).run_codes(xq, 3).faults == {}
+
+
+@pytest.mark.parametrize("n_in,width0", [(129, 24), (259, 26)])
+def test_fixed_point_count_faults_flip_words_of_the_exact_counts_width(n_in, width0):
+    """FixedPointNetwork's count word holds n_in products of 2k bits (a probability layer) or k bits (a spike layer),
+    plus the sign. By hand, k = 8: 129 * 255 * 255 = 8388225 < 2**23, so 24 bits; 259 * 255 * 255 = 16841475 >= 2**24,
+    so 26 bits (chosen so that a factor 254, 256 or 257 in place of 255 changes the width); the spike layer's
+    4 * 255 = 1020 < 2**10, so 11 bits. Each recorded count is the clean count (layer 0: x . w; layer 1: the traced
+    spikes of layer 0 . w) with the bits the layer's draw picks flipped (plain-Python reference), rate 0.3, seed 2."""
+    qnet = _net(5, sizes=(n_in, 4, 2))
+    xq = np.random.default_rng(6).integers(0, 256, (2, n_in))
+    model = FaultModel("count", 0.3, seed=2)
+    hit = FixedPointNetwork(qnet).run_codes(xq, 2, faults=model)
+    w0, w1 = (np.asarray(layer.weight_q, dtype=np.int64) for layer in qnet.layers)
+    for t in range(2):
+        for li, width, clean in ((0, width0, xq @ w0.T), (1, 11, hit.spikes[0][t] @ w1.T)):
+            flat = [int(v) for v in clean.reshape(-1)]
+            pos = _sparse_positions(model.rng(li, t), len(flat) * width, 0.3).tolist()
+            want = np.array(_flip_reference(flat, width, pos)).reshape(clean.shape)
+            assert np.array_equal(hit.sc_counts[li][t], want), (li, t)
+            assert not np.array_equal(want, clean)
+
+
+def test_fixed_point_bitstream_faults_flip_every_product_word_bit():
+    """Rate 1 at FixedPointNetwork's product words (2k = 16 bits for layer 0's codes, k = 8 for layer 1's spikes):
+    each product p becomes (2**w - 1) - p, so C' = (2**w - 1) * sum_i sign_ij - C (C: x . w, and the traced spikes of
+    layer 0 . w for layer 1)."""
+    qnet = _net(2)
+    xq = np.random.default_rng(4).integers(0, 256, (3, 6))
+    hit = FixedPointNetwork(qnet).run_codes(xq, 3, faults=FaultModel("bitstream", 1.0))
+    w0, w1 = (np.asarray(layer.weight_q, dtype=np.int64) for layer in qnet.layers)
+    s0, s1 = (np.where(w < 0, -1, 1).sum(axis=1) for w in (w0, w1))
+    for t in range(3):
+        assert np.array_equal(hit.sc_counts[0][t], (2 ** 16 - 1) * s0[None] - xq @ w0.T), t
+        assert np.array_equal(hit.sc_counts[1][t], (2 ** 8 - 1) * s1[None] - hit.spikes[0][t] @ w1.T), t

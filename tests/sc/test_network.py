@@ -402,3 +402,33 @@ def test_spike_words_past_t_bits_are_refused():
     assert net.run_codes(np.full((1, 4), 15), 4).counts.shape == (1, 3)
     with pytest.raises(ValueError, match=r"must be in \[0, 2\*\*4 - 1\], got \[0, 16\]"):
         net.run_codes(np.array([[0, 16, 1, 2]]), 4)
+
+
+@pytest.mark.parametrize("exact_bits", [False, True])
+def test_bipolar_recurrent_counts_equal_a_bit_level_reference(exact_bits):
+    """A bipolar recurrent layer (XNOR: it reads an input source for its spikes too, unlike an AND layer): its count
+    at t is, over the L cycles of window t, sum_i +-1 (XNOR of [rin < code_i] and [rw < wcode_ij]) for the inputs
+    (code (x + Q + 1) // 2) plus the same for its own traced spikes of t - 1 (code 2**k for a spike, 2**(k-1) for
+    none) against W_rec's codes, both under the layer's sources (sc_reference's source and weight codes)."""
+    g = np.random.default_rng(11)
+    cfg = SCConfig(length=8, rng="lfsr", polarity="bipolar")
+    qnet = QuantizedNet.from_float([g.normal(size=(4, 3))], [g.normal(size=4) * 0.3], [0.9], [0.5], cfg,
+                                   recurrent=[g.normal(size=(4, 4))])
+    T, L, k = 4, cfg.length, cfg.prob_bits
+    q, big_p = (1 << k) - 1, 1 << k
+    xq = g.integers(0, 256, (2, 3))
+    tr = SCNetwork(qnet, exact_bits=exact_bits).run_codes(xq, T)
+    layer = qnet.layers[0]
+    rin, rw = ref.source(cfg, 0, 0, T * L), ref.source(cfg, 0, 1, T * L)
+
+    def xnor_count(codes, wq, t, j):
+        return sum(1 if (rin[c] < codes[i]) == (rw[c] < ref.weight_codes(int(wq[j][i]), "bipolar", k, 0, 0)[0])
+                   else -1 for c in range(t * L, t * L + L) for i in range(len(codes)))
+
+    assert tr.spikes[0][:-1].any()  # the recurrence has spikes to carry
+    for b in range(2):
+        for t in range(T):
+            own = tr.spikes[0][t - 1, b] if t > 0 else np.zeros(4, np.int64)
+            want = [xnor_count([(int(x) + q + 1) // 2 for x in xq[b]], layer.weight_q, t, j)
+                    + xnor_count([big_p if s else big_p // 2 for s in own], layer.recurrent_q, t, j) for j in range(4)]
+            assert tr.sc_counts[0][t, b].tolist() == want, (b, t)
