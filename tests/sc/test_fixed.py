@@ -3,6 +3,9 @@ neuron_step) against plain-Python integer arithmetic."""
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -330,6 +333,26 @@ def test_expif_step_equals_python_fractions(beta_q, theta_q, v_rheobase_q, delta
     v1, s1 = expif_step(v0, cur, v_rheobase_q, delta_t_q, beta_q, theta_q)
     for j in range(len(v0)):
         v = _sat(expif_drive(int(v0[j]), beta_q, theta_q, v_rheobase_q, delta_t_q, 8, 8) + int(cur[j]))
+        s = int(v > theta_q)
+        assert (int(v1[j]), int(s1[j])) == (v - s * theta_q, s)
+
+
+def test_expif_index_clamped_at_the_table_top_in_a_wide_format():
+    """In a 32-bit membrane format the rounding of ``1 / delta_t`` to 16 fraction bits, times a threshold of about
+    2**26 LSBs, carries the table index of ``v = theta`` 24 steps past the table's top (computed here on Fractions):
+    the upper clamp is what keeps the lookup on the table's last entry. The step equals the written rules
+    (tests/sc/sc_reference.py) there, below it and past the threshold."""
+    fmt = FixedPoint(24, 8)
+    theta_q, r, d, beta_q = 67788654, 66081012, 2996039, 200
+    inv = Fraction(math.floor(Fraction(2**8, d) * 2**16 + Fraction(1, 2)), 2**16)
+    off = Fraction(math.floor(Fraction(-r, d) * 2**16 + Fraction(1, 2)), 2**16)
+    top = math.ceil(Fraction(16 * (theta_q - r), d))
+    assert math.floor(16 * (Fraction(theta_q, 2**8) * inv + off)) == top + 24  # the premise: past the top
+    v0 = np.array([theta_q, theta_q + 1000, fmt.max_int, theta_q - 3_000_000, r, 0, fmt.min_int], dtype=np.int64)
+    cur = np.array([0, 5, -fmt.max_int, 123, 0, 7, 0], dtype=np.int64)
+    v1, s1 = expif_step(v0, cur, r, d, beta_q, theta_q, fmt)
+    for j in range(len(v0)):
+        v = max(fmt.min_int, min(fmt.max_int, expif_drive(int(v0[j]), beta_q, theta_q, r, d, 8, 8) + int(cur[j])))
         s = int(v > theta_q)
         assert (int(v1[j]), int(s1[j])) == (v - s * theta_q, s)
 
