@@ -127,8 +127,10 @@ def experiment(args) -> dict:
     subsets = {m: _tests_for([m]) for m in generated}
     for m in named:
         subsets[m.id] = _tests_for(sorted({p[0] for p in m.patches}))
+    # a module's first tier: a few seconds of its subset's tests that kill most of its mutants (plan.FAST_SUBSETS)
+    fast = {m: list(plan.FAST_SUBSETS[m]) for m in generated if m in plan.FAST_SUBSETS}
     base_time: dict[str, float] = {}
-    for tests in subsets.values():
+    for tests in [*subsets.values(), *fast.values()]:
         t = tuple(tests)
         if t in base_time:
             continue
@@ -160,7 +162,10 @@ def experiment(args) -> dict:
         if o.status == "killed" and key in by_id:
             kills.add(by_id[key], o.killed_by)
 
-    def progress(key, outcome, done, total):
+    def progress(key, outcome, done, total, tier=""):
+        if tier and outcome.status == "survived":  # survived the first tier: the whole subset decides
+            print(f"[{done}/{total}] {tier} survived {outcome.seconds:5.1f} s  {key}: to the whole subset", flush=True)
+            return
         with partial.open("a") as fh:  # one outcome a line: an interrupted run goes on with --resume
             fh.write(json.dumps({"id": key, "status": outcome.status, "seconds": round(outcome.seconds, 2),
                                  "killed_by": outcome.killed_by, "rc": outcome.rc,
@@ -169,11 +174,20 @@ def experiment(args) -> dict:
             kills.add(by_id[key], outcome.killed_by)
         if outcome.status != "killed" or time.perf_counter() - counter["t"] > 30:
             counter["t"] = time.perf_counter()
-            print(f"[{done}/{total}] {outcome.status:8s} {outcome.seconds:5.1f} s  {key}", flush=True)
+            print(f"[{done}/{total}] {tier}{outcome.status:8s} {outcome.seconds:5.1f} s  {key}", flush=True)
 
+    def fast_of(m):
+        return None if m.patches else fast.get(m.module)
+
+    first_of = None if args.no_reorder else kills.first
     outcomes = dict(earlier)
-    outcomes.update(mutation.run_mutants(to_run, tests_of, timeout_of, workers=args.jobs, progress=progress,
-                                         first_of=None if args.no_reorder else kills.first))
+    outcomes.update(run_in_tiers(
+        to_run, fast_of,
+        lambda ms: mutation.run_mutants(ms, fast_of, lambda m: 2 * base_time[tuple(fast_of(m))] + 5,
+                                        workers=args.jobs, progress=lambda *a: progress(*a, tier="fast "),
+                                        first_of=first_of),
+        lambda ms: mutation.run_mutants(ms, tests_of, timeout_of, workers=args.jobs, progress=progress,
+                                        first_of=first_of)))
     wall = wall_before + time.perf_counter() - t_start
     rows, stale = [], []
     for m in everything:
@@ -203,6 +217,7 @@ def experiment(args) -> dict:
         "wall_s": round(wall, 1),
         "modules": modules,
         "subsets": {m: plan.SUBSETS[m] for m in modules},
+        "fast_subsets": fast,
         "pytest_args": plan.PYTEST_ARGS,
         "not_mutated": plan.NOT_MUTATED,
         "skip_functions": plan.SKIP_FUNCTIONS,
@@ -214,6 +229,22 @@ def experiment(args) -> dict:
         "reordered": not args.no_reorder,
         "sessions": sessions,
     }
+
+
+def run_in_tiers(mutants, fast_of, run_fast, run_whole) -> dict:
+    """``{mutant id: Outcome}``: the mutants with a first tier (``fast_of(m)`` not empty) run through
+    ``run_fast`` first, and only those that survive it, with the mutants that have none, through ``run_whole``
+    (each takes a list of mutants and returns their outcomes): a kill or timeout in the first tier is final, a
+    survival never is."""
+    first = [m for m in mutants if fast_of(m)]
+    rest = [m for m in mutants if not fast_of(m)]
+    out = {}
+    if first:
+        got = run_fast(first)
+        out.update({k: o for k, o in got.items() if o.status != "survived"})
+        rest += [m for m in first if got[m.id].status == "survived"]
+    out.update(run_whole(rest))
+    return out
 
 
 def _resume(partial: Path, modules: list[str], resume: bool) -> tuple[dict, float, int]:
@@ -616,7 +647,14 @@ def _method(data: dict) -> list[str]:
         "cocotb runs are left out: the simulator builds are cached by the gateware files on disk, which a "
         "mutant never touches; the engine's equivalence is checked in Amaranth's simulator):", "",
         common.md_table(["module", "tests"], subsets), "",
-    ]
+    ] + ([
+        "First tiers (`FAST_SUBSETS` in `bench/mutants_plan.py`): each mutant of these modules runs first against a "
+        "few seconds of its subset's tests, with a timeout from that tier's own unmutated time; only a mutant that "
+        "survives them runs against the whole subset, so a mutant counts as surviving only when the whole subset "
+        "passes:", "",
+        common.md_table(["module", "first tier"], [[f"`{m}`", ", ".join(f"`{t}`" for t in tests)]
+                                                   for m, tests in data["fast_subsets"].items()]), "",
+    ] if data.get("fast_subsets") else [])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,35 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.equation": ["tests/hw/test_equation.py"],
 }
 
+#: The engine's first tier (bench/mutants.py runs a mutant of these modules against it first; only a survivor goes on
+#: to the module's whole subset): the hand-built ties, the dense, recurrent and one conv net against the model every
+#: timestep, the exact clock counts -- about a fifth of the whole engine subset's time, where most kills happen.
+_HW_FAST = [_HW_TIES, f"{_HW_NET}::test_core_equals_model_every_timestep", f"{_HW_NET}::test_cycles_per_image_exact",
+            f"{_HW_REC}::test_recurrent_core_equals_model_every_timestep",
+            f"{_HW_CONV}::test_conv_core_equals_model[kw1-par1-3]"]
+
+
+def _first_tier(module: str, *own: str) -> list[str]:
+    """``own`` tests, then those of :data:`_HW_FAST` in files of ``module``'s subset."""
+    files = {t.split("::")[0] for t in SUBSETS[module]}
+    return [*own, *(t for t in _HW_FAST if t.split("::")[0] in files)]
+
+
+FAST_SUBSETS: dict[str, list[str]] = {
+    "sc_neurocore.hw.count_pipeline": _first_tier("sc_neurocore.hw.count_pipeline", "tests/hw/test_count_pipeline.py"),
+    "sc_neurocore.hw.neuron_unit": _first_tier("sc_neurocore.hw.neuron_unit", "tests/hw/test_neuron_unit.py"),
+    "sc_neurocore.hw.writeback": _first_tier("sc_neurocore.hw.writeback", "tests/hw/test_writeback.py",
+                                             "tests/hw/test_one_hidden_neuron.py"),
+    "sc_neurocore.hw.plan": _first_tier("sc_neurocore.hw.plan"),
+    "sc_neurocore.hw.active_list": _first_tier("sc_neurocore.hw.active_list", "tests/hw/test_active_list.py"),
+    "sc_neurocore.hw.sequencer": _first_tier("sc_neurocore.hw.sequencer", "tests/hw/test_sequencer.py"),
+    "sc_neurocore.hw.ports": _first_tier("sc_neurocore.hw.ports", "tests/hw/test_ports.py"),
+    "sc_neurocore.hw.network": _first_tier("sc_neurocore.hw.network"),
+    # the clock model: its hand-counted edge cases and the exact counts of a dense and a recurrent net
+    "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
+                               f"{_HW_REC}::test_recurrent_cycles_per_image_exact"],
+}
+
 #: Modules of ``hw/`` not mutated, and why.
 NOT_MUTATED = {
     "sc_neurocore.hw.presets": "the boards' engine settings (parallelism, source): no arithmetic; a changed "

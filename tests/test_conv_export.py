@@ -35,6 +35,7 @@ def test_conv_layers_carry_their_geometry_and_codes():
     assert [layer.conv for layer in q.layers] == [ConvGeometry(1, 8, 8, 3, 1, 2), ConvGeometry(4, 4, 4, 3, 1, 2), None]
     assert q.sizes == (64, 4 * 4 * 4, 6 * 2 * 2, 10)
     assert q.describe() == "1x8x8-4c3p1-pool2-6c3p1-pool2-10"
+    assert _net(pool=1, padding=0).to_quantized(SCConfig()).describe() == "1x8x8-4c3-6c3-10"  # no pooling: no "pool"
     assert [layer.n_neurons for layer in q.layers] == [4 * 64, 6 * 16, 10]
     w = m.convs[1].weight.detach().double().numpy().reshape(6, -1)
     s = np.abs(w).max()

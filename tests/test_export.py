@@ -153,6 +153,53 @@ def test_a_schema_1_file_still_loads(tmp_path):
     assert [(a.reset, a.reset_q) for a in old.layers] == [("subtract", None)] * 2
 
 
+# the keys each older schema's layer entries lack (module docstring of sw/export.py)
+_ABSENT_FROM = {1: ("reset", "reset_q", "neuron", "neuron_params", "conv"), 2: ("neuron", "neuron_params", "conv"),
+                3: ("conv",), 4: ()}
+
+
+@pytest.mark.parametrize("schema", [1, 2, 3, 4])
+def test_every_older_schema_loads_with_only_its_own_keys(tmp_path, schema):
+    """A dense LIF net written in each schema this version reads (its layer entries exactly those of that schema,
+    no more): it loads as the same net."""
+    q, _, _ = _net()
+    path = q.save(tmp_path / "q.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["schema"] = schema
+    for lm in meta["layers"]:
+        for key in _ABSENT_FROM[schema]:
+            del lm[key]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = QuantizedNet.load(tmp_path / "old.npz")
+    assert old.describe() == q.describe()
+    for a, b in zip(old.layers, q.layers):
+        assert np.array_equal(a.weight_q, b.weight_q) and np.array_equal(a.bias_q, b.bias_q)
+        assert (a.beta_q, a.threshold_q, a.reset, a.neuron, a.conv) == (b.beta_q, b.threshold_q, "subtract", "lif", None)
+
+
+@pytest.mark.parametrize("change", ["missing", "unknown", "not a dict"])
+def test_a_layer_entry_with_other_keys_is_refused(tmp_path, change):
+    """Layer entries must hold every key the oldest schema has and none this version does not know."""
+    q, _, _ = _net()
+    path = q.save(tmp_path / "q.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    if change == "missing":
+        del meta["layers"][1]["threshold_q"]
+    elif change == "unknown":
+        meta["layers"][1]["gain_q"] = 3
+    else:
+        meta["layers"][1] = list(meta["layers"][1])
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match="layer 1: entries"):
+        QuantizedNet.load(tmp_path / "bad.npz")
+
+
 @pytest.mark.parametrize("kwargs,text", [
     (dict(resets=["hard", "zero"]), "reset must be one of"),
     (dict(resets=["zero"]), "resets has 1 entries for 2 layers"),
@@ -254,6 +301,12 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
      r"takes the decays \['alpha', 'stiffness'\], not \['alpha'\]"),
     (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": 128.0}] * 2),
      r"stiffness must be a number in \[0, 127.99609375\]"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": True}] * 2),
+     r"stiffness must be a number in \[0, 127.99609375\], not True"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": "0.5"}] * 2),
+     r"stiffness must be a number in \[0, 127.99609375\], not '0.5'"),
+    (dict(neurons="second_order", neuron_params=[{"alpha": 0.8, "stiffness": float("inf")}] * 2),
+     r"stiffness must be a number in \[0, 127.99609375\], not inf"),
     (dict(neurons="expif", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}, {"v_rheobase": 0.7, "delta_t": 0.1}]),
      r"layer 1: its v_rheobase \(0.699219\) differs from layer 0's \(0.800781\); an 'expif' net shares one "
      "v_rheobase in every layer"),
@@ -266,6 +319,12 @@ def test_a_file_with_a_bad_neuron_is_refused(tmp_path):
     (dict(neurons="expif", neuron_params=[{"v_rheobase": -3.0, "delta_t": 0.1}] * 2), "layer 0: ExpIF's table top"),
     (dict(neurons="expif", neuron_params=[{"v_rheobase": -130.0, "delta_t": 0.1}] * 2),
      r"v_rheobase must be a number in \[-128.0, 127.99609375\]"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": False, "delta_t": 0.1}] * 2),
+     r"v_rheobase must be a number in \[-128.0, 127.99609375\], not False"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": "0.8", "delta_t": 0.1}] * 2),
+     r"v_rheobase must be a number in \[-128.0, 127.99609375\], not '0.8'"),
+    (dict(neurons="expif", neuron_params=[{"v_rheobase": float("nan"), "delta_t": 0.1}] * 2),
+     r"v_rheobase must be a number in \[-128.0, 127.99609375\], not nan"),
     (dict(neurons="expif", resets="zero", neuron_params=[{"v_rheobase": 0.8, "delta_t": 0.1}] * 2),
      "an 'expif' neuron resets by subtracting its threshold, not 'zero'"),
 ])

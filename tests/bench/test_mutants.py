@@ -248,3 +248,36 @@ def test_a_run_resumes_from_its_outcomes_and_only_on_the_same_modules(tmp_path, 
     partial.write_text(partial.read_text().replace("bbbbbbb", "aaaaaaa"))  # hw.sng changed since that commit
     with pytest.raises(SystemExit, match="changed since"):
         mutants._resume(partial, [SNG], resume=True)
+
+
+def test_first_tiers_are_parts_of_their_modules_subsets():
+    """A first tier only runs sooner what the whole subset runs anyway: every test of it is in a file of the
+    module's subset (so a mutant it kills, the whole subset kills too)."""
+    assert plan.FAST_SUBSETS
+    for module, tests in plan.FAST_SUBSETS.items():
+        files = {t.split("::")[0] for t in plan.SUBSETS[module]}
+        assert tests and all(t.split("::")[0] in files for t in tests), module
+        assert set(tests) != set(plan.SUBSETS[module]), module  # a part, not all of it
+
+
+def test_run_in_tiers_sends_only_first_tier_survivors_to_the_whole_subset():
+    from types import SimpleNamespace
+
+    ms = [SimpleNamespace(id=k) for k in ("fast-killed", "fast-timeout", "fast-survived", "no-tier")]
+    fast_of = {"fast-killed": ["t"], "fast-timeout": ["t"], "fast-survived": ["t"], "no-tier": None}.get
+    seen = {}
+
+    def run_fast(batch):
+        seen["fast"] = [m.id for m in batch]
+        return {"fast-killed": mutation.Outcome("killed", 1.0, "t::a", 1), "fast-timeout": mutation.Outcome(
+            "timeout", 9.0), "fast-survived": mutation.Outcome("survived", 2.0)}
+
+    def run_whole(batch):
+        seen["whole"] = sorted(m.id for m in batch)
+        return {m.id: mutation.Outcome("survived" if m.id == "no-tier" else "killed", 5.0, "t::b", 1) for m in batch}
+
+    out = mutants.run_in_tiers(ms, lambda m: fast_of(m.id), run_fast, run_whole)
+    assert seen == {"fast": ["fast-killed", "fast-timeout", "fast-survived"], "whole": ["fast-survived", "no-tier"]}
+    assert {k: o.status for k, o in out.items()} == {"fast-killed": "killed", "fast-timeout": "timeout",
+                                                     "fast-survived": "killed", "no-tier": "survived"}
+    assert out["fast-survived"].killed_by == "t::b"  # the whole subset's verdict

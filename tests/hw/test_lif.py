@@ -203,15 +203,18 @@ def test_reset_update_equals_lif_step():
     assert sum(s for _, s in got) > 1000 and any(z and s for (_, s), (*_, z) in zip(got, cases))
 
 
-def test_lif_step_with_the_peers_conventions_equals_lif_step():
-    """LIFStep with integrate-and-fire (beta_q = 256), a zero reset and a delayed-style subtract in one net."""
+@pytest.mark.parametrize("leak", ["lut", "multiplier"])
+def test_lif_step_with_the_peers_conventions_equals_lif_step(leak):
+    """LIFStep with integrate-and-fire (beta_q = 256, one bit wider than the leak format), a zero reset and a
+    delayed-style subtract in one net, in both leak forms (shift-adds in LUTs; a multiplier by a constant one bit
+    wider than the leak format)."""
     from amaranth.hdl import Fragment
     from sc_neurocore.hw.lif import LIFStep
 
     fmt = Q8_8
     betas, thetas = [256, 230, 200, 255], [256, 300, 256, 1]
     resets, reset_qs = ["subtract", "zero", "subtract", "subtract"], [None, None, 333, None]
-    dut = LIFStep(betas, thetas, resets=resets, reset_qs=reset_qs)
+    dut = LIFStep(betas, thetas, resets=resets, reset_qs=reset_qs, leak=leak)
     assert not dut.plain and dut.amounts == (256, 300, 333, 1)
     if_only = LIFStep([256], [256])
     assert if_only.plain  # IF alone keeps the plain (split) logic
@@ -343,3 +346,64 @@ def test_constant_leak_equals_the_floor_shifted_product():
         sim.add_testbench(bench)
         sim.run()
         assert got == [(int(a) * betas[li]) >> 8 for li in range(3) for a in vs], betas
+
+
+@pytest.mark.parametrize("constant", [0, 1, 2, 3, 5, 7, 85, 230, 255, 256, 1000, 4095])
+def test_constant_product_equals_the_product(constant):
+    """constant_product (signed digits as shifts and adds) against v * constant in Python integers, the constant 0
+    included (no digits: the product is the constant 0)."""
+    from amaranth.hdl import Module, Signal, signed
+    from sc_neurocore.hw.lif import constant_product
+
+    vs = [Q8_8.min_int, -257, -1, 0, 1, 255, 256, Q8_8.max_int]
+    m = Module()
+    v, out = Signal(signed(16)), Signal(signed(32))
+    m.d.comb += out.eq(constant_product(v, constant))
+    got = []
+
+    async def bench(ctx):
+        for a in vs:
+            ctx.set(v, a)
+            got.append(ctx.get(out))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [a * constant for a in vs]
+
+
+@pytest.mark.parametrize("betas", [[230], [0], [256], [255, 255, 255]])
+def test_constant_leak_of_one_distinct_leak(betas):
+    """A net whose layers share one leak takes constant_leak's single-product path (no multiplexer): still
+    (v * beta) >> 8, floored."""
+    from amaranth.hdl import Module, Signal, signed
+    from sc_neurocore.hw.lif import constant_leak
+
+    vs = [Q8_8.min_int, -300, -1, 0, 1, 300, Q8_8.max_int]
+    m = Module()
+    v, layer, out = Signal(signed(16)), Signal(range(max(len(betas), 2))), Signal(signed(26))
+    m.d.comb += out.eq(constant_leak(v, betas, layer, 8))
+    got = []
+
+    async def bench(ctx):
+        for li in range(len(betas)):
+            for a in vs:
+                ctx.set(v, a)
+                ctx.set(layer, li)
+                got.append(ctx.get(out))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [(a * betas[li]) >> 8 for li in range(len(betas)) for a in vs]
+
+
+def test_lif_step_leak_forms_build_what_they_say():
+    """leak="lut" builds no multiplier cell (its products are shifts and adds), leak="multiplier" builds one per
+    lane step: the form is the board's choice (BoardSpec.leak), so it must not be swapped silently."""
+    from amaranth.back import rtlil
+    from sc_neurocore.hw.lif import LIFStep
+
+    texts = {leak: rtlil.convert(LIFStep([230, 200], [256, 300], leak=leak)) for leak in ("lut", "multiplier")}
+    assert "$mul" not in texts["lut"]
+    assert "$mul" in texts["multiplier"]
