@@ -932,3 +932,16 @@ EQUIVALENT.update({
     "sw/sc/network.py:SCNetwork._recurrent_counts:fn(codes, a, rin, rw[t:t + 1], self.config.prob_bits)[0] -> "
     "fn(codes, a, rin, rw[t:t + 1], self.config.prob_bits)[-1]#0": R_WINDOW,
 })
+
+# session 12: hw.lif at HEAD (the shift-add leak's helpers)
+R_CSD_SIGN = "csd_digits gives digits +1 and -1 only, never 0: d > 0, d >= 0 and d > -1 pick the same terms"
+R_ONE_LEFT = "the adder tree's loop ends with exactly one term left: terms[0] is terms[-1]"
+R_ONE_DISTINCT = "this branch runs only with one distinct leak: distinct[0] is distinct[-1]"
+EQUIVALENT.update({
+    "hw/lif.py:constant_product:d > 0 -> d >= 0#0": R_CSD_SIGN,
+    "hw/lif.py:constant_product:d > 0 -> d > -1#0": R_CSD_SIGN,
+    "hw/lif.py:constant_product:terms[0] -> terms[-1]#0": R_ONE_LEFT,
+    # with one distinct leak, the multiplexer path indexes entries that are all the same product
+    "hw/lif.py:constant_leak:len(distinct) == 1 -> len(distinct) == 0#0": R_SAME_MUX,
+    "hw/lif.py:constant_leak:distinct[0] -> distinct[-1]#0": R_ONE_DISTINCT,
+})
