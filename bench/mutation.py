@@ -35,6 +35,7 @@ import importlib.abc
 import importlib.machinery
 import json
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -477,10 +478,17 @@ def preload(package_modules=()) -> None:
     gc.freeze()
 
 
+#: The data segment a mutant's fork may use (bytes; ``RLIMIT_DATA``): past it an allocation raises ``MemoryError``.
+CHILD_MEMORY = 6 << 30
+
+
 def _child(job: Job, result_path: str, log_path: str) -> None:
     """In the fork: hook the mutated modules in, run the tests, report, ``_exit``."""
     rc, plugin = 3, _FirstFailure()
     try:
+        # a mutant that loops while it allocates (csd_digits' value | 3) must fail its test with a MemoryError,
+        # not bring in the machine's OOM killer (which may pick another process than the fork)
+        resource.setrlimit(resource.RLIMIT_DATA, (CHILD_MEMORY, CHILD_MEMORY))
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
