@@ -945,3 +945,21 @@ EQUIVALENT.update({
     "hw/lif.py:constant_leak:len(distinct) == 1 -> len(distinct) == 0#0": R_SAME_MUX,
     "hw/lif.py:constant_leak:distinct[0] -> distinct[-1]#0": R_ONE_DISTINCT,
 })
+
+# session 12: hw.uart at HEAD (the board link's UART)
+R_COMB_INIT = ("the signal is driven combinationally in every clock (tx = shreg[0]; a synchroniser's output = its last "
+               "stage), so its init value is never seen (an init of 2 does not fit one bit and truncates to 0, unseen "
+               "too)")
+R_TX_FILL = ("a 1 shifted in at bit 8 instead of bit 9 reaches tx only from the 9th and 10th shifts of a frame (its "
+             "stop bit, then the idle level), where the original has the stop bit and its own first shifted-in 1: "
+             "the same level in every clock; bit 9 is reloaded before it is ever read")
+R_SLICE_LONGER = ("the frame's slice is read at indices 1 to 9 only, and the i + 10 > len(bits) check before it "
+                  "guarantees index 9: a slice one bit longer holds the same bits there")
+EQUIVALENT.update({
+    "hw/uart.py:UARTTx.__init__:Out(1, init=1) -> Out(1, init=2)#0": R_COMB_INIT,
+    "hw/uart.py:UARTTx.__init__:Out(1, init=1) -> Out(1, init=0)#0": R_COMB_INIT,
+    "hw/uart.py:UARTRx.elaborate:Signal(init=1) -> Signal(init=2)#0": R_COMB_INIT,
+    "hw/uart.py:UARTRx.elaborate:Signal(init=1) -> Signal(init=0)#0": R_COMB_INIT,
+    "hw/uart.py:UARTTx.elaborate:1 << 9 -> 1 << 8#0": R_TX_FILL,
+    "hw/uart.py:uart_decode_bits:i + 10 -> i + 11#1": R_SLICE_LONGER,
+})
