@@ -58,7 +58,8 @@ SUBSETS: dict[str, list[str]] = {
                                f"{_HW_NET}::test_cycles_per_image_with_trace",
                                f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV,
                                f"{_HW_REC}::test_recurrent_cycles_per_image_exact",
-                               f"{_HW_REC}::test_recurrent_blocks_cost_their_own_spikes_and_the_wait"],
+                               f"{_HW_REC}::test_recurrent_blocks_cost_their_own_spikes_and_the_wait",
+                               f"{_HW_REC}::test_recurrent_clocks_count_the_spikes_of_the_timestep_before"],
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET, _HW_REC],
     # (state_shape: one state is a plain signed word, several a struct: the compiled neurons of several states)
     "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in", "tests/hw/test_equation.py"],
@@ -110,7 +111,8 @@ FAST_SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.network": _first_tier("sc_neurocore.hw.network"),
     # the clock model: its hand-counted edge cases and the exact counts of a dense and a recurrent net
     "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
-                               f"{_HW_REC}::test_recurrent_cycles_per_image_exact"],
+                               f"{_HW_REC}::test_recurrent_cycles_per_image_exact",
+                               f"{_HW_REC}::test_recurrent_clocks_count_the_spikes_of_the_timestep_before"],
 }
 
 #: Modules of ``hw/`` not mutated, and why.

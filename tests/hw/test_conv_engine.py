@@ -163,6 +163,24 @@ def test_silent_blocks_of_a_quiet_layer_skip_their_steps():
         assert stepped - skipped >= 30 * T  # at least 30 silent positions, T steps each
 
 
+def test_a_silent_block_frees_the_count_register_the_clock_after_it_is_taken():
+    """1x4x4 -> 4c3 (padding 1, no pooling) -> 4, a quiet conv layer (bias -0.05), one timestep, 3 lanes, sparse
+    images (85 % zero pixels, seed 103): a silent block frees the count register in the clock after the neuron unit
+    takes it, and the blocks right behind it wait for that. The engine's clocks equal the clock model's image by
+    image; the first image is one where a release one or two clocks earlier would change the count (found by
+    search over seeds 0-199 of this construction)."""
+    rng = np.random.default_rng(3)
+    g = ConvGeometry(1, 4, 4, 3, 1, 1)
+    qnet = QuantizedNet.from_float([rng.normal(size=(4, 9)), rng.normal(size=(4, 64))],
+                                   [np.full(4, -0.05), rng.normal(size=4) * 0.2], [0.8, 0.8], [0.4, 0.4],
+                                   SCConfig(length=8), convs=[g, None])
+    assert EngineSpec.of(qnet, 1, (3, 1)).quiet == (True, False)
+    rng = np.random.default_rng(103)
+    images = rng.integers(1, 256, (3, 16))
+    images[rng.random(images.shape) < 0.85] = 0
+    _check(qnet, 1, (3, 1), images, fire=False)
+
+
 def test_a_layer_that_fires_on_its_bias_alone_is_not_quiet():
     # bias 0.6 > theta 0.4: the neurons fire with no input, so a silent position is not silent
     assert EngineSpec.of(_quiet_net(4, bias=0.6), 4, (2, 2)).quiet == (False, False)

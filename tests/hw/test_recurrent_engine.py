@@ -90,6 +90,23 @@ def test_recurrent_cycles_per_image_exact(par, trace):
         assert got <= cycles_per_image(qnet, T, par, trace=trace)
 
 
+def test_recurrent_clocks_count_the_spikes_of_the_timestep_before():
+    """One group, so each timestep's block issues right after the last one's spikes are written and its items bind:
+    a block of timestep t issues the listed inputs and the spikes of t - 1, none at t = 0. The images spike
+    differently at the first and the last timestep (7 against 4 neurons, 6 against 4), so counting the spikes of t
+    instead of t - 1, or of the last timestep at t = 0, changes the clocks; the engine holds the model exactly."""
+    T, cfg = 4, SCConfig(rng="lfsr", seed=2, length=4)
+    qnet = recurrent_net([7, 8, 3], cfg, (0,), seed=2)
+    images = _images(2, 2, 7)
+    per_t = np.asarray(SCNetwork(qnet).run_codes(images, T, trace=True).spikes[0]).sum(axis=2).T
+    assert per_t.tolist() == [[7, 4, 4, 4], [6, 4, 4, 4]]  # the premise: first and last timesteps differ
+    core = SCNetworkCore(qnet, T, parallelism=(8, 1))
+    outs, words, accepts = run_core(core, np.concatenate([images, images[:1]]), trace=False)
+    check_against_model(qnet, T, np.concatenate([images, images[:1]]), outs, words)
+    for b in range(2):
+        assert accepts[7 * (b + 1)] - accepts[7 * b] == cycles_per_image(qnet, T, (8, 1), xq=images[b])
+
+
 def test_recurrent_blocks_cost_their_own_spikes_and_the_wait():
     """Against the feedforward net of the same weights (worst case, one group): each block after the first timestep
     issues the n_out neurons that may have spiked, and each timestep after the first starts after the last is
