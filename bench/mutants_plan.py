@@ -724,19 +724,14 @@ KILLED_AFTER_RUN.update({
 
 #: What the remaining survivors have in common (rendered under their table).
 SURVIVOR_NOTES = [
-    "hw/uart.py (25): the board link's UART. tests/hw/test_uart.py checks frames sent and received at the "
-    "configured baud divisor; nothing checks the line's idle level at reset (init=1), the host-side "
-    "uart_decode_bits on truncated or misaligned bit streams, or divisors where d // 2 - 1 and d - 1 are off by one "
-    "within the sampling window. Not part of the SC contract; a test per item is the fix.",
-    "Engine shapes and the clock model (hw/plan.py, hw/timing.py, hw/writeback.py, hw/count_pipeline.py, "
-    "hw/ports.py): each needs a net none of the tests builds: a hidden layer of one neuron (spike-read address "
-    "width), a last layer with one input (weight-row constant width), a one-layer net counted in one pass "
-    "(results[1]), one output class (the argmax scan; test written since), a block whose neuron unit is the "
-    "bottleneck right after a hand-off (hand + 1), an array field of length 0 (decode_words), "
-    "EngineSpec built without trace=.",
-    "hw/neuron_unit.py x.eq(0) -> x.eq(1): a membrane that starts an image at 1 instead of 0 is floored away by "
-    "the first leak for every beta_q < 256 ((beta_q * 1) >> 8 = 0); only an integrate-and-fire layer (beta_q = "
-    "256, new with the per-layer resets) shows it, and no engine test runs one yet.",
+    "hw/count_pipeline.py (7, its run at 30c2511: stale): each needed a net no test then built -- a hidden layer of "
+    "one neuron (spike-read address width), a last layer with one input (weight-row constant width), a one-layer net "
+    "counted in one pass (results[1]). The module has changed since (529 mutants at HEAD) and waits for its run at "
+    "HEAD with its first tier (bench/mutants_plan.py FAST_SUBSETS); the tests written since for hw.plan (one-neuron "
+    "recurrent layer, one-layer nets' sizes) reach some of these shapes.",
+    "hw/neuron_unit.py x.eq(0) -> x.eq(1) (its run at 30c2511: stale): a membrane that starts an image at 1 instead "
+    "of 0 is floored away by the first leak for every beta_q < 256 ((beta_q * 1) >> 8 = 0); only an "
+    "integrate-and-fire layer (beta_q = 256) shows it.",
 ]
 
 # the equation compiler (issue 18): survivors of its first full run with the new tests, and the test that kills each
@@ -964,4 +959,102 @@ EQUIVALENT.update({
     "hw/uart.py:UARTRx.elaborate:Signal(init=1) -> Signal(init=0)#0": R_COMB_INIT,
     "hw/uart.py:UARTTx.elaborate:1 << 9 -> 1 << 8#0": R_TX_FILL,
     "hw/uart.py:uart_decode_bits:i + 10 -> i + 11#1": R_SLICE_LONGER,
+})
+
+# session 12: hw.plan and hw.timing at HEAD
+R_DEFAULT_PASSED = "every LayerPlan the engine builds (layer_plans) passes this field: its default is never used"
+R_ONE_MODEL = ("every layer has the same neuron model (EngineSpec.__post_init__ refuses a net that mixes them): "
+               "layers[0] and layers[-1] name the same one")
+R_WORD_EDGE = ("at prob_bits == w = passes * tlanes both branches give w: tlanes * ceil(prob_bits / tlanes) = "
+               "tlanes * passes")
+R_QUIET_DENSE = ("only a conv layer's blocks can be silent (a dense block's silent flag is 0, and the clock model "
+                 "skips conv blocks only), so what quiet says of a dense layer is never read")
+R_LAST_DENSE = ("the engine's last layer is dense (its readout): layer.conv is None decides for it before li is "
+                "compared; for the conv layers before it li == n_layers - 1, li == n_layers and li == n_layers + 1 "
+                "are all false")
+R_ONE_PASS = ("max(passes, 1) differs from max(passes, 2) only with one pass, where the pass register only ever "
+              "holds 0: a 0-bit register (range(1)) holds exactly that, and every comparison with passes - 1 = 0 holds")
+R_ONES_ROWS = "slice_items of an all-ones bit set: every row is the same, so one row or two give the same first row"
+R_INNER_WB = ("a group inside a pooling window ORs its lanes in the clock it is handed over; charging it 1 or -1 "
+              "clocks instead of 0 moves wb_free to hand + 2 or hand, before the unit's next hand-off (at least "
+              "hand + 1 + PREP + 2) and before the window's closing group, whose writeback ends the layer: no count "
+              "changes")
+R_FIRST_BLOCK = ("at p == 0 and g == 0 (the layer's first block) the unit and the writeback have been idle since the "
+                 "layer began (unit_free = wb_free = now <= issue): the max changes nothing")
+EQUIVALENT.update({
+    "hw/plan.py:LayerPlan:neurons: int = 0 -> neurons: int = 1#0": R_DEFAULT_PASSED,
+    "hw/plan.py:LayerPlan:neurons: int = 0 -> neurons: int = -1#0": R_DEFAULT_PASSED,
+    "hw/plan.py:EngineSpec.neuron_model:self.qnet.layers[0] -> self.qnet.layers[-1]#0": R_ONE_MODEL,
+    "hw/plan.py:EngineSpec.spike_word_bits:self.config.prob_bits > w -> self.config.prob_bits >= w#0": R_WORD_EDGE,
+    "hw/plan.py:EngineSpec.quiet:layer.conv is None or li == self.n_layers - 1 -> "
+    "layer.conv is None and li == self.n_layers - 1#0": R_QUIET_DENSE,
+    "hw/plan.py:EngineSpec.quiet:self.n_layers - 1 -> self.n_layers - 0#0": R_LAST_DENSE,
+    "hw/plan.py:EngineSpec.quiet:self.n_layers - 1 -> self.n_layers + 1#0": R_LAST_DENSE,
+    "hw/plan.py:EngineSpec.pass_shape:max(self.passes, 2) -> max(self.passes, 1)#0": R_ONE_PASS,
+    "hw/timing.py:image_clocks:(1, pl.n_in) -> (2, pl.n_in)#0": R_ONES_ROWS,
+    "hw/timing.py:image_clocks:valids[g] if rows[g].last else 0 -> valids[g] if rows[g].last else 1#0": R_INNER_WB,
+    "hw/timing.py:image_clocks:valids[g] if rows[g].last else 0 -> valids[g] if rows[g].last else -1#0": R_INNER_WB,
+    "hw/timing.py:image_clocks:p > 0 -> p >= 0#0": R_FIRST_BLOCK,
+    "hw/timing.py:image_clocks:p > 0 -> p > -1#0": R_FIRST_BLOCK,
+})
+
+# session 12: hw.plan's and hw.timing's survivors of their run at HEAD (docs/bench/mutants-parts/hw-plan-timing.md)
+_PLAN = "tests/hw/test_plan.py::"
+_REC_T1 = "tests/hw/test_recurrent_engine.py::test_recurrent_clocks_count_the_spikes_of_the_timestep_before"
+_SILENT_FREE = "tests/hw/test_conv_engine.py::test_a_silent_block_frees_the_count_register_the_clock_after_it_is_taken"
+KILLED_AFTER_RUN.update({
+    'hw/plan.py:LayerPlan:channels: int = 0 -> channels: int = 1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:LayerPlan:channels: int = 0 -> channels: int = -1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:LayerPlan.taps:0 if self.conv is None else self.conv.taps -> 1 if self.conv is None else self.conv.taps#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:LayerPlan.taps:0 if self.conv is None else self.conv.taps -> -1 if self.conv is None else self.conv.taps#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:yy0: int = 0 -> yy0: int = 1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:yy0: int = 0 -> yy0: int = -1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:xx0: int = 0 -> xx0: int = 1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:xx0: int = 0 -> xx0: int = -1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:idx0: int = 0 -> idx0: int = 1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:GroupRow:idx0: int = 0 -> idx0: int = -1#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:group_rows:GroupRow(g * lanes, 1, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.row_width... -> GroupRow(g * lanes, 2, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.row_width...#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:group_rows:GroupRow(g * lanes, 1, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.row_width... -> GroupRow(g * lanes, 0, min(lanes, pl.n_out - g * lanes), g, pl.wbase + g * pl.row_width...#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:group_rows:pl.wbase + g * pl.row_width -> pl.wbase - g * pl.row_width#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:group_rows:g * pl.row_width -> g + pl.row_width#0':
+        _PLAN + 'test_layer_plans_and_group_rows_of_a_dense_net_by_hand',
+    'hw/plan.py:EngineSpec:trace: bool = False -> trace: bool = True#0':
+        _PLAN + 'test_a_spec_built_without_trace_does_not_trace',
+    'hw/plan.py:EngineSpec.state_groups:pl.recurrent and pl.groups > 1 -> pl.recurrent or pl.groups > 1#0':
+        _PLAN + 'test_state_groups_are_the_groups_of_the_largest_multi_group_recurrent_layer[sizes2-recurrent2-6-0]',
+    'hw/plan.py:EngineSpec.state_groups:pl.groups > 1 -> pl.groups >= 1#0':
+        _PLAN + 'test_state_groups_are_the_groups_of_the_largest_multi_group_recurrent_layer[sizes2-recurrent2-6-0]',
+    'hw/plan.py:EngineSpec.state_groups:pl.groups > 1 -> pl.groups > 0#0':
+        _PLAN + 'test_state_groups_are_the_groups_of_the_largest_multi_group_recurrent_layer[sizes2-recurrent2-6-0]',
+    'hw/plan.py:EngineSpec.state_groups:max([pl.groups for pl in self.plans if pl.recurrent and pl.groups > 1], default=0) -> max([pl.groups for pl in self.plans if pl.recurrent and pl.groups > 1], default=1)#0':
+        _PLAN + 'test_state_groups_are_the_groups_of_the_largest_multi_group_recurrent_layer[sizes2-recurrent2-6-0]',
+    'hw/plan.py:EngineSpec.state_groups:max([pl.groups for pl in self.plans if pl.recurrent and pl.groups > 1], default=0) -> max([pl.groups for pl in self.plans if pl.recurrent and pl.groups > 1], default=-1)#0':
+        _PLAN + 'test_state_groups_are_the_groups_of_the_largest_multi_group_recurrent_layer[sizes2-recurrent2-6-0]',
+    'hw/plan.py:EngineSpec.has_spike_memory:self.n_layers > 1 -> self.n_layers >= 1#0':
+        _PLAN + 'test_a_one_layer_net_has_no_spike_memory',
+    'hw/plan.py:EngineSpec.has_spike_memory:self.n_layers > 1 -> self.n_layers > 0#0':
+        _PLAN + 'test_a_one_layer_net_has_no_spike_memory',
+    'hw/timing.py:image_clocks:p == 0 -> p == 1#0': _REC_T1,
+    'hw/timing.py:image_clocks:p - 1 -> p - 0#0': _REC_T1,
+    'hw/timing.py:image_clocks:take + 1 -> take - 1#0': _SILENT_FREE,
+    'hw/timing.py:image_clocks:take + 1 -> take + 0#0': _SILENT_FREE,
+})
+
+# session 12: hw.uart's survivors of its run at HEAD (docs/bench/mutants-parts/hw-uart.md)
+KILLED_AFTER_RUN.update({
+    f"hw/uart.py:UARTRx.__init__:In(1, init=1) -> In(1, init={v})#0":
+        "tests/hw/test_uart.py::test_rx_line_idles_high_when_nothing_drives_it" for v in (2, 0)
 })

@@ -323,3 +323,29 @@ def test_rx_frame_starting_at_reset():
         cell[divisor // 2] = bit
         levels += cell
     assert _rx_cycles(divisor, levels) == ([byte], 0)
+
+
+def test_rx_line_idles_high_when_nothing_drives_it():
+    """The receiver's line input starts at the idle level (1): left undriven, it sees no start bit, so no byte and no
+    framing error, for as long as a frame and more; a frame driven afterwards is read."""
+    divisor = 6
+    dut = UARTRx(divisor)
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(dut.data.ready, 1)
+        for _ in range(15 * divisor):  # rx never set: its reset value
+            await ctx.tick()
+            seen.append((ctx.get(dut.data.valid), ctx.get(dut.error)))
+        for bit in uart_frame_bits(0x5A) + [1, 1]:
+            for _ in range(divisor):
+                ctx.set(dut.rx, bit)
+                await ctx.tick()
+                seen.append((ctx.get(dut.data.valid), ctx.get(dut.error)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert not any(v or e for v, e in seen[:15 * divisor])
+    assert any(v for v, _ in seen[15 * divisor:]) and not any(e for _, e in seen)
