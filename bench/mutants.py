@@ -400,6 +400,7 @@ def merge_runs(recorded: list[tuple[str, dict]], *, unchanged=None) -> dict:
         "never_run": [m for m in plan.SUBSETS if m not in best],
         "named_not_run": [n for n, _ in plan.NAMED if f"named:{n}" not in best],
         "subsets": dict(plan.SUBSETS),
+        "fast_subsets": dict(plan.FAST_SUBSETS),
         "pytest_args": plan.PYTEST_ARGS,
         "not_mutated": plan.NOT_MUTATED,
         "skip_functions": plan.SKIP_FUNCTIONS,
