@@ -331,8 +331,11 @@ def _runs_of(data: dict, source: str) -> list[dict]:
     for r in data.get("runs") or [data]:
         words = shlex.split(r["command"])
         mods = [m for m in words[words.index("--modules") + 1].split(",") if m] if "--modules" in words else None
+        if "--named-only" in words:  # a run of the named mutants only: it ran no module's mutants
+            mods = []
         runs.append({"source": source, "command": r["command"], "date": r["date"], "commit": r["commit"],
-                     "wall_s": r["wall_s"], "machine": r["machine"], "modules": mods or list(data["modules"]),
+                     "wall_s": r["wall_s"], "machine": r["machine"],
+                     "modules": list(data["modules"]) if mods is None else mods,
                      "equivalents_run": bool(data.get("equivalents_run")), "sample": data.get("sample", 0),
                      "order": (r["date"], source, len(runs))})
     return runs

@@ -161,6 +161,20 @@ def test_merge_takes_each_modules_latest_run_and_flags_stale_modules():
     assert "never run" in text
 
 
+def test_a_named_only_run_counts_for_its_named_mutants_only():
+    """A later ``--named-only`` run (its data lists every module of the plan, none of their mutants) gives the named
+    mutants their newest verdict and leaves each module's rows to the run that ran them."""
+    named = _run("2026-01-03 10:00 UTC", "ccccccc", list(plan.SUBSETS),
+                 [_row("sc_neurocore.hw.argmax", 0, "killed", "t::m", operator="named")])
+    named["command"] = "python bench/mutants.py --named-only --jobs 2"
+    data = mutants.merge_runs([("new", _newer()), ("old", _older()), ("named", named)], unchanged=_only_b_current)
+    s = mutants.summarize(data)
+    assert (s["per"][SNG]["generated"], s["per"][RNG]["generated"]) == (3, 4)  # still the module runs' rows
+    assert s["per"]["named mutants"]["killed"] == 1  # the named-only run's verdict, the newest
+    picked = [r for r in data["runs"] if r["source"] == "named"][0]["modules"]
+    assert picked and all(k.startswith("named:") for k in picked)  # no module taken from it
+
+
 def test_merge_mode_keeps_a_full_run_and_merges_again_to_the_same_table(tmp_path, monkeypatch):
     parts = tmp_path / "parts"
     parts.mkdir()
