@@ -21,6 +21,8 @@ _HW_CONV = "tests/hw/test_conv_engine.py"
 #: recurrent layers (issue 13): the engine's recurrent mode and the models' recurrence against the plain reference
 _HW_REC = "tests/hw/test_recurrent_engine.py"
 _REC_MODEL = "tests/hw/test_recurrent_model.py"
+#: fault injection (issue 15): the engine's fault build against the faulty model
+_HW_FAULTS = "tests/hw/test_fault_build.py"
 
 #: ``{module: test files}``: what runs against each module's mutants.
 SUBSETS: dict[str, list[str]] = {
@@ -44,8 +46,10 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.sng": ["tests/hw/test_sng.py"],
     "sc_neurocore.hw.thermometer": ["tests/hw/test_thermometer.py", _HW_TIES, "tests/hw/test_count_pipeline.py"],
     "sc_neurocore.hw.sc_dot": ["tests/hw/test_sc_dot.py", _HW_TIES, _HW_NET],
-    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV, _HW_REC],
-    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET, _HW_REC, _HW_CONV],
+    # (the fault build's paths through the engine -- issue 15 -- are tested in test_fault_build, beside hw.faults)
+    "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV, _HW_REC,
+                                       _HW_FAULTS],
+    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET, _HW_REC, _HW_CONV, _HW_FAULTS],
     "sc_neurocore.hw.argmax": [_HW_TIES, "tests/hw/test_argmax.py", _HW_NET],
     "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", "tests/hw/test_one_hidden_neuron.py",
                                   "tests/hw/test_conv_regions.py", _HW_NET, _HW_CONV, _HW_REC],
@@ -53,7 +57,7 @@ SUBSETS: dict[str, list[str]] = {
                                     _HW_CONV],
     "sc_neurocore.hw.loader": [_HW_TIES, "tests/hw/test_loader.py", _HW_NET],
     "sc_neurocore.hw.sequencer": [_HW_TIES, "tests/hw/test_sequencer.py", _HW_NET, _HW_REC],
-    "sc_neurocore.hw.plan": ["tests/hw/test_plan.py", _HW_TIES, _HW_NET, _HW_CONV, _HW_REC],
+    "sc_neurocore.hw.plan": ["tests/hw/test_plan.py", _HW_TIES, _HW_NET, _HW_CONV, _HW_REC, _HW_FAULTS],
     "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
                                f"{_HW_NET}::test_cycles_per_image_with_trace",
                                f"{_HW_NET}::test_image_cycles_batch_matches_single", _HW_CONV,
@@ -63,12 +67,12 @@ SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.ports": ["tests/hw/test_ports.py", _HW_TIES, _HW_NET, _HW_REC],
     # (state_shape: one state is a plain signed word, several a struct: the compiled neurons of several states)
     "sc_neurocore.hw.neuron": [f"{_HW_NET}::test_another_neuron_model_plugs_in", "tests/hw/test_equation.py"],
-    "sc_neurocore.hw.network": [_HW_TIES, _HW_NET, _HW_REC],
+    "sc_neurocore.hw.network": [_HW_TIES, _HW_NET, _HW_REC, _HW_FAULTS],
     "sc_neurocore.hw.uart": ["tests/hw/test_uart.py"],
     "sc_neurocore.hw.checks": ["tests/hw/test_checks.py"],
     # fault injection (issue 15): the model's flips against bit-level references, the fault build against the model
     "sc_neurocore.sc.faults": ["tests/sc/test_faults.py"],
-    "sc_neurocore.hw.faults": ["tests/hw/test_fault_build.py"],
+    "sc_neurocore.hw.faults": [_HW_FAULTS],
     # the equation compiler (issue 13): front end, IR and its NumPy back end
     # (issue 18: the rules, hand-worked ranges and front-end rules first, then the end-to-end sweeps)
     "sc_neurocore.compiler.ir": ["tests/compiler/test_ir_rules.py", "tests/compiler/test_ir_ranges.py",
@@ -100,8 +104,10 @@ def _first_tier(module: str, *own: str) -> list[str]:
 
 
 FAST_SUBSETS: dict[str, list[str]] = {
-    "sc_neurocore.hw.count_pipeline": _first_tier("sc_neurocore.hw.count_pipeline", "tests/hw/test_count_pipeline.py"),
-    "sc_neurocore.hw.neuron_unit": _first_tier("sc_neurocore.hw.neuron_unit", "tests/hw/test_neuron_unit.py"),
+    "sc_neurocore.hw.count_pipeline": _first_tier("sc_neurocore.hw.count_pipeline", "tests/hw/test_count_pipeline.py",
+                                                  _HW_FAULTS),
+    "sc_neurocore.hw.neuron_unit": _first_tier("sc_neurocore.hw.neuron_unit", "tests/hw/test_neuron_unit.py",
+                                               _HW_FAULTS),
     "sc_neurocore.hw.writeback": _first_tier("sc_neurocore.hw.writeback", "tests/hw/test_writeback.py",
                                              "tests/hw/test_one_hidden_neuron.py"),
     "sc_neurocore.hw.plan": _first_tier("sc_neurocore.hw.plan", "tests/hw/test_plan.py"),
