@@ -49,7 +49,10 @@ SUBSETS: dict[str, list[str]] = {
     # (the fault build's paths through the engine -- issue 15 -- are tested in test_fault_build, beside hw.faults)
     "sc_neurocore.hw.count_pipeline": [_HW_TIES, "tests/hw/test_count_pipeline.py", _HW_NET, _HW_CONV, _HW_REC,
                                        _HW_FAULTS],
-    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET, _HW_REC, _HW_CONV, _HW_FAULTS],
+    # (and the engine with a net of every neuron kind: the unit drives each kind's lanes, the lookahead ones' prep)
+    "sc_neurocore.hw.neuron_unit": [_HW_TIES, "tests/hw/test_neuron_unit.py", _HW_NET, _HW_REC, _HW_CONV, _HW_FAULTS,
+                                    "tests/hw/test_equation.py::test_the_engine_runs_a_net_of_every_kind_like_the_model",
+                                    "tests/hw/test_equation.py::test_the_lookahead_neuron_without_trace_and_its_model"],
     "sc_neurocore.hw.argmax": [_HW_TIES, "tests/hw/test_argmax.py", _HW_NET],
     "sc_neurocore.hw.writeback": [_HW_TIES, "tests/hw/test_writeback.py", "tests/hw/test_one_hidden_neuron.py",
                                   "tests/hw/test_conv_regions.py", _HW_NET, _HW_CONV, _HW_REC],
