@@ -736,11 +736,11 @@ SURVIVOR_NOTES = [
     "hw/count_pipeline.py (7, its run at 30c2511: stale): each needed a net no test then built -- a hidden layer of "
     "one neuron (spike-read address width), a last layer with one input (weight-row constant width), a one-layer net "
     "counted in one pass (results[1]). The module has changed since (529 mutants at HEAD) and waits for its run at "
-    "HEAD with its first tier (bench/mutants_plan.py FAST_SUBSETS); the tests written since for hw.plan (one-neuron "
-    "recurrent layer, one-layer nets' sizes) reach some of these shapes.",
-    "hw/neuron_unit.py x.eq(0) -> x.eq(1) (its run at 30c2511: stale): a membrane that starts an image at 1 instead "
-    "of 0 is floored away by the first leak for every beta_q < 256 ((beta_q * 1) >> 8 = 0); only an "
-    "integrate-and-fire layer (beta_q = 256) shows it.",
+    "HEAD with its first tier (bench/mutants_plan.py FAST_SUBSETS).",
+    "hw/neuron_unit.py (3, open): prep.eq(1) -> 2 / 0 in PREP (the same mutants in PREP2 are killed by the engine "
+    "with a Synaptic net): likely equivalent if the lookahead neuron only latches what prep selects in PREP2, not "
+    "yet shown; _state_memory's pl.groups > 1 -> > 0: a one-group recurrent layer would restore from the state "
+    "memory the states it wrote there at its hand-off -- the values its registers hold -- not yet shown either.",
 ]
 
 # the equation compiler (issue 18): survivors of its first full run with the new tests, and the test that kills each
