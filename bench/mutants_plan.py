@@ -737,10 +737,8 @@ SURVIVOR_NOTES = [
     "one neuron (spike-read address width), a last layer with one input (weight-row constant width), a one-layer net "
     "counted in one pass (results[1]). The module has changed since (529 mutants at HEAD) and waits for its run at "
     "HEAD with its first tier (bench/mutants_plan.py FAST_SUBSETS).",
-    "hw/neuron_unit.py (3, open): prep.eq(1) -> 2 / 0 in PREP (the same mutants in PREP2 are killed by the engine "
-    "with a Synaptic net): likely equivalent if the lookahead neuron only latches what prep selects in PREP2, not "
-    "yet shown; _state_memory's pl.groups > 1 -> > 0: a one-group recurrent layer would restore from the state "
-    "memory the states it wrote there at its hand-off -- the values its registers hold -- not yet shown either.",
+    "hw/neuron_unit.py _state_memory's pl.groups > 1 -> > 0 (open): a one-group recurrent layer would restore from "
+    "the state memory the states it wrote there at its hand-off -- the values its registers hold -- not yet shown.",
 ]
 
 # the equation compiler (issue 18): survivors of its first full run with the new tests, and the test that kills each
@@ -1066,4 +1064,14 @@ KILLED_AFTER_RUN.update({
 KILLED_AFTER_RUN.update({
     f"hw/uart.py:UARTRx.__init__:In(1, init=1) -> In(1, init={v})#0":
         "tests/hw/test_uart.py::test_rx_line_idles_high_when_nothing_drives_it" for v in (2, 0)
+})
+
+# session 12: hw.neuron_unit at HEAD
+R_PREP_FIRST = ("prep picks the lookahead filter's start (the state, not the value ahead) only for what is loaded in "
+                "that clock -- the value ahead, the drive and the core's early registers -- and PREP2, which follows "
+                "PREP, loads all of them again with prep 1 before the first step reads them (hw/equation.py "
+                "LookaheadNeuronStep.elaborate); an eq(2) truncates to the 1-bit signal's 0")
+EQUIVALENT.update({
+    "hw/neuron_unit.py:NeuronUnit.elaborate:prep.eq(1) -> prep.eq(2)#0": R_PREP_FIRST,
+    "hw/neuron_unit.py:NeuronUnit.elaborate:prep.eq(1) -> prep.eq(0)#0": R_PREP_FIRST,
 })
