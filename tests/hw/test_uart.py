@@ -167,19 +167,7 @@ def test_rx_rejects_glitch():
     dut_div = 16
     line_cycles = [1] * 20 + [0] * 3 + [1] * 40
     dut = UARTRx(dut_div)
-    seen = []
-
-    async def bench(ctx):
-        ctx.set(dut.data.ready, 1)
-        for level in line_cycles + [1] * (12 * dut_div):
-            ctx.set(dut.rx, level)
-            await ctx.tick()
-            seen.append((ctx.get(dut.data.valid), ctx.get(dut.error)))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    seen = _rx_strobes(dut, line_cycles + [1] * (12 * dut_div))
     assert not any(v or e for v, e in seen)
 
 
@@ -329,23 +317,27 @@ def test_rx_line_idles_high_when_nothing_drives_it():
     """The receiver's line input starts at the idle level (1): left undriven, it sees no start bit, so no byte and no
     framing error, for as long as a frame and more; a frame driven afterwards is read."""
     divisor = 6
-    dut = UARTRx(divisor)
+    frame = [bit for bit in uart_frame_bits(0x5A) + [1, 1] for _ in range(divisor)]
+    seen = _rx_strobes(UARTRx(divisor), [None] * (15 * divisor) + frame)  # None: rx never set, its reset value
+    assert not any(v or e for v, e in seen[:15 * divisor])
+    assert any(v for v, _ in seen[15 * divisor:]) and not any(e for _, e in seen)
+
+
+def _rx_strobes(dut, levels):
+    """Drive ``dut.rx`` with one level per clock (``None``: leave it as it is) with ``data.ready`` high; the
+    ``(valid, error)`` seen after each clock."""
     seen = []
 
     async def bench(ctx):
         ctx.set(dut.data.ready, 1)
-        for _ in range(15 * divisor):  # rx never set: its reset value
+        for level in levels:
+            if level is not None:
+                ctx.set(dut.rx, level)
             await ctx.tick()
             seen.append((ctx.get(dut.data.valid), ctx.get(dut.error)))
-        for bit in uart_frame_bits(0x5A) + [1, 1]:
-            for _ in range(divisor):
-                ctx.set(dut.rx, bit)
-                await ctx.tick()
-                seen.append((ctx.get(dut.data.valid), ctx.get(dut.error)))
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    assert not any(v or e for v, e in seen[:15 * divisor])
-    assert any(v for v, _ in seen[15 * divisor:]) and not any(e for _, e in seen)
+    return seen
