@@ -737,8 +737,6 @@ SURVIVOR_NOTES = [
     "one neuron (spike-read address width), a last layer with one input (weight-row constant width), a one-layer net "
     "counted in one pass (results[1]). The module has changed since (529 mutants at HEAD) and waits for its run at "
     "HEAD with its first tier (bench/mutants_plan.py FAST_SUBSETS).",
-    "hw/neuron_unit.py _state_memory's pl.groups > 1 -> > 0 (open): a one-group recurrent layer would restore from "
-    "the state memory the states it wrote there at its hand-off -- the values its registers hold -- not yet shown.",
 ]
 
 # the equation compiler (issue 18): survivors of its first full run with the new tests, and the test that kills each
@@ -1074,4 +1072,17 @@ R_PREP_FIRST = ("prep picks the lookahead filter's start (the state, not the val
 EQUIVALENT.update({
     "hw/neuron_unit.py:NeuronUnit.elaborate:prep.eq(1) -> prep.eq(2)#0": R_PREP_FIRST,
     "hw/neuron_unit.py:NeuronUnit.elaborate:prep.eq(1) -> prep.eq(0)#0": R_PREP_FIRST,
+})
+
+# session 13: neuron_unit's last open survivor, argued equivalent (and run against the two nets that reach it:
+# tests/hw/test_recurrent_engine.py's recurrent layers of one and of two groups side by side, either order)
+R_ONE_GROUP_KEPT = ("with the state memory built (another recurrent layer has several groups), the mutant also routes a "
+                    "one-group recurrent layer through it: each HAND writes row 0 from the lanes' registers, and the "
+                    "layer's next block (timestep t + 1, the next block the unit takes: the count pipeline issues a "
+                    "layer's timesteps one after the other, every layer's before the next layer's) restores row 0 in "
+                    "PREP; nothing writes the registers between (IDLE clears them only at pass 0, where no restore "
+                    "happens), so the restore loads the values they hold; the other layer's rows are written by its "
+                    "own HANDs before its own reads (its timestep 0 restores nothing)")
+EQUIVALENT.update({
+    "hw/neuron_unit.py:NeuronUnit._state_memory:pl.groups > 1 -> pl.groups > 0#0": R_ONE_GROUP_KEPT,
 })

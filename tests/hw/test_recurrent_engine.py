@@ -48,6 +48,10 @@ def _recurrence_matters(qnet, images, T):
     ("lfsr", [4, 5, 6, 2], (1,), (6, 1), 5),  # a recurrent second layer (spike inputs), one group
     ("sobol", [5, 1, 3], (0,), (2, 1), 6),  # a recurrent layer of one neuron: one own spike input
     ("lfsr", [5, 4, 3], (0,), (2, 1), 5),  # two groups: the fewest that keep their states in the state memory
+    # a recurrent layer of one group beside one of two: the state memory exists, the one-group layer keeps its
+    # states in the registers (either order)
+    ("sobol", [5, 6, 2, 3], (0, 1), (3, 1), 4),
+    ("lfsr", [5, 2, 5, 3], (0, 1), (3, 1), 4),
 ])
 def test_recurrent_core_equals_model_every_timestep(rng, sizes, which, par, T):
     cfg = SCConfig(rng=rng, seed=21, length=8, lfsr_steps=3)
