@@ -413,102 +413,137 @@ def build_board(board, qnet=None, *, T: int = 25, build_dir=None, parallelism=No
     env = toolchain_env()
     check_tools(platform, env)
     factory, info, core_name, par = core_for(spec, qnet, T, parallelism)
-    if isinstance(route_budget_s, str) and route_budget_s == "board":
-        route_budget_s = spec.route_budget_s
-    if route_budget_s is not None and not route_budget_s > 0:
-        raise ValueError(f"route_budget_s must be a positive number of seconds or None, not {route_budget_s!r}")
-    if pnr_seed is not None and (isinstance(pnr_seed, bool) or not isinstance(pnr_seed, int) or pnr_seed < 0):
-        raise ValueError(f"pnr_seed must be None or an integer >= 0, not {pnr_seed!r}")
+    route_budget_s = _route_budget(spec, route_budget_s)
+    _check_pnr_seed(pnr_seed)
     build_dir.mkdir(parents=True, exist_ok=True)
     emit(progress, "elaborate", 0, None, core_name)
     top = BoardTop(factory, info, clock_hz=spec.clock_hz if clock_hz is None else clock_hz, baud=baud)
-    f_clk = top.achieved_clock(platform)
-    # --timing-allow-fail: a design that misses the clock still yields its bitstream and reports;
-    # the report marks it (BuildReport.meets_timing) and the CLI says so
-    extra = dict(spec.extra)
-    extra["script_after_read"] = "\n".join(filter(None, [KEEP_FLIP_FLOPS, extra.get("script_after_read")]))
-    seed = "" if pnr_seed is None else f" --seed {pnr_seed}"
-    plan = platform.prepare(top, TOP_NAME, verbose=not quiet, **extra,
-                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}"
-                            .rstrip() + seed)
+    plan = _prepare(spec, platform, top, quiet, pnr_seed)
     emit(progress, "elaborate", 1, 1, core_name)
-    t0 = time.perf_counter()
-    reused = reuse and _up_to_date(plan, build_dir)
-    if not reused:
-        (build_dir / STAMP).unlink(missing_ok=True)  # written again only when the whole flow has finished
-        try:
-            _run_plan(plan, build_dir, env, progress, route_budget_s=route_budget_s)
-        except (subprocess.CalledProcessError, OSError) as exc:
-            tail = ""
-            for name in (LOG_NAME, f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
-                p = build_dir / name
-                if p.exists() and p.stat().st_size:
-                    tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
-                    break
-            tim = build_dir / f"{TOP_NAME}.tim"
-            overflow = does_not_fit(tim.read_text(errors="replace")) if tim.exists() else None
-            if overflow:
-                raise BuildError(f"{spec.name}: the design does not fit the {platform.device}: {overflow}; use a "
-                                 f"smaller net or --parallelism, or a bigger board (full log: {build_dir / LOG_NAME})"
-                                 ) from exc
-            raise BuildError(f"{spec.name}: the build failed in {build_dir} ({exc}); "
-                             f"full log: {build_dir / LOG_NAME}\n{tail}") from exc
-    seconds = time.perf_counter() - t0
-    if reused:
-        stamp = build_dir / STAMP
-        seconds = json.loads(stamp.read_text()).get("seconds") if stamp.exists() else None
-    else:
-        (build_dir / STAMP).write_text(json.dumps({"seconds": seconds}))
-
-    report_json = build_dir / f"{TOP_NAME}.report.json"
-    util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
-    if not fmax and (build_dir / f"{TOP_NAME}.tim").exists():
-        fmax = parse_nextpnr_log_fmax((build_dir / f"{TOP_NAME}.tim").read_text(errors="replace"))
-    cells = parse_yosys_stat((build_dir / f"{TOP_NAME}.rpt").read_text(errors="replace")) if (
-        build_dir / f"{TOP_NAME}.rpt").exists() else {}
-    bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
-               None)
-    log = build_dir / LOG_NAME
-    warnings = [line.strip() for line in log.read_text(errors="replace").splitlines()
-                if line.startswith("Warning:")] if log.exists() else []
-    cycles = getattr(top.core, "cycles_per_image", None)
+    reused, seconds = _run_or_reuse(spec, platform, plan, build_dir, env, progress, reuse, route_budget_s)
     per_image = None
     if images is not None and qnet is not None:
         from ..hw.network import image_cycles
 
         per_image = image_cycles(qnet, T, par, images)
-    net = {"n_input": info.n_input, "n_output": info.n_output, "prob_bits": info.prob_bits, "timesteps": T,
-           "net_id": info.net_id}
-    if qnet is not None:
-        net.update(sizes=list(qnet.sizes), shape=qnet.describe(), length=qnet.config.length, rng=qnet.config.rng)
     return BuildReport(
         board=spec.name,
         device=f"{platform.device}-{platform.package}",
         core=core_name,
-        clock_hz=f_clk,
-        fmax_hz=fmax,
-        utilization=util,
-        yosys_cells=cells,
-        cycles_per_image=cycles,
-        cycles_source=("gateware cycles_per_image (worst case)" if cycles else "")
-        + (f"; mean and max of the exact clocks of {len(per_image)} images (hw.network.image_cycles)"
-           if per_image is not None else ""),
-        bitstream=str(bit) if bit else "",
+        clock_hz=top.achieved_clock(platform),
+        **_tool_reports(build_dir),
+        **_cycles_fields(getattr(top.core, "cycles_per_image", None), per_image, images_name),
         build_dir=str(build_dir),
         seconds=seconds,
         command=command or " ".join(shlex.quote(a) for a in sys.argv),
         baud=baud,
         parallelism=par,
-        net=net,
-        cycles_mean=float(per_image.mean()) if per_image is not None else None,
-        cycles_max_seen=int(per_image.max()) if per_image is not None else None,
-        images_measured=0 if per_image is None else len(per_image),
-        images_name=images_name if per_image is not None else "",
-        log=str(log) if log.exists() else "",
-        warnings=warnings,
+        net=_net_facts(info, qnet, T),
         reused=reused,
         pnr_seed=pnr_seed,
     )
+
+
+def _route_budget(spec: BoardSpec, route_budget_s) -> float | None:
+    """``route_budget_s`` in seconds (``"board"``: the board's own budget); a budget that is not > 0 is refused."""
+    if isinstance(route_budget_s, str) and route_budget_s == "board":
+        route_budget_s = spec.route_budget_s
+    if route_budget_s is not None and not route_budget_s > 0:
+        raise ValueError(f"route_budget_s must be a positive number of seconds or None, not {route_budget_s!r}")
+    return route_budget_s
+
+
+def _check_pnr_seed(pnr_seed) -> None:
+    if pnr_seed is not None and (isinstance(pnr_seed, bool) or not isinstance(pnr_seed, int) or pnr_seed < 0):
+        raise ValueError(f"pnr_seed must be None or an integer >= 0, not {pnr_seed!r}")
+
+
+def _prepare(spec: BoardSpec, platform, top, quiet: bool, pnr_seed: int | None):
+    """The platform's build plan of ``top``: the board's Yosys script additions (flip-flops kept) and nextpnr
+    options, a JSON report, the placement seed; ``--timing-allow-fail``: a design that misses the clock still yields
+    its bitstream and reports, and the report marks it (:attr:`BuildReport.meets_timing`)."""
+    extra = dict(spec.extra)
+    extra["script_after_read"] = "\n".join(filter(None, [KEEP_FLIP_FLOPS, extra.get("script_after_read")]))
+    seed = "" if pnr_seed is None else f" --seed {pnr_seed}"
+    return platform.prepare(top, TOP_NAME, verbose=not quiet, **extra,
+                            nextpnr_opts=f"--report {TOP_NAME}.report.json --timing-allow-fail {spec.nextpnr_opts}"
+                            .rstrip() + seed)
+
+
+def _run_or_reuse(spec: BoardSpec, platform, plan, build_dir: Path, env: dict, progress, reuse: bool,
+                  route_budget_s) -> tuple[bool, float | None]:
+    """``(reused, seconds)``: run ``plan`` in ``build_dir`` unless (``reuse``) it holds a finished build of it; the
+    seconds the flow took (a reused build's from its :data:`STAMP`).  A failed flow raises :class:`BuildError`."""
+    if reuse and _up_to_date(plan, build_dir):
+        stamp = build_dir / STAMP
+        return True, (json.loads(stamp.read_text()).get("seconds") if stamp.exists() else None)
+    t0 = time.perf_counter()
+    (build_dir / STAMP).unlink(missing_ok=True)  # written again only when the whole flow has finished
+    try:
+        _run_plan(plan, build_dir, env, progress, route_budget_s=route_budget_s)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise _build_failure(spec, platform, build_dir, exc) from exc
+    seconds = time.perf_counter() - t0
+    (build_dir / STAMP).write_text(json.dumps({"seconds": seconds}))
+    return False, seconds
+
+
+def _build_failure(spec: BoardSpec, platform, build_dir: Path, exc: Exception) -> BuildError:
+    """The error a failed flow raises: the device overflow nextpnr reported, else the last 25 lines of the first
+    non-empty log."""
+    tim = build_dir / f"{TOP_NAME}.tim"
+    overflow = does_not_fit(tim.read_text(errors="replace")) if tim.exists() else None
+    if overflow:
+        return BuildError(f"{spec.name}: the design does not fit the {platform.device}: {overflow}; use a "
+                          f"smaller net or --parallelism, or a bigger board (full log: {build_dir / LOG_NAME})")
+    tail = ""
+    for name in (LOG_NAME, f"{TOP_NAME}.tim", f"{TOP_NAME}.rpt"):
+        p = build_dir / name
+        if p.exists() and p.stat().st_size:
+            tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
+            break
+    return BuildError(f"{spec.name}: the build failed in {build_dir} ({exc}); "
+                      f"full log: {build_dir / LOG_NAME}\n{tail}")
+
+
+def _tool_reports(build_dir: Path) -> dict:
+    """:class:`BuildReport`'s fields read from the tools' outputs in ``build_dir``: nextpnr's utilization and
+    Fmax (its JSON report, else its log), Yosys' cell counts, the bitstream, the build log and its warnings."""
+    report_json, tim, rpt = (build_dir / f"{TOP_NAME}{e}" for e in (".report.json", ".tim", ".rpt"))
+    util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
+    if not fmax and tim.exists():
+        fmax = parse_nextpnr_log_fmax(tim.read_text(errors="replace"))
+    bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
+               None)
+    log = build_dir / LOG_NAME
+    warnings = [line.strip() for line in log.read_text(errors="replace").splitlines()
+                if line.startswith("Warning:")] if log.exists() else []
+    return dict(fmax_hz=fmax, utilization=util,
+                yosys_cells=parse_yosys_stat(rpt.read_text(errors="replace")) if rpt.exists() else {},
+                bitstream=str(bit) if bit else "", log=str(log) if log.exists() else "", warnings=warnings)
+
+
+def _cycles_fields(cycles, per_image, images_name: str) -> dict:
+    """:class:`BuildReport`'s clock fields: the core's worst case ``cycles`` and, over measured images, the mean
+    and max of ``per_image`` (exact clocks per image; ``None``: none measured)."""
+    measured = per_image is not None
+    return dict(cycles_per_image=cycles,
+                cycles_source=("gateware cycles_per_image (worst case)" if cycles else "")
+                + (f"; mean and max of the exact clocks of {len(per_image)} images (hw.network.image_cycles)"
+                   if measured else ""),
+                cycles_mean=float(per_image.mean()) if measured else None,
+                cycles_max_seen=int(per_image.max()) if measured else None,
+                images_measured=len(per_image) if measured else 0,
+                images_name=images_name if measured else "")
+
+
+def _net_facts(info: P.BoardInfo, qnet, T: int) -> dict:
+    """The report's ``net``: what the board's info record says, and the net's sizes, shape and SC settings."""
+    net = {"n_input": info.n_input, "n_output": info.n_output, "prob_bits": info.prob_bits, "timesteps": T,
+           "net_id": info.net_id}
+    if qnet is not None:
+        net.update(sizes=list(qnet.sizes), shape=qnet.describe(), length=qnet.config.length, rng=qnet.config.rng)
+    return net
 
 
 def program_board(board, build_dir, *, name: str = TOP_NAME) -> Path:

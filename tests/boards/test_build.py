@@ -386,3 +386,64 @@ def test_build_all_lists_other_nets_builds_and_keeps_them(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--report", str(report), "--other-builds", str(tmp_path / "nothing")])
     assert exc.value.code == 2 and "no build_report.json" in capsys.readouterr().err
+
+
+# build_board's named parts (boards/build.py): the failure message, the argument checks, the report's fields
+def test_a_failed_flow_names_what_ran_out_or_shows_the_log_tail(tmp_path):
+    from subprocess import CalledProcessError
+
+    from sc_neurocore.boards.build import LOG_NAME, TOP_NAME, _build_failure
+
+    spec = get_board("icebreaker")
+    platform = spec.make_platform()
+    exc = CalledProcessError(1, ["sh", "build_top.sh"])
+    (tmp_path / LOG_NAME).write_text("".join(f"line {i}\n" for i in range(40)))
+    err = _build_failure(spec, platform, tmp_path, exc)
+    assert str(err).startswith(f"icebreaker: the build failed in {tmp_path}")
+    tail = str(err).split("\n")[1:]
+    assert tail == [f"line {i}" for i in range(15, 40)]  # the last 25 lines of the log
+    (tmp_path / f"{TOP_NAME}.tim").write_text(
+        "Info:            ICESTORM_RAM:    34/   30   113%\n"
+        "ERROR: Unable to place cell 'mem', no BELs remaining to implement cell type 'ICESTORM_RAM'\n")
+    err = _build_failure(spec, platform, tmp_path, exc)
+    assert str(err) == ("icebreaker: the design does not fit the iCE40UP5K: it needs more ICESTORM_RAM than the 30 "
+                        "there are (34 after packing); use a smaller net or --parallelism, or a bigger board "
+                        f"(full log: {tmp_path / LOG_NAME})")
+
+
+def test_route_budget_and_placement_seed_are_checked():
+    from sc_neurocore.boards.build import _check_pnr_seed, _route_budget
+
+    spec = get_board("ulx3s")
+    assert _route_budget(spec, "board") == spec.route_budget_s
+    assert _route_budget(spec, None) is None
+    assert _route_budget(spec, 90.0) == 90.0
+    for bad in (0, -5.0, float("nan")):
+        with pytest.raises(ValueError, match="route_budget_s must be a positive number"):
+            _route_budget(spec, bad)
+    _check_pnr_seed(None)
+    _check_pnr_seed(0)
+    for bad in (-1, True, 1.5, "3"):
+        with pytest.raises(ValueError, match="pnr_seed must be None or an integer >= 0"):
+            _check_pnr_seed(bad)
+
+
+def test_report_fields_of_the_measured_images():
+    import numpy as np
+    from sc_neurocore.boards.build import _cycles_fields
+
+    none = _cycles_fields(None, None, "digits test")
+    assert none == dict(cycles_per_image=None, cycles_source="", cycles_mean=None, cycles_max_seen=None,
+                        images_measured=0, images_name="")
+    some = _cycles_fields(900, np.array([400, 500, 612]), "digits test")
+    assert some["cycles_mean"] == 504.0 and some["cycles_max_seen"] == 612 and some["images_measured"] == 3
+    assert some["images_name"] == "digits test"
+    assert some["cycles_source"] == ("gateware cycles_per_image (worst case); mean and max of the exact clocks of 3 "
+                                     "images (hw.network.image_cycles)")
+
+
+def test_tool_reports_of_an_empty_build_folder(tmp_path):
+    from sc_neurocore.boards.build import _tool_reports
+
+    assert _tool_reports(tmp_path) == dict(fmax_hz={}, utilization={}, yosys_cells={}, bitstream="", log="",
+                                           warnings=[])
