@@ -118,6 +118,19 @@ FAST_SUBSETS: dict[str, list[str]] = {
     "sc_neurocore.hw.sequencer": _first_tier("sc_neurocore.hw.sequencer", "tests/hw/test_sequencer.py"),
     "sc_neurocore.hw.ports": _first_tier("sc_neurocore.hw.ports", "tests/hw/test_ports.py"),
     "sc_neurocore.hw.network": _first_tier("sc_neurocore.hw.network"),
+    # the compiled neurons: every operation kind, the pipeline cuts, both LIF leaks at every input and one
+    # contract step of each kind (about 17 s of the subset's 64)
+    "sc_neurocore.hw.equation": _first_tier("sc_neurocore.hw.equation", *(f"tests/hw/test_equation.py::{t}" for t in (
+        "test_every_operation_kind_equals_numpy", "test_step_is_combinational_and_equals_numpy",
+        "test_random_polynomial_neurons_equal_numpy", "test_per_layer_constants_of_either_sign",
+        "test_the_compiled_neuron_hoists_what_needs_no_state",
+        "test_pipeline_stages_cut_where_the_depth_crosses_k_over_stages",
+        "test_shallow_neuron_in_a_deep_pipeline_keeps_its_steps_in_order", "test_unit_latency_is_its_stages",
+        "test_logic_depth_is_the_longest_path_in_adder_delays", "test_logic_depth_places_registers_on_the_longest_path",
+        "test_compiled_lif_is_the_engines_lif_step_at_every_input[multiplier-betas1-resets1]",
+        "test_compiled_lif_is_the_engines_lif_step_at_every_input[lut-betas1-resets1]",
+        *(f"test_compiled_neuron_of_every_kind_is_the_contracts_step[{k}]"
+          for k in ("synaptic-0", "alif-0", "alpha-0", "second_order-0", "expif-0-lut", "adex-0-multiplier"))))),
     # the clock model: its hand-counted edge cases and the exact counts of a dense and a recurrent net
     "sc_neurocore.hw.timing": ["tests/hw/test_clock_edges.py", f"{_HW_NET}::test_cycles_per_image_exact",
                                f"{_HW_REC}::test_recurrent_cycles_per_image_exact",
