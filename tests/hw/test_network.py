@@ -39,6 +39,20 @@ def test_core_equals_model_every_timestep(rng, sizes, par, T):
         assert sum(r.sum() for r in res.spikes[:-1]) > 0  # hidden layers did spike
 
 
+@pytest.mark.parametrize("par", [(4, 1), (3, 2)])
+def test_a_hidden_layer_of_one_neuron_feeds_a_last_layer_of_one_input(par):
+    """[4, 1, 3]: 5 weight rows, the last layer's one row at 4 (its first-row constant needs the width of 5 rows: a
+    power of two plus one), the hidden layer's spikes read from a one-neuron spike memory."""
+    cfg = SCConfig(rng="sobol", seed=5, length=8)
+    qnet = random_qnet([4, 1, 3], cfg, seed=1)
+    images = _images(2, 3, 4, zero_frac=0.1)
+    core = SCNetworkCore(qnet, 4, parallelism=par, trace=True)
+    assert core.spec.weight_rows == 5 and core.spec.plans[-1].wbase == 4
+    outs, words, _ = run_core(core, images, trace_ready_every=1)
+    res = check_against_model(qnet, 4, images, outs, words)
+    assert 0 < res.spikes[0].sum() < res.spikes[0].size  # the one hidden neuron spikes at some timesteps only
+
+
 @pytest.mark.parametrize("par", [(1, 1), (4, 3), (16, 16), (3, 2)])
 def test_cycles_per_image_exact(par):
     cfg = SCConfig(rng="lfsr", seed=2, length=4)
