@@ -52,6 +52,9 @@ def _check(qnet, T, par, images, *, clocks=True, fire=True):
     (dict(pool=1, channels=(2,), dense=(5,)), (3, 1), 3),  # no pooling, a dense hidden layer after the conv
     (dict(in_shape=(1, 8, 8), channels=(2, 3), k=3, pad=1, pool=2), (2, 4), 4),  # two conv blocks
     (dict(channels=(3,), n_out=3), (1, 2), 2),  # one lane: bias rows 0, 1, 2 (the group facts' brow reaches 2)
+    # a kernel as large as the input: one position at row 0, whose walk reaches row 4 (the walker's row register
+    # holds 4 past the largest first row, 0)
+    (dict(in_shape=(1, 5, 5), k=5, pad=0, pool=1, channels=(2,)), (2, 1), 3),
 ])
 def test_conv_core_equals_model(kw, par, T):
     qnet = conv_net(1, **kw)
