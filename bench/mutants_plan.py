@@ -1099,3 +1099,54 @@ R_ONE_GROUP_KEPT = ("with the state memory built (another recurrent layer has se
 EQUIVALENT.update({
     "hw/neuron_unit.py:NeuronUnit._state_memory:pl.groups > 1 -> pl.groups > 0#0": R_ONE_GROUP_KEPT,
 })
+
+# session 13: hw.count_pipeline at HEAD (docs/bench/mutants-parts/hw-count-pipeline.md): survivors argued equivalent
+_CP = "hw/count_pipeline.py:"
+R_FLAG_WIDE = ("a one-bit flag of the item's tag (or the block's silent bit) declared two bits wide: every write is a "
+               "one-bit value (a comparison, a flag, 0 or 1), so its upper bit stays 0, and every read takes it as a "
+               "condition, ANDs it with one-bit flags or copies it into a one-bit register or field: the same bit")
+R_RESET_CLEAR = ("reset_less only decides whether a reset clears the register: it starts at 0 either way, and after a "
+                 "reset it is loaded before it is read (wrow1 with v1 in every clock without a stall, read only while "
+                 "v1 is set; laddr1 in every clock without a stall, read only during a stall, which needs an item "
+                 "issued since)")
+R_STALL_COPY = ("the stall registers are copies of one decision, each set to the same value in every clock "
+                "(_accumulate: [x.eq(ending & full_next) for x in s.stalls]): any one of them is the stall")
+R_MOD_INDEX = ("idx0, the walker's index register and the slice's idx (all of the field's shape) are only added to (the "
+               "table entry, + W per row, + the tap's offset) and read through s.idx0, a register of "
+               "range(max_in + 1) that takes the sum's low bits: arithmetic modulo 2**w for any field width w of at "
+               "least s.idx0's, and a listed tap's index is in range; every mutant's width (bits(span) + 2 for span "
+               "from n_in - 1 to n_in + 2) is wider than s.idx0's")
+R_ROW_WIDER = ("yy0 and xx0 fields (and the walker's row register) wider than the original's: they hold the true row "
+               "and column, the row is only compared with 0 and H (a row past the input is outside either way) and "
+               "the column only offset by p and cut to bits(W + 2p) bits (sign-extension keeps the low bits)")
+_SPAN = "max((pl.n_in for pl in spec.plans)) + 1"
+_POS = "max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) + 1"
+EQUIVALENT.update({
+    **{f"{_CP}block_layout:fields['silent'] = 1 -> fields['silent'] = 2#0": R_FLAG_WIDE},
+    **{f"{_CP}CountPipeline.elaborate:{{'{f}': 1}} -> {{'{f}': 2}}#0": R_FLAG_WIDE for f in ("first", "last", "real")},
+    f"{_CP}CountPipeline.elaborate:tag_fields['rec'] = 1 -> tag_fields['rec'] = 2#0": R_FLAG_WIDE,
+    f"{_CP}CountPipeline.elaborate:tag_fields.update(grp=group_layout(spec), pad=1, silent=1) -> "
+    f"tag_fields.update(grp=group_layout(spec), pad=2, silent=1)#0": R_FLAG_WIDE,
+    f"{_CP}CountPipeline.elaborate:tag_fields.update(grp=group_layout(spec), pad=1, silent=1) -> "
+    f"tag_fields.update(grp=group_layout(spec), pad=1, silent=2)#0": R_FLAG_WIDE,
+    f"{_CP}CountPipeline._issue:Signal.like(wrow, reset_less=True) -> Signal.like(wrow, reset_less=False)#0":
+        R_RESET_CLEAR,
+    f"{_CP}CountPipeline._issue:Signal.like(self.lists.addr, reset_less=True) -> "
+    f"Signal.like(self.lists.addr, reset_less=False)#0": R_RESET_CLEAR,
+    f"{_CP}CountPipeline.elaborate:s.stalls[0] -> s.stalls[-1]#0": R_STALL_COPY,
+    **{f"{_CP}_walk_layout:{_SPAN} -> {_SPAN[:-4]} {m}#0": R_MOD_INDEX for m in ("+ 2", "- 1", "+ 0")},
+    f"{_CP}_walk_layout:{_POS} -> {_POS[:-4]} + 2#0": R_ROW_WIDER,
+    f"{_CP}_walk_layout:[1] -> [2]#0": R_ROW_WIDER,
+})
+
+# session 13: hw.count_pipeline's survivors killed since by new tests (each checked with the driver's --only)
+KILLED_AFTER_RUN.update({
+    'hw/count_pipeline.py:CountPipeline._issue:spec.weight_rows + 1 -> spec.weight_rows - 1#0':
+        'tests/hw/test_network.py::test_a_hidden_layer_of_one_neuron_feeds_a_last_layer_of_one_input[par0]',
+    'hw/count_pipeline.py:_walk_layout:max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) + 1 -> max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) - 1#0':
+        'tests/hw/test_conv_engine.py::test_conv_core_equals_model[kw5-par5-3]',
+    'hw/count_pipeline.py:_walk_layout:max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) + 1 -> max([max(abs(r.yy0), abs(r.xx0)) for rows in spec.groups for r in rows] + [1]) + 0#0':
+        'tests/hw/test_conv_engine.py::test_conv_core_equals_model[kw5-par5-3]',
+    'hw/count_pipeline.py:_walk_layout:[1] -> [0]#0':
+        'tests/hw/test_conv_engine.py::test_conv_core_equals_model[kw5-par5-3]',
+})
