@@ -1150,3 +1150,41 @@ KILLED_AFTER_RUN.update({
     'hw/count_pipeline.py:_walk_layout:[1] -> [0]#0':
         'tests/hw/test_conv_engine.py::test_conv_core_equals_model[kw5-par5-3]',
 })
+R_CONST_FLAG_WIDE = ("a per-layer flag constant declared two bits wide: its values are still 0 and 1, read as a condition "
+                     "or ANDed with one-bit flags")
+EQUIVALENT.update({
+    f"{_CP}CountPipeline._recurrent_items:Signal.like(own.addr, reset_less=True) -> "
+    f"Signal.like(own.addr, reset_less=False)#0": R_RESET_CLEAR + " (oaddr1 as laddr1)",
+    f"{_CP}CountPipeline._walk:per_layer([c is not None for c in convs], 1) -> "
+    f"per_layer([c is not None for c in convs], 2)#0": R_CONST_FLAG_WIDE,
+})
+R_DENSE_GEO = ("a dense layer's entry of the walker's per-layer tables (its geometry, its slice mask): the walker runs "
+               "only for a conv layer (wbusy.eq(is_conv) at the start; fill needs wbusy), and a dense layer's group "
+               "rows come from drow and g_next_dense, so the entry is never read")
+R_FIRST_ROWS = ("the per-layer first group-table rows are below len(rows) (every layer has at least one group row), "
+                "so range(len(rows)) holds them all, and a wider range holds the same values")
+EQUIVALENT.update({
+    **{f"{_CP}CountPipeline._walk.geo:fn(c) if c is not None else 0 -> fn(c) if c is not None else {v}#0": R_DENSE_GEO
+       for v in ("1", "-1")},
+    **{f"{_CP}CountPipeline._walk:Const(0, J) -> Const({v}, J)#0": R_DENSE_GEO for v in ("1", "-1")},
+    f"{_CP}CountPipeline._walk:kmax + 1 -> kmax + 2#0": R_WIDER,
+    **{f"{_CP}CountPipeline._walk:len(rows) + 1 -> len(rows) + {v}#0": R_FIRST_ROWS for v in ("2", "0")},
+})
+KILLED_AFTER_RUN.update({
+    f"{_CP}CountPipeline._walk:spec.max_in + 1 -> spec.max_in {m}#{i}":
+        "tests/hw/test_conv_engine.py::test_a_kernel_wider_than_its_one_row_input"
+    for m in ("- 1", "+ 0") for i in (0, 1)
+})
+R_LOWEST_ODD = ("v & (~v + 2) is v & (-v + 1): for an even mask the lowest set bit, for an odd one the lowest set bit "
+                "above bit 0 (2 * lowest(v >> 1)), or 0 once bit 0 is the only one left -- and a 0 one-hot gives the "
+                "offsets 0, bit 0's own (channel 0, dx 0); rest keeps bit 0 until then and left counts the items: the "
+                "slice issues the same taps, bit 0's last instead of first, in as many clocks, and a count is a sum")
+R_MASK_ZERO = ("an offset-table entry at a channel past the layer's in_channels or a dx past its kernel: the layer's "
+               "slice mask has 0 there (_slice_mask pads each channel's window to kmax and the channels to cmax with "
+               "0), so the one-hot low never selects it")
+EQUIVALENT.update({
+    f"{_CP}CountPipeline._walk.lowest:~v + 1 -> ~v + 2#0": R_LOWEST_ODD,
+    f"{_CP}CountPipeline._walk.offsets:j // kmax < c.in_channels -> j // kmax <= c.in_channels#0": R_MASK_ZERO,
+    f"{_CP}CountPipeline._walk.offsets:j % kmax < c.kernel -> j % kmax <= c.kernel#0": R_MASK_ZERO,
+    **{f"{_CP}CountPipeline._walk:spec.max_in + 1 -> spec.max_in + 2#{i}": R_WIDER for i in (0, 1)},
+})

@@ -61,6 +61,15 @@ def test_conv_core_equals_model(kw, par, T):
     _check(qnet, T, par, _images(2, 3, qnet.n_input))
 
 
+def test_a_kernel_wider_than_its_one_row_input():
+    """A 1x1x2 input under a 3x3 kernel with padding 1: every layer reads at most 2 inputs (max_in 2), the walker
+    steps a row by the width 2 from the padding row above to the input's one row, and a slice's tap at dx 2 has the
+    offset 2 -- both as large as max_in."""
+    qnet = conv_net(13, in_shape=(1, 1, 2), channels=(1,), k=3, pad=1, pool=1, n_out=2)
+    assert EngineSpec.of(qnet, 4, (1, 1)).max_in == 2
+    _check(qnet, 4, (1, 1), _images(2, 3, qnet.n_input, zero_frac=0.0))
+
+
 def test_groups_handed_over_faster_than_a_window_is_written():
     """6 lanes, one timestep, a 1x1 kernel: without tracing the neuron unit hands over a group every 5 clocks, the
     writeback spends 6 on a window's last group, so the next window's first group waits for it (the clock model
