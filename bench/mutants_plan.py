@@ -1188,3 +1188,16 @@ EQUIVALENT.update({
     f"{_CP}CountPipeline._walk.offsets:j % kmax < c.kernel -> j % kmax <= c.kernel#0": R_MASK_ZERO,
     **{f"{_CP}CountPipeline._walk:spec.max_in + 1 -> spec.max_in + 2#{i}": R_WIDER for i in (0, 1)},
 })
+R_SLICE_ROW = ("the walker's weight row register holds a conv slice's first row, which lies below the rows of the "
+               "readout (a dense layer of at least one row): at most weight_rows - 2, held by range(weight_rows - 1) "
+               "as by any wider range; the one value past it, a next layer's first row loaded as the walk ends, is "
+               "never issued (wbusy clears)")
+R_QUIET_AGAIN = ("the mutant also updates quiet during a stall and while no slice is held (cv = 0); then cur, left and "
+                 "first are those of the last slice issued (a stall holds them; a take with nothing fetched reloads "
+                 "the same slice from nxt, its left the slice's popcount), and null & (quiet | first) applied again "
+                 "to its own result gives it back; the next block's first item sets quiet from first = 1 whatever it "
+                 "held before")
+EQUIVALENT.update({
+    **{f"{_CP}CountPipeline._walk:spec.weight_rows + 1 -> spec.weight_rows {m}#0": R_SLICE_ROW for m in ("- 1", "+ 0")},
+    f"{_CP}CountPipeline._walk:~s.stall & cv & is_conv -> ~s.stall & cv | is_conv#0": R_QUIET_AGAIN,
+})
