@@ -1201,3 +1201,22 @@ EQUIVALENT.update({
     **{f"{_CP}CountPipeline._walk:spec.weight_rows + 1 -> spec.weight_rows {m}#0": R_SLICE_ROW for m in ("- 1", "+ 0")},
     f"{_CP}CountPipeline._walk:~s.stall & cv & is_conv -> ~s.stall & cv | is_conv#0": R_QUIET_AGAIN,
 })
+KILLED_AFTER_RUN[f"{_CP}CountPipeline._walk:cv | nv -> cv & nv#0"] = \
+    "tests/hw/test_conv_engine.py::test_a_conv_layer_of_one_slice"
+R_NULL_INDEX = ("a null item's input index (an empty slice's one item): s.idx0 addresses the spike memory only for a "
+                "conv layer, and a null item's word is never counted (s.t2.pad forces its code and its spikes to 0)")
+R_DENSE_SILENT = ("a dense block's silent bit: the neuron unit skips a block only when silent & quiet[layer], and "
+                  "EngineSpec.quiet is False for every dense layer; nothing else reads it")
+R_DROW_SAME = ("drow is reloaded from the group table at gbase + g_next_dense, which is the row of the group being "
+               "issued (the value drow holds) until that group's last item; after the layer's last item no item "
+               "reads it (the items' tags have taken their facts) and the next layer's start reloads it")
+R_ONE_ROW = ("with one input row (H == 1) the row select is yy's bit 0 instead of the constant 0, and a row is read "
+             "only inside the input, at yy == 0, whose bit 0 is 0")
+EQUIVALENT.update({
+    f"{_CP}CountPipeline._walk:~s.stall & cv -> ~s.stall | cv#1": R_QUIET_AGAIN,
+    **{f"{_CP}CountPipeline._walk:Mux(null, 0, cur.idx + ioff) -> Mux(null, {v}, cur.idx + ioff)#0": R_NULL_INDEX
+       for v in ("1", "-1")},
+    **{f"{_CP}CountPipeline._walk:s.t1.silent.eq(0) -> s.t1.silent.eq({v})#0": R_DENSE_SILENT for v in ("1", "-1")},
+    f"{_CP}CountPipeline._walk:s.issuing & item_last_dense -> s.issuing | item_last_dense#0": R_DROW_SAME,
+    f"{_CP}CountPipeline._slice_mask:H > 1 -> H >= 1#0": R_ONE_ROW,
+})

@@ -70,6 +70,16 @@ def test_a_kernel_wider_than_its_one_row_input():
     _check(qnet, 4, (1, 1), _images(2, 3, qnet.n_input, zero_frac=0.0))
 
 
+def test_a_conv_layer_of_one_slice():
+    """A 3x1x1 input, a 1x1 kernel, two channels on two lanes, one pass: the conv layer is one block of one slice,
+    which the walker has fetched, and stopped walking, before the issue stage takes it -- the pipeline must still
+    report itself busy in that clock, or the sequencer ends the layer before its one block is counted."""
+    qnet = conv_net(5, in_shape=(3, 1, 1), channels=(2,), k=1, pad=0, pool=1, n_out=2)
+    spec = EngineSpec.of(qnet, 2, (2, 2))
+    assert spec.plans[0].groups == 1 and spec.passes == 1
+    _check(qnet, 2, (2, 2), _images(2, 3, qnet.n_input, zero_frac=0.0))
+
+
 def test_groups_handed_over_faster_than_a_window_is_written():
     """6 lanes, one timestep, a 1x1 kernel: without tracing the neuron unit hands over a group every 5 clocks, the
     writeback spends 6 on a window's last group, so the next window's first group waits for it (the clock model
