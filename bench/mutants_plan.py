@@ -1220,3 +1220,11 @@ EQUIVALENT.update({
     f"{_CP}CountPipeline._walk:s.issuing & item_last_dense -> s.issuing | item_last_dense#0": R_DROW_SAME,
     f"{_CP}CountPipeline._slice_mask:H > 1 -> H >= 1#0": R_ONE_ROW,
 })
+KILLED_AFTER_RUN[f"{_CP}CountPipeline._slice_mask:H > 1 -> H > 2#0"] = \
+    "tests/hw/test_conv_engine.py::test_a_conv_layer_over_two_input_rows"
+R_ROW_BITS = ("the row select reads yy only inside the input (0 <= yy < H, else the Mux gives 0), where yy < "
+              "2**bits(H - 1): more of its bits give the same index")
+EQUIVALENT.update({
+    f"{_CP}CountPipeline._slice_mask:H > 1 -> H > 0#0": R_ONE_ROW,
+    f"{_CP}CountPipeline._slice_mask:H - 1 -> H + 1#0": R_ROW_BITS,
+})

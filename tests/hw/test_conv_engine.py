@@ -80,6 +80,15 @@ def test_a_conv_layer_of_one_slice():
     _check(qnet, 2, (2, 2), _images(2, 3, qnet.n_input, zero_frac=0.0))
 
 
+def test_a_conv_layer_over_two_input_rows():
+    """A 1x2x3 input (two rows: the row select is one bit of the walker's row), a 2x2 kernel, padding 1; the two rows
+    list different inputs (a slice's taps are the listed inputs of its row)."""
+    qnet = conv_net(3, in_shape=(1, 2, 3), channels=(2,), k=2, pad=1, pool=1, n_out=2)
+    images = np.array([[200, 150, 100, 0, 0, 180], [0, 90, 0, 120, 220, 60], [0, 0, 0, 255, 0, 255],
+                       [40, 0, 0, 0, 0, 0]])
+    _check(qnet, 3, (2, 3), images)
+
+
 def test_groups_handed_over_faster_than_a_window_is_written():
     """6 lanes, one timestep, a 1x1 kernel: without tracing the neuron unit hands over a group every 5 clocks, the
     writeback spends 6 on a window's last group, so the next window's first group waits for it (the clock model
