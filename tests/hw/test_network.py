@@ -26,6 +26,7 @@ def _images(rng_seed, n, n_in, zero_frac=0.3, hi=256):
     ("lfsr", [6, 8, 4], (3, 2), 6),
     ("sobol", [5, 7, 6, 3], (2, 4), 5),
     ("lfsr", [4, 3], (1, 1), 3),
+    ("sobol", [4, 3], (3, 3), 3),  # one layer counted in one pass: one (layer, pass) of random numbers
     ("sobol", [7, 9, 5], (4, 6), 6),
 ])
 def test_core_equals_model_every_timestep(rng, sizes, par, T):
