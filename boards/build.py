@@ -293,6 +293,11 @@ def core_for(spec: BoardSpec, qnet=None, T: int = 25, parallelism=None):
 STAMP = "sc_neurocore_build.json"
 
 
+def _bitstream(build_dir: Path) -> Path | None:
+    """The bitstream in ``build_dir`` (iCE40 ``.bin``, else ECP5 ``.bit``), or ``None``."""
+    return next((p for p in (build_dir / f"{TOP_NAME}{e}" for e in (".bin", ".bit")) if p.exists()), None)
+
+
 def _up_to_date(plan, build_dir: Path) -> bool:
     """``build_dir`` already holds a finished build of exactly this plan.
 
@@ -302,8 +307,7 @@ def _up_to_date(plan, build_dir: Path) -> bool:
     killed half-way (a bitstream cut short by a killed packer) is never reused.
     """
     outputs = [build_dir / STAMP, build_dir / f"{TOP_NAME}.report.json"]
-    outputs.append(next((build_dir / f"{TOP_NAME}{e}" for e in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{e}").exists()),
-                        build_dir / f"{TOP_NAME}.bin"))
+    outputs.append(_bitstream(build_dir) or build_dir / f"{TOP_NAME}.bin")
     if not all(p.exists() for p in outputs):
         return False
     newest_input = 0.0
@@ -513,8 +517,7 @@ def _tool_reports(build_dir: Path) -> dict:
     util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
     if not fmax and tim.exists():
         fmax = parse_nextpnr_log_fmax(tim.read_text(errors="replace"))
-    bit = next((build_dir / f"{TOP_NAME}{ext}" for ext in (".bin", ".bit") if (build_dir / f"{TOP_NAME}{ext}").exists()),
-               None)
+    bit = _bitstream(build_dir)
     log = build_dir / LOG_NAME
     warnings = [line.strip() for line in log.read_text(errors="replace").splitlines()
                 if line.startswith("Warning:")] if log.exists() else []
