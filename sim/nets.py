@@ -58,20 +58,23 @@ def random_qnet(sizes, config: SCConfig | None = None, *, seed: int = 0, beta=No
                                    neuron_params=params, recurrent=rec)
 
 
-def random_conv_qnet(seed, config: SCConfig | None = None, *, in_shape=(1, 6, 6), channels=(3,), k: int = 3,
-                     pad: int = 1, pool: int = 2, n_out: int = 4, dense=(), beta=None, theta=(0.3, 0.6),
+def random_conv_qnet(seed, config: SCConfig | None = None, *, in_shape=(1, 6, 6), channels=(3,), k=3,
+                     pad=1, pool=2, n_out: int = 4, dense=(), beta=None, theta=(0.3, 0.6),
                      input_kind: str = "prob") -> QuantizedNet:
-    """A conv net with N(0, 1) weights: conv blocks (``channels``, a ``k x k`` kernel, ``pad``, ``pool``), dense hidden
-    layers ``dense``, a dense readout of ``n_out``.  Biases ~ N(0, 0.2); ``beta`` one number, or ``None`` (each in
-    [0.5, 0.95]); ``theta`` one number or a ``(lo, hi)`` range (low, so that every layer fires).  ``seed``: an int
-    or a ``numpy.random.Generator``."""
+    """A conv net with N(0, 1) weights: conv blocks (``channels``, a ``k x k`` kernel, ``pad``, ``pool``: each one int
+    for every block or a tuple of one per block), dense hidden layers ``dense``, a dense readout of ``n_out``.  Biases
+    ~ N(0, 0.2); ``beta`` one number, or ``None`` (each in [0.5, 0.95]); ``theta`` one number or a ``(lo, hi)`` range
+    (low, so that every layer fires).  ``seed``: an int or a ``numpy.random.Generator``."""
     rng = np.random.default_rng(seed)
     c, h, w = in_shape
     weights, convs = [], []
-    for oc in channels:
-        g = ConvGeometry(c, h, w, k, pad, pool)
+    per_block = [tuple(x) if isinstance(x, (tuple, list)) else (x,) * len(channels) for x in (k, pad, pool)]
+    if any(len(x) != len(channels) for x in per_block):
+        raise ValueError(f"k, pad and pool take one value or one per conv block ({len(channels)}), not {k, pad, pool}")
+    for oc, kb, pb, qb in zip(channels, *per_block):
+        g = ConvGeometry(c, h, w, kb, pb, qb)
         convs.append(g)
-        weights.append(rng.normal(size=(oc, c * k * k)))
+        weights.append(rng.normal(size=(oc, c * kb * kb)))
         c, h, w = oc, g.pooled_height, g.pooled_width
     n_prev = c * h * w
     for n in (*dense, n_out):

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from sc_neurocore.export import QuantizedNet
 from sc_neurocore.hw.network import SCNetworkCore, cycles_per_image
 from sc_neurocore.hw.plan import EngineSpec, group_rows
-from sc_neurocore.sc.contract import SCConfig
+from sc_neurocore.sc.contract import ROLE_INPUT, ROLE_WEIGHT, SCConfig
 from sc_neurocore.sc.geometry import ConvGeometry
 from sc_neurocore.sc.network import spike_words
+from sc_neurocore.sc.sources import source_values
 from sc_neurocore.sim.nets import random_conv_qnet
 
 from .helpers import check_against_model, run_core
@@ -87,6 +88,28 @@ def test_a_conv_layer_over_two_input_rows():
     images = np.array([[200, 150, 100, 0, 0, 180], [0, 90, 0, 120, 220, 60], [0, 0, 0, 255, 0, 255],
                        [40, 0, 0, 0, 0, 0]])
     _check(qnet, 3, (2, 3), images)
+
+
+@pytest.mark.parametrize("k, pad, pool", [((3, 1), (1, 0), (2, 1)), ((1, 3), (0, 1), (1, 2))])
+def test_conv_layers_of_different_kernels(k, pad, pool):
+    """Two conv blocks of different kernels, the larger first and then last: a slice holds ``kmax`` taps a channel,
+    so the smaller kernel's slices carry ``kmax - k`` taps past its kernel that must stay clear (a set one would
+    count an input twice)."""
+    qnet = conv_net(3, in_shape=(1, 6, 6), channels=(3, 2), k=k, pad=pad, pool=pool)
+    assert [layer.conv.kernel for layer in qnet.layers if layer.is_conv] == list(k)
+    _check(qnet, 3, (2, 2), _images(4, 3, qnet.n_input))
+
+
+def test_a_null_item_counts_no_input_where_a_random_number_is_0():
+    """Sobol seed 101 puts a 0 in the first layer's input numbers (timestep 0, cycle 3) beside a weight number of 4
+    (so that nearly every weight's bit is 1 in that cycle). A null item (the one item of a slice with no listed
+    input) counts no input bits: its code is 0, and [r < 0] holds for no r -- a code of 1 would count a bit where
+    r = 0."""
+    config = SCConfig(length=8, seed=101)
+    x, w = (source_values(config, 0, role, 3 * 8) for role in (ROLE_INPUT, ROLE_WEIGHT))
+    assert x[3] == 0 and w[3] < 8
+    qnet = conv_net(9, config=config)
+    _check(qnet, 3, (2, 2), _images(5, 3, qnet.n_input, zero_frac=0.6))
 
 
 def test_groups_handed_over_faster_than_a_window_is_written():
