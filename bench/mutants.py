@@ -410,9 +410,9 @@ def merge_runs(recorded: list[tuple[str, dict]], *, unchanged=None) -> dict:
         "operators": mutation.OPERATORS,
         "mutants": rows,
         "fixed_survivors": plan.FIXED_SURVIVORS,
-        # a stale entry of the equivalents' list, as the run that selected its row reported it
+        # a stale entry of the equivalents' list, as the run that selected its row reported it, while it is listed
         "stale_equivalents": sorted({s for r in runs for s in stale_eq.get(r["source"], [])
-                                     if any(s.startswith(i + " (") for i in ids)}),
+                                     if any(s.startswith(i + " (") for i in ids & set(plan.EQUIVALENT))}),
     }
 
 

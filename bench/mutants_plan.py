@@ -375,7 +375,6 @@ EQUIVALENT: dict[str, str] = {
     'sw/sc/network.py:_Base.predict:self.run(x, T, trace=False) -> self.run(x, T, trace=True)#0': R_TRACE,
     'sw/sc/network.py:_Base.predict_codes:self.run_codes(xq, T, trace=False) -> self.run_codes(xq, T, trace=True)#0': R_TRACE,
     'sw/sc/network.py:_Base.run_codes:max(len(xq), 1) -> max(len(xq), 2)#0': R_PARTS_ONE,
-    'sw/sc/network.py:_concat:len(parts) == 1 -> len(parts) == 2#0': R_PARTS_ONE,
     'sw/sc/network.py:_concat:len(parts) == 1 -> len(parts) == 0#0': R_PARTS_ONE,
     'sw/sc/network.py:_concat:parts[0] -> parts[-1]#0': R_PARTS_ONE,
     'sw/sc/network.py:_concat:parts[0] -> parts[1]#1': R_PARTS_ANY,
@@ -431,7 +430,6 @@ EQUIVALENT: dict[str, str] = {
     'hw/sc_dot.py:sum_tree:items[0] -> items[-1]#0': R_LAST_OF_ONE,
     'hw/sc_dot.py:saturate:value > fmt.max_int -> value >= fmt.max_int#0': R_SAT_EDGE,
     'hw/sc_dot.py:saturate:value < fmt.min_int -> value <= fmt.min_int#0': R_SAT_EDGE,
-    'hw/sc_dot.py:count_width:(n_inputs * length).bit_length() + 1 -> (n_inputs * length).bit_length() + 2#0': R_WIDER,
     'hw/lif.py:lif_update_reset:total > fmt.max_int -> total >= fmt.max_int#0': R_SAT_EDGE,
     'hw/lif.py:lif_update_reset:total < fmt.min_int -> total <= fmt.min_int#0': R_SAT_EDGE,
     'hw/lif.py:LIFStep.elaborate:max(self.betas) >> bw -> max(self.betas) << bw#0': R_WIDER,
@@ -1295,3 +1293,7 @@ EQUIVALENT.update({
     f"{_WBF}neuron < n_out_of[held.layer] -> neuron <= n_out_of[held.layer]#0": R_PAD_LANE_SILENT,
     f"{_WBF}held.spikes[lane][0] -> held.spikes[lane][-1]#0": R_ONE_TIME_LANE,
 })
+
+# two entries of the list that a --check-equivalents run killed (tests/sc/test_conv.py's run past the batch bound
+# tells _concat's one part from two; tests/hw/test_sc_dot.py's full-scale count pins count_width): not equivalent,
+# taken off the list in session 14 (their rows count as killed)
