@@ -14,6 +14,10 @@ membrane loop (``hw.equation.logic_depth``).  Two rewrites move them into the ta
   runtime parameter) becomes ``p * (lookup * c)`` -- integer products, so the regrouping is exact.  A product is
   folded only where the old lookup then goes (no table is copied).
 
+An option: the engine's neurons do not use it. On the UP5K the folded ExpIF net placed slower and larger than the
+unfolded one (a wider table and the per-layer ``beta * E`` in LUTs instead of DSPs; ``docs/sc-arithmetic.md``
+section 11); the fewer adder delays of ``hw.equation.logic_depth`` did not carry over.
+
 Model: :func:`sc_neurocore.compiler.numpy_backend.step` -- the folded program gives the original's integers for
 every state, current and parameter (``tests/compiler/test_fold.py`` checks every value of the state).  Every
 back-end reads the result as it reads any program (``Op``/``Table``: the NumPy stepper, the torch cell, the
@@ -196,14 +200,16 @@ def _fold_products(ops: list[Op], tables: list[Table], alias: dict[int, int]) ->
     return False
 
 
-def fold_tables(fixed: FixedNeuron, *, max_entries: int = MAX_ENTRIES) -> FixedNeuron:
+def fold_tables(fixed: FixedNeuron, *, indices: bool = True, products: bool = True,
+                max_entries: int = MAX_ENTRIES) -> FixedNeuron:
     """The program of ``fixed`` with its table foldings (module docstring); ``fixed`` itself when there are none.
 
-    ``max_entries``: the longest table a lookup of one state may get (else its index chain stays)."""
+    ``indices``: lookups of one state; ``products``: constant products into the entries; ``max_entries``: the
+    longest table a lookup of one state may get (else its index chain stays)."""
     if not isinstance(fixed, FixedNeuron):
         raise TypeError(f"expected a compiled neuron (FixedNeuron), not {fixed!r}")
     ops, tables, alias = list(fixed.ops), list(fixed.tables), {}
-    changed = _fold_indices(ops, tables, max_entries)
-    while _fold_products(ops, tables, alias):
+    changed = indices and _fold_indices(ops, tables, max_entries)
+    while products and _fold_products(ops, tables, alias):
         changed = True
     return _rebuild(fixed, ops, tables, alias) if changed else fixed
