@@ -88,8 +88,8 @@ SUBSETS: dict[str, list[str]] = {
                                             "tests/compiler/test_ir_ranges.py", "tests/compiler/test_equation_compiler.py",
                                             "tests/compiler/test_ir.py"],
     "sc_neurocore.compiler.cells": ["tests/compiler/test_cells.py"],
-    # the table foldings (session 14; an option the engine does not use)
-    "sc_neurocore.compiler.fold": ["tests/compiler/test_fold.py"],
+    # the table foldings (session 14): their own tests, then the contract's ExpIF and AdEx through the gateware
+    "sc_neurocore.compiler.fold": ["tests/compiler/test_fold.py", "tests/hw/test_equation.py"],
     # the compiled neurons as gateware (the engine's neuron for every model but the hand-split LIF)
     "sc_neurocore.hw.equation": ["tests/hw/test_equation.py"],
 }

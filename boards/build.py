@@ -42,6 +42,8 @@ __all__ = [
     "build_board",
     "program_board",
     "parse_nextpnr_report",
+    "dsp_chain_ns",
+    "PSEUDO_CLOCKS",
     "parse_yosys_stat",
     "parse_nextpnr_log_fmax",
     "parse_nextpnr_log_utilization",
@@ -122,6 +124,7 @@ class BuildReport:
     warnings: list = field(default_factory=list)
     reused: bool = False
     pnr_seed: int | None = None  # nextpnr's --seed (None: its default)
+    dsp_chain_hz: float | None = None  # paths through combinational DSPs, chained (:func:`dsp_chain_ns`)
 
     @property
     def known_warnings(self) -> list[str]:
@@ -134,13 +137,13 @@ class BuildReport:
 
     @property
     def sync_fmax_hz(self) -> float | None:
-        """fmax of the ``sync`` clock (the only clock these tops have)."""
+        """fmax of the ``sync`` clock (the only clock these tops have), no more than :attr:`dsp_chain_hz` where the
+        design has paths through combinational DSPs (nextpnr times those in pieces)."""
         if not self.fmax_hz:
             return None
-        for name, value in self.fmax_hz.items():
-            if "sync" in name:
-                return value
-        return min(self.fmax_hz.values())
+        named = [value for name, value in self.fmax_hz.items() if "sync" in name]
+        fmax = named[0] if named else min(self.fmax_hz.values())
+        return fmax if self.dsp_chain_hz is None else min(fmax, self.dsp_chain_hz)
 
     @property
     def meets_timing(self) -> bool | None:
@@ -194,6 +197,32 @@ def parse_nextpnr_report(path) -> tuple[dict, dict]:
     util = {k: {"used": int(v["used"]), "available": int(v["available"])} for k, v in data.get("utilization", {}).items()}
     fmax = {k: float(v["achieved"]) * 1e6 for k, v in data.get("fmax", {}).items()}
     return util, fmax
+
+
+#: The pseudo clocks nextpnr (iCE40) makes of a constant net when DSPs (SB_MAC16) with their registers bypassed have
+#: their clock pin tied to it: it times every path into and out of such a DSP as ending or starting at a register.
+PSEUDO_CLOCKS = ("$PACKER_GND_NET", "$PACKER_VCC_NET")
+
+
+def dsp_chain_ns(report: dict) -> float | None:
+    """A bound on the paths through combinational DSPs, from nextpnr's ``--report`` JSON (``critical_paths``).
+
+    nextpnr times a path from a register through a combinational DSP to a register as two pieces, ending and
+    starting at the DSP under a pseudo clock (:data:`PSEUDO_CLOCKS`), so no fmax it reports holds the whole path.
+    This is the worst piece into a DSP plus the worst between two DSPs (0 if none) plus the worst out of one, in ns:
+    no such path is longer (each piece is the worst of its kind, so the bound may be above every real path).
+    ``None`` when no path both enters and leaves a DSP between clocked registers."""
+
+    def kind(end: str) -> str:
+        return "dsp" if any(p in end for p in PSEUDO_CLOCKS) else "async" if "async" in end else "clock"
+
+    worst: dict[tuple[str, str], float] = {}
+    for c in report.get("critical_paths", []):
+        key = (kind(c.get("from", "")), kind(c.get("to", "")))
+        worst[key] = max(worst.get(key, 0.0), sum(float(step["delay"]) for step in c.get("path", [])))
+    if ("clock", "dsp") not in worst or ("dsp", "clock") not in worst:
+        return None
+    return worst["clock", "dsp"] + worst.get(("dsp", "dsp"), 0.0) + worst["dsp", "clock"]
 
 
 _UTIL_RE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
@@ -515,13 +544,14 @@ def _tool_reports(build_dir: Path) -> dict:
     Fmax (its JSON report, else its log), Yosys' cell counts, the bitstream, the build log and its warnings."""
     report_json, tim, rpt = (build_dir / f"{TOP_NAME}{e}" for e in (".report.json", ".tim", ".rpt"))
     util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
+    chain = dsp_chain_ns(json.loads(report_json.read_text())) if report_json.exists() else None
     if not fmax and tim.exists():
         fmax = parse_nextpnr_log_fmax(tim.read_text(errors="replace"))
     bit = _bitstream(build_dir)
     log = build_dir / LOG_NAME
     warnings = [line.strip() for line in log.read_text(errors="replace").splitlines()
                 if line.startswith("Warning:")] if log.exists() else []
-    return dict(fmax_hz=fmax, utilization=util,
+    return dict(fmax_hz=fmax, utilization=util, dsp_chain_hz=1e9 / chain if chain else None,
                 yosys_cells=parse_yosys_stat(rpt.read_text(errors="replace")) if rpt.exists() else {},
                 bitstream=str(bit) if bit else "", log=str(log) if log.exists() else "", warnings=warnings)
 

@@ -104,6 +104,9 @@ def format_report(rep) -> list[str]:
         seed = "" if rep.pnr_seed is None else f", placement seed {rep.pnr_seed}"
         lines.append(f"  clock {rep.clock_hz / 1e6:.2f} MHz, fmax {fmax / 1e6:.2f} MHz "
                      f"({'meets timing' if rep.meets_timing else 'FAILS timing'}{seed})")
+        if rep.dsp_chain_hz is not None:
+            lines.append(f"  paths through combinational DSPs: nextpnr times them in pieces; chained, they bound fmax "
+                         f"at {rep.dsp_chain_hz / 1e6:.2f} MHz (docs/boards.md, 'Paths through combinational DSPs')")
     used = ", ".join(f"{k} {v['used']:,}/{v['available']:,}" for k, v in rep.utilization.items() if v["used"])
     if used:
         lines.append(f"  resources: {used}")
@@ -252,6 +255,8 @@ def timing_failure(spec, rep, qnet, codes) -> str:
 
     fmax = rep.sync_fmax_hz
     domains = ", ".join(f"'{name}' {f / 1e6:.2f} MHz" for name, f in rep.fmax_hz.items())
+    if rep.dsp_chain_hz is not None:
+        domains += f"; paths through combinational DSPs, chained: {rep.dsp_chain_hz / 1e6:.2f} MHz"
     lines = [f"timing not met: the 'sync' clock domain (nextpnr: {domains}) reaches fmax {fmax / 1e6:.2f} MHz, "
              f"below its {rep.clock_hz / 1e6:.2f} MHz clock; the bitstream {rep.bitstream or '(none)'} may fail on "
              "the board. Options:"]

@@ -445,5 +445,44 @@ def test_report_fields_of_the_measured_images():
 def test_tool_reports_of_an_empty_build_folder(tmp_path):
     from sc_neurocore.boards.build import _tool_reports
 
-    assert _tool_reports(tmp_path) == dict(fmax_hz={}, utilization={}, yosys_cells={}, bitstream="", log="",
+    assert _tool_reports(tmp_path) == dict(fmax_hz={}, utilization={}, dsp_chain_hz=None, yosys_cells={}, bitstream="", log="",
                                            warnings=[])
+
+
+def _path(frm, to, *delays):
+    return {"from": frm, "to": to, "path": [{"delay": d, "type": "x"} for d in delays]}
+
+
+GND = "posedge $PACKER_GND_NET_$glb_clk"
+
+
+def test_paths_through_combinational_dsps_are_chained():
+    """nextpnr (iCE40) times a path through a DSP with bypassed registers as two pieces under a pseudo clock: the
+    bound is the worst piece into a DSP + the worst between DSPs + the worst out of one (worked: 2 + 15 = 17 ns in,
+    30 ns between, 40 + 3 = 43 ns out -> 90 ns, 11.11 MHz); the clock's own paths and async ones do not count."""
+    from sc_neurocore.boards.build import BuildReport, dsp_chain_ns
+
+    report = {"critical_paths": [
+        _path(GND, GND, 10.0, 20.0), _path("posedge clk", "posedge clk", 25.0, 5.0), _path("<async>", "posedge clk", 2.0),
+        _path(GND, "posedge clk", 40.0, 3.0), _path("posedge clk", "<async>", 9.0),
+        _path("posedge clk", GND, 2.0, 15.0), _path("posedge clk", GND, 1.0, 1.0)]}
+    assert dsp_chain_ns(report) == pytest.approx(2 + 15 + 30 + 43)
+    # no path between DSPs: in + out only
+    assert dsp_chain_ns({"critical_paths": report["critical_paths"][1:]}) == pytest.approx(17 + 43)
+    # a DSP only read (or only written) by clocked registers is no path through one
+    assert dsp_chain_ns({"critical_paths": [_path(GND, "posedge clk", 5.0), _path("posedge clk", "posedge clk", 9.0)]}) \
+        is None
+    assert dsp_chain_ns({"critical_paths": []}) is None
+
+    rep = BuildReport(
+        board="icebreaker", device="iCE40UP5K-SG48", core="SCNetworkCore", clock_hz=12e6,
+        fmax_hz={"$PACKER_GND_NET_$glb_clk": 14.39e6, "clk": 21.43e6}, utilization={}, yosys_cells={},
+        cycles_per_image=100, cycles_source="", bitstream="", build_dir="b", seconds=1.0, command="x", baud=1_000_000,
+        dsp_chain_hz=1e9 / 90)
+    # nextpnr's domains say 14.39 MHz, which would meet 12 MHz; the chained paths (11.11 MHz) do not
+    assert rep.sync_fmax_hz == pytest.approx(1e9 / 90) and rep.meets_timing is False
+    from sc_neurocore.cli.build import format_report
+
+    assert "chained, they bound fmax at 11.11 MHz" in "\n".join(format_report(rep))
+    rep.dsp_chain_hz = None
+    assert rep.sync_fmax_hz == pytest.approx(14.39e6) and rep.meets_timing is True
