@@ -99,7 +99,7 @@ def test_a_lookup_of_the_input_is_not_folded():
     f = from_equations("v = 0.5*v + exp(I)", domains={"exp": (-4, 1)}).compile("Q4.8", coef_frac=10)
     g = fold_tables(f)
     lut = next(op for op in g.ops if op.kind == "lut")
-    assert g.ops[lut.args[0]].kind != "state"
+    assert g.ops[lut.args[0]].kind not in ("state", "input")  # its index chain stays in front of it
     rng = np.random.default_rng(3)
     state = {"v": rng.integers(-2048, 2048, 5000)}
     assert_same_steps(f, g, state, rng.integers(-2048, 2048, 5000), None)
@@ -121,3 +121,79 @@ def test_two_states_each_with_its_lookup():
 def test_not_a_compiled_neuron():
     with pytest.raises(TypeError, match="FixedNeuron"):
         fold_tables("v = v + I")
+
+
+def test_a_chain_that_changes_at_both_ends_of_the_state():
+    """Q4.4, exp(-v) over (-8, 8) at a step of 1/16 (257 entries, lut_bits 9): the index is -v, so the entry
+    changes at every value of v, the lowest and the highest included -- the table of v is the state's whole range,
+    256 entries from -128."""
+    f = from_equations("v = 0.5*v + exp(-v)/4096 + I", domains={"exp": (-8, 8)}).compile("Q4.4", coef_frac=16,
+                                                                                           lut_bits=9)
+    assert f.ops[next(op for op in f.ops if op.kind == "lut").args[0]].kind == "neg"
+    g = fold_tables(f)
+    (t,) = g.tables
+    assert (t.lo_i, len(t.entries)) == (-128, 256)
+    state, cur = every_state_value(f, currents=(-128, 0, 3, 127))
+    assert_same_steps(f, g, state, cur, None)
+
+
+def test_a_lookup_whose_index_is_constant_stays():
+    """exp(max(v, 2)) over (-1, 1): every value of v reads the top entry, so there is nothing to fold."""
+    f = from_equations("v = 0.5*v + exp(max(v, 2))/64 + I", domains={"exp": (-1, 1)}).compile("Q4.4", coef_frac=8)
+    g = fold_tables(f, products=False)
+    assert g is f
+
+
+def test_the_table_limit_is_inclusive():
+    f = expif()
+    n = len(fold_tables(f).tables[0].entries)
+    assert fold_tables(f, products=False, max_entries=n).ops != f.ops  # exactly at the limit: folded
+    assert fold_tables(f, products=False, max_entries=n - 1) is f  # one past it: left alone
+
+
+def test_indices_alone_and_products_alone():
+    f = expif()
+    g = fold_tables(f, products=False)
+    (lut,) = [op for op in g.ops if op.kind == "lut"]
+    assert g.ops[lut.args[0]].kind == "state" and g.tables[0].entries[-1] in f.tables[0].entries
+    h = fold_tables(f, indices=False)
+    (lut,) = [op for op in h.ops if op.kind == "lut"]
+    assert h.ops[lut.args[0]].kind != "state" and h.tables[0].entries != f.tables[0].entries
+    state, cur = every_state_value(f)
+    for folded in (g, h):
+        assert_same_steps(f, folded, state, cur, {"beta": 177})
+
+
+def test_a_product_by_a_state_is_not_a_constant_product():
+    """v * exp(v): the lookup's product reads the state, so the lookup keeps its entries (and its product)."""
+    f = from_equations("v = 0.5*v + v*exp(v)/16 + I", domains={"exp": (-2, 1)}).compile("Q4.8", coef_frac=10)
+    g = fold_tables(f, indices=False)
+    assert g is f
+    state, cur = every_state_value(f, currents=(-2048, 0, 9, 2047))
+    assert_same_steps(f, fold_tables(f), state, cur, None)
+
+
+def test_a_lookup_read_by_two_constants_keeps_its_entries():
+    """w = 5 exp(v), v = ... + 3 exp(v): one lookup, two constants -- no one table of products serves both."""
+    f = from_equations("w = 5*exp(v)", "v = 0.5*v + 3*exp(v) + I", domains={"exp": (-2, 1)}).compile(
+        "Q8.8", coef_frac=12)
+    g = fold_tables(f, indices=False)
+    assert g is f
+    rng = np.random.default_rng(5)
+    state = {"w": rng.integers(-32768, 32768, 20000), "v": rng.integers(-32768, 32768, 20000)}
+    assert_same_steps(f, fold_tables(f), state, rng.integers(-32768, 32768, 20000), None)
+
+
+@pytest.mark.parametrize("eq", ["v = 0.5*v + 3*exp(v) + I", "v = 0.5*v + p*exp(v)*3 + I"])
+def test_a_product_alone_and_a_parameter_product_alone_fold(eq):
+    """Only lookup * c, or only (p * lookup) * c: each becomes a lookup of the products (times p)."""
+    kw = {"params": {"p": 0.5}, "runtime": {"p": (0, 1)}} if "p*" in eq else {}
+    f = from_equations(eq, domains={"exp": (-2, 1)}, **kw).compile("Q8.8", coef_frac=12)
+    g = fold_tables(f, indices=False)
+    lut_at = next(i for i, op in enumerate(g.ops) if op.kind == "lut")
+    assert not any(op.kind == "mul" and lut_at in op.args and any(g.ops[a].kind == "const" for a in op.args)
+                   for op in g.ops)
+    assert {e // 3 for e in g.tables[0].entries} <= set(f.tables[0].entries)
+    rng = np.random.default_rng(6)
+    params = {"p": rng.integers(0, 257, 20000)} if kw else None
+    assert_same_steps(f, g, {"v": rng.integers(-32768, 32768, 20000)}, rng.integers(-32768, 32768, 20000), params)
