@@ -197,3 +197,13 @@ def test_a_product_alone_and_a_parameter_product_alone_fold(eq):
     rng = np.random.default_rng(6)
     params = {"p": rng.integers(0, 257, 20000)} if kw else None
     assert_same_steps(f, g, {"v": rng.integers(-32768, 32768, 20000)}, rng.integers(-32768, 32768, 20000), params)
+
+
+@pytest.mark.parametrize("lut_bits, folds", [(10, True), (11, False)])
+def test_the_default_limit_is_1024_entries(lut_bits, folds):
+    """exp(-v) over (0, 4) in Q4.8: a table of v of 1,024 entries at lut_bits 10 (a step of 1/128), of 1,025 at
+    lut_bits 11 (1/256: v's own step) -- the first folds, the second is one past the documented limit."""
+    f = from_equations("v = 0.5*v + exp(-v)/4096 + I", domains={"exp": (0, 4)}).compile("Q4.8", coef_frac=16,
+                                                                                         lut_bits=lut_bits)
+    assert len(fold_tables(f, products=False, max_entries=2000).tables[0].entries) == 1024 + (lut_bits == 11)
+    assert (fold_tables(f, products=False) is not f) == folds
