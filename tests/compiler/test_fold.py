@@ -164,9 +164,11 @@ def test_indices_alone_and_products_alone():
         assert_same_steps(f, folded, state, cur, {"beta": 177})
 
 
-def test_a_product_by_a_state_is_not_a_constant_product():
-    """v * exp(v): the lookup's product reads the state, so the lookup keeps its entries (and its product)."""
-    f = from_equations("v = 0.5*v + v*exp(v)/16 + I", domains={"exp": (-2, 1)}).compile("Q4.8", coef_frac=10)
+@pytest.mark.parametrize("eq", ["v = 0.5*v + v*exp(v)/16 + I", "v = 0.5*v + exp(v)*I/16"])
+def test_a_product_by_a_state_or_the_input_is_not_a_constant_product(eq):
+    """v * exp(v) (the state first) and exp(v) * I (the lookup first): the lookup's product reads a signal, so the
+    lookup keeps its entries (and its product)."""
+    f = from_equations(eq, domains={"exp": (-2, 1)}).compile("Q4.8", coef_frac=10)
     g = fold_tables(f, indices=False)
     assert g is f
     state, cur = every_state_value(f, currents=(-2048, 0, 9, 2047))
@@ -207,3 +209,11 @@ def test_the_default_limit_is_1024_entries(lut_bits, folds):
                                                                                          lut_bits=lut_bits)
     assert len(fold_tables(f, products=False, max_entries=2000).tables[0].entries) == 1024 + (lut_bits == 11)
     assert (fold_tables(f, products=False) is not f) == folds
+
+
+def test_a_small_lookup_of_the_input_is_not_folded_either():
+    """exp(I/2) with I in Q4.4 (256 values: a table of I would fit): the fold is for a state's lookups only."""
+    f = from_equations("v = 0.5*v + exp(I/2)/64", domains={"exp": (-4, 4)}).compile("Q8.8", formats={"I": "Q4.4"},
+                                                                                     coef_frac=8)
+    g = fold_tables(f, products=False)
+    assert g is f
