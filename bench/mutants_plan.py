@@ -1299,3 +1299,50 @@ EQUIVALENT.update({
 # two entries of the list that a --check-equivalents run killed (tests/sc/test_conv.py's run past the batch bound
 # tells _concat's one part from two; tests/hw/test_sc_dot.py's full-scale count pins count_width): not equivalent,
 # taken off the list in session 14 (their rows count as killed)
+
+# compiler.fold at HEAD (session 14): its survivors, each killed by a test written since or argued equivalent
+_FO = "sw/compiler/fold.py:"
+_FT = "tests/compiler/test_fold.py::"
+KILLED_AFTER_RUN.update({
+    f"{_FO}_fold_indices:ops[state].kind != 'state' or op.args == (state,) -> "
+    f"ops[state].kind != 'state' and op.args == (state,)#0": _FT + "test_a_small_lookup_of_the_input_is_not_folded_either",
+    f"{_FO}_fold_products.by_const:ops[b].kind == 'const' and ops[a].kind != 'const' -> "
+    f"ops[b].kind == 'const' or ops[a].kind != 'const'#0":
+        _FT + "test_a_product_by_a_state_or_the_input_is_not_a_constant_product[v = 0.5*v + exp(v)*I/16]",
+})
+R_FOLD_META = ("metadata no back-end reads: the NumPy stepper, the torch cell's program() and the gateware read an "
+               "operation's kind, args, k, lo, hi and mode and a table's lo_i and entries -- never an Op's frac nor a "
+               "Table's domain or frac")
+R_FOLD_PLACEHOLDER = ("the k given to the new lookup's Op is a placeholder: the caller stores the Op with k set to its "
+                      "table's index")
+R_FOLD_MUL_K = "k is not read for a product (mul): _interval, numpy_backend._op and hw.equation._expr read it only for shifts, fits and lookups"
+R_FOLD_ONE_OTHER = "other holds exactly one operation (len(other) == 1 is checked first), so other[-1] is other[0]"
+R_FOLD_SAME_CONST = ("every product folded multiplies by the one constant (consts holds one (k, frac)), so any of them "
+                     "names the same constant")
+R_CONST_SECOND = ("the compiler emits a product by a constant with the constant second (ir._poly: mul(prod, const)); "
+                  "the branch for a constant first is never taken on a compiled program, mutated or not")
+R_TOP_END = ("where the chain's top two values differ, np.flatnonzero(g != g[-2])[-1] is the last index, so the table "
+             "runs to the state's top either way (the slice stops at the end); where they are equal it is the same "
+             "comparison")
+EQUIVALENT.update({
+    f"{_FO}_lookup_of_state:g[-1] -> g[-2]#0": R_TOP_END,
+    **{f"{_FO}_lookup_of_state:2 ** st.frac -> {m} ** st.frac#{i}": R_FOLD_META for m in ("3", "1") for i in (0, 1)},
+    **{f"{_FO}_lookup_of_state:{m}#0": R_FOLD_META for m in (
+        "lo_i + len(entries) - 1 -> lo_i + len(entries) + 1", "lo_i + len(entries) -> lo_i - len(entries)",
+        "lo_i + len(entries) - 1 -> lo_i + len(entries) - 2", "lo_i + len(entries) - 1 -> lo_i + len(entries) - 0")},
+    **{f"{_FO}_lookup_of_state:Op('lut', (state,), -1, min(entries), max(entries), ops[i].frac, '', ops[i].name) -> "
+       f"Op('lut', (state,), {v}, min(entries), max(entries), ops[i].frac, '', ops[i].name)#0": R_FOLD_PLACEHOLDER
+       for v in ("-2", "-0")},
+    f"{_FO}_scaled:op.frac + c.frac -> op.frac - c.frac#0": R_FOLD_META,
+    f"{_FO}_scaled:table.frac + c.frac -> table.frac - c.frac#0": R_FOLD_META,
+    **{f"{_FO}_scaled:Op('lut', op.args, -1, min(entries), max(entries), frac, '', op.name) -> "
+       f"Op('lut', op.args, {v}, min(entries), max(entries), frac, '', op.name)#0": R_FOLD_PLACEHOLDER for v in ("-2", "-0")},
+    f"{_FO}_fold_products.by_const:ops[b].kind != 'const' -> ops[b].kind == 'const'#0": R_CONST_SECOND,
+    f"{_FO}_fold_products:other[0] -> other[-1]#0": R_FOLD_ONE_OTHER,
+    f"{_FO}_fold_products:direct[0] -> direct[-1]#0": R_FOLD_SAME_CONST,
+    f"{_FO}_fold_products:next(iter(through.values()))[0] -> next(iter(through.values()))[-1]#0": R_FOLD_SAME_CONST,
+    **{f"{_FO}_fold_products:_interval('mul', ops[p], ops[li], 0, '', ops, tables) -> "
+       f"_interval('mul', ops[p], ops[li], {v}, '', ops, tables)#0": R_FOLD_MUL_K for v in ("1", "-1")},
+    **{f"{_FO}_fold_products:Op('mul', (p, li), 0, lo, hi, ops[w].frac, '', ops[w].name) -> "
+       f"Op('mul', (p, li), {v}, lo, hi, ops[w].frac, '', ops[w].name)#0": R_FOLD_MUL_K for v in ("1", "-1")},
+})
