@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
-from conftest import SLOW_FIRST, _slow_rank
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _conftest():
+    """tests/conftest.py, loaded by path (``import conftest`` finds whichever conftest module was imported first)."""
+    spec = importlib.util.spec_from_file_location("sc_neurocore_tests_conftest", ROOT / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CONF = _conftest()
+SLOW_FIRST, _slow_rank = _CONF.SLOW_FIRST, _CONF._slow_rank
 
 
 class _Item:
