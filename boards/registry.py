@@ -12,9 +12,10 @@ any other amaranth-boards platform with a ``uart`` resource is one line in :data
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "EXTRA_BOARDS", "REFERENCE_BOARDS", "REPORT_FILE"]
+__all__ = ["BoardSpec", "BOARDS", "get_board", "board_names", "without_dsp", "EXTRA_BOARDS", "REFERENCE_BOARDS",
+           "REPORT_FILE"]
 
 
 @dataclass(frozen=True)
@@ -168,3 +169,14 @@ def get_board(name: str) -> BoardSpec:
         return BOARDS[name]
     except KeyError:
         raise ValueError(f"unknown board {name!r}; known boards: {', '.join(BOARDS)}") from None
+
+
+def without_dsp(spec: BoardSpec) -> BoardSpec:
+    """``spec`` with its products in logic instead of DSP blocks (its Yosys ``synth_opts`` without ``-dsp``), so that
+    nextpnr times every path whole (``docs/boards.md``, "Paths through combinational DSPs"); ``ValueError`` for a
+    board whose synthesis is not asked for DSPs that way."""
+    opts = str(spec.extra.get("synth_opts", "")).split()
+    if "-dsp" not in opts:
+        raise ValueError(f"--no-dsp: the {spec.name} build does not ask Yosys for DSPs with -dsp (synth_opts "
+                         f"{' '.join(opts) or 'none'}), so there is nothing to leave out")
+    return replace(spec, extra={**spec.extra, "synth_opts": " ".join(o for o in opts if o != "-dsp")})

@@ -79,6 +79,8 @@ def register(sub) -> None:
                    help="nextpnr's placement seed (default: nextpnr's own); a build a few percent short of its clock "
                    f"may meet it with another seed. 'auto': nextpnr's own, then seeds {', '.join(map(str, AUTO_SEEDS))} "
                    "while a build misses its clock by less than 10 %% (each in DIR/seed-N); the first that meets wins")
+    p.add_argument("--no-dsp", action="store_true",
+                   help="products in logic, not DSP blocks (iCE40): every path timed whole by nextpnr (docs/boards.md)")
     p.add_argument("--baud", type=positive_int, default=None, help="UART baud rate (default: 1000000)")
     p.add_argument("-o", "--output", type=output_dir, default=None, metavar="DIR",
                    help="build folder, created if missing (default: build/boards/BOARD)")
@@ -138,7 +140,7 @@ def format_report(rep) -> list[str]:
 
 def run(args) -> int:
     from ..boards.build import ProgrammerError, build_board, program_board
-    from ..boards.registry import get_board
+    from ..boards.registry import get_board, without_dsp
     from ..boards.top import DEFAULT_BAUD
     from ..datasets import load_dataset
     from ..errors import CheckFailed, MissingTool
@@ -149,6 +151,8 @@ def run(args) -> int:
     if args.clock == "auto" and args.pnr_seed == "auto":
         raise ValueError("--clock auto and --pnr-seed auto each make several builds: give one of them")
     spec = get_board(args.board)
+    if args.no_dsp:
+        spec = without_dsp(spec)
     net = net_from_args(args, conv=True, rng=spec.rng)
     if args.data is not None:
         from ..datasets import load_data_file

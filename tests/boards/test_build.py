@@ -486,3 +486,15 @@ def test_paths_through_combinational_dsps_are_chained():
     assert "chained, they bound fmax at 11.11 MHz" in "\n".join(format_report(rep))
     rep.dsp_chain_hz = None
     assert rep.sync_fmax_hz == pytest.approx(14.39e6) and rep.meets_timing is True
+
+
+def test_no_dsp_leaves_the_dsp_option_out_of_the_synthesis():
+    from sc_neurocore.boards.registry import get_board, without_dsp
+
+    ice = get_board("icebreaker")
+    assert "-dsp" in ice.extra["synth_opts"].split()
+    plain = without_dsp(ice)
+    assert "-dsp" not in plain.extra["synth_opts"].split() and plain.name == ice.name
+    assert ice.extra["synth_opts"].split() == ["-dsp"]  # the preset itself is left as it was
+    with pytest.raises(ValueError, match="nothing to leave out"):
+        without_dsp(plain)
