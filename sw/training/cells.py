@@ -474,13 +474,13 @@ class SpikingCell(nn.Module):
         if steps is not None:
             if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
                 raise ValueError(f"steps must be a positive integer, not {steps!r}")
-            inputs, shape = (currents,) * steps, currents.shape
+            shape = currents.shape
         else:
             if currents.dim() < 2:
                 raise ValueError(f"currents must be (T, batch, ...), got shape {tuple(currents.shape)}")
-            inputs, shape = currents.unbind(0), currents.shape[1:]
+            shape = currents.shape[1:]
         state = self._check_state(state, shape)
-        return self._sequence(inputs, state, currents)
+        return self._sequence(_Steps(currents, steps), state, currents)
 
     def _sequence(self, inputs, state, like):
         if state is None:
@@ -491,6 +491,33 @@ class SpikingCell(nn.Module):
             spikes.append(spike)
             membranes.append(self._membrane(state))
         return torch.stack(spikes), torch.stack(membranes), state
+
+
+class _Steps:
+    """The per-step inputs of :meth:`SpikingCell.sequence`: one current ``steps`` times (``const``), or the rows of
+    a ``(T, ...)`` tensor, split only when a step loop reads them (the fused kernels take the whole tensor)."""
+
+    def __init__(self, currents: torch.Tensor, steps: int | None):
+        self.currents, self.steps, self._rows = currents, steps, None
+
+    @property
+    def const(self) -> bool:
+        return self.steps is not None
+
+    def __len__(self) -> int:
+        return self.steps if self.const else self.currents.shape[0]
+
+    def __getitem__(self, t: int) -> torch.Tensor:
+        if self.const:
+            if not -self.steps <= t < self.steps:
+                raise IndexError(f"step {t} of {self.steps}")
+            return self.currents
+        if self._rows is None:
+            self._rows = self.currents.unbind(0)
+        return self._rows[t]
+
+    def __iter__(self):
+        return (self[t] for t in range(len(self)))
 
 
 class LIFCell(SpikingCell):
@@ -522,7 +549,7 @@ class LIFCell(SpikingCell):
         if not (self.fused and self.reset_mode == "subtract" and isinstance(self.surrogate_fn, Surrogate)):
             return super()._sequence(inputs, state, like)
         p = self.step_parameters()
-        steps = len(inputs) if inputs[0] is like else None
+        steps = len(inputs) if inputs.const else None
         current = like if p.input_gain == 1.0 else like * p.input_gain
         v0 = None if state is None else state.v
         spikes, membranes = lif_sequence(current, p.beta, p.threshold, p.surrogate_fn, v0=v0, steps=steps)
@@ -683,7 +710,7 @@ class RecurrentLIFCell(SpikingCell):
         if not (self.fused and self.reset_mode == "subtract" and isinstance(self.surrogate_fn, Surrogate)):
             return super()._sequence(inputs, state, like)
         p = self.step_parameters()
-        current = like.expand(len(inputs), *like.shape) if inputs[0] is like else like
+        current = like.expand(len(inputs), *like.shape) if inputs.const else like
         v0, s0 = (None, None) if state is None else state
         spikes, membranes = recurrent_lif_sequence(current, p.recurrent_weight, p.beta, p.threshold, p.surrogate_fn,
                                                    v0=v0, s0=s0)

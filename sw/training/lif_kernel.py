@@ -12,7 +12,9 @@ other devices (a GPU) the device path of :mod:`~sc_neurocore.training.lif_compil
 the whole loop as one ``torch.compile``-d kernel each way, ``beta`` and ``theta`` kept as tensors, no
 host sync.  ``u`` is kept only when a backward pass will need it; without
 gradients no autograd node is made at all.  The backward pass is the hand-written reverse recurrence with the surrogate's
-closed-form derivative ``sg = surrogate.grad(u - theta)``, computed for all steps at once::
+closed-form derivative ``sg = surrogate.grad(u - theta)`` -- on the CPU one compiled pass for the surrogates the
+loops know (atan, fast sigmoid, SuperSpike: the derivative, the products and the recurrence element by element),
+else torch operations over all steps at once, the same operations in the same order either way::
 
     d[t] = gS[t] * sg[t] + gV[t] + beta * d[t+1]      # dL/du[t], d[T] = 0
     dL/dI[t] = d[t]                dL/dv0 = beta * d[0]
@@ -29,10 +31,12 @@ and device-path loops bit for bit) and is tested against the generic cell loop t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
-from . import lif_compiled, native
+from . import lif_compiled, native, surrogates
 from .surrogates import Surrogate
 
 __all__ = ["lif_sequence", "lif_pool_sequence"]
@@ -44,6 +48,29 @@ __all__ = ["lif_sequence", "lif_pool_sequence"]
 #: or ``"compiled"`` (the device path on every device, the CPU included: what its tests run).
 BACKEND = "auto"
 BACKENDS = ("auto", "native", "numpy", "torch", "compiled")
+
+
+#: The surrogates the compiled backward knows, by their derivative function: ``(C name, (k1, k2) from the
+#: parameters)`` -- the constants as :mod:`~sc_neurocore.training.surrogates` multiplies by them (``SG_*`` in
+#: :mod:`~sc_neurocore.training.native`).
+_NATIVE_SURROGATES = {
+    surrogates._atan_grad: ("atan", lambda alpha: (math.pi / 2 * alpha, alpha / 2)),
+    surrogates._fast_sigmoid_grad: ("fast_sigmoid", lambda slope: (slope, slope)),
+    surrogates._superspike_grad: ("superspike", lambda beta: (beta, 1.0)),
+}
+
+
+def _steps_of(g: torch.Tensor | None, like: torch.Tensor) -> tuple[torch.Tensor | None, int]:
+    """``g`` as the compiled backward reads it: ``(tensor, elements per step)``; a slice broadcast over the steps
+    (stride 0, what ``counts = s.sum(0)`` hands back) stays one slice with step 0."""
+    if g is None:
+        return None, 0
+    if g.dtype != like.dtype or g.shape != like.shape:
+        g = g.to(like.dtype).expand(like.shape)
+    m = like[0].numel()
+    if g.stride(0) == 0 and g[0].is_contiguous():
+        return g, 0
+    return g.contiguous(), m
 
 
 def _device_path(current: torch.Tensor) -> bool:
@@ -166,6 +193,33 @@ def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
     return powers.cumsum(0).to(dtype=like.dtype, device=like.device)
 
 
+def _dl_du(x, grad_s, grad_v, surrogate: Surrogate, b: float, recur: bool, keep_c: bool):
+    """``(d, c)``: ``d = dL/du`` (with ``recur``; without it ``r = c + gV``, before the recurrence) and, with
+    ``keep_c``, ``c = gS * sg`` (else ``None``).  One compiled pass for the surrogates that
+    :data:`_NATIVE_SURROGATES` knows (the surrogate's derivative, the products, the sums and the recurrence element
+    by element), else torch operations over all steps; the same operations in the same order either way."""
+    kind = _NATIVE_SURROGATES.get(surrogate._grad_fn)
+    if kind is not None and x.is_contiguous() and _backend(x) == "native":
+        name, constants = kind
+        k1, k2 = constants(**surrogate.params)
+        d = torch.empty_like(x)
+        c = torch.empty_like(x) if keep_c else None
+        gs, gs_step = _steps_of(grad_s, x)
+        gv, gv_step = _steps_of(grad_v, x)
+        fn = getattr(native.library(), f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
+        fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), _ptr(c), x.shape[0], x[0].numel(), int(recur),
+           b, k1, k2)  # fmt: skip
+        return d, c
+    c = surrogate.grad(x).mul_(grad_s) if grad_s is not None else torch.zeros_like(x)
+    if grad_v is not None:
+        r = c + grad_v if keep_c else c.add_(grad_v)  # c itself is still needed for theta
+    else:
+        r = c.clone() if keep_c and recur else c
+    if recur:
+        _reverse_in_place(r, b)
+    return r, (c if keep_c else None)
+
+
 class _LIFSequence(torch.autograd.Function):
     @staticmethod
     def forward(ctx, current, beta, theta, v0, surrogate, steps):
@@ -198,24 +252,17 @@ class _LIFSequence(torch.autograd.Function):
         x, v, s, v0 = ctx.saved_tensors  # x = u - theta
         b = ctx.beta
         n_steps = x.shape[0]
-        if grad_s is not None:
-            c = ctx.surrogate.grad(x).mul_(grad_s)
-        else:
-            c = torch.zeros_like(x)
-        if grad_v is not None:
-            r = c + grad_v if need_th else c.add_(grad_v)  # c itself is still needed for theta
-        else:
-            r = c
         g_i = g_b = g_th = g_v0 = None
         if ctx.const and need_i and not (need_b or need_th or need_v0):
             # only sum_t d[t] is needed: one weighted sum over t instead of the recurrence
+            r, _ = _dl_du(x, grad_s, grad_v, ctx.surrogate, b, recur=False, keep_c=False)
             w = _prefix_weights(b, n_steps, r)
             g_i = (w @ r.reshape(n_steps, -1)).view(r.shape[1:])
             return g_i, None, None, None, None, None
+        d, c = _dl_du(x, grad_s, grad_v, ctx.surrogate, b, recur=True, keep_c=need_th)
         if need_th:
             c_sum = c.sum()
             c_s = (c * s).sum()
-        d = _reverse_in_place(r.clone() if r is c and need_th else r, b)
         if need_i:
             g_i = d.sum(0) if ctx.const else d
         if need_b:

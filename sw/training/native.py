@@ -7,6 +7,9 @@ pass per step, element by element (storing ``u - theta``, what the backward pass
 cell (``d = beta * v; u = d + I`` -- no fused multiply-add, ``-ffp-contract=off``), so its spikes
 and membranes equal the NumPy path's bit for bit.
 
+The backward pass of the LIF sequence is one pass too (``lif_backward_<surrogate>``: the surrogate's derivative,
+the products and the reverse recurrence), and both directions' loops are built for AVX2 beside the baseline.
+
 It also holds the elementwise step of the recurrent LIF layer (:mod:`~sc_neurocore.training.recurrent_kernel`),
 max pooling of spikes, forward and backward (:mod:`~sc_neurocore.training.pooling`), and the
 convolution of spikes (:mod:`~sc_neurocore.training.spike_conv`).
@@ -32,7 +35,7 @@ __all__ = ["library", "status", "SOURCE", "reuse_freed_memory"]
 
 SOURCE = r"""
 #include <stddef.h>
-/* The convolution loops are built twice on x86-64 Linux, for AVX2 and for the baseline, and the loader picks
+/* The vector loops are built twice on x86-64 Linux, for AVX2 and for the baseline, and the loader picks
    the one the CPU runs (GCC's target_clones); elsewhere once.  No fused multiply-add either way
    (-ffp-contract=off): the same values from both. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
@@ -54,7 +57,7 @@ SOURCE = r"""
         v[i] = x - sp * theta;                                                             \
     }
 #define LIF_FORWARD(NAME, T_)                                                              \
-void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *restrict x_out, \
+VECTOR_CLONES void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *restrict x_out, \
           T_ *restrict s_out, T_ *restrict v_out, T_ *restrict scratch, long steps, long m,  \
           T_ beta, T_ theta)                                                               \
 {                                                                                          \
@@ -68,7 +71,7 @@ void NAME(const T_ *restrict cur, long cur_step, const T_ *restrict v0, T_ *rest
     }                                                                                      \
 }
 #define LIF_REVERSE(NAME, T_)                                                              \
-void NAME(T_ *restrict r, long steps, long m, T_ beta)                                     \
+VECTOR_CLONES void NAME(T_ *restrict r, long steps, long m, T_ beta)                       \
 {                                                                                          \
     for (long t = steps - 2; t >= 0; t--) {                                                \
         T_ *restrict a = r + t * m;                                                        \
@@ -350,6 +353,39 @@ RLIF_BACKWARD(rlif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
 RLIF_BACKWARD(rlif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
 RLIF_BACKWARD(rlif_backward_superspike_f32, float, SG_SUPERSPIKE)
 RLIF_BACKWARD(rlif_backward_superspike_f64, double, SG_SUPERSPIKE)
+/* The LIF sequence's backward (lif_kernel.py) over all steps, from the last to the first: a = gs * sg(x), kept
+   in c when c is not NULL, then d = a + gv, and with recur d = d + beta * dnext (the reverse recurrence; without
+   it d is lif_kernel's r).  The same operations in the same order as the torch path: sg * gs, + gv, + beta * d.
+   gs, gv NULL: zeros (no term); gs_step, gv_step: elements per step (0: one slice broadcast over the steps). */
+#define LIF_BACKWARD(NAME, T_, SG)                                                         \
+VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, long gs_step, const T_ *restrict gv, \
+          long gv_step, T_ *restrict d, T_ *restrict c, long steps, long m, long recur, T_ beta, T_ k1, T_ k2) \
+{                                                                                          \
+    for (long t = steps - 1; t >= 0; t--) {                                                \
+        const T_ *restrict xt = x + t * m;                                                 \
+        const T_ *restrict gst = gs ? gs + t * gs_step : 0;                                \
+        const T_ *restrict gvt = gv ? gv + t * gv_step : 0;                                \
+        const T_ *restrict dn = recur && t + 1 < steps ? d + (t + 1) * m : 0;              \
+        T_ *restrict dt = d + t * m;                                                       \
+        T_ *restrict ct = c ? c + t * m : 0;                                               \
+        for (long i = 0; i < m; i++) {                                                     \
+            T_ g_;                                                                         \
+            SG(T_, g_, xt[i]);                                                             \
+            T_ a = gst ? gst[i] : (T_)0;                                                   \
+            a = a * g_;                                                                    \
+            if (ct) ct[i] = a;                                                             \
+            if (gvt) a = a + gvt[i];                                                       \
+            if (dn) { T_ b_ = beta * dn[i]; a = a + b_; }                                  \
+            dt[i] = a;                                                                     \
+        }                                                                                  \
+    }                                                                                      \
+}
+LIF_BACKWARD(lif_backward_atan_f32, float, SG_ATAN)
+LIF_BACKWARD(lif_backward_atan_f64, double, SG_ATAN)
+LIF_BACKWARD(lif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
+LIF_BACKWARD(lif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
+LIF_BACKWARD(lif_backward_superspike_f32, float, SG_SUPERSPIKE)
+LIF_BACKWARD(lif_backward_superspike_f64, double, SG_SUPERSPIKE)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
@@ -421,6 +457,9 @@ def _bind(lib) -> None:
             rback = getattr(lib, f"rlif_backward_{surrogate}_{suffix}")
             rback.argtypes = [ptr] * 7 + [c_long, real, real, real]
             rback.restype = None
+            back = getattr(lib, f"lif_backward_{surrogate}_{suffix}")
+            back.argtypes = [ptr, ptr, c_long, ptr, c_long, ptr, ptr, c_long, c_long, c_long, real, real, real]
+            back.restype = None
         rstep = getattr(lib, f"rlif_step_{suffix}")
         rstep.argtypes = [ptr] * 7 + [c_long, real, real]
         rstep.restype = None

@@ -31,38 +31,13 @@ one ``(rows, n) @ (n, n)`` product per step again, then ``dL/dW`` as one product
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from . import native, surrogates
-from .lif_kernel import _backend, _ptr
+from . import native
+from .lif_kernel import _NATIVE_SURROGATES, _backend, _ptr, _steps_of
 from .surrogates import Surrogate
 
 __all__ = ["recurrent_lif_sequence"]
-
-#: The surrogates the compiled backward knows, by their derivative function: ``(C name, (k1, k2) from the
-#: parameters)`` -- the constants as :mod:`~sc_neurocore.training.surrogates` multiplies by them (``SG_*`` in
-#: :mod:`~sc_neurocore.training.native`).
-_NATIVE_SURROGATES = {
-    surrogates._atan_grad: ("atan", lambda alpha: (math.pi / 2 * alpha, alpha / 2)),
-    surrogates._fast_sigmoid_grad: ("fast_sigmoid", lambda slope: (slope, slope)),
-    surrogates._superspike_grad: ("superspike", lambda beta: (beta, 1.0)),
-}
-
-
-def _steps_of(g: torch.Tensor | None, like: torch.Tensor) -> tuple[torch.Tensor | None, int]:
-    """``g`` as the compiled backward reads it: ``(tensor, elements per step)``; a slice broadcast over the steps
-    (stride 0, what ``counts = s.sum(0)`` hands back) stays one slice with step 0."""
-    if g is None:
-        return None, 0
-    if g.dtype != like.dtype or g.shape != like.shape:
-        g = g.to(like.dtype).expand(like.shape)
-    m = like[0].numel()
-    if g.stride(0) == 0 and g[0].is_contiguous():
-        return g, 0
-    return g.contiguous(), m
-
 
 def _forward(current, weight, b: float, th: float, v0, s0, keep_x: bool):
     """``(u - theta or None, s, v)``, each ``(T, rows, n)``; ``current`` is ``(T, rows, n)`` (any strides)."""
