@@ -1317,8 +1317,6 @@ R_FOLD_PLACEHOLDER = ("the k given to the new lookup's Op is a placeholder: the 
                       "table's index")
 R_FOLD_MUL_K = "k is not read for a product (mul): _interval, numpy_backend._op and hw.equation._expr read it only for shifts, fits and lookups"
 R_FOLD_ONE_OTHER = "other holds exactly one operation (len(other) == 1 is checked first), so other[-1] is other[0]"
-R_FOLD_SAME_CONST = ("every product folded multiplies by the one constant (consts holds one (k, frac)), so any of them "
-                     "names the same constant")
 R_CONST_SECOND = ("the compiler emits a product by a constant with the constant second (ir._poly: mul(prod, const)); "
                   "the branch for a constant first is never taken on a compiled program, mutated or not")
 R_TOP_END = ("where the chain's top two values differ, np.flatnonzero(g != g[-2])[-1] is the last index, so the table "
@@ -1339,8 +1337,6 @@ EQUIVALENT.update({
        f"Op('lut', op.args, {v}, min(entries), max(entries), frac, '', op.name)#0": R_FOLD_PLACEHOLDER for v in ("-2", "-0")},
     f"{_FO}_fold_products.by_const:ops[b].kind != 'const' -> ops[b].kind == 'const'#0": R_CONST_SECOND,
     f"{_FO}_fold_products:other[0] -> other[-1]#0": R_FOLD_ONE_OTHER,
-    f"{_FO}_fold_products:direct[0] -> direct[-1]#0": R_FOLD_SAME_CONST,
-    f"{_FO}_fold_products:next(iter(through.values()))[0] -> next(iter(through.values()))[-1]#0": R_FOLD_SAME_CONST,
     **{f"{_FO}_fold_products:_interval('mul', ops[p], ops[li], 0, '', ops, tables) -> "
        f"_interval('mul', ops[p], ops[li], {v}, '', ops, tables)#0": R_FOLD_MUL_K for v in ("1", "-1")},
     **{f"{_FO}_fold_products:Op('mul', (p, li), 0, lo, hi, ops[w].frac, '', ops[w].name) -> "

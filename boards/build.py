@@ -193,7 +193,11 @@ class BuildReport:
 
 def parse_nextpnr_report(path) -> tuple[dict, dict]:
     """nextpnr ``--report`` JSON -> ``(utilization {bel: {"used", "available"}}, fmax {clock: Hz})``."""
-    data = json.loads(Path(path).read_text())
+    return _report_fields(json.loads(Path(path).read_text()))
+
+
+def _report_fields(data: dict) -> tuple[dict, dict]:
+    """:func:`parse_nextpnr_report` of the report already read."""
     util = {k: {"used": int(v["used"]), "available": int(v["available"])} for k, v in data.get("utilization", {}).items()}
     fmax = {k: float(v["achieved"]) * 1e6 for k, v in data.get("fmax", {}).items()}
     return util, fmax
@@ -543,8 +547,9 @@ def _tool_reports(build_dir: Path) -> dict:
     """:class:`BuildReport`'s fields read from the tools' outputs in ``build_dir``: nextpnr's utilization and
     Fmax (its JSON report, else its log), Yosys' cell counts, the bitstream, the build log and its warnings."""
     report_json, tim, rpt = (build_dir / f"{TOP_NAME}{e}" for e in (".report.json", ".tim", ".rpt"))
-    util, fmax = parse_nextpnr_report(report_json) if report_json.exists() else ({}, {})
-    chain = dsp_chain_ns(json.loads(report_json.read_text())) if report_json.exists() else None
+    report = json.loads(report_json.read_text()) if report_json.exists() else {}
+    util, fmax = _report_fields(report)
+    chain = dsp_chain_ns(report)
     if not fmax and tim.exists():
         fmax = parse_nextpnr_log_fmax(tim.read_text(errors="replace"))
     bit = _bitstream(build_dir)

@@ -90,11 +90,13 @@ def _scaled(op: Op, table: Table, c: Op) -> tuple[Op, Table]:
             Table(table.function, table.domain, table.step_frac, table.lo_i, table.frac + c.frac, entries))
 
 
-def _users(ops) -> list[list[int]]:
+def _users(ops, gone=()) -> list[list[int]]:
+    """Per operation, the operations that read it (those in ``gone`` left out)."""
     users: list[list[int]] = [[] for _ in ops]
     for j, op in enumerate(ops):
-        for a in set(op.args):
-            users[a].append(j)
+        if j not in gone:
+            for a in set(op.args):
+                users[a].append(j)
     return users
 
 
@@ -150,7 +152,7 @@ def _fold_products(ops: list[Op], tables: list[Table], alias: dict[int, int]) ->
     """Rewrite (in place; a product that becomes the scaled lookup itself goes into ``alias``) ``lookup * c`` and
     ``(p * lookup) * c`` where every reader of the lookup is such a product by the one constant ``c`` (so that the
     old table goes); ``True`` if one was."""
-    users = _users([o if j not in alias else Op("const") for j, o in enumerate(ops)])
+    users = _users(ops, gone=alias)  # an aliased product is read as its lookup: no reader of anything
 
     def by_const(j):  # (other operand, constant operation) of a product by a constant, else None
         op = ops[j]
@@ -166,25 +168,26 @@ def _fold_products(ops: list[Op], tables: list[Table], alias: dict[int, int]) ->
     for li, lop in enumerate(ops):
         if lop.kind != "lut" or li in alias or not users[li]:
             continue
-        direct, through, consts = [], {}, set()  # products lookup * c; p * lookup -> its products by c
+        # products lookup * c; p * lookup -> its products by c; each constant (value, frac) -> its operation
+        direct, through, consts = [], {}, {}
         for u in users[li]:
             s = by_const(u)
             if s is not None and s[0] == li:
                 direct.append(u)
-                consts.add((ops[s[1]].k, ops[s[1]].frac))
+                consts[ops[s[1]].k, ops[s[1]].frac] = s[1]
                 continue
             other = [a for a in ops[u].args if a != li]
             outer = [by_const(w) for w in users[u]]
             if (ops[u].kind == "mul" and len(other) == 1 and ops[other[0]].kind == "param" and outer
                     and all(o is not None and o[0] == u for o in outer)):
                 through[u] = list(users[u])
-                consts.update((ops[o[1]].k, ops[o[1]].frac) for o in outer)
+                consts.update(((ops[o[1]].k, ops[o[1]].frac), o[1]) for o in outer)
                 continue
             direct, through = [], {}
             break
         if not (direct or through) or len(consts) != 1:
             continue
-        c = ops[by_const(direct[0])[1] if direct else by_const(next(iter(through.values()))[0])[1]]
+        (c,) = (ops[j] for j in consts.values())
         scaled, table = _scaled(lop, tables[lop.k], c)
         tables.append(table)
         ops[li] = Op("lut", lop.args, len(tables) - 1, scaled.lo, scaled.hi, scaled.frac, "", lop.name)
