@@ -21,6 +21,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from . import net_kernel
 from .cells import (
     RESET_MODES,
     AdExCell,
@@ -300,14 +301,7 @@ class SpikingNet(_SpikingClassifier):
     def run(self, x: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Per layer ``(spikes, membranes)``, each ``(T, batch, n_layer_out)`` (every layer's feedforward current of
         all ``T`` steps in one ``Linear`` call; a recurrent layer's cell adds ``W_rec s_{t-1}`` step by step)."""
-        self._check_input(x)
-        if x.dim() != 3 or x.shape[2] != self.n_input:
-            raise ValueError(f"SpikingNet expects x of shape (T, batch, {self.n_input}), got {tuple(x.shape)}")
-        T, B = x.shape[0], x.shape[1]
-        if T < 1 or B < 1:
-            raise ValueError(f"x needs at least one timestep and one sample, got shape {tuple(x.shape)}")
-        static = _is_static(x)
-        self._check_values(x, static)
+        T, B, static = self._checked(x)
         traces = []
         for i, (fc, lif) in enumerate(zip(self.fcs, self.lifs)):
             if i == 0 and static:
@@ -319,7 +313,24 @@ class SpikingNet(_SpikingClassifier):
             traces.append((spikes, mem))
         return traces
 
+    def _checked(self, x: torch.Tensor) -> tuple[int, int, bool]:
+        """``(T, batch, static)`` of an input that passes the checks (else ``TypeError`` / ``ValueError``)."""
+        self._check_input(x)
+        if x.dim() != 3 or x.shape[2] != self.n_input:
+            raise ValueError(f"SpikingNet expects x of shape (T, batch, {self.n_input}), got {tuple(x.shape)}")
+        T, B = x.shape[0], x.shape[1]
+        if T < 1 or B < 1:
+            raise ValueError(f"x needs at least one timestep and one sample, got shape {tuple(x.shape)}")
+        static = _is_static(x)
+        self._check_values(x, static)
+        return T, B, static
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(counts, membrane sums)`` of the output layer, each ``(batch, n_output)``.  Training a net of plain
+        LIF layers on the CPU runs as one autograd node (:mod:`~.net_kernel`: the same values, fewer steps)."""
+        if isinstance(x, torch.Tensor) and net_kernel.applies(self.fcs, self.lifs, x):
+            _, _, static = self._checked(x)
+            return net_kernel.counts_and_membranes(self.fcs, self.lifs, x, static)
         spikes, mem = self.run(x)[-1]
         return spikes.sum(0), mem.sum(0)
 
