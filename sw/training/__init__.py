@@ -2,7 +2,8 @@
 
 Modules: :mod:`.surrogates` (seven surrogate gradients), :mod:`.cells` (ten neuron cells: parameter
 records, pure step functions and the modules around them),
-:mod:`.lif_kernel` (the fused multi-step LIF autograd node), :mod:`.networks` (``SpikingNet``,
+:mod:`.lif_kernel` (the fused multi-step LIF autograd node), :mod:`.net_kernel` (a dense LIF net's forward and
+backward in one node), :mod:`.networks` (``SpikingNet``,
 ``ConvSpikingNet``), :mod:`.encoders`, :mod:`.losses`, :mod:`.loop` (``train_epoch``,
 ``evaluate``, ``auto_device``), :mod:`.checkpoint` and :mod:`.finetune` (SC-aware fine-tuning against the
 bit-exact SC model, ``sc_finetune``), :mod:`.equation_cell` (``EquationCell``: a neuron compiled from

@@ -21,8 +21,8 @@ Every product is the call autograd's ``addmm`` backward makes for a row-major in
 every elementwise pass is :mod:`~sc_neurocore.training.lif_kernel`'s, so the gradients equal the per-layer path's
 bit for bit (``tests/training/test_net_kernel.py``).  It runs only where that holds -- plain ``LIFCell`` layers
 (subtract reset, fixed ``beta`` and ``threshold``, a surrogate the compiled loops know), plain ``nn.Linear``
-layers without hooks, a CPU float32 or float64 input that needs no gradient, the compiled loops loaded and
-gradients on -- and :func:`applies` says so; everything else takes the per-layer path.
+layers without hooks, a CPU float32 or float64 input that needs no gradient, the compiled loops loaded,
+gradients on and no autocast -- and :func:`applies` says so; everything else takes the per-layer path.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def _plain_lif(lif) -> bool:
 
 def applies(fcs, lifs, x: torch.Tensor) -> bool:
     """True when :func:`counts_and_membranes` runs this forward (see the module docstring)."""
-    if not torch.is_grad_enabled() or x.requires_grad or x.device.type != "cpu":
-        return False
+    if not torch.is_grad_enabled() or x.requires_grad or x.device.type != "cpu" or torch.is_autocast_enabled("cpu"):
+        return False  # (autocast would hand the loops bfloat16 products)
     if x.dtype not in (torch.float32, torch.float64) or lif_kernel.BACKEND not in ("auto", "native"):
         return False
     if nn.modules.module._global_forward_hooks or nn.modules.module._global_forward_pre_hooks:

@@ -109,7 +109,7 @@ def test_training_steps_give_the_same_weights(monkeypatch):
 
 @pytest.mark.parametrize("why", ["learn_beta", "learn_threshold", "recurrent", "synaptic", "zero reset",
                                  "sigmoid surrogate", "plain callable", "hook", "no grad", "input grad",
-                                 "numpy backend"])
+                                 "numpy backend", "autocast"])
 def test_other_nets_take_the_per_layer_path(monkeypatch, why):
     kwargs = {"learn_beta": dict(learn_beta=True), "learn_threshold": dict(learn_threshold=True),
               "recurrent": dict(recurrent=True), "synaptic": dict(neuron="synaptic"),
@@ -117,14 +117,15 @@ def test_other_nets_take_the_per_layer_path(monkeypatch, why):
               "plain callable": dict(surrogate_fn=lambda v: atan_surrogate(v))}.get(why, {})
     net = _net(torch.float32, threshold=0.3, **kwargs)
     x = _data("static", torch.float32)
-    assert net_kernel.applies(net.fcs, net.lifs, x) == (why in ("hook", "no grad", "input grad", "numpy backend"))
+    assert net_kernel.applies(net.fcs, net.lifs, x) == (why in ("hook", "no grad", "input grad", "numpy backend",
+                                                                 "autocast"))
     if why == "hook":
         net.fcs[1].register_forward_hook(lambda module, args, out: out * 2)
     if why == "input grad":
         x = x.detach().clone().requires_grad_()
     if why == "numpy backend":
         monkeypatch.setattr(lif_kernel, "BACKEND", "numpy")
-    with torch.set_grad_enabled(why != "no grad"):
+    with torch.set_grad_enabled(why != "no grad"), torch.autocast("cpu", enabled=why == "autocast"):
         assert not net_kernel.applies(net.fcs, net.lifs, x)
         counts, _ = net(x)
     assert counts.grad_fn is None or type(counts.grad_fn).__name__ != "_NetBackward"
