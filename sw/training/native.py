@@ -327,15 +327,17 @@ void NAME(const T_ *restrict in, const T_ *restrict prev, const T_ *restrict rec
 }
 RLIF_STEP(rlif_step_f32, float)
 RLIF_STEP(rlif_step_f64, double)
-/* One step of the recurrent LIF layer's backward (recurrent_kernel.py), from the last step to the first:
-   a = (gs + q) * sg(x) (q = d[t+1] @ W_rec, computed by the caller), kept in c when c is not NULL, then
-   d = a + gv + beta * dnext.  gs, q, gv, dnext NULL: zeros (no term). */
-#define RLIF_BACKWARD(NAME, T_, SG)                                                        \
-VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, const T_ *restrict q, \
-          const T_ *restrict gv, const T_ *restrict dnext, T_ *restrict d, T_ *restrict c, long m, \
-          T_ beta, T_ k1, T_ k2)                                                           \
-{                                                                                          \
-    for (long i = 0; i < m; i++) {                                                         \
+/* A backward macro instantiated as NAME_<surrogate>_<f32|f64> for each surrogate the loops know. */
+#define FOR_SURROGATES(MACRO, NAME)                                                        \
+    MACRO(NAME##_atan_f32, float, SG_ATAN) MACRO(NAME##_atan_f64, double, SG_ATAN)         \
+    MACRO(NAME##_fast_sigmoid_f32, float, SG_FAST_SIGMOID)                                 \
+    MACRO(NAME##_fast_sigmoid_f64, double, SG_FAST_SIGMOID)                                \
+    MACRO(NAME##_superspike_f32, float, SG_SUPERSPIKE)                                     \
+    MACRO(NAME##_superspike_f64, double, SG_SUPERSPIKE)
+/* One element of a LIF layer's backward: a = (gs + q) * sg(x), kept in c when c is not NULL, then
+   d = a + gv + beta * dnext.  gs, q, gv, dnext, c NULL: zeros (no term), nothing kept. */
+#define BACKWARD_ELEMENT(T_, SG, x, gs, q, gv, dnext, d, c, i)                            \
+    {                                                                                      \
         T_ g_;                                                                             \
         SG(T_, g_, x[i]);                                                                  \
         T_ a = gs ? gs[i] : (T_)0;                                                         \
@@ -345,22 +347,26 @@ VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, const T_ *r
         if (gv) a = a + gv[i];                                                             \
         if (dnext) { T_ b_ = beta * dnext[i]; a = a + b_; }                                \
         d[i] = a;                                                                          \
-    }                                                                                      \
+    }
+/* One step of the recurrent LIF layer's backward (recurrent_kernel.py), from the last step to the first
+   (q = d[t+1] @ W_rec, computed by the caller). */
+#define RLIF_BACKWARD(NAME, T_, SG)                                                        \
+VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, const T_ *restrict q, \
+          const T_ *restrict gv, const T_ *restrict dnext, T_ *restrict d, T_ *restrict c, long m, \
+          T_ beta, T_ k1, T_ k2)                                                           \
+{                                                                                          \
+    for (long i = 0; i < m; i++) BACKWARD_ELEMENT(T_, SG, x, gs, q, gv, dnext, d, c, i)    \
 }
-RLIF_BACKWARD(rlif_backward_atan_f32, float, SG_ATAN)
-RLIF_BACKWARD(rlif_backward_atan_f64, double, SG_ATAN)
-RLIF_BACKWARD(rlif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
-RLIF_BACKWARD(rlif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
-RLIF_BACKWARD(rlif_backward_superspike_f32, float, SG_SUPERSPIKE)
-RLIF_BACKWARD(rlif_backward_superspike_f64, double, SG_SUPERSPIKE)
-/* The LIF sequence's backward (lif_kernel.py) over all steps, from the last to the first: a = gs * sg(x), kept
-   in c when c is not NULL, then d = a + gv, and with recur d = d + beta * dnext (the reverse recurrence; without
-   it d is lif_kernel's r).  The same operations in the same order as the torch path: sg * gs, + gv, + beta * d.
-   gs, gv NULL: zeros (no term); gs_step, gv_step: elements per step (0: one slice broadcast over the steps). */
+FOR_SURROGATES(RLIF_BACKWARD, rlif_backward)
+/* The LIF sequence's backward (lif_kernel.py) over all steps, from the last to the first: BACKWARD_ELEMENT without
+   q, and with recur the reverse recurrence's beta * d[t+1] (without it d is lif_kernel's r).  The same operations
+   in the same order as the torch path: sg * gs, + gv, + beta * d.  gs_step, gv_step: elements per step (0: one
+   slice broadcast over the steps). */
 #define LIF_BACKWARD(NAME, T_, SG)                                                         \
 VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, long gs_step, const T_ *restrict gv, \
           long gv_step, T_ *restrict d, T_ *restrict c, long steps, long m, long recur, T_ beta, T_ k1, T_ k2) \
 {                                                                                          \
+    const T_ *restrict none = 0;                                                           \
     for (long t = steps - 1; t >= 0; t--) {                                                \
         const T_ *restrict xt = x + t * m;                                                 \
         const T_ *restrict gst = gs ? gs + t * gs_step : 0;                                \
@@ -368,24 +374,10 @@ VECTOR_CLONES void NAME(const T_ *restrict x, const T_ *restrict gs, long gs_ste
         const T_ *restrict dn = recur && t + 1 < steps ? d + (t + 1) * m : 0;              \
         T_ *restrict dt = d + t * m;                                                       \
         T_ *restrict ct = c ? c + t * m : 0;                                               \
-        for (long i = 0; i < m; i++) {                                                     \
-            T_ g_;                                                                         \
-            SG(T_, g_, xt[i]);                                                             \
-            T_ a = gst ? gst[i] : (T_)0;                                                   \
-            a = a * g_;                                                                    \
-            if (ct) ct[i] = a;                                                             \
-            if (gvt) a = a + gvt[i];                                                       \
-            if (dn) { T_ b_ = beta * dn[i]; a = a + b_; }                                  \
-            dt[i] = a;                                                                     \
-        }                                                                                  \
+        for (long i = 0; i < m; i++) BACKWARD_ELEMENT(T_, SG, xt, gst, none, gvt, dn, dt, ct, i) \
     }                                                                                      \
 }
-LIF_BACKWARD(lif_backward_atan_f32, float, SG_ATAN)
-LIF_BACKWARD(lif_backward_atan_f64, double, SG_ATAN)
-LIF_BACKWARD(lif_backward_fast_sigmoid_f32, float, SG_FAST_SIGMOID)
-LIF_BACKWARD(lif_backward_fast_sigmoid_f64, double, SG_FAST_SIGMOID)
-LIF_BACKWARD(lif_backward_superspike_f32, float, SG_SUPERSPIKE)
-LIF_BACKWARD(lif_backward_superspike_f64, double, SG_SUPERSPIKE)
+FOR_SURROGATES(LIF_BACKWARD, lif_backward)
 LIF_FORWARD(lif_forward_f32, float)
 LIF_FORWARD(lif_forward_f64, double)
 LIF_REVERSE(lif_reverse_f32, float)
