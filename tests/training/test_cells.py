@@ -236,6 +236,29 @@ def test_sequence_continues_from_state():
     torch.testing.assert_close(torch.cat([v_a, v_b]), v_all)
 
 
+def test_step_inputs_of_a_sequence():
+    """``sequence`` hands the cells its steps as ``_Steps``: a constant current ``steps`` times, or the rows of a
+    ``(T, ...)`` current (split only when read); the generic step loop walks them in order."""
+    from sc_neurocore.training.cells import _Steps
+
+    x = torch.arange(12.0).reshape(3, 2, 2)
+    rows = _Steps(x, None)
+    assert not rows.const and len(rows) == 3 and rows._rows is None
+    assert [torch.equal(r, x[t]) for t, r in enumerate(rows)] == [True] * 3 and rows._rows is not None
+    assert torch.equal(rows[-1], x[2])
+    image = x[0]
+    const = _Steps(image, 4)
+    assert const.const and len(const) == 4 and const[3] is image and const[-4] is image
+    assert sum(1 for _ in const) == 4
+    with pytest.raises(IndexError):
+        const[4]
+    # the generic loop (a plain callable surrogate) over a constant current equals it over the repeated current
+    cell = LIFCell(beta=0.8, surrogate_fn=lambda v: (v > 0).float())
+    s_const, v_const, _ = cell.sequence(x[0], steps=4)
+    s_rep, v_rep, _ = cell.sequence(x[0].expand(4, 2, 2))
+    assert torch.equal(s_const, s_rep) and torch.equal(v_const, v_rep) and float(s_const.sum()) > 0
+
+
 def test_errors():
     with pytest.raises(ValueError, match="beta"):
         LIFCell(beta=1.5)
