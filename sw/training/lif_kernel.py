@@ -193,23 +193,27 @@ def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
     return powers.cumsum(0).to(dtype=like.dtype, device=like.device)
 
 
+def _compiled_dl_du(x, grad_s, grad_v, surrogate: Surrogate, b: float, recur: bool, c=None) -> torch.Tensor:
+    """:func:`_dl_du`'s compiled pass (``native.lif_backward_<surrogate>``) for a surrogate of
+    :data:`_NATIVE_SURROGATES` and a contiguous ``x``: ``d`` (or ``r``) in a new tensor, ``c`` into ``c`` if given."""
+    name, constants = _NATIVE_SURROGATES[surrogate._grad_fn]
+    k1, k2 = constants(**surrogate.params)
+    d = torch.empty_like(x)
+    gs, gs_step = _steps_of(grad_s, x)
+    gv, gv_step = _steps_of(grad_v, x)
+    fn = getattr(native.library(), f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
+    fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), _ptr(c), x.shape[0], x[0].numel(), int(recur), b, k1, k2)
+    return d
+
+
 def _dl_du(x, grad_s, grad_v, surrogate: Surrogate, b: float, recur: bool, keep_c: bool):
     """``(d, c)``: ``d = dL/du`` (with ``recur``; without it ``r = c + gV``, before the recurrence) and, with
     ``keep_c``, ``c = gS * sg`` (else ``None``).  One compiled pass for the surrogates that
     :data:`_NATIVE_SURROGATES` knows (the surrogate's derivative, the products, the sums and the recurrence element
     by element), else torch operations over all steps; the same operations in the same order either way."""
-    kind = _NATIVE_SURROGATES.get(surrogate._grad_fn)
-    if kind is not None and x.is_contiguous() and _backend(x) == "native":
-        name, constants = kind
-        k1, k2 = constants(**surrogate.params)
-        d = torch.empty_like(x)
+    if surrogate._grad_fn in _NATIVE_SURROGATES and x.is_contiguous() and _backend(x) == "native":
         c = torch.empty_like(x) if keep_c else None
-        gs, gs_step = _steps_of(grad_s, x)
-        gv, gv_step = _steps_of(grad_v, x)
-        fn = getattr(native.library(), f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
-        fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), _ptr(c), x.shape[0], x[0].numel(), int(recur),
-           b, k1, k2)  # fmt: skip
-        return d, c
+        return _compiled_dl_du(x, grad_s, grad_v, surrogate, b, recur, c), c
     c = surrogate.grad(x).mul_(grad_s) if grad_s is not None else torch.zeros_like(x)
     if grad_v is not None:
         r = c + grad_v if keep_c else c.add_(grad_v)  # c itself is still needed for theta

@@ -32,7 +32,7 @@ from torch import nn
 
 from . import lif_kernel, native
 from .cells import LIFCell
-from .lif_kernel import _NATIVE_SURROGATES, _prefix_weights, _ptr, _steps_of
+from .lif_kernel import _NATIVE_SURROGATES, _compiled_dl_du, _prefix_weights
 
 __all__ = ["applies", "counts_and_membranes"]
 
@@ -70,18 +70,6 @@ def counts_and_membranes(fcs, lifs, x: torch.Tensor, static: bool):
     return _Net.apply(x[0] if static else x, x.shape[0], static, cells, *params)
 
 
-def _lif_backward(x, grad_s, grad_v, surrogate, b: float, recur: bool) -> torch.Tensor:
-    """:func:`~sc_neurocore.training.lif_kernel._dl_du`'s compiled pass (no ``c``)."""
-    name, constants = _NATIVE_SURROGATES[surrogate._grad_fn]
-    k1, k2 = constants(**surrogate.params)
-    d = torch.empty_like(x)
-    gs, gs_step = _steps_of(grad_s, x)
-    gv, gv_step = _steps_of(grad_v, x)
-    fn = getattr(native.library(), f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
-    fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), None, x.shape[0], x[0].numel(), int(recur), b, k1, k2)
-    return d
-
-
 class _Net(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, steps, static, cells, *params):
@@ -117,10 +105,10 @@ class _Net(torch.autograd.Function):
             if grad_s is None and grad_v is None:
                 break
             if ctx.static and i == 0:  # lif_kernel's shortcut: only sum_t d[t] is needed
-                r = _lif_backward(u, grad_s, grad_v, surrogate, b, recur=False)
+                r = _compiled_dl_du(u, grad_s, grad_v, surrogate, b, recur=False)
                 d = (_prefix_weights(b, steps, r) @ r.reshape(steps, -1)).view(r.shape[1:])
             else:
-                d = _lif_backward(u, grad_s, grad_v, surrogate, b, recur=True).view(-1, u.shape[-1])
+                d = _compiled_dl_du(u, grad_s, grad_v, surrogate, b, recur=True).view(-1, u.shape[-1])
             if weight.requires_grad:
                 grads[2 * i] = torch.mm(d.t(), inp)
             if bias is not None and bias.requires_grad:
