@@ -193,17 +193,30 @@ def _prefix_weights(b: float, steps: int, like: torch.Tensor) -> torch.Tensor:
     return powers.cumsum(0).to(dtype=like.dtype, device=like.device)
 
 
+def _compiled_backward(prefix: str, surrogate: Surrogate, dtype: torch.dtype):
+    """``(fn, k1, k2)``: the compiled backward ``native.<prefix>_<surrogate>_<f32|f64>`` for a surrogate of
+    :data:`_NATIVE_SURROGATES` and its two constants."""
+    name, constants = _NATIVE_SURROGATES[surrogate._grad_fn]
+    fn = getattr(native.library(), f"{prefix}_{name}_{'f32' if dtype == torch.float32 else 'f64'}")
+    return (fn, *constants(**surrogate.params))
+
+
 def _compiled_dl_du(x, grad_s, grad_v, surrogate: Surrogate, b: float, recur: bool, c=None) -> torch.Tensor:
     """:func:`_dl_du`'s compiled pass (``native.lif_backward_<surrogate>``) for a surrogate of
     :data:`_NATIVE_SURROGATES` and a contiguous ``x``: ``d`` (or ``r``) in a new tensor, ``c`` into ``c`` if given."""
-    name, constants = _NATIVE_SURROGATES[surrogate._grad_fn]
-    k1, k2 = constants(**surrogate.params)
+    fn, k1, k2 = _compiled_backward("lif_backward", surrogate, x.dtype)
     d = torch.empty_like(x)
     gs, gs_step = _steps_of(grad_s, x)
     gv, gv_step = _steps_of(grad_v, x)
-    fn = getattr(native.library(), f"lif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
     fn(_ptr(x), _ptr(gs), gs_step, _ptr(gv), gv_step, _ptr(d), _ptr(c), x.shape[0], x[0].numel(), int(recur), b, k1, k2)
     return d
+
+
+def _summed_over_steps(r: torch.Tensor, b: float) -> torch.Tensor:
+    """``sum_t d[t]`` of the recurrence ``d[t] = r[t] + b d[t+1]`` without running it: ``sum_k w[k] r[k]``
+    (:func:`_prefix_weights`), the gradient of a constant current, shape ``r.shape[1:]``."""
+    steps = r.shape[0]
+    return (_prefix_weights(b, steps, r) @ r.reshape(steps, -1)).view(r.shape[1:])
 
 
 def _dl_du(x, grad_s, grad_v, surrogate: Surrogate, b: float, recur: bool, keep_c: bool):
@@ -255,14 +268,11 @@ class _LIFSequence(torch.autograd.Function):
             return g_i, g_b, g_th, g_v0, None, None
         x, v, s, v0 = ctx.saved_tensors  # x = u - theta
         b = ctx.beta
-        n_steps = x.shape[0]
         g_i = g_b = g_th = g_v0 = None
         if ctx.const and need_i and not (need_b or need_th or need_v0):
             # only sum_t d[t] is needed: one weighted sum over t instead of the recurrence
             r, _ = _dl_du(x, grad_s, grad_v, ctx.surrogate, b, recur=False, keep_c=False)
-            w = _prefix_weights(b, n_steps, r)
-            g_i = (w @ r.reshape(n_steps, -1)).view(r.shape[1:])
-            return g_i, None, None, None, None, None
+            return _summed_over_steps(r, b), None, None, None, None, None
         d, c = _dl_du(x, grad_s, grad_v, ctx.surrogate, b, recur=True, keep_c=need_th)
         if need_th:
             c_sum = c.sum()
@@ -377,8 +387,7 @@ class _LIFPool(torch.autograd.Function):
         h, w = shape[-2], shape[-1]
         fn(_ptr(c.contiguous()), _ptr(idx), _ptr(r), r.numel() // (h * w), h, w, ctx.k)
         if const:  # lif_sequence's shortcut: only sum_t d[t] is needed
-            wts = _prefix_weights(ctx.beta, n_steps, r)
-            return (wts @ r.reshape(n_steps, -1)).view(shape), None, None, None, None, None
+            return _summed_over_steps(r, ctx.beta), None, None, None, None, None
         return _reverse_in_place(r, ctx.beta), None, None, None, None, None
 
 

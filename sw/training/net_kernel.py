@@ -32,7 +32,7 @@ from torch import nn
 
 from . import lif_kernel, native
 from .cells import LIFCell
-from .lif_kernel import _NATIVE_SURROGATES, _compiled_dl_du, _prefix_weights
+from .lif_kernel import _NATIVE_SURROGATES, _compiled_dl_du, _summed_over_steps
 
 __all__ = ["applies", "counts_and_membranes"]
 
@@ -85,28 +85,27 @@ class _Net(torch.autograd.Function):
             saved += [inp, u]
             inp = spikes.view(steps * batch, -1)
         ctx.save_for_backward(*saved, *params)
-        ctx.steps, ctx.static, ctx.cells, ctx.n = steps, static, cells, len(cells)
+        ctx.static, ctx.cells, ctx.n = static, cells, len(cells)
         return spikes.sum(0), mem.sum(0)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_counts, grad_mem):
         saved = ctx.saved_tensors
-        n, steps = ctx.n, ctx.steps
+        n = ctx.n
         params = saved[2 * n:]
         grads = [None] * (2 * n)
+        if grad_counts is None and grad_mem is None:
+            return (None, None, None, None, *grads)
         shape = saved[2 * n - 1].shape  # the last layer's (T, batch, out)
         grad_s = None if grad_counts is None else grad_counts.unsqueeze(0).expand(shape)
         grad_v = None if grad_mem is None else grad_mem.unsqueeze(0).expand(shape)
-        for i in range(n - 1, -1, -1):
+        for i in range(n - 1, -1, -1):  # only the output layer's membranes are read, so grad_v ends there
             inp, u = saved[2 * i], saved[2 * i + 1]
             b, _, surrogate = ctx.cells[i]
             weight, bias = params[2 * i], params[2 * i + 1]
-            if grad_s is None and grad_v is None:
-                break
             if ctx.static and i == 0:  # lif_kernel's shortcut: only sum_t d[t] is needed
-                r = _compiled_dl_du(u, grad_s, grad_v, surrogate, b, recur=False)
-                d = (_prefix_weights(b, steps, r) @ r.reshape(steps, -1)).view(r.shape[1:])
+                d = _summed_over_steps(_compiled_dl_du(u, grad_s, grad_v, surrogate, b, recur=False), b)
             else:
                 d = _compiled_dl_du(u, grad_s, grad_v, surrogate, b, recur=True).view(-1, u.shape[-1])
             if weight.requires_grad:

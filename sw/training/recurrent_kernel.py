@@ -34,7 +34,7 @@ from __future__ import annotations
 import torch
 
 from . import native
-from .lif_kernel import _NATIVE_SURROGATES, _backend, _ptr, _steps_of
+from .lif_kernel import _NATIVE_SURROGATES, _backend, _compiled_backward, _ptr, _steps_of
 from .surrogates import Surrogate
 
 __all__ = ["recurrent_lif_sequence"]
@@ -103,21 +103,18 @@ def _backward_d(x, weight, grad_s, grad_v, surrogate: Surrogate, b: float, keep_
     """``d = dL/du`` and (``keep_c``) ``c``, the part through the spike, each ``(T, rows, n)``."""
     d = torch.empty_like(x)
     c = torch.empty_like(x) if keep_c else None
-    kind = _NATIVE_SURROGATES.get(surrogate._grad_fn)
-    if kind is not None and x.is_contiguous() and _backend(x) == "native":
-        _backward_native(x, weight, grad_s, grad_v, kind, surrogate, b, d, c)
+    if surrogate._grad_fn in _NATIVE_SURROGATES and x.is_contiguous() and _backend(x) == "native":
+        _backward_native(x, weight, grad_s, grad_v, surrogate, b, d, c)
     else:
         _backward_torch(x, weight, grad_s, grad_v, surrogate, b, d, c)
     return d, c
 
 
-def _backward_native(x, weight, grad_s, grad_v, kind, surrogate: Surrogate, b: float, d, c) -> None:
+def _backward_native(x, weight, grad_s, grad_v, surrogate: Surrogate, b: float, d, c) -> None:
     """The reverse loop with the compiled elementwise pass (the surrogate's derivative computed in it)."""
     steps, rows, n = x.shape
     m, size = rows * n, x.element_size()
-    name, constants = kind
-    k1, k2 = constants(**surrogate.params)
-    fn = getattr(native.library(), f"rlif_backward_{name}_{'f32' if x.dtype == torch.float32 else 'f64'}")
+    fn, k1, k2 = _compiled_backward("rlif_backward", surrogate, x.dtype)
     gs, gs_step = _steps_of(grad_s, x)
     gv, gv_step = _steps_of(grad_v, x)
     gs_p, gv_p = _ptr(gs), _ptr(gv)
